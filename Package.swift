@@ -1,0 +1,89 @@
+// swift-tools-version: 6.0
+//
+// Clientele: one gateway over one event-sourced store of clients.
+//
+// Layout: C system libraries and the Swift modules wrapping them live under Shared/,
+// one executable per service under Services/, tests under Tests/. No Swift package
+// dependencies: Foundation, Glibc, Dispatch and XCTest, plus libpq, librdkafka and
+// OpenSSL's libcrypto through the system-library targets below.
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode with strict concurrency.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Clientele",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gateway", targets: ["Gateway"]),
+        .executable(name: "command-service", targets: ["CommandService"]),
+        .executable(name: "search-projection", targets: ["SearchProjection"]),
+        .executable(name: "stats-projection", targets: ["StatsProjection"]),
+        .executable(name: "document-store", targets: ["DocumentStore"]),
+        .executable(name: "crm-sync", targets: ["CRMSync"]),
+        .executable(name: "clientctl", targets: ["ClientCtl"]),
+    ],
+    targets: [
+        // MARK: C libraries (module map and header only)
+        .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CRdKafka", path: "Shared/CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CLibCrypto", path: "Shared/CLibCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLinuxIO", path: "Shared/CLinuxIO"),
+
+        // MARK: Swift wrappers of the C libraries (the only importers of the C modules)
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Errors"], path: "Shared/Postgres",
+                swiftSettings: strictSettings),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Errors"], path: "Shared/Kafka",
+                swiftSettings: strictSettings),
+        .target(name: "Crypto", dependencies: ["CLibCrypto"], path: "Shared/Crypto",
+                swiftSettings: strictSettings),
+
+        // MARK: Shared layers
+        .target(name: "Errors", path: "Shared/Errors", swiftSettings: strictSettings),
+        .target(name: "HTTP", dependencies: ["CLinuxIO", "Errors"], path: "Shared/HTTP",
+                swiftSettings: strictSettings),
+        .target(name: "ServiceRuntime", dependencies: ["HTTP", "Errors"], path: "Shared/ServiceRuntime",
+                swiftSettings: strictSettings),
+
+        // MARK: Services
+        .executableTarget(name: "Gateway", dependencies: ["ServiceRuntime", "HTTP", "Crypto"],
+                          path: "Services/Gateway", swiftSettings: strictSettings),
+        .executableTarget(name: "CommandService",
+                          dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
+                          path: "Services/CommandService", swiftSettings: strictSettings),
+        .executableTarget(name: "SearchProjection",
+                          dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
+                          path: "Services/SearchProjection", swiftSettings: strictSettings),
+        .executableTarget(name: "StatsProjection",
+                          dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
+                          path: "Services/StatsProjection", swiftSettings: strictSettings),
+        .executableTarget(name: "DocumentStore", dependencies: ["ServiceRuntime", "HTTP", "Postgres"],
+                          path: "Services/DocumentStore", swiftSettings: strictSettings),
+        .executableTarget(name: "CRMSync", dependencies: ["ServiceRuntime", "HTTP", "Kafka"],
+                          path: "Services/CRMSync", swiftSettings: strictSettings),
+        .executableTarget(name: "ClientCtl", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
+                          path: "Services/ClientCtl", swiftSettings: strictSettings),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["Postgres", "Kafka", "HTTP", "ServiceRuntime"],
+                path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], path: "Tests/HTTPTests",
+                    swiftSettings: strictSettings),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests",
+                    swiftSettings: strictSettings),
+        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "HTTP"],
+                    path: "Tests/ServiceRuntimeTests", swiftSettings: strictSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"],
+                    path: "Tests/PostgresTests", swiftSettings: strictSettings),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"],
+                    path: "Tests/KafkaTests", swiftSettings: strictSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP"],
+                    path: "Tests/IntegrationTests", swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

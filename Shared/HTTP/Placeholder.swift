@@ -1,0 +1,2 @@
+import CLinuxIO
+public struct Placeholder {}

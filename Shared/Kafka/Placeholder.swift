@@ -1,0 +1,2 @@
+import CRdKafka
+import Errors

@@ -1,0 +1,2 @@
+import XCTest
+final class PostgresPlaceholderTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class ServiceRuntimePlaceholderTests: XCTestCase { func testNothing() {} }
