@@ -1,2 +1,0 @@
-import CLibPQ
-import Errors

@@ -1,2 +1,0 @@
-import XCTest
-final class PostgresPlaceholderTests: XCTestCase { func testNothing() {} }
