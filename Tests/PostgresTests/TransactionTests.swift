@@ -1,0 +1,84 @@
+import Postgres
+import XCTest
+
+final class TransactionTests: PostgresTestCase {
+    struct Boom: Error {}
+
+    override func setUp() async throws {
+        try await super.setUp()
+        let pool = try makePool(poolSize: 1)
+        try await pool.execute("DROP TABLE IF EXISTS ledger")
+        try await pool.execute("CREATE TABLE ledger (id int PRIMARY KEY, amount int NOT NULL)")
+    }
+
+    func testCommitMakesWritesVisible() async throws {
+        let pool = try makePool()
+        let inserted = try await pool.withTransaction { connection in
+            try connection.execute("INSERT INTO ledger VALUES ($1, $2)", [1, 10])
+                + connection.execute("INSERT INTO ledger VALUES ($1, $2)", [2, 20])
+        }
+        XCTAssertEqual(inserted, 2)
+        let value1 = try await pool.query("SELECT sum(amount) FROM ledger")[0].decode(0, as: Int.self)
+        XCTAssertEqual(value1, 30)
+    }
+
+    func testThrownErrorRollsBack() async throws {
+        let pool = try makePool()
+        do {
+            try await pool.withTransaction { connection in
+                try connection.execute("INSERT INTO ledger VALUES ($1, $2)", [1, 10])
+                throw Boom()
+            }
+            XCTFail("expected the error to propagate")
+        } catch is Boom {}
+        let value2 = try await pool.query("SELECT count(*) FROM ledger")[0].decode(0, as: Int.self)
+        XCTAssertEqual(value2, 0)
+    }
+
+    func testFailedStatementRollsBackEverything() async throws {
+        let pool = try makePool()
+        let error = await expectPostgresError {
+            try await pool.withTransaction { connection in
+                try connection.execute("INSERT INTO ledger VALUES ($1, $2)", [1, 10])
+                try connection.execute("INSERT INTO ledger VALUES ($1, $2)", [1, 11])
+            }
+        }
+        XCTAssertEqual(error?.sqlState, "23505")
+        let value3 = try await pool.query("SELECT count(*) FROM ledger")[0].decode(0, as: Int.self)
+        XCTAssertEqual(value3, 0)
+    }
+
+    func testSwallowedStatementErrorStillRollsBack() async throws {
+        let pool = try makePool()
+        let error = await expectPostgresError {
+            try await pool.withTransaction { connection in
+                try connection.execute("INSERT INTO ledger VALUES ($1, $2)", [1, 10])
+                _ = try? connection.execute("INSERT INTO ledger VALUES ($1, $2)", [1, 11])
+            }
+        }
+        XCTAssertEqual(error?.sqlState, "25P02")
+        let value4 = try await pool.query("SELECT count(*) FROM ledger")[0].decode(0, as: Int.self)
+        XCTAssertEqual(value4, 0)
+    }
+
+    func testIsolationLevelIsApplied() async throws {
+        let pool = try makePool()
+        let level = try await pool.withTransaction(isolation: .serializable) { connection in
+            try connection.query("SHOW transaction_isolation")[0].decode(0, as: String.self)
+        }
+        XCTAssertEqual(level, "serializable")
+    }
+
+    func testTransactionLeftOpenIsRolledBackOnReturn() async throws {
+        let pool = try makePool(poolSize: 1)
+        try await pool.withConnection { connection in
+            try connection.executeScript("BEGIN")
+            try connection.execute("INSERT INTO ledger VALUES ($1, $2)", [5, 50])
+        }
+        let state = try await pool.withConnection { connection in
+            (connection.isInTransaction, try connection.query("SELECT count(*) FROM ledger")[0].decode(0, as: Int.self))
+        }
+        XCTAssertFalse(state.0)
+        XCTAssertEqual(state.1, 0)
+    }
+}
