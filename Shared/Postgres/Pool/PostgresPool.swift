@@ -35,6 +35,14 @@ public final class PostgresPool: Sendable {
         public var idle: Int
         /// Callers waiting for a connection.
         public var waiting: Int
+
+        public init(size: Int, open: Int, inUse: Int, idle: Int, waiting: Int) {
+            self.size = size
+            self.open = open
+            self.inUse = inUse
+            self.idle = idle
+            self.waiting = waiting
+        }
     }
 
     public let configuration: PostgresConfiguration

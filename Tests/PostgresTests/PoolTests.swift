@@ -1,0 +1,157 @@
+import Errors
+import Foundation
+import Postgres
+import XCTest
+
+final class PoolTests: PostgresTestCase {
+    func testConcurrencyAbovePoolSizeWaitsAndCompletes() async throws {
+        let pool = try makePool(poolSize: 3)
+        let peak = PeakCounter()
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    try await pool.withConnection { connection in
+                        peak.enter()
+                        defer { peak.leave() }
+                        _ = try connection.query("SELECT pg_sleep(0.02)")
+                        return try connection.query("SELECT $1::int8 * 2", [index])[0].decode(0, as: Int.self)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        XCTAssertEqual(results.sorted(), (0..<24).map { $0 * 2 })
+        XCTAssertEqual(peak.maximum, 3, "never more bodies at once than connections")
+        let statistics = pool.statistics
+        XCTAssertEqual(statistics.size, 3)
+        XCTAssertEqual(statistics.open, 3)
+        XCTAssertEqual(statistics.inUse, 0)
+        XCTAssertEqual(statistics.idle, 3)
+        XCTAssertEqual(statistics.waiting, 0)
+        let backends = try await pool.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'clientele'")
+        XCTAssertLessThanOrEqual(try backends[0].decode(0, as: Int.self), 3)
+    }
+
+    func testAcquireTimeoutIsUnavailable() async throws {
+        let pool = try makePool(poolSize: 1, acquireTimeout: .milliseconds(200))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await pool.withConnection { _ = try $0.query("SELECT pg_sleep(1)") }
+            }
+            try await waitUntil { pool.statistics.inUse == 1 }
+            let started = ContinuousClock.now
+            let error = await self.expectPostgresError { try await pool.query("SELECT 1") }
+            XCTAssertEqual(error?.code.kind, .poolExhausted)
+            XCTAssertEqual(error?.clienteleError.code, .unavailable)
+            XCTAssertLessThan(ContinuousClock.now - started, .milliseconds(900))
+            try await group.waitForAll()
+        }
+        let value = try await pool.query("SELECT 1")[0].decode(0, as: Int.self)
+        XCTAssertEqual(value, 1, "the pool works once the connection is back")
+    }
+
+    func testStatisticsReflectUse() async throws {
+        let pool = try makePool(poolSize: 2)
+        XCTAssertEqual(pool.statistics, PostgresPool.Statistics(size: 2, open: 0, inUse: 0, idle: 0, waiting: 0))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
+                group.addTask { try await pool.withConnection { _ = try $0.query("SELECT pg_sleep(0.5)") } }
+            }
+            try await waitUntil { pool.statistics.waiting == 1 }
+            let busy = pool.statistics
+            XCTAssertEqual(busy.inUse, 2)
+            XCTAssertEqual(busy.idle, 0)
+            XCTAssertEqual(busy.waiting, 1)
+            try await group.waitForAll()
+        }
+        XCTAssertEqual(pool.statistics, PostgresPool.Statistics(size: 2, open: 2, inUse: 0, idle: 2, waiting: 0))
+    }
+
+    func testStatementTimeoutCancelsSleep() async throws {
+        let pool = try makePool(poolSize: 1, statementTimeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        let error = await expectPostgresError { try await pool.query("SELECT pg_sleep(10)") }
+        XCTAssertEqual(error?.code.kind, .timeout)
+        XCTAssertEqual(error?.sqlState, "57014")
+        XCTAssertEqual(error?.clienteleError.code, .deadlineExceeded)
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+        let value = try await pool.query("SELECT 2")[0].decode(0, as: Int.self)
+        XCTAssertEqual(value, 2, "the connection is usable after the timeout")
+    }
+
+    func testTaskCancellationCancelsRunningStatement() async throws {
+        let pool = try makePool(poolSize: 1)
+        let task = Task { try await pool.query("SELECT pg_sleep(10)") }
+        try await waitUntil { pool.statistics.inUse == 1 }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        task.cancel()
+        let result = await task.result
+        XCTAssertThrowsError(try result.get()) { error in
+            XCTAssertEqual((error as? PostgresError)?.code.kind, .timeout)
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+    }
+
+    func testBlockingBodiesDoNotStarveTheCooperativePool() async throws {
+        // More sleeping bodies than the machine has cores: if they ran on Swift's cooperative
+        // threads, this async check would stall behind them.
+        let pool = try makePool(poolSize: 6)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try await pool.withConnection { _ = try $0.query("SELECT pg_sleep(0.6)") } }
+            }
+            try await waitUntil { pool.statistics.inUse == 6 }
+            let started = ContinuousClock.now
+            try await Task.sleep(for: .milliseconds(10))
+            await Task.yield()
+            XCTAssertLessThan(ContinuousClock.now - started, .milliseconds(300))
+            try await group.waitForAll()
+        }
+    }
+
+    func testClosedPoolRefusesWork() async throws {
+        let pool = try makePool()
+        _ = try await pool.query("SELECT 1")
+        await pool.close()
+        let error = await expectPostgresError { try await pool.query("SELECT 1") }
+        XCTAssertEqual(error?.code.kind, .poolClosed)
+        XCTAssertEqual(error?.clienteleError.code, .unavailable)
+    }
+
+    func testUnreachableServerIsUnavailable() async throws {
+        var configuration = PostgresConfiguration(connectionString: "host=127.0.0.1 port=1 user=postgres dbname=x")
+        configuration.connectTimeout = .seconds(2)
+        let pool = PostgresPool(configuration: configuration)
+        let error = await expectPostgresError { try await pool.query("SELECT 1") }
+        XCTAssertEqual(error?.code.kind, .connection)
+        XCTAssertEqual(error?.clienteleError.code, .unavailable)
+        await pool.close()
+    }
+}
+
+/// Polls `condition` every 10 ms for up to 5 s.
+func waitUntil(_ condition: @Sendable () -> Bool, file: StaticString = #filePath, line: UInt = #line) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            XCTFail("condition not met within 5 s", file: file, line: line)
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// Counts bodies running at once and keeps the peak.
+///
+/// `@unchecked Sendable`: `current` and `peak` are only touched under `lock`.
+final class PeakCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = 0
+    private var peak = 0
+
+    func enter() { lock.withLock { current += 1; peak = max(peak, current) } }
+    func leave() { lock.withLock { current -= 1 } }
+    var maximum: Int { lock.withLock { peak } }
+}
