@@ -194,7 +194,7 @@ public final class PostgresConnection {
         var failure = sendError
         var copied = 0
         while let result = PQgetResult(handle) {
-            if failure == nil { failure = error(from: result, values: []) }
+            if failure == nil { failure = error(from: result, values: [], redactQuoted: true) }
             copied = affectedRows(result)
             PQclear(result)
         }
@@ -339,7 +339,10 @@ public final class PostgresConnection {
     }
 
     /// The error a result carries, or nil when it succeeded.
-    private func error(from result: OpaquePointer, values: [String]) -> PostgresError? {
+    ///
+    /// - Parameter redactQuoted: also blank every `"…"` in the server's message, for COPY,
+    ///   whose rejected data cannot be matched against known values.
+    private func error(from result: OpaquePointer, values: [String], redactQuoted: Bool = false) -> PostgresError? {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT,
              PGRES_SINGLE_TUPLE:
@@ -358,8 +361,11 @@ public final class PostgresConnection {
         if let constraint = field("n") { context["constraint"] = constraint }
         if let table = field("t") { context["table"] = table }
         if let column = field("c") { context["column"] = column }
-        let detail = "\(severity) \(sqlState ?? "-----"): "
-            + Self.redact(primary, values: values, secrets: secrets)
+        var redacted = Self.redact(primary, values: values, secrets: secrets)
+        if redactQuoted {
+            redacted = redacted.replacingOccurrences(of: #""[^"]*""#, with: "\"<redacted>\"", options: .regularExpression)
+        }
+        let detail = "\(severity) \(sqlState ?? "-----"): \(redacted)"
         let broken = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
         let kind: PostgresError.Kind
         let message: String
