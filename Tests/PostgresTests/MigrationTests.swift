@@ -14,7 +14,7 @@ final class MigrationTests: PostgresTestCase {
     }
 
     func testAppliesOnceAndIsIdempotent() async throws {
-        let pool = try makePool()
+        let pool = try makePool(poolSize: 1)
         let runner = MigrationRunner(migrations: migrations(table: "once"), schemaTable: "once_migrations")
         let first = try await runner.apply(on: pool)
         XCTAssertEqual(first, [1, 2, 3])
@@ -22,6 +22,8 @@ final class MigrationTests: PostgresTestCase {
         XCTAssertEqual(second, [])
         let seeded = try await pool.query("SELECT count(*) FROM once")[0].decode(0, as: Int.self)
         XCTAssertEqual(seeded, 1)
+        let timeout = try await pool.query("SHOW statement_timeout")[0].decode(0, as: String.self)
+        XCTAssertEqual(timeout, "30s", "the runner restores the connection's statement_timeout")
         let recorded = try await pool.query("SELECT version, name FROM once_migrations ORDER BY version")
         XCTAssertEqual(try recorded.map { try $0.decode(0, as: Int.self) }, [1, 2, 3])
         XCTAssertEqual(try recorded[1].decode("name", as: String.self), "add column")

@@ -82,16 +82,46 @@ final class PoolTests: PostgresTestCase {
 
     func testTaskCancellationCancelsRunningStatement() async throws {
         let pool = try makePool(poolSize: 1)
-        let task = Task { try await pool.query("SELECT pg_sleep(10)") }
-        try await waitUntil { pool.statistics.inUse == 1 }
-        try await Task.sleep(for: .milliseconds(100))
-        let started = ContinuousClock.now
-        task.cancel()
-        let result = await task.result
-        XCTAssertThrowsError(try result.get()) { error in
-            XCTAssertEqual((error as? PostgresError)?.code.kind, .timeout)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let started = ContinuousClock.now
+                do {
+                    _ = try await pool.query("SELECT pg_sleep(10)")
+                    XCTFail("expected the statement to be cancelled")
+                } catch let error as PostgresError {
+                    XCTAssertEqual(error.code.kind, .timeout)
+                    XCTAssertEqual(error.sqlState, "57014")
+                }
+                XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+            }
+            try await waitUntil { pool.statistics.inUse == 1 }
+            try await Task.sleep(for: .milliseconds(100))
+            group.cancelAll()
+            try await group.waitForAll()
         }
-        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+        let value = try await pool.query("SELECT 4")[0].decode(0, as: Int.self)
+        XCTAssertEqual(value, 4)
+    }
+
+    func testTaskCancellationWhileWaitingForAConnection() async throws {
+        let pool = try makePool(poolSize: 1, acquireTimeout: .seconds(20))
+        try await withThrowingTaskGroup(of: Void.self) { holder in
+            holder.addTask { try await pool.withConnection { _ = try $0.query("SELECT pg_sleep(0.8)") } }
+            try await waitUntil { pool.statistics.inUse == 1 }
+            try await withThrowingTaskGroup(of: Void.self) { waiter in
+                waiter.addTask {
+                    do {
+                        _ = try await pool.query("SELECT 1")
+                        XCTFail("expected cancellation")
+                    } catch is CancellationError {}
+                }
+                try await waitUntil { pool.statistics.waiting == 1 }
+                waiter.cancelAll()
+                try await waiter.waitForAll()
+            }
+            XCTAssertEqual(pool.statistics.waiting, 0)
+            try await holder.waitForAll()
+        }
     }
 
     func testBlockingBodiesDoNotStarveTheCooperativePool() async throws {

@@ -5,7 +5,8 @@
 /// lock goes with the session if the runner dies. Each migration runs in its own transaction
 /// with the row recording it (version, name, checksum, time). A recorded migration whose SQL
 /// has since changed stops the run before anything is applied. Recorded versions unknown to
-/// this runner (applied by a newer release) are left alone.
+/// this runner (applied by a newer release) are left alone. `statement_timeout` is lifted
+/// for the run and restored afterwards. Migration SQL must not hold its own BEGIN/COMMIT.
 public struct MigrationRunner: Sendable {
     public let migrations: [Migration]
     public let schemaTable: String
@@ -22,10 +23,15 @@ public struct MigrationRunner: Sendable {
         let ordered = try orderedMigrations()
         let lockKey = Int64(bitPattern: FNV1a.hash("clientele.migrations.\(schemaTable)".utf8))
         return try await pool.withConnection { connection in
+            // Waiting for another runner and long migrations must not hit statement_timeout.
+            let timeout = try connection.query("SHOW statement_timeout", prepared: false)[0].decode(0, as: String.self)
+            try connection.executeScript("SET statement_timeout = 0")
             _ = try connection.query("SELECT pg_advisory_lock($1)", [lockKey], prepared: false)
             defer {
                 if connection.isConnected {
                     _ = try? connection.query("SELECT pg_advisory_unlock($1)", [lockKey], prepared: false)
+                    _ = try? connection.query("SELECT set_config('statement_timeout', $1, false)", [timeout],
+                                              prepared: false)
                 }
             }
             try connection.executeScript("""

@@ -166,6 +166,7 @@ public final class PostgresPool: Sendable {
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
+        defer { state.withLock { _ = $0.cancelledWaiters.remove(id) } }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ConnectionSlot, any Error>) in
                 let immediate: Result<ConnectionSlot, any Error>? = state.withLock { state in
