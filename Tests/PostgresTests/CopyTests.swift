@@ -43,6 +43,21 @@ final class CopyTests: PostgresTestCase {
         XCTAssertEqual(count, 0)
     }
 
+    func testCopyThroughQueryIsRefusedWithoutHanging() async throws {
+        let pool = try makePool(poolSize: 1)
+        try await pool.execute("CREATE TABLE copy_target (n int)")
+        let copyIn = await expectPostgresError { try await pool.execute("COPY copy_target FROM STDIN") }
+        XCTAssertEqual(copyIn?.code.kind, .invalidArgument)
+        let copyOut = await expectPostgresError { try await pool.query("COPY (SELECT 1) TO STDOUT") }
+        XCTAssertEqual(copyOut?.code.kind, .invalidArgument)
+        let scripted = await expectPostgresError {
+            try await pool.withConnection { try $0.executeScript("COPY (SELECT 1) TO STDOUT") }
+        }
+        XCTAssertEqual(scripted?.code.kind, .invalidArgument)
+        let value = try await pool.query("SELECT 5")[0].decode(0, as: Int.self)
+        XCTAssertEqual(value, 5)
+    }
+
     func testCopyInRejectsOtherStatements() async throws {
         let pool = try makePool(poolSize: 1)
         let error = await expectPostgresError {

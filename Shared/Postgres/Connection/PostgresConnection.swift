@@ -133,9 +133,7 @@ public final class PostgresConnection {
         var failure: PostgresError?
         while let result = PQgetResult(handle) {
             if failure == nil { failure = error(from: result, values: []) }
-            if PQresultStatus(result) == PGRES_COPY_IN {
-                PQputCopyEnd(handle, "COPY is not supported in scripts")
-            }
+            if let copyFailure = refuseCopy(handle, result) { failure = failure ?? copyFailure }
             PQclear(result)
         }
         if let failure { throw failure }
@@ -268,9 +266,7 @@ public final class PostgresConnection {
             if failure == nil, let error = error(from: result, values: values.compactMap { $0 }) {
                 failure = error
             }
-            if PQresultStatus(result) == PGRES_COPY_IN {
-                PQputCopyEnd(handle, "use copyIn for COPY FROM STDIN")
-            }
+            if let copyFailure = refuseCopy(handle, result) { failure = failure ?? copyFailure }
             if kept == nil && failure == nil {
                 kept = result
             } else {
@@ -285,6 +281,25 @@ public final class PostgresConnection {
             throw connectionFailure(handle, "the server sent no result")
         }
         return kept
+    }
+
+    /// Ends a COPY that `query`, `execute` or `executeScript` started (they cannot stream
+    /// it): aborts COPY FROM STDIN, discards COPY TO STDOUT. Returns the error to report.
+    private func refuseCopy(_ handle: OpaquePointer, _ result: OpaquePointer) -> PostgresError? {
+        switch PQresultStatus(result) {
+        case PGRES_COPY_IN:
+            PQputCopyEnd(handle, "use copyIn for COPY FROM STDIN")
+            return PostgresError(.invalidArgument, "COPY FROM STDIN needs copyIn")
+        case PGRES_COPY_OUT:
+            var buffer: UnsafeMutablePointer<CChar>?
+            while PQgetCopyData(handle, &buffer, 0) > 0 {
+                if let data = buffer { PQfreemem(data) }
+                buffer = nil
+            }
+            return PostgresError(.invalidArgument, "COPY TO STDOUT is not supported")
+        default:
+            return nil
+        }
     }
 
     private func liveHandle() throws -> OpaquePointer {
