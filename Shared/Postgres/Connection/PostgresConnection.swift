@@ -441,35 +441,6 @@ public final class PostgresConnection {
     }
 }
 
-/// Lets another thread ask the server to cancel a connection's running statement.
-///
-/// `@unchecked Sendable`: `cancel` is only touched under `lock`, and libpq documents
-/// `PQcancel` as safe to call from any thread while the connection is in use.
-final class Canceller: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancel: OpaquePointer?
-
-    init(_ cancel: OpaquePointer?) { self.cancel = cancel }
-
-    deinit { invalidate() }
-
-    /// Sends a cancel request for whatever statement is running; harmless if none is.
-    func cancelRunningStatement() {
-        lock.withLock {
-            guard let cancel else { return }
-            var buffer = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(cancel, &buffer, Int32(buffer.count))
-        }
-    }
-
-    func invalidate() {
-        lock.withLock {
-            if let cancel { PQfreeCancel(cancel) }
-            cancel = nil
-        }
-    }
-}
-
 /// Calls `body` with a NULL-terminated C array of `strings`, valid only during the call.
 private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     let duplicates = strings.map { strdup($0) }
