@@ -51,7 +51,8 @@ public struct KafkaError: Error, Sendable, ClienteleErrorConvertible, CustomStri
         case invalidArgument
         /// The client is closed or being closed.
         case closed
-        /// The client hit a fatal error (e.g. the idempotent producer's state); build a new one.
+        /// The client cannot go on (a fatal error, or the idempotent producer was fenced, which
+        /// Tansu does after a message time-out); close it and build a new one.
         case fatal
         /// The consumer's position is outside the partition's log (auto.offset.reset=error).
         case offsetOutOfRange
@@ -110,7 +111,8 @@ extension KafkaError.Code {
             return .invalidArgument
         case RD_KAFKA_RESP_ERR__DESTROY, RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
             return .closed
-        case RD_KAFKA_RESP_ERR__FATAL:
+        case RD_KAFKA_RESP_ERR__FATAL, RD_KAFKA_RESP_ERR_PRODUCER_FENCED, RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH,
+             RD_KAFKA_RESP_ERR__FENCED:
             return .fatal
         case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
             return .offsetOutOfRange

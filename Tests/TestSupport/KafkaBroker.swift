@@ -32,7 +32,13 @@ public final class KafkaBroker: @unchecked Sendable {
         try sharedBroker.get()
     }
 
-    private static let sharedBroker: Result<KafkaBroker, any Error> = Result { try KafkaBroker.start() }
+    private static let sharedBroker: Result<KafkaBroker, any Error> = Result(catching: {
+        let broker = try KafkaBroker.start()
+        // Runs before ManagedProcess's own exit handler (registered earlier), which would wait
+        // seconds for Tansu to act on SIGTERM.
+        atexit { try? KafkaBroker.sharedBroker.get().stop() }
+        return broker
+    })
 
     /// A private broker, for tests that stop, pause or restart it. Stop it when done.
     public static func start() throws -> KafkaBroker {
@@ -123,13 +129,19 @@ public final class KafkaBroker: @unchecked Sendable {
             self.generation += 1
             return (process, self.generation)
         }
-        old.stop()
+        Self.kill(old)
         let new = try Self.launch(port: port, logDirectory: logDirectory, generation: generation)
         lock.withLock { process = new }
     }
 
-    /// Stops the broker (SIGTERM, then SIGKILL).
-    public func stop() { lock.withLock { process }.stop() }
+    /// Stops the broker. It is killed outright: its log is in memory, there is nothing to
+    /// save, and Tansu takes seconds to act on SIGTERM.
+    public func stop() { Self.kill(lock.withLock { process }) }
+
+    private static func kill(_ process: ManagedProcess) {
+        process.signal(SIGKILL)
+        process.stop(timeout: 5)
+    }
 
     /// The end of the current broker process's log, for failure messages.
     public func logTail(bytes: Int = 4000) -> String { lock.withLock { process }.logTail(bytes: bytes) }

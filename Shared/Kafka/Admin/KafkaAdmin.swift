@@ -26,9 +26,15 @@ public final class KafkaAdmin: Sendable {
     ///
     /// An existing topic with the same partition count is success (its config is not
     /// compared); one with a different count throws a `.conflict` KafkaError saying both
-    /// counts. Throws `.timedOut` if the broker does not answer within `timeout`.
+    /// counts. Fewer than one partition or replica throws `.invalidArgument` (Tansu would
+    /// otherwise pick its default count). Throws `.timedOut` if the broker does not answer
+    /// within `timeout`.
     public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int16 = 1,
                             config: [String: String] = [:], timeout: Duration) async throws {
+        guard partitions >= 1, replicationFactor >= 1 else {
+            throw KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, "a topic needs at least one partition and one replica",
+                             context: ["topic": name, "partitions": String(partitions), "replicationFactor": String(replicationFactor)])
+        }
         let handle = self.handle
         try await thread.run(closedError: .closed("admin client")) { () throws(KafkaError) in
             let error = try handle.createTopic(name, partitions: partitions, replicationFactor: replicationFactor,

@@ -10,10 +10,14 @@ import CRdKafka
 /// blocking runs on Swift's cooperative pool.
 ///
 /// Broker outages: a message that cannot be delivered within `message.timeout.ms` fails with a
-/// `KafkaError` of kind `.timedOut`. After a broker restart (Tansu forgets its state) a producer
-/// built before it can stall and time out every message; callers such as the outbox relay
-/// should watch `isHealthy` (or `consecutiveTimeouts`) and build a new producer when it turns
-/// false, after closing this one.
+/// `KafkaError` of kind `.timedOut`; it may still have been written (the broker may have had
+/// it), so a caller that sends it again can duplicate it: consumers must de-duplicate (for
+/// example by event id). On Tansu, an idempotent producer that has timed out once is fenced
+/// afterwards (every later message fails with PRODUCER_FENCED, kind `.fatal`), and after a
+/// broker restart an existing producer can stall and time out every message. So callers such
+/// as the outbox relay must check `isHealthy` after failures and, when it is false, close this
+/// producer and build a new one; `isHealthy` turns false on a fatal or fencing error and after
+/// `unhealthyAfterConsecutiveTimeouts` time-outs in a row.
 public final class KafkaProducer: Sendable {
     /// Consecutive message time-outs after which `isHealthy` turns false.
     public static let unhealthyAfterConsecutiveTimeouts = 3
@@ -62,8 +66,9 @@ public final class KafkaProducer: Sendable {
     /// Messages in a row that timed out (reset by the next successful delivery).
     public var consecutiveTimeouts: Int { state.health.consecutiveTimeouts }
 
-    /// False after a fatal librdkafka error or `unhealthyAfterConsecutiveTimeouts` time-outs in
-    /// a row: close this producer and build a new one.
+    /// False after a fatal or fencing error (kind `.fatal`, for good) or after
+    /// `unhealthyAfterConsecutiveTimeouts` time-outs in a row (until a delivery succeeds):
+    /// close this producer and build a new one.
     public var isHealthy: Bool {
         let health = state.health
         return !health.fatal && health.consecutiveTimeouts < Self.unhealthyAfterConsecutiveTimeouts

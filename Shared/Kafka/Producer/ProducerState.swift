@@ -119,6 +119,9 @@ final class ProducerState: @unchecked Sendable {
             } else if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 consecutiveTimeouts = 0
             }
+            if case .failure(let error) = result, error.code.kind == .fatal {
+                fatal = true
+            }
             return inFlight.removeValue(forKey: id)
         }
         target?.complete(result)
