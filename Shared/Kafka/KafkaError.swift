@@ -30,6 +30,12 @@ public struct KafkaError: Error, Sendable, ClienteleErrorConvertible, CustomStri
         /// The coarse category, derived from the number.
         public var kind: Kind
 
+        public init(name: String, number: Int32, kind: Kind) {
+            self.name = name
+            self.number = number
+            self.kind = kind
+        }
+
         public var description: String { "\(name)(\(number))" }
     }
 

@@ -104,6 +104,8 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Leaves the assignment and destroys the client. Idempotent; later calls throw `.closed`.
+    ///
+    /// Runs after a `poll` already in progress, so it can wait for that poll's timeout.
     public func close() async {
         let state = self.state
         if state.beginClosing() {

@@ -78,8 +78,9 @@ public final class KafkaProducer: Sendable {
     ///
     /// Returns only when the delivery report arrives; throws a `KafkaError` if delivery fails,
     /// including `.timedOut` after `message.timeout.ms`. If the local queue is full it retries
-    /// for up to `message.timeout.ms`, then throws `.queueFull`. Cancelling the task does not
-    /// withdraw a message already handed to librdkafka.
+    /// for up to `message.timeout.ms`, then throws `.queueFull` (or `CancellationError` if the
+    /// task is cancelled while waiting). Cancelling the task does not withdraw a message
+    /// already handed to librdkafka: the call still waits for its report.
     public func send(_ message: KafkaOutgoingMessage) async throws -> KafkaDeliveryReport {
         let deadline = ContinuousClock.now + queueFullPatience
         while true {
