@@ -202,3 +202,40 @@ final class KafkaProduceConsumeTests: XCTestCase {
         await consumer.close()
     }
 }
+
+extension KafkaProduceConsumeTests {
+    func testAnOffsetBeyondTheLogIsAnErrorNotASilentRestart() async throws {
+        let topic = KafkaBroker.uniqueTopic("range")
+        try await broker.createTopic(topic, partitions: 1)
+        let producer = try KafkaProducer(configuration: broker.configuration())
+        _ = try await producer.sendBatch((0..<3).map { KafkaOutgoingMessage(topic: topic, value: [UInt8($0)]) })
+        await producer.close(timeout: .seconds(5))
+
+        // As after the in-memory broker restarted: the application's stored offset is past the end.
+        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        let consumer = try KafkaConsumer(configuration: broker.configuration())
+        try consumer.assign([(partition, offset: 1000)])
+        var thrown: KafkaError?
+        var records: [KafkaRecord] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while thrown == nil && ContinuousClock.now < deadline {
+            do {
+                for event in try await consumer.poll(maxEvents: 100, timeout: .milliseconds(500)) {
+                    if case .record(let record) = event { records.append(record) }
+                }
+            } catch let error as KafkaError {
+                thrown = error
+            }
+        }
+        XCTAssertEqual(records.count, 0, "no records from elsewhere in the log")
+        XCTAssertEqual(thrown?.code.kind, .offsetOutOfRange, "\(String(describing: thrown))")
+        XCTAssertEqual(thrown?.context["topic"], topic)
+
+        // The application decides: here, start again from the beginning.
+        try consumer.seek(partition, offset: -2)
+        let (again, ends) = try await consumer.drain([partition])
+        XCTAssertEqual(again.map(\.offset), [0, 1, 2])
+        XCTAssertEqual(ends[partition], 3)
+        await consumer.close()
+    }
+}

@@ -12,6 +12,10 @@ import Foundation
 /// and `auto.offset.reset=error`: an assigned offset outside the log (for example after the
 /// in-memory broker restarted and forgot the log) makes `poll` throw a `.offsetOutOfRange`
 /// KafkaError instead of silently starting elsewhere; the application decides (seek or rebuild).
+/// Tansu answers a fetch past the end of the log with nothing rather than an error, so the
+/// consumer also checks itself: when a poll finds nothing and a partition's next offset has
+/// been past the high watermark of the broker's latest fetch answers for a few seconds after
+/// its assign or seek, `poll` throws the same `.offsetOutOfRange` error.
 ///
 /// Polling, seeking and closing run on the consumer's own thread.
 public final class KafkaConsumer: Sendable {
@@ -74,6 +78,7 @@ public final class KafkaConsumer: Sendable {
             let error = rd_kafka_assign(handle, list)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error) }
         }
+        state.track(assignments, replacing: true)
     }
 
     /// Moves an assigned partition's position to `offset` (absolute, or -2 beginning / -1 end).
@@ -84,6 +89,7 @@ public final class KafkaConsumer: Sendable {
     public func seek(_ partition: KafkaTopicPartition, offset: Int64) throws {
         let state = self.state
         try state.withLiveHandle("consumer") { _ throws(KafkaError) in }
+        state.track([(partition, offset: offset)], replacing: false)
         let queued = thread.submit {
             state.seek(partition, offset: offset)
         }
@@ -136,6 +142,52 @@ final class ConsumerState: @unchecked Sendable {
     private var closing = false
     private var destroyed = false
     private var pendingError: KafkaError?
+    /// Each assigned partition's next offset, when known (absolute), and since when it was set
+    /// by assign or seek (records and EOFs move it on without resetting the time).
+    private var positions: [KafkaTopicPartition: (next: Int64, since: ContinuousClock.Instant)] = [:]
+
+    /// How long after an assign or seek a next offset past the cached high watermark is taken
+    /// as past the end of the log: long enough for fetches (every fetch.wait.max.ms, 500 ms by
+    /// default) to have refreshed the watermark.
+    static let endOfLogGrace: Duration = .seconds(3)
+
+    /// Notes where assigned partitions start (logical offsets: unknown until the first event).
+    func track(_ assignments: [(KafkaTopicPartition, offset: Int64)], replacing: Bool) {
+        let now = ContinuousClock.now
+        lock.withLock {
+            if replacing { positions.removeAll() }
+            for (partition, offset) in assignments {
+                positions[partition] = offset >= 0 ? (offset, now) : nil
+            }
+        }
+    }
+
+    private func advance(_ partition: KafkaTopicPartition, to next: Int64) {
+        lock.withLock {
+            if let since = positions[partition]?.since {
+                positions[partition] = (next, since)
+            } else {
+                positions[partition] = (next, .now - Self.endOfLogGrace)
+            }
+        }
+    }
+
+    /// A partition whose next offset lies past the end of its log (see KafkaConsumer's doc).
+    private func partitionPastEndOfLog() -> KafkaError? {
+        let now = ContinuousClock.now
+        let candidates = lock.withLock { positions.filter { now - $0.value.since >= Self.endOfLogGrace } }
+        for (partition, position) in candidates {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let error = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0, position.next > high else { continue }
+            return KafkaError(RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE,
+                              "the next offset is past the end of the partition's log (did the broker lose it?)",
+                              context: ["topic": partition.topic, "partition": String(partition.partition),
+                                        "offset": String(position.next), "endOffset": String(high)])
+        }
+        return nil
+    }
 
     /// Keeps an error for the next poll to throw (the first one wins).
     func keep(_ error: KafkaError) {
@@ -187,9 +239,13 @@ final class ConsumerState: @unchecked Sendable {
             let topic = m.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? ""
             switch m.err {
             case RD_KAFKA_RESP_ERR_NO_ERROR:
-                events.append(.record(Self.record(message, topic: topic)))
+                let record = Self.record(message, topic: topic)
+                advance(record.topicPartition, to: record.offset + 1)
+                events.append(.record(record))
             case RD_KAFKA_RESP_ERR__PARTITION_EOF:
-                events.append(.partitionEOF(KafkaTopicPartition(topic: topic, partition: m.partition), nextOffset: m.offset))
+                let partition = KafkaTopicPartition(topic: topic, partition: m.partition)
+                advance(partition, to: m.offset)
+                events.append(.partitionEOF(partition, nextOffset: m.offset))
             default:
                 var context: [String: String] = [:]
                 if !topic.isEmpty {
@@ -202,6 +258,7 @@ final class ConsumerState: @unchecked Sendable {
                 return events
             }
         }
+        if events.isEmpty, let error = partitionPastEndOfLog() { throw error }
         return events
     }
 
