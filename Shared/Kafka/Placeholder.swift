@@ -1,2 +1,0 @@
-import CRdKafka
-import Errors

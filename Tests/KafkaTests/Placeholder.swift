@@ -1,2 +1,0 @@
-import XCTest
-final class KafkaPlaceholderTests: XCTestCase { func testNothing() {} }
