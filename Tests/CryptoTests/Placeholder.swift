@@ -1,2 +1,0 @@
-import XCTest
-final class CryptoPlaceholderTests: XCTestCase { func testNothing() {} }
