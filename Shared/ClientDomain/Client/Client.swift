@@ -1,0 +1,65 @@
+import Foundation
+
+/// A client's current state, folded from its event stream.
+///
+/// `version` is the stream version of the last event applied; it is the client's ETag and
+/// the expected version for optimistic concurrency.
+public struct Client: Sendable, Equatable {
+    public let id: UUID
+    public let tenantId: UUID
+    public private(set) var profile: ClientProfile
+    public private(set) var version: Int64
+    public let createdAt: Date
+    public private(set) var updatedAt: Date
+    public private(set) var isDeleted: Bool
+
+    /// Folds a stream's envelopes, oldest first; nil for an empty stream.
+    ///
+    /// Throws when the stream does not start with `client.created` or has a gap, which
+    /// would mean a corrupt store.
+    public static func replay(_ envelopes: [EventEnvelope]) throws -> Client? {
+        guard let first = envelopes.first else { return nil }
+        guard first.streamVersion == 1, case .created(let created) = try ClientEvent.decode(first) else {
+            throw ClientStreamError.doesNotStartWithCreation(streamId: first.streamId)
+        }
+        var client = Client(id: first.streamId, tenantId: first.tenantId, profile: created.profile, version: 1,
+                            createdAt: first.occurredAt, updatedAt: first.occurredAt, isDeleted: false)
+        for envelope in envelopes.dropFirst() {
+            guard envelope.streamVersion == client.version + 1 else {
+                throw ClientStreamError.gap(streamId: client.id, expected: client.version + 1, found: envelope.streamVersion)
+            }
+            client.apply(try ClientEvent.decode(envelope), at: envelope.occurredAt)
+        }
+        return client
+    }
+
+    /// Applies one event that follows the current version.
+    public mutating func apply(_ event: ClientEvent, at time: Date) {
+        switch event {
+        case .created(let created):
+            profile = created.profile
+        case .profileChanged(let changed):
+            profile = profile.applying(changed.changes)
+        case .deleted:
+            isDeleted = true
+        }
+        version += 1
+        updatedAt = time
+    }
+
+    public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date, isDeleted: Bool) {
+        self.id = id
+        self.tenantId = tenantId
+        self.profile = profile
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.isDeleted = isDeleted
+    }
+}
+
+/// A stream that cannot be a client's: the store is corrupt.
+public enum ClientStreamError: Error, Equatable {
+    case doesNotStartWithCreation(streamId: UUID)
+    case gap(streamId: UUID, expected: Int64, found: Int64)
+}

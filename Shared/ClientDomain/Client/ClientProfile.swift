@@ -1,0 +1,120 @@
+/// The fields a client has, across the APIs that show them.
+///
+/// Every field but `status` is optional: each API requires its own subset (the organization
+/// API requires `name`, the admin API `email`). Fields added later must be optional so that
+/// older events still decode.
+public struct ClientProfile: Sendable, Equatable, Codable {
+    public var name: String?
+    public var email: String?
+    public var phone: String?
+    public var notes: String?
+    public var status: ClientStatus
+
+    public init(name: String? = nil, email: String? = nil, phone: String? = nil, notes: String? = nil,
+                status: ClientStatus = .active) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.notes = notes
+        self.status = status
+    }
+
+    /// This profile with `changes` applied.
+    public func applying(_ changes: ClientProfileChanges) -> ClientProfile {
+        var copy = self
+        changes.name.apply(to: &copy.name)
+        changes.email.apply(to: &copy.email)
+        changes.phone.apply(to: &copy.phone)
+        changes.notes.apply(to: &copy.notes)
+        if let status = changes.status { copy.status = status }
+        return copy
+    }
+}
+
+/// A partial update: each field is left alone, set, or cleared.
+public struct ClientProfileChanges: Sendable, Equatable, Codable {
+    public var name: FieldChange<String> = .unchanged
+    public var email: FieldChange<String> = .unchanged
+    public var phone: FieldChange<String> = .unchanged
+    public var notes: FieldChange<String> = .unchanged
+    public var status: ClientStatus?
+
+    public init(name: FieldChange<String> = .unchanged, email: FieldChange<String> = .unchanged,
+                phone: FieldChange<String> = .unchanged, notes: FieldChange<String> = .unchanged,
+                status: ClientStatus? = nil) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.notes = notes
+        self.status = status
+    }
+
+    /// The changes that differ from `profile`; empty when the update would change nothing.
+    public func effective(against profile: ClientProfile) -> ClientProfileChanges {
+        ClientProfileChanges(name: name.effective(against: profile.name), email: email.effective(against: profile.email),
+                             phone: phone.effective(against: profile.phone), notes: notes.effective(against: profile.notes),
+                             status: status == profile.status ? nil : status)
+    }
+
+    public var isEmpty: Bool {
+        name == .unchanged && email == .unchanged && phone == .unchanged && notes == .unchanged && status == nil
+    }
+
+    enum CodingKeys: String, CodingKey { case name, email, phone, notes, status }
+
+    /// Absent keys are unchanged, `null` clears, a value sets.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try FieldChange.decode(from: container, key: .name)
+        email = try FieldChange.decode(from: container, key: .email)
+        phone = try FieldChange.decode(from: container, key: .phone)
+        notes = try FieldChange.decode(from: container, key: .notes)
+        status = try container.decodeIfPresent(ClientStatus.self, forKey: .status)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try name.encode(to: &container, key: .name)
+        try email.encode(to: &container, key: .email)
+        try phone.encode(to: &container, key: .phone)
+        try notes.encode(to: &container, key: .notes)
+        try container.encodeIfPresent(status, forKey: .status)
+    }
+}
+
+/// One field of a partial update.
+public enum FieldChange<Value: Sendable & Equatable & Codable>: Sendable, Equatable {
+    case unchanged
+    case set(Value)
+    case cleared
+
+    func apply(to field: inout Value?) {
+        switch self {
+        case .unchanged: break
+        case .set(let value): field = value
+        case .cleared: field = nil
+        }
+    }
+
+    func effective(against current: Value?) -> FieldChange<Value> {
+        switch self {
+        case .unchanged: return .unchanged
+        case .set(let value): return value == current ? .unchanged : self
+        case .cleared: return current == nil ? .unchanged : self
+        }
+    }
+
+    static func decode<Key: CodingKey>(from container: KeyedDecodingContainer<Key>, key: Key) throws -> FieldChange<Value> {
+        guard container.contains(key) else { return .unchanged }
+        if try container.decodeNil(forKey: key) { return .cleared }
+        return .set(try container.decode(Value.self, forKey: key))
+    }
+
+    func encode<Key: CodingKey>(to container: inout KeyedEncodingContainer<Key>, key: Key) throws {
+        switch self {
+        case .unchanged: break
+        case .set(let value): try container.encode(value, forKey: key)
+        case .cleared: try container.encodeNil(forKey: key)
+        }
+    }
+}

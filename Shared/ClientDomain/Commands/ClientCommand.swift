@@ -1,0 +1,65 @@
+import Foundation
+
+/// What a caller asks of a client. The command service decides which events follow.
+public enum ClientCommand: Sendable, Equatable {
+    case create(CreateClient)
+    case update(UpdateClient)
+    case delete(DeleteClient)
+
+    public var clientId: UUID {
+        switch self {
+        case .create(let command): command.clientId
+        case .update(let command): command.clientId
+        case .delete(let command): command.clientId
+        }
+    }
+
+    public var tenantId: UUID {
+        switch self {
+        case .create(let command): command.tenantId
+        case .update(let command): command.tenantId
+        case .delete(let command): command.tenantId
+        }
+    }
+}
+
+/// Create a client with this id (chosen by the caller's adapter) and profile.
+public struct CreateClient: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+    public var profile: ClientProfile
+
+    public init(clientId: UUID, tenantId: UUID, profile: ClientProfile) {
+        self.clientId = clientId
+        self.tenantId = tenantId
+        self.profile = profile
+    }
+}
+
+/// Change some profile fields; with `expectedVersion`, only if the client is at that version.
+public struct UpdateClient: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+    public var changes: ClientProfileChanges
+    public var expectedVersion: Int64?
+
+    public init(clientId: UUID, tenantId: UUID, changes: ClientProfileChanges, expectedVersion: Int64? = nil) {
+        self.clientId = clientId
+        self.tenantId = tenantId
+        self.changes = changes
+        self.expectedVersion = expectedVersion
+    }
+}
+
+/// Delete the client; with `expectedVersion`, only if the client is at that version.
+public struct DeleteClient: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+    public var expectedVersion: Int64?
+
+    public init(clientId: UUID, tenantId: UUID, expectedVersion: Int64? = nil) {
+        self.clientId = clientId
+        self.tenantId = tenantId
+        self.expectedVersion = expectedVersion
+    }
+}

@@ -1,0 +1,64 @@
+import Errors
+import Foundation
+
+/// Decides which events a command produces, given the client's current state.
+///
+/// Pure apart from the invariants' lookups: no clock (the caller stamps events), no store.
+/// Errors are `ClienteleError`s whose messages are safe to show.
+public struct ClientDecider: Sendable {
+    public var invariants: [any ClientInvariant]
+    public var limits: ClientFieldLimits
+
+    public init(invariants: [any ClientInvariant] = ClientInvariants.standard, limits: ClientFieldLimits = ClientFieldLimits()) {
+        self.invariants = invariants
+        self.limits = limits
+    }
+
+    /// The events `command` produces against `current` (nil: no such stream). An update
+    /// that changes nothing produces no events.
+    public func decide(_ command: ClientCommand, current: Client?, lookup: any ClientLookup) async throws -> [ClientEvent] {
+        switch command {
+        case .create(let create):
+            if current != nil {
+                throw ClienteleError(.conflict, "A client with this id already exists", context: ["field": "id"])
+            }
+            try limits.validate(create.profile)
+            try await checkInvariants(create.profile, clientId: create.clientId, tenantId: create.tenantId, lookup: lookup)
+            return [.created(ClientCreated(profile: create.profile))]
+
+        case .update(let update):
+            let client = try live(current, tenantId: update.tenantId, expectedVersion: update.expectedVersion)
+            let changes = update.changes.effective(against: client.profile)
+            if changes.isEmpty { return [] }
+            let proposed = client.profile.applying(changes)
+            try limits.validate(proposed)
+            try await checkInvariants(proposed, clientId: client.id, tenantId: client.tenantId, lookup: lookup)
+            return [.profileChanged(ClientProfileChanged(changes: changes))]
+
+        case .delete(let delete):
+            _ = try live(current, tenantId: delete.tenantId, expectedVersion: delete.expectedVersion)
+            return [.deleted(ClientDeleted())]
+        }
+    }
+
+    /// The client if it exists, is not deleted, belongs to `tenantId` and is at `expectedVersion`.
+    ///
+    /// Another tenant's client is reported as not found, exactly like a missing one, so a
+    /// caller cannot learn that an id exists elsewhere.
+    private func live(_ current: Client?, tenantId: UUID, expectedVersion: Int64?) throws -> Client {
+        guard let client = current, !client.isDeleted, client.tenantId == tenantId else {
+            throw ClienteleError(.notFound, "Client not found")
+        }
+        if let expectedVersion, expectedVersion != client.version {
+            throw ClienteleError(.preconditionFailed, "The client has changed since the given version",
+                                 context: ["currentVersion": String(client.version)])
+        }
+        return client
+    }
+
+    private func checkInvariants(_ profile: ClientProfile, clientId: UUID, tenantId: UUID, lookup: any ClientLookup) async throws {
+        for invariant in invariants {
+            try await invariant.check(profile, clientId: clientId, tenantId: tenantId, lookup: lookup)
+        }
+    }
+}
