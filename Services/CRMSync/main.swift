@@ -1,1 +1,14 @@
-print("todo")
+import Infrastructure
+import Kafka
+import ServiceRuntime
+
+// The CRM sync service: follows the events topic and mirrors client changes to the external
+// CRM when CRM sync is enabled.
+//
+// Variables: KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS,
+// plus the common ones (see ServiceMain).
+await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
+    let admin = try KafkaAdmin(configuration: try setup.kafkaConfiguration())
+    _ = try await setup.ensureEventsTopic(admin: admin)
+    setup.notBuiltYet("/v1/sync", what: "CRM synchronisation")
+}

@@ -1,0 +1,80 @@
+import Foundation
+import HTTP
+import ServiceRuntime
+
+/// The operator CLI's commands and their dispatch.
+///
+/// Service addresses come from the same variables the gateway reads (`COMMAND_SERVICE_URL`
+/// and friends, plus `GATEWAY_URL` and `CRM_SYNC_URL`), with the local stack's defaults.
+enum ClientCtl {
+    static let usage = """
+    usage: clientctl <command>
+
+    commands:
+      health              show each service's readiness (/readyz); exit 1 if any is not ready
+      help                show this text
+
+    coming with later issues (they answer "not built yet" and exit 2 until then):
+      status              projection positions against the log end, outbox backlog
+      rebuild <projection>   rebuild a projection by replaying the events topic
+      republish           republish the event store into a fresh topic
+      create-admin        create a super-admin
+      api-key issue|revoke   issue or revoke an API key
+    """
+
+    static func run(arguments: [String]) async -> Int32 {
+        guard let command = arguments.first else {
+            print(usage)
+            return 2
+        }
+        switch command {
+        case "help", "--help", "-h":
+            print(usage)
+            return 0
+        case "health":
+            do {
+                return try await health(environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "status", "rebuild", "republish", "create-admin", "api-key":
+            FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
+            return 2
+        default:
+            FileHandle.standardError.write(Data("clientctl: unknown command \(command)\n\n\(usage)\n".utf8))
+            return 2
+        }
+    }
+
+    /// Prints each service's /readyz outcome; 0 when all are ready, 1 otherwise.
+    static func health(environment: EnvironmentReader) async throws -> Int32 {
+        let services: [(String, String)] = [
+            ("gateway", try environment.httpURL("GATEWAY_URL", default: "http://127.0.0.1:8080")),
+            ("command-service", try environment.httpURL("COMMAND_SERVICE_URL", default: "http://127.0.0.1:8181")),
+            ("search-projection", try environment.httpURL("SEARCH_SERVICE_URL", default: "http://127.0.0.1:8182")),
+            ("stats-projection", try environment.httpURL("STATS_SERVICE_URL", default: "http://127.0.0.1:8183")),
+            ("document-store", try environment.httpURL("DOCUMENT_SERVICE_URL", default: "http://127.0.0.1:8184")),
+            ("crm-sync", try environment.httpURL("CRM_SYNC_URL", default: "http://127.0.0.1:8185")),
+        ]
+        var config = HTTPClientConfiguration()
+        config.requestTimeout = .seconds(5)
+        let client = HTTPClient(configuration: config)
+        defer { client.shutdown() }
+        var allReady = true
+        for (name, url) in services {
+            let line: String
+            do {
+                let response = try await client.execute(HTTPClientRequest(method: .GET, url: url + "/readyz"))
+                let ready = response.status.code == 200
+                allReady = allReady && ready
+                line = "\(ready ? "ready    " : "NOT READY")  \(String(decoding: response.body, as: UTF8.self))"
+            } catch {
+                allReady = false
+                line = "DOWN       \(error)"
+            }
+            print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + line)
+        }
+        return allReady ? 0 : 1
+    }
+}

@@ -1,0 +1,44 @@
+import Postgres
+import ServiceRuntime
+
+extension ServiceSetup {
+    /// Opens this service's PostgreSQL pool from `DATABASE_URL`, applies its migrations, and
+    /// wires the pool into readiness, metrics and shutdown.
+    ///
+    /// Variables: `DATABASE_URL` (required; a libpq URL such as
+    /// `postgresql://user:password@host:5432/db`), `DATABASE_POOL_SIZE` (10),
+    /// `DATABASE_STATEMENT_TIMEOUT_MS` (30000; 0 disables). PostgreSQL may still be starting
+    /// (containers start together): the first connection is retried for
+    /// `DATABASE_STARTUP_WAIT_MS` (60000) before the service gives up.
+    public mutating func openPostgres(migrations: [Migration]) async throws -> PostgresPool {
+        let url = try environment.requiredString("DATABASE_URL")
+        var configuration = PostgresConfiguration(connectionString: url)
+        configuration.poolSize = try environment.int("DATABASE_POOL_SIZE", default: 10, in: 1...500)
+        let timeout = try environment.milliseconds("DATABASE_STATEMENT_TIMEOUT_MS", default: .seconds(30), in: 0...3_600_000)
+        configuration.statementTimeout = timeout == .zero ? nil : timeout
+        configuration.applicationName = name
+        let startupWait = try environment.milliseconds("DATABASE_STARTUP_WAIT_MS", default: .seconds(60), in: 0...3_600_000)
+
+        let pool = PostgresPool(configuration: configuration) { [logger] message in logger.warning(message) }
+        let deadline = ContinuousClock.now + startupWait
+        while true {
+            do {
+                let applied = try await MigrationRunner(migrations: migrations).apply(on: pool)
+                if !applied.isEmpty { logger.info("migrations applied", ["versions": applied.map(String.init).joined(separator: ",")]) }
+                break
+            } catch let error as PostgresError where error.code.kind == .connection && ContinuousClock.now < deadline {
+                logger.warning("waiting for PostgreSQL", ["error": String(describing: error)])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+
+        readiness.add("postgres") { _ = try await pool.query("SELECT 1") }
+        metrics.collector("db_pool_connections", help: "PostgreSQL pool connections by state.") {
+            let stats = pool.statistics
+            return [(["state": "in_use"], Double(stats.inUse)), (["state": "idle"], Double(stats.idle)),
+                    (["state": "waiting"], Double(stats.waiting))]
+        }
+        shutdownHooks.append { await pool.close() }
+        return pool
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// A monotonically increasing count per label set, such as requests served.
+public final class Counter: MetricFamily, @unchecked Sendable {
+    // @unchecked Sendable: `values` is only touched while holding `lock`.
+    public let name: String
+    public let help: String
+    public let labelNames: [String]
+    private let lock = NSLock()
+    private var values: [[String]: Double] = [:]
+
+    init(name: String, help: String, labelNames: [String]) {
+        self.name = name
+        self.help = help
+        self.labelNames = labelNames
+    }
+
+    /// Adds `amount` (not negative) to the series with these label values, in `labelNames` order.
+    public func increment(by amount: Double = 1, _ labelValues: String...) {
+        precondition(labelValues.count == labelNames.count, "metric \(name): wrong number of label values")
+        precondition(amount >= 0, "metric \(name): a counter cannot decrease")
+        lock.withLock { values[labelValues, default: 0] += amount }
+    }
+
+    /// The current value of one series (for tests).
+    public func value(_ labelValues: String...) -> Double {
+        lock.withLock { values[labelValues] ?? 0 }
+    }
+
+    func render(into out: inout String) {
+        let snapshot = lock.withLock { values }
+        out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
+        for key in snapshot.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            out += name + PrometheusText.labels(names: labelNames, values: key) + " " + PrometheusText.number(snapshot[key] ?? 0) + "\n"
+        }
+    }
+}

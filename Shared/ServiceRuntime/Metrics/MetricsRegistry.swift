@@ -1,0 +1,102 @@
+import Foundation
+
+/// The metrics one service exposes, rendered in Prometheus' text exposition format at /metrics.
+///
+/// Families are registered once (registering the same name again returns the existing one)
+/// and updated from any thread. Gauges that mirror state owned elsewhere (pool sizes, lag)
+/// are registered as collectors and read at scrape time, so nothing has to push them.
+public final class MetricsRegistry: @unchecked Sendable {
+    // @unchecked Sendable: `families` and `collectors` are only touched while holding `lock`;
+    // each family guards its own samples.
+    private let lock = NSLock()
+    private var families: [String: any MetricFamily] = [:]
+    private var order: [String] = []
+    private var collectors: [(name: String, help: String, type: String, collect: @Sendable () -> [(labels: [String: String], value: Double)])] = []
+
+    public init() {}
+
+    /// A counter family with the given label names.
+    public func counter(_ name: String, help: String, labels: [String] = []) -> Counter {
+        register(name) { Counter(name: name, help: help, labelNames: labels) }
+    }
+
+    /// A gauge family with the given label names.
+    public func gauge(_ name: String, help: String, labels: [String] = []) -> Gauge {
+        register(name) { Gauge(name: name, help: help, labelNames: labels) }
+    }
+
+    /// A histogram family with the given buckets (upper bounds, in the metric's unit).
+    public func histogram(_ name: String, help: String, labels: [String] = [],
+                          buckets: [Double] = Histogram.defaultLatencyBuckets) -> Histogram {
+        register(name) { Histogram(name: name, help: help, labelNames: labels, buckets: buckets) }
+    }
+
+    /// A gauge read at scrape time from `collect`, which returns one value per label set.
+    public func collector(_ name: String, help: String, type: String = "gauge",
+                          collect: @escaping @Sendable () -> [(labels: [String: String], value: Double)]) {
+        lock.withLock { collectors.append((name, help, type, collect)) }
+    }
+
+    /// Every family in the text exposition format (version 0.0.4).
+    public func render() -> String {
+        let (snapshot, collectorSnapshot) = lock.withLock { (order.compactMap { families[$0] }, collectors) }
+        var out = ""
+        for family in snapshot { family.render(into: &out) }
+        for collector in collectorSnapshot {
+            out += "# HELP \(collector.name) \(collector.help)\n# TYPE \(collector.name) \(collector.type)\n"
+            for sample in collector.collect() {
+                out += collector.name + PrometheusText.labels(sample.labels) + " " + PrometheusText.number(sample.value) + "\n"
+            }
+        }
+        return out
+    }
+
+    private func register<F: MetricFamily>(_ name: String, make: () -> F) -> F {
+        lock.withLock {
+            if let existing = families[name] {
+                guard let typed = existing as? F else {
+                    preconditionFailure("metric \(name) registered twice with different types")
+                }
+                return typed
+            }
+            let family = make()
+            families[name] = family
+            order.append(name)
+            return family
+        }
+    }
+}
+
+/// A metric family that renders itself.
+protocol MetricFamily: AnyObject, Sendable {
+    func render(into out: inout String)
+}
+
+/// Escaping and number formatting for the text exposition format.
+enum PrometheusText {
+    static func labels(_ labels: [String: String]) -> String {
+        guard !labels.isEmpty else { return "" }
+        let pairs = labels.keys.sorted().map { key in "\(key)=\"\(escape(labels[key] ?? ""))\"" }
+        return "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    static func labels(names: [String], values: [String], extra: (String, String)? = nil) -> String {
+        var pairs = zip(names, values).map { "\($0)=\"\(escape($1))\"" }
+        if let extra { pairs.append("\(extra.0)=\"\(escape(extra.1))\"") }
+        return pairs.isEmpty ? "" : "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func number(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value == .infinity { return "+Inf" }
+        if value == -.infinity { return "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+}

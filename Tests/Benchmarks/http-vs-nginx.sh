@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Benchmark: the gateway's trivial route (/healthz, a fixed JSON body) against nginx serving
+# the same JSON, both on loopback, measured in this one run with the same wrk settings.
+# Prints requests/s and p99 for each and the ratio. Not a test: it never fails on a number.
+#
+# usage: Tests/Benchmarks/http-vs-nginx.sh [seconds=10] [connections=64]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+seconds="${1:-10}"
+connections="${2:-64}"
+./deploy/local/install-dependencies.sh
+export LD_LIBRARY_PATH="$root/.local/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+swift build -c release --product gateway >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+nginx_port="$(free_port)"
+gateway_port="$(free_port)"
+body='{"service":"gateway","status":"ok"}'
+
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        location / { default_type application/json; return 200 '$body'; }
+    }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" &
+pids+=($!)
+HTTP_PORT="$gateway_port" LOG_LEVEL=warning "$bin/gateway" >"$work/gateway.log" 2>&1 &
+pids+=($!)
+for port in "$nginx_port" "$gateway_port"; do
+    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+done
+
+# Runs wrk; prints "<requests/s> <p99 in ms>".
+measure() {
+    local out
+    out="$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$1")"
+    echo "$out" >>"$work/wrk.txt"
+    local rps p99
+    rps="$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')"
+    p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
+    p99="$(python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)', v); f={'us':0.001,'ms':1,'s':1000}[m.group(2)]; print(round(float(m.group(1))*f, 3))" "$p99")"
+    echo "$rps $p99"
+}
+wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$nginx_port/healthz" >/dev/null   # warm-up
+wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$gateway_port/healthz" >/dev/null
+read -r nginx_rps nginx_p99 < <(measure "http://127.0.0.1:$nginx_port/healthz")
+read -r gateway_rps gateway_p99 < <(measure "http://127.0.0.1:$gateway_port/healthz")
+ratio="$(python3 -c "print(round($gateway_rps / $nginx_rps, 2))")"
+printf '%-28s %12s %10s\n' "target (wrk -t2 -c$connections, ${seconds}s)" "requests/s" "p99 ms"
+printf '%-28s %12s %10s\n' "nginx" "$nginx_rps" "$nginx_p99"
+printf '%-28s %12s %10s\n' "gateway GET /healthz" "$gateway_rps" "$gateway_p99"
+echo "ratio gateway/nginx: $ratio (target >= 0.6, gateway p99 < 10 ms)"

@@ -1,0 +1,38 @@
+import Foundation
+import ServiceRuntime
+import XCTest
+
+final class LoggerTests: XCTestCase {
+    final class Lines: @unchecked Sendable {
+        // @unchecked Sendable: `lines` is only touched under `lock`.
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    func testWritesOneJSONObjectPerLineWithContext() async throws {
+        let lines = Lines()
+        let logger = Logger(service: "gateway", level: .info, sink: LogSink { lines.append($0) })
+        logger.debug("dropped")
+        await LogContext.$requestId.withValue("req-1") {
+            await LogContext.$correlationId.withValue("corr-1") {
+                logger.info("hello \"world\"\n", ["route": "/a"])
+            }
+        }
+        XCTAssertEqual(lines.all.count, 1)
+        let line = try XCTUnwrap(lines.all.first)
+        XCTAssertTrue(line.hasSuffix("}\n"))
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        XCTAssertEqual(object["service"], "gateway")
+        XCTAssertEqual(object["level"], "info")
+        XCTAssertEqual(object["msg"], "hello \"world\"\n")
+        XCTAssertEqual(object["request_id"], "req-1")
+        XCTAssertEqual(object["correlation_id"], "corr-1")
+        XCTAssertEqual(object["route"], "/a")
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        XCTAssertNotNil(object["ts"].flatMap { formatter.date(from: $0) })
+    }
+}
+

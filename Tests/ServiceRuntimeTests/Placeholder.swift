@@ -1,2 +1,0 @@
-import XCTest
-final class ServiceRuntimePlaceholderTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Runs the whole system on this machine: a private PostgreSQL cluster (data kept in
+# .local/postgres, so it survives restarts), a Kafka-protocol broker (Tansu, in memory),
+# and every Clientele service. Prints the gateway URL; Ctrl-C stops everything it started.
+#
+# Settings (environment): GATEWAY_PORT (8080), CLIENTELE_PG_PORT (55432),
+# CLIENTELE_KAFKA_PORT (59092), CLIENTELE_BUILD (release|debug), and every service variable
+# in the README's configuration table.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+state="$root/.local"
+pg_port="${CLIENTELE_PG_PORT:-55432}"
+kafka_port="${CLIENTELE_KAFKA_PORT:-59092}"
+gateway_port="${GATEWAY_PORT:-8080}"
+build="${CLIENTELE_BUILD:-release}"
+pg_bin=/usr/lib/postgresql/15/bin
+
+./deploy/local/install-dependencies.sh
+export LD_LIBRARY_PATH="$state/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+echo "building ($build)..."
+swift build -c "$build" >/dev/null
+bin="$(swift build -c "$build" --show-bin-path)"
+
+mkdir -p "$state/logs"
+pids=()
+pg_started=0
+stop_all() {
+    trap - INT TERM EXIT
+    echo
+    echo "stopping..."
+    for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ "$pg_started" = 1 ]; then as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -m fast -w stop >/dev/null || true; fi
+    echo "stopped."
+}
+trap stop_all INT TERM EXIT
+
+# PostgreSQL refuses to run as root: run it as the postgres user on a directory it owns.
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# --- PostgreSQL: a private cluster in .local/postgres -------------------------------------
+mkdir -p "$state/postgres"
+if [ "$(id -u)" -eq 0 ]; then
+    chown postgres:postgres "$state/postgres"
+    if ! runuser -u postgres -- test -w "$state/postgres"; then
+        echo "error: the postgres user cannot reach $state/postgres (a parent directory is not searchable by it);" >&2
+        echo "       clone the project somewhere world-searchable, such as /work or /srv." >&2
+        exit 1
+    fi
+fi
+if [ ! -s "$state/postgres/password" ]; then
+    head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$state/postgres/password"
+fi
+chmod 600 "$state/postgres/password"
+[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$state/postgres/password"
+pg_password="$(cat "$state/postgres/password")"
+if [ ! -f "$state/postgres/data/PG_VERSION" ]; then
+    echo "creating the PostgreSQL cluster in .local/postgres/data"
+    as_postgres "$pg_bin/initdb" -D "$state/postgres/data" -U postgres --auth=scram-sha-256 \
+        --pwfile="$state/postgres/password" -E UTF8 --locale=C.UTF-8 >"$state/logs/initdb.log"
+fi
+mkdir -p "$state/postgres/run"
+[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$state/postgres/run"
+as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -l "$state/postgres/server.log" -w -t 60 \
+    -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $state/postgres/run" start >/dev/null
+pg_started=1
+pg_url() { echo "postgresql://postgres:${pg_password}@127.0.0.1:${pg_port}/$1"; }
+for db in clientele_commands clientele_search clientele_stats clientele_documents; do
+    PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
+        PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE $db" 
+done
+echo "PostgreSQL: 127.0.0.1:$pg_port (data in .local/postgres/data)"
+
+# --- The broker: Tansu, memory storage (its log is gone when it stops) ---------------------
+"$state/bin/tansu" broker --listener-url "tcp://127.0.0.1:$kafka_port" \
+    --advertised-listener-url "tcp://127.0.0.1:$kafka_port" --storage-engine memory://tansu/ \
+    >"$state/logs/broker.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && break; sleep 0.1; done
+echo "Kafka-protocol broker: 127.0.0.1:$kafka_port"
+export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port"
+
+# --- Services ------------------------------------------------------------------------------
+admin_file="$state/admin-credentials"
+if [ ! -s "$admin_file" ]; then
+    printf 'ADMIN_EMAIL=admin@clientele.local\nADMIN_PASSWORD=%s\n' "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" >"$admin_file"
+    chmod 600 "$admin_file"
+fi
+# shellcheck disable=SC1090
+source "$admin_file"
+export ADMIN_EMAIL ADMIN_PASSWORD
+
+start_service() { # name port [VAR=value...]
+    local name="$1" port="$2"; shift 2
+    env HTTP_PORT="$port" "$@" "$bin/$name" >"$state/logs/$name.log" 2>&1 &
+    pids+=($!)
+}
+start_service command-service 8181 DATABASE_URL="$(pg_url clientele_commands)"
+start_service search-projection 8182 DATABASE_URL="$(pg_url clientele_search)"
+start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)"
+start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents"
+start_service crm-sync 8185
+start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
+    STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184
+
+for svc in command-service:8181 search-projection:8182 stats-projection:8183 document-store:8184 crm-sync:8185 gateway:$gateway_port; do
+    name="${svc%%:*}"; port="${svc##*:}"
+    ready=0
+    for _ in $(seq 1 300); do
+        if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then ready=1; break; fi
+        sleep 0.2
+    done
+    if [ "$ready" = 1 ]; then echo "  $name ready on 127.0.0.1:$port"; else
+        echo "error: $name did not become ready; last lines of .local/logs/$name.log:" >&2
+        tail -n 20 "$state/logs/$name.log" >&2
+        exit 1
+    fi
+done
+cat <<INFO
+
+Clientele is running.
+  Gateway:  http://127.0.0.1:$gateway_port   (try: curl http://127.0.0.1:$gateway_port/readyz)
+  Log in:   POST http://127.0.0.1:$gateway_port/api/auth/login with
+            {"email": "$ADMIN_EMAIL", "password": "$ADMIN_PASSWORD"}
+            (credentials kept in .local/admin-credentials)
+  Logs:     .local/logs/<service>.log (JSON lines)
+Press Ctrl-C to stop everything.
+INFO
+wait -n "${pids[@]}" || true
+echo "a process exited; see .local/logs" >&2
