@@ -319,7 +319,8 @@ final class HTTPConnection: @unchecked Sendable {
     private func startLingering() {
         lingering = true
         shutdown(fd, Int32(SHUT_WR))
-        lingerDeadline = loop.now &+ 2_000_000_000
+        // Short while shutting down, so lingering never delays `run()` much.
+        lingerDeadline = loop.now &+ (loop.isShuttingDown ? 100_000_000 : 1_000_000_000)
         exchange?.stream?.fail(HTTPError(status: .badRequest, message: "Connection closed"))
         exchange = nil
         streamPaused = false
@@ -376,6 +377,10 @@ final class HTTPConnection: @unchecked Sendable {
 
     func shutdownRequested() {
         guard !isClosed else { return }
+        if lingering {
+            lingerDeadline = min(lingerDeadline, loop.now &+ 100_000_000)
+            return
+        }
         if exchange == nil, !awaitingResponse, parser.bufferedByteCount == 0, outputOffset == output.count {
             close()
         }
