@@ -515,11 +515,3 @@ public struct HTTPRequestParser: Sendable {
     }
 }
 
-/// Whether `c` may appear in an HTTP token (RFC 9110 §5.6.2).
-@inline(__always) func isTokenByte(_ c: UInt8) -> Bool {
-    switch c {
-    case 48...57, 65...90, 97...122: return true
-    case 33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126: return true
-    default: return false
-    }
-}
