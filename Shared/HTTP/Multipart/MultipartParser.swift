@@ -62,6 +62,9 @@ public struct MultipartParser: Sendable {
     }
 
     /// Consumes `bytes`, returning the events they complete.
+    ///
+    /// When it throws, the events this call would have returned are discarded; the body
+    /// is to be rejected as a whole.
     public mutating func feed<C: Collection>(_ bytes: C) throws(MultipartError) -> [MultipartEvent] where C.Element == UInt8 {
         if case .failed(let error) = state { throw error }
         if case .epilogue = state { return [] }
