@@ -21,6 +21,8 @@ final class HTTPServerTests: XCTestCase {
         }
         router.post("/upload", options: RouteOptions(maxBodyBytes: 64 << 20, streamsBody: true)) { request in
             var total = 0, chunks = 0, largest = 0
+            // Start late: without backpressure the whole upload would pile up meanwhile.
+            try await Task.sleep(for: .milliseconds(200))
             for try await chunk in request.body {
                 total += chunk.count
                 chunks += 1
@@ -203,6 +205,19 @@ final class HTTPServerTests: XCTestCase {
             if n <= 0 { return }
             sent += n
         }
+    }
+
+    func testStreamingRouteRejectsOversizedContentLengthBeforeHandler() async throws {
+        let router = Router()
+        router.post("/small-stream", options: RouteOptions(maxBodyBytes: 100, streamsBody: true)) { _ in
+            XCTFail("handler must not run")
+            return .text("ran")
+        }
+        let running = try await RunningServer.start(router)
+        let connection = try running.connect()
+        try connection.send("POST /small-stream HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n")
+        XCTAssertEqual(try connection.readResponse().status, 413)
+        try await running.stop()
     }
 
     func testConnectionCapRejectsExtraConnections() async throws {

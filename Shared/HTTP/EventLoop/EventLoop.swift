@@ -103,6 +103,15 @@ final class EventLoop: @unchecked Sendable {
         onExit()
     }
 
+    /// Releases the loop's descriptors when it will never `run()` (server start failed).
+    func closeUnstarted() {
+        mailbox.withLock { $0.closed = true; $0.jobs = [] }
+        closeListener()
+        close(wakeFD)
+        close(epollFD)
+        readBuffer.deallocate()
+    }
+
     // MARK: Connections
 
     private func acceptConnections() {

@@ -136,12 +136,13 @@ final class HTTPConnection: @unchecked Sendable {
             exchange.entry = entry
             let limit = entry.options.maxBodyBytes
             parser.limitBody(to: limit)
-            if head.expectsContinue, !loop.isShuttingDown {
-                var fits = true
-                if case .contentLength(let length) = head.framing { fits = length <= limit }
-                if fits { output.append(contentsOf: HTTPConnection.continueBytes) }
+            var fits = true
+            if case .contentLength(let length) = head.framing { fits = length <= limit }
+            if head.expectsContinue, fits, !loop.isShuttingDown {
+                output.append(contentsOf: HTTPConnection.continueBytes)
             }
-            if entry.options.streamsBody, head.framing != .none, case .async(let handler) = entry.handler {
+            // An oversized Content-Length is answered 413 by the parser before any handler runs.
+            if entry.options.streamsBody, fits, head.framing != .none, case .async(let handler) = entry.handler {
                 let id = requestID
                 let stream = HTTPBodyStream { [loop, self] in
                     loop.execute { self.resumeStream(id: id) }

@@ -156,8 +156,8 @@ public final class HTTPServer: Sendable {
             return (loops, port)
         } catch {
             for listener in listeners.dropFirst(loops.count) { close(listener) }
-            // Loops already made own their listener; they were never started, so close them too.
-            for loop in loops { loop.execute {} }
+            // Loops already made own their listener and were never started.
+            for loop in loops { loop.closeUnstarted() }
             throw error
         }
     }
