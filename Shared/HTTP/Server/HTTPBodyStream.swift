@@ -95,30 +95,39 @@ final class HTTPBodyStream: @unchecked Sendable {
         if resume { onDemand() }
     }
 
+    private enum Step {
+        case chunk([UInt8], resumeProducer: Bool)
+        case end
+        case failure(any Error)
+        case wait
+    }
+
+    /// Takes the next buffered chunk, or says why there is none. Call with the lock held.
+    private static func take(_ s: inout State) -> Step {
+        if s.head < s.chunks.count {
+            let chunk = s.chunks[s.head]
+            s.chunks[s.head] = []
+            s.head += 1
+            if s.head == s.chunks.count {
+                s.chunks.removeAll(keepingCapacity: true)
+                s.head = 0
+            }
+            s.bufferedBytes -= chunk.count
+            var resume = false
+            if s.producerPaused, s.bufferedBytes <= HTTPBodyStream.lowWaterMark {
+                s.producerPaused = false
+                resume = true
+            }
+            return .chunk(chunk, resumeProducer: resume)
+        }
+        if let failure = s.failure { return .failure(failure) }
+        if s.finished || s.abandoned { return .end }
+        return .wait
+    }
+
     /// The next chunk, `nil` at the end; one consumer at a time.
     func next() async throws -> [UInt8]? {
-        enum Step { case chunk([UInt8], resumeProducer: Bool), end, failure(any Error), wait }
-        let step: Step = state.withLock { s in
-            if s.head < s.chunks.count {
-                let chunk = s.chunks[s.head]
-                s.chunks[s.head] = []
-                s.head += 1
-                if s.head == s.chunks.count {
-                    s.chunks.removeAll(keepingCapacity: true)
-                    s.head = 0
-                }
-                s.bufferedBytes -= chunk.count
-                var resume = false
-                if s.producerPaused, s.bufferedBytes <= HTTPBodyStream.lowWaterMark {
-                    s.producerPaused = false
-                    resume = true
-                }
-                return .chunk(chunk, resumeProducer: resume)
-            }
-            if let failure = s.failure { return .failure(failure) }
-            if s.finished || s.abandoned { return .end }
-            return .wait
-        }
+        let step = state.withLock { HTTPBodyStream.take(&$0) }
         switch step {
         case .chunk(let chunk, let resumeProducer):
             if resumeProducer { onDemand() }
@@ -129,36 +138,18 @@ final class HTTPBodyStream: @unchecked Sendable {
             throw error
         case .wait:
             return try await withCheckedThrowingContinuation { continuation in
-                enum Now { case chunk([UInt8], Bool), end, failure(any Error), parked }
-                let now: Now = state.withLock { s in
-                    if s.head < s.chunks.count {
-                        let chunk = s.chunks[s.head]
-                        s.chunks[s.head] = []
-                        s.head += 1
-                        s.bufferedBytes -= chunk.count
-                        if s.head == s.chunks.count {
-                            s.chunks.removeAll(keepingCapacity: true)
-                            s.head = 0
-                        }
-                        var resume = false
-                        if s.producerPaused, s.bufferedBytes <= HTTPBodyStream.lowWaterMark {
-                            s.producerPaused = false
-                            resume = true
-                        }
-                        return .chunk(chunk, resume)
-                    }
-                    if let failure = s.failure { return .failure(failure) }
-                    if s.finished || s.abandoned { return .end }
-                    s.waiter = continuation
-                    return .parked
+                let now: Step = state.withLock { s in
+                    let step = HTTPBodyStream.take(&s)
+                    if case .wait = step { s.waiter = continuation }
+                    return step
                 }
                 switch now {
-                case .chunk(let chunk, let resume):
-                    if resume { onDemand() }
+                case .chunk(let chunk, let resumeProducer):
+                    if resumeProducer { onDemand() }
                     continuation.resume(returning: chunk)
                 case .end: continuation.resume(returning: nil)
                 case .failure(let error): continuation.resume(throwing: error)
-                case .parked: break
+                case .wait: break
                 }
             }
         }
