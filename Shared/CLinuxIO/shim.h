@@ -2,14 +2,16 @@
 // Only Shared/HTTP imports this module.
 #ifndef CLIENTELE_CLINUXIO_SHIM_H
 #define CLIENTELE_CLINUXIO_SHIM_H
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
-#endif
+// No _GNU_SOURCE here: it changes glibc's struct definitions (fd_set's field names), and
+// Clang then rejects the mismatch with the same headers seen through Dispatch/Foundation.
+// accept4 is declared below instead.
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; a function so the flag macros stay in C.
 static inline int clientele_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len) {

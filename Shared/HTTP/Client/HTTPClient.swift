@@ -1,0 +1,221 @@
+import Errors
+import Foundation
+
+/// A small HTTP/1.1 client for calls between internal services (plain http only).
+///
+/// Keeps a keep-alive pool per host:port. The blocking socket work runs on the client's own
+/// threads, so `execute` never blocks Swift's cooperative pool. Retries only idempotent
+/// requests, and only when the request provably did not reach a server: the connect failed,
+/// or a reused keep-alive connection closed before any response byte. Cancelling the
+/// calling task does not interrupt a call; `requestTimeout` bounds it.
+///
+/// Errors are `ClienteleError`: `.invalidArgument` for a bad URL, `.deadlineExceeded` on
+/// timeout, `.unavailable` when the server cannot be reached or answers malformed HTTP.
+public final class HTTPClient: Sendable {
+    public let configuration: HTTPClientConfiguration
+    private let pool: HTTPConnectionPool
+    private let workers: ClientWorkers
+
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
+        self.configuration = configuration
+        pool = HTTPConnectionPool(maxPerHost: configuration.maxConnectionsPerHost,
+                                  maxIdlePerHost: configuration.maxIdlePerHost)
+        workers = ClientWorkers(maxThreads: max(4, configuration.maxConnectionsPerHost * 2))
+    }
+
+    deinit {
+        pool.shutdown()
+        workers.stop()
+    }
+
+    /// Sends `request` and returns the complete response (any status).
+    public func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPClientResponse, any Error>) in
+            workers.submit { [self] in
+                do {
+                    continuation.resume(returning: try perform(request))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Closes pooled connections; later calls fail with `.unavailable`.
+    public func shutdown() {
+        pool.shutdown()
+        workers.stop()
+    }
+
+    /// Parts of an `http://` URL.
+    struct Target {
+        var host: String
+        var port: Int
+        var requestTarget: String
+
+        init(url: String) throws {
+            guard url.lowercased().hasPrefix("http://") else {
+                throw ClienteleError(.invalidArgument, "Only http:// URLs are supported")
+            }
+            let rest = url.dropFirst(7)
+            let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+            let authority = rest[..<slash]
+            var path = String(rest[slash...])
+            if path.isEmpty { path = "/" } else if path.hasPrefix("?") { path = "/" + path }
+            if let hash = path.firstIndex(of: "#") { path = String(path[..<hash]) }
+            guard !authority.isEmpty, !authority.contains("@"),
+                  path.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+                throw ClienteleError(.invalidArgument, "Malformed URL")
+            }
+            var host = String(authority)
+            var port = 80
+            if authority.hasPrefix("[") {
+                guard let close = authority.firstIndex(of: "]") else { throw ClienteleError(.invalidArgument, "Malformed URL") }
+                host = String(authority[authority.index(after: authority.startIndex)..<close])
+                let after = authority[authority.index(after: close)...]
+                if after.hasPrefix(":") {
+                    guard let p = Int(after.dropFirst()) else { throw ClienteleError(.invalidArgument, "Malformed URL port") }
+                    port = p
+                }
+            } else if let colon = authority.lastIndex(of: ":") {
+                host = String(authority[..<colon])
+                guard let p = Int(authority[authority.index(after: colon)...]) else {
+                    throw ClienteleError(.invalidArgument, "Malformed URL port")
+                }
+                port = p
+            }
+            guard (1...65535).contains(port), !host.isEmpty else { throw ClienteleError(.invalidArgument, "Malformed URL") }
+            self.host = host
+            self.port = port
+            self.requestTarget = path
+        }
+
+        var hostHeader: String {
+            let name = host.contains(":") ? "[\(host)]" : host
+            return port == 80 ? name : "\(name):\(port)"
+        }
+    }
+
+    private enum AttemptFailure: Error {
+        /// Nothing reached a server, or a reused connection died before any response byte.
+        case notProcessed(reused: Bool, underlying: any Error)
+        case failed(any Error)
+    }
+
+    private func perform(_ request: HTTPClientRequest) throws -> HTTPClientResponse {
+        let target = try Target(url: request.url)
+        guard let address = Socket.Address(host: target.host, port: target.port) else {
+            throw ClienteleError(.invalidArgument, "URL host must be a numeric address or localhost")
+        }
+        let key = HTTPConnectionPool.Key(host: target.host, port: target.port)
+        let start = Socket.monotonicNanoseconds()
+        let deadline = start &+ configuration.requestTimeout.clampedNanoseconds
+        let wire = serialize(request, target: target)
+        var attempt = 0
+        while true {
+            do {
+                return try attemptOnce(request, wire: wire, key: key, address: address, deadline: deadline)
+            } catch AttemptFailure.notProcessed(_, let underlying) {
+                attempt += 1
+                guard request.method.isIdempotent, attempt <= configuration.retries,
+                      Socket.monotonicNanoseconds() < deadline else {
+                    throw clienteleError(underlying, target: target)
+                }
+            } catch AttemptFailure.failed(let underlying) {
+                throw clienteleError(underlying, target: target)
+            }
+        }
+    }
+
+    private func attemptOnce(_ request: HTTPClientRequest, wire: [UInt8], key: HTTPConnectionPool.Key,
+                             address: Socket.Address, deadline: UInt64) throws(AttemptFailure) -> HTTPClientResponse {
+        let socket: ClientSocket
+        let reused: Bool
+        do {
+            let connectDeadline = Socket.monotonicNanoseconds() &+ configuration.connectTimeout.clampedNanoseconds
+            (socket, reused) = try pool.acquire(key, address: address, connectDeadline: connectDeadline, deadline: deadline)
+        } catch ClientSocket.Failure.connectFailed(let code) {
+            throw .notProcessed(reused: false, underlying: ClientSocket.Failure.connectFailed(code))
+        } catch {
+            throw .failed(error)
+        }
+        var parser = HTTPResponseParser(isHeadRequest: request.method == .HEAD)
+        do {
+            do {
+                try socket.send(wire, deadline: deadline)
+            } catch ClientSocket.Failure.closed where reused {
+                throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
+            }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+            defer { buffer.deallocate() }
+            while true {
+                let n: Int
+                do {
+                    n = try socket.receive(into: buffer, deadline: deadline)
+                } catch ClientSocket.Failure.closed where reused && !parser.receivedAnyBytes {
+                    throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
+                }
+                if n == 0 {
+                    if reused, !parser.receivedAnyBytes {
+                        throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
+                    }
+                    try parser.endOfInput()
+                    break
+                }
+                if try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { break }
+            }
+        } catch let failure as AttemptFailure {
+            socket.close()
+            pool.release(key, nil)
+            throw failure
+        } catch {
+            socket.close()
+            pool.release(key, nil)
+            throw .failed(error)
+        }
+        let reusable = parser.isComplete && parser.keepAlive && !request.headers.containsToken("close", in: "Connection")
+        if reusable {
+            pool.release(key, socket)
+        } else {
+            socket.close()
+            pool.release(key, nil)
+        }
+        return HTTPClientResponse(status: parser.status, headers: parser.headers, body: parser.body)
+    }
+
+    private func serialize(_ request: HTTPClientRequest, target: Target) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + request.body.count)
+        out.append(contentsOf: "\(request.method.rawValue) \(target.requestTarget) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n".utf8)
+        for field in request.headers {
+            guard HTTPConnection.isValidFieldName(field.name), HTTPConnection.isValidFieldValue(field.value) else { continue }
+            let name = field.name.lowercased()
+            if name == "host" || name == "content-length" || name == "transfer-encoding" { continue }
+            out.append(contentsOf: "\(field.name): \(field.value)\r\n".utf8)
+        }
+        if !request.body.isEmpty || request.method.requiresBodyFraming {
+            out.append(contentsOf: "Content-Length: \(request.body.count)\r\n".utf8)
+        }
+        out.append(contentsOf: [13, 10])
+        out.append(contentsOf: request.body)
+        return out
+    }
+
+    private func clienteleError(_ error: any Error, target: Target) -> ClienteleError {
+        let upstream = "\(target.host):\(target.port)"
+        switch error {
+        case let error as ClienteleError:
+            return error
+        case ClientSocket.Failure.timedOut:
+            return ClienteleError(.deadlineExceeded, "Upstream request timed out", internalDetail: upstream)
+        case ClientSocket.Failure.connectFailed(let code):
+            return ClienteleError(.unavailable, "Upstream unavailable",
+                                  internalDetail: "connect to \(upstream) failed: errno \(code)")
+        case let error as HTTPParseError:
+            return ClienteleError(.unavailable, "Upstream sent a malformed response",
+                                  internalDetail: "\(upstream): \(error.reason)")
+        default:
+            return ClienteleError(.unavailable, "Upstream connection failed", internalDetail: "\(upstream): \(error)")
+        }
+    }
+}

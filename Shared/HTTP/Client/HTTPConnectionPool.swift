@@ -1,0 +1,100 @@
+import Foundation
+
+/// Keep-alive client connections per host:port, with a cap on open connections.
+///
+/// Blocking by design: `acquire` waits (on a worker thread) for a free slot.
+final class HTTPConnectionPool: @unchecked Sendable {
+    // @unchecked Sendable: `hosts` and `isShutdown` are only accessed with `condition` locked;
+    // ClientSocket objects move between threads only through the pool, one owner at a time.
+
+    struct Key: Hashable {
+        var host: String
+        var port: Int
+    }
+
+    private struct Host {
+        var idle: [ClientSocket] = []
+        /// Connections handed out and not yet returned.
+        var leased = 0
+    }
+
+    private let condition = NSCondition()
+    private var hosts: [Key: Host] = [:]
+    private var isShutdown = false
+    private let maxPerHost: Int
+    private let maxIdlePerHost: Int
+
+    init(maxPerHost: Int, maxIdlePerHost: Int) {
+        self.maxPerHost = max(1, maxPerHost)
+        self.maxIdlePerHost = max(0, maxIdlePerHost)
+    }
+
+    /// A connection to `key` and whether it was reused from the idle list.
+    func acquire(_ key: Key, address: Socket.Address, connectDeadline: UInt64, deadline: UInt64) throws -> (ClientSocket, reused: Bool) {
+        condition.lock()
+        while true {
+            if isShutdown {
+                condition.unlock()
+                throw ClientSocket.Failure.closed
+            }
+            var host = hosts[key] ?? Host()
+            while let socket = host.idle.popLast() {
+                if socket.isReusable {
+                    host.leased += 1
+                    hosts[key] = host
+                    condition.unlock()
+                    return (socket, true)
+                }
+                socket.close()
+            }
+            if host.leased < maxPerHost {
+                host.leased += 1
+                hosts[key] = host
+                condition.unlock()
+                do {
+                    return (try ClientSocket.connect(to: address, deadline: min(connectDeadline, deadline)), false)
+                } catch {
+                    release(key, nil)
+                    throw error
+                }
+            }
+            hosts[key] = host
+            let now = Socket.monotonicNanoseconds()
+            guard now < deadline else {
+                condition.unlock()
+                throw ClientSocket.Failure.timedOut
+            }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(deadline - now) / 1e9))
+        }
+    }
+
+    /// Returns a leased connection; `socket` is kept for reuse when given, else the slot is freed.
+    func release(_ key: Key, _ socket: ClientSocket?) {
+        condition.lock()
+        var host = hosts[key] ?? Host()
+        host.leased = max(0, host.leased - 1)
+        var toClose: ClientSocket? = nil
+        if let socket {
+            if !isShutdown, host.idle.count < maxIdlePerHost {
+                host.idle.append(socket)
+            } else {
+                toClose = socket
+            }
+        }
+        hosts[key] = host
+        condition.broadcast()
+        condition.unlock()
+        toClose?.close()
+    }
+
+    /// Closes idle connections and fails later `acquire`s.
+    func shutdown() {
+        condition.lock()
+        isShutdown = true
+        let idle = hosts.values.flatMap(\.idle)
+        for key in hosts.keys { hosts[key]?.idle = [] }
+        condition.broadcast()
+        condition.unlock()
+        for socket in idle { socket.close() }
+    }
+}

@@ -1,2 +1,0 @@
-import CLinuxIO
-public struct Placeholder {}

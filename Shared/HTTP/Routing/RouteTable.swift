@@ -1,0 +1,135 @@
+import Foundation
+
+/// An immutable compiled set of routes: a trie over path segments.
+///
+/// Matching prefers static segments, then `:name` parameters, then a trailing `*`, and
+/// backtracks, so `/a/b` and `/a/:id` coexist. Empty segments are ignored (`/a//b/` is
+/// `/a/b`). Segments are percent-decoded after splitting, so `%2F` stays inside one
+/// parameter.
+final class RouteTable: Sendable {
+    struct Entry: Sendable {
+        let method: HTTPMethod
+        let pattern: String
+        let parameterNames: [String]
+        let options: RouteOptions
+        let handler: RouteHandler
+    }
+
+    final class Node: Sendable {
+        let statics: [String: Node]
+        let parameter: Node?
+        let handlers: [HTTPMethod: Entry]
+        let wildcardHandlers: [HTTPMethod: Entry]
+
+        init(statics: [String: Node], parameter: Node?, handlers: [HTTPMethod: Entry], wildcardHandlers: [HTTPMethod: Entry]) {
+            self.statics = statics
+            self.parameter = parameter
+            self.handlers = handlers
+            self.wildcardHandlers = wildcardHandlers
+        }
+    }
+
+    /// The outcome of matching a method and path.
+    enum Match {
+        case found(Entry, parameters: [String: String])
+        case methodNotAllowed(allowed: [HTTPMethod])
+        case notFound
+        case badPath
+    }
+
+    let root: Node
+
+    init(entries: [Entry]) {
+        final class Builder {
+            var statics: [String: Builder] = [:]
+            var parameter: Builder?
+            var handlers: [HTTPMethod: Entry] = [:]
+            var wildcardHandlers: [HTTPMethod: Entry] = [:]
+            func build() -> Node {
+                Node(statics: statics.mapValues { $0.build() }, parameter: parameter?.build(),
+                     handlers: handlers, wildcardHandlers: wildcardHandlers)
+            }
+        }
+        let root = Builder()
+        for entry in entries {
+            var node = root
+            var isWildcard = false
+            for segment in RouteTable.patternSegments(entry.pattern) {
+                if segment == "*" {
+                    isWildcard = true
+                    break
+                } else if segment.hasPrefix(":") {
+                    if node.parameter == nil { node.parameter = Builder() }
+                    node = node.parameter ?? node
+                } else {
+                    if node.statics[segment] == nil { node.statics[segment] = Builder() }
+                    node = node.statics[segment] ?? node
+                }
+            }
+            if isWildcard {
+                if node.wildcardHandlers[entry.method] == nil { node.wildcardHandlers[entry.method] = entry }
+            } else if node.handlers[entry.method] == nil {
+                node.handlers[entry.method] = entry
+            }
+        }
+        self.root = root.build()
+    }
+
+    static func patternSegments(_ pattern: String) -> [String] {
+        pattern.split(separator: "/").map(String.init)
+    }
+
+    /// Matches `method` and a raw path (no query, still percent-encoded).
+    func match(_ method: HTTPMethod, rawPath: Substring) -> Match {
+        var segments: [String] = []
+        for raw in rawPath.split(separator: "/") {
+            guard let decoded = PercentEncoding.decode(raw) else { return .badPath }
+            segments.append(decoded)
+        }
+        var values: [String] = []
+        var wildcard: String? = nil
+        let lookup = method == .HEAD ? [HTTPMethod.HEAD, .GET] : [method]
+        if let entry = find(root, segments, 0, &values, &wildcard, { node, isWildcard in
+            let table = isWildcard ? node.wildcardHandlers : node.handlers
+            for m in lookup { if let entry = table[m] { return entry } }
+            return nil
+        }) {
+            var parameters: [String: String] = [:]
+            for (name, value) in zip(entry.parameterNames, values) { parameters[name] = value }
+            if let wildcard { parameters["*"] = wildcard }
+            return .found(entry, parameters: parameters)
+        }
+        var allowed: Set<HTTPMethod> = []
+        values.removeAll()
+        _ = find(root, segments, 0, &values, &wildcard) { node, isWildcard -> Entry? in
+            let table = isWildcard ? node.wildcardHandlers : node.handlers
+            allowed.formUnion(table.keys)
+            return nil
+        }
+        if allowed.isEmpty { return .notFound }
+        if allowed.contains(.GET) { allowed.insert(.HEAD) }
+        return .methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue })
+    }
+
+    private func find(_ node: Node, _ segments: [String], _ i: Int, _ values: inout [String],
+                      _ wildcard: inout String?, _ accept: (Node, Bool) -> Entry?) -> Entry? {
+        if i == segments.count {
+            if let entry = accept(node, false) { return entry }
+        } else {
+            if let child = node.statics[segments[i]],
+               let entry = find(child, segments, i + 1, &values, &wildcard, accept) {
+                return entry
+            }
+            if let child = node.parameter {
+                values.append(segments[i])
+                if let entry = find(child, segments, i + 1, &values, &wildcard, accept) { return entry }
+                values.removeLast()
+            }
+        }
+        if !node.wildcardHandlers.isEmpty, let entry = accept(node, true) {
+            wildcard = segments[i...].joined(separator: "/")
+            return entry
+        }
+        return nil
+    }
+}

@@ -1,0 +1,173 @@
+import Errors
+import Foundation
+import XCTest
+@testable import HTTP
+
+final class HTTPClientTests: XCTestCase {
+    private func makeRouter() -> Router {
+        let router = Router()
+        router.get("/whoami") { .text($0.remoteAddress) }
+        router.get("/slow") { _ in
+            try await Task.sleep(for: .milliseconds(500))
+            return .text("slow")
+        }
+        router.post("/echo") { request in
+            var response = HTTPResponse(status: .created, body: try await request.body.collect(upTo: 1 << 20))
+            response.headers.add(name: "X-Method", value: request.method.rawValue)
+            response.headers.add(name: "X-Query", value: request.queryParameter("q") ?? "")
+            return response
+        }
+        return router
+    }
+
+    func testKeepAliveConnectionIsReused() async throws {
+        let running = try await RunningServer.start(makeRouter())
+        let client = HTTPClient()
+        var peers: Set<String> = []
+        for _ in 0..<5 {
+            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(running.port)/whoami"))
+            XCTAssertEqual(response.status, .ok)
+            peers.insert(String(decoding: response.body, as: UTF8.self))
+        }
+        XCTAssertEqual(peers.count, 1, "all calls should use one pooled connection")
+        let posted = try await client.execute(HTTPClientRequest(method: .POST, url: "http://localhost:\(running.port)/echo?q=a%20b",
+                                                                headers: ["X-Evil": "a\r\nb", "Content-Type": "text/plain"],
+                                                                body: Array("payload".utf8)))
+        XCTAssertEqual(posted.status.code, 201)
+        XCTAssertEqual(posted.body, Array("payload".utf8))
+        XCTAssertEqual(posted.headers["X-Query"], "a b")
+        client.shutdown()
+        try await running.stop()
+    }
+
+    func testConcurrentCallsRespectPerHostCap() async throws {
+        let running = try await RunningServer.start(makeRouter())
+        let client = HTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 2))
+        let peers = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(running.port)/whoami"))
+                    return String(decoding: response.body, as: UTF8.self)
+                }
+            }
+            var all: Set<String> = []
+            for try await peer in group { all.insert(peer) }
+            return all
+        }
+        XCTAssertLessThanOrEqual(peers.count, 2)
+        client.shutdown()
+        try await running.stop()
+    }
+
+    func testRequestTimeout() async throws {
+        let running = try await RunningServer.start(makeRouter())
+        let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .milliseconds(150)))
+        let started = Date()
+        do {
+            _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(running.port)/slow"))
+            XCTFail("expected timeout")
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.code, .deadlineExceeded)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 0.45)
+        client.shutdown()
+        try await running.stop()
+    }
+
+    func testConnectFailureIsUnavailable() async throws {
+        let scripted = ScriptedServer { _ in .closeWithoutResponse }
+        let port = scripted.port
+        scripted.stop()
+        let client = HTTPClient()
+        do {
+            _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"))
+            XCTFail("expected failure")
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.code, .unavailable)
+        }
+        do {
+            _ = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1/"))
+            XCTFail("expected failure")
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.code, .invalidArgument)
+        }
+    }
+
+    /// The server answers the first request on each connection, then drops the connection
+    /// on the second one without answering: the race of a keep-alive close.
+    private func makeDroppingServer() -> ScriptedServer {
+        ScriptedServer { n in
+            n == 1 ? .respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") : .closeWithoutResponse
+        }
+    }
+
+    func testGetIsRetriedWhenReusedConnectionClosesBeforeResponse() async throws {
+        let server = makeDroppingServer()
+        defer { server.stop() }
+        let client = HTTPClient()
+        let url = "http://127.0.0.1:\(server.port)/item"
+        let first = try await client.execute(HTTPClientRequest(url: url))
+        XCTAssertEqual(first.body, Array("ok".utf8))
+        let second = try await client.execute(HTTPClientRequest(url: url))
+        XCTAssertEqual(second.body, Array("ok".utf8))
+        XCTAssertEqual(server.requests.count, 3, "sent on the stale connection, then retried once")
+        XCTAssertEqual(server.connections, 2)
+        client.shutdown()
+    }
+
+    func testPostIsNeverRetried() async throws {
+        let server = makeDroppingServer()
+        defer { server.stop() }
+        let client = HTTPClient()
+        let request = HTTPClientRequest(method: .POST, url: "http://127.0.0.1:\(server.port)/item", body: [1, 2, 3])
+        let first = try await client.execute(request)
+        XCTAssertEqual(first.status, .ok)
+        do {
+            _ = try await client.execute(request)
+            XCTFail("POST must not be retried")
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.code, .unavailable)
+        }
+        XCTAssertEqual(server.requests.count, 2)
+        client.shutdown()
+    }
+
+    func testChunkedResponseAfterInterimResponse() async throws {
+        let chunked = ScriptedServer { _ in
+            .respond("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n")
+        }
+        defer { chunked.stop() }
+        let client = HTTPClient()
+        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(chunked.port)/"))
+        XCTAssertEqual(response.body, Array("abcde".utf8))
+
+        client.shutdown()
+    }
+
+    func testResponseParserFramings() throws {
+        func parse(_ text: String, head: Bool = false, step: Int = 1) throws -> HTTPResponseParser {
+            var parser = HTTPResponseParser(isHeadRequest: head)
+            let bytes = Array(text.utf8)
+            var i = 0
+            while i < bytes.count {
+                if try parser.feed(bytes[i..<min(bytes.count, i + step)]) { break }
+                i += step
+            }
+            if !parser.isComplete { try parser.endOfInput() }
+            return parser
+        }
+        let chunked = try parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        XCTAssertEqual(chunked.body, Array("hello".utf8))
+        XCTAssertTrue(chunked.keepAlive)
+        let untilClose = try parse("HTTP/1.1 200 OK\r\n\r\nrest of stream")
+        XCTAssertEqual(untilClose.body, Array("rest of stream".utf8))
+        XCTAssertFalse(untilClose.keepAlive)
+        let head = try parse("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n", head: true)
+        XCTAssertTrue(head.isComplete)
+        XCTAssertTrue(head.body.isEmpty)
+        XCTAssertThrowsError(try parse("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"))
+        XCTAssertThrowsError(try parse("NOT HTTP\r\n\r\n"))
+        XCTAssertThrowsError(try parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\n"))
+        XCTAssertThrowsError(try parse("HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n"))
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class HTTPPlaceholderTests: XCTestCase { func testNothing() {} }

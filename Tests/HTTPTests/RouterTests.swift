@@ -1,0 +1,77 @@
+import XCTest
+@testable import HTTP
+
+final class RouterTests: XCTestCase {
+    private func makeRouter() -> Router {
+        let router = Router()
+        router.get("/api/clients/:id") { .json(status: .ok, object: ["route": .string($0.route ?? ""), "id": .string($0.pathParameters["id"] ?? "")]) }
+        router.get("/api/clients/search") { _ in .json(status: .ok, object: ["route": "static"]) }
+        router.post("/api/clients") { _ in HTTPResponse(status: .created) }
+        router.put("/api/clients/:id/notes/:note") { .json(status: .ok, object: ["id": .string($0.pathParameters["id"] ?? ""), "note": .string($0.pathParameters["note"] ?? "")]) }
+        router.get("/files/*") { .json(status: .ok, object: ["rest": .string($0.pathParameters["*"] ?? "")]) }
+        router.addInline(.GET, "/health") { _ in .text("ok") }
+        router.delete("/api/clients/:id") { _ in throw HTTPError(status: .conflict, message: "busy") }
+        return router
+    }
+
+    private func call(_ router: Router, _ method: HTTPMethod, _ target: String) async -> HTTPResponse {
+        await router.respond(to: HTTPRequest(method: method, target: target))
+    }
+
+    private func json(_ response: HTTPResponse) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(response.body))
+    }
+
+    func testParametersAndRouteTemplate() async {
+        let response = await call(makeRouter(), .GET, "/api/clients/42?x=1")
+        XCTAssertEqual(response.status, .ok)
+        XCTAssertEqual(json(response), ["route": "/api/clients/:id", "id": "42"])
+        let nested = await call(makeRouter(), .PUT, "/api/clients/7/notes/n%2F1")
+        XCTAssertEqual(json(nested), ["id": "7", "note": "n/1"])
+    }
+
+    func testStaticSegmentWinsOverParameter() async {
+        let response = await call(makeRouter(), .GET, "/api/clients/search")
+        XCTAssertEqual(json(response), ["route": "static"])
+    }
+
+    func testWildcardCapturesRest() async {
+        let response = await call(makeRouter(), .GET, "/files/a/b/c.txt")
+        XCTAssertEqual(json(response), ["rest": "a/b/c.txt"])
+    }
+
+    func testUnknownPathIs404Json() async {
+        let response = await call(makeRouter(), .GET, "/nope")
+        XCTAssertEqual(response.status.code, 404)
+        XCTAssertEqual(json(response)?["error"], "not_found")
+        XCTAssertEqual(response.headers["Content-Type"], "application/json")
+    }
+
+    func testWrongMethodIs405WithAllow() async {
+        let response = await call(makeRouter(), .PATCH, "/api/clients/1")
+        XCTAssertEqual(response.status.code, 405)
+        XCTAssertEqual(response.headers["Allow"], "DELETE, GET, HEAD")
+        XCTAssertEqual(json(response)?["error"], "method_not_allowed")
+        let post = await call(makeRouter(), .GET, "/api/clients")
+        XCTAssertEqual(post.headers["Allow"], "POST")
+    }
+
+    func testHeadUsesGetWithoutBody() async {
+        let response = await call(makeRouter(), .HEAD, "/api/clients/5")
+        XCTAssertEqual(response.status, .ok)
+        XCTAssertTrue(response.body.isEmpty)
+    }
+
+    func testInlineAndThrowingHandlers() async {
+        let health = await call(makeRouter(), .GET, "/health")
+        XCTAssertEqual(String(decoding: health.body, as: UTF8.self), "ok")
+        let failed = await call(makeRouter(), .DELETE, "/api/clients/1")
+        XCTAssertEqual(failed.status.code, 409)
+        XCTAssertEqual(json(failed), ["error": "conflict", "message": "busy"])
+    }
+
+    func testMalformedPercentEncodingIs400() async {
+        let response = await call(makeRouter(), .GET, "/api/clients/%zz")
+        XCTAssertEqual(response.status.code, 400)
+    }
+}
