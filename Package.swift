@@ -52,6 +52,8 @@ let package = Package(
 
         .target(name: "ClientDomain", dependencies: ["Errors"], path: "Shared/ClientDomain",
                 swiftSettings: strictSettings),
+        .target(name: "EventStore", dependencies: ["ClientDomain", "Postgres", "Kafka", "ServiceRuntime", "Errors"],
+                path: "Shared/EventStore", swiftSettings: strictSettings),
         .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "Postgres", "Kafka"],
                 path: "Shared/Infrastructure", swiftSettings: strictSettings),
 
@@ -89,6 +91,8 @@ let package = Package(
                     path: "Tests/PostgresTests", swiftSettings: strictSettings),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"],
                     path: "Tests/KafkaTests", swiftSettings: strictSettings),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "ClientDomain", "TestSupport", "Postgres", "Kafka"],
+                    path: "Tests/EventStoreTests", swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka"],
                     path: "Tests/IntegrationTests", swiftSettings: strictSettings),
     ],

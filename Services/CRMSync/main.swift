@@ -1,5 +1,4 @@
 import Infrastructure
-import Kafka
 import ServiceRuntime
 
 // The CRM sync service: follows the events topic and mirrors client changes to the external
@@ -8,7 +7,6 @@ import ServiceRuntime
 // Variables: KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS,
 // plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
-    let admin = try KafkaAdmin(configuration: try setup.kafkaConfiguration())
-    _ = try await setup.ensureEventsTopic(admin: admin)
+    _ = try await setup.openEventsTopic()
     setup.notBuiltYet("/v1/sync", what: "CRM synchronisation")
 }

@@ -9,10 +9,8 @@ import ServiceRuntime
 // EVENTS_TOPIC_PARTITIONS, plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     _ = try await setup.openPostgres(migrations: CommandServiceMigrations.all)
-    let kafka = try setup.kafkaConfiguration()
-    let admin = try KafkaAdmin(configuration: kafka)
-    _ = try await setup.ensureEventsTopic(admin: admin)
-    let producer = try KafkaProducer(configuration: kafka)
+    let events = try await setup.openEventsTopic()
+    let producer = try KafkaProducer(configuration: events.configuration)
     setup.shutdownHooks.append { await producer.close(timeout: .seconds(10)) }
     setup.notBuiltYet("/v1/commands", what: "Command handling (the client core, issue 3)")
 }

@@ -1,5 +1,4 @@
 import Infrastructure
-import Kafka
 import ServiceRuntime
 
 // The search projection: keeps a clients read model in its own PostgreSQL database from the
@@ -10,7 +9,6 @@ import ServiceRuntime
 // EVENTS_TOPIC_PARTITIONS, plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     _ = try await setup.openPostgres(migrations: [])
-    let admin = try KafkaAdmin(configuration: try setup.kafkaConfiguration())
-    _ = try await setup.ensureEventsTopic(admin: admin)
+    _ = try await setup.openEventsTopic()
     setup.notBuiltYet("/v1/clients", what: "Client queries (the search read model, issue 3)")
 }

@@ -1,5 +1,4 @@
 import Infrastructure
-import Kafka
 import ServiceRuntime
 
 // The stats projection: keeps counters for the admin statistics and dashboard in its own
@@ -9,7 +8,6 @@ import ServiceRuntime
 // EVENTS_TOPIC_PARTITIONS, plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "stats-projection", defaultPort: 8183) { setup in
     _ = try await setup.openPostgres(migrations: [])
-    let admin = try KafkaAdmin(configuration: try setup.kafkaConfiguration())
-    _ = try await setup.ensureEventsTopic(admin: admin)
+    _ = try await setup.openEventsTopic()
     setup.notBuiltYet("/v1/stats", what: "Client statistics (the stats read model, issue 5)")
 }

@@ -1,7 +1,7 @@
 /// An error the system reports to a caller: a stable code, a message safe to show, and context.
 ///
 /// Every layer throws this (or a type converting to it) for failures a caller should see.
-/// The HTTP mapping lives in one place (`ClienteleError+HTTP.swift` in ServiceRuntime).
+/// The HTTP mapping lives in one place (`HTTPResponse+Error.swift` in the HTTP module).
 /// `message` and `context` are public: they must never carry SQL, secrets or personal data.
 /// Put diagnostic detail for operators in `internalDetail`, which is logged but never sent.
 public struct ClienteleError: Error, Sendable, Equatable, CustomStringConvertible {

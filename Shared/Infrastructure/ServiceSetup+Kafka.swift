@@ -22,14 +22,17 @@ extension ServiceSetup {
                     partitions: Int32(try environment.int("EVENTS_TOPIC_PARTITIONS", default: 8, in: 1...1024)))
     }
 
-    /// Creates the events topic if it does not exist (unlimited retention, so the log can
-    /// rebuild every projection), refuses to start if it exists with another partition count
-    /// (keys would move partitions), and adds a readiness check that the broker answers.
+    /// Reads every Kafka variable, then connects: creates the events topic if it does not
+    /// exist (unlimited retention, so the log can rebuild every projection), refuses to start
+    /// if it exists with another partition count (keys would move partitions), and adds a
+    /// readiness check that the broker answers with the topic.
     ///
     /// The broker may still be starting: creation is retried for `BROKER_STARTUP_WAIT_MS` (60000).
-    public mutating func ensureEventsTopic(admin: KafkaAdmin) async throws -> EventsTopic {
+    public mutating func openEventsTopic() async throws -> EventsLog {
+        let configuration = try kafkaConfiguration()
         let topic = try eventsTopic()
         let startupWait = try environment.milliseconds("BROKER_STARTUP_WAIT_MS", default: .seconds(60), in: 0...3_600_000)
+        let admin = try KafkaAdmin(configuration: configuration)
         let deadline = ContinuousClock.now + startupWait
         while true {
             do {
@@ -46,8 +49,15 @@ extension ServiceSetup {
                 throw KafkaTopicMissing(topic: topic.name)
             }
         }
-        return topic
+        return EventsLog(configuration: configuration, admin: admin, topic: topic)
     }
+}
+
+/// A service's connection to the events log: the broker settings, an admin client and the topic.
+public struct EventsLog: Sendable {
+    public var configuration: KafkaConfiguration
+    public var admin: KafkaAdmin
+    public var topic: EventsTopic
 }
 
 /// The events topic is gone or has changed (the broker lost its log, or someone recreated it).

@@ -11,12 +11,12 @@ final class LoggerTests: XCTestCase {
         var all: [String] { lock.withLock { lines } }
     }
 
-    func testWritesOneJSONObjectPerLineWithContext() async throws {
+    func testWritesOneJSONObjectPerLineWithContext() throws {
         let lines = Lines()
         let logger = Logger(service: "gateway", level: .info, sink: LogSink { lines.append($0) })
         logger.debug("dropped")
-        await LogContext.$requestId.withValue("req-1") {
-            await LogContext.$correlationId.withValue("corr-1") {
+        LogContext.$requestId.withValue("req-1") {
+            LogContext.$correlationId.withValue("corr-1") {
                 logger.info("hello \"world\"\n", ["route": "/a"])
             }
         }

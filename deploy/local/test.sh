@@ -10,4 +10,5 @@ cd "$root"
 # librdkafka 2.16 (the one that speaks to the broker) ahead of Debian's 2.0.2.
 export LD_LIBRARY_PATH="$root/.local/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 swift build --build-tests -Xswiftc -warnings-as-errors
-swift test --skip-build "$@"
+# A hung test must fail the run, not stall it: the whole suite normally takes minutes.
+timeout --signal=KILL "${CLIENTELE_TEST_TIMEOUT:-2400}" swift test --skip-build "$@"

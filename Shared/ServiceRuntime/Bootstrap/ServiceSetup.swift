@@ -40,8 +40,8 @@ public struct ServiceSetup: Sendable {
     public func notBuiltYet(_ prefix: String, what: String) {
         let response = HTTPResponse(error: ClienteleError(.notImplemented, "\(what) is not built yet"))
         for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
-            router.addInline(method, prefix) { _ in response }
-            router.addInline(method, prefix + "/*") { _ in response }
+            route(method, prefix) { _ in response }
+            route(method, prefix + "/*") { _ in response }
         }
     }
 }

@@ -33,7 +33,7 @@ public struct ServiceGroup: Sendable {
         let signalSources = installSignalHandlers(logger: logger, onSignal: { shutdownRequested.signal() })
         defer { signalSources.forEach { $0.cancel() } }
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Void.self) { group in
             for (index, service) in services.enumerated() {
                 group.addTask {
                     await GracefulShutdown.$current.withValue(stopSignals[index]) {
@@ -75,11 +75,6 @@ public struct ServiceGroup: Sendable {
                 }
             }
             group.cancelAll()
-            while let result = await group.nextResult() {
-                if case .failure(let error) = result, !(error is CancellationError) {
-                    failure.record(error)
-                }
-            }
         }
         if let error = failure.error { throw error }
         logger.info("stopped")

@@ -1,0 +1,131 @@
+import ClientDomain
+import Errors
+import Foundation
+import Postgres
+
+/// The event store in PostgreSQL: append with optimistic concurrency, outbox and unique
+/// claims in one transaction; read a stream; read everything after a position.
+///
+/// Safe with several command-service instances on one database: the unique constraint on
+/// `(stream_id, stream_version)` lets only one of two racing appends win, and the loser gets
+/// `AppendConflict.streamChanged` to reload and decide again.
+public struct PostgresEventStore: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// Why an append was refused.
+    public enum AppendConflict: Error, Equatable {
+        /// Another writer appended to the stream since it was read.
+        case streamChanged
+        /// A unique claim of this kind (for example `email`) belongs to another stream.
+        case claimTaken(kind: String)
+    }
+
+    /// Every event of a stream, oldest first.
+    public func load(streamId: UUID) async throws -> [EventEnvelope] {
+        let rows = try await pool.query("""
+            SELECT \(Self.columns) FROM events WHERE stream_id = $1 ORDER BY stream_version
+            """, [streamId])
+        return try rows.map { try Self.envelope(from: $0, startingAt: 0) }
+    }
+
+    /// Appends `envelopes` (consecutive versions of one stream, after `expectedVersion`) and
+    /// their outbox entries, and moves the stream's unique claims from `releasing` to `claiming`.
+    /// Returns the position of the last event appended.
+    public func append(_ envelopes: [EventEnvelope], expectedVersion: Int64,
+                       claiming: Set<UniqueClaim> = [], releasing: Set<UniqueClaim> = []) async throws -> Int64 {
+        guard let first = envelopes.first else { throw ClienteleError(.internal, "nothing to append") }
+        precondition(first.streamVersion == expectedVersion + 1, "envelopes must follow the expected version")
+        let rows: [(EventEnvelope, String)] = try envelopes.map { envelope in
+            guard let text = String(data: envelope.data, encoding: .utf8) else {
+                throw ClienteleError(.internal, "event data is not UTF-8")
+            }
+            return (envelope, text)
+        }
+        do {
+            return try await pool.withTransaction { connection in
+                var last: Int64 = 0
+                for (envelope, data) in rows {
+                    let inserted = try connection.query("""
+                        INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version,
+                                            occurred_at, actor_kind, actor_id, correlation_id, causation_id, data)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                        RETURNING position
+                        """, [envelope.eventId, envelope.streamId, envelope.streamVersion, envelope.tenantId, envelope.type,
+                              envelope.schemaVersion, envelope.occurredAt, envelope.actor.kind.rawValue, envelope.actor.id,
+                              envelope.correlationId, envelope.causationId, PostgresJSON(text: data)])
+                    last = try inserted[0].decode(0, as: Int64.self)
+                    try connection.execute("INSERT INTO outbox (position) VALUES ($1)", [last])
+                }
+                for claim in releasing.subtracting(claiming) {
+                    try connection.execute("DELETE FROM unique_claims WHERE tenant_id = $1 AND kind = $2 AND value = $3 AND stream_id = $4",
+                                           [first.tenantId, claim.kind, claim.value, first.streamId])
+                }
+                for claim in claiming.subtracting(releasing) {
+                    let taken = try connection.query("""
+                        INSERT INTO unique_claims (tenant_id, kind, value, stream_id) VALUES ($1, $2, $3, $4)
+                        ON CONFLICT (tenant_id, kind, value) DO UPDATE SET stream_id = unique_claims.stream_id
+                        RETURNING stream_id
+                        """, [first.tenantId, claim.kind, claim.value, first.streamId])
+                    guard try taken[0].decode(0, as: UUID.self) == first.streamId else {
+                        throw AppendConflict.claimTaken(kind: claim.kind)
+                    }
+                }
+                return last
+            }
+        } catch let error as PostgresError where error.isUniqueViolation || error.isTransactionConflict {
+            // A racing writer appended the same stream version first (the unique constraint on
+            // (stream_id, stream_version) is the optimistic concurrency check), or two writers
+            // deadlocked on claims; either way, reload and decide again.
+            throw AppendConflict.streamChanged
+        }
+    }
+
+    /// Up to `limit` events after `position`, in position order (for republishing and replays).
+    public func events(after position: Int64, limit: Int) async throws -> [StoredEvent] {
+        let rows = try await pool.query("""
+            SELECT position, \(Self.columns) FROM events WHERE position > $1 ORDER BY position LIMIT $2
+            """, [position, limit])
+        return try rows.map { StoredEvent(position: try $0.decode(0, as: Int64.self), envelope: try Self.envelope(from: $0, startingAt: 1)) }
+    }
+
+    /// The stream holding unique claim (`kind`, `value`) in `tenantId`, if any.
+    public func claimHolder(kind: String, value: String, tenantId: UUID) async throws -> UUID? {
+        let rows = try await pool.query("SELECT stream_id FROM unique_claims WHERE tenant_id = $1 AND kind = $2 AND value = $3",
+                                        [tenantId, kind, value])
+        return try rows.first?.decode(0, as: UUID.self)
+    }
+
+    static let columns = """
+        event_id, stream_id, stream_version, tenant_id, type, schema_version, occurred_at, actor_kind, actor_id,
+        correlation_id, causation_id, data
+        """
+
+    /// Decodes an envelope from `columns`, the first of which is column `base` of `row`.
+    static func envelope(from row: PostgresRow, startingAt base: Int) throws -> EventEnvelope {
+        let actorKind = try row.decode(base + 7, as: String.self)
+        guard let kind = Actor.Kind(rawValue: actorKind) else {
+            throw ClienteleError(.internal, "unknown actor kind in the event store")
+        }
+        return EventEnvelope(eventId: try row.decode(base, as: UUID.self),
+                             type: try row.decode(base + 4, as: String.self),
+                             schemaVersion: try row.decode(base + 5, as: Int.self),
+                             streamId: try row.decode(base + 1, as: UUID.self),
+                             streamVersion: try row.decode(base + 2, as: Int64.self),
+                             tenantId: try row.decode(base + 3, as: UUID.self),
+                             occurredAt: try row.decode(base + 6, as: Date.self),
+                             actor: Actor(kind: kind, id: try row.decode(base + 8, as: String.self)),
+                             correlationId: try row.decode(base + 9, as: String.self),
+                             causationId: try row.decodeIfPresent(base + 10, as: String.self),
+                             data: Data(try row.decode(base + 11, as: PostgresJSON.self).text.utf8))
+    }
+}
+
+extension PostgresEventStore: ClientLookup {
+    public func clientId(withEmail email: String, tenantId: UUID) async throws -> UUID? {
+        try await claimHolder(kind: "email", value: email.lowercased(), tenantId: tenantId)
+    }
+}

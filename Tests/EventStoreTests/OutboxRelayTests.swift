@@ -1,0 +1,118 @@
+import ClientDomain
+@testable import EventStore
+import Foundation
+import Kafka
+import ServiceRuntime
+import TestSupport
+import XCTest
+
+final class OutboxRelayTests: XCTestCase {
+    func makeRelay(_ fixture: EventStoreFixture, broker: KafkaBroker, topic: String, timeoutMs: Int = 30_000) -> OutboxRelay {
+        OutboxRelay(pool: fixture.pool, topic: topic, logger: EventStoreFixture.quietLogger, metrics: MetricsRegistry(), wake: fixture.wake) {
+            try KafkaProducer(configuration: broker.configuration(["message.timeout.ms": String(timeoutMs)]))
+        }
+    }
+
+    /// Writes `clients` clients with two updates each; returns every stored event.
+    func writeSome(_ fixture: EventStoreFixture, clients: Int) async throws -> [EventEnvelope] {
+        var all: [EventEnvelope] = []
+        for index in 0..<clients {
+            let id = try await fixture.createClient(ClientProfile(name: "C\(index)")).id
+            for step in 0..<2 {
+                _ = try await fixture.handler.handle(.update(UpdateClient(clientId: id, tenantId: fixture.tenant,
+                                                                          changes: ClientProfileChanges(notes: .set("step \(step)")))),
+                                                     metadata: fixture.metadata)
+            }
+            all += try await fixture.store.load(streamId: id)
+        }
+        return all
+    }
+
+    func testPublishesEveryEventInStreamOrderAsCloudEvents() async throws {
+        let fixture = try await EventStoreFixture.make()
+        let broker = try KafkaBroker.shared()
+        let topic = KafkaBroker.uniqueTopic("relay")
+        try await broker.createTopic(topic, partitions: 4)
+        let stored = try await writeSome(fixture, clients: 20)
+        let relay = makeRelay(fixture, broker: broker, topic: topic)
+        var published = 0
+        while published < stored.count {
+            let sent = try await relay.relayOnce()
+            XCTAssertGreaterThan(sent, 0)
+            published += sent
+        }
+        let remaining = try await fixture.pool.query("SELECT 1 FROM outbox")
+        XCTAssertEqual(remaining.count, 0)
+
+        let records = try await KafkaConsumer.readToEnd(topic: topic, partitions: 4, broker: broker)
+        XCTAssertEqual(records.count, stored.count)
+        let events = try records.map { try CloudEventsKafkaBinding.event(from: $0) }
+        XCTAssertEqual(Set(events.map(\.envelope.eventId)), Set(stored.map(\.eventId)))
+        for event in events {
+            let original = try XCTUnwrap(stored.first { $0.eventId == event.envelope.eventId })
+            XCTAssertEqual(try ClientEvent.decode(event.envelope), try ClientEvent.decode(original))
+            XCTAssertEqual(event.envelope.streamVersion, original.streamVersion)
+            XCTAssertEqual(event.envelope.tenantId, original.tenantId)
+        }
+        // Keyed by client: each client's events sit on one partition, in version order.
+        for record in records {
+            XCTAssertEqual(String(decoding: record.key ?? [], as: UTF8.self),
+                           try CloudEventsKafkaBinding.event(from: record).envelope.streamId.uuidString.lowercased())
+        }
+        let decoded = try records.map { (record: $0, envelope: try CloudEventsKafkaBinding.event(from: $0).envelope) }
+        for (_, streamRecords) in Dictionary(grouping: decoded, by: { $0.envelope.streamId }) {
+            XCTAssertEqual(Set(streamRecords.map(\.record.partition)).count, 1)
+            XCTAssertEqual(streamRecords.map(\.envelope.streamVersion), [1, 2, 3])
+        }
+        let header = Dictionary(uniqueKeysWithValues: records[0].headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) })
+        XCTAssertEqual(header["ce_specversion"], "1.0")
+        XCTAssertEqual(header["ce_source"], "/clientele/command-service")
+        XCTAssertEqual(header["content-type"], "application/json")
+        XCTAssertNotNil(header["ce_time"].flatMap(Timestamp.parse))
+
+        // The relay's own record of the log end matches what Kafka holds.
+        let offsets = try await fixture.pool.query("SELECT sum(next_offset)::bigint FROM published_offsets WHERE topic = $1", [topic])
+        XCTAssertEqual(try offsets[0].decode(0, as: Int64.self), Int64(records.count))
+    }
+
+    /// Writes keep landing while the broker is frozen; once it is back every event reaches
+    /// the topic, and a consumer that drops stale versions applies each exactly once.
+    func testBrokerOutageLosesNothing() async throws {
+        let fixture = try await EventStoreFixture.make()
+        let broker = try KafkaBroker.start()
+        defer { broker.stop() }
+        let topic = KafkaBroker.uniqueTopic("outage")
+        try await broker.createTopic(topic, partitions: 2)
+        let relay = makeRelay(fixture, broker: broker, topic: topic, timeoutMs: 2_000)
+        let relayTask = Task { try await relay.run() }
+
+        let before = try await writeSome(fixture, clients: 3)
+        broker.pause()
+        let during = try await writeSome(fixture, clients: 5)
+        try await Task.sleep(for: .seconds(4))
+        broker.resume()
+        let after = try await writeSome(fixture, clients: 3)
+
+        let deadline = ContinuousClock.now + .seconds(90)
+        while try await fixture.pool.query("SELECT 1 FROM outbox LIMIT 1").count > 0 {
+            guard ContinuousClock.now < deadline else { return XCTFail("outbox not drained after the outage") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        relayTask.cancel()
+        _ = try? await relayTask.value
+
+        let stored = before + during + after
+        let records = try await KafkaConsumer.readToEnd(topic: topic, partitions: 2, broker: broker)
+        var applied: [UUID: Int64] = [:]
+        var appliedEvents: [UUID] = []
+        for record in records {
+            let event = try CloudEventsKafkaBinding.event(from: record).envelope
+            if event.streamVersion == (applied[event.streamId] ?? 0) + 1 {
+                applied[event.streamId] = event.streamVersion
+                appliedEvents.append(event.eventId)
+            }
+        }
+        XCTAssertEqual(appliedEvents.count, stored.count, "each stored event applied exactly once")
+        XCTAssertEqual(Set(appliedEvents), Set(stored.map(\.eventId)))
+    }
+}
