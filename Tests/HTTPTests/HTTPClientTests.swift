@@ -93,6 +93,27 @@ final class HTTPClientTests: XCTestCase {
         }
     }
 
+    /// Names resolve through getaddrinfo (containers call services by name); a name that
+    /// does not resolve is `.unavailable`, not a crash.
+    func testHostNamesResolve() async throws {
+        let running = try await RunningServer.start(makeRouter())
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        // The resolver itself (the client short-cuts "localhost" to 127.0.0.1 before it).
+        guard case .v4(let address)? = HostResolver.lookUp(host: "localhost", port: running.port) else {
+            return XCTFail("localhost did not resolve to an IPv4 address")
+        }
+        XCTAssertEqual(UInt16(bigEndian: address.sin_port), UInt16(running.port))
+        XCTAssertNil(HostResolver.lookUp(host: "no-such-host.invalid", port: 80))
+        do {
+            _ = try await client.execute(HTTPClientRequest(url: "http://no-such-host.invalid:\(running.port)/"))
+            XCTFail("expected failure")
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.code, .unavailable)
+        }
+        try await running.stop()
+    }
+
     /// The server answers the first request on each connection, then drops the connection
     /// on the second one without answering: the race of a keep-alive close.
     private func makeDroppingServer() -> ScriptedServer {

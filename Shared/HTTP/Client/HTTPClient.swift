@@ -15,6 +15,7 @@ public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     private let pool: HTTPConnectionPool
     private let workers: ClientWorkers
+    private let resolver = HostResolver()
 
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
         self.configuration = configuration
@@ -104,8 +105,8 @@ public final class HTTPClient: Sendable {
 
     private func perform(_ request: HTTPClientRequest) throws -> HTTPClientResponse {
         let target = try Target(url: request.url)
-        guard let address = Socket.Address(host: target.host, port: target.port) else {
-            throw ClienteleError(.invalidArgument, "URL host must be a numeric address or localhost")
+        guard let address = resolver.address(host: target.host, port: target.port) else {
+            throw ClienteleError(.unavailable, "Cannot resolve the host", context: ["host": target.host])
         }
         let key = HTTPConnectionPool.Key(host: target.host, port: target.port)
         let start = Socket.monotonicNanoseconds()

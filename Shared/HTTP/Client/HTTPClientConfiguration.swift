@@ -27,7 +27,7 @@ public struct HTTPClientConfiguration: Sendable {
 /// A request for `HTTPClient`.
 public struct HTTPClientRequest: Sendable {
     public var method: HTTPMethod
-    /// An absolute `http://host:port/path?query` URL (numeric host or "localhost").
+    /// An absolute `http://host:port/path?query` URL (a numeric host, "localhost", or a name resolved with getaddrinfo).
     public var url: String
     /// Sent as given, except Host, Content-Length, Connection and Transfer-Encoding, which
     /// the client sets, and fields with CR/LF/NUL, which are dropped.
