@@ -1,0 +1,69 @@
+import ClientDomain
+import Foundation
+
+/// A client command sent by the gateway to the command service
+/// (`POST` `InternalPaths.clientCommands`). The gateway has authenticated the caller and
+/// resolved the tenant; the command service validates and decides.
+public struct ClientCommandRequest: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case create, update, delete
+    }
+
+    public var command: Kind
+    public var clientId: UUID
+    public var tenantId: UUID
+    /// The new client's profile (create only).
+    public var profile: ClientProfile?
+    /// The fields to change (update only).
+    public var changes: ClientProfileChanges?
+    /// From `If-Match`: the version the caller last saw.
+    public var expectedVersion: Int64?
+    public var actor: Actor
+    /// From `Idempotency-Key`: a repeat of the same key and scope returns the first outcome.
+    public var idempotency: IdempotencyToken?
+
+    public init(command: Kind, clientId: UUID, tenantId: UUID, profile: ClientProfile? = nil, changes: ClientProfileChanges? = nil,
+                expectedVersion: Int64? = nil, actor: Actor, idempotency: IdempotencyToken? = nil) {
+        self.command = command
+        self.clientId = clientId
+        self.tenantId = tenantId
+        self.profile = profile
+        self.changes = changes
+        self.expectedVersion = expectedVersion
+        self.actor = actor
+        self.idempotency = idempotency
+    }
+}
+
+/// An idempotency key as the command service keeps it.
+///
+/// `scope` names the caller (for example `api_key:<id>`), so two callers' keys never
+/// collide; `requestHash` is a digest of the request, so the same key with a different
+/// body is refused (422) instead of silently answered with the first outcome.
+public struct IdempotencyToken: Codable, Sendable, Equatable {
+    public var scope: String
+    public var key: String
+    public var requestHash: String
+
+    public init(scope: String, key: String, requestHash: String) {
+        self.scope = scope
+        self.key = key
+        self.requestHash = requestHash
+    }
+}
+
+/// What the command service answers to a command.
+public struct ClientCommandResponse: Codable, Sendable, Equatable {
+    /// The client after the command; nil after a delete.
+    public var client: ClientRecord?
+    /// The stream version the command left the client at (the version to wait for).
+    public var version: Int64
+    /// True when this answers a repeated idempotency key: nothing new was written.
+    public var replayed: Bool
+
+    public init(client: ClientRecord?, version: Int64, replayed: Bool) {
+        self.client = client
+        self.version = version
+        self.replayed = replayed
+    }
+}

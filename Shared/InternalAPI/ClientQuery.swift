@@ -1,0 +1,71 @@
+import ClientDomain
+import Foundation
+
+/// A page of clients from the search projection.
+public struct ClientListPage: Codable, Sendable, Equatable {
+    public var data: [ClientRecord]
+    public var total: Int
+
+    public init(data: [ClientRecord], total: Int) {
+        self.data = data
+        self.total = total
+    }
+}
+
+/// A list query against the search projection (`GET` `InternalPaths.clients`), always
+/// within one tenant. Encoded as query parameters.
+public struct ClientListQuery: Sendable, Equatable {
+    public enum SortField: String, Sendable, CaseIterable {
+        case name, phone, email, status, createdAt, updatedAt
+    }
+
+    public enum SortOrder: String, Sendable, CaseIterable {
+        case asc, desc
+    }
+
+    public var tenantId: UUID
+    /// Case-insensitive substring over name, phone and email.
+    public var text: String?
+    /// Any of these statuses; empty means all.
+    public var statuses: [ClientStatus]
+    public var sortBy: SortField
+    public var sortOrder: SortOrder
+    public var limit: Int
+    public var offset: Int
+
+    public init(tenantId: UUID, text: String? = nil, statuses: [ClientStatus] = [], sortBy: SortField = .createdAt,
+                sortOrder: SortOrder = .asc, limit: Int = 50, offset: Int = 0) {
+        self.tenantId = tenantId
+        self.text = text
+        self.statuses = statuses
+        self.sortBy = sortBy
+        self.sortOrder = sortOrder
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// Whether the search projection shows a client at (at least) a version yet.
+public struct ClientVisibility: Codable, Sendable, Equatable {
+    public var visible: Bool
+    /// The version the projection holds for the client, if any (a deleted client keeps its last).
+    public var version: Int64?
+
+    public init(visible: Bool, version: Int64?) {
+        self.visible = visible
+        self.version = version
+    }
+}
+
+/// The internal routes, shared by the services that serve them and the gateway that calls them.
+public enum InternalPaths {
+    /// Command service: `POST` a `ClientCommandRequest`, answered with a `ClientCommandResponse`.
+    public static let clientCommands = "/internal/v1/client-commands"
+    /// Search projection: `GET` with `ClientListQuery` parameters, answered with a `ClientListPage`.
+    public static let clients = "/internal/v1/clients"
+    /// Search projection: `GET /internal/v1/clients/:id?tenantId=` → `ClientRecord` or 404.
+    public static func client(_ id: UUID) -> String { "\(clients)/\(id.uuidString.lowercased())" }
+    /// Search projection: `GET .../:id/visibility?version=V&timeoutMs=T` → `ClientVisibility`,
+    /// answering as soon as the client is at `version` or later, else after `timeoutMs`.
+    public static func visibility(_ id: UUID) -> String { "\(client(id))/visibility" }
+}

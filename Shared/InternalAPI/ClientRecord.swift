@@ -1,0 +1,31 @@
+import ClientDomain
+import Foundation
+
+/// A client as the internal services exchange it: the command service returns it after a
+/// write, the search projection from its read model. Each gateway adapter renders it in its
+/// own API's shape.
+public struct ClientRecord: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var tenantId: UUID
+    public var profile: ClientProfile
+    /// The stream version: the client's ETag.
+    public var version: Int64
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.tenantId = tenantId
+        self.profile = profile
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The record of a live client; nil for a deleted one.
+    public init?(_ client: Client) {
+        guard !client.isDeleted else { return nil }
+        self.init(id: client.id, tenantId: client.tenantId, profile: client.profile, version: client.version,
+                  createdAt: client.createdAt, updatedAt: client.updatedAt)
+    }
+}
