@@ -43,9 +43,16 @@ run() {
   local corpus="$BUILD/corpus-$name"
   rm -rf "$corpus"
   cp -r "$FUZZ/corpus/$name" "$corpus"
-  echo "== running $name for ${SECONDS_EACH}s"
+  echo "== running $name for ${SECONDS_EACH}s (full output in $BUILD/$name.log)"
+  local result=0
   "$BUILD/$name-fuzzer" "$corpus" -max_total_time="$SECONDS_EACH" -max_len=4096 -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$name-"
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$name-" >"$BUILD/$name.log" 2>&1 || result=$?
+  if [ "$result" -ne 0 ]; then
+    tail -n 60 "$BUILD/$name.log"
+  else
+    grep -E "^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)" "$BUILD/$name.log" || true
+  fi
+  return "$result"
 }
 
 build http-request "${REQUEST_SOURCES[@]}" "$FUZZ/HTTPRequestParserFuzz.swift"
