@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "SearchReadModel", "EventStore", "ClientDomain", "TestSupport",
                                                             "Postgres", "Kafka"],
                     path: "Tests/ProjectionTests", swiftSettings: strictSettings),
-        .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres"],
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto"],
                     path: "Tests/IdentityTests", swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity"],
                     path: "Tests/IntegrationTests", swiftSettings: strictSettings),
