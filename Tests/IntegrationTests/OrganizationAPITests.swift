@@ -70,8 +70,8 @@ final class OrganizationAPITests: XCTestCase {
     private func eventCount(stream id: String) async throws -> Int64 {
         let stack = try await stack
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
-        defer { Task.detached { await pool.close() } }
         let rows = try await pool.query("SELECT count(*) FROM events WHERE stream_id = $1::uuid", [id])
+        await pool.close()
         return try rows[0].decode(0, as: Int64.self)
     }
 
@@ -388,6 +388,28 @@ final class OrganizationAPITests: XCTestCase {
         XCTAssertEqual(statuses, Array(repeating: 200, count: count))
         let events = try await eventCount(stream: id)
         XCTAssertEqual(events, Int64(count + 1))
+    }
+
+    func testCorrelationIdReachesTheEventsAndInternalRoutesNeedTheToken() async throws {
+        let key = try await stack.createCompanyWithKey("Correlation Inc").secret
+        let created = try await createClient(key, extra: ["X-Correlation-Id": "corr-org-api-1"])
+        XCTAssertEqual(created.headers["X-Correlation-Id"], "corr-org-api-1")
+        let id = try XCTUnwrap(created.data["id"] as? String)
+        let stack = try await stack
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
+        let rows = try await pool.query("SELECT correlation_id, actor_kind FROM events WHERE stream_id = $1::uuid", [id])
+        await pool.close()
+        XCTAssertEqual(try rows[0].decode(0, as: String.self), "corr-org-api-1")
+        XCTAssertEqual(try rows[0].decode(1, as: String.self), "api_key")
+
+        // The command service refuses callers without the internal token.
+        let direct = try await http.execute(HTTPClientRequest(method: .POST, url: stack.commandService.baseURL + "/internal/v1/client-commands",
+                                                              headers: ["Content-Type": "application/json"], body: Array("{}".utf8)))
+        XCTAssertEqual(direct.status.code, 401)
+        let wrong = try await http.execute(HTTPClientRequest(method: .POST, url: stack.commandService.baseURL + "/internal/v1/client-commands",
+                                                             headers: ["Content-Type": "application/json", "X-Internal-Token": "wrong-token-0123456789"],
+                                                             body: Array("{}".utf8)))
+        XCTAssertEqual(wrong.status.code, 401)
     }
 
     func testReadYourWrites() async throws {
