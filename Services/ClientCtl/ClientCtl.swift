@@ -12,6 +12,10 @@ enum ClientCtl {
 
     commands:
       health              show each service's readiness (/readyz); exit 1 if any is not ready
+      company create NAME create a company (tenant); needs DATABASE_URL (the gateway's database)
+      api-key issue --company <id|name> [--permissions a,b]
+                          issue an API key and print it once; needs DATABASE_URL
+      api-key revoke <id> revoke an API key at once; needs DATABASE_URL
       help                show this text
 
     coming with later issues (they answer "not built yet" and exit 2 until then):
@@ -19,7 +23,6 @@ enum ClientCtl {
       rebuild <projection>   rebuild a projection by replaying the events topic
       republish           republish the event store into a fresh topic
       create-admin        create a super-admin
-      api-key issue|revoke   issue or revoke an API key
     """
 
     static func run(arguments: [String]) async -> Int32 {
@@ -38,7 +41,9 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "status", "rebuild", "republish", "create-admin", "api-key":
+        case "company", "api-key":
+            return await IdentityCommands.run(command, arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+        case "status", "rebuild", "republish", "create-admin":
             FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
             return 2
         default:

@@ -1,7 +1,21 @@
+import EventStore
 import Postgres
 
 /// The command service's database schema, in order. Applied at start under an advisory lock.
 enum CommandServiceMigrations {
-    /// None yet: the event store and outbox tables arrive with the client core (issue 3).
-    static let all: [Migration] = []
+    /// The event store's tables, then the command service's own (versions from 100 on, so the
+    /// event store can add migrations without colliding).
+    static let all: [Migration] = EventStoreSchema.migrations + [
+        Migration(version: 100, name: "idempotency keys", sql: """
+        CREATE TABLE idempotency_keys (
+            scope         TEXT NOT NULL,
+            key           TEXT NOT NULL,
+            request_hash  TEXT NOT NULL,
+            response      JSONB NOT NULL,
+            created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+        """),
+    ]
 }

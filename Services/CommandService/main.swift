@@ -1,4 +1,7 @@
+import EventStore
+import HTTP
 import Infrastructure
+import InternalAPI
 import Kafka
 import ServiceRuntime
 
@@ -6,11 +9,26 @@ import ServiceRuntime
 // with an outbox, and relays them to the Kafka events topic.
 //
 // Variables: DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
-// EVENTS_TOPIC_PARTITIONS, plus the common ones (see ServiceMain).
+// EVENTS_TOPIC_PARTITIONS, INTERNAL_TOKEN (the shared secret callers send in
+// X-Internal-Token), IDEMPOTENCY_RETENTION_HOURS (24, at least 24), plus the common ones
+// (see ServiceMain).
 await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
-    _ = try await setup.openPostgres(migrations: CommandServiceMigrations.all)
+    let token = try setup.requireInternalToken()
+    let retentionHours = try setup.environment.int("IDEMPOTENCY_RETENTION_HOURS", default: 24, in: 24...24 * 365)
+    let pool = try await setup.openPostgres(migrations: CommandServiceMigrations.all)
     let events = try await setup.openEventsTopic()
-    let producer = try KafkaProducer(configuration: events.configuration)
-    setup.shutdownHooks.append { await producer.close(timeout: .seconds(10)) }
-    setup.notBuiltYet("/v1/commands", what: "Command handling (the client core, issue 3)")
+
+    let wake = RelayWakeup()
+    let relay = OutboxRelay(pool: pool, topic: events.topic.name, logger: setup.logger, metrics: setup.metrics, wake: wake,
+                            makeProducer: { try KafkaProducer(configuration: events.configuration) })
+    let idempotency = IdempotencyStore(pool: pool)
+    setup.services.append(relay)
+    setup.services.append(IdempotencyKeyExpiry(store: idempotency, retention: .seconds(retentionHours * 3600),
+                                                interval: .seconds(600), logger: setup.logger))
+
+    let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: PostgresEventStore(pool: pool), wake: wake),
+                                         idempotency: idempotency)
+    setup.route(.POST, InternalPaths.clientCommands,
+                options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes),
+                token.guarding { request in try await endpoint.respond(to: request) })
 }

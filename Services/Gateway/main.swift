@@ -1,20 +1,41 @@
 import HTTP
+import Identity
+import Infrastructure
 import ServiceRuntime
 
 // The gateway: the only public HTTP surface. It authenticates callers, checks authorization,
 // and speaks the five client APIs, calling the internal services over HTTP.
 //
 // Variables: COMMAND_SERVICE_URL, SEARCH_SERVICE_URL, STATS_SERVICE_URL, DOCUMENT_SERVICE_URL
-// (the internal services, each checked by /readyz), plus the common ones (see ServiceMain).
+// (the internal services, each checked by /readyz), INTERNAL_TOKEN (sent to them in
+// X-Internal-Token), DATABASE_URL (the gateway's own database: companies and API keys),
+// READ_YOUR_WRITES_TIMEOUT_MS (2000: how long a write waits for the search projection),
+// plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     let upstreams = try GatewayUpstreams(environment: setup.environment)
-    let client = HTTPClient(configuration: HTTPClientConfiguration())
+    let token = try setup.requireInternalToken()
+    let readYourWrites = try setup.environment.milliseconds("READ_YOUR_WRITES_TIMEOUT_MS", default: .seconds(2), in: 0...30_000)
+    let pool = try await setup.openPostgres(migrations: IdentitySchema.migrations)
+
+    let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(15)))
+    let visibilityClient = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(1),
+                                                                             requestTimeout: readYourWrites + .milliseconds(500)))
     for (name, url) in upstreams.all {
         setup.readiness.add(name) {
             let response = try await client.execute(HTTPClientRequest(method: .GET, url: url + "/healthz"))
             guard response.status.code == 200 else { throw UpstreamNotHealthy(name: name, status: response.status.code) }
         }
     }
-    setup.shutdownHooks.append { client.shutdown() }
+    setup.shutdownHooks.append {
+        client.shutdown()
+        visibilityClient.shutdown()
+    }
+
+    let organizationAPI = OrganizationClientsAPI(
+        authenticator: APIKeyAuthenticator(store: IdentityStore(pool: pool)),
+        commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
+        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient),
+        readYourWritesTimeout: readYourWrites)
+    organizationAPI.register(on: setup)
     GatewayRoutes.registerPlaceholders(on: setup)
 }

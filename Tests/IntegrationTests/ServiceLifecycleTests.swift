@@ -15,7 +15,9 @@ final class ServiceLifecycleTests: XCTestCase {
         let broker = try KafkaBroker.shared()
         let logs = try ProjectPaths.scratchDirectory("lifecycle")
         let topic = "lifecycle-events-\(UInt32.random(in: 0...UInt32.max))"
-        let kafka = ["KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "EVENTS_TOPIC": topic, "EVENTS_TOPIC_PARTITIONS": "4"]
+        let token = "lifecycle-internal-token-0123456789"
+        let kafka = ["KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "EVENTS_TOPIC": topic, "EVENTS_TOPIC_PARTITIONS": "4",
+                     "INTERNAL_TOKEN": token]
         func database(_ name: String) throws -> String { try postgres.createDatabase("\(name)_\(UInt32.random(in: 0...UInt32.max))") }
 
         var services: [ServiceProcess] = []
@@ -28,6 +30,7 @@ final class ServiceLifecycleTests: XCTestCase {
         let gateway = try ServiceProcess.start("gateway", environment: [
             "COMMAND_SERVICE_URL": services[0].baseURL, "SEARCH_SERVICE_URL": services[1].baseURL,
             "STATS_SERVICE_URL": services[2].baseURL, "DOCUMENT_SERVICE_URL": services[3].baseURL,
+            "DATABASE_URL": try database("gateway"), "INTERNAL_TOKEN": token,
         ], logDirectory: logs)
         services.append(gateway)
 
@@ -54,7 +57,7 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(partitions, 4)
 
         // Routes not built yet answer 501 with a JSON message; unknown routes 404.
-        let unbuilt = try await client.execute(HTTPClientRequest(method: .GET, url: gateway.baseURL + "/api/v1/clients"))
+        let unbuilt = try await client.execute(HTTPClientRequest(method: .GET, url: gateway.baseURL + "/api/admin/clients"))
         XCTAssertEqual(unbuilt.status.code, 501)
         let unbuiltBody = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(unbuilt.body)) as? [String: Any])
         XCTAssertEqual(unbuiltBody["error"] as? String, "not_implemented")
@@ -86,7 +89,10 @@ final class ServiceLifecycleTests: XCTestCase {
             ("gateway", ["HTTP_PORT": "eighty"], "HTTP_PORT"),
             ("gateway", ["COMMAND_SERVICE_URL": "not a url"], "COMMAND_SERVICE_URL"),
             ("gateway", ["LOG_LEVEL": "loud"], "LOG_LEVEL"),
-            ("command-service", ["DATABASE_URL": ""], "DATABASE_URL"),
+            ("gateway", ["INTERNAL_TOKEN": ""], "INTERNAL_TOKEN"),
+            ("gateway", ["INTERNAL_TOKEN": "short"], "INTERNAL_TOKEN"),
+            ("command-service", ["DATABASE_URL": "", "INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"], "DATABASE_URL"),
+            ("command-service", ["INTERNAL_TOKEN": ""], "INTERNAL_TOKEN"),
             ("crm-sync", ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "EVENTS_TOPIC_PARTITIONS": "0"], "EVENTS_TOPIC_PARTITIONS"),
         ]
         for (index, (executable, environment, variable)) in cases.enumerated() {

@@ -67,7 +67,7 @@ as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -l "$state/postgres/serve
     -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $state/postgres/run" start >/dev/null
 pg_started=1
 pg_url() { echo "postgresql://postgres:${pg_password}@127.0.0.1:${pg_port}/$1"; }
-for db in clientele_commands clientele_search clientele_stats clientele_documents; do
+for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway; do
     PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
         PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE $db" 
@@ -92,6 +92,14 @@ fi
 # shellcheck disable=SC1090
 source "$admin_file"
 export ADMIN_EMAIL ADMIN_PASSWORD
+# The shared secret internal calls carry (X-Internal-Token), kept across runs.
+token_file="$state/internal-token"
+if [ ! -s "$token_file" ]; then
+    head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$token_file"
+    chmod 600 "$token_file"
+fi
+INTERNAL_TOKEN="$(cat "$token_file")"
+export INTERNAL_TOKEN
 
 start_service() { # name port [VAR=value...]
     local name="$1" port="$2"; shift 2
@@ -104,7 +112,7 @@ start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)"
 start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents"
 start_service crm-sync 8185
 start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
-    STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184
+    STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)"
 
 for svc in command-service:8181 search-projection:8182 stats-projection:8183 document-store:8184 crm-sync:8185 gateway:$gateway_port; do
     name="${svc%%:*}"; port="${svc##*:}"
@@ -126,6 +134,8 @@ Clientele is running.
   Log in:   POST http://127.0.0.1:$gateway_port/api/auth/login with
             {"email": "$ADMIN_EMAIL", "password": "$ADMIN_PASSWORD"}
             (credentials kept in .local/admin-credentials)
+  API keys: DATABASE_URL=$(pg_url clientele_gateway) $bin/clientctl company create NAME
+            then ... clientctl api-key issue --company NAME (prints the key once)
   Logs:     .local/logs/<service>.log (JSON lines)
 Press Ctrl-C to stop everything.
 INFO

@@ -1,6 +1,7 @@
 import ClientDomain
 import Errors
 import Foundation
+import Postgres
 
 /// Who sent a command and which user action it belongs to; copied into every event.
 public struct CommandMetadata: Sendable, Equatable {
@@ -44,7 +45,15 @@ public struct ClientCommandHandler: Sendable {
         self.now = now
     }
 
-    public func handle(_ command: ClientCommand, metadata: CommandMetadata) async throws -> CommandOutcome {
+    /// Decides and appends `command`.
+    ///
+    /// `alongside`, when given, runs inside the append's transaction with the client as it
+    /// will be after the command (nil after a delete is not possible: a deleted client is
+    /// passed with `isDeleted` set), so whatever it writes commits with the events or not at
+    /// all. It is not called when the command changes nothing (no append happens); an error it
+    /// throws ends handling without retry.
+    public func handle(_ command: ClientCommand, metadata: CommandMetadata,
+                       alongside: (@Sendable (PostgresConnection, Client) throws -> Void)? = nil) async throws -> CommandOutcome {
         var attempt = 0
         while true {
             attempt += 1
@@ -73,7 +82,14 @@ public struct ClientCommandHandler: Sendable {
             let before = UniqueClaim.claims(of: current?.profile, deleted: current?.isDeleted ?? true)
             let afterClaims = UniqueClaim.claims(of: after?.profile, deleted: after?.isDeleted ?? true)
             do {
-                let last = try await store.append(envelopes, expectedVersion: baseVersion, claiming: afterClaims, releasing: before)
+                let write: (@Sendable (PostgresConnection) throws -> Void)?
+                if let alongside, let client = after {
+                    write = { connection in try alongside(connection, client) }
+                } else {
+                    write = nil
+                }
+                let last = try await store.append(envelopes, expectedVersion: baseVersion, claiming: afterClaims,
+                                                  releasing: before, alongside: write)
                 wake?.signal()
                 let first = last - Int64(envelopes.count) + 1
                 let stored = envelopes.enumerated().map { StoredEvent(position: first + Int64($0.offset), envelope: $0.element) }

@@ -35,8 +35,15 @@ public struct PostgresEventStore: Sendable {
     /// Appends `envelopes` (consecutive versions of one stream, after `expectedVersion`) and
     /// their outbox entries, and moves the stream's unique claims from `releasing` to `claiming`.
     /// Returns the position of the last event appended.
+    ///
+    /// `alongside` runs last inside the same transaction (for example to record an idempotency
+    /// key with the outcome), so it commits with the events or not at all. An error it throws
+    /// rolls everything back and is rethrown unchanged, except PostgreSQL unique violations and
+    /// transaction conflicts, which are reported as `AppendConflict.streamChanged` like the
+    /// store's own.
     public func append(_ envelopes: [EventEnvelope], expectedVersion: Int64,
-                       claiming: Set<UniqueClaim> = [], releasing: Set<UniqueClaim> = []) async throws -> Int64 {
+                       claiming: Set<UniqueClaim> = [], releasing: Set<UniqueClaim> = [],
+                       alongside: (@Sendable (PostgresConnection) throws -> Void)? = nil) async throws -> Int64 {
         guard let first = envelopes.first else { throw ClienteleError(.internal, "nothing to append") }
         precondition(first.streamVersion == expectedVersion + 1, "envelopes must follow the expected version")
         let rows: [(EventEnvelope, String)] = try envelopes.map { envelope in
@@ -74,6 +81,7 @@ public struct PostgresEventStore: Sendable {
                         throw AppendConflict.claimTaken(kind: claim.kind)
                     }
                 }
+                try alongside?(connection)
                 return last
             }
         } catch let error as PostgresError where error.isUniqueViolation || error.isTransactionConflict {

@@ -7,14 +7,15 @@ extension HTTPRequest {
     /// Throws `HTTPError` 415 unless `Content-Type` is `application/json` or `*/*+json`,
     /// `HTTPError` 413 if the body is larger than `maxBytes`, and
     /// `ClienteleError(.invalidArgument)` naming the offending field (context `field`) when
-    /// the JSON is malformed or does not fit `type`.
-    public func decodeJSON<T: Decodable>(_ type: T.Type, maxBytes: Int) async throws -> T {
+    /// the JSON is malformed or does not fit `type`. `decoder` sets date and key strategies
+    /// (the internal APIs pass theirs).
+    public func decodeJSON<T: Decodable>(_ type: T.Type, maxBytes: Int, decoder: JSONDecoder = JSONDecoder()) async throws -> T {
         guard HTTPRequest.isJSONContentType(headers["Content-Type"]) else {
             throw HTTPError(status: .unsupportedMediaType, message: "Content-Type must be application/json")
         }
         let bytes = try await body.collect(upTo: maxBytes)
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
+            return try decoder.decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             throw HTTPRequest.clienteleError(for: error)
         }

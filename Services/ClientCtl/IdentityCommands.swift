@@ -1,0 +1,97 @@
+import Errors
+import Foundation
+import Identity
+import Postgres
+import ServiceRuntime
+
+/// `clientctl company …` and `clientctl api-key …`: companies and API keys, written straight
+/// into the gateway's database (`DATABASE_URL`, the same value the gateway reads).
+///
+/// The identity migrations are applied first (under their advisory lock), so these work
+/// before the gateway has ever started.
+enum IdentityCommands {
+    static let usage = """
+    usage:
+      clientctl company create NAME
+      clientctl api-key issue --company <id|name> [--permissions clients:read,clients:write]
+      clientctl api-key revoke <key id>
+    """
+
+    /// Runs `arguments` (after `company` or `api-key`); returns the exit status.
+    static func run(_ command: String, arguments: [String], environment: EnvironmentReader) async -> Int32 {
+        let pool: PostgresPool
+        do {
+            let url = try environment.requiredString("DATABASE_URL")
+            pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 1))
+        } catch {
+            fail("\(error)")
+            return 78
+        }
+        do {
+            _ = try await MigrationRunner(migrations: IdentitySchema.migrations).apply(on: pool)
+            let store = IdentityStore(pool: pool)
+            let status = try await dispatch(command, arguments: arguments, store: store)
+            await pool.close()
+            return status
+        } catch let error as any ClienteleErrorConvertible {
+            fail(error.clienteleError.message)
+            await pool.close()
+            return 1
+        } catch {
+            fail("\(error)")
+            await pool.close()
+            return 1
+        }
+    }
+
+    private static func dispatch(_ command: String, arguments: [String], store: IdentityStore) async throws -> Int32 {
+        switch (command, arguments.first) {
+        case ("company", "create"):
+            let name = arguments.dropFirst().joined(separator: " ")
+            guard !name.isEmpty else { return usageError() }
+            let company = try await store.createCompany(name: name)
+            print("company \(company.id.uuidString.lowercased()) number \(company.number) name \(company.name)")
+            return 0
+        case ("api-key", "issue"):
+            var companyReference: String?
+            var permissions = APIKeyPermission.defaults
+            var rest = arguments.dropFirst()
+            while let flag = rest.popFirst() {
+                guard let value = rest.popFirst() else { return usageError() }
+                switch flag {
+                case "--company": companyReference = value
+                case "--permissions": permissions = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                default: return usageError()
+                }
+            }
+            guard let companyReference else { return usageError() }
+            guard let company = try await store.company(reference: companyReference) else {
+                fail("no company \(companyReference)")
+                return 1
+            }
+            let issued = try await store.issueAPIKey(companyId: company.id, permissions: permissions)
+            print("api key \(issued.key.id.uuidString.lowercased()) for company \(company.name) with \(issued.key.permissions.sorted().joined(separator: ","))")
+            print("secret (shown once, store it now): \(issued.secret)")
+            return 0
+        case ("api-key", "revoke"):
+            guard arguments.count == 2, let id = UUID(uuidString: arguments[1]) else { return usageError() }
+            guard try await store.revokeAPIKey(id: id) else {
+                fail("no live API key \(arguments[1])")
+                return 1
+            }
+            print("revoked \(id.uuidString.lowercased())")
+            return 0
+        default:
+            return usageError()
+        }
+    }
+
+    private static func usageError() -> Int32 {
+        fail("\n" + usage)
+        return 2
+    }
+
+    private static func fail(_ message: String) {
+        FileHandle.standardError.write(Data("clientctl: \(message)\n".utf8))
+    }
+}

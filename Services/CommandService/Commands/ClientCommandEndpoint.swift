@@ -1,0 +1,118 @@
+import ClientDomain
+import Errors
+import EventStore
+import Foundation
+import HTTP
+import InternalAPI
+import Postgres
+import ServiceRuntime
+
+/// `POST` `InternalPaths.clientCommands`: runs one `ClientCommandRequest` through the
+/// `ClientCommandHandler`, with idempotency keys.
+///
+/// With `idempotency` set, a key already recorded in its scope answers the recorded response
+/// with `replayed: true` and writes nothing, or 422 if the key was recorded for a different
+/// request (another `requestHash`). Concurrent requests with one key resolve to one write:
+/// the key is recorded inside the events' transaction, the loser's transaction is rolled
+/// back and it answers the winner's response.
+struct ClientCommandEndpoint: Sendable {
+    let handler: ClientCommandHandler
+    let idempotency: IdempotencyStore
+
+    /// Largest accepted request body: a profile's limits are far below this.
+    static let maxBodyBytes = 64 * 1024
+    /// Limits on the idempotency token's parts.
+    static let maxScopeLength = 200
+    static let maxKeyLength = 255
+    static let maxRequestHashLength = 128
+
+    func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        let command = try await request.decodeJSON(ClientCommandRequest.self, maxBytes: Self.maxBodyBytes,
+                                                   decoder: InternalJSON.decoder())
+        let response = try await execute(command)
+        let body = try InternalJSON.encoder().encode(response)
+        return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(body))
+    }
+
+    /// Runs `request`, honouring its idempotency token.
+    func execute(_ request: ClientCommandRequest) async throws -> ClientCommandResponse {
+        let command = try Self.command(from: request)
+        let metadata = CommandMetadata(actor: request.actor,
+                                       correlationId: LogContext.correlationId ?? LogContext.requestId ?? UUID().uuidString)
+        guard let token = request.idempotency else {
+            return Self.response(for: try await handler.handle(command, metadata: metadata), command: command)
+        }
+        try Self.validate(token)
+        if let earlier = try await idempotency.earlier(token) { return try Self.answer(earlier) }
+        do {
+            let outcome = try await handler.handle(command, metadata: metadata) { connection, client in
+                let response = Self.response(client: client)
+                try IdempotencyStore.record(token, response: response, on: connection)
+            }
+            let response = Self.response(for: outcome, command: command)
+            if outcome.events.isEmpty {
+                // Nothing was appended, so nothing recorded the key: record it on its own.
+                try await idempotency.record(token, response: response)
+            }
+            return response
+        } catch is IdempotencyStore.KeyTaken {
+            guard let earlier = try await idempotency.earlier(token) else {
+                throw ClienteleError(.unavailable, "A concurrent request with this idempotency key is in progress; retry")
+            }
+            return try Self.answer(earlier)
+        }
+    }
+
+    private static func answer(_ earlier: IdempotencyStore.Earlier) throws -> ClientCommandResponse {
+        switch earlier {
+        case .same(let response): return response
+        case .different:
+            throw ClienteleError(.unprocessable, "This idempotency key was already used for a different request",
+                                 context: ["field": "Idempotency-Key"])
+        }
+    }
+
+    static func validate(_ token: IdempotencyToken) throws {
+        func check(_ value: String, _ field: String, max: Int) throws {
+            guard !value.isEmpty, value.utf8.count <= max, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+                throw ClienteleError(.invalidArgument, "idempotency.\(field) must be 1 to \(max) printable ASCII characters",
+                                     context: ["field": "idempotency.\(field)"])
+            }
+        }
+        try check(token.scope, "scope", max: maxScopeLength)
+        try check(token.key, "key", max: maxKeyLength)
+        try check(token.requestHash, "requestHash", max: maxRequestHashLength)
+    }
+
+    /// The domain command a request asks for; 400 when the kind's payload is missing.
+    static func command(from request: ClientCommandRequest) throws -> ClientCommand {
+        switch request.command {
+        case .create:
+            guard let profile = request.profile else {
+                throw ClienteleError(.invalidArgument, "profile is required to create a client", context: ["field": "profile"])
+            }
+            return .create(CreateClient(clientId: request.clientId, tenantId: request.tenantId, profile: profile))
+        case .update:
+            guard let changes = request.changes else {
+                throw ClienteleError(.invalidArgument, "changes are required to update a client", context: ["field": "changes"])
+            }
+            return .update(UpdateClient(clientId: request.clientId, tenantId: request.tenantId, changes: changes,
+                                        expectedVersion: request.expectedVersion))
+        case .delete:
+            return .delete(DeleteClient(clientId: request.clientId, tenantId: request.tenantId,
+                                        expectedVersion: request.expectedVersion))
+        }
+    }
+
+    static func response(client: Client) -> ClientCommandResponse {
+        ClientCommandResponse(client: ClientRecord(client), version: client.version, replayed: false)
+    }
+
+    static func response(for outcome: CommandOutcome, command: ClientCommand) -> ClientCommandResponse {
+        guard let client = outcome.client else {
+            // Only a failed create leaves no client, and that throws before here.
+            return ClientCommandResponse(client: nil, version: 0, replayed: false)
+        }
+        return response(client: client)
+    }
+}

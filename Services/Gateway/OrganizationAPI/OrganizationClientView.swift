@@ -1,0 +1,84 @@
+import ClientDomain
+import Errors
+import Foundation
+import HTTP
+import InternalAPI
+
+/// How the organization API shows clients and errors.
+///
+/// A client is `{id, name, phone, status, notes, createdAt, updatedAt}`, absent fields as
+/// `null`, times in RFC 3339 UTC with milliseconds. The API knows two statuses: `active`,
+/// and `inactive` for every other domain status. Errors are
+/// `{"error": message, "code": code}`, plus `details: [{field, message}]` for bad input.
+enum OrganizationClientView {
+    /// The client's JSON object.
+    static func client(_ record: ClientRecord) -> JSONValue {
+        let profile = record.profile
+        return .object([
+            "id": .string(record.id.uuidString.lowercased()),
+            "name": profile.name.map(JSONValue.string) ?? .null,
+            "phone": profile.phone.map(JSONValue.string) ?? .null,
+            "status": .string(statusName(profile.status)),
+            "notes": profile.notes.map(JSONValue.string) ?? .null,
+            "createdAt": .string(Timestamp.format(record.createdAt)),
+            "updatedAt": .string(Timestamp.format(record.updatedAt)),
+        ])
+    }
+
+    /// `{"data": client}` with the client's ETag.
+    static func single(_ record: ClientRecord, status: HTTPStatus = .ok) -> HTTPResponse {
+        var response = HTTPResponse.json(status: status, object: ["data": client(record)])
+        response.headers.replaceOrAdd(name: "ETag", value: etag(record.version))
+        return response
+    }
+
+    /// `{"data": [client], "total": n}`.
+    static func page(_ page: ClientListPage) -> HTTPResponse {
+        .json(status: .ok, object: ["data": .array(page.data.map(client)), "total": .int(Int64(page.total))])
+    }
+
+    static func etag(_ version: Int64) -> String { "\"\(version)\"" }
+
+    static func statusName(_ status: ClientStatus) -> String { status == .active ? "active" : "inactive" }
+
+    /// The domain status an API status name stands for.
+    static func status(named name: String) -> ClientStatus? {
+        switch name {
+        case "active": .active
+        case "inactive": .inactive
+        default: nil
+        }
+    }
+
+    /// The domain statuses the API's `inactive` covers in list filters.
+    static let inactiveStatuses: [ClientStatus] = ClientStatus.allCases.filter { $0 != .active }
+
+    /// `error` in this API's envelope, with the status of the shared mapping.
+    static func error(_ error: any Error) -> HTTPResponse {
+        if let failure = error as? ValidationFailure {
+            let details: [JSONValue] = failure.issues.map { ["field": .string($0.field), "message": .string($0.message)] }
+            return .json(status: .badRequest, object: ["error": "Validation failed", "code": "invalid_argument",
+                                                       "details": .array(details)])
+        }
+        let status: HTTPStatus
+        let code: String
+        var message: String
+        var object: [String: JSONValue] = [:]
+        if let error = error as? HTTPError {
+            (status, code, message) = (error.status, error.code, error.message)
+        } else if let convertible = error as? any ClienteleErrorConvertible {
+            let error = convertible.clienteleError
+            (status, code, message) = (HTTPResponse.status(for: error.code), error.code.rawValue, error.message)
+            if error.code == .invalidArgument, let field = error.context["field"] {
+                object["details"] = [["field": .string(field), "message": .string(error.message)]]
+                message = "Validation failed"
+            }
+        } else {
+            (status, code, message) = (.internalServerError, "internal", "Internal server error")
+        }
+        if status.code >= 500 { message = status.code == 503 ? "Service temporarily unavailable; retry" : "Internal server error" }
+        object["error"] = .string(message)
+        object["code"] = .string(code)
+        return .json(status: status, object: .object(object))
+    }
+}

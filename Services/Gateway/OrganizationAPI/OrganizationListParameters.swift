@@ -1,0 +1,67 @@
+import ClientDomain
+import Foundation
+import HTTP
+import InternalAPI
+
+/// Reads `GET /api/v1/clients` query parameters into a `ClientListQuery` for one tenant.
+///
+/// `limit` 1–100 (50), `offset` 0–1,000,000 (0), `query` up to 200 characters (name or
+/// phone), `sortBy` name|phone|status|createdAt (createdAt), `sortOrder` asc|desc (asc),
+/// `status` a comma list of active|inactive. Out-of-range or unknown values are refused with
+/// every bad parameter named; unknown parameters are ignored; a repeated one counts once
+/// (the first).
+enum OrganizationListParameters {
+    static let maxOffset = 1_000_000
+    static let maxQueryLength = 200
+    static let sortFields: [String: ClientListQuery.SortField] = ["name": .name, "phone": .phone, "status": .status,
+                                                                   "createdAt": .createdAt]
+
+    static func query(from request: HTTPRequest, tenantId: UUID) throws -> ClientListQuery {
+        var issues: [ValidationFailure.Issue] = []
+        var query = ClientListQuery(tenantId: tenantId)
+        if let raw = request.queryParameter("limit") {
+            if let limit = Int(raw), (1...100).contains(limit) { query.limit = limit } else {
+                issues.append(.init(field: "limit", message: "must be an integer from 1 to 100"))
+            }
+        }
+        if let raw = request.queryParameter("offset") {
+            if let offset = Int(raw), (0...maxOffset).contains(offset) { query.offset = offset } else {
+                issues.append(.init(field: "offset", message: "must be an integer from 0 to \(maxOffset)"))
+            }
+        }
+        if let raw = request.queryParameter("query"), !raw.isEmpty {
+            if raw.count <= maxQueryLength { query.text = raw } else {
+                issues.append(.init(field: "query", message: "must be at most \(maxQueryLength) characters"))
+            }
+        }
+        if let raw = request.queryParameter("sortBy") {
+            if let field = sortFields[raw] { query.sortBy = field } else {
+                issues.append(.init(field: "sortBy", message: "must be one of name, phone, status, createdAt"))
+            }
+        }
+        if let raw = request.queryParameter("sortOrder") {
+            if let order = ClientListQuery.SortOrder(rawValue: raw) { query.sortOrder = order } else {
+                issues.append(.init(field: "sortOrder", message: "must be one of asc, desc"))
+            }
+        }
+        if let raw = request.queryParameter("status") {
+            var statuses: [ClientStatus] = []
+            let names = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for name in names.prefix(10) {
+                switch OrganizationClientView.status(named: name) {
+                case .active?: statuses.append(.active)
+                case .some: statuses += OrganizationClientView.inactiveStatuses
+                case nil: issues.append(.init(field: "status", message: "must be a comma-separated list of active, inactive"))
+                }
+            }
+            if names.count > 10 { issues.append(.init(field: "status", message: "lists too many values")) }
+            var seen = Set<ClientStatus>()
+            query.statuses = statuses.filter { seen.insert($0).inserted }
+        }
+        guard issues.isEmpty else {
+            var seen = Set<String>()
+            throw ValidationFailure(issues.filter { seen.insert($0.field).inserted })
+        }
+        return query
+    }
+}

@@ -1,0 +1,31 @@
+import Errors
+import Foundation
+import HTTP
+import InternalAPI
+import ServiceRuntime
+
+/// The gateway's calls to the command service: one `ClientCommandRequest` per write.
+///
+/// Sends the internal token and the caller's correlation id, so the events carry it.
+struct CommandClient: Sendable {
+    let baseURL: String
+    let token: InternalToken
+    let http: HTTPClient
+
+    /// Sends `request`; the command service's error comes back as the `ClienteleError` it threw.
+    func send(_ request: ClientCommandRequest) async throws -> ClientCommandResponse {
+        var headers: HTTPHeaders = ["Content-Type": "application/json", InternalToken.headerName: token.value]
+        if let correlationId = LogContext.correlationId { headers.add(name: "X-Correlation-Id", value: correlationId) }
+        let body = try InternalJSON.encoder().encode(request)
+        let response = try await http.execute(HTTPClientRequest(method: .POST, url: baseURL + InternalPaths.clientCommands,
+                                                                headers: headers, body: Array(body)))
+        guard response.status.code == 200 else {
+            throw UpstreamError.clienteleError(from: response, service: "command-service")
+        }
+        do {
+            return try InternalJSON.decoder().decode(ClientCommandResponse.self, from: Data(response.body))
+        } catch {
+            throw ClienteleError(.internal, "Internal server error", internalDetail: "undecodable command response: \(error)")
+        }
+    }
+}

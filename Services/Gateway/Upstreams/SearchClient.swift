@@ -1,0 +1,96 @@
+import ClientDomain
+import Errors
+import Foundation
+import HTTP
+import InternalAPI
+import ServiceRuntime
+
+/// Every call the gateway makes to the search projection: list, get, and the
+/// read-your-writes wait.
+///
+/// The one place that knows the projection's routes and parameters (`InternalPaths`), so the
+/// adapters only see `ClientListQuery`, `ClientRecord` and `ClientListPage`.
+struct SearchClient: Sendable {
+    let baseURL: String
+    let token: InternalToken
+    let http: HTTPClient
+    /// A client whose request timeout is just above the visibility wait, so a stuck
+    /// projection cannot hold a write's answer longer than the bound.
+    let visibilityHTTP: HTTPClient
+
+    /// A page of the tenant's clients.
+    func list(_ query: ClientListQuery) async throws -> ClientListPage {
+        let response = try await get(InternalPaths.clients + "?" + Self.parameters(of: query))
+        guard response.status.code == 200 else {
+            throw UpstreamError.clienteleError(from: response, service: "search-projection")
+        }
+        return try decode(ClientListPage.self, from: response)
+    }
+
+    /// The client `id` of `tenantId`; nil when it does not exist there (or was deleted).
+    func client(_ id: UUID, tenantId: UUID) async throws -> ClientRecord? {
+        let response = try await get(InternalPaths.client(id) + "?tenantId=" + tenantId.uuidString.lowercased())
+        if response.status.code == 404 { return nil }
+        guard response.status.code == 200 else {
+            throw UpstreamError.clienteleError(from: response, service: "search-projection")
+        }
+        let record = try decode(ClientRecord.self, from: response)
+        // The projection filters by tenant; checking again costs nothing.
+        return record.tenantId == tenantId ? record : nil
+    }
+
+    /// Waits up to `timeout` for the projection to show client `id` at `version` or later.
+    /// False when it did not in time or could not be asked: never an error, since the write
+    /// it follows is already stored.
+    func waitUntilVisible(_ id: UUID, version: Int64, timeout: Duration) async -> Bool {
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let path = InternalPaths.visibility(id) + "?version=\(version)&timeoutMs=\(milliseconds)"
+        guard let response = try? await visibilityHTTP.execute(request(path)), response.status.code == 200,
+              let visibility = try? InternalJSON.decoder().decode(ClientVisibility.self, from: Data(response.body)) else {
+            return false
+        }
+        return visibility.visible
+    }
+
+    /// `query` as the projection's query string.
+    static func parameters(of query: ClientListQuery) -> String {
+        var pairs: [(String, String)] = [("tenantId", query.tenantId.uuidString.lowercased())]
+        if let text = query.text { pairs.append(("query", text)) }
+        if !query.statuses.isEmpty { pairs.append(("status", query.statuses.map(\.rawValue).joined(separator: ","))) }
+        pairs += [("sortBy", query.sortBy.rawValue), ("sortOrder", query.sortOrder.rawValue),
+                  ("limit", String(query.limit)), ("offset", String(query.offset))]
+        return pairs.map { "\($0.0)=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    /// Percent-encodes everything but RFC 3986 unreserved characters.
+    static func percentEncode(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5a, 0x61...0x7a, 0x2d, 0x2e, 0x5f, 0x7e:
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+
+    private func request(_ path: String) -> HTTPClientRequest {
+        var headers: HTTPHeaders = [InternalToken.headerName: token.value]
+        if let correlationId = LogContext.correlationId { headers.add(name: "X-Correlation-Id", value: correlationId) }
+        return HTTPClientRequest(method: .GET, url: baseURL + path, headers: headers)
+    }
+
+    private func get(_ path: String) async throws -> HTTPClientResponse {
+        try await http.execute(request(path))
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, from response: HTTPClientResponse) throws -> T {
+        do {
+            return try InternalJSON.decoder().decode(type, from: Data(response.body))
+        } catch {
+            throw ClienteleError(.internal, "Internal server error", internalDetail: "undecodable search response: \(error)")
+        }
+    }
+}

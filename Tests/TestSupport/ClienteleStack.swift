@@ -1,0 +1,103 @@
+import Foundation
+import HTTP
+
+/// The whole backend started for a test, the same way for every test that needs it:
+/// PostgreSQL and the broker (shared per test process), then command-service,
+/// search-projection, stats-projection, document-store and gateway on ports the system
+/// picked, each with a fresh database and all on one fresh events topic.
+///
+/// Tests talk to `gateway.baseURL`; `commandDatabase` and `gatewayDatabase` let them look
+/// behind it (count events, issue keys with `clientctl`).
+public final class ClienteleStack: Sendable {
+    public let postgres: PostgresServer
+    public let broker: KafkaBroker
+    public let logDirectory: URL
+    public let topic: String
+    public let internalToken: String
+    public let commandDatabase: String
+    public let searchDatabase: String
+    public let gatewayDatabase: String
+    public let commandService: ServiceProcess
+    public let searchProjection: ServiceProcess
+    public let statsProjection: ServiceProcess
+    public let documentStore: ServiceProcess
+    public let gateway: ServiceProcess
+
+    public var services: [ServiceProcess] { [commandService, searchProjection, statsProjection, documentStore, gateway] }
+
+    /// Starts everything and waits until every service reports ready.
+    ///
+    /// `gatewayEnvironment` adds to or overrides the gateway's variables (for example a short
+    /// `READ_YOUR_WRITES_TIMEOUT_MS`).
+    public static func start(_ name: String, gatewayEnvironment: [String: String] = [:]) async throws -> ClienteleStack {
+        let stack = try ClienteleStack(name: name, gatewayEnvironment: gatewayEnvironment)
+        let client = HTTPClient(configuration: HTTPClientConfiguration())
+        defer { client.shutdown() }
+        for service in stack.services { try await service.waitUntilReady(client: client) }
+        return stack
+    }
+
+    private init(name: String, gatewayEnvironment: [String: String]) throws {
+        postgres = try PostgresServer.shared()
+        broker = try KafkaBroker.shared()
+        logDirectory = try ProjectPaths.scratchDirectory(name)
+        topic = KafkaBroker.uniqueTopic(name)
+        internalToken = "test-internal-token-\(UUID().uuidString)"
+        commandDatabase = try postgres.createDatabase("\(name)_commands")
+        searchDatabase = try postgres.createDatabase("\(name)_search")
+        gatewayDatabase = try postgres.createDatabase("\(name)_gateway")
+        let kafka = ["KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "EVENTS_TOPIC": topic, "EVENTS_TOPIC_PARTITIONS": "4",
+                     "INTERNAL_TOKEN": internalToken]
+        commandService = try ServiceProcess.start("command-service", environment: kafka.merging(["DATABASE_URL": commandDatabase]) { $1 },
+                                                  logDirectory: logDirectory)
+        searchProjection = try ServiceProcess.start("search-projection", environment: kafka.merging(["DATABASE_URL": searchDatabase]) { $1 },
+                                                    logDirectory: logDirectory)
+        statsProjection = try ServiceProcess.start("stats-projection",
+                                                   environment: kafka.merging(["DATABASE_URL": try postgres.createDatabase("\(name)_stats")]) { $1 },
+                                                   logDirectory: logDirectory)
+        documentStore = try ServiceProcess.start("document-store", environment: [
+            "DATABASE_URL": try postgres.createDatabase("\(name)_documents"),
+            "DOCUMENT_DIRECTORY": logDirectory.appendingPathComponent("documents").path,
+        ], logDirectory: logDirectory)
+        gateway = try ServiceProcess.start("gateway", environment: [
+            "COMMAND_SERVICE_URL": commandService.baseURL, "SEARCH_SERVICE_URL": searchProjection.baseURL,
+            "STATS_SERVICE_URL": statsProjection.baseURL, "DOCUMENT_SERVICE_URL": documentStore.baseURL,
+            "DATABASE_URL": gatewayDatabase, "INTERNAL_TOKEN": internalToken,
+        ].merging(gatewayEnvironment) { $1 }, logDirectory: logDirectory)
+    }
+
+    /// Runs `clientctl` against the gateway's database; throws with its output if it fails.
+    @discardableResult
+    public func clientctl(_ arguments: [String]) throws -> String {
+        let result = try ExternalProgram.run(ServiceProcess.binDirectory.appendingPathComponent("clientctl").path, arguments,
+                                             environment: ["DATABASE_URL": gatewayDatabase])
+        guard result.status == 0 else {
+            throw TestSupportError("clientctl \(arguments.joined(separator: " ")) exited \(result.status): \(result.standardError)")
+        }
+        return result.standardOutput
+    }
+
+    /// Creates a company with `clientctl` and issues it a key; returns the company id, the key
+    /// id and the secret.
+    public func createCompanyWithKey(_ companyName: String, permissions: String? = nil) throws
+        -> (companyId: String, keyId: String, secret: String) {
+        let company = try clientctl(["company", "create", companyName])
+        guard let companyId = company.split(separator: " ").dropFirst().first.map(String.init) else {
+            throw TestSupportError("unexpected clientctl output: \(company)")
+        }
+        var arguments = ["api-key", "issue", "--company", companyName]
+        if let permissions { arguments += ["--permissions", permissions] }
+        let issued = try clientctl(arguments)
+        let lines = issued.split(separator: "\n")
+        guard lines.count == 2, let keyId = lines[0].split(separator: " ").dropFirst(2).first,
+              let secret = lines[1].split(separator: " ").last, secret.hasPrefix("ba_") else {
+            throw TestSupportError("unexpected clientctl output: \(issued)")
+        }
+        return (companyId, String(keyId), String(secret))
+    }
+
+    /// Stops every service (gateway first).
+    public func stop() {
+        for service in services.reversed() { service.process.stop() }
+    }
+}
