@@ -20,7 +20,12 @@ pg_bin=/usr/lib/postgresql/15/bin
 export LD_LIBRARY_PATH="$state/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 echo "building ($build)..."
-swift build -c "$build" >/dev/null
+mkdir -p "$state/logs"
+if ! swift build -c "$build" >"$state/logs/build.log" 2>&1; then
+    tail -n 40 "$state/logs/build.log" >&2
+    echo "error: the build failed; the whole log is in .local/logs/build.log" >&2
+    exit 1
+fi
 bin="$(swift build -c "$build" --show-bin-path)"
 
 mkdir -p "$state/logs"
