@@ -39,6 +39,7 @@ stop_all() {
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     if [ "$pg_started" = 1 ]; then as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -m fast -w stop >/dev/null || true; fi
     echo "stopped."
+    exit 0
 }
 trap stop_all INT TERM EXIT
 
