@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import CLinuxIO
 
 /// Resolves host names (such as `command-service` in containers) to addresses with
 /// `getaddrinfo`, caching each answer for `timeToLive` so a busy client does not resolve
