@@ -12,11 +12,12 @@ enum ClientCtl {
 
     commands:
       health              show each service's readiness (/readyz); exit 1 if any is not ready
+      rebuild search      rebuild the search read model by replaying the events topic, showing progress
       help                show this text
 
     coming with later issues (they answer "not built yet" and exit 2 until then):
       status              projection positions against the log end, outbox backlog
-      rebuild <projection>   rebuild a projection by replaying the events topic
+      rebuild stats       rebuild the stats projection
       republish           republish the event store into a fresh topic
       create-admin        create a super-admin
       api-key issue|revoke   issue or revoke an API key
@@ -34,6 +35,13 @@ enum ClientCtl {
         case "health":
             do {
                 return try await health(environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "rebuild" where arguments.dropFirst().first == "search":
+            do {
+                return try await RebuildCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
