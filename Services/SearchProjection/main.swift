@@ -26,7 +26,8 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
                                 committed: { outcome in waiters.published(outcome.applied) })
     let rebuild = ProjectionRebuild(live: live, pool: pool, kafka: events.configuration, model: model, logger: setup.logger,
                                     metrics: setup.metrics, batchSize: batchSize,
-                                    maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate)
+                                    maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate,
+                                    swapped: { waiters.recheckAll() })
     setup.services += [live, rebuild]
     setup.readiness.add("projection") {
         guard live.isRunning() else { throw ProjectionNotRunning() }

@@ -81,6 +81,23 @@ final class ProjectionCheckpointTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - timedOut, .milliseconds(300))
         XCTAssertEqual(waiters.count, 0)
     }
+
+    func testRecheckAllMakesWaitersReadAgainWithoutEndingEarly() async throws {
+        let waiters = AppliedVersionWaiters()
+        let id = UUID()
+        let held = Locked<Int64?>(1)
+        let start = ContinuousClock.now
+        async let woken = waiters.wait(streamId: id, version: 5, timeout: .seconds(5)) { held.value }
+        try await Task.sleep(for: .milliseconds(100))
+        waiters.recheckAll()  // still at 1: the waiter must keep waiting
+        try await Task.sleep(for: .milliseconds(100))
+        XCTAssertEqual(waiters.count, 1)
+        held.value = 7  // a swapped-in model holds a later version, never published per stream
+        waiters.recheckAll()
+        let version = try await woken
+        XCTAssertEqual(version, 7)
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
+    }
 }
 
 /// A value shared between a test and closures, under a lock.

@@ -35,12 +35,16 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
     private var shadow: ProjectionRunner?
     private var rate: (since: ContinuousClock.Instant, events: Int64)?
     private let rebuildsFinished: Counter
+    private let swapped: @Sendable () -> Void
 
     /// - Parameters:
     ///   - maxEventsPerSecond: caps the replay rate, to spare the database serving queries;
     ///     nil replays as fast as it can.
+    ///   - swapped: called once the shadow serves (read-your-writes waiters read again).
     public init(live: ProjectionRunner, pool: PostgresPool, kafka: KafkaConfiguration, model: any ProjectionReadModel,
-                logger: Logger, metrics: MetricsRegistry, batchSize: Int = 2000, maxEventsPerSecond: Int? = nil) {
+                logger: Logger, metrics: MetricsRegistry, batchSize: Int = 2000, maxEventsPerSecond: Int? = nil,
+                swapped: @escaping @Sendable () -> Void = {}) {
+        self.swapped = swapped
         self.name = "rebuild-\(live.configuration.projection)"
         self.live = live
         self.pool = pool
@@ -181,6 +185,7 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
                 }
                 try await swap()
                 live.reloadPosition()
+                swapped()
             }
             if GracefulShutdown.isRequested || Task.isCancelled { break }
             rebuildsFinished.increment(by: 1, liveName)

@@ -32,23 +32,38 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
         for event in ready { event.signal() }
     }
 
+    /// Wakes every waiter to read the version again (after a rebuild swapped in new tables,
+    /// whose versions were never published one by one).
+    public func recheckAll() {
+        let all: [OneShotEvent] = lock.withLock {
+            defer { waiters.removeAll() }
+            return waiters.values.flatMap { $0.map(\.event) }
+        }
+        for event in all { event.signal() }
+    }
+
     /// Returns the applied version once it is `version` or later, or the version held when
     /// `timeout` passes (which may be lower, or nil if the stream is unknown).
     ///
     /// - Parameter current: reads the version the read model holds now.
     public func wait(streamId: UUID, version: Int64, timeout: Duration,
                      current: @Sendable () async throws -> Int64?) async throws -> Int64? {
-        let event = OneShotEvent()
-        lock.withLock { waiters[streamId, default: []].append((version, event)) }
-        defer { remove(event, streamId: streamId) }
-        if let now = try await current(), now >= version { return now }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await event.wait() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let event = OneShotEvent()
+            lock.withLock { waiters[streamId, default: []].append((version, event)) }
+            defer { remove(event, streamId: streamId) }
+            let held = try await current()
+            if let held, held >= version { return held }
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero || Task.isCancelled { return held }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await event.wait() }
+                group.addTask { try? await Task.sleep(for: remaining) }
+                await group.next()
+                group.cancelAll()
+            }
         }
-        return try await current()
     }
 
     /// Waiters currently registered (for tests and metrics).
