@@ -16,11 +16,12 @@ enum ClientCtl {
       api-key issue --company <id|name> [--permissions a,b]
                           issue an API key and print it once; needs DATABASE_URL
       api-key revoke <id> revoke an API key at once; needs DATABASE_URL
+      rebuild search      rebuild the search read model by replaying the events topic, showing progress
       help                show this text
 
     coming with later issues (they answer "not built yet" and exit 2 until then):
       status              projection positions against the log end, outbox backlog
-      rebuild <projection>   rebuild a projection by replaying the events topic
+      rebuild stats       rebuild the stats projection
       republish           republish the event store into a fresh topic
       create-admin        create a super-admin
     """
@@ -43,6 +44,13 @@ enum ClientCtl {
             }
         case "company", "api-key":
             return await IdentityCommands.run(command, arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+        case "rebuild" where arguments.dropFirst().first == "search":
+            do {
+                return try await RebuildCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
         case "status", "rebuild", "republish", "create-admin":
             FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
             return 2

@@ -1,14 +1,42 @@
 import Infrastructure
+import Projection
+import SearchReadModel
 import ServiceRuntime
 
 // The search projection: keeps a clients read model in its own PostgreSQL database from the
-// events topic, with its Kafka offsets in the same transactions, and answers list and search
-// queries for the gateway.
+// events topic, with its Kafka offsets in the same transactions, and answers list, search,
+// visibility (read-your-writes) and rebuild requests for the gateway and clientctl.
 //
-// Variables: DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
-// EVENTS_TOPIC_PARTITIONS, plus the common ones (see ServiceMain).
+// Variables: INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
+// EVENTS_TOPIC_PARTITIONS, PROJECTION_BATCH_SIZE (records per transaction, 1000),
+// REBUILD_MAX_EVENTS_PER_SECOND (0: unlimited), plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
-    _ = try await setup.openPostgres(migrations: [])
-    _ = try await setup.openEventsTopic()
-    setup.notBuiltYet("/v1/clients", what: "Client queries (the search read model, issue 3)")
+    let token = try setup.requireInternalToken()
+    let batchSize = try setup.environment.int("PROJECTION_BATCH_SIZE", default: 1000, in: 1...100_000)
+    let rebuildRate = try setup.environment.int("REBUILD_MAX_EVENTS_PER_SECOND", default: 0, in: 0...10_000_000)
+    let pool = try await setup.openPostgres(migrations: SearchSchema.migrations)
+    let events = try await setup.openEventsTopic()
+    let waiters = AppliedVersionWaiters()
+    let model = ClientSearchProjection()
+
+    var configuration = ProjectionRunner.Configuration(projection: "search", target: .live, topic: events.topic.name,
+                                                       partitionCount: events.topic.partitions)
+    configuration.batchSize = batchSize
+    let live = ProjectionRunner(configuration: configuration, pool: pool, kafka: events.configuration, model: model,
+                                logger: setup.logger, metrics: setup.metrics,
+                                committed: { outcome in waiters.published(outcome.applied) })
+    let rebuild = ProjectionRebuild(live: live, pool: pool, kafka: events.configuration, model: model, logger: setup.logger,
+                                    metrics: setup.metrics, batchSize: batchSize,
+                                    maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate,
+                                    swapped: { waiters.recheckAll() })
+    setup.services += [live, rebuild]
+    setup.readiness.add("projection") {
+        guard live.isRunning() else { throw ProjectionNotRunning() }
+    }
+    SearchRoutes(search: ClientSearch(pool: pool), waiters: waiters, rebuild: rebuild, token: token).register(on: setup)
+}
+
+/// The live projection has not polled successfully lately.
+struct ProjectionNotRunning: Error, CustomStringConvertible {
+    var description: String { "the projection consumer has not polled successfully in the last 30 s" }
 }

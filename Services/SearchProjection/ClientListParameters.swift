@@ -1,0 +1,61 @@
+import ClientDomain
+import Errors
+import Foundation
+import HTTP
+import InternalAPI
+
+/// Reads a `ClientListQuery` from the query parameters of `GET` `InternalPaths.clients`.
+///
+/// `tenantId` (required UUID), `query` (text), `status` (comma-separated statuses),
+/// `sortBy` (a `SortField`), `sortOrder` (`asc`/`desc`), `limit` (1–100, default 50),
+/// `offset` (≥ 0, default 0). A bad value is an `invalidArgument` error naming the parameter.
+enum ClientListParameters {
+    static func query(from request: HTTPRequest) throws -> ClientListQuery {
+        let tenantId = try uuid(request, "tenantId")
+        var query = ClientListQuery(tenantId: tenantId)
+        if let text = request.queryParameter("query"), !text.isEmpty {
+            guard text.count <= 200 else { throw invalid("query", "at most 200 characters") }
+            query.text = text
+        }
+        if let list = request.queryParameter("status"), !list.isEmpty {
+            query.statuses = try list.split(separator: ",").map { name in
+                guard let status = ClientStatus(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw invalid("status", "one or more of " + ClientStatus.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return status
+            }
+        }
+        if let value = request.queryParameter("sortBy") {
+            guard let field = ClientListQuery.SortField(rawValue: value) else {
+                throw invalid("sortBy", "one of " + ClientListQuery.SortField.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            query.sortBy = field
+        }
+        if let value = request.queryParameter("sortOrder") {
+            guard let order = ClientListQuery.SortOrder(rawValue: value) else { throw invalid("sortOrder", "asc or desc") }
+            query.sortOrder = order
+        }
+        if let value = request.queryParameter("limit") {
+            guard let limit = Int(value), (1...100).contains(limit) else { throw invalid("limit", "an integer from 1 to 100") }
+            query.limit = limit
+        }
+        if let value = request.queryParameter("offset") {
+            guard let offset = Int(value), offset >= 0 else { throw invalid("offset", "an integer of 0 or more") }
+            query.offset = offset
+        }
+        return query
+    }
+
+    /// A required UUID query parameter.
+    static func uuid(_ request: HTTPRequest, _ name: String) throws -> UUID {
+        guard let text = request.queryParameter(name), !text.isEmpty else {
+            throw ClienteleError(.invalidArgument, "The query parameter \(name) is required", context: ["parameter": name])
+        }
+        guard let id = UUID(uuidString: text) else { throw invalid(name, "a UUID") }
+        return id
+    }
+
+    static func invalid(_ name: String, _ expected: String) -> ClienteleError {
+        ClienteleError(.invalidArgument, "The query parameter \(name) must be \(expected)", context: ["parameter": name])
+    }
+}

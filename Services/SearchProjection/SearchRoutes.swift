@@ -1,0 +1,83 @@
+import Errors
+import Foundation
+import HTTP
+import InternalAPI
+import Projection
+import SearchReadModel
+import ServiceRuntime
+
+/// The search projection's internal routes: list, get, read-your-writes visibility, and the
+/// rebuild's start and progress.
+struct SearchRoutes: Sendable {
+    /// The longest a visibility request waits, whatever it asks for.
+    static let maxVisibilityWait = 10_000
+
+    let search: ClientSearch
+    let waiters: AppliedVersionWaiters
+    let rebuild: ProjectionRebuild
+    /// Every route requires the internal token: only the gateway and clientctl call them.
+    let token: InternalToken
+
+    func register(on setup: ServiceSetup) {
+        setup.route(.GET, InternalPaths.clients, token.guarding { request in
+            let query = try ClientListParameters.query(from: request)
+            return Self.json(try await search.list(query))
+        })
+        setup.route(.GET, InternalPaths.clients + "/:id", token.guarding { request in
+            let id = try Self.clientId(request)
+            let tenantId = try ClientListParameters.uuid(request, "tenantId")
+            guard let record = try await search.client(id: id, tenantId: tenantId) else {
+                throw ClienteleError(.notFound, "Client not found")
+            }
+            return Self.json(record)
+        })
+        setup.route(.GET, InternalPaths.clients + "/:id/visibility", token.guarding { request in
+            let id = try Self.clientId(request)
+            guard let text = request.queryParameter("version"), let version = Int64(text), version >= 1 else {
+                throw ClientListParameters.invalid("version", "an integer of 1 or more")
+            }
+            var timeoutMs = 5_000
+            if let text = request.queryParameter("timeoutMs") {
+                guard let value = Int(text), value >= 0 else { throw ClientListParameters.invalid("timeoutMs", "an integer of 0 or more") }
+                timeoutMs = min(value, Self.maxVisibilityWait)
+            }
+            let search = self.search
+            let held = try await waiters.wait(streamId: id, version: version, timeout: .milliseconds(timeoutMs)) {
+                try await search.version(of: id)
+            }
+            return Self.json(ClientVisibility(visible: (held ?? 0) >= version, version: held))
+        })
+        setup.route(.POST, InternalPaths.rebuild, token.guarding { _ in
+            Self.json(Self.progress(try await rebuild.start()), status: .accepted)
+        })
+        setup.route(.GET, InternalPaths.rebuild, token.guarding { _ in
+            Self.json(Self.progress(try await rebuild.status()))
+        })
+    }
+
+    static func clientId(_ request: HTTPRequest) throws -> UUID {
+        guard let text = request.pathParameters["id"], let id = UUID(uuidString: text) else {
+            throw ClienteleError(.notFound, "Client not found")
+        }
+        return id
+    }
+
+    static func progress(_ status: ProjectionRebuildStatus) -> RebuildProgress {
+        RebuildProgress(state: RebuildProgress.State(rawValue: status.state.rawValue) ?? .idle,
+                        eventsApplied: status.eventsApplied, eventsPerSecond: status.eventsPerSecond,
+                        startedAt: status.startedAt, finishedAt: status.finishedAt,
+                        partitions: status.partitions.map {
+                            RebuildProgress.Partition(partition: $0.partition, position: $0.position, end: $0.end, live: $0.live)
+                        })
+    }
+
+    /// A JSON response in the internal APIs' coding (`InternalJSON`).
+    static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok) -> HTTPResponse {
+        do {
+            let body = try InternalJSON.encoder().encode(value)
+            return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(body))
+        } catch {
+            return HTTPResponse(error: error)
+        }
+    }
+}

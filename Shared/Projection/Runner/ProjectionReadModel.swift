@@ -1,0 +1,56 @@
+import EventStore
+import Foundation
+import Postgres
+
+/// Which set of tables a projection writes: the live ones that serve queries, or the shadow
+/// ones a rebuild fills from the start of the log.
+public enum ProjectionTarget: String, Sendable {
+    case live, shadow
+}
+
+/// A stream version a batch applied, published to waiters once the batch committed.
+public struct AppliedVersion: Sendable, Equatable {
+    public var streamId: UUID
+    public var version: Int64
+
+    public init(streamId: UUID, version: Int64) {
+        self.streamId = streamId
+        self.version = version
+    }
+}
+
+/// What applying one batch did.
+public struct ProjectionApplyOutcome: Sendable, Equatable {
+    /// The last version applied per stream in the batch (one entry per stream).
+    public var applied: [AppliedVersion] = []
+    /// Events applied.
+    public var appliedCount = 0
+    /// Events skipped as already applied.
+    public var duplicates = 0
+    /// Events skipped because an earlier version of their stream is still missing.
+    public var early = 0
+    /// Records that are not readable events (not a CloudEvent, unknown type), skipped.
+    public var invalid = 0
+
+    public init() {}
+
+    /// Every event the batch held, whatever was done with it.
+    public var total: Int { appliedCount + duplicates + early + invalid }
+}
+
+/// A read model a `ProjectionRunner` keeps: it applies batches of events inside the runner's
+/// transaction, and can build itself a second time in shadow tables for a rebuild.
+///
+/// `apply` must follow `StreamVersionRule` per stream (the read model stores each stream's
+/// last applied version), so redelivered and early events change nothing. It runs on the
+/// transaction that also advances the offsets, and must not commit or roll back.
+public protocol ProjectionReadModel: Sendable {
+    /// Applies `events` (in log order) to `target`'s tables.
+    func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
+        -> ProjectionApplyOutcome
+    /// Creates empty shadow tables, dropping any left from an earlier rebuild.
+    func prepareShadow(on connection: PostgresConnection) throws
+    /// Makes the shadow tables the live ones (the old live ones are dropped), in the caller's
+    /// transaction, so queries see either the old or the new read model, never a mix.
+    func promoteShadow(on connection: PostgresConnection) throws
+}

@@ -1,0 +1,247 @@
+import EventStore
+import Foundation
+import Kafka
+import Postgres
+import ServiceRuntime
+
+/// Keeps a read model from the events topic, exactly once across crashes and redelivery.
+///
+/// It assigns every partition of the topic itself (no consumer group, no rebalance wait),
+/// starting at the offsets stored in `projection_offsets` under its projection name. Each
+/// poll's records are applied to the read model in one transaction that also stores the
+/// offsets after them: a crash before the commit loses both, and the records come again.
+/// Redelivered or early events are skipped by the read model's stream-version rule.
+///
+/// After a commit, `committed` gets the stream versions applied (read-your-writes waiters
+/// listen there). The end of each partition comes from the consumer's partition-EOF events
+/// (the fetch's high watermark), never from ListOffsets, which Tansu answers wrongly.
+/// On a failure the consumer is closed and rebuilt from the stored offsets after a backoff.
+public final class ProjectionRunner: Service, @unchecked Sendable {
+    // @unchecked Sendable: the mutable state (`consumer`, `checkpoint`, `needsReload`,
+    // `lastStep`) is only touched holding `lock`; `consumer` is only used by `step`, which
+    // runs one at a time under `stepLock`.
+    public struct Configuration: Sendable {
+        /// The name its offsets are stored under, and its metrics label.
+        public var projection: String
+        public var target: ProjectionTarget
+        public var topic: String
+        public var partitionCount: Int32
+        /// The most records applied in one transaction.
+        public var batchSize = 1000
+        /// How long a poll waits for the first record.
+        public var pollTimeout: Duration = .milliseconds(250)
+        /// Whether to export position and lag gauges (one runner per projection name should).
+        public var exportsPosition = true
+
+        public init(projection: String, target: ProjectionTarget, topic: String, partitionCount: Int32) {
+            self.projection = projection
+            self.target = target
+            self.topic = topic
+            self.partitionCount = partitionCount
+        }
+    }
+
+    public var name: String { "projection-\(configuration.projection)" }
+    public let configuration: Configuration
+    private let pool: PostgresPool
+    private let kafka: KafkaConfiguration
+    private let model: any ProjectionReadModel
+    private let logger: Logger
+    private let committed: @Sendable (ProjectionApplyOutcome) -> Void
+    private let inTransaction: (@Sendable (PostgresConnection, ProjectionApplyOutcome) throws -> Void)?
+    private let applied: Counter
+    private let skipped: Counter
+    private let stepLock = AsyncLock()
+    private let lock = NSLock()
+    private var consumer: KafkaConsumer?
+    private var checkpointValue: ProjectionCheckpoint
+    private var needsReload = true
+    private var lastStep: ContinuousClock.Instant?
+
+    /// - Parameters:
+    ///   - committed: called after each commit, outside the transaction.
+    ///   - inTransaction: runs in each batch's transaction after the read model applied it
+    ///     (a rebuild counts its progress there).
+    public init(configuration: Configuration, pool: PostgresPool, kafka: KafkaConfiguration, model: any ProjectionReadModel,
+                logger: Logger, metrics: MetricsRegistry,
+                inTransaction: (@Sendable (PostgresConnection, ProjectionApplyOutcome) throws -> Void)? = nil,
+                committed: @escaping @Sendable (ProjectionApplyOutcome) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.pool = pool
+        self.kafka = kafka
+        self.model = model
+        self.logger = logger
+        self.inTransaction = inTransaction
+        self.committed = committed
+        self.checkpointValue = ProjectionCheckpoint(partitionCount: configuration.partitionCount)
+        self.applied = metrics.counter("projection_events_applied_total", help: "Events applied to a read model.",
+                                       labels: ["projection"])
+        self.skipped = metrics.counter("projection_events_skipped_total",
+                                       help: "Events skipped: duplicate (already applied), early (a version is missing), invalid.",
+                                       labels: ["projection", "reason"])
+        if configuration.exportsPosition {
+            let projection = configuration.projection
+            metrics.collector("projection_consumer_lag", help: "Records in the log not yet applied, per partition (from the fetch's high watermark).") { [weak self] in
+                guard let self else { return [] }
+                return self.checkpoint.partitions.compactMap { partition, state in
+                    state.lag.map { (["projection": projection, "partition": String(partition)], Double($0)) }
+                }
+            }
+            metrics.collector("projection_position", help: "The next offset to apply, per partition.") { [weak self] in
+                guard let self else { return [] }
+                return self.checkpoint.partitions.map { partition, state in
+                    (["projection": projection, "partition": String(partition)], Double(state.next))
+                }
+            }
+            metrics.collector("projection_caught_up", help: "1 when every partition is applied up to its end.") { [weak self] in
+                guard let self else { return [] }
+                return [(["projection": projection], self.checkpoint.isCaughtUp ? 1 : 0)]
+            }
+        }
+    }
+
+    /// The position as of the last commit or EOF.
+    public var checkpoint: ProjectionCheckpoint { lock.withLock { checkpointValue } }
+
+    /// Whether a poll succeeded within `window` (for readiness).
+    public func isRunning(within window: Duration = .seconds(30)) -> Bool {
+        lock.withLock { lastStep.map { ContinuousClock.now - $0 < window } ?? false }
+    }
+
+    public func run() async throws {
+        var backoff: Duration = .milliseconds(200)
+        while !GracefulShutdown.isRequested && !Task.isCancelled {
+            do {
+                _ = try await step()
+                backoff = .milliseconds(200)
+            } catch {
+                logger.warning("projection batch failed; retrying from the stored offsets",
+                               ["projection": configuration.projection, "error": String(describing: error)])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+        await close()
+    }
+
+    /// Polls once and applies what came, in one transaction; returns the records handled.
+    ///
+    /// On a failure the next step starts again from the stored offsets.
+    @discardableResult
+    public func step() async throws -> Int {
+        try await stepLock.withLock {
+            do {
+                return try await stepHoldingLock()
+            } catch {
+                lock.withLock { needsReload = true }
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` while no batch is being applied and none starts: the stored offsets and
+    /// the read model stay as they are until it returns.
+    public func whilePaused<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await stepLock.withLock(body)
+    }
+
+    /// Makes the next step re-read the stored offsets and re-assign (after a swap moved them).
+    public func reloadPosition() {
+        lock.withLock { needsReload = true }
+    }
+
+    /// Closes the consumer; a later step opens a new one.
+    public func close() async {
+        let consumer: KafkaConsumer? = lock.withLock {
+            defer { self.consumer = nil; needsReload = true }
+            return self.consumer
+        }
+        await consumer?.close()
+    }
+
+    private func stepHoldingLock() async throws -> Int {
+        let consumer = try await currentConsumer()
+        let events = try await consumer.poll(maxEvents: configuration.batchSize, timeout: configuration.pollTimeout)
+        var records: [KafkaRecord] = []
+        var ends: [(Int32, Int64)] = []
+        for event in events {
+            switch event {
+            case .record(let record): records.append(record)
+            case .partitionEOF(let partition, let next): ends.append((partition.partition, next))
+            }
+        }
+        guard !records.isEmpty else {
+            lock.withLock {
+                for (partition, next) in ends { checkpointValue.reachedEnd(partition: partition, nextOffset: next) }
+                lastStep = .now
+            }
+            return 0
+        }
+        var stored: [StoredEvent] = []
+        stored.reserveCapacity(records.count)
+        var invalid = 0
+        var nextOffsets: [Int32: Int64] = [:]
+        for record in records {
+            nextOffsets[record.partition] = max(nextOffsets[record.partition] ?? 0, record.offset + 1)
+            do {
+                stored.append(try CloudEventsKafkaBinding.event(from: record))
+            } catch {
+                invalid += 1
+                logger.warning("skipping a record that is not a client event",
+                               ["partition": String(record.partition), "offset": String(record.offset),
+                                "error": String(describing: error)])
+            }
+        }
+        let projection = configuration.projection
+        let target = configuration.target
+        let model = self.model
+        let inTransaction = self.inTransaction
+        let outcome = try await pool.withTransaction { [stored, nextOffsets, invalid] connection in
+            var outcome = try model.apply(stored, to: target, on: connection)
+            outcome.invalid += invalid
+            try ProjectionOffsets.store(projection, nextOffsets, on: connection)
+            try inTransaction?(connection, outcome)
+            return outcome
+        }
+        lock.withLock {
+            for record in records { checkpointValue.applied(partition: record.partition, offset: record.offset) }
+            for (partition, next) in ends { checkpointValue.reachedEnd(partition: partition, nextOffset: next) }
+            lastStep = .now
+        }
+        applied.increment(by: Double(outcome.appliedCount), projection)
+        if outcome.duplicates > 0 { skipped.increment(by: Double(outcome.duplicates), projection, "duplicate") }
+        if outcome.early > 0 { skipped.increment(by: Double(outcome.early), projection, "early") }
+        if outcome.invalid > 0 { skipped.increment(by: Double(outcome.invalid), projection, "invalid") }
+        committed(outcome)
+        return records.count
+    }
+
+    /// The consumer, opened and assigned at the stored offsets if there is none or a reload
+    /// was asked for.
+    private func currentConsumer() async throws -> KafkaConsumer {
+        let (existing, reload) = lock.withLock { (consumer, needsReload) }
+        if let existing, !reload { return existing }
+        if let existing { await existing.close() }
+        lock.withLock { consumer = nil }
+        let projection = configuration.projection
+        let stored = try await pool.withConnection { try ProjectionOffsets.load(projection, on: $0) }
+        let fresh = try KafkaConsumer(configuration: kafka)
+        var checkpoint = ProjectionCheckpoint(partitionCount: configuration.partitionCount, stored: stored)
+        let known = lock.withLock { checkpointValue }
+        for (partition, state) in known.partitions {
+            if let end = state.end { checkpoint.reachedEnd(partition: partition, nextOffset: end) }
+        }
+        try fresh.assign(checkpoint.nextOffsets.sorted { $0.key < $1.key }.map {
+            (KafkaTopicPartition(topic: configuration.topic, partition: $0.key), offset: $0.value)
+        })
+        lock.withLock {
+            consumer = fresh
+            checkpointValue = checkpoint
+            needsReload = false
+        }
+        logger.info("projection consuming", ["projection": projection,
+                                             "offsets": checkpoint.nextOffsets.sorted { $0.key < $1.key }
+                                                .map { "\($0.key):\($0.value)" }.joined(separator: ",")])
+        return fresh
+    }
+}

@@ -1,0 +1,25 @@
+import Postgres
+
+/// Reads and writes a projection's rows of `projection_offsets`.
+public enum ProjectionOffsets {
+    /// The stored next offset per partition (partitions never applied are absent).
+    public static func load(_ projection: String, on connection: PostgresConnection) throws -> [Int32: Int64] {
+        var offsets: [Int32: Int64] = [:]
+        for row in try connection.query("SELECT partition, next_offset FROM projection_offsets WHERE projection = $1",
+                                        [projection]) {
+            offsets[try row.decode(0, as: Int32.self)] = try row.decode(1, as: Int64.self)
+        }
+        return offsets
+    }
+
+    /// Stores next offsets; never moves one backwards (a stale writer cannot undo progress).
+    public static func store(_ projection: String, _ offsets: [Int32: Int64], on connection: PostgresConnection) throws {
+        for (partition, next) in offsets.sorted(by: { $0.key < $1.key }) {
+            try connection.execute("""
+                INSERT INTO projection_offsets (projection, partition, next_offset) VALUES ($1, $2, $3)
+                ON CONFLICT (projection, partition)
+                DO UPDATE SET next_offset = GREATEST(projection_offsets.next_offset, EXCLUDED.next_offset)
+                """, [projection, partition, next])
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import ClientDomain
+import EventStore
+import Foundation
+import Postgres
+import Projection
+
+/// Applies client events to the `clients` table (or its rebuild shadow).
+///
+/// A batch is folded in memory: the rows of the streams it touches are read with one query,
+/// each event is applied if its version is the next one (`StreamVersionRule`), and the
+/// changed rows are written back with one upsert. A row never moves to a lower version (the
+/// upsert keeps the higher one), so even a stale writer cannot undo progress.
+public struct ClientSearchProjection: ProjectionReadModel {
+    public init() {}
+
+    static func table(_ target: ProjectionTarget) -> String {
+        target == .live ? SearchSchema.table : SearchSchema.shadowTable
+    }
+
+    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
+        -> ProjectionApplyOutcome {
+        var outcome = ProjectionApplyOutcome()
+        guard !events.isEmpty else { return outcome }
+        let table = Self.table(target)
+        let ids = Set(events.map(\.envelope.streamId))
+        var rows: [UUID: SearchRow] = [:]
+        for row in try connection.query("SELECT \(SearchRow.columns) FROM \(table) WHERE id = ANY($1::uuid[])",
+                                        [Self.uuidArray(ids)]) {
+            let decoded = try SearchRow(row: row)
+            rows[decoded.id] = decoded
+        }
+        var changed: [UUID] = []
+        for stored in events {
+            let envelope = stored.envelope
+            let current = rows[envelope.streamId]
+            switch StreamVersionRule.decide(version: envelope.streamVersion, lastApplied: current?.version ?? 0) {
+            case .duplicate:
+                outcome.duplicates += 1
+                continue
+            case .early:
+                outcome.early += 1
+                continue
+            case .apply:
+                break
+            }
+            let event: ClientEvent
+            do {
+                event = try ClientEvent.decode(envelope)
+            } catch {
+                outcome.invalid += 1
+                continue
+            }
+            if var row = current {
+                guard row.tenantId == envelope.tenantId else {
+                    outcome.invalid += 1
+                    continue
+                }
+                row.apply(event, envelope: envelope)
+                rows[envelope.streamId] = row
+            } else if let row = SearchRow(creating: event, envelope: envelope) {
+                rows[envelope.streamId] = row
+            } else {
+                outcome.invalid += 1
+                continue
+            }
+            if !changed.contains(envelope.streamId) { changed.append(envelope.streamId) }
+            outcome.appliedCount += 1
+        }
+        guard !changed.isEmpty else { return outcome }
+        let json = try JSONSerialization.data(withJSONObject: changed.compactMap { rows[$0]?.json })
+        try connection.execute("""
+            INSERT INTO \(table) (\(SearchRow.columns))
+            SELECT \(SearchRow.columns) FROM jsonb_to_recordset($1::jsonb) AS r(
+                id uuid, tenant_id uuid, name text, email text, phone text, notes text, status text,
+                version bigint, created_at timestamptz, updated_at timestamptz, deleted boolean)
+            ON CONFLICT (id) DO UPDATE SET
+                name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone, notes = EXCLUDED.notes,
+                status = EXCLUDED.status, version = EXCLUDED.version, created_at = EXCLUDED.created_at,
+                updated_at = EXCLUDED.updated_at, deleted = EXCLUDED.deleted
+            WHERE \(table).version < EXCLUDED.version
+            """, [String(decoding: json, as: UTF8.self)])
+        outcome.applied = changed.compactMap { id in rows[id].map { AppliedVersion(streamId: id, version: $0.version) } }
+        return outcome
+    }
+
+    public func prepareShadow(on connection: PostgresConnection) throws {
+        try connection.executeScript("""
+            DROP TABLE IF EXISTS \(SearchSchema.shadowTable);
+            CREATE TABLE \(SearchSchema.shadowTable) (LIKE \(SearchSchema.table) INCLUDING ALL);
+            """)
+    }
+
+    public func promoteShadow(on connection: PostgresConnection) throws {
+        try connection.executeScript("""
+            DROP TABLE IF EXISTS clients_replaced;
+            ALTER TABLE \(SearchSchema.table) RENAME TO clients_replaced;
+            ALTER TABLE \(SearchSchema.shadowTable) RENAME TO \(SearchSchema.table);
+            DROP TABLE clients_replaced;
+            """)
+    }
+
+    /// A PostgreSQL array literal of UUIDs, sent as one text parameter.
+    static func uuidArray(_ ids: some Collection<UUID>) -> String {
+        "{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,103 @@
+import ClientDomain
+import Foundation
+import InternalAPI
+import Postgres
+
+/// The queries the search read model answers, always within one tenant and never showing
+/// deleted clients.
+public struct ClientSearch: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    static let recordColumns = "id, tenant_id, name, email, phone, notes, status, version, created_at, updated_at"
+
+    /// A page of a tenant's clients and the exact number matching, from one snapshot.
+    ///
+    /// Text matches case-insensitively anywhere in name, phone or email (`%`, `_` and `\`
+    /// in it are literal). Rows are ordered by the sort field, then by id in the same
+    /// direction, so pages are stable. `limit` and `offset` are taken as given (the route
+    /// checks their ranges).
+    public func list(_ query: ClientListQuery) async throws -> ClientListPage {
+        var conditions = ["tenant_id = $1", "NOT deleted"]
+        var parameters: [any PostgresEncodable] = [query.tenantId]
+        if let text = query.text, !text.isEmpty {
+            parameters.append("%" + Self.escapeLike(text.lowercased()) + "%")
+            let p = "$\(parameters.count)"
+            conditions.append("(lower(name) LIKE \(p) OR lower(phone) LIKE \(p) OR lower(email) LIKE \(p))")
+        }
+        if !query.statuses.isEmpty {
+            parameters.append("{" + query.statuses.map(\.rawValue).joined(separator: ",") + "}")
+            conditions.append("status = ANY($\(parameters.count)::text[])")
+        }
+        let filter = conditions.joined(separator: " AND ")
+        let direction = query.sortOrder == .asc ? "ASC" : "DESC"
+        let order = "ORDER BY \(Self.column(for: query.sortBy)) \(direction), id \(direction)"
+        let window = "LIMIT $\(parameters.count + 1) OFFSET $\(parameters.count + 2)"
+        // With search text the matches are found through the trigram indexes first and then
+        // sorted: otherwise the planner may walk a sort index through a whole tenant looking
+        // for a rare match (measured at 200,000 clients per tenant: 0.3 s that way, 4 ms for the
+        // trigram bitmap scan of the same filter).
+        let pageSQL = query.text?.isEmpty == false
+            ? "WITH matches AS MATERIALIZED (SELECT \(Self.recordColumns) FROM clients WHERE \(filter)) "
+                + "SELECT \(Self.recordColumns) FROM matches \(order) \(window)"
+            : "SELECT \(Self.recordColumns) FROM clients WHERE \(filter) \(order) \(window)"
+        let countSQL = "SELECT count(*) FROM clients WHERE \(filter)"
+        let countParameters = parameters
+        let pageParameters = parameters + [query.limit, query.offset]
+        return try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let total = try connection.query(countSQL, countParameters)[0].decode(0, as: Int.self)
+            let records = try connection.query(pageSQL, pageParameters).map(Self.record(from:))
+            return ClientListPage(data: records, total: total)
+        }
+    }
+
+    /// The client, if it exists in this tenant and is not deleted.
+    public func client(id: UUID, tenantId: UUID) async throws -> ClientRecord? {
+        let rows = try await pool.query("""
+            SELECT \(Self.recordColumns) FROM clients WHERE id = $1 AND tenant_id = $2 AND NOT deleted
+            """, [id, tenantId])
+        return try rows.first.map(Self.record(from:))
+    }
+
+    /// The version the read model holds for a client (a deleted one keeps its last), if any.
+    public func version(of id: UUID) async throws -> Int64? {
+        try await pool.query("SELECT version FROM clients WHERE id = $1", [id]).first?.decode(0, as: Int64.self)
+    }
+
+    /// The column a sort field orders by (a fixed name, never caller text).
+    static func column(for field: ClientListQuery.SortField) -> String {
+        switch field {
+        case .name: "name"
+        case .phone: "phone"
+        case .email: "email"
+        case .status: "status"
+        case .createdAt: "created_at"
+        case .updatedAt: "updated_at"
+        }
+    }
+
+    /// `text` with LIKE's wildcards and escape character made literal.
+    static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
+    static func record(from row: PostgresRow) throws -> ClientRecord {
+        let statusText = try row.decode(6, as: String.self)
+        guard let status = ClientStatus(rawValue: statusText) else {
+            throw PostgresError(.decoding, "unknown client status in the read model", context: ["column": "status"])
+        }
+        return ClientRecord(id: try row.decode(0), tenantId: try row.decode(1),
+                            profile: ClientProfile(name: try row.decodeIfPresent(2), email: try row.decodeIfPresent(3),
+                                                   phone: try row.decodeIfPresent(4), notes: try row.decodeIfPresent(5),
+                                                   status: status),
+                            version: try row.decode(7), createdAt: try row.decode(8), updatedAt: try row.decode(9))
+    }
+}

@@ -1,0 +1,50 @@
+import Postgres
+import Projection
+
+/// The search read model's tables: `clients`, one denormalized row per client, plus the
+/// projection's offsets and rebuild state (`ProjectionSchema`).
+///
+/// A deleted client stays as a tombstone holding only `id`, `tenant_id`, `version` and
+/// `deleted`: its personal data is gone, and its version still stops older events from
+/// bringing it back.
+///
+/// Indexes, for a million clients: for each sort field a btree on `(tenant_id, field, id)`
+/// over live rows, so a tenant's page in either direction is an index range scan with `id`
+/// as the stable tiebreak; and pg_trgm GIN indexes on `lower()` of name, email and phone
+/// for case-insensitive substring search (`ILIKE '%text%'`).
+public enum SearchSchema {
+    /// The live table's name; a rebuild fills `shadowTable` and renames it to this.
+    public static let table = "clients"
+    public static let shadowTable = "clients_rebuild"
+
+    public static let migrations: [Migration] = ProjectionSchema.migrations + [
+        Migration(version: 100, name: "search read model: clients", sql: """
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+        CREATE TABLE clients (
+            id          UUID PRIMARY KEY,
+            tenant_id   UUID NOT NULL,
+            name        TEXT,
+            email       TEXT,
+            phone       TEXT,
+            notes       TEXT,
+            status      TEXT,
+            version     BIGINT NOT NULL CHECK (version > 0),
+            created_at  TIMESTAMPTZ,
+            updated_at  TIMESTAMPTZ,
+            deleted     BOOLEAN NOT NULL DEFAULT false,
+            CHECK (deleted OR (status IS NOT NULL AND created_at IS NOT NULL AND updated_at IS NOT NULL)),
+            CHECK (NOT deleted OR (name IS NULL AND email IS NULL AND phone IS NULL AND notes IS NULL
+                                   AND status IS NULL AND created_at IS NULL AND updated_at IS NULL))
+        );
+        CREATE INDEX clients_by_tenant_name ON clients (tenant_id, name, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_tenant_email ON clients (tenant_id, email, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_tenant_phone ON clients (tenant_id, phone, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_tenant_status ON clients (tenant_id, status, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_tenant_created ON clients (tenant_id, created_at, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_tenant_updated ON clients (tenant_id, updated_at, id) WHERE NOT deleted;
+        CREATE INDEX clients_name_trgm ON clients USING gin (lower(name) gin_trgm_ops) WHERE NOT deleted;
+        CREATE INDEX clients_email_trgm ON clients USING gin (lower(email) gin_trgm_ops) WHERE NOT deleted;
+        CREATE INDEX clients_phone_trgm ON clients USING gin (lower(phone) gin_trgm_ops) WHERE NOT deleted;
+        """),
+    ]
+}

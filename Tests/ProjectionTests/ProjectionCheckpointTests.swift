@@ -1,0 +1,113 @@
+import Foundation
+import Projection
+import XCTest
+
+/// The checkpoint and version rule as plain state machines, and the in-process waiters.
+final class ProjectionCheckpointTests: XCTestCase {
+    func testStartsAtStoredOffsetsWithUnknownEnds() {
+        let checkpoint = ProjectionCheckpoint(partitionCount: 3, stored: [1: 40])
+        XCTAssertEqual(checkpoint.nextOffsets, [0: 0, 1: 40, 2: 0])
+        XCTAssertNil(checkpoint.partitions[1]?.lag)
+        XCTAssertFalse(checkpoint.isCaughtUp, "ends are unknown until each partition reported EOF")
+    }
+
+    func testAppliedOnlyMovesForward() {
+        var checkpoint = ProjectionCheckpoint(partitionCount: 1, stored: [0: 10])
+        checkpoint.applied(partition: 0, offset: 12)
+        XCTAssertEqual(checkpoint.partitions[0]?.next, 13)
+        checkpoint.applied(partition: 0, offset: 5)
+        XCTAssertEqual(checkpoint.partitions[0]?.next, 13, "a redelivered record must not move the position back")
+        checkpoint.applied(partition: 7, offset: 1)
+        XCTAssertNil(checkpoint.partitions[7], "partitions outside the topic are ignored")
+    }
+
+    func testLagAndCaughtUpFollowEndOfPartitionEvents() {
+        var checkpoint = ProjectionCheckpoint(partitionCount: 2)
+        checkpoint.reachedEnd(partition: 0, nextOffset: 5)
+        XCTAssertEqual(checkpoint.partitions[0]?.lag, 5)
+        XCTAssertFalse(checkpoint.isCaughtUp)
+        for offset in 0..<5 { checkpoint.applied(partition: 0, offset: Int64(offset)) }
+        checkpoint.reachedEnd(partition: 1, nextOffset: 0)
+        XCTAssertEqual(checkpoint.totalLag, 0)
+        XCTAssertTrue(checkpoint.isCaughtUp)
+        checkpoint.reachedEnd(partition: 0, nextOffset: 3)
+        XCTAssertEqual(checkpoint.partitions[0]?.end, 5, "the end never moves backwards")
+        checkpoint.applied(partition: 1, offset: 9)
+        XCTAssertEqual(checkpoint.partitions[1]?.end, 10, "a record past the known end moves the end")
+        checkpoint.reachedEnd(partition: 0, nextOffset: 8)
+        XCTAssertEqual(checkpoint.totalLag, 3)
+        XCTAssertFalse(checkpoint.isCaughtUp)
+    }
+
+    func testHasReachedComparesEveryPartition() {
+        var checkpoint = ProjectionCheckpoint(partitionCount: 2, stored: [0: 4, 1: 2])
+        XCTAssertTrue(checkpoint.hasReached([0: 4, 1: 1]))
+        XCTAssertFalse(checkpoint.hasReached([0: 4, 1: 3]))
+        checkpoint.reset(partition: 1, to: 3)
+        XCTAssertTrue(checkpoint.hasReached([0: 4, 1: 3]))
+        XCTAssertFalse(checkpoint.hasReached([2: 1]), "a partition it does not have counts as not reached")
+    }
+
+    func testStreamVersionRule() {
+        XCTAssertEqual(StreamVersionRule.decide(version: 1, lastApplied: 0), .apply)
+        XCTAssertEqual(StreamVersionRule.decide(version: 4, lastApplied: 3), .apply)
+        XCTAssertEqual(StreamVersionRule.decide(version: 3, lastApplied: 3), .duplicate)
+        XCTAssertEqual(StreamVersionRule.decide(version: 1, lastApplied: 3), .duplicate)
+        XCTAssertEqual(StreamVersionRule.decide(version: 5, lastApplied: 3), .early)
+        XCTAssertEqual(StreamVersionRule.decide(version: 2, lastApplied: 0), .early)
+    }
+
+    func testWaitersWakeOnPublishAndTimeOutOtherwise() async throws {
+        let waiters = AppliedVersionWaiters()
+        let id = UUID()
+        let held = Locked<Int64?>(nil)
+        let start = ContinuousClock.now
+        async let woken = waiters.wait(streamId: id, version: 2, timeout: .seconds(5)) { held.value }
+        try await Task.sleep(for: .milliseconds(100))
+        waiters.published([AppliedVersion(streamId: UUID(), version: 9)])
+        waiters.published([AppliedVersion(streamId: id, version: 1)])
+        held.value = 1
+        try await Task.sleep(for: .milliseconds(100))
+        held.value = 3
+        waiters.published([AppliedVersion(streamId: id, version: 3)])
+        let version = try await woken
+        XCTAssertEqual(version, 3)
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2), "the waiter must wake on publish, not at its timeout")
+        XCTAssertEqual(waiters.count, 0)
+
+        let timedOut = ContinuousClock.now
+        let stale = try await waiters.wait(streamId: id, version: 4, timeout: .milliseconds(300)) { held.value }
+        XCTAssertEqual(stale, 3)
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - timedOut, .milliseconds(300))
+        XCTAssertEqual(waiters.count, 0)
+    }
+
+    func testRecheckAllMakesWaitersReadAgainWithoutEndingEarly() async throws {
+        let waiters = AppliedVersionWaiters()
+        let id = UUID()
+        let held = Locked<Int64?>(1)
+        let start = ContinuousClock.now
+        async let woken = waiters.wait(streamId: id, version: 5, timeout: .seconds(5)) { held.value }
+        try await Task.sleep(for: .milliseconds(100))
+        waiters.recheckAll()  // still at 1: the waiter must keep waiting
+        try await Task.sleep(for: .milliseconds(100))
+        XCTAssertEqual(waiters.count, 1)
+        held.value = 7  // a swapped-in model holds a later version, never published per stream
+        waiters.recheckAll()
+        let version = try await woken
+        XCTAssertEqual(version, 7)
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
+    }
+}
+
+/// A value shared between a test and closures, under a lock.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `stored` is only read and written holding `lock`.
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

@@ -1,0 +1,279 @@
+import ClientDomain
+@testable import EventStore
+import Foundation
+import InternalAPI
+import Kafka
+import Postgres
+import Projection
+import SearchReadModel
+import ServiceRuntime
+import TestSupport
+import XCTest
+
+/// The search projection against real PostgreSQL and the real broker.
+final class SearchProjectionTests: XCTestCase {
+    func testEventsFromTheCommandHandlerAndRelayBuildTheReadModel() async throws {
+        let fixture = try await ProjectionFixture.make()
+        // The command side: its own event store database, relayed to the same topic.
+        let storeURL = try PostgresServer.shared().createDatabase("events")
+        let storePool = PostgresPool(configuration: PostgresConfiguration(connectionString: storeURL, poolSize: 4))
+        _ = try await MigrationRunner(migrations: EventStoreSchema.migrations).apply(on: storePool)
+        let store = PostgresEventStore(pool: storePool)
+        let handler = ClientCommandHandler(store: store)
+        let metadata = CommandMetadata(actor: Actor(kind: .user, id: "u1"), correlationId: "corr")
+        let tenant = UUID()
+        var ids: [UUID] = []
+        for index in 0..<30 {
+            let id = UUID()
+            ids.append(id)
+            _ = try await handler.handle(.create(CreateClient(clientId: id, tenantId: tenant, profile: ClientProfile(
+                name: "Person \(index)", email: "p\(index)@example.com", phone: "0400 000 \(index)"))), metadata: metadata)
+            if index % 2 == 0 {
+                _ = try await handler.handle(.update(UpdateClient(clientId: id, tenantId: tenant, changes: ClientProfileChanges(
+                    name: .set("Renamed \(index)"), phone: .cleared, status: .suspended))), metadata: metadata)
+            }
+            if index % 7 == 0 {
+                _ = try await handler.handle(.delete(DeleteClient(clientId: id, tenantId: tenant)), metadata: metadata)
+            }
+        }
+        let relay = OutboxRelay(pool: storePool, topic: fixture.topic, logger: ProjectionFixture.quietLogger,
+                                metrics: MetricsRegistry(), wake: RelayWakeup()) { [broker = fixture.broker] in
+            try KafkaProducer(configuration: broker.configuration())
+        }
+        while try await relay.relayOnce() > 0 {}
+
+        let runner = fixture.runner()
+        try await fixture.catchUp(runner)
+        await runner.close()
+        let search = ClientSearch(pool: fixture.pool)
+        for id in ids {
+            let stream = try await store.load(streamId: id)
+            let expected = try XCTUnwrap(try Client.replay(stream))
+            let record = try await search.client(id: id, tenantId: tenant)
+            let held = try await search.version(of: id)
+            XCTAssertEqual(held, expected.version)
+            if expected.isDeleted {
+                XCTAssertNil(record)
+                let row = try await fixture.pool.query("""
+                    SELECT name, email, phone, notes, status, created_at, deleted FROM clients WHERE id = $1
+                    """, [id])[0]
+                XCTAssertTrue(try row.decode(6, as: Bool.self))
+                for column in 0..<6 { XCTAssertTrue(try row.isNull(column), "a tombstone keeps no personal data") }
+            } else {
+                let record = try XCTUnwrap(record)
+                XCTAssertEqual(record.profile, expected.profile)
+                XCTAssertEqual(record.version, expected.version)
+                XCTAssertEqual(record.tenantId, tenant)
+                XCTAssertEqual(Timestamp.format(record.createdAt), Timestamp.format(expected.createdAt))
+                XCTAssertEqual(Timestamp.format(record.updatedAt), Timestamp.format(expected.updatedAt))
+                let other = try await search.client(id: id, tenantId: UUID())
+                XCTAssertNil(other, "another tenant must not see the client")
+            }
+        }
+        let page = try await search.list(ClientListQuery(tenantId: tenant, limit: 100))
+        XCTAssertEqual(page.total, ids.count - 5)
+    }
+
+    func testRedeliveryChangesNothing() async throws {
+        let fixture = try await ProjectionFixture.make()
+        var script = EventScript()
+        let events = try script.population(clients: 200)
+        let ends = try await fixture.produce(events)
+        let runner = fixture.runner(batchSize: 64)
+        try await fixture.catchUp(runner, to: ends)
+        await runner.close()
+        let before = try await fixture.checksum()
+        let offsets = try await fixture.offsetsSum()
+        XCTAssertEqual(offsets, Int64(events.count))
+        XCTAssertEqual(fixture.metrics.counter("projection_events_applied_total", help: "", labels: ["projection"]).value("search"),
+                       Double(events.count))
+
+        // The offsets go back to the start (as if a crash lost them): everything comes again.
+        try await fixture.pool.execute("DELETE FROM projection_offsets")
+        let again = fixture.runner(batchSize: 64)
+        try await fixture.catchUp(again, to: ends)
+        await again.close()
+        // And the relay resends a whole stretch (duplicates after the current end).
+        let resent = try await fixture.produce(Array(events.prefix(300)))
+        let third = fixture.runner(batchSize: 64)
+        try await fixture.catchUp(third, to: resent)
+        await third.close()
+
+        let skipped = fixture.metrics.counter("projection_events_skipped_total", help: "", labels: ["projection", "reason"])
+        XCTAssertEqual(skipped.value("search", "duplicate"), Double(events.count + 300))
+        XCTAssertEqual(fixture.metrics.counter("projection_events_applied_total", help: "", labels: ["projection"]).value("search"),
+                       Double(events.count), "redelivered events must not be applied again")
+        let after = try await fixture.checksum()
+        XCTAssertEqual(after, before)
+    }
+
+    func testEarlyEventsAreSkippedUntilTheGapFills() async throws {
+        let fixture = try await ProjectionFixture.make(partitions: 1)
+        var script = EventScript()
+        let tenant = UUID()
+        let id = UUID()
+        let created = try script.create(id, tenant: tenant, ClientProfile(name: "Ada", email: "ada@example.com"))
+        let renamed = try script.change(id, tenant: tenant, ClientProfileChanges(name: .set("Ada Lovelace")))
+        let suspended = try script.change(id, tenant: tenant, ClientProfileChanges(status: .suspended))
+        // Version 3 arrives before version 2 (the relay failed on 2 and went on).
+        let runner = fixture.runner()
+        try await fixture.catchUp(runner, to: try await fixture.produce([created, suspended]))
+        let search = ClientSearch(pool: fixture.pool)
+        var record = try await search.client(id: id, tenantId: tenant)
+        XCTAssertEqual(record?.version, 1)
+        XCTAssertEqual(record?.profile.status, .active)
+        let skipped = fixture.metrics.counter("projection_events_skipped_total", help: "", labels: ["projection", "reason"])
+        XCTAssertEqual(skipped.value("search", "early"), 1)
+
+        // The relay resends the rest of the stream in order: the gap fills.
+        try await fixture.catchUp(runner, to: try await fixture.produce([renamed, suspended]))
+        await runner.close()
+        record = try await search.client(id: id, tenantId: tenant)
+        XCTAssertEqual(record?.version, 3)
+        XCTAssertEqual(record?.profile.name, "Ada Lovelace")
+        XCTAssertEqual(record?.profile.status, .suspended)
+    }
+
+    func testListSearchFilterSortAndPaging() async throws {
+        let fixture = try await ProjectionFixture.make()
+        var script = EventScript()
+        let tenant = UUID()
+        let otherTenant = UUID()
+        var events: [StoredEvent] = []
+        var expected: [UUID: ClientRecord] = [:]
+        let statuses = ClientStatus.allCases
+        let base = Date(timeIntervalSince1970: 1_760_000_000)
+        for index in 0..<300 {
+            let id = UUID()
+            // Names repeat (ties broken by id), some phones and emails are missing.
+            let profile = ClientProfile(name: "Client\(String(format: "%03d", index % 120))",
+                                        email: index % 11 == 0 ? nil : "user\(String(format: "%03d", index))@example.com",
+                                        phone: index % 13 == 0 ? nil : "0400\(String(format: "%05d", (index * 7919) % 100_000))",
+                                        status: statuses[index % statuses.count])
+            let createdAt = base.addingTimeInterval(Double(index % 150))
+            events.append(try script.create(id, tenant: tenant, profile, at: createdAt))
+            expected[id] = ClientRecord(id: id, tenantId: tenant, profile: profile, version: 1, createdAt: createdAt, updatedAt: createdAt)
+            if index % 10 == 0 {
+                events.append(try script.delete(id, tenant: tenant))
+                expected[id] = nil
+            }
+        }
+        for index in 0..<40 {
+            events.append(try script.create(UUID(), tenant: otherTenant, ClientProfile(name: "Client\(String(format: "%03d", index))",
+                                                                                        email: "user001@example.com")))
+        }
+        let runner = fixture.runner()
+        try await fixture.catchUp(runner, to: try await fixture.produce(events))
+        await runner.close()
+        let search = ClientSearch(pool: fixture.pool)
+        let live = Array(expected.values)
+
+        func key(_ record: ClientRecord, _ field: ClientListQuery.SortField) -> String? {
+            switch field {
+            case .name: record.profile.name
+            case .email: record.profile.email
+            case .phone: record.profile.phone
+            case .status: record.profile.status.rawValue
+            case .createdAt: Timestamp.format(record.createdAt)
+            case .updatedAt: Timestamp.format(record.updatedAt)
+            }
+        }
+        // PostgreSQL: NULLs sort last ascending, first descending; ties by id in the same direction.
+        func ordered(_ records: [ClientRecord], _ field: ClientListQuery.SortField, _ order: ClientListQuery.SortOrder) -> [UUID] {
+            let ascending = records.sorted { a, b in
+                let (ka, kb) = (key(a, field), key(b, field))
+                if ka != kb {
+                    guard let ka else { return false }
+                    guard let kb else { return true }
+                    return ka < kb
+                }
+                return a.id.uuidString.lowercased() < b.id.uuidString.lowercased()
+            }
+            return (order == .asc ? ascending : ascending.reversed()).map(\.id)
+        }
+        func all(_ query: ClientListQuery) async throws -> (ids: [UUID], total: Int) {
+            var query = query
+            var ids: [UUID] = []
+            var total = 0
+            query.offset = 0
+            while true {
+                let page = try await search.list(query)
+                total = page.total
+                XCTAssertTrue(page.data.allSatisfy { $0.tenantId == tenant })
+                ids += page.data.map(\.id)
+                if page.data.count < query.limit { break }
+                query.offset += query.limit
+            }
+            return (ids, total)
+        }
+
+        for field in ClientListQuery.SortField.allCases {
+            for order in ClientListQuery.SortOrder.allCases {
+                let result = try await all(ClientListQuery(tenantId: tenant, sortBy: field, sortOrder: order, limit: 37))
+                XCTAssertEqual(result.total, live.count)
+                XCTAssertEqual(result.ids, ordered(live, field, order), "sort by \(field) \(order)")
+            }
+        }
+        // Case-insensitive substring over name, phone and email, with a status filter.
+        let text = "CLIENT01"
+        let matching = live.filter { record in
+            [record.profile.name, record.profile.email, record.profile.phone].contains { $0?.lowercased().contains("client01") ?? false }
+        }
+        let found = try await all(ClientListQuery(tenantId: tenant, text: text, sortBy: .name, limit: 10))
+        XCTAssertEqual(found.ids, ordered(matching, .name, .asc))
+        XCTAssertEqual(found.total, matching.count)
+        XCTAssertGreaterThan(matching.count, 10)
+        let byEmail = try await all(ClientListQuery(tenantId: tenant, text: "Er00", statuses: [.trial, .suspended], limit: 100))
+        let emailMatching = live.filter { ($0.profile.email?.contains("er00") ?? false) && [.trial, .suspended].contains($0.profile.status) }
+        XCTAssertEqual(Set(byEmail.ids), Set(emailMatching.map(\.id)))
+        XCTAssertFalse(emailMatching.isEmpty)
+        let byPhone = try await search.list(ClientListQuery(tenantId: tenant, text: "0400", limit: 1))
+        XCTAssertEqual(byPhone.total, live.filter { $0.profile.phone != nil }.count)
+        let wildcard = try await search.list(ClientListQuery(tenantId: tenant, text: "%"))
+        XCTAssertEqual(wildcard.total, 0, "% is literal in search text")
+        let beyond = try await search.list(ClientListQuery(tenantId: tenant, limit: 10, offset: 1000))
+        XCTAssertEqual(beyond.data, [])
+        XCTAssertEqual(beyond.total, live.count)
+        let other = try await search.list(ClientListQuery(tenantId: otherTenant, text: "user001", limit: 100))
+        XCTAssertEqual(other.total, 40)
+        let nobody = try await search.list(ClientListQuery(tenantId: UUID()))
+        XCTAssertEqual(nobody.total, 0)
+        // One page's records carry the full data.
+        let first = try await search.list(ClientListQuery(tenantId: tenant, sortBy: .createdAt, limit: 5)).data
+        for record in first { XCTAssertEqual(record, expected[record.id]) }
+    }
+
+    func testVisibilityWaitsForTheApplyAndTimesOut() async throws {
+        let fixture = try await ProjectionFixture.make(partitions: 2)
+        let runner = fixture.runner()
+        let search = ClientSearch(pool: fixture.pool)
+        var script = EventScript()
+        let tenant = UUID()
+        let id = UUID()
+        let created = try script.create(id, tenant: tenant, ClientProfile(name: "Grace"))
+        let changed = try script.change(id, tenant: tenant, ClientProfileChanges(notes: .set("hello")))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await runner.run() }
+            // Waits before the event exists; answered once the batch commits.
+            let start = ContinuousClock.now
+            async let visible = fixture.waiters.wait(streamId: id, version: 2, timeout: .seconds(8)) {
+                try await search.version(of: id)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            try await fixture.produce([created, changed])
+            let version = try await visible
+            let elapsed = ContinuousClock.now - start
+            XCTAssertEqual(version, 2)
+            XCTAssertLessThan(elapsed, .seconds(4), "the waiter must be woken by the commit, not its timeout")
+            // A version never written: false after the timeout, with the version held.
+            let timedOut = ContinuousClock.now
+            let held = try await fixture.waiters.wait(streamId: id, version: 3, timeout: .milliseconds(400)) {
+                try await search.version(of: id)
+            }
+            XCTAssertEqual(held, 2)
+            XCTAssertGreaterThanOrEqual(ContinuousClock.now - timedOut, .milliseconds(400))
+            group.cancelAll()
+        }
+        await runner.close()
+    }
+}
