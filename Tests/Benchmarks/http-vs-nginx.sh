@@ -10,15 +10,15 @@ cd "$root"
 seconds="${1:-10}"
 connections="${2:-64}"
 ./deploy/local/install-dependencies.sh
-export LD_LIBRARY_PATH="$root/.local/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 swift build -c release --product gateway >/dev/null
 bin="$(swift build -c release --show-bin-path)"
-work="$(mktemp -d)"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=lib/stack.sh
+source "$root/Tests/Benchmarks/lib/stack.sh"
+stack_init
+# The gateway keeps companies and API keys in PostgreSQL, so it needs a database to start.
+start_postgres
+create_database clientele_gateway
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 nginx_port="$(free_port)"
 gateway_port="$(free_port)"
 body='{"service":"gateway","status":"ok"}'
@@ -43,27 +43,16 @@ http {
 CONF
 nginx -c "$work/nginx/nginx.conf" &
 pids+=($!)
-HTTP_PORT="$gateway_port" LOG_LEVEL=warning "$bin/gateway" >"$work/gateway.log" 2>&1 &
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$nginx_port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+# Only /healthz is measured; the upstream services are not started, so its /readyz stays 503.
+env HTTP_PORT="$gateway_port" LOG_LEVEL=warning DATABASE_URL="$(pg_url clientele_gateway)" "$bin/gateway" >"$work/gateway.log" 2>&1 &
 pids+=($!)
-for port in "$nginx_port" "$gateway_port"; do
-    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-done
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$gateway_port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
-# Runs wrk; prints "<requests/s> <p99 in ms>".
-measure() {
-    local out
-    out="$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$1")"
-    echo "$out" >>"$work/wrk.txt"
-    local rps p99
-    rps="$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')"
-    p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
-    p99="$(python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)', v); f={'us':0.001,'ms':1,'s':1000}[m.group(2)]; print(round(float(m.group(1))*f, 3))" "$p99")"
-    echo "$rps $p99"
-}
 wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$nginx_port/healthz" >/dev/null   # warm-up
 wrk -t2 -c"$connections" -d2s "http://127.0.0.1:$gateway_port/healthz" >/dev/null
-read -r nginx_rps nginx_p99 < <(measure "http://127.0.0.1:$nginx_port/healthz")
-read -r gateway_rps gateway_p99 < <(measure "http://127.0.0.1:$gateway_port/healthz")
+read -r nginx_rps nginx_p99 < <(wrk_measure "http://127.0.0.1:$nginx_port/healthz" -t2 -c"$connections" -d"${seconds}s")
+read -r gateway_rps gateway_p99 < <(wrk_measure "http://127.0.0.1:$gateway_port/healthz" -t2 -c"$connections" -d"${seconds}s")
 ratio="$(python3 -c "print(round($gateway_rps / $nginx_rps, 2))")"
 printf '%-28s %12s %10s\n' "target (wrk -t2 -c$connections, ${seconds}s)" "requests/s" "p99 ms"
 printf '%-28s %12s %10s\n' "nginx" "$nginx_rps" "$nginx_p99"

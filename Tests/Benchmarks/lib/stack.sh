@@ -1,0 +1,75 @@
+# Shared by the benchmark scripts: start a throwaway PostgreSQL cluster, the broker and
+# Clientele services on free loopback ports, and stop them all on exit.
+# Source it after setting `root`; call `stack_init` first.
+
+stack_init() {
+    work="$(mktemp -d /tmp/clientele-bench-XXXXXX)"
+    chmod 755 "$work"
+    pids=()
+    pg_bin=/usr/lib/postgresql/15/bin
+    pg_data=""
+    trap stack_cleanup EXIT
+    export LD_LIBRARY_PATH="$root/.local/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    export INTERNAL_TOKEN="bench-internal-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+}
+
+stack_cleanup() {
+    for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ -n "$pg_data" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+    rm -rf "$work"
+}
+
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Starts PostgreSQL (trust auth on loopback, durable settings left at their defaults);
+# sets pg_port and defines pg_url DB.
+start_postgres() {
+    pg_port="$(free_port)"
+    pg_data="$work/pg"
+    mkdir -p "$pg_data" "$work/pgrun"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pg_data" "$work/pgrun"
+    as_postgres "$pg_bin/initdb" -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pgrun/server.log" -w -t 60 \
+        -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $work/pgrun -c max_connections=300" start >/dev/null
+}
+pg_url() { echo "postgresql://postgres@127.0.0.1:$pg_port/$1"; }
+create_database() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE $1"; }
+
+# Starts the broker; sets kafka_port and exports KAFKA_BOOTSTRAP_SERVERS.
+start_broker() {
+    kafka_port="$(free_port)"
+    "$root/.local/bin/tansu" broker --listener-url "tcp://127.0.0.1:$kafka_port" \
+        --advertised-listener-url "tcp://127.0.0.1:$kafka_port" --storage-engine memory://tansu/ >"$work/broker.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && break; sleep 0.1; done
+    export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port"
+}
+
+# start_service NAME PORT [VAR=value...]: starts a release executable and waits for /readyz.
+start_service() {
+    local name="$1" port="$2"; shift 2
+    env HTTP_PORT="$port" LOG_LEVEL=warning "$@" "$bin/$name" >"$work/$name.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 300); do
+        curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "error: $name did not become ready:" >&2
+    tail -n 20 "$work/$name.log" >&2
+    return 1
+}
+
+# wrk_measure URL [wrk args...]: prints "<requests/s> <p99 ms>".
+wrk_measure() {
+    local url="$1"; shift
+    local out rps p99
+    out="$(wrk "$@" --latency "$url")"
+    echo "$out" >>"$work/wrk.txt"
+    rps="$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')"
+    p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
+    p99="$(python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)', v); f={'us':0.001,'ms':1,'s':1000}[m.group(2)]; print(round(float(m.group(1))*f, 3))" "$p99")"
+    echo "$rps $p99"
+}
