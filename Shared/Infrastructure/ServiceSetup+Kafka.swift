@@ -29,6 +29,7 @@ extension ServiceSetup {
     ///
     /// The broker may still be starting: creation is retried for `BROKER_STARTUP_WAIT_MS` (60000).
     public mutating func openEventsTopic() async throws -> EventsLog {
+        routeKafkaLogs()
         let configuration = try kafkaConfiguration()
         let topic = try eventsTopic()
         let startupWait = try environment.milliseconds("BROKER_STARTUP_WAIT_MS", default: .seconds(60), in: 0...3_600_000)
@@ -50,6 +51,18 @@ extension ServiceSetup {
             }
         }
         return EventsLog(configuration: configuration, admin: admin, topic: topic)
+    }
+}
+
+extension ServiceSetup {
+    /// Sends librdkafka's log lines to this service's JSON logger (component `librdkafka`)
+    /// instead of plain text on standard error.
+    public func routeKafkaLogs() {
+        let logger = self.logger
+        KafkaLog.setHandler { level, facility, message in
+            let severity: LogLevel = level <= 3 ? .error : level == 4 ? .warning : level <= 6 ? .info : .debug
+            logger.log(severity, message, ["component": "librdkafka", "facility": facility])
+        }
     }
 }
 

@@ -79,6 +79,9 @@ final class ServiceLifecycleTests: XCTestCase {
             XCTAssertEqual(service.process.waitForExit(), 0, "\(service.name):\n\(service.process.logTail())")
             let lines = service.logLines()
             XCTAssertEqual(lines.last?["msg"], "stopped", service.name)
+            let raw = String(decoding: (try? Data(contentsOf: service.process.logFile)) ?? Data(), as: UTF8.self)
+                .split(separator: "\n")
+            XCTAssertEqual(raw.count, lines.count, "\(service.name) wrote lines that are not JSON objects: \(raw.prefix(5))")
             XCTAssertTrue(lines.allSatisfy { $0["service"] == service.name && $0["ts"] != nil && $0["level"] != nil })
         }
     }

@@ -56,6 +56,7 @@ enum RdKafkaConf {
         guard let conf = rd_kafka_conf_new() else {
             throw KafkaError(RD_KAFKA_RESP_ERR__FAIL, "rd_kafka_conf_new failed")
         }
+        rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
         var errstr = [CChar](repeating: 0, count: 512)
         for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
             let result = rd_kafka_conf_set(conf, name, value, &errstr, errstr.count)

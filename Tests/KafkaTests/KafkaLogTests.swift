@@ -1,0 +1,29 @@
+import Foundation
+import Kafka
+import XCTest
+
+final class KafkaLogTests: XCTestCase {
+    final class Lines: @unchecked Sendable {
+        // @unchecked Sendable: `lines` is only touched under `lock`.
+        private let lock = NSLock()
+        private var lines: [(Int32, String, String)] = []
+        func append(_ line: (Int32, String, String)) { lock.withLock { lines.append(line) } }
+        var all: [(Int32, String, String)] { lock.withLock { lines } }
+    }
+
+    /// librdkafka's own lines (here: a refused connection) reach the handler, not stderr.
+    func testLibraryLogLinesReachTheHandler() async throws {
+        let lines = Lines()
+        KafkaLog.setHandler { level, facility, message in lines.append((level, facility, message)) }
+        defer { KafkaLog.setHandler(nil) }
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while lines.all.isEmpty && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await producer.close(timeout: .milliseconds(100))
+        let first = try XCTUnwrap(lines.all.first, "no log line reached the handler")
+        XCTAssertLessThanOrEqual(first.0, 4, "a refused connection is logged as an error or warning")
+        XCTAssertTrue(lines.all.contains { $0.2.contains("127.0.0.1:1") })
+    }
+}
