@@ -137,11 +137,13 @@ cat <<INFO
 
 Clientele is running.
   Gateway:  http://127.0.0.1:$gateway_port   (try: curl http://127.0.0.1:$gateway_port/readyz)
-  Log in:   POST http://127.0.0.1:$gateway_port/api/auth/login with
-            {"email": "$ADMIN_EMAIL", "password": "$ADMIN_PASSWORD"}
-            (credentials kept in .local/admin-credentials)
-  API keys: DATABASE_URL=$(pg_url clientele_gateway) $bin/clientctl company create NAME
-            then ... clientctl api-key issue --company NAME (prints the key once)
+  Log in:   the organization API (/api/v1/clients) takes API keys; make a company and a key:
+              DATABASE_URL=$(pg_url clientele_gateway) $bin/clientctl company create NAME
+              DATABASE_URL=$(pg_url clientele_gateway) $bin/clientctl api-key issue --company NAME
+            then: curl -H "Authorization: Bearer ba_..." http://127.0.0.1:$gateway_port/api/v1/clients
+            Staff login (POST /api/auth/login) arrives with the identity issue and answers 501
+            until then; its first super-admin will be $ADMIN_EMAIL / $ADMIN_PASSWORD
+            (kept in .local/admin-credentials).
   Logs:     .local/logs/<service>.log (JSON lines)
 Press Ctrl-C to stop everything.
 INFO
