@@ -28,10 +28,7 @@ public final class Counter: MetricFamily, @unchecked Sendable {
     }
 
     func render(into out: inout String) {
-        let snapshot = lock.withLock { values }
-        out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
-        for key in snapshot.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            out += name + PrometheusText.labels(names: labelNames, values: key) + " " + PrometheusText.number(snapshot[key] ?? 0) + "\n"
-        }
+        PrometheusText.render(name: name, help: help, type: "counter", labelNames: labelNames,
+                              samples: lock.withLock { values }, into: &out)
     }
 }

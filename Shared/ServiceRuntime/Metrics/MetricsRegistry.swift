@@ -86,6 +86,16 @@ enum PrometheusText {
         return pairs.isEmpty ? "" : "{" + pairs.joined(separator: ",") + "}"
     }
 
+    /// Renders a counter or gauge family: its HELP and TYPE lines, then one line per series
+    /// in label-value order.
+    static func render(name: String, help: String, type: String, labelNames: [String], samples: [[String]: Double],
+                       into out: inout String) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        for key in samples.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            out += name + labels(names: labelNames, values: key) + " " + number(samples[key] ?? 0) + "\n"
+        }
+    }
+
     static func escape(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "\"", with: "\\\"")
