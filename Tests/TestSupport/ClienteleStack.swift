@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Synchronization
 
 /// The whole backend started for a test, the same way for every test that needs it:
 /// PostgreSQL and the broker (shared per test process), then command-service,
@@ -7,7 +8,9 @@ import HTTP
 /// picked, each with a fresh database and all on one fresh events topic.
 ///
 /// Tests talk to `gateway.baseURL`; `commandDatabase` and `gatewayDatabase` let them look
-/// behind it (count events, issue keys with `clientctl`).
+/// behind it (count events, issue keys with `clientctl`). Tests that pause or restart the
+/// broker ask for a private one (`privateBroker: true`), stopped with the stack; tests that
+/// crash the command service start it again with `restartCommandService()`.
 public final class ClienteleStack: Sendable {
     public let postgres: PostgresServer
     public let broker: KafkaBroker
@@ -17,7 +20,10 @@ public final class ClienteleStack: Sendable {
     public let commandDatabase: String
     public let searchDatabase: String
     public let gatewayDatabase: String
-    public let commandService: ServiceProcess
+    public var commandService: ServiceProcess { commandServiceSlot.withLock { $0 } }
+    private let commandServiceSlot: Mutex<ServiceProcess>
+    private let commandEnvironment: [String: String]
+    private let ownsBroker: Bool
     public let searchProjection: ServiceProcess
     public let statsProjection: ServiceProcess
     public let documentStore: ServiceProcess
@@ -28,18 +34,24 @@ public final class ClienteleStack: Sendable {
     /// Starts everything and waits until every service reports ready.
     ///
     /// `gatewayEnvironment` adds to or overrides the gateway's variables (for example a short
-    /// `READ_YOUR_WRITES_TIMEOUT_MS`).
-    public static func start(_ name: String, gatewayEnvironment: [String: String] = [:]) async throws -> ClienteleStack {
-        let stack = try ClienteleStack(name: name, gatewayEnvironment: gatewayEnvironment)
+    /// `READ_YOUR_WRITES_TIMEOUT_MS`), `commandEnvironment` the command service's (for example
+    /// `KAFKA_MESSAGE_TIMEOUT_MS`). `privateBroker` gives the stack a broker of its own, which
+    /// the test may pause or restart without disturbing other tests.
+    public static func start(_ name: String, gatewayEnvironment: [String: String] = [:],
+                             commandEnvironment: [String: String] = [:], privateBroker: Bool = false) async throws -> ClienteleStack {
+        let stack = try ClienteleStack(name: name, gatewayEnvironment: gatewayEnvironment,
+                                       commandEnvironment: commandEnvironment, privateBroker: privateBroker)
         let client = HTTPClient(configuration: HTTPClientConfiguration())
         defer { client.shutdown() }
         for service in stack.services { try await service.waitUntilReady(client: client) }
         return stack
     }
 
-    private init(name: String, gatewayEnvironment: [String: String]) throws {
+    private init(name: String, gatewayEnvironment: [String: String], commandEnvironment: [String: String],
+                 privateBroker: Bool) throws {
         postgres = try PostgresServer.shared()
-        broker = try KafkaBroker.shared()
+        broker = privateBroker ? try KafkaBroker.start() : try KafkaBroker.shared()
+        ownsBroker = privateBroker
         logDirectory = try ProjectPaths.scratchDirectory(name)
         topic = KafkaBroker.uniqueTopic(name)
         internalToken = "test-internal-token-\(UUID().uuidString)"
@@ -48,8 +60,9 @@ public final class ClienteleStack: Sendable {
         gatewayDatabase = try postgres.createDatabase("\(name)_gateway")
         let kafka = ["KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "EVENTS_TOPIC": topic, "EVENTS_TOPIC_PARTITIONS": "4",
                      "INTERNAL_TOKEN": internalToken]
-        commandService = try ServiceProcess.start("command-service", environment: kafka.merging(["DATABASE_URL": commandDatabase]) { $1 },
-                                                  logDirectory: logDirectory)
+        self.commandEnvironment = kafka.merging(["DATABASE_URL": commandDatabase]) { $1 }.merging(commandEnvironment) { $1 }
+        let commandService = try ServiceProcess.start("command-service", environment: self.commandEnvironment, logDirectory: logDirectory)
+        commandServiceSlot = Mutex(commandService)
         searchProjection = try ServiceProcess.start("search-projection", environment: kafka.merging(["DATABASE_URL": searchDatabase]) { $1 },
                                                     logDirectory: logDirectory)
         statsProjection = try ServiceProcess.start("stats-projection",
@@ -96,8 +109,28 @@ public final class ClienteleStack: Sendable {
         return (companyId, String(keyId), String(secret))
     }
 
-    /// Stops every service (gateway first).
+    /// Starts the command service again (after a test killed it) with the same environment on
+    /// the same port, so the gateway reaches it where it was, and waits until it is ready.
+    /// Stops the old process first if it is still running.
+    @discardableResult
+    public func restartCommandService() async throws -> ServiceProcess {
+        let old = commandService
+        old.process.stop()
+        // Its own folder, so the crashed process's log is kept beside the new one.
+        let restartLogs = logDirectory.appendingPathComponent("command-service-restart-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: restartLogs, withIntermediateDirectories: true)
+        let new = try ServiceProcess.start("command-service", environment: commandEnvironment.merging(["HTTP_PORT": "\(old.port)"]) { $1 },
+                                           logDirectory: restartLogs)
+        commandServiceSlot.withLock { $0 = new }
+        let client = HTTPClient(configuration: HTTPClientConfiguration())
+        defer { client.shutdown() }
+        try await new.waitUntilReady(client: client)
+        return new
+    }
+
+    /// Stops every service (gateway first), and the broker if it is the stack's own.
     public func stop() {
         for service in services.reversed() { service.process.stop() }
+        if ownsBroker { broker.stop() }
     }
 }

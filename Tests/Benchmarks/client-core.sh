@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Benchmark: the client core through the gateway, each figure against a PostgreSQL baseline
+# measured in the same run on the same cluster.
+#
+#   reads:  GET /api/v1/clients/:id (random known ids)  vs  pgbench -S -M prepared -c 8 -j 2
+#   writes: POST /api/v1/clients with read-your-writes   vs  COPY of as many rows, and
+#                                                            pgbench -N -c 16 -j 2 (durable writes)
+#
+# Everything runs from release builds with LOG_LEVEL=warning on free loopback ports, and is
+# stopped on exit. Not a test: it never fails on a number. During each gateway run it also
+# prints the CPU each process used (in cores), to show where the time goes.
+# Pool sizes and other service settings can be given through the environment
+# (e.g. DATABASE_POOL_SIZE=20 Tests/Benchmarks/client-core.sh); BENCH_FETCH_WAIT_MS sets the
+# projections' librdkafka fetch.wait.max.ms (KAFKA_FETCH_WAIT_MAX_MS; librdkafka's default is 500).
+#
+# usage: Tests/Benchmarks/client-core.sh [seconds=10] [connections=32]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+seconds="${1:-10}"
+connections="${2:-32}"
+lua="$root/Tests/Benchmarks/lua"
+./deploy/local/install-dependencies.sh
+swift build -c release >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+# shellcheck source=lib/stack.sh
+source "$root/Tests/Benchmarks/lib/stack.sh"
+stack_init
+start_postgres
+for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway pgbench_baseline; do
+    create_database "$db"
+done
+start_broker
+declare -A svc_pid
+svc_pid[broker]="${pids[-1]}"
+
+projection_env=()
+[ -n "${BENCH_FETCH_WAIT_MS:-}" ] && projection_env=(KAFKA_FETCH_WAIT_MAX_MS="$BENCH_FETCH_WAIT_MS")
+declare -A port
+for name in command-service search-projection stats-projection document-store gateway; do port[$name]="$(free_port)"; done
+start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
+svc_pid[command-service]="${pids[-1]}"
+start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" "${projection_env[@]}"
+svc_pid[search-projection]="${pids[-1]}"
+start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)" "${projection_env[@]}"
+svc_pid[stats-projection]="${pids[-1]}"
+start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
+svc_pid[document-store]="${pids[-1]}"
+start_service gateway "${port[gateway]}" DATABASE_URL="$(pg_url clientele_gateway)" \
+    COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" SEARCH_SERVICE_URL="http://127.0.0.1:${port[search-projection]}" \
+    STATS_SERVICE_URL="http://127.0.0.1:${port[stats-projection]}" DOCUMENT_SERVICE_URL="http://127.0.0.1:${port[document-store]}"
+svc_pid[gateway]="${pids[-1]}"
+gateway="http://127.0.0.1:${port[gateway]}"
+
+DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" company create "Bench Ltd" >/dev/null
+API_KEY="$(DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" api-key issue --company "Bench Ltd" | awk 'END {print $NF}')"
+export API_KEY
+
+# CPU accounting: clock ticks of each service, of the PostgreSQL cluster (postmaster and its
+# children) and of the whole machine (others share it), between two samples.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_sample() {
+    local name pm total child
+    for name in "${!svc_pid[@]}"; do echo "$name $(ticks "${svc_pid[$name]}")"; done
+    pm="$(head -n 1 "$pg_data/postmaster.pid")"
+    total="$(ticks "$pm")"
+    for child in $(ps --ppid "$pm" -o pid=); do total=$((total + $(ticks "$child"))); done
+    echo "postgres $total"
+    echo "machine $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"
+}
+# cpu_report BEFORE AFTER SECONDS: cores used by each part over the interval.
+cpu_report() {
+    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'
+import sys
+def load(text): return {l.split()[0]: int(l.split()[1]) for l in text.strip().splitlines()}
+before, after, seconds, hz = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+used = {k: (after[k] - before.get(k, 0)) / hz / seconds for k in after}
+machine = used.pop("machine")
+parts = sorted(used.items(), key=lambda kv: -kv[1])
+print("  cpu (cores of 2): " + ", ".join(f"{k} {v:.2f}" for k, v in parts)
+      + f"; machine total {machine:.2f} (rest = wrk and other users {machine - sum(used.values()):.2f})")
+PY
+}
+
+# wrk_run NAME URL [wrk args...]: runs wrk with CPU accounting; output kept in $work/NAME.txt;
+# prints "<requests/s> <p99 ms>".
+wrk_run() {
+    local name="$1" url="$2"; shift 2
+    local before after
+    before="$(cpu_sample)"
+    wrk "$@" --latency "$url" >"$work/$name.txt"
+    after="$(cpu_sample)"
+    cpu_report "$before" "$after" "$seconds" >"$work/$name.cpu"
+    python3 - "$work/$name.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M).group(1)
+value, unit = re.search(r"^\s+99%\s+([0-9.]+)(us|ms|s)\b", text, re.M).groups()
+print(rps, round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 3))
+PY
+}
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 3) if b else 'n/a')" "$1" "$2"; }
+
+echo "== pgbench -i -s 10 (baseline database)"
+pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -i -s 10 -q pgbench_baseline >"$work/pgbench-init.txt" 2>&1
+
+echo "== seeding at least 3000 clients through the API (wrk -c128, rounds of 4 s, at most 60 s)"
+: >"$work/ids.txt"
+for round in $(seq 1 15); do
+    IDS_FILE="$work/seed-ids-$round" wrk -t2 -c128 -d4s -s "$lua/create-clients.lua" "$gateway/api/v1/clients" >"$work/seed-$round.txt"
+    cat "$work"/seed-ids-"$round".* >>"$work/ids.txt"
+    [ "$(wc -l <"$work/ids.txt")" -ge 3000 ] && break
+done
+seeded="$(wc -l <"$work/ids.txt")"
+echo "   $seeded clients seeded in $round round(s)"
+sleep 2   # let the projections settle
+
+echo "== GET /api/v1/clients/:id through the gateway (wrk -t2 -c$connections -d${seconds}s)"
+IDS="$work/ids.txt" wrk -t2 -c"$connections" -d2s -s "$lua/get-clients.lua" "$gateway/" >/dev/null   # warm-up
+read -r get_rps get_p99 < <(IDS="$work/ids.txt" wrk_run get "$gateway/" -t2 -c"$connections" -d"${seconds}s" -s "$lua/get-clients.lua")
+echo "   $get_rps requests/s, p99 $get_p99 ms; $(grep '^lua:' "$work/get.txt")"
+cat "$work/get.cpu"
+
+echo "== pgbench -S -M prepared -c 8 -j 2 -T $seconds"
+pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -S -M prepared -c 8 -j 2 -T "$seconds" pgbench_baseline >"$work/pgbench-S.txt" 2>&1
+select_tps="$(awk '/^tps = / {print $3; exit}' "$work/pgbench-S.txt")"
+echo "   $select_tps tps"
+
+echo "== POST /api/v1/clients with read-your-writes (wrk -t2 -c$connections -d${seconds}s)"
+read -r post_rps post_p99 < <(wrk_run post "$gateway/api/v1/clients" -t2 -c"$connections" -d"${seconds}s" -s "$lua/create-clients.lua")
+read -r _ _ created _ pending _ other < <(grep '^lua:' "$work/post.txt")
+echo "   $post_rps creates/s, p99 $post_p99 ms; 201: $created, X-Consistency: pending: $pending, other statuses: $other"
+cat "$work/post.cpu"
+sleep 3   # let the projections drain before the baselines
+
+echo "== COPY of $created rows (same PostgreSQL)"
+psql -h 127.0.0.1 -p "$pg_port" -U postgres -d pgbench_baseline -qc \
+    "CREATE TABLE copy_baseline (id uuid, tenant_id uuid, name text, phone text, status text, notes text, created_at timestamptz)"
+python3 - "$created" >"$work/copy.csv" <<'PY'
+import sys, uuid, datetime
+tenant, now = uuid.uuid4(), datetime.datetime.now(datetime.timezone.utc).isoformat()
+for i in range(int(sys.argv[1])):
+    print(f"{uuid.uuid4()},{tenant},Bench client {i},+1 555-{i % 10000:04d},active,created by client-core.sh,{now}")
+PY
+copy_start="$(date +%s.%N)"
+psql -h 127.0.0.1 -p "$pg_port" -U postgres -d pgbench_baseline -qc "\\copy copy_baseline FROM '$work/copy.csv' WITH (FORMAT csv)"
+copy_end="$(date +%s.%N)"
+copy_rows_per_s="$(python3 -c "import sys; print(round(int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])), 1))" "$created" "$copy_start" "$copy_end")"
+echo "   $copy_rows_per_s rows/s (psql \\copy, including its connection)"
+
+echo "== pgbench -N -c 16 -j 2 -T $seconds (durable write transactions)"
+pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -N -c 16 -j 2 -T "$seconds" pgbench_baseline >"$work/pgbench-N.txt" 2>&1
+write_tps="$(awk '/^tps = / {print $3; exit}' "$work/pgbench-N.txt")"
+echo "   $write_tps tps"
+
+echo
+echo "== summary (one run, $(nproc) cores; wrk -t2 -c$connections, ${seconds} s each; projections' fetch.wait.max.ms: ${BENCH_FETCH_WAIT_MS:-librdkafka default})"
+printf '%-46s %12s %9s %12s %8s  %s\n' "measurement" "per second" "p99 ms" "baseline/s" "ratio" "target"
+printf '%-46s %12s %9s %12s %8s  %s\n' "GET /api/v1/clients/:id vs pgbench -S" "$get_rps" "$get_p99" "$select_tps" "$(ratio "$get_rps" "$select_tps")" "ratio >= 0.25"
+printf '%-46s %12s %9s %12s %8s  %s\n' "POST /api/v1/clients (RYW) vs COPY rows" "$post_rps" "$post_p99" "$copy_rows_per_s" "$(ratio "$post_rps" "$copy_rows_per_s")" ">= 1500/s, p99 <= 50 ms"
+printf '%-46s %12s %9s %12s %8s  %s\n' "POST /api/v1/clients (RYW) vs pgbench -N" "$post_rps" "$post_p99" "$write_tps" "$(ratio "$post_rps" "$write_tps")" ""
+echo "creates answered with X-Consistency: pending: $pending of $created (other statuses: $other)"
+echo "clients seeded for the GETs: $seeded"
