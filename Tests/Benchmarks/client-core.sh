@@ -11,7 +11,7 @@
 # prints the CPU each process used (in cores), to show where the time goes.
 # Pool sizes and other service settings can be given through the environment
 # (e.g. DATABASE_POOL_SIZE=20 Tests/Benchmarks/client-core.sh); BENCH_FETCH_WAIT_MS sets the
-# projections' librdkafka fetch.wait.max.ms (KAFKA_FETCH_WAIT_MAX_MS; librdkafka's default is 500).
+# projections' librdkafka fetch.wait.max.ms (KAFKA_FETCH_WAIT_MAX_MS; the projection's default is 10).
 #
 # usage: Tests/Benchmarks/client-core.sh [seconds=10] [connections=32]
 set -euo pipefail
@@ -154,7 +154,7 @@ write_tps="$(awk '/^tps = / {print $3; exit}' "$work/pgbench-N.txt")"
 echo "   $write_tps tps"
 
 echo
-echo "== summary (one run, $(nproc) cores; wrk -t2 -c$connections, ${seconds} s each; projections' fetch.wait.max.ms: ${BENCH_FETCH_WAIT_MS:-librdkafka default})"
+echo "== summary (one run, $(nproc) cores; wrk -t2 -c$connections, ${seconds} s each; projections' fetch.wait.max.ms: ${BENCH_FETCH_WAIT_MS:-10, the projection default})"
 printf '%-46s %12s %9s %12s %8s  %s\n' "measurement" "per second" "p99 ms" "baseline/s" "ratio" "target"
 printf '%-46s %12s %9s %12s %8s  %s\n' "GET /api/v1/clients/:id vs pgbench -S" "$get_rps" "$get_p99" "$select_tps" "$(ratio "$get_rps" "$select_tps")" "ratio >= 0.25"
 printf '%-46s %12s %9s %12s %8s  %s\n' "POST /api/v1/clients (RYW) vs COPY rows" "$post_rps" "$post_p99" "$copy_rows_per_s" "$(ratio "$post_rps" "$copy_rows_per_s")" ">= 1500/s, p99 <= 50 ms"
