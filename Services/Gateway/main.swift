@@ -20,6 +20,7 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     let sessions = try SessionSettings(environment: setup.environment)
     let pool = try await setup.openPostgres(migrations: IdentitySchema.migrations)
     let identity = IdentityStore(pool: pool)
+    await IdentityStore.prepareCredentialChecks()
     let adminEmail = setup.environment.string("ADMIN_EMAIL", default: "")
     let adminPassword = setup.environment.string("ADMIN_PASSWORD", default: "")
     if !adminEmail.isEmpty && !adminPassword.isEmpty {

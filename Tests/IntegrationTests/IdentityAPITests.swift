@@ -241,6 +241,14 @@ final class IdentityAPITests: XCTestCase {
         let ids = (companies.json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
         XCTAssertTrue(ids.contains(companyA) && ids.contains(companyB))
 
+        // An admin's company list replaces only memberships in its own companies.
+        let both = try await user("both", "finance", [companyA, companyB])
+        let narrowed = try await call(.PUT, "/api/users/\(both.id)", as: .bearer(adminA.token), body: json(["companies": [companyA]]))
+        XCTAssertEqual(narrowed.status, 200, "\(narrowed.json)")
+        XCTAssertEqual(Set(narrowed.data["companies"] as? [String] ?? []), [companyA, companyB])
+        let moved = try await call(.PUT, "/api/users/\(both.id)", as: .bearer(root), body: json(["companies": [companyA]]))
+        XCTAssertEqual(moved.data["companies"] as? [String], [companyA], "a super-admin replaces them all")
+
         // A deactivated user's existing token stops working at once.
         let deactivated = try await call(.PUT, "/api/users/\(salesA.id)", as: .bearer(adminA.token), body: json(["active": false]))
         XCTAssertEqual(deactivated.status, 200, "\(deactivated.json)")

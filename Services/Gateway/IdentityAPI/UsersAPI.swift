@@ -17,7 +17,8 @@ import ServiceRuntime
 /// Create takes `{email, name, password, roles, companies}` (`companies` optional for a
 /// super-admin, required otherwise) and answers `201 {"data": user}`. PUT takes any subset of
 /// `{email, name, password, active, roles, companies}` and answers `{"data": user}`; fields
-/// not given stay as they are.
+/// not given stay as they are. An admin's `companies` replace only the memberships in its own
+/// companies; the user's other memberships stay.
 struct UsersAPI: Sendable {
     let store: IdentityStore
     let authenticator: SessionAuthenticator
@@ -61,7 +62,7 @@ struct UsersAPI: Sendable {
         guard let raw = request.pathParameters["id"], raw.utf8.count == 36, let id = UUID(uuidString: raw),
               let target = try await store.user(id: id), caller.reaches(anyOf: target.companyIds) else { throw Self.notFound }
         var input = try await IdentityInput.read(request, allowed: ["email", "name", "password", "active", "roles", "companies"])
-        let changes = UserChanges(email: input.string("email", required: false), name: input.string("name", required: false),
+        var changes = UserChanges(email: input.string("email", required: false), name: input.string("name", required: false),
                                   password: input.string("password", required: false), active: input.bool("active"),
                                   roles: input.strings("roles", required: false),
                                   companyIds: input.uuids("companies", required: false))
@@ -69,6 +70,10 @@ struct UsersAPI: Sendable {
         // The caller must be able to grant what the user holds now, and what it is given.
         try await checkGrant(caller, roles: target.roles, companyIds: nil)
         try await checkGrant(caller, roles: changes.roles ?? [], companyIds: changes.companyIds)
+        if let companyIds = changes.companyIds, !caller.actsInEveryCompany {
+            // Memberships in companies the caller does not manage are not its to remove.
+            changes.companyIds = companyIds.union(target.companyIds.subtracting(caller.user.companyIds))
+        }
         guard let user = try await store.updateUser(id: id, changes) else { throw Self.notFound }
         return .json(status: .ok, object: ["data": IdentityView.user(user)])
     }

@@ -256,6 +256,17 @@ extension IdentityStore {
         }
     }
 
+    /// Computes the dummy hash unknown emails are checked against, so the first such login
+    /// does not take longer than the others (call once at start).
+    public static func prepareCredentialChecks() async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                _ = dummyHash
+                continuation.resume()
+            }
+        }
+    }
+
     /// A hash of a random password nobody knows, verified against when the email is unknown.
     static let dummyHash = PasswordHash.make(password: SecureRandom.token())
 
