@@ -54,5 +54,6 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     authAPI.register(on: setup)
     CompaniesAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
     UsersAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
+    APIKeysAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
     GatewayRoutes.registerPlaceholders(on: setup)
 }

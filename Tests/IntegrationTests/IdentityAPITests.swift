@@ -178,7 +178,7 @@ final class IdentityAPITests: XCTestCase {
                 "email": email, "name": name, "password": password, "roles": [role], "companies": companies,
             ]))
             XCTAssertEqual(reply.status, 201, "\(reply.json)")
-            XCTAssertEqual(reply.data["companies"] as? [String], companies)
+            XCTAssertEqual(Set(reply.data["companies"] as? [String] ?? []), Set(companies))
             return (try XCTUnwrap(reply.data["id"] as? String), try await token(email, password))
         }
         let adminA = try await user("admin-a", "admin", [companyA])
@@ -268,9 +268,64 @@ final class IdentityAPITests: XCTestCase {
         XCTAssertEqual(unknownRole.status, 400)
         let blankCompany = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": " "]))
         XCTAssertEqual(blankCompany.status, 400)
+    }
 
-        let apiKeys = try await call(.GET, "/api/api-keys", as: .bearer(root))
-        XCTAssertEqual(apiKeys.status, 501, "not built in this part")
+    // MARK: API keys
+
+    func testSuperAdminIssuesListsAndRevokesAPIKeys() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let company = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": "Keys \(suffix)"]))
+        let companyId = try XCTUnwrap(company.data["id"] as? String)
+        let adminReply = try await call(.POST, "/api/users", as: .bearer(root), body: json([
+            "email": "keys-admin-\(suffix)@clientele.test", "name": "Keys Admin", "password": "keys admin password",
+            "roles": ["admin"], "companies": [companyId],
+        ]))
+        XCTAssertEqual(adminReply.status, 201)
+        let admin = try await token("keys-admin-\(suffix)@clientele.test", "keys admin password")
+
+        let anonymous = try await call(.GET, "/api/api-keys")
+        XCTAssertEqual(anonymous.status, 401)
+        let byAdmin = try await call(.POST, "/api/api-keys", as: .bearer(admin), body: json(["companyId": companyId]))
+        XCTAssertEqual(byAdmin.status, 403, "admins lack api_keys.manage")
+        let noCompany = try await call(.POST, "/api/api-keys", as: .bearer(root), body: json(["companyId": UUID().uuidString]))
+        XCTAssertEqual(noCompany.status, 400)
+        XCTAssertEqual((noCompany.json["details"] as? [[String: Any]])?.first?["field"] as? String, "companyId")
+        let badPermission = try await call(.POST, "/api/api-keys", as: .bearer(root),
+                                           body: json(["companyId": companyId, "permissions": ["clients:reed"]]))
+        XCTAssertEqual(badPermission.status, 400)
+
+        let issued = try await call(.POST, "/api/api-keys", as: .bearer(root),
+                                    body: json(["companyId": companyId, "permissions": ["clients:read"]]))
+        XCTAssertEqual(issued.status, 201, "\(issued.json)")
+        let secret = try XCTUnwrap(issued.data["key"] as? String)
+        let keyId = try XCTUnwrap(issued.data["id"] as? String)
+        XCTAssertTrue(secret.hasPrefix("ba_") && secret.count == 46)
+        XCTAssertEqual(issued.data["permissions"] as? [String], ["clients:read"])
+        XCTAssertEqual(issued.data["prefix"] as? String, String(secret.prefix(11)))
+
+        // The key works on the organization API (a write needs clients:write: 403, not 401).
+        let write = try await call(.POST, "/api/v1/clients", as: .bearer(secret), body: json(["name": "Key Test"]))
+        XCTAssertEqual(write.status, 403, "\(write.json)")
+
+        let listed = try await call(.GET, "/api/api-keys?companyId=\(companyId)", as: .bearer(root))
+        XCTAssertEqual(listed.status, 200)
+        let keys = listed.json["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(keys.compactMap { $0["id"] as? String }, [keyId])
+        XCTAssertNil(keys.first?["key"], "a list never shows secrets")
+        XCTAssertFalse(String(decoding: listed.body, as: UTF8.self).contains(String(secret.dropFirst(11))))
+        let all = try await call(.GET, "/api/api-keys", as: .bearer(root))
+        XCTAssertTrue((all.json["data"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == keyId })
+
+        let revoked = try await call(.DELETE, "/api/api-keys/\(keyId)", as: .bearer(root))
+        XCTAssertEqual(revoked.status, 200, "\(revoked.json)")
+        let afterRevoke = try await call(.POST, "/api/v1/clients", as: .bearer(secret), body: json(["name": "Key Test"]))
+        XCTAssertEqual(afterRevoke.status, 401, "a revoked key is refused at once")
+        let again = try await call(.DELETE, "/api/api-keys/\(keyId)", as: .bearer(root))
+        XCTAssertEqual(again.status, 404)
+        let relisted = try await call(.GET, "/api/api-keys?companyId=\(companyId)", as: .bearer(root))
+        XCTAssertNotNil((relisted.json["data"] as? [[String: Any]])?.first?["revokedAt"] as? String, "the list shows when it was revoked")
+        XCTAssertTrue(keys.first?["revokedAt"] is NSNull, "a live key's revokedAt is null")
     }
 
     // MARK: clientctl

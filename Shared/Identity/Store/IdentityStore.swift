@@ -111,6 +111,11 @@ public struct IdentityStore: Sendable {
         return try rows.map(Self.apiKey(from:))
     }
 
+    /// Every key of every company, newest first, revoked ones included.
+    public func allAPIKeys() async throws -> [APIKey] {
+        try await pool.query("SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at DESC").map(Self.apiKey(from:))
+    }
+
     static let companyColumns = "id, number, name, created_at"
     static let keyColumns = "id, company_id, prefix, permissions, created_at, revoked_at"
 
