@@ -135,7 +135,7 @@ extension IdentityStore {
         return Set(try rows.map { try $0.decode(0, as: String.self) })
     }
 
-    /// Every role name in `roles`, with the permissions each grants.
+    /// Every role, with the permissions it grants (read from `role_permissions`).
     public func rolePermissions() async throws -> [String: Set<String>] {
         let rows = try await pool.query("""
             SELECT r.name, p.permission FROM roles r LEFT JOIN role_permissions p ON p.role = r.name
