@@ -1,3 +1,4 @@
+import Errors
 import HTTP
 import Identity
 import Infrastructure
@@ -18,16 +19,23 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     let token = try setup.requireInternalToken()
     let readYourWrites = try setup.environment.milliseconds("READ_YOUR_WRITES_TIMEOUT_MS", default: .seconds(2), in: 0...30_000)
     let sessions = try SessionSettings(environment: setup.environment)
+    let adminEmail = setup.environment.string("ADMIN_EMAIL", default: "")
+    let adminPassword = setup.environment.string("ADMIN_PASSWORD", default: "")
+    let bootstrapsAdmin = !adminEmail.isEmpty && !adminPassword.isEmpty
+    if bootstrapsAdmin {
+        do { _ = try IdentityStore.validEmail(adminEmail) } catch let error as ClienteleError {
+            throw ConfigurationError(variable: "ADMIN_EMAIL", problem: error.message)
+        }
+        do { try IdentityStore.checkPassword(adminPassword) } catch let error as ClienteleError {
+            throw ConfigurationError(variable: "ADMIN_PASSWORD", problem: error.message)
+        }
+    }
     let pool = try await setup.openPostgres(migrations: IdentitySchema.migrations)
     let identity = IdentityStore(pool: pool)
     await IdentityStore.prepareCredentialChecks()
-    let adminEmail = setup.environment.string("ADMIN_EMAIL", default: "")
-    let adminPassword = setup.environment.string("ADMIN_PASSWORD", default: "")
-    if !adminEmail.isEmpty && !adminPassword.isEmpty {
-        // Never log the password; the id is enough to find the account.
-        if let admin = try await identity.bootstrapSuperAdmin(email: adminEmail, password: adminPassword) {
-            setup.logger.info("created the first super-admin from ADMIN_EMAIL", ["user_id": admin.id.uuidString.lowercased()])
-        }
+    // Never log the password; the id is enough to find the account.
+    if bootstrapsAdmin, let admin = try await identity.bootstrapSuperAdmin(email: adminEmail, password: adminPassword) {
+        setup.logger.info("created the first super-admin from ADMIN_EMAIL", ["user_id": admin.id.uuidString.lowercased()])
     }
 
     let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(15)))

@@ -226,7 +226,9 @@ extension IdentityStore {
         }
     }
 
-    static func validEmail(_ email: String) throws -> String {
+    /// `email` trimmed, if it has the shape of an address; `invalidArgument` (field `email`)
+    /// otherwise.
+    public static func validEmail(_ email: String) throws -> String {
         let trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard trimmed.utf8.count <= User.maxEmailLength, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
@@ -248,7 +250,8 @@ extension IdentityStore {
         return trimmed
     }
 
-    static func checkPassword(_ password: String) throws {
+    /// Throws `invalidArgument` (field `password`) unless `password` has an accepted length.
+    public static func checkPassword(_ password: String) throws {
         guard password.count >= User.minPasswordLength, password.utf8.count <= User.maxPasswordLength else {
             throw ClienteleError(.invalidArgument,
                                  "A password must be \(User.minPasswordLength) to \(User.maxPasswordLength) characters",
