@@ -1,5 +1,6 @@
 import Crypto
 import Errors
+import Foundation
 
 /// The HMAC keys session tokens are signed and verified with, each named by a key id (`kid`).
 ///
