@@ -16,6 +16,9 @@ enum ClientCtl {
       api-key issue --company <id|name> [--permissions a,b]
                           issue an API key and print it once; needs DATABASE_URL
       api-key revoke <id> revoke an API key at once; needs DATABASE_URL
+      create-admin --email EMAIL [--name NAME]
+                          create a super-admin; the password comes from ADMIN_PASSWORD, else the
+                          first line of standard input; needs DATABASE_URL
       rebuild search      rebuild the search read model by replaying the events topic, showing progress
       help                show this text
 
@@ -23,7 +26,6 @@ enum ClientCtl {
       status              projection positions against the log end, outbox backlog
       rebuild stats       rebuild the stats projection
       republish           republish the event store into a fresh topic
-      create-admin        create a super-admin
     """
 
     static func run(arguments: [String]) async -> Int32 {
@@ -42,7 +44,7 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "company", "api-key":
+        case "company", "api-key", "create-admin":
             return await IdentityCommands.run(command, arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
         case "rebuild" where arguments.dropFirst().first == "search":
             do {
@@ -51,7 +53,7 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "status", "rebuild", "republish", "create-admin":
+        case "status", "rebuild", "republish":
             FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
             return 2
         default:

@@ -4,8 +4,9 @@ import Identity
 import Postgres
 import ServiceRuntime
 
-/// `clientctl company …` and `clientctl api-key …`: companies and API keys, written straight
-/// into the gateway's database (`DATABASE_URL`, the same value the gateway reads).
+/// `clientctl company …`, `clientctl api-key …` and `clientctl create-admin …`: companies, API
+/// keys and super-admins, written straight into the gateway's database (`DATABASE_URL`, the
+/// same value the gateway reads).
 ///
 /// The identity migrations are applied first (under their advisory lock), so these work
 /// before the gateway has ever started.
@@ -15,10 +16,20 @@ enum IdentityCommands {
       clientctl company create NAME
       clientctl api-key issue --company <id|name> [--permissions clients:read,clients:write]
       clientctl api-key revoke <key id>
+      clientctl create-admin --email EMAIL [--name NAME]   (password from ADMIN_PASSWORD, else stdin)
     """
 
     /// Runs `arguments` (after `company` or `api-key`); returns the exit status.
     static func run(_ command: String, arguments: [String], environment: EnvironmentReader) async -> Int32 {
+        var password: String?
+        if command == "create-admin" {
+            // Read before connecting, so a prompt is not interleaved with connection errors.
+            password = environment.values["ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 } ?? readLine(strippingNewline: true)
+            guard password?.isEmpty == false else {
+                fail("create-admin needs a password in ADMIN_PASSWORD or on standard input")
+                return 2
+            }
+        }
         let pool: PostgresPool
         do {
             let url = try environment.requiredString("DATABASE_URL")
@@ -30,7 +41,7 @@ enum IdentityCommands {
         do {
             _ = try await MigrationRunner(migrations: IdentitySchema.migrations).apply(on: pool)
             let store = IdentityStore(pool: pool)
-            let status = try await dispatch(command, arguments: arguments, store: store)
+            let status = try await dispatch(command, arguments: arguments, password: password, store: store)
             await pool.close()
             return status
         } catch let error as any ClienteleErrorConvertible {
@@ -44,8 +55,26 @@ enum IdentityCommands {
         }
     }
 
-    private static func dispatch(_ command: String, arguments: [String], store: IdentityStore) async throws -> Int32 {
+    private static func dispatch(_ command: String, arguments: [String], password: String?,
+                                 store: IdentityStore) async throws -> Int32 {
         switch (command, arguments.first) {
+        case ("create-admin", _):
+            var email: String?
+            var name = "Administrator"
+            var rest = arguments[...]
+            while let flag = rest.popFirst() {
+                guard let value = rest.popFirst() else { return usageError() }
+                switch flag {
+                case "--email": email = value
+                case "--name": name = value
+                default: return usageError()
+                }
+            }
+            guard let email, let password else { return usageError() }
+            let user = try await store.createUser(NewUser(email: email, name: name, password: password,
+                                                          roles: [Role.superAdmin], companyIds: []))
+            print("super-admin \(user.id.uuidString.lowercased()) number \(user.number) email \(user.email)")
+            return 0
         case ("company", "create"):
             let name = arguments.dropFirst().joined(separator: " ")
             guard !name.isEmpty else { return usageError() }

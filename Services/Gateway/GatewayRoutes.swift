@@ -3,10 +3,9 @@ import ServiceRuntime
 /// The gateway's public routes, one adapter per API document.
 enum GatewayRoutes {
     /// Every API family's paths not built yet, answering 501 until its issue builds it.
-    /// (`/api/v1/clients` is `OrganizationClientsAPI`.)
-    ///
-    /// `POST /api/api-keys` (a super-admin issuing keys) needs a logged-in user, which comes
-    /// with the login issue; until then keys are issued with `clientctl api-key issue`.
+    /// (`/api/v1/clients` is `OrganizationClientsAPI`; `/api/auth`, `/api/companies`,
+    /// `/api/users` and `/api/api-keys` are `AuthAPI`, `CompaniesAPI`, `UsersAPI` and
+    /// `APIKeysAPI`.)
     static func registerPlaceholders(on setup: ServiceSetup) {
         setup.notBuiltYet("/api/clients", what: "The leads API (/api/clients)")
         setup.notBuiltYet("/api/admin/clients", what: "The admin clients API (/api/admin/clients)")
@@ -14,9 +13,6 @@ enum GatewayRoutes {
         for prefix in ["/api/user", "/api/clientDetails", "/api/frontend", "/api/document", "/api/goal",
                        "/api/medication", "/api/appointment"] {
             setup.notBuiltYet(prefix, what: "The care clients API (\(prefix))")
-        }
-        for prefix in ["/api/auth", "/api/companies", "/api/users", "/api/api-keys"] {
-            setup.notBuiltYet(prefix, what: "Identity and access (\(prefix))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Errors
 import HTTP
 import Identity
 import Infrastructure
@@ -10,12 +11,32 @@ import ServiceRuntime
 // (the internal services, each checked by /readyz), INTERNAL_TOKEN (sent to them in
 // X-Internal-Token), DATABASE_URL (the gateway's own database: companies and API keys),
 // READ_YOUR_WRITES_TIMEOUT_MS (2000: how long a write waits for the search projection),
-// plus the common ones (see ServiceMain).
+// the session settings (JWT_KEYS required, see SessionSettings), ADMIN_EMAIL and
+// ADMIN_PASSWORD (the first super-admin, created at start when none exists), plus the common
+// ones (see ServiceMain).
 await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     let upstreams = try GatewayUpstreams(environment: setup.environment)
     let token = try setup.requireInternalToken()
     let readYourWrites = try setup.environment.milliseconds("READ_YOUR_WRITES_TIMEOUT_MS", default: .seconds(2), in: 0...30_000)
+    let sessions = try SessionSettings(environment: setup.environment)
+    let adminEmail = setup.environment.string("ADMIN_EMAIL", default: "")
+    let adminPassword = setup.environment.string("ADMIN_PASSWORD", default: "")
+    let bootstrapsAdmin = !adminEmail.isEmpty && !adminPassword.isEmpty
+    if bootstrapsAdmin {
+        do { _ = try IdentityStore.validEmail(adminEmail) } catch let error as ClienteleError {
+            throw ConfigurationError(variable: "ADMIN_EMAIL", problem: error.message)
+        }
+        do { try IdentityStore.checkPassword(adminPassword) } catch let error as ClienteleError {
+            throw ConfigurationError(variable: "ADMIN_PASSWORD", problem: error.message)
+        }
+    }
     let pool = try await setup.openPostgres(migrations: IdentitySchema.migrations)
+    let identity = IdentityStore(pool: pool)
+    await IdentityStore.prepareCredentialChecks()
+    // Never log the password; the id is enough to find the account.
+    if bootstrapsAdmin, let admin = try await identity.bootstrapSuperAdmin(email: adminEmail, password: adminPassword) {
+        setup.logger.info("created the first super-admin from ADMIN_EMAIL", ["user_id": admin.id.uuidString.lowercased()])
+    }
 
     let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(15)))
     let visibilityClient = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(1),
@@ -32,10 +53,15 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     }
 
     let organizationAPI = OrganizationClientsAPI(
-        authenticator: APIKeyAuthenticator(store: IdentityStore(pool: pool)),
+        authenticator: APIKeyAuthenticator(store: identity),
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
         search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient),
         readYourWritesTimeout: readYourWrites)
     organizationAPI.register(on: setup)
+    let authAPI = AuthAPI(store: identity, settings: sessions)
+    authAPI.register(on: setup)
+    CompaniesAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
+    UsersAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
+    APIKeysAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
     GatewayRoutes.registerPlaceholders(on: setup)
 }

@@ -31,6 +31,7 @@ final class ServiceLifecycleTests: XCTestCase {
             "COMMAND_SERVICE_URL": services[0].baseURL, "SEARCH_SERVICE_URL": services[1].baseURL,
             "STATS_SERVICE_URL": services[2].baseURL, "DOCUMENT_SERVICE_URL": services[3].baseURL,
             "DATABASE_URL": try database("gateway"), "INTERNAL_TOKEN": token,
+            "JWT_KEYS": "lifecycle1:" + Data(repeating: 7, count: 32).base64EncodedString(),
         ], logDirectory: logs)
         services.append(gateway)
 
@@ -94,6 +95,14 @@ final class ServiceLifecycleTests: XCTestCase {
             ("gateway", ["LOG_LEVEL": "loud"], "LOG_LEVEL"),
             ("gateway", ["INTERNAL_TOKEN": ""], "INTERNAL_TOKEN"),
             ("gateway", ["INTERNAL_TOKEN": "short"], "INTERNAL_TOKEN"),
+            ("gateway", ["INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"], "JWT_KEYS"),
+            ("gateway", ["INTERNAL_TOKEN": "lifecycle-internal-token-0123456789", "JWT_KEYS": "k1:c2hvcnQ="], "JWT_KEYS"),
+            ("gateway", ["INTERNAL_TOKEN": "lifecycle-internal-token-0123456789",
+                         "JWT_KEYS": "k1:" + Data(repeating: 7, count: 32).base64EncodedString(),
+                         "ADMIN_EMAIL": "root@example.com", "ADMIN_PASSWORD": "short"], "ADMIN_PASSWORD"),
+            ("gateway", ["INTERNAL_TOKEN": "lifecycle-internal-token-0123456789",
+                         "JWT_KEYS": "k1:" + Data(repeating: 7, count: 32).base64EncodedString(),
+                         "ADMIN_EMAIL": "root", "ADMIN_PASSWORD": "long enough password"], "ADMIN_EMAIL"),
             ("command-service", ["DATABASE_URL": "", "INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"], "DATABASE_URL"),
             ("command-service", ["INTERNAL_TOKEN": ""], "INTERNAL_TOKEN"),
             ("crm-sync", ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "EVENTS_TOPIC_PARTITIONS": "0"], "EVENTS_TOPIC_PARTITIONS"),

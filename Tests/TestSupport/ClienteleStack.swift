@@ -17,6 +17,8 @@ public final class ClienteleStack: Sendable {
     public let logDirectory: URL
     public let topic: String
     public let internalToken: String
+    /// The gateway's `JWT_KEYS` (one key, `test1`, unless the test overrode it).
+    public let jwtKeys: String
     public let commandDatabase: String
     public let searchDatabase: String
     public let gatewayDatabase: String
@@ -55,6 +57,8 @@ public final class ClienteleStack: Sendable {
         logDirectory = try ProjectPaths.scratchDirectory(name)
         topic = KafkaBroker.uniqueTopic(name)
         internalToken = "test-internal-token-\(UUID().uuidString)"
+        let keys = gatewayEnvironment["JWT_KEYS"] ?? "test1:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        jwtKeys = keys
         commandDatabase = try postgres.createDatabase("\(name)_commands")
         searchDatabase = try postgres.createDatabase("\(name)_search")
         gatewayDatabase = try postgres.createDatabase("\(name)_gateway")
@@ -76,14 +80,16 @@ public final class ClienteleStack: Sendable {
             "COMMAND_SERVICE_URL": commandService.baseURL, "SEARCH_SERVICE_URL": searchProjection.baseURL,
             "STATS_SERVICE_URL": statsProjection.baseURL, "DOCUMENT_SERVICE_URL": documentStore.baseURL,
             "DATABASE_URL": gatewayDatabase, "INTERNAL_TOKEN": internalToken,
+            "JWT_KEYS": keys, "SESSION_COOKIE_SECURE": "false",
         ].merging(gatewayEnvironment) { $1 }, logDirectory: logDirectory)
     }
 
-    /// Runs `clientctl` against the gateway's database; throws with its output if it fails.
+    /// Runs `clientctl` against the gateway's database (with `environment` added); throws with
+    /// its output if it fails.
     @discardableResult
-    public func clientctl(_ arguments: [String]) throws -> String {
+    public func clientctl(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let result = try ExternalProgram.run(ServiceProcess.binDirectory.appendingPathComponent("clientctl").path, arguments,
-                                             environment: ["DATABASE_URL": gatewayDatabase])
+                                             environment: environment.merging(["DATABASE_URL": gatewayDatabase]) { $1 })
         guard result.status == 0 else {
             throw TestSupportError("clientctl \(arguments.joined(separator: " ")) exited \(result.status): \(result.standardError)")
         }

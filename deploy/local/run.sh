@@ -106,6 +106,15 @@ if [ ! -s "$token_file" ]; then
 fi
 INTERNAL_TOKEN="$(cat "$token_file")"
 export INTERNAL_TOKEN
+# The gateway's session signing key (JWT_KEYS, kid:base64secret), kept across runs so logins
+# survive a restart. To rotate: put a new kid:secret in front, drop the old one after JWT_TTL_SECONDS.
+jwt_file="$state/jwt-keys"
+if [ ! -s "$jwt_file" ]; then
+    printf 'local1:%s' "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" >"$jwt_file"
+    chmod 600 "$jwt_file"
+fi
+JWT_KEYS="$(cat "$jwt_file")"
+export JWT_KEYS
 
 start_service() { # name port [VAR=value...]
     local name="$1" port="$2"; shift 2
@@ -118,7 +127,8 @@ start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)"
 start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents"
 start_service crm-sync 8185
 start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
-    STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)"
+    STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)" \
+    SESSION_COOKIE_SECURE=false
 
 for svc in command-service:8181 search-projection:8182 stats-projection:8183 document-store:8184 crm-sync:8185 gateway:$gateway_port; do
     name="${svc%%:*}"; port="${svc##*:}"
@@ -137,13 +147,15 @@ cat <<INFO
 
 Clientele is running.
   Gateway:  http://127.0.0.1:$gateway_port   (try: curl http://127.0.0.1:$gateway_port/readyz)
-  Log in:   the organization API (/api/v1/clients) takes API keys; make a company and a key:
+  Log in:   staff: the first super-admin is $ADMIN_EMAIL / $ADMIN_PASSWORD
+            (kept in .local/admin-credentials):
+              curl -c cookies -H 'Content-Type: application/json' \\
+                -d '{"email":"$ADMIN_EMAIL","password":"$ADMIN_PASSWORD"}' http://127.0.0.1:$gateway_port/api/auth/login
+              curl -b cookies http://127.0.0.1:$gateway_port/api/auth/me
+            the organization API (/api/v1/clients) takes API keys; make a company and a key:
               DATABASE_URL=$(pg_url clientele_gateway) $bin/clientctl company create NAME
               DATABASE_URL=$(pg_url clientele_gateway) $bin/clientctl api-key issue --company NAME
             then: curl -H "Authorization: Bearer ba_..." http://127.0.0.1:$gateway_port/api/v1/clients
-            Staff login (POST /api/auth/login) arrives with the identity issue and answers 501
-            until then; its first super-admin will be $ADMIN_EMAIL / $ADMIN_PASSWORD
-            (kept in .local/admin-credentials).
   Logs:     .local/logs/<service>.log (JSON lines)
 Press Ctrl-C to stop everything.
 INFO

@@ -1,9 +1,15 @@
 import Postgres
 
-/// The gateway's identity tables: companies (tenants) and their API keys.
+/// The gateway's identity tables: companies (tenants), their API keys, staff users with
+/// their roles and companies, the role-to-permission mapping, revoked sessions and login
+/// failures.
 ///
 /// API keys are stored only as SHA-256 digests (`key_hash`, unique, the lookup path) with a
 /// short display prefix; the key itself is shown once when issued and never stored.
+/// Passwords are stored only as `PasswordHash` strings.
+///
+/// Roles and what they permit are data (`roles`, `permissions`, `role_permissions`), seeded
+/// here: a later API adds a role or a permission with a migration, not with a code branch.
 public enum IdentitySchema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "companies and API keys", sql: """
@@ -24,6 +30,76 @@ public enum IdentitySchema {
             revoked_at   TIMESTAMPTZ
         );
         CREATE INDEX api_keys_by_company ON api_keys (company_id);
+        """),
+        Migration(version: 2, name: "users, roles, permissions and sessions", sql: """
+        CREATE TABLE roles (
+            name        TEXT PRIMARY KEY,
+            description TEXT NOT NULL
+        );
+        CREATE TABLE permissions (
+            name        TEXT PRIMARY KEY,
+            description TEXT NOT NULL
+        );
+        CREATE TABLE role_permissions (
+            role        TEXT NOT NULL REFERENCES roles (name) ON DELETE CASCADE,
+            permission  TEXT NOT NULL REFERENCES permissions (name) ON DELETE CASCADE,
+            PRIMARY KEY (role, permission)
+        );
+        INSERT INTO roles (name, description) VALUES
+            ('super-admin', 'Everything, in every company'),
+            ('admin', 'Users and clients of its own companies'),
+            ('sales', 'Finds and works leads'),
+            ('finance', 'Reads clients'),
+            ('agent', 'Works the clients assigned to it');
+        INSERT INTO permissions (name, description) VALUES
+            ('clients.read', 'List and read clients'),
+            ('clients.create', 'Create clients'),
+            ('clients.update', 'Change clients'),
+            ('clients.delete', 'Delete clients'),
+            ('users.manage', 'Create and change users of the companies one belongs to'),
+            ('companies.manage', 'Create and list companies; act in every company'),
+            ('api_keys.manage', 'Issue, list and revoke API keys');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'clients.read'), ('super-admin', 'clients.create'), ('super-admin', 'clients.update'),
+            ('super-admin', 'clients.delete'), ('super-admin', 'users.manage'), ('super-admin', 'companies.manage'),
+            ('super-admin', 'api_keys.manage'),
+            ('admin', 'clients.read'), ('admin', 'clients.create'), ('admin', 'clients.update'),
+            ('admin', 'clients.delete'), ('admin', 'users.manage'),
+            ('sales', 'clients.read'), ('sales', 'clients.create'), ('sales', 'clients.update'),
+            ('finance', 'clients.read'),
+            ('agent', 'clients.read'), ('agent', 'clients.update');
+        CREATE TABLE users (
+            id             UUID PRIMARY KEY,
+            number         BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+            email          TEXT NOT NULL,
+            name           TEXT NOT NULL,
+            password_hash  TEXT NOT NULL,
+            active         BOOLEAN NOT NULL DEFAULT true,
+            created_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+            updated_at     TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        CREATE UNIQUE INDEX users_by_email ON users (lower(email));
+        CREATE TABLE user_roles (
+            user_id  UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            role     TEXT NOT NULL REFERENCES roles (name),
+            PRIMARY KEY (user_id, role)
+        );
+        CREATE INDEX user_roles_by_role ON user_roles (role);
+        CREATE TABLE user_companies (
+            user_id     UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            company_id  UUID NOT NULL REFERENCES companies (id),
+            PRIMARY KEY (user_id, company_id)
+        );
+        CREATE INDEX user_companies_by_company ON user_companies (company_id);
+        CREATE TABLE revoked_sessions (
+            jti         UUID PRIMARY KEY,
+            expires_at  TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE login_failures (
+            key           TEXT PRIMARY KEY,
+            failures      INTEGER NOT NULL,
+            window_start  TIMESTAMPTZ NOT NULL
+        );
         """),
     ]
 }

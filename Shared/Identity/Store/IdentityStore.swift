@@ -3,7 +3,8 @@ import Errors
 import Foundation
 import Postgres
 
-/// Companies and API keys in the gateway's PostgreSQL database (`IdentitySchema`).
+/// Companies, API keys, staff users and sessions in the gateway's PostgreSQL database
+/// (`IdentitySchema`); users and sessions are in the `+Users` and `+Sessions` extensions.
 ///
 /// Authentication reads the database on every call, so a revocation takes effect for the
 /// very next request; there is no cache.
@@ -44,6 +45,11 @@ public struct IdentityStore: Sendable {
         let rows = try await pool.query("SELECT \(Self.companyColumns) FROM companies WHERE lower(name) = lower($1)",
                                         [name.trimmingCharacters(in: .whitespacesAndNewlines)])
         return try rows.first.map(Self.company(from:))
+    }
+
+    /// Every company, by number.
+    public func companies() async throws -> [Company] {
+        try await pool.query("SELECT \(Self.companyColumns) FROM companies ORDER BY number").map(Self.company(from:))
     }
 
     /// The company `reference` names: its UUID, else its name.
@@ -103,6 +109,11 @@ public struct IdentityStore: Sendable {
         let rows = try await pool.query("SELECT \(Self.keyColumns) FROM api_keys WHERE company_id = $1 ORDER BY created_at DESC",
                                         [companyId])
         return try rows.map(Self.apiKey(from:))
+    }
+
+    /// Every key of every company, newest first, revoked ones included.
+    public func allAPIKeys() async throws -> [APIKey] {
+        try await pool.query("SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at DESC").map(Self.apiKey(from:))
     }
 
     static let companyColumns = "id, number, name, created_at"

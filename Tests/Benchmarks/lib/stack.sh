@@ -11,6 +11,8 @@ stack_init() {
     trap stack_cleanup EXIT
     export LD_LIBRARY_PATH="$root/.local/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     export INTERNAL_TOKEN="bench-internal-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    JWT_KEYS="bench1:$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+    export JWT_KEYS
 }
 
 stack_cleanup() {

@@ -1,0 +1,84 @@
+import Foundation
+import HTTP
+
+/// Reads the identity APIs' JSON bodies field by field, collecting every problem so a 400
+/// names all bad fields at once.
+///
+/// Keys other than the expected ones are refused, as in the organization API.
+struct IdentityInput {
+    private let object: [String: JSONValue]
+    private(set) var issues: [ValidationFailure.Issue] = []
+
+    /// Largest accepted body.
+    static let maxBodyBytes = 64 * 1024
+
+    /// The request's JSON object (415 for another content type, 413 past the limit, 400 for
+    /// malformed JSON, a non-object, or keys outside `allowed`).
+    static func read(_ request: HTTPRequest, allowed: Set<String>) async throws -> IdentityInput {
+        let value = try await request.decodeJSON(JSONValue.self, maxBytes: maxBodyBytes)
+        guard case .object(let object) = value else { throw ValidationFailure(field: "$", "must be a JSON object") }
+        var input = IdentityInput(object: object)
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            input.issues.append(.init(field: key, message: "is not a known field"))
+        }
+        return input
+    }
+
+    init(object: [String: JSONValue]) { self.object = object }
+
+    /// A string field; nil (and an issue when `required`) if absent, null or not a string.
+    mutating func string(_ field: String, required: Bool) -> String? {
+        switch object[field] {
+        case .string(let value): return value
+        case nil where !required: return nil
+        case nil: issues.append(.init(field: field, message: "is required"))
+        default: issues.append(.init(field: field, message: "must be a string"))
+        }
+        return nil
+    }
+
+    mutating func bool(_ field: String) -> Bool? {
+        switch object[field] {
+        case .bool(let value): return value
+        case nil: return nil
+        default: issues.append(.init(field: field, message: "must be true or false"))
+        }
+        return nil
+    }
+
+    /// An array of strings as a set.
+    mutating func strings(_ field: String, required: Bool) -> Set<String>? {
+        switch object[field] {
+        case .array(let values):
+            let strings = values.compactMap { value -> String? in
+                if case .string(let text) = value { return text }
+                return nil
+            }
+            guard strings.count == values.count else {
+                issues.append(.init(field: field, message: "must be an array of strings"))
+                return nil
+            }
+            return Set(strings)
+        case nil where !required: return nil
+        case nil: issues.append(.init(field: field, message: "is required"))
+        default: issues.append(.init(field: field, message: "must be an array of strings"))
+        }
+        return nil
+    }
+
+    /// An array of company ids.
+    mutating func uuids(_ field: String, required: Bool) -> Set<UUID>? {
+        guard let strings = strings(field, required: required) else { return nil }
+        let ids = strings.compactMap { $0.utf8.count == 36 ? UUID(uuidString: $0) : nil }
+        guard ids.count == strings.count else {
+            issues.append(.init(field: field, message: "must be an array of company ids (UUIDs)"))
+            return nil
+        }
+        return Set(ids)
+    }
+
+    /// Throws the collected issues, if any.
+    func check() throws {
+        guard issues.isEmpty else { throw ValidationFailure(issues) }
+    }
+}

@@ -1,0 +1,71 @@
+import ClientDomain
+import Errors
+import Foundation
+import HTTP
+import Identity
+
+/// How the identity APIs (`/api/auth`, `/api/companies`, `/api/users`) show users, companies
+/// and errors.
+///
+/// A user is `{id, number, email, name, active, roles, companies, createdAt, updatedAt}`
+/// (never a password or hash); a company `{id, number, name, createdAt}`; ids are lower-case
+/// UUIDs, times RFC 3339 UTC with milliseconds. Errors use the organization API's envelope
+/// (`{"error": message, "code": code, "details": [{field, message}]}`); a throttled login
+/// adds `Retry-After`.
+enum IdentityView {
+    static func user(_ user: User) -> JSONValue {
+        .object([
+            "id": .string(user.id.uuidString.lowercased()),
+            "number": .int(user.number),
+            "email": .string(user.email),
+            "name": .string(user.name),
+            "active": .bool(user.active),
+            "roles": .array(user.roles.sorted().map(JSONValue.string)),
+            "companies": .array(user.companyIds.map { $0.uuidString.lowercased() }.sorted().map(JSONValue.string)),
+            "createdAt": .string(Timestamp.format(user.createdAt)),
+            "updatedAt": .string(Timestamp.format(user.updatedAt)),
+        ])
+    }
+
+    static func company(_ company: Company) -> JSONValue {
+        .object([
+            "id": .string(company.id.uuidString.lowercased()),
+            "number": .int(company.number),
+            "name": .string(company.name),
+            "createdAt": .string(Timestamp.format(company.createdAt)),
+        ])
+    }
+
+    /// `error` as a response; `LoginThrottled` gets its `Retry-After`.
+    static func error(_ error: any Error) -> HTTPResponse {
+        var response = OrganizationClientView.error(error)
+        if let throttled = error as? LoginThrottled {
+            response.headers.replaceOrAdd(name: "Retry-After", value: String(throttled.retryAfter))
+        }
+        return response
+    }
+
+    /// `handler` with every error rendered by `error(_:)` and `Cache-Control: no-store` on
+    /// every answer (they carry tokens or personal data).
+    static func rendering(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> HTTPHandler {
+        { request in
+            var response: HTTPResponse
+            do {
+                response = try await handler(request)
+            } catch {
+                response = Self.error(error)
+            }
+            response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+            return response
+        }
+    }
+}
+
+/// Too many failed logins for the account or the address; retry after `retryAfter` seconds.
+struct LoginThrottled: Error, ClienteleErrorConvertible {
+    var retryAfter: Int
+
+    var clienteleError: ClienteleError {
+        ClienteleError(.resourceExhausted, "Too many failed logins; retry in \(retryAfter) seconds")
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// What a session token states: who (`sub`), when issued and until when, its id for
+/// revocation (`jti`), and the user's roles and companies when it was issued.
+///
+/// Times are whole seconds since 1970 (JWT's NumericDate). `roles` and `companies` are for
+/// the client's convenience; the gateway re-reads them from the database on each request so
+/// a change or deactivation takes effect at once.
+public struct SessionClaims: Sendable, Equatable, Codable {
+    public var sub: String
+    public var iat: Int64
+    public var exp: Int64
+    public var jti: String
+    public var roles: [String]
+    public var companies: [String]
+
+    public init(sub: String, iat: Int64, exp: Int64, jti: String, roles: [String], companies: [String]) {
+        self.sub = sub
+        self.iat = iat
+        self.exp = exp
+        self.jti = jti
+        self.roles = roles
+        self.companies = companies
+    }
+
+    /// Claims for `user`, valid for `lifetime` seconds from `now`, with a fresh `jti`.
+    public init(user: User, now: Date, lifetime: Int64) {
+        let issued = Int64(now.timeIntervalSince1970)
+        self.init(sub: user.id.uuidString.lowercased(), iat: issued, exp: issued + lifetime,
+                  jti: UUID().uuidString.lowercased(), roles: user.roles.sorted(),
+                  companies: user.companyIds.map { $0.uuidString.lowercased() }.sorted())
+    }
+
+    /// The user id `sub` names.
+    public var userId: UUID? { UUID(uuidString: sub) }
+    /// The token id as a UUID (what the revocation table keys by).
+    public var tokenId: UUID? { UUID(uuidString: jti) }
+    public var expiresAt: Date { Date(timeIntervalSince1970: TimeInterval(exp)) }
+}

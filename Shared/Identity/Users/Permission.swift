@@ -1,0 +1,15 @@
+/// The names of the staff permissions the identity migrations seed (`permissions` table).
+///
+/// A route names the permission it needs; which roles grant it is data
+/// (`role_permissions`). Distinct from `APIKeyPermission`, which scopes API keys.
+public enum Permission {
+    public static let clientsRead = "clients.read"
+    public static let clientsCreate = "clients.create"
+    public static let clientsUpdate = "clients.update"
+    public static let clientsDelete = "clients.delete"
+    /// Create and change users of the companies the caller belongs to.
+    public static let usersManage = "users.manage"
+    /// Create and list companies, and act in every company (not only one's own).
+    public static let companiesManage = "companies.manage"
+    public static let apiKeysManage = "api_keys.manage"
+}

@@ -1,0 +1,220 @@
+import Crypto
+import Errors
+import Foundation
+import Identity
+import Postgres
+import TestSupport
+import XCTest
+
+/// Staff users, roles and their permissions, password verification, bootstrap, revoked
+/// sessions and login throttling, against a real PostgreSQL.
+final class UserStoreTests: XCTestCase {
+    private func makeStore() async throws -> IdentityStore {
+        let url = try PostgresServer.shared().createDatabase("users")
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 4))
+        addTeardownBlock { await pool.close() }
+        _ = try await MigrationRunner(migrations: IdentitySchema.migrations).apply(on: pool)
+        return IdentityStore(pool: pool)
+    }
+
+    private func assertInvalid(_ field: String, file: StaticString = #filePath, line: UInt = #line,
+                               _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            XCTFail("accepted a bad \(field)", file: file, line: line)
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.code, .invalidArgument, file: file, line: line)
+            XCTAssertEqual(error.context["field"], field, file: file, line: line)
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+        }
+    }
+
+    func testRolePermissionsAreSeededDataThatAMigrationCanExtend() async throws {
+        let store = try await makeStore()
+        let mapping = try await store.rolePermissions()
+        XCTAssertEqual(Set(mapping.keys), [Role.superAdmin, Role.admin, Role.sales, Role.finance, Role.agent])
+        XCTAssertEqual(mapping[Role.superAdmin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
+                                                  Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
+                                                  Permission.apiKeysManage])
+        XCTAssertEqual(mapping[Role.admin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
+                                             Permission.clientsDelete, Permission.usersManage])
+        XCTAssertEqual(mapping[Role.finance], [Permission.clientsRead])
+        XCTAssertEqual(mapping[Role.sales], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate])
+        XCTAssertEqual(mapping[Role.agent], [Permission.clientsRead, Permission.clientsUpdate])
+        let union = try await store.permissions(ofRoles: [Role.finance, Role.agent])
+        XCTAssertEqual(union, [Permission.clientsRead, Permission.clientsUpdate])
+
+        // A later migration adds a role and a permission as rows; no code changes.
+        try await store.pool.execute("INSERT INTO permissions VALUES ('stats.read', 'Read statistics')")
+        try await store.pool.execute("INSERT INTO roles VALUES ('analyst', 'Reads statistics')")
+        try await store.pool.execute("INSERT INTO role_permissions VALUES ('analyst', 'stats.read'), ('analyst', 'clients.read')")
+        let analyst = try await store.permissions(ofRoles: ["analyst"])
+        XCTAssertEqual(analyst, ["stats.read", Permission.clientsRead])
+        let company = try await store.createCompany(name: "Stats Co")
+        let user = try await store.createUser(NewUser(email: "ana@stats.example", name: "Ana", password: "correct horse battery",
+                                                      roles: ["analyst"], companyIds: [company.id]))
+        XCTAssertEqual(user.roles, ["analyst"])
+    }
+
+    func testPasswordsVerifyAndAreStoredOnlyAsHashes() async throws {
+        let store = try await makeStore()
+        let company = try await store.createCompany(name: "Acme")
+        let password = "correct horse battery staple"
+        let user = try await store.createUser(NewUser(email: "  Jane.Doe@Example.com ", name: " Jane Doe ", password: password,
+                                                      roles: [Role.admin, Role.sales], companyIds: [company.id]))
+        XCTAssertEqual(user.email, "Jane.Doe@Example.com")
+        XCTAssertEqual(user.name, "Jane Doe")
+        XCTAssertEqual(user.roles, [Role.admin, Role.sales])
+        XCTAssertEqual(user.companyIds, [company.id])
+        XCTAssertTrue(user.active)
+
+        let verified = try await store.verifyCredentials(email: "jane.doe@example.COM", password: password)
+        XCTAssertEqual(verified, user, "email matches ignoring case")
+        let wrongPassword = try await store.verifyCredentials(email: user.email, password: password + "!")
+        XCTAssertNil(wrongPassword)
+        let unknown = try await store.verifyCredentials(email: "nobody@example.com", password: password)
+        XCTAssertNil(unknown)
+
+        let rows = try await store.pool.query("SELECT password_hash, row_to_json(u)::text FROM users u")
+        let stored = try XCTUnwrap(PasswordHash(encoded: try rows[0].decode(0, as: String.self)))
+        XCTAssertEqual(stored.iterations, PBKDF2.recommendedIterations)
+        XCTAssertTrue(stored.verify(password))
+        XCTAssertFalse(try rows[0].decode(1, as: String.self).contains(password))
+
+        do {
+            _ = try await store.createUser(NewUser(email: "JANE.DOE@example.com", name: "Other", password: password,
+                                                   roles: [Role.sales], companyIds: []))
+            XCTFail("a second user with the same email was created")
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.code, .conflict)
+        }
+    }
+
+    func testBadUserInputNamesTheField() async throws {
+        let store = try await makeStore()
+        let good = NewUser(email: "a@b.example", name: "A", password: "long enough password", roles: [Role.sales], companyIds: [])
+        var new = good
+        new.email = "not-an-email"
+        await assertInvalid("email") { _ = try await store.createUser(new) }
+        new = good
+        new.name = "  "
+        await assertInvalid("name") { _ = try await store.createUser(new) }
+        new = good
+        new.password = "short"
+        await assertInvalid("password") { _ = try await store.createUser(new) }
+        new = good
+        new.roles = ["emperor"]
+        await assertInvalid("roles") { _ = try await store.createUser(new) }
+        new = good
+        new.roles = []
+        await assertInvalid("roles") { _ = try await store.createUser(new) }
+        new = good
+        new.companyIds = [UUID()]
+        await assertInvalid("companies") { _ = try await store.createUser(new) }
+        let count = try await store.pool.query("SELECT count(*) FROM users")[0].decode(0, as: Int64.self)
+        XCTAssertEqual(count, 0)
+    }
+
+    func testUpdatesChangeRolesCompaniesPasswordAndActivity() async throws {
+        let store = try await makeStore()
+        let acme = try await store.createCompany(name: "Acme")
+        let globex = try await store.createCompany(name: "Globex")
+        let user = try await store.createUser(NewUser(email: "sam@acme.example", name: "Sam", password: "first password here",
+                                                      roles: [Role.sales], companyIds: [acme.id]))
+        let other = try await store.createUser(NewUser(email: "gil@globex.example", name: "Gil", password: "first password here",
+                                                       roles: [Role.finance], companyIds: [globex.id]))
+        let changed = try await store.updateUser(id: user.id, UserChanges(name: "Samantha", password: "second password here",
+                                                                          roles: [Role.agent, Role.finance],
+                                                                          companyIds: [acme.id, globex.id]))
+        XCTAssertEqual(changed?.name, "Samantha")
+        XCTAssertEqual(changed?.roles, [Role.agent, Role.finance])
+        XCTAssertEqual(changed?.companyIds, [acme.id, globex.id])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(changed?.updatedAt), user.updatedAt)
+        let oldPassword = try await store.verifyCredentials(email: user.email, password: "first password here")
+        XCTAssertNil(oldPassword)
+        let newPassword = try await store.verifyCredentials(email: user.email, password: "second password here")
+        XCTAssertEqual(newPassword?.id, user.id)
+
+        let inAcme = try await store.users(inAnyOf: [acme.id]).map(\.id)
+        XCTAssertEqual(inAcme, [user.id])
+        let inGlobex = try await store.users(inAnyOf: [globex.id]).map(\.id)
+        XCTAssertEqual(inGlobex, [user.id, other.id])
+        let everyone = try await store.users(inAnyOf: nil).map(\.id)
+        XCTAssertEqual(everyone, [user.id, other.id])
+
+        _ = try await store.updateUser(id: user.id, UserChanges(active: false))
+        let inactive = try await store.verifyCredentials(email: user.email, password: "second password here")
+        XCTAssertNil(inactive, "an inactive user cannot log in")
+        await assertInvalid("email") { _ = try await store.updateUser(id: user.id, UserChanges(email: "nope")) }
+        do {
+            _ = try await store.updateUser(id: user.id, UserChanges(email: "GIL@globex.example"))
+            XCTFail("took another user's email")
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.code, .conflict)
+        }
+        let missing = try await store.updateUser(id: UUID(), UserChanges(name: "Ghost"))
+        XCTAssertNil(missing)
+    }
+
+    func testBootstrapCreatesExactlyOneSuperAdmin() async throws {
+        let store = try await makeStore()
+        let before = try await store.hasSuperAdmin()
+        XCTAssertFalse(before)
+        async let first = store.bootstrapSuperAdmin(email: "root@example.com", password: "bootstrap password 1")
+        async let second = store.bootstrapSuperAdmin(email: "root2@example.com", password: "bootstrap password 2")
+        let created = try await [first, second].compactMap { $0 }
+        XCTAssertEqual(created.count, 1, "two gateways starting together create one super-admin")
+        XCTAssertEqual(created.first?.roles, [Role.superAdmin])
+        let again = try await store.bootstrapSuperAdmin(email: "root3@example.com", password: "bootstrap password 3")
+        XCTAssertNil(again)
+        let count = try await store.pool.query("SELECT count(*) FROM users")[0].decode(0, as: Int64.self)
+        XCTAssertEqual(count, 1)
+    }
+
+    func testRevokedSessionsAreRecordedAndExpiredOnesDeleted() async throws {
+        let store = try await makeStore()
+        let live = UUID(), old = UUID()
+        // A record left from a token that has expired since.
+        try await store.pool.execute("INSERT INTO revoked_sessions VALUES ($1, now() - interval '10 seconds')", [old])
+        let oldRevoked = try await store.isSessionRevoked(jti: old)
+        XCTAssertTrue(oldRevoked)
+        try await store.revokeSession(jti: live, expiresAt: Date().addingTimeInterval(3600))
+        try await store.revokeSession(jti: live, expiresAt: Date().addingTimeInterval(3600))
+        let liveRevoked = try await store.isSessionRevoked(jti: live)
+        XCTAssertTrue(liveRevoked)
+        let other = try await store.isSessionRevoked(jti: UUID())
+        XCTAssertFalse(other)
+        let afterCleanup = try await store.isSessionRevoked(jti: old)
+        XCTAssertFalse(afterCleanup, "a record past its token's expiry is deleted")
+    }
+
+    func testThrottleLocksAKeyAfterMaxFailuresWithinTheWindow() async throws {
+        let store = try await makeStore()
+        let throttle = LoginThrottle(pool: store.pool, maxFailures: 3, window: .seconds(60))
+        let account = LoginThrottle.accountKey(" Jane@Example.com")
+        XCTAssertEqual(account, LoginThrottle.accountKey("jane@example.com"))
+        let address = LoginThrottle.addressKey("10.0.0.1")
+        for _ in 0..<2 { try await throttle.recordFailure([account, address]) }
+        let notYet = try await throttle.retryAfter([account, address])
+        XCTAssertNil(notYet)
+        try await throttle.recordFailure([account])
+        let locked = try await throttle.retryAfter([account])
+        XCTAssertNotNil(locked)
+        XCTAssertTrue((1...60).contains(locked ?? 0), "\(String(describing: locked))")
+        let addressOnly = try await throttle.retryAfter([address])
+        XCTAssertNil(addressOnly, "the address has two failures, under the limit")
+        try await throttle.clear(account)
+        let cleared = try await throttle.retryAfter([account])
+        XCTAssertNil(cleared)
+
+        let short = LoginThrottle(pool: store.pool, maxFailures: 1, window: .seconds(1))
+        let key = LoginThrottle.accountKey("brief@example.com")
+        try await short.recordFailure([key])
+        let lockedBriefly = try await short.retryAfter([key])
+        XCTAssertEqual(lockedBriefly, 1)
+        try await Task.sleep(for: .milliseconds(1100))
+        let expired = try await short.retryAfter([key])
+        XCTAssertNil(expired, "the lock ends with its window")
+    }
+}

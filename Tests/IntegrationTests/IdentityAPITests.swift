@@ -1,0 +1,372 @@
+import Foundation
+import HTTP
+import TestSupport
+import XCTest
+
+/// Staff login and the identity routes through the real gateway (`ClienteleStack`): the
+/// bootstrap super-admin, login by cookie and by bearer, me, logout revoking the token,
+/// throttling, and who may call `/api/companies` and `/api/users`.
+final class IdentityAPITests: XCTestCase {
+    static let adminEmail = "root@clientele.test"
+    static let adminPassword = "bootstrap-password-\(UUID().uuidString)"
+    private static let holder = IdentityStackHolder(environment: [
+        "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword,
+        "LOGIN_MAX_FAILURES": "3", "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000", "LOGIN_FAILURE_WINDOW_SECONDS": "60",
+    ])
+
+    private let http = HTTPClient(configuration: HTTPClientConfiguration())
+
+    override func tearDown() {
+        http.shutdown()
+        super.tearDown()
+    }
+
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+        var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
+    }
+
+    enum Credential {
+        case bearer(String)
+        case cookie(String)
+    }
+
+    private func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: String? = nil) async throws -> Reply {
+        let stack = try await Self.holder.stack()
+        var headers = HTTPHeaders()
+        switch credential {
+        case .bearer(let token): headers.add(name: "Authorization", value: "Bearer \(token)")
+        case .cookie(let token): headers.add(name: "Cookie", value: "theme=dark; token=\(token)")
+        case nil: break
+        }
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path, headers: headers,
+                                                                body: Array((body ?? "").utf8)))
+        return Reply(status: response.status.code, headers: response.headers, body: response.body)
+    }
+
+    private func json(_ object: [String: Any]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self)
+    }
+
+    private func login(_ email: String, _ password: String) async throws -> Reply {
+        try await call(.POST, "/api/auth/login", body: json(["email": email, "password": password]))
+    }
+
+    /// Logs in and returns the token; fails the test unless the login succeeds.
+    private func token(_ email: String, _ password: String, file: StaticString = #filePath, line: UInt = #line) async throws -> String {
+        let reply = try await login(email, password)
+        XCTAssertEqual(reply.status, 200, "\(reply.json)", file: file, line: line)
+        return try XCTUnwrap(reply.json["token"] as? String, file: file, line: line)
+    }
+
+    // MARK: Sessions
+
+    func testBootstrapAdminLogsInByCookieAndByBearer() async throws {
+        let reply = try await login(Self.adminEmail.uppercased(), Self.adminPassword)
+        XCTAssertEqual(reply.status, 200, "\(reply.json)")
+        let token = try XCTUnwrap(reply.json["token"] as? String)
+        XCTAssertEqual(token.split(separator: ".").count, 3)
+        let user = try XCTUnwrap(reply.json["user"] as? [String: Any])
+        XCTAssertEqual(user["email"] as? String, Self.adminEmail)
+        XCTAssertEqual(user["roles"] as? [String], ["super-admin"])
+        XCTAssertNil(user["password"])
+        XCTAssertFalse(String(decoding: reply.body, as: UTF8.self).contains(Self.adminPassword))
+        let cookie = try XCTUnwrap(reply.headers["Set-Cookie"])
+        XCTAssertTrue(cookie.hasPrefix("token=\(token);"), cookie)
+        XCTAssertTrue(cookie.contains("HttpOnly"), cookie)
+        XCTAssertTrue(cookie.contains("SameSite=Lax"), cookie)
+        XCTAssertTrue(cookie.contains("Path=/"), cookie)
+        XCTAssertFalse(cookie.contains("Secure"), "the test stack runs plain http with SESSION_COOKIE_SECURE=false")
+        XCTAssertEqual(reply.headers["Cache-Control"], "no-store")
+
+        for credential in [Credential.cookie(token), .bearer(token)] {
+            let me = try await call(.GET, "/api/auth/me", as: credential)
+            XCTAssertEqual(me.status, 200, "\(credential): \(me.json)")
+            let caller = try XCTUnwrap(me.json["user"] as? [String: Any])
+            XCTAssertEqual(caller["id"] as? String, user["id"] as? String)
+            XCTAssertEqual(caller["email"] as? String, Self.adminEmail)
+            XCTAssertEqual(caller["name"] as? String, "Administrator")
+            XCTAssertEqual(caller["roles"] as? [String], ["super-admin"])
+            XCTAssertEqual(caller["companies"] as? [String], [])
+            XCTAssertTrue((caller["permissions"] as? [String] ?? []).contains("companies.manage"))
+        }
+        let anonymous = try await call(.GET, "/api/auth/me")
+        XCTAssertEqual(anonymous.status, 401)
+        var tampered = Array(token)
+        tampered[tampered.count - 3] = tampered[tampered.count - 3] == "A" ? "B" : "A"
+        let forged = try await call(.GET, "/api/auth/me", as: .bearer(String(tampered)))
+        XCTAssertEqual(forged.status, 401)
+        let apiKeyShaped = try await call(.GET, "/api/auth/me", as: .bearer("ba_" + String(repeating: "a", count: 43)))
+        XCTAssertEqual(apiKeyShaped.status, 401)
+    }
+
+    func testLogoutRevokesTheTokenAndClearsTheCookie() async throws {
+        let token = try await token(Self.adminEmail, Self.adminPassword)
+        let other = try await self.token(Self.adminEmail, Self.adminPassword)
+        let logout = try await call(.POST, "/api/auth/logout", as: .cookie(token))
+        XCTAssertEqual(logout.status, 200, "\(logout.json)")
+        let cleared = try XCTUnwrap(logout.headers["Set-Cookie"])
+        XCTAssertTrue(cleared.hasPrefix("token=;") && cleared.contains("Max-Age=0"), cleared)
+        for credential in [Credential.cookie(token), .bearer(token)] {
+            let me = try await call(.GET, "/api/auth/me", as: credential)
+            XCTAssertEqual(me.status, 401, "a logged-out token is refused (\(credential))")
+        }
+        let again = try await call(.POST, "/api/auth/logout", as: .bearer(token))
+        XCTAssertEqual(again.status, 401)
+        let otherSession = try await call(.GET, "/api/auth/me", as: .bearer(other))
+        XCTAssertEqual(otherSession.status, 200, "another session of the same user stays valid")
+    }
+
+    func testWrongEmailAndWrongPasswordAnswerAlike() async throws {
+        let unknown = try await login("nobody-\(UUID().uuidString)@clientele.test", "whatever password")
+        let wrong = try await login(Self.adminEmail, "whatever password")
+        XCTAssertEqual(unknown.status, 401)
+        XCTAssertEqual(wrong.status, 401)
+        XCTAssertEqual(unknown.body, wrong.body)
+        XCTAssertNil(unknown.headers["Set-Cookie"])
+
+        let missing = try await call(.POST, "/api/auth/login", body: #"{"email": 5}"#)
+        XCTAssertEqual(missing.status, 400)
+        let fields = Set((missing.json["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+        XCTAssertEqual(fields, ["email", "password"])
+        let notJSON = try await call(.POST, "/api/auth/login", body: "email=a&password=b")
+        XCTAssertEqual(notJSON.status, 400)
+    }
+
+    func testRepeatedFailuresAreThrottledWithRetryAfter() async throws {
+        let admin = try await token(Self.adminEmail, Self.adminPassword)
+        let email = "throttled-\(UUID().uuidString.prefix(8))@clientele.test"
+        let created = try await call(.POST, "/api/users", as: .bearer(admin), body: json([
+            "email": email, "name": "Throttled", "password": "the right password", "roles": ["sales"],
+        ]))
+        XCTAssertEqual(created.status, 201, "\(created.json)")
+        for attempt in 1...3 {
+            let reply = try await login(email, "a wrong password \(attempt)")
+            XCTAssertEqual(reply.status, 401, "attempt \(attempt)")
+        }
+        let locked = try await login(email, "the right password")
+        XCTAssertEqual(locked.status, 429, "locked even with the right password: \(locked.json)")
+        let retryAfter = try XCTUnwrap(Int(locked.headers["Retry-After"] ?? ""))
+        XCTAssertTrue((1...60).contains(retryAfter), "\(retryAfter)")
+        let unaffected = try await login(Self.adminEmail, Self.adminPassword)
+        XCTAssertEqual(unaffected.status, 200, "another account is not locked")
+    }
+
+    // MARK: Companies and users by role
+
+    func testCompaniesAndUsersRoutesAnswerPerRole() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        func company(_ name: String) async throws -> String {
+            let reply = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": name]))
+            XCTAssertEqual(reply.status, 201, "\(reply.json)")
+            return try XCTUnwrap(reply.data["id"] as? String)
+        }
+        let companyA = try await company("Alpha \(suffix)")
+        let companyB = try await company("Beta \(suffix)")
+        let duplicate = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": "ALPHA \(suffix)"]))
+        XCTAssertEqual(duplicate.status, 409)
+
+        let password = "a shared test password"
+        func user(_ name: String, _ role: String, _ companies: [String]) async throws -> (id: String, token: String) {
+            let email = "\(name)-\(suffix)@clientele.test"
+            let reply = try await call(.POST, "/api/users", as: .bearer(root), body: json([
+                "email": email, "name": name, "password": password, "roles": [role], "companies": companies,
+            ]))
+            XCTAssertEqual(reply.status, 201, "\(reply.json)")
+            XCTAssertEqual(Set(reply.data["companies"] as? [String] ?? []), Set(companies))
+            return (try XCTUnwrap(reply.data["id"] as? String), try await token(email, password))
+        }
+        let adminA = try await user("admin-a", "admin", [companyA])
+        let salesA = try await user("sales-a", "sales", [companyA])
+        let adminB = try await user("admin-b", "admin", [companyB])
+        let rootMe = try await call(.GET, "/api/auth/me", as: .bearer(root))
+        let rootId = (rootMe.json["user"] as? [String: Any])?["id"] as? String
+
+        func newUser(_ role: String, _ companies: [String]) -> String {
+            json(["email": "new-\(UUID().uuidString.prefix(8))@clientele.test", "name": "New", "password": password,
+                  "roles": [role], "companies": companies])
+        }
+        let cases: [(String, Credential?, HTTPMethod, String, String?, Int)] = [
+            ("anonymous lists companies", nil, .GET, "/api/companies", nil, 401),
+            ("anonymous creates a company", nil, .POST, "/api/companies", json(["name": "X \(suffix)"]), 401),
+            ("anonymous lists users", nil, .GET, "/api/users", nil, 401),
+            ("anonymous creates a user", nil, .POST, "/api/users", newUser("sales", [companyA]), 401),
+            ("anonymous changes a user", nil, .PUT, "/api/users/\(salesA.id)", json(["name": "X"]), 401),
+            ("super-admin lists companies", .bearer(root), .GET, "/api/companies", nil, 200),
+            ("super-admin by cookie", .cookie(root), .GET, "/api/companies", nil, 200),
+            ("admin lists companies", .bearer(adminA.token), .GET, "/api/companies", nil, 403),
+            ("admin creates a company", .cookie(adminA.token), .POST, "/api/companies", json(["name": "Y \(suffix)"]), 403),
+            ("sales lists companies", .bearer(salesA.token), .GET, "/api/companies", nil, 403),
+            ("super-admin lists users", .bearer(root), .GET, "/api/users", nil, 200),
+            ("admin lists users", .bearer(adminA.token), .GET, "/api/users", nil, 200),
+            ("sales lists users", .bearer(salesA.token), .GET, "/api/users", nil, 403),
+            ("sales creates a user", .bearer(salesA.token), .POST, "/api/users", newUser("sales", [companyA]), 403),
+            ("admin creates a user in its company", .bearer(adminA.token), .POST, "/api/users", newUser("sales", [companyA]), 201),
+            ("admin creates a user in another company", .bearer(adminA.token), .POST, "/api/users", newUser("sales", [companyB]), 403),
+            ("admin creates a super-admin", .bearer(adminA.token), .POST, "/api/users", newUser("super-admin", [companyA]), 403),
+            ("admin creates a user in no company", .bearer(adminA.token), .POST, "/api/users", newUser("sales", []), 400),
+            ("super-admin creates an admin anywhere", .bearer(root), .POST, "/api/users", newUser("admin", [companyB]), 201),
+            ("admin renames its user", .bearer(adminA.token), .PUT, "/api/users/\(salesA.id)", json(["name": "Renamed"]), 200),
+            ("admin promotes to super-admin", .bearer(adminA.token), .PUT, "/api/users/\(salesA.id)", json(["roles": ["super-admin"]]), 403),
+            ("admin moves its user to another company", .bearer(adminA.token), .PUT, "/api/users/\(salesA.id)",
+             json(["companies": [companyB]]), 403),
+            ("admin changes another company's user", .bearer(adminA.token), .PUT, "/api/users/\(adminB.id)", json(["name": "X"]), 404),
+            ("admin changes the super-admin", .bearer(adminA.token), .PUT, "/api/users/\(rootId ?? "")", json(["name": "X"]), 404),
+            ("sales changes a user", .bearer(salesA.token), .PUT, "/api/users/\(salesA.id)", json(["name": "X"]), 403),
+            ("super-admin changes anyone", .bearer(root), .PUT, "/api/users/\(adminB.id)", json(["name": "Bea"]), 200),
+            ("unknown user", .bearer(root), .PUT, "/api/users/\(UUID().uuidString)", json(["name": "X"]), 404),
+        ]
+        for (name, credential, method, path, body, expected) in cases {
+            let reply = try await call(method, path, as: credential, body: body)
+            XCTAssertEqual(reply.status, expected, "\(name): \(reply.json)")
+        }
+
+        // An admin sees only its companies' users.
+        let listed = try await call(.GET, "/api/users", as: .bearer(adminA.token))
+        let emails = (listed.json["data"] as? [[String: Any]] ?? []).compactMap { $0["email"] as? String }
+        XCTAssertTrue(emails.contains("admin-a-\(suffix)@clientele.test"))
+        XCTAssertTrue(emails.contains("sales-a-\(suffix)@clientele.test"))
+        XCTAssertFalse(emails.contains("admin-b-\(suffix)@clientele.test"))
+        XCTAssertFalse(emails.contains(Self.adminEmail))
+        let everyone = try await call(.GET, "/api/users", as: .bearer(root))
+        let allEmails = (everyone.json["data"] as? [[String: Any]] ?? []).compactMap { $0["email"] as? String }
+        XCTAssertTrue(allEmails.contains("admin-b-\(suffix)@clientele.test"))
+        XCTAssertTrue(allEmails.contains(Self.adminEmail))
+        let companies = try await call(.GET, "/api/companies", as: .bearer(root))
+        let ids = (companies.json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        XCTAssertTrue(ids.contains(companyA) && ids.contains(companyB))
+
+        // An admin's company list replaces only memberships in its own companies.
+        let both = try await user("both", "finance", [companyA, companyB])
+        let narrowed = try await call(.PUT, "/api/users/\(both.id)", as: .bearer(adminA.token), body: json(["companies": [companyA]]))
+        XCTAssertEqual(narrowed.status, 200, "\(narrowed.json)")
+        XCTAssertEqual(Set(narrowed.data["companies"] as? [String] ?? []), [companyA, companyB])
+        let moved = try await call(.PUT, "/api/users/\(both.id)", as: .bearer(root), body: json(["companies": [companyA]]))
+        XCTAssertEqual(moved.data["companies"] as? [String], [companyA], "a super-admin replaces them all")
+
+        // A deactivated user's existing token stops working at once.
+        let deactivated = try await call(.PUT, "/api/users/\(salesA.id)", as: .bearer(adminA.token), body: json(["active": false]))
+        XCTAssertEqual(deactivated.status, 200, "\(deactivated.json)")
+        let afterDeactivation = try await call(.GET, "/api/auth/me", as: .bearer(salesA.token))
+        XCTAssertEqual(afterDeactivation.status, 401)
+
+        // Bad bodies name every bad field.
+        let bad = try await call(.POST, "/api/users", as: .bearer(root), body: #"{"email": 5, "roles": "admin", "extra": true}"#)
+        XCTAssertEqual(bad.status, 400)
+        let fields = Set((bad.json["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+        XCTAssertEqual(fields, ["email", "name", "password", "roles", "extra"])
+        let badEmail = try await call(.POST, "/api/users", as: .bearer(root), body: newUser("sales", [companyA])
+            .replacingOccurrences(of: "@clientele.test", with: ""))
+        XCTAssertEqual(badEmail.status, 400)
+        XCTAssertEqual((badEmail.json["details"] as? [[String: Any]])?.first?["field"] as? String, "email")
+        let unknownRole = try await call(.POST, "/api/users", as: .bearer(root), body: newUser("emperor", [companyA]))
+        XCTAssertEqual(unknownRole.status, 400)
+        let blankCompany = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": " "]))
+        XCTAssertEqual(blankCompany.status, 400)
+    }
+
+    // MARK: API keys
+
+    func testSuperAdminIssuesListsAndRevokesAPIKeys() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let company = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": "Keys \(suffix)"]))
+        let companyId = try XCTUnwrap(company.data["id"] as? String)
+        let adminReply = try await call(.POST, "/api/users", as: .bearer(root), body: json([
+            "email": "keys-admin-\(suffix)@clientele.test", "name": "Keys Admin", "password": "keys admin password",
+            "roles": ["admin"], "companies": [companyId],
+        ]))
+        XCTAssertEqual(adminReply.status, 201)
+        let admin = try await token("keys-admin-\(suffix)@clientele.test", "keys admin password")
+
+        let anonymous = try await call(.GET, "/api/api-keys")
+        XCTAssertEqual(anonymous.status, 401)
+        let byAdmin = try await call(.POST, "/api/api-keys", as: .bearer(admin), body: json(["companyId": companyId]))
+        XCTAssertEqual(byAdmin.status, 403, "admins lack api_keys.manage")
+        let noCompany = try await call(.POST, "/api/api-keys", as: .bearer(root), body: json(["companyId": UUID().uuidString]))
+        XCTAssertEqual(noCompany.status, 400)
+        XCTAssertEqual((noCompany.json["details"] as? [[String: Any]])?.first?["field"] as? String, "companyId")
+        let badPermission = try await call(.POST, "/api/api-keys", as: .bearer(root),
+                                           body: json(["companyId": companyId, "permissions": ["clients:reed"]]))
+        XCTAssertEqual(badPermission.status, 400)
+
+        let issued = try await call(.POST, "/api/api-keys", as: .bearer(root),
+                                    body: json(["companyId": companyId, "permissions": ["clients:read"]]))
+        XCTAssertEqual(issued.status, 201, "\(issued.json)")
+        let secret = try XCTUnwrap(issued.data["key"] as? String)
+        let keyId = try XCTUnwrap(issued.data["id"] as? String)
+        XCTAssertTrue(secret.hasPrefix("ba_") && secret.count == 46)
+        XCTAssertEqual(issued.data["permissions"] as? [String], ["clients:read"])
+        XCTAssertEqual(issued.data["prefix"] as? String, String(secret.prefix(11)))
+
+        // The key works on the organization API (a write needs clients:write: 403, not 401).
+        let write = try await call(.POST, "/api/v1/clients", as: .bearer(secret), body: json(["name": "Key Test"]))
+        XCTAssertEqual(write.status, 403, "\(write.json)")
+
+        let listed = try await call(.GET, "/api/api-keys?companyId=\(companyId)", as: .bearer(root))
+        XCTAssertEqual(listed.status, 200)
+        let keys = listed.json["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(keys.compactMap { $0["id"] as? String }, [keyId])
+        XCTAssertNil(keys.first?["key"], "a list never shows secrets")
+        XCTAssertFalse(String(decoding: listed.body, as: UTF8.self).contains(String(secret.dropFirst(11))))
+        let all = try await call(.GET, "/api/api-keys", as: .bearer(root))
+        XCTAssertTrue((all.json["data"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == keyId })
+
+        let revoked = try await call(.DELETE, "/api/api-keys/\(keyId)", as: .bearer(root))
+        XCTAssertEqual(revoked.status, 200, "\(revoked.json)")
+        let afterRevoke = try await call(.POST, "/api/v1/clients", as: .bearer(secret), body: json(["name": "Key Test"]))
+        XCTAssertEqual(afterRevoke.status, 401, "a revoked key is refused at once")
+        let again = try await call(.DELETE, "/api/api-keys/\(keyId)", as: .bearer(root))
+        XCTAssertEqual(again.status, 404)
+        let relisted = try await call(.GET, "/api/api-keys?companyId=\(companyId)", as: .bearer(root))
+        XCTAssertNotNil((relisted.json["data"] as? [[String: Any]])?.first?["revokedAt"] as? String, "the list shows when it was revoked")
+        XCTAssertTrue(keys.first?["revokedAt"] is NSNull, "a live key's revokedAt is null")
+    }
+
+    // MARK: clientctl
+
+    func testCreateAdminCommandMakesASuperAdminWhoCanLogIn() async throws {
+        let stack = try await Self.holder.stack()
+        let email = "ops-\(UUID().uuidString.prefix(8).lowercased())@clientele.test"
+        let password = "operator password \(UUID().uuidString)"
+        let output = try stack.clientctl(["create-admin", "--email", email, "--name", "Ops"], environment: ["ADMIN_PASSWORD": password])
+        XCTAssertTrue(output.hasPrefix("super-admin "), output)
+        XCTAssertFalse(output.contains(password))
+        let reply = try await login(email, password)
+        XCTAssertEqual(reply.status, 200, "\(reply.json)")
+        XCTAssertEqual((reply.json["user"] as? [String: Any])?["roles"] as? [String], ["super-admin"])
+        XCTAssertThrowsError(try stack.clientctl(["create-admin", "--email", email], environment: ["ADMIN_PASSWORD": password]),
+                             "the email is taken")
+        let gatewayLog = String(decoding: (try? Data(contentsOf: stack.gateway.process.logFile)) ?? Data(), as: UTF8.self)
+        XCTAssertFalse(gatewayLog.contains(Self.adminPassword), "the bootstrap password is in the gateway's log")
+        XCTAssertTrue(gatewayLog.contains("created the first super-admin"))
+    }
+}
+
+/// Starts one stack for the class, on first use, with `environment` for the gateway.
+///
+/// `@unchecked Sendable`: `result` is only touched under `lock`.
+private final class IdentityStackHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private let environment: [String: String]
+    private var result: Result<ClienteleStack, any Error>?
+
+    init(environment: [String: String]) { self.environment = environment }
+
+    func stack() async throws -> ClienteleStack {
+        if let result = lock.withLock({ result }) { return try result.get() }
+        let started: Result<ClienteleStack, any Error>
+        do { started = .success(try await ClienteleStack.start("identityapi", gatewayEnvironment: environment)) } catch {
+            started = .failure(error)
+        }
+        return try lock.withLock {
+            if result == nil { result = started }
+            return try result!.get()
+        }
+    }
+}
