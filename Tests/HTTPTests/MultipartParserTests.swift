@@ -108,6 +108,30 @@ final class MultipartParserTests: XCTestCase {
         XCTAssertThrowsError(try many.feed(Array(body.utf8)))
     }
 
+    /// Headers exactly at the limit are accepted and one byte over is refused, wherever the
+    /// input is split (found by fuzzing: a split inside the blank line refused headers that
+    /// the whole input accepted).
+    func testHeaderLimitDoesNotDependOnTheSplit() throws {
+        var limits = MultipartParser.Limits()
+        limits.maxPartHeaderBytes = 40
+        for (padding, accepted) in [(0, true), (1, false)] {
+            // "X: " + value + CRLF is the header block the limit counts.
+            let line = "X: " + String(repeating: "v", count: 40 - 5 + padding) + "\r\n"
+            let bytes = Array(("--b\r\n" + line + "\r\ndata\r\n--b--").utf8)
+            for split in 0...bytes.count {
+                var parser = MultipartParser(boundary: "b", limits: limits)
+                let outcome = Result { try parser.feed(bytes[0..<split]) + parser.feed(bytes[split...]) }
+                switch outcome {
+                case .success(let events):
+                    XCTAssertTrue(accepted, "split \(split): headers over the limit accepted")
+                    XCTAssertEqual(parts(events).first?.1, "data")
+                case .failure:
+                    XCTAssertFalse(accepted, "split \(split): headers at the limit refused")
+                }
+            }
+        }
+    }
+
     func testLargePartIsNeverHeldWhole() throws {
         var parser = MultipartParser(boundary: "frontier")
         _ = try parser.feed(Array("--frontier\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n".utf8))

@@ -135,7 +135,10 @@ public struct MultipartParser: Sendable {
                 } else if let found = find([13, 10, 13, 10], from: index) {
                     end = found + 2
                 } else {
-                    if available > limits.maxPartHeaderBytes { throw MultipartError("part headers too large") }
+                    // Up to 3 bytes of the blank-line terminator may already be here, and the
+                    // limit counts the last header's CRLF: only more than limit + 1 bytes
+                    // without a terminator are certainly too many, whatever the split.
+                    if available > limits.maxPartHeaderBytes + 1 { throw MultipartError("part headers too large") }
                     return
                 }
                 guard end - index <= limits.maxPartHeaderBytes else { throw MultipartError("part headers too large") }
