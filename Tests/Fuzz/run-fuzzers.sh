@@ -7,6 +7,9 @@
 set -euo pipefail
 
 SECONDS_EACH="${1:-60}"
+# CI passes a fixed seed so a run is reproducible; FUZZ_SEED=0 lets libFuzzer pick one
+# (use that when hunting for new crashes).
+SEED="${FUZZ_SEED:-0}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="$ROOT/.build-fuzz"
 FUZZ="$ROOT/Tests/Fuzz"
@@ -46,7 +49,7 @@ run() {
   echo "== running $name for ${SECONDS_EACH}s (full output in $BUILD/$name.log)"
   local result=0
   "$BUILD/$name-fuzzer" "$corpus" -max_total_time="$SECONDS_EACH" -max_len=4096 -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$name-" >"$BUILD/$name.log" 2>&1 || result=$?
+    -rss_limit_mb=2048 -print_final_stats=1 -seed="$SEED" -artifact_prefix="$ARTIFACTS/$name-" >"$BUILD/$name.log" 2>&1 || result=$?
   if [ "$result" -ne 0 ]; then
     tail -n 60 "$BUILD/$name.log"
   else
