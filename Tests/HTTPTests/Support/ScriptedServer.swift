@@ -16,6 +16,8 @@ final class ScriptedServer: @unchecked Sendable {
     private let lock = NSLock()
     private var _requests: [String] = []
     private var _connections = 0
+    private var stopped = false
+    private let acceptLoopEnded = DispatchSemaphore(value: 0)
     private let script: @Sendable (_ requestOnConnection: Int) -> Action
 
     var requests: [String] { lock.withLock { _requests } }
@@ -42,16 +44,35 @@ final class ScriptedServer: @unchecked Sendable {
     }
 
     private func startAccepting() {
-        let thread = Thread { [self] in acceptLoop() }
+        let thread = Thread { [self] in
+            acceptLoop()
+            acceptLoopEnded.signal()
+        }
         thread.start()
     }
 
-    func stop() { shutdown(listenFD, Int32(SHUT_RDWR)); close(listenFD) }
+    /// Stops accepting. The listening descriptor is closed only after the accept thread has
+    /// left `accept`: closing it earlier let a later test's socket reuse the number, and this
+    /// server's thread then accepted (and scripted) that test's connections.
+    func stop() {
+        let first: Bool = lock.withLock {
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        acceptLoopEnded.wait()
+        close(listenFD)
+    }
 
     private func acceptLoop() {
         while true {
             let fd = accept(listenFD, nil, nil)
             guard fd >= 0 else { return }
+            if lock.withLock({ stopped }) {
+                close(fd)
+                return
+            }
             lock.withLock { _connections += 1 }
             let thread = Thread { [self] in serve(fd) }
             thread.start()
