@@ -52,8 +52,9 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
         visibilityClient.shutdown()
     }
 
+    let verifiedKeys = VerifiedAPIKeyCache()
     let organizationAPI = OrganizationClientsAPI(
-        authenticator: APIKeyAuthenticator(store: identity),
+        authenticator: APIKeyAuthenticator(store: identity, cache: verifiedKeys),
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
         search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient),
         readYourWritesTimeout: readYourWrites)
@@ -62,6 +63,6 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     authAPI.register(on: setup)
     CompaniesAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
     UsersAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
-    APIKeysAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
+    APIKeysAPI(store: identity, authenticator: authAPI.authenticator, verifiedKeys: verifiedKeys).register(on: setup)
     GatewayRoutes.registerPlaceholders(on: setup)
 }

@@ -29,7 +29,7 @@ struct SearchRoutes: Sendable {
             guard let record = try await search.client(id: id, tenantId: tenantId) else {
                 throw ClienteleError(.notFound, "Client not found")
             }
-            return Self.json(record)
+            return HTTPResponse.json(status: .ok, object: record.internalJSON)
         })
         setup.route(.GET, InternalPaths.clients + "/:id/visibility", token.guarding { request in
             let id = try Self.clientId(request)

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import XCTest
 
 final class EncodingTests: XCTestCase {
@@ -11,6 +12,17 @@ final class EncodingTests: XCTestCase {
             XCTAssertFalse(encoded.contains("/"))
             XCTAssertEqual(Base64URL.decode(encoded), bytes)
         }
+    }
+
+    func testBase64URLMatchesFoundationsBase64WithURLAlphabet() {
+        for length in 0..<40 {
+            let bytes = SecureRandom.bytes(count: length)
+            let expected = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            XCTAssertEqual(Base64URL.encode(bytes), expected)
+        }
+        XCTAssertEqual(Base64URL.encode([0xfb, 0xff]), "-_8")
     }
 
     func testBase64URLRejectsForeignCharacters() {

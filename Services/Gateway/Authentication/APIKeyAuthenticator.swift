@@ -6,10 +6,12 @@ import Identity
 /// Authenticates `Authorization: Bearer ba_…` and checks the key's permissions.
 ///
 /// Every failure (no header, another scheme, a malformed, unknown or revoked key) is the same
-/// `unauthenticated` error, so a caller learns nothing about which keys exist. The key is
-/// looked up on every request: revocation takes effect at once.
+/// `unauthenticated` error, so a caller learns nothing about which keys exist. A live key is
+/// remembered for `cache.lifetime` (2 s): a revocation through this gateway's API takes effect
+/// at once, one made elsewhere within that lifetime.
 struct APIKeyAuthenticator: Sendable {
     let store: IdentityStore
+    let cache: VerifiedAPIKeyCache
 
     /// Longest Authorization header considered; anything longer is refused before hashing.
     static let maxHeaderLength = 200
@@ -17,12 +19,22 @@ struct APIKeyAuthenticator: Sendable {
     /// The live key the request carries, granting `permission`.
     func authenticate(_ request: HTTPRequest, requiring permission: String) async throws -> APIKey {
         guard let secret = Self.bearerToken(request.headers["Authorization"]),
-              let key = try await store.authenticate(secret: secret) else {
+              let key = try await liveKey(secret: secret) else {
             throw ClienteleError(.unauthenticated, "Missing, invalid or revoked API key")
         }
         guard key.allows(permission) else {
             throw ClienteleError(.permissionDenied, "This API key does not have the \(permission) permission")
         }
+        return key
+    }
+
+    /// The live key for `secret`, from the cache when it was verified recently.
+    private func liveKey(secret: String) async throws -> APIKey? {
+        guard APIKeySecret.isWellFormed(secret) else { return nil }
+        let digest = APIKeySecret.digest(secret)
+        if let key = cache.key(digest: digest) { return key }
+        guard let key = try await store.authenticate(secret: secret) else { return nil }
+        cache.store(key, digest: digest)
         return key
     }
 

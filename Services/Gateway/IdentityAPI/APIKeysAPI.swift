@@ -16,6 +16,8 @@ import ServiceRuntime
 struct APIKeysAPI: Sendable {
     let store: IdentityStore
     let authenticator: SessionAuthenticator
+    /// The API-key authenticator's cache, emptied of a key as it is revoked.
+    let verifiedKeys: VerifiedAPIKeyCache
 
     static let path = "/api/api-keys"
 
@@ -76,6 +78,7 @@ struct APIKeysAPI: Sendable {
               try await store.revokeAPIKey(id: id) else {
             throw ClienteleError(.notFound, "API key not found or already revoked")
         }
+        verifiedKeys.invalidate(keyId: id)
         return .json(status: .ok, object: ["success": true])
     }
 }

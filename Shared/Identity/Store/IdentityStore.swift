@@ -6,8 +6,8 @@ import Postgres
 /// Companies, API keys, staff users and sessions in the gateway's PostgreSQL database
 /// (`IdentitySchema`); users and sessions are in the `+Users` and `+Sessions` extensions.
 ///
-/// Authentication reads the database on every call, so a revocation takes effect for the
-/// very next request; there is no cache.
+/// Authentication reads the database on every call; the gateway keeps verified keys for
+/// up to 2 s in front of it (`VerifiedAPIKeyCache`).
 public struct IdentityStore: Sendable {
     public let pool: PostgresPool
 
@@ -81,7 +81,8 @@ public struct IdentityStore: Sendable {
         return IssuedAPIKey(secret: secret, key: try Self.apiKey(from: rows[0]))
     }
 
-    /// Revokes key `id`; false when there is no such live key. Effective for the next request.
+    /// Revokes key `id`; false when there is no such live key. Effective for the next
+    /// `authenticate(secret:)`; a gateway's key cache may serve the key up to 2 s longer.
     @discardableResult
     public func revokeAPIKey(id: UUID) async throws -> Bool {
         try await pool.execute("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id]) == 1
