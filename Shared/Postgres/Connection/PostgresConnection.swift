@@ -66,8 +66,13 @@ public final class PostgresConnection {
             PQfinish(handle)
             throw PostgresError(.connection, "could not connect to the database", internalDetail: detail)
         }
+        // libpq prints the server's notices ("relation ... already exists, skipping") as plain
+        // text on standard error, which would break a service's JSON-lines log. They carry
+        // nothing a caller acts on: errors arrive as results, so notices are dropped here and
+        // the server is asked not to send those below WARNING at all.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         let connection = PostgresConnection(handle: handle, secrets: secrets)
-        var setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; "
+        var setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET client_min_messages = 'warning'; "
         if let timeout = configuration.statementTimeout {
             setup += "SET statement_timeout = \(timeout.wholeMilliseconds);"
         }
