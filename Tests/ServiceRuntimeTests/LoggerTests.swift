@@ -34,5 +34,21 @@ final class LoggerTests: XCTestCase {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         XCTAssertNotNil(object["ts"].flatMap { formatter.date(from: $0) })
     }
-}
 
+    /// A disabled level builds neither the message nor the metadata (request logging runs on
+    /// every request at debug level).
+    func testDisabledLinesAreNotBuilt() {
+        let lines = Lines()
+        let logger = Logger(service: "gateway", level: .info, sink: LogSink { lines.append($0) })
+        var built = 0
+        func metadata() -> [String: String] {
+            built += 1
+            return ["k": "v"]
+        }
+        logger.debug("skipped", metadata())
+        XCTAssertEqual(built, 0)
+        logger.info("kept", metadata())
+        XCTAssertEqual(built, 1)
+        XCTAssertEqual(lines.all.count, 1)
+    }
+}

@@ -14,6 +14,15 @@ public enum ClientCommand: Sendable, Equatable {
         }
     }
 
+    /// The version the caller expects the client to be at (from `If-Match`), if it said.
+    public var expectedVersion: Int64? {
+        switch self {
+        case .create: nil
+        case .update(let command): command.expectedVersion
+        case .delete(let command): command.expectedVersion
+        }
+    }
+
     public var tenantId: UUID {
         switch self {
         case .create(let command): command.tenantId

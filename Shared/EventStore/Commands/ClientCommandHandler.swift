@@ -110,14 +110,3 @@ public struct ClientCommandHandler: Sendable {
         }
     }
 }
-
-extension ClientCommand {
-    /// The version the caller expects the client to be at, if it said.
-    var expectedVersion: Int64? {
-        switch self {
-        case .create: nil
-        case .update(let command): command.expectedVersion
-        case .delete(let command): command.expectedVersion
-        }
-    }
-}

@@ -7,7 +7,9 @@ import Glibc
 ///
 /// Each line has `ts` (ISO 8601 UTC), `level`, `service`, `msg`, the request and correlation
 /// ids from `LogContext` when set, and the given metadata. Never log secrets, passwords,
-/// tokens or personal data: metadata values are written as given.
+/// tokens or personal data: metadata values are written as given. The message and metadata
+/// are only built when the line's level is enabled, so debug lines on hot paths cost nothing
+/// in production.
 public struct Logger: Sendable {
     public let service: String
     public var level: LogLevel
@@ -28,30 +30,30 @@ public struct Logger: Sendable {
         return copy
     }
 
-    public func debug(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
-        log(.debug, message(), metadata)
+    public func debug(_ message: @autoclosure () -> String, _ metadata: @autoclosure () -> [String: String] = [:]) {
+        log(.debug, message(), metadata())
     }
 
-    public func info(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
-        log(.info, message(), metadata)
+    public func info(_ message: @autoclosure () -> String, _ metadata: @autoclosure () -> [String: String] = [:]) {
+        log(.info, message(), metadata())
     }
 
-    public func warning(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
-        log(.warning, message(), metadata)
+    public func warning(_ message: @autoclosure () -> String, _ metadata: @autoclosure () -> [String: String] = [:]) {
+        log(.warning, message(), metadata())
     }
 
-    public func error(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
-        log(.error, message(), metadata)
+    public func error(_ message: @autoclosure () -> String, _ metadata: @autoclosure () -> [String: String] = [:]) {
+        log(.error, message(), metadata())
     }
 
-    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: @autoclosure () -> [String: String] = [:]) {
         guard level >= self.level else { return }
         var line = "{\"ts\":\"\(Logger.timestamp())\",\"level\":\"\(level.name)\",\"service\":"
         line += JSONString.quote(service)
         line += ",\"msg\":" + JSONString.quote(message())
         if let requestId = LogContext.requestId { line += ",\"request_id\":" + JSONString.quote(requestId) }
         if let correlationId = LogContext.correlationId { line += ",\"correlation_id\":" + JSONString.quote(correlationId) }
-        let merged = self.metadata.merging(metadata) { _, new in new }
+        let merged = self.metadata.merging(metadata()) { _, new in new }
         for key in merged.keys.sorted() {
             line += "," + JSONString.quote(key) + ":" + JSONString.quote(merged[key] ?? "")
         }
