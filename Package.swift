@@ -71,7 +71,7 @@ let package = Package(
                           path: "Services/Gateway", swiftSettings: strictSettings),
         .executableTarget(name: "CommandService",
                           dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Kafka", "EventStore",
-                                         "InternalAPI", "ClientDomain"],
+                                         "InternalAPI", "ClientDomain", "Crypto"],
                           path: "Services/CommandService", swiftSettings: strictSettings),
         .executableTarget(name: "SearchProjection",
                           dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Kafka", "Projection",

@@ -17,5 +17,13 @@ enum CommandServiceMigrations {
         );
         CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
         """),
+        Migration(version: 101, name: "client numbers and portal credentials", sql: """
+        CREATE SEQUENCE client_numbers AS BIGINT START 1;
+        CREATE TABLE client_portal_credentials (
+            client_id      UUID PRIMARY KEY,
+            password_hash  TEXT NOT NULL,
+            updated_at     TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        """),
     ]
 }

@@ -27,7 +27,7 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
                                                 interval: .seconds(600), logger: setup.logger))
 
     let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: PostgresEventStore(pool: pool), wake: wake),
-                                         idempotency: idempotency)
+                                         idempotency: idempotency, numbers: ClientNumbers(pool: pool))
     setup.route(.POST, InternalPaths.clientCommands,
                 options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes),
                 token.guarding { request in try await endpoint.respond(to: request) })

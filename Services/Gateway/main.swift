@@ -53,14 +53,16 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     }
 
     let verifiedKeys = VerifiedAPIKeyCache()
+    let commands = CommandClient(baseURL: upstreams.commandService, token: token, http: client)
+    let search = SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient)
     let organizationAPI = OrganizationClientsAPI(
         authenticator: APIKeyAuthenticator(store: identity, cache: verifiedKeys),
-        commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
-        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient),
-        readYourWritesTimeout: readYourWrites)
+        commands: commands, search: search, readYourWritesTimeout: readYourWrites)
     organizationAPI.register(on: setup)
     let authAPI = AuthAPI(store: identity, settings: sessions)
     authAPI.register(on: setup)
+    LeadsClientsAPI(authenticator: authAPI.authenticator, identity: identity, commands: commands, search: search,
+                    readYourWrites: ReadYourWrites(search: search, timeout: readYourWrites)).register(on: setup)
     CompaniesAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
     UsersAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
     APIKeysAPI(store: identity, authenticator: authAPI.authenticator, verifiedKeys: verifiedKeys).register(on: setup)

@@ -6,13 +6,25 @@ import InternalAPI
 
 /// Reads a `ClientListQuery` from the query parameters of `GET` `InternalPaths.clients`.
 ///
-/// `tenantId` (required UUID), `query` (text), `status` (comma-separated statuses),
-/// `sortBy` (a `SortField`), `sortOrder` (`asc`/`desc`), `limit` (1–100, default 50),
-/// `offset` (≥ 0, default 0). A bad value is an `invalidArgument` error naming the parameter.
+/// `tenantId` (comma-separated UUIDs, at most `ClientListQuery.maxTenants`) or
+/// `allTenants=true`, exactly one of them; `query` (text), `status` (comma-separated
+/// statuses), `agent` and `number` (positive integers), `sortBy` (a `SortField`), `sortOrder`
+/// (`asc`/`desc`), `limit` (1–`maxLimit`, default 50), `offset` (≥ 0, default 0). A bad
+/// value is an `invalidArgument` error naming the parameter.
 enum ClientListParameters {
+    /// The largest page: the leads API's unpaged list asks for up to this many.
+    static let maxLimit = 1000
+
     static func query(from request: HTTPRequest) throws -> ClientListQuery {
-        let tenantId = try uuid(request, "tenantId")
-        var query = ClientListQuery(tenantId: tenantId)
+        var query = ClientListQuery(scope: try scope(request))
+        if let value = request.queryParameter("agent") {
+            guard let agent = Int64(value), agent > 0 else { throw invalid("agent", "a positive integer") }
+            query.agent = agent
+        }
+        if let value = request.queryParameter("number") {
+            guard let number = Int64(value), number > 0 else { throw invalid("number", "a positive integer") }
+            query.number = number
+        }
         if let text = request.queryParameter("query"), !text.isEmpty {
             guard text.count <= 200 else { throw invalid("query", "at most 200 characters") }
             query.text = text
@@ -36,7 +48,9 @@ enum ClientListParameters {
             query.sortOrder = order
         }
         if let value = request.queryParameter("limit") {
-            guard let limit = Int(value), (1...100).contains(limit) else { throw invalid("limit", "an integer from 1 to 100") }
+            guard let limit = Int(value), (1...maxLimit).contains(limit) else {
+                throw invalid("limit", "an integer from 1 to \(maxLimit)")
+            }
             query.limit = limit
         }
         if let value = request.queryParameter("offset") {
@@ -44,6 +58,28 @@ enum ClientListParameters {
             query.offset = offset
         }
         return query
+    }
+
+    /// The tenants the query may see: `tenantId` (a comma list) or `allTenants=true`.
+    static func scope(_ request: HTTPRequest) throws -> ClientListQuery.TenantScope {
+        let all = request.queryParameter("allTenants")
+        let list = request.queryParameter("tenantId")
+        switch (all, list) {
+        case ("true", nil):
+            return .everyTenant
+        case (nil, let list?):
+            let parts = list.split(separator: ",", omittingEmptySubsequences: false)
+            guard !parts.isEmpty, parts.count <= ClientListQuery.maxTenants else {
+                throw invalid("tenantId", "1 to \(ClientListQuery.maxTenants) UUIDs")
+            }
+            return .tenants(try parts.map { part in
+                guard let id = UUID(uuidString: String(part)) else { throw invalid("tenantId", "comma-separated UUIDs") }
+                return id
+            })
+        default:
+            throw ClienteleError(.invalidArgument, "Exactly one of the query parameters tenantId and allTenants=true is required",
+                                 context: ["parameter": "tenantId"])
+        }
     }
 
     /// A required UUID query parameter.

@@ -6,7 +6,7 @@ import Foundation
 /// resolved the tenant; the command service validates and decides.
 public struct ClientCommandRequest: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
-        case create, update, delete
+        case create, update, delete, setPortalPassword
     }
 
     public var command: Kind
@@ -21,9 +21,14 @@ public struct ClientCommandRequest: Codable, Sendable, Equatable {
     public var actor: Actor
     /// From `Idempotency-Key`: a repeat of the same key and scope returns the first outcome.
     public var idempotency: IdempotencyToken?
+    /// The client's new portal password as a `PasswordHash` string (setPortalPassword only);
+    /// the command service stores it beside the event store, never in an event.
+    public var portalPasswordHash: String?
 
     public init(command: Kind, clientId: UUID, tenantId: UUID, profile: ClientProfile? = nil, changes: ClientProfileChanges? = nil,
-                expectedVersion: Int64? = nil, actor: Actor, idempotency: IdempotencyToken? = nil) {
+                expectedVersion: Int64? = nil, actor: Actor, idempotency: IdempotencyToken? = nil,
+                portalPasswordHash: String? = nil) {
+        self.portalPasswordHash = portalPasswordHash
         self.command = command
         self.clientId = clientId
         self.tenantId = tenantId

@@ -12,9 +12,19 @@ public struct ClientListPage: Codable, Sendable, Equatable {
     }
 }
 
-/// A list query against the search projection (`GET` `InternalPaths.clients`), always
-/// within one tenant. Encoded as query parameters.
+/// A list query against the search projection (`GET` `InternalPaths.clients`), within the
+/// tenants of its `scope`. Encoded as query parameters.
 public struct ClientListQuery: Sendable, Equatable {
+    /// Which tenants' clients a query may see. The gateway decides it from the caller;
+    /// `everyTenant` only for a caller who acts in every company.
+    public enum TenantScope: Sendable, Equatable {
+        case tenants([UUID])
+        case everyTenant
+    }
+
+    /// The most tenants one query may name.
+    public static let maxTenants = 1000
+
     public enum SortField: String, Sendable, CaseIterable {
         case name, phone, email, status, createdAt, updatedAt
     }
@@ -23,7 +33,7 @@ public struct ClientListQuery: Sendable, Equatable {
         case asc, desc
     }
 
-    public var tenantId: UUID
+    public var scope: TenantScope
     /// Case-insensitive substring over name, phone and email.
     public var text: String?
     /// Any of these statuses; empty means all.
@@ -32,10 +42,23 @@ public struct ClientListQuery: Sendable, Equatable {
     public var sortOrder: SortOrder
     public var limit: Int
     public var offset: Int
+    /// Only clients this agent (a user number) is assigned to.
+    public var agent: Int64?
+    /// Only the client with this public number.
+    public var number: Int64?
 
+    /// A query within one tenant.
     public init(tenantId: UUID, text: String? = nil, statuses: [ClientStatus] = [], sortBy: SortField = .createdAt,
                 sortOrder: SortOrder = .asc, limit: Int = 50, offset: Int = 0) {
-        self.tenantId = tenantId
+        self.init(scope: .tenants([tenantId]), text: text, statuses: statuses, sortBy: sortBy, sortOrder: sortOrder,
+                  limit: limit, offset: offset)
+    }
+
+    public init(scope: TenantScope, text: String? = nil, statuses: [ClientStatus] = [], sortBy: SortField = .createdAt,
+                sortOrder: SortOrder = .asc, limit: Int = 50, offset: Int = 0, agent: Int64? = nil, number: Int64? = nil) {
+        self.scope = scope
+        self.agent = agent
+        self.number = number
         self.text = text
         self.statuses = statuses
         self.sortBy = sortBy

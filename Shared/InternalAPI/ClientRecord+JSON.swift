@@ -15,13 +15,22 @@ extension ClientRecord {
         if let email = self.profile.email { profile["email"] = .string(email) }
         if let phone = self.profile.phone { profile["phone"] = .string(phone) }
         if let notes = self.profile.notes { profile["notes"] = .string(notes) }
-        return .object([
+        if let address = self.profile.address { profile["address"] = .string(address) }
+        if let source = self.profile.source { profile["source"] = .string(source) }
+        if let agents = self.profile.agents {
+            profile["agents"] = .array(agents.map { .object(["agentId": .int($0.agentId), "agentName": .string($0.agentName)]) })
+        }
+        var record: [String: JSONValue] = [
             "id": .string(id.uuidString),
             "tenantId": .string(tenantId.uuidString),
             "profile": .object(profile),
             "version": .int(version),
             "createdAt": .string(Timestamp.format(createdAt)),
             "updatedAt": .string(Timestamp.format(updatedAt)),
-        ])
+            "hasJoined": .bool(hasJoined),
+        ]
+        if let number { record["number"] = .int(number) }
+        if let createdBy { record["createdBy"] = .object(["kind": .string(createdBy.kind.rawValue), "id": .string(createdBy.id)]) }
+        return .object(record)
     }
 }

@@ -12,8 +12,18 @@ public struct ClientRecord: Codable, Sendable, Equatable {
     public var version: Int64
     public var createdAt: Date
     public var updatedAt: Date
+    /// The public sequential id (nil for clients created before numbers existed).
+    public var number: Int64?
+    /// Who created the client.
+    public var createdBy: Actor?
+    /// Whether the client has set a portal password.
+    public var hasJoined: Bool
 
-    public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date) {
+    public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date,
+                number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false) {
+        self.number = number
+        self.createdBy = createdBy
+        self.hasJoined = hasJoined
         self.id = id
         self.tenantId = tenantId
         self.profile = profile
@@ -26,6 +36,7 @@ public struct ClientRecord: Codable, Sendable, Equatable {
     public init?(_ client: Client) {
         guard !client.isDeleted else { return nil }
         self.init(id: client.id, tenantId: client.tenantId, profile: client.profile, version: client.version,
-                  createdAt: client.createdAt, updatedAt: client.updatedAt)
+                  createdAt: client.createdAt, updatedAt: client.updatedAt, number: client.number,
+                  createdBy: client.createdBy, hasJoined: client.hasJoined)
     }
 }

@@ -44,6 +44,12 @@ final class ClientDeciderTests: XCTestCase {
             (ClientProfile(name: "a", email: "a@b"), "email"),
             (ClientProfile(name: "a", phone: String(repeating: "1", count: 51)), "phone"),
             (ClientProfile(name: "a", notes: String(repeating: "n", count: 10_001)), "notes"),
+            (ClientProfile(name: "a", address: String(repeating: "d", count: 501)), "address"),
+            (ClientProfile(name: "a", source: String(repeating: "s", count: 101)), "source"),
+            (ClientProfile(name: "a", agents: [AgentAssignment(agentId: 0, agentName: "Zero")]), "agents"),
+            (ClientProfile(name: "a", agents: [AgentAssignment(agentId: 4, agentName: "A"), AgentAssignment(agentId: 4, agentName: "B")]),
+             "agents"),
+            (ClientProfile(name: "a", agents: (1...51).map { AgentAssignment(agentId: Int64($0), agentName: "n") }), "agents"),
         ]
         for (profile, field) in cases {
             do {
@@ -57,6 +63,45 @@ final class ClientDeciderTests: XCTestCase {
                 XCTFail("unexpected \(error)")
             }
         }
+    }
+
+    func testCreateCarriesTheDrawnNumber() async throws {
+        let profile = ClientProfile(name: "Jane", email: "jane@example.com", agents: [AgentAssignment(agentId: 42, agentName: "Ahmed")])
+        let events = try await decider.decide(.create(CreateClient(clientId: UUID(), tenantId: tenant, profile: profile, number: 17)),
+                                              current: nil, lookup: FixedLookup())
+        XCTAssertEqual(events, [.created(ClientCreated(profile: profile, number: 17))])
+    }
+
+    func testPortalPasswordIsRecordedOnLiveClientsOfTheTenantOnly() async throws {
+        let client = existing()
+        let events = try await decider.decide(.setPortalPassword(SetPortalPassword(clientId: client.id, tenantId: tenant)),
+                                              current: client, lookup: FixedLookup())
+        XCTAssertEqual(events, [.portalPasswordSet(ClientPortalPasswordSet())])
+        var joined = client
+        joined.apply(events[0], at: start.addingTimeInterval(5))
+        XCTAssertTrue(joined.hasJoined)
+        XCTAssertEqual(joined.version, client.version + 1)
+        await assertError(.notFound) {
+            _ = try await self.decider.decide(.setPortalPassword(SetPortalPassword(clientId: client.id, tenantId: self.otherTenant)),
+                                              current: client, lookup: FixedLookup())
+        }
+        await assertError(.notFound) {
+            _ = try await self.decider.decide(.setPortalPassword(SetPortalPassword(clientId: UUID(), tenantId: self.tenant)),
+                                              current: nil, lookup: FixedLookup())
+        }
+    }
+
+    func testAgentsAreReplacedAsAWholeList() async throws {
+        let client = existing(ClientProfile(name: "J", agents: [AgentAssignment(agentId: 1, agentName: "One")]))
+        let replaced = [AgentAssignment(agentId: 2, agentName: "Two")]
+        let events = try await decider.decide(.update(UpdateClient(clientId: client.id, tenantId: tenant,
+                                                                   changes: ClientProfileChanges(agents: .set(replaced)))),
+                                              current: client, lookup: FixedLookup())
+        XCTAssertEqual(events, [.profileChanged(ClientProfileChanged(changes: ClientProfileChanges(agents: .set(replaced))))])
+        let same = try await decider.decide(.update(UpdateClient(clientId: client.id, tenantId: tenant,
+                                                                 changes: ClientProfileChanges(agents: .set(client.profile.agents!)))),
+                                            current: client, lookup: FixedLookup())
+        XCTAssertEqual(same, [], "the same list changes nothing")
     }
 
     func testEmailIsUniqueWithinATenantOnly() async throws {

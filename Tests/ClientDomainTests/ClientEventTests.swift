@@ -21,6 +21,11 @@ final class ClientEventTests: XCTestCase {
             .created(ClientCreated(profile: ClientProfile(name: "A", email: "a@example.com", phone: "1", notes: "n", status: .trial))),
             .profileChanged(ClientProfileChanged(changes: ClientProfileChanges(name: .set("B"), phone: .cleared, status: .inactive))),
             .deleted(ClientDeleted()),
+            .created(ClientCreated(profile: ClientProfile(name: "L", address: "Dubai", source: "referral",
+                                                          agents: [AgentAssignment(agentId: 42, agentName: "Ahmed Ali")]),
+                                   number: 9)),
+            .profileChanged(ClientProfileChanged(changes: ClientProfileChanges(address: .cleared, agents: .set([])))),
+            .portalPasswordSet(ClientPortalPasswordSet()),
         ]
         for (index, event) in events.enumerated() {
             XCTAssertEqual(try ClientEvent.decode(try envelope(event, stream: Int64(index + 1))), event)
@@ -62,6 +67,9 @@ final class ClientEventTests: XCTestCase {
         XCTAssertEqual(folded.createdAt, stream[0].occurredAt)
         XCTAssertEqual(folded.updatedAt, stream[2].occurredAt)
         XCTAssertFalse(folded.isDeleted)
+        XCTAssertNil(folded.number, "clients older than numbers have none")
+        XCTAssertFalse(folded.hasJoined)
+        XCTAssertEqual(folded.createdBy, .system)
         XCTAssertNil(try Client.replay([]))
     }
 

@@ -11,8 +11,12 @@ final class ClientRecordJSONTests: XCTestCase {
         let date = Date(timeIntervalSince1970: 1_763_900_000.123)
         let full = ClientRecord(id: UUID(), tenantId: UUID(),
                                 profile: ClientProfile(name: #"Ann "Q" O\Brien / Ünïcode 🚀"#, email: "a@b.example",
-                                                       phone: "+1 555\n0100", notes: "tab\there", status: .trial),
-                                version: 42, createdAt: date, updatedAt: date.addingTimeInterval(61.5))
+                                                       phone: "+1 555\n0100", notes: "tab\there", status: .trial,
+                                                       address: "Dubai, UAE", source: "referral",
+                                                       agents: [AgentAssignment(agentId: 42, agentName: "Ahmed Ali"),
+                                                                AgentAssignment(agentId: 7, agentName: "Zoë")]),
+                                version: 42, createdAt: date, updatedAt: date.addingTimeInterval(61.5), number: 123,
+                                createdBy: Actor(kind: .user, id: UUID().uuidString.lowercased()), hasJoined: true)
         let sparse = ClientRecord(id: UUID(), tenantId: UUID(), profile: ClientProfile(name: "B"), version: 1,
                                   createdAt: date, updatedAt: date)
         for record in [full, sparse] {

@@ -36,14 +36,18 @@ final class UserStoreTests: XCTestCase {
         XCTAssertEqual(Set(mapping.keys), [Role.superAdmin, Role.admin, Role.sales, Role.finance, Role.agent])
         XCTAssertEqual(mapping[Role.superAdmin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                                   Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
-                                                  Permission.apiKeysManage])
+                                                  Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite])
         XCTAssertEqual(mapping[Role.admin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
-                                             Permission.clientsDelete, Permission.usersManage])
-        XCTAssertEqual(mapping[Role.finance], [Permission.clientsRead])
-        XCTAssertEqual(mapping[Role.sales], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate])
-        XCTAssertEqual(mapping[Role.agent], [Permission.clientsRead, Permission.clientsUpdate])
+                                             Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
+                                             Permission.leadsWrite])
+        // The leads API's matrix: finance may write leads, an agent only reads its own.
+        XCTAssertEqual(mapping[Role.finance], [Permission.clientsRead, Permission.leadsRead, Permission.leadsWrite])
+        XCTAssertEqual(mapping[Role.sales], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
+                                             Permission.leadsRead, Permission.leadsWrite])
+        XCTAssertEqual(mapping[Role.agent], [Permission.clientsRead, Permission.clientsUpdate, Permission.leadsReadAssigned])
         let union = try await store.permissions(ofRoles: [Role.finance, Role.agent])
-        XCTAssertEqual(union, [Permission.clientsRead, Permission.clientsUpdate])
+        XCTAssertEqual(union, [Permission.clientsRead, Permission.clientsUpdate, Permission.leadsRead, Permission.leadsWrite,
+                               Permission.leadsReadAssigned])
 
         // A later migration adds a role and a permission as rows; no code changes.
         try await store.pool.execute("INSERT INTO permissions VALUES ('stats.read', 'Read statistics')")

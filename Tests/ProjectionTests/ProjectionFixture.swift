@@ -115,8 +115,9 @@ struct EventScript {
         return StoredEvent(position: position, envelope: envelope)
     }
 
-    mutating func create(_ client: UUID, tenant: UUID, _ profile: ClientProfile, at time: Date? = nil) throws -> StoredEvent {
-        try event(.created(ClientCreated(profile: profile)), client: client, tenant: tenant, at: time)
+    mutating func create(_ client: UUID, tenant: UUID, _ profile: ClientProfile, number: Int64? = nil,
+                         at time: Date? = nil) throws -> StoredEvent {
+        try event(.created(ClientCreated(profile: profile, number: number)), client: client, tenant: tenant, at: time)
     }
 
     mutating func change(_ client: UUID, tenant: UUID, _ changes: ClientProfileChanges) throws -> StoredEvent {

@@ -117,7 +117,7 @@ final class RebuildTests: XCTestCase {
         // The routes, over HTTP; only for callers with the internal token.
         let anonymous = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.clients + "?tenantId=\(tenant)"))
         XCTAssertEqual(anonymous.status.code, 401)
-        let bad = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.clients + "?tenantId=\(tenant)&limit=500", headers: Self.authorized))
+        let bad = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.clients + "?tenantId=\(tenant)&limit=5000", headers: Self.authorized))
         XCTAssertEqual(bad.status.code, 400)
         XCTAssertTrue(String(decoding: bad.body, as: UTF8.self).contains("\"parameter\":\"limit\""))
         let listed = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.clients

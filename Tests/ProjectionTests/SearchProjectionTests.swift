@@ -152,7 +152,8 @@ final class SearchProjectionTests: XCTestCase {
                                         status: statuses[index % statuses.count])
             let createdAt = base.addingTimeInterval(Double(index % 150))
             events.append(try script.create(id, tenant: tenant, profile, at: createdAt))
-            expected[id] = ClientRecord(id: id, tenantId: tenant, profile: profile, version: 1, createdAt: createdAt, updatedAt: createdAt)
+            expected[id] = ClientRecord(id: id, tenantId: tenant, profile: profile, version: 1, createdAt: createdAt, updatedAt: createdAt,
+                                        createdBy: script.actor)
             if index % 10 == 0 {
                 events.append(try script.delete(id, tenant: tenant))
                 expected[id] = nil

@@ -1,4 +1,5 @@
 import ClientDomain
+import Crypto
 import Errors
 import EventStore
 import Foundation
@@ -15,9 +16,13 @@ import ServiceRuntime
 /// request (another `requestHash`). Concurrent requests with one key resolve to one write:
 /// the key is recorded inside the events' transaction, the loser's transaction is rolled
 /// back and it answers the winner's response.
+///
+/// A create draws the client's public number first (`ClientNumbers`); a
+/// `setPortalPassword` stores the hash (`PortalCredentialStore`) in the event's transaction.
 struct ClientCommandEndpoint: Sendable {
     let handler: ClientCommandHandler
     let idempotency: IdempotencyStore
+    let numbers: ClientNumbers
 
     /// Largest accepted request body: a profile's limits are far below this.
     static let maxBodyBytes = 64 * 1024
@@ -36,16 +41,34 @@ struct ClientCommandEndpoint: Sendable {
 
     /// Runs `request`, honouring its idempotency token.
     func execute(_ request: ClientCommandRequest) async throws -> ClientCommandResponse {
-        let command = try Self.command(from: request)
+        var command = try Self.command(from: request)
         let metadata = CommandMetadata(actor: request.actor,
                                        correlationId: LogContext.correlationId ?? LogContext.requestId ?? UUID().uuidString)
+        let portalPasswordHash = try Self.portalPasswordHash(request)
+        var storeCredential: (@Sendable (PostgresConnection, Client) throws -> Void)?
+        if let hash = portalPasswordHash {
+            storeCredential = { connection, client in
+                try PortalCredentialStore.record(clientId: client.id, passwordHash: hash, on: connection)
+            }
+        }
         guard let token = request.idempotency else {
-            return Self.response(for: try await handler.handle(command, metadata: metadata), command: command)
+            if case .create(var create) = command {
+                create.number = try await numbers.next()
+                command = .create(create)
+            }
+            return Self.response(for: try await handler.handle(command, metadata: metadata, alongside: storeCredential),
+                                 command: command)
         }
         try Self.validate(token)
         if let earlier = try await idempotency.earlier(token) { return try Self.answer(earlier) }
+        if case .create(var create) = command {
+            create.number = try await numbers.next()
+            command = .create(create)
+        }
+        let credential = storeCredential
         do {
             let outcome = try await handler.handle(command, metadata: metadata) { connection, client in
+                try credential?(connection, client)
                 let response = Self.response(client: client)
                 try IdempotencyStore.record(token, response: response, on: connection)
             }
@@ -101,7 +124,27 @@ struct ClientCommandEndpoint: Sendable {
         case .delete:
             return .delete(DeleteClient(clientId: request.clientId, tenantId: request.tenantId,
                                         expectedVersion: request.expectedVersion))
+        case .setPortalPassword:
+            return .setPortalPassword(SetPortalPassword(clientId: request.clientId, tenantId: request.tenantId))
         }
+    }
+
+    /// The hash a `setPortalPassword` carries: required there, refused elsewhere, and it must
+    /// be a `PasswordHash` string (so a plain password sent by mistake is never stored).
+    static func portalPasswordHash(_ request: ClientCommandRequest) throws -> String? {
+        guard request.command == .setPortalPassword else {
+            guard request.portalPasswordHash == nil else {
+                throw ClienteleError(.invalidArgument, "portalPasswordHash is only accepted by setPortalPassword",
+                                     context: ["field": "portalPasswordHash"])
+            }
+            return nil
+        }
+        guard let hash = request.portalPasswordHash, hash.utf8.count <= PortalCredentialStore.maxHashLength,
+              PasswordHash(encoded: hash) != nil else {
+            throw ClienteleError(.invalidArgument, "portalPasswordHash must be a password hash",
+                                 context: ["field": "portalPasswordHash"])
+        }
+        return hash
     }
 
     static func response(client: Client) -> ClientCommandResponse {

@@ -103,14 +103,9 @@ struct OrganizationClientsAPI: Sendable {
         return await afterWrite(.json(status: .ok, object: ["success": true]), id: id, outcome: outcome)
     }
 
-    /// Waits for the search projection to show the write, then marks the response: never
-    /// fails, since the write is stored whatever the projection does.
+    /// Waits for the search projection to show the write (`ReadYourWrites`).
     private func afterWrite(_ response: HTTPResponse, id: UUID, outcome: ClientCommandResponse) async -> HTTPResponse {
-        var response = response
-        if outcome.replayed { response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true") }
-        let visible = await search.waitUntilVisible(id, version: outcome.version, timeout: readYourWritesTimeout)
-        if !visible { response.headers.replaceOrAdd(name: "X-Consistency", value: "pending") }
-        return response
+        await ReadYourWrites(search: search, timeout: readYourWritesTimeout).settle(response, id: id, outcome: outcome)
     }
 
     // MARK: Request parts

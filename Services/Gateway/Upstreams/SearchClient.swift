@@ -54,8 +54,14 @@ struct SearchClient: Sendable {
 
     /// `query` as the projection's query string.
     static func parameters(of query: ClientListQuery) -> String {
-        var pairs: [(String, String)] = [("tenantId", query.tenantId.uuidString.lowercased())]
+        var pairs: [(String, String)]
+        switch query.scope {
+        case .tenants(let ids): pairs = [("tenantId", ids.map { $0.uuidString.lowercased() }.joined(separator: ","))]
+        case .everyTenant: pairs = [("allTenants", "true")]
+        }
         if let text = query.text { pairs.append(("query", text)) }
+        if let agent = query.agent { pairs.append(("agent", String(agent))) }
+        if let number = query.number { pairs.append(("number", String(number))) }
         if !query.statuses.isEmpty { pairs.append(("status", query.statuses.map(\.rawValue).joined(separator: ","))) }
         pairs += [("sortBy", query.sortBy.rawValue), ("sortOrder", query.sortOrder.rawValue),
                   ("limit", String(query.limit)), ("offset", String(query.offset))]

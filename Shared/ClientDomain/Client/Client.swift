@@ -12,6 +12,12 @@ public struct Client: Sendable, Equatable {
     public let createdAt: Date
     public private(set) var updatedAt: Date
     public private(set) var isDeleted: Bool
+    /// The public sequential id drawn at creation (nil for clients older than numbers).
+    public private(set) var number: Int64?
+    /// Who created the client.
+    public private(set) var createdBy: Actor?
+    /// Whether the client has set a portal password.
+    public private(set) var hasJoined: Bool = false
 
     /// Folds a stream's envelopes, oldest first; nil for an empty stream.
     ///
@@ -23,7 +29,8 @@ public struct Client: Sendable, Equatable {
             throw ClientStreamError.doesNotStartWithCreation(streamId: first.streamId)
         }
         var client = Client(id: first.streamId, tenantId: first.tenantId, profile: created.profile, version: 1,
-                            createdAt: first.occurredAt, updatedAt: first.occurredAt, isDeleted: false)
+                            createdAt: first.occurredAt, updatedAt: first.occurredAt, isDeleted: false,
+                            number: created.number, createdBy: first.actor)
         for envelope in envelopes.dropFirst() {
             guard envelope.streamVersion == client.version + 1 else {
                 throw ClientStreamError.gap(streamId: client.id, expected: client.version + 1, found: envelope.streamVersion)
@@ -38,16 +45,23 @@ public struct Client: Sendable, Equatable {
         switch event {
         case .created(let created):
             profile = created.profile
+            number = created.number
         case .profileChanged(let changed):
             profile = profile.applying(changed.changes)
         case .deleted:
             isDeleted = true
+        case .portalPasswordSet:
+            hasJoined = true
         }
         version += 1
         updatedAt = time
     }
 
-    public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date, isDeleted: Bool) {
+    public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date, isDeleted: Bool,
+                number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false) {
+        self.number = number
+        self.createdBy = createdBy
+        self.hasJoined = hasJoined
         self.id = id
         self.tenantId = tenantId
         self.profile = profile

@@ -9,14 +9,24 @@ public struct ClientProfile: Sendable, Equatable, Codable {
     public var phone: String?
     public var notes: String?
     public var status: ClientStatus
+    /// A postal or street address (the leads API).
+    public var address: String?
+    /// Where the lead came from, e.g. `referral` (the leads API).
+    public var source: String?
+    /// The staff users working this client (the leads API's agents), in the order given.
+    public var agents: [AgentAssignment]?
 
     public init(name: String? = nil, email: String? = nil, phone: String? = nil, notes: String? = nil,
-                status: ClientStatus = .active) {
+                status: ClientStatus = .active, address: String? = nil, source: String? = nil,
+                agents: [AgentAssignment]? = nil) {
         self.name = name
         self.email = email
         self.phone = phone
         self.notes = notes
         self.status = status
+        self.address = address
+        self.source = source
+        self.agents = agents
     }
 
     /// This profile with `changes` applied.
@@ -26,6 +36,9 @@ public struct ClientProfile: Sendable, Equatable, Codable {
         changes.email.apply(to: &copy.email)
         changes.phone.apply(to: &copy.phone)
         changes.notes.apply(to: &copy.notes)
+        changes.address.apply(to: &copy.address)
+        changes.source.apply(to: &copy.source)
+        changes.agents.apply(to: &copy.agents)
         if let status = changes.status { copy.status = status }
         return copy
     }
@@ -38,29 +51,41 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
     public var phone: FieldChange<String> = .unchanged
     public var notes: FieldChange<String> = .unchanged
     public var status: ClientStatus?
+    public var address: FieldChange<String> = .unchanged
+    public var source: FieldChange<String> = .unchanged
+    /// A new list replaces the whole assignment list.
+    public var agents: FieldChange<[AgentAssignment]> = .unchanged
 
     public init(name: FieldChange<String> = .unchanged, email: FieldChange<String> = .unchanged,
                 phone: FieldChange<String> = .unchanged, notes: FieldChange<String> = .unchanged,
-                status: ClientStatus? = nil) {
+                status: ClientStatus? = nil, address: FieldChange<String> = .unchanged,
+                source: FieldChange<String> = .unchanged, agents: FieldChange<[AgentAssignment]> = .unchanged) {
         self.name = name
         self.email = email
         self.phone = phone
         self.notes = notes
         self.status = status
+        self.address = address
+        self.source = source
+        self.agents = agents
     }
 
     /// The changes that differ from `profile`; empty when the update would change nothing.
     public func effective(against profile: ClientProfile) -> ClientProfileChanges {
         ClientProfileChanges(name: name.effective(against: profile.name), email: email.effective(against: profile.email),
                              phone: phone.effective(against: profile.phone), notes: notes.effective(against: profile.notes),
-                             status: status == profile.status ? nil : status)
+                             status: status == profile.status ? nil : status,
+                             address: address.effective(against: profile.address),
+                             source: source.effective(against: profile.source),
+                             agents: agents.effective(against: profile.agents))
     }
 
     public var isEmpty: Bool {
         name == .unchanged && email == .unchanged && phone == .unchanged && notes == .unchanged && status == nil
+            && address == .unchanged && source == .unchanged && agents == .unchanged
     }
 
-    enum CodingKeys: String, CodingKey { case name, email, phone, notes, status }
+    enum CodingKeys: String, CodingKey { case name, email, phone, notes, status, address, source, agents }
 
     /// Absent keys are unchanged, `null` clears, a value sets.
     public init(from decoder: any Decoder) throws {
@@ -70,6 +95,9 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
         phone = try FieldChange.decode(from: container, key: .phone)
         notes = try FieldChange.decode(from: container, key: .notes)
         status = try container.decodeIfPresent(ClientStatus.self, forKey: .status)
+        address = try FieldChange.decode(from: container, key: .address)
+        source = try FieldChange.decode(from: container, key: .source)
+        agents = try FieldChange.decode(from: container, key: .agents)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,6 +107,9 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
         try phone.encode(to: &container, key: .phone)
         try notes.encode(to: &container, key: .notes)
         try container.encodeIfPresent(status, forKey: .status)
+        try address.encode(to: &container, key: .address)
+        try source.encode(to: &container, key: .source)
+        try agents.encode(to: &container, key: .agents)
     }
 }
 

@@ -5,12 +5,14 @@ public enum ClientCommand: Sendable, Equatable {
     case create(CreateClient)
     case update(UpdateClient)
     case delete(DeleteClient)
+    case setPortalPassword(SetPortalPassword)
 
     public var clientId: UUID {
         switch self {
         case .create(let command): command.clientId
         case .update(let command): command.clientId
         case .delete(let command): command.clientId
+        case .setPortalPassword(let command): command.clientId
         }
     }
 
@@ -20,6 +22,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .create: nil
         case .update(let command): command.expectedVersion
         case .delete(let command): command.expectedVersion
+        case .setPortalPassword: nil
         }
     }
 
@@ -28,20 +31,37 @@ public enum ClientCommand: Sendable, Equatable {
         case .create(let command): command.tenantId
         case .update(let command): command.tenantId
         case .delete(let command): command.tenantId
+        case .setPortalPassword(let command): command.tenantId
         }
     }
 }
 
 /// Create a client with this id (chosen by the caller's adapter) and profile.
+///
+/// `number` is the public sequential id the command service drew for it, if any.
 public struct CreateClient: Sendable, Equatable {
     public var clientId: UUID
     public var tenantId: UUID
     public var profile: ClientProfile
+    public var number: Int64?
 
-    public init(clientId: UUID, tenantId: UUID, profile: ClientProfile) {
+    public init(clientId: UUID, tenantId: UUID, profile: ClientProfile, number: Int64? = nil) {
         self.clientId = clientId
         self.tenantId = tenantId
         self.profile = profile
+        self.number = number
+    }
+}
+
+/// Record that the client's portal password was set. The password itself never enters the
+/// domain: the command service stores its hash beside the event, in the same transaction.
+public struct SetPortalPassword: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+
+    public init(clientId: UUID, tenantId: UUID) {
+        self.clientId = clientId
+        self.tenantId = tenantId
     }
 }
 

@@ -24,7 +24,7 @@ public struct ClientDecider: Sendable {
             }
             try limits.validate(create.profile)
             try await checkInvariants(create.profile, clientId: create.clientId, tenantId: create.tenantId, lookup: lookup)
-            return [.created(ClientCreated(profile: create.profile))]
+            return [.created(ClientCreated(profile: create.profile, number: create.number))]
 
         case .update(let update):
             let client = try live(current, tenantId: update.tenantId, expectedVersion: update.expectedVersion)
@@ -38,6 +38,10 @@ public struct ClientDecider: Sendable {
         case .delete(let delete):
             _ = try live(current, tenantId: delete.tenantId, expectedVersion: delete.expectedVersion)
             return [.deleted(ClientDeleted())]
+
+        case .setPortalPassword(let set):
+            _ = try live(current, tenantId: set.tenantId, expectedVersion: nil)
+            return [.portalPasswordSet(ClientPortalPasswordSet())]
         }
     }
 

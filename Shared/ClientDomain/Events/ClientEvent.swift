@@ -8,12 +8,14 @@ public enum ClientEvent: Sendable, Equatable {
     case created(ClientCreated)
     case profileChanged(ClientProfileChanged)
     case deleted(ClientDeleted)
+    case portalPasswordSet(ClientPortalPasswordSet)
 
     public var type: String {
         switch self {
         case .created: ClientCreated.type
         case .profileChanged: ClientProfileChanged.type
         case .deleted: ClientDeleted.type
+        case .portalPasswordSet: ClientPortalPasswordSet.type
         }
     }
 
@@ -22,6 +24,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .created: ClientCreated.schemaVersion
         case .profileChanged: ClientProfileChanged.schemaVersion
         case .deleted: ClientDeleted.schemaVersion
+        case .portalPasswordSet: ClientPortalPasswordSet.schemaVersion
         }
     }
 
@@ -33,6 +36,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .created(let event): return try encoder.encode(event)
         case .profileChanged(let event): return try encoder.encode(event)
         case .deleted(let event): return try encoder.encode(event)
+        case .portalPasswordSet(let event): return try encoder.encode(event)
         }
     }
 
@@ -44,6 +48,8 @@ public enum ClientEvent: Sendable, Equatable {
         case ClientCreated.type: return .created(try decoder.decode(ClientCreated.self, from: data))
         case ClientProfileChanged.type: return .profileChanged(try decoder.decode(ClientProfileChanged.self, from: data))
         case ClientDeleted.type: return .deleted(try decoder.decode(ClientDeleted.self, from: data))
+        case ClientPortalPasswordSet.type:
+            return .portalPasswordSet(try decoder.decode(ClientPortalPasswordSet.self, from: data))
         default: throw EventDecodingError.unknownType(envelope.type)
         }
     }
@@ -54,12 +60,20 @@ public enum ClientEvent: Sendable, Equatable {
 /// Schema history: version 1 held the organization API's fields flat (`name`, `phone`,
 /// `status`, `notes`); version 2 nests them in `profile` so every API's fields share one
 /// shape. `EventUpcaster.standard` turns version 1 into version 2.
+///
+/// `number` is the client's public sequential id (the leads API shows ids as numbers),
+/// assigned by the command service when the client is created; clients created before
+/// numbers existed have none.
 public struct ClientCreated: Sendable, Equatable, Codable {
     public static let type = "client.created"
     public static let schemaVersion = 2
     public var profile: ClientProfile
+    public var number: Int64?
 
-    public init(profile: ClientProfile) { self.profile = profile }
+    public init(profile: ClientProfile, number: Int64? = nil) {
+        self.profile = profile
+        self.number = number
+    }
 }
 
 /// Some of a client's profile fields changed; only the changed fields are present.
@@ -74,6 +88,17 @@ public struct ClientProfileChanged: Sendable, Equatable, Codable {
 /// The client was deleted. Read models drop it; the stream accepts no further commands.
 public struct ClientDeleted: Sendable, Equatable, Codable {
     public static let type = "client.deleted"
+    public static let schemaVersion = 1
+
+    public init() {}
+}
+
+/// The client's portal password was set or changed (the client has joined the portal).
+///
+/// Carries nothing: the password's hash is kept by the command service beside the event
+/// store, never in the log.
+public struct ClientPortalPasswordSet: Sendable, Equatable, Codable {
+    public static let type = "client.portal_password_set"
     public static let schemaVersion = 1
 
     public init() {}

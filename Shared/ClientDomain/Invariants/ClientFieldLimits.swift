@@ -6,6 +6,10 @@ public struct ClientFieldLimits: Sendable {
     public var maxEmailLength = 254
     public var maxPhoneLength = 50
     public var maxNotesLength = 10_000
+    public var maxAddressLength = 500
+    public var maxSourceLength = 100
+    public var maxAgents = 50
+    public var maxAgentNameLength = 200
 
     public init() {}
 
@@ -24,6 +28,21 @@ public struct ClientFieldLimits: Sendable {
         }
         if let notes = profile.notes {
             try check(notes.count <= maxNotesLength, field: "notes", "must be at most \(maxNotesLength) characters")
+        }
+        if let address = profile.address {
+            try check(address.count <= maxAddressLength, field: "address", "must be at most \(maxAddressLength) characters")
+        }
+        if let source = profile.source {
+            try check(source.count <= maxSourceLength, field: "source", "must be at most \(maxSourceLength) characters")
+        }
+        if let agents = profile.agents {
+            try check(agents.count <= maxAgents, field: "agents", "must list at most \(maxAgents) agents")
+            try check(Set(agents.map(\.agentId)).count == agents.count, field: "agents", "must not list an agent twice")
+            for agent in agents {
+                try check(agent.agentId > 0, field: "agents", "agentId must be a positive integer")
+                try check(agent.agentName.count <= maxAgentNameLength, field: "agents",
+                          "agentName must be at most \(maxAgentNameLength) characters")
+            }
         }
     }
 

@@ -76,7 +76,8 @@ public struct ClientCommandHandler: Sendable {
                     after = client
                 } else if case .created(let created) = event {
                     after = Client(id: command.clientId, tenantId: command.tenantId, profile: created.profile, version: 1,
-                                   createdAt: time, updatedAt: time, isDeleted: false)
+                                   createdAt: time, updatedAt: time, isDeleted: false, number: created.number,
+                                   createdBy: metadata.actor)
                 }
             }
             let before = UniqueClaim.claims(of: current?.profile, deleted: current?.isDeleted ?? true)

@@ -101,5 +101,19 @@ public enum IdentitySchema {
             window_start  TIMESTAMPTZ NOT NULL
         );
         """),
+        // The leads API's authorization matrix, as data: admin, sales and finance list, read
+        // and change leads; an agent reads only the leads assigned to it.
+        Migration(version: 3, name: "leads permissions", sql: """
+        INSERT INTO permissions (name, description) VALUES
+            ('leads.read', 'List and read the leads of one''s companies'),
+            ('leads.read_assigned', 'Read the leads one is assigned to'),
+            ('leads.write', 'Create, change, disable leads and set their portal passwords');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'leads.read'), ('super-admin', 'leads.write'),
+            ('admin', 'leads.read'), ('admin', 'leads.write'),
+            ('sales', 'leads.read'), ('sales', 'leads.write'),
+            ('finance', 'leads.read'), ('finance', 'leads.write'),
+            ('agent', 'leads.read_assigned');
+        """),
     ]
 }

@@ -84,6 +84,22 @@ extension IdentityStore {
         return try rows.first.map(Self.user(from:))
     }
 
+    /// The users among `numbers` that exist, by number.
+    public func users(numbers: Set<Int64>) async throws -> [Int64: User] {
+        guard !numbers.isEmpty else { return [:] }
+        let rows = try await pool.query("SELECT \(Self.userColumns) FROM users u WHERE u.number = ANY (string_to_array($1, ',')::bigint[])",
+                                        [numbers.map(String.init).joined(separator: ",")])
+        return Dictionary(uniqueKeysWithValues: try rows.map(Self.user(from:)).map { ($0.number, $0) })
+    }
+
+    /// The public numbers of the users among `ids` that exist, by id.
+    public func userNumbers(ids: Set<UUID>) async throws -> [UUID: Int64] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await pool.query("SELECT id, number FROM users WHERE id = ANY (string_to_array($1, ',')::uuid[])",
+                                        [ids.map { $0.uuidString.lowercased() }.joined(separator: ",")])
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode(0, as: UUID.self), try $0.decode(1, as: Int64.self)) })
+    }
+
     /// Users ordered by number: all of them when `companyIds` is nil, else those belonging to
     /// at least one of `companyIds`.
     public func users(inAnyOf companyIds: Set<UUID>?) async throws -> [User] {
@@ -275,7 +291,7 @@ extension IdentityStore {
 
     /// `password`'s stored form, computed on a Dispatch thread: PBKDF2 at 600,000 rounds takes
     /// a few hundred milliseconds, which must not hold one of the few cooperative threads.
-    static func hashPassword(_ password: String) async -> String {
+    public static func hashPassword(_ password: String) async -> String {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: PasswordHash.make(password: password).encoded) }
         }

@@ -40,6 +40,20 @@ public struct IdentityStore: Sendable {
         return try rows.first.map(Self.company(from:))
     }
 
+    /// The company whose public number is `number`.
+    public func company(number: Int64) async throws -> Company? {
+        let rows = try await pool.query("SELECT \(Self.companyColumns) FROM companies WHERE number = $1", [number])
+        return try rows.first.map(Self.company(from:))
+    }
+
+    /// The companies among `ids` that exist, by id.
+    public func companies(ids: Set<UUID>) async throws -> [UUID: Company] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await pool.query("SELECT \(Self.companyColumns) FROM companies WHERE id = ANY (string_to_array($1, ',')::uuid[])",
+                                        [ids.map { $0.uuidString.lowercased() }.joined(separator: ",")])
+        return Dictionary(uniqueKeysWithValues: try rows.map(Self.company(from:)).map { ($0.id, $0) })
+    }
+
     /// The company named `name`, ignoring case.
     public func company(named name: String) async throws -> Company? {
         let rows = try await pool.query("SELECT \(Self.companyColumns) FROM companies WHERE lower(name) = lower($1)",

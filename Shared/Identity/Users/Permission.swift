@@ -12,4 +12,10 @@ public enum Permission {
     /// Create and list companies, and act in every company (not only one's own).
     public static let companiesManage = "companies.manage"
     public static let apiKeysManage = "api_keys.manage"
+    /// The leads API: list and read any lead of one's companies.
+    public static let leadsRead = "leads.read"
+    /// The leads API: read a lead one is assigned to as an agent.
+    public static let leadsReadAssigned = "leads.read_assigned"
+    /// The leads API: create, change, disable leads, set their portal passwords.
+    public static let leadsWrite = "leads.write"
 }

@@ -14,9 +14,16 @@ struct SearchRow: Sendable, Equatable {
     var createdAt: Date?
     var updatedAt: Date?
     var deleted: Bool
+    var number: Int64?
+    /// `kind:id` of the creating actor.
+    var createdBy: String?
+    var hasJoined: Bool
 
     /// The columns, in the order `init(row:)` reads them.
-    static let columns = "id, tenant_id, name, email, phone, notes, status, version, created_at, updated_at, deleted"
+    static let columns = """
+        id, tenant_id, name, email, phone, notes, status, version, created_at, updated_at, deleted, \
+        number, address, source, agents, created_by, has_joined
+        """
 
     init(row: PostgresRow) throws {
         id = try row.decode(0, as: UUID.self)
@@ -30,11 +37,17 @@ struct SearchRow: Sendable, Equatable {
                 throw PostgresError(.decoding, "unknown client status in the read model", context: ["column": "status"])
             }
             profile = ClientProfile(name: try row.decodeIfPresent(2), email: try row.decodeIfPresent(3),
-                                    phone: try row.decodeIfPresent(4), notes: try row.decodeIfPresent(5), status: status)
+                                    phone: try row.decodeIfPresent(4), notes: try row.decodeIfPresent(5), status: status,
+                                    address: try row.decodeIfPresent(12), source: try row.decodeIfPresent(13),
+                                    agents: try row.decodeIfPresent(14, as: PostgresJSON.self)
+                                        .map { try $0.decode([AgentAssignment].self) })
         }
         version = try row.decode(7, as: Int64.self)
         createdAt = try row.decodeIfPresent(8, as: Date.self)
         updatedAt = try row.decodeIfPresent(9, as: Date.self)
+        number = try row.decodeIfPresent(11, as: Int64.self)
+        createdBy = try row.decodeIfPresent(15, as: String.self)
+        hasJoined = try row.decode(16, as: Bool.self)
     }
 
     /// The row a stream's first event creates; nil when that event is not a creation.
@@ -47,20 +60,32 @@ struct SearchRow: Sendable, Equatable {
         createdAt = envelope.occurredAt
         updatedAt = envelope.occurredAt
         deleted = false
+        number = created.number
+        createdBy = Self.actorText(envelope.actor)
+        hasJoined = false
     }
+
+    /// How the `created_by` column writes an actor: `kind:id`.
+    static func actorText(_ actor: Actor) -> String { actor.kind.rawValue + ":" + actor.id }
 
     /// Applies the event that follows `version`.
     mutating func apply(_ event: ClientEvent, envelope: EventEnvelope) {
         switch event {
         case .created(let created):
             profile = created.profile
+            number = created.number
         case .profileChanged(let changed):
             profile = profile?.applying(changed.changes)
         case .deleted:
             profile = nil
             createdAt = nil
             updatedAt = nil
+            number = nil
+            createdBy = nil
+            hasJoined = false
             deleted = true
+        case .portalPasswordSet:
+            hasJoined = true
         }
         version = envelope.streamVersion
         if !deleted { updatedAt = envelope.occurredAt }
@@ -80,6 +105,14 @@ struct SearchRow: Sendable, Equatable {
             "created_at": createdAt.map(Timestamp.format) ?? NSNull(),
             "updated_at": updatedAt.map(Timestamp.format) ?? NSNull(),
             "deleted": deleted,
+            "number": number ?? NSNull(),
+            "address": profile?.address ?? NSNull(),
+            "source": profile?.source ?? NSNull(),
+            "agents": profile?.agents.map { agents in
+                agents.map { ["agentId": $0.agentId, "agentName": $0.agentName] as [String: Any] }
+            } ?? NSNull(),
+            "created_by": createdBy ?? NSNull(),
+            "has_joined": hasJoined,
         ]
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 import InternalAPI
 import Postgres
 
-/// The queries the search read model answers, always within one tenant and never showing
-/// deleted clients.
+/// The queries the search read model answers, always within the tenants a caller may see
+/// and never showing deleted clients.
 public struct ClientSearch: Sendable {
     public let pool: PostgresPool
 
@@ -12,7 +12,10 @@ public struct ClientSearch: Sendable {
         self.pool = pool
     }
 
-    static let recordColumns = "id, tenant_id, name, email, phone, notes, status, version, created_at, updated_at"
+    static let recordColumns = """
+        id, tenant_id, name, email, phone, notes, status, version, created_at, updated_at, \
+        number, address, source, agents, created_by, has_joined
+        """
 
     /// A page of a tenant's clients and the exact number matching, from one snapshot.
     ///
@@ -21,8 +24,26 @@ public struct ClientSearch: Sendable {
     /// direction, so pages are stable. `limit` and `offset` are taken as given (the route
     /// checks their ranges).
     public func list(_ query: ClientListQuery) async throws -> ClientListPage {
-        var conditions = ["tenant_id = $1", "NOT deleted"]
-        var parameters: [any PostgresEncodable] = [query.tenantId]
+        var conditions = ["NOT deleted"]
+        var parameters: [any PostgresEncodable] = []
+        switch query.scope {
+        case .tenants(let ids) where ids.count == 1:
+            parameters.append(ids[0])
+            conditions.append("tenant_id = $1")
+        case .tenants(let ids):
+            parameters.append(ClientSearchProjection.uuidArray(ids))
+            conditions.append("tenant_id = ANY($1::uuid[])")
+        case .everyTenant:
+            break
+        }
+        if let agent = query.agent {
+            parameters.append("{\(agent)}")
+            conditions.append("agent_ids @> $\(parameters.count)::bigint[]")
+        }
+        if let number = query.number {
+            parameters.append(number)
+            conditions.append("number = $\(parameters.count)")
+        }
         if let text = query.text, !text.isEmpty {
             parameters.append("%" + Self.escapeLike(text.lowercased()) + "%")
             let p = "$\(parameters.count)"
@@ -94,10 +115,21 @@ public struct ClientSearch: Sendable {
         guard let status = ClientStatus(rawValue: statusText) else {
             throw PostgresError(.decoding, "unknown client status in the read model", context: ["column": "status"])
         }
+        let agents = try row.decodeIfPresent(13, as: PostgresJSON.self).map { try $0.decode([AgentAssignment].self) }
         return ClientRecord(id: try row.decode(0), tenantId: try row.decode(1),
                             profile: ClientProfile(name: try row.decodeIfPresent(2), email: try row.decodeIfPresent(3),
                                                    phone: try row.decodeIfPresent(4), notes: try row.decodeIfPresent(5),
-                                                   status: status),
-                            version: try row.decode(7), createdAt: try row.decode(8), updatedAt: try row.decode(9))
+                                                   status: status, address: try row.decodeIfPresent(11),
+                                                   source: try row.decodeIfPresent(12), agents: agents),
+                            version: try row.decode(7), createdAt: try row.decode(8), updatedAt: try row.decode(9),
+                            number: try row.decodeIfPresent(10), createdBy: try Self.actor(row.decodeIfPresent(14)),
+                            hasJoined: try row.decode(15))
+    }
+
+    /// The actor a `created_by` value (`kind:id`) names.
+    static func actor(_ text: String?) -> Actor? {
+        guard let text, let colon = text.firstIndex(of: ":"),
+              let kind = Actor.Kind(rawValue: String(text[..<colon])) else { return nil }
+        return Actor(kind: kind, id: String(text[text.index(after: colon)...]))
     }
 }

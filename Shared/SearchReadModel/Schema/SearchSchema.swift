@@ -11,7 +11,9 @@ import Projection
 /// Indexes, for a million clients: for each sort field a btree on `(tenant_id, field, id)`
 /// over live rows, so a tenant's page in either direction is an index range scan with `id`
 /// as the stable tiebreak; and pg_trgm GIN indexes on `lower()` of name, email and phone
-/// for case-insensitive substring search (`ILIKE '%text%'`).
+/// for case-insensitive substring search (`ILIKE '%text%'`). For the leads API: a unique
+/// index on the public `number`, a GIN index on the assigned agents' numbers
+/// (`agent_ids @> ARRAY[n]`), and `(created_at, id)` for lists across several tenants.
 public enum SearchSchema {
     /// The live table's name; a rebuild fills `shadowTable` and renames it to this.
     public static let table = "clients"
@@ -45,6 +47,21 @@ public enum SearchSchema {
         CREATE INDEX clients_name_trgm ON clients USING gin (lower(name) gin_trgm_ops) WHERE NOT deleted;
         CREATE INDEX clients_email_trgm ON clients USING gin (lower(email) gin_trgm_ops) WHERE NOT deleted;
         CREATE INDEX clients_phone_trgm ON clients USING gin (lower(phone) gin_trgm_ops) WHERE NOT deleted;
+        """),
+        Migration(version: 101, name: "search read model: leads fields", sql: """
+        ALTER TABLE clients
+            ADD COLUMN number      BIGINT,
+            ADD COLUMN address     TEXT,
+            ADD COLUMN source      TEXT,
+            ADD COLUMN agents      JSONB,
+            ADD COLUMN agent_ids   BIGINT[],
+            ADD COLUMN created_by  TEXT,
+            ADD COLUMN has_joined  BOOLEAN NOT NULL DEFAULT false,
+            ADD CHECK (NOT deleted OR (number IS NULL AND address IS NULL AND source IS NULL AND agents IS NULL
+                                       AND agent_ids IS NULL AND created_by IS NULL));
+        CREATE UNIQUE INDEX clients_by_number ON clients (number);
+        CREATE INDEX clients_by_agent ON clients USING gin (agent_ids) WHERE NOT deleted;
+        CREATE INDEX clients_by_created ON clients (created_at, id) WHERE NOT deleted;
         """),
     ]
 }
