@@ -36,10 +36,11 @@ final class UserStoreTests: XCTestCase {
         XCTAssertEqual(Set(mapping.keys), [Role.superAdmin, Role.admin, Role.sales, Role.finance, Role.agent])
         XCTAssertEqual(mapping[Role.superAdmin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                                   Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
-                                                  Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite])
+                                                  Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite,
+                                                  Permission.leadsReadAssigned])
         XCTAssertEqual(mapping[Role.admin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                              Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
-                                             Permission.leadsWrite])
+                                             Permission.leadsWrite, Permission.leadsReadAssigned])
         // The leads API's matrix: finance may write leads, an agent only reads its own.
         XCTAssertEqual(mapping[Role.finance], [Permission.clientsRead, Permission.leadsRead, Permission.leadsWrite])
         XCTAssertEqual(mapping[Role.sales], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,

@@ -82,7 +82,8 @@ enum LeadsClientView {
                 ])
             default:
                 let status = HTTPResponse.status(for: error.code)
-                let text = status.code >= 500
+                // 5xx messages are generic (a 501 says what is not built yet).
+                let text = status.code >= 500 && status.code != 501
                     ? (status.code == 503 ? "Service temporarily unavailable; retry" : "Internal server error")
                     : error.message
                 response = message(text, status: status)

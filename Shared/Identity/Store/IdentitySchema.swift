@@ -102,15 +102,17 @@ public enum IdentitySchema {
         );
         """),
         // The leads API's authorization matrix, as data: admin, sales and finance list, read
-        // and change leads; an agent reads only the leads assigned to it.
+        // and change leads; an agent reads only the leads assigned to it. Super-admin and
+        // admin also hold leads.read_assigned so they can grant the agent role (a grant needs
+        // every permission of the role).
         Migration(version: 3, name: "leads permissions", sql: """
         INSERT INTO permissions (name, description) VALUES
             ('leads.read', 'List and read the leads of one''s companies'),
             ('leads.read_assigned', 'Read the leads one is assigned to'),
             ('leads.write', 'Create, change, disable leads and set their portal passwords');
         INSERT INTO role_permissions (role, permission) VALUES
-            ('super-admin', 'leads.read'), ('super-admin', 'leads.write'),
-            ('admin', 'leads.read'), ('admin', 'leads.write'),
+            ('super-admin', 'leads.read'), ('super-admin', 'leads.write'), ('super-admin', 'leads.read_assigned'),
+            ('admin', 'leads.read'), ('admin', 'leads.write'), ('admin', 'leads.read_assigned'),
             ('sales', 'leads.read'), ('sales', 'leads.write'),
             ('finance', 'leads.read'), ('finance', 'leads.write'),
             ('agent', 'leads.read_assigned');

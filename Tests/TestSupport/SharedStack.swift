@@ -1,0 +1,33 @@
+import Foundation
+
+/// One `ClienteleStack` shared by the tests of a class, started on first use.
+///
+/// A failed start is kept too, so every test of the class reports it instead of starting
+/// the stack again. The stack lives until the test process ends (its processes die with it).
+///
+/// `@unchecked Sendable`: `result` is only touched under `lock`.
+public final class SharedStack: @unchecked Sendable {
+    private let lock = NSLock()
+    private let name: String
+    private let gatewayEnvironment: [String: String]
+    private var result: Result<ClienteleStack, any Error>?
+
+    public init(_ name: String, gatewayEnvironment: [String: String] = [:]) {
+        self.name = name
+        self.gatewayEnvironment = gatewayEnvironment
+    }
+
+    public func stack() async throws -> ClienteleStack {
+        if let result = lock.withLock({ result }) { return try result.get() }
+        let started: Result<ClienteleStack, any Error>
+        do {
+            started = .success(try await ClienteleStack.start(name, gatewayEnvironment: gatewayEnvironment))
+        } catch {
+            started = .failure(error)
+        }
+        return try lock.withLock {
+            if result == nil { result = started } else if case .success(let extra) = started { extra.stop() }
+            return try result!.get()
+        }
+    }
+}
