@@ -6,7 +6,7 @@ import Foundation
 /// resolved the tenant; the command service validates and decides.
 public struct ClientCommandRequest: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
-        case create, update, delete, setPortalPassword
+        case create, update, delete, setPortalPassword, recordActivity
     }
 
     public var command: Kind
@@ -24,10 +24,13 @@ public struct ClientCommandRequest: Codable, Sendable, Equatable {
     /// The client's new portal password as a `PasswordHash` string (setPortalPassword only);
     /// the command service stores it beside the event store, never in an event.
     public var portalPasswordHash: String?
+    /// recordActivity only: whether the activity was a submission.
+    public var submission: Bool?
 
     public init(command: Kind, clientId: UUID, tenantId: UUID, profile: ClientProfile? = nil, changes: ClientProfileChanges? = nil,
                 expectedVersion: Int64? = nil, actor: Actor, idempotency: IdempotencyToken? = nil,
-                portalPasswordHash: String? = nil) {
+                portalPasswordHash: String? = nil, submission: Bool? = nil) {
+        self.submission = submission
         self.portalPasswordHash = portalPasswordHash
         self.command = command
         self.clientId = clientId

@@ -20,6 +20,16 @@ extension ClientRecord {
         if let agents = self.profile.agents {
             profile["agents"] = .array(agents.map { .object(["agentId": .int($0.agentId), "agentName": .string($0.agentName)]) })
         }
+        let texts: [(String, String?)] = [
+            ("displayName", self.profile.displayName), ("username", self.profile.username), ("bio", self.profile.bio),
+            ("jobTitle", self.profile.jobTitle), ("companyName", self.profile.companyName), ("industry", self.profile.industry),
+            ("website", self.profile.website), ("location", self.profile.location),
+            ("accountType", self.profile.accountType?.rawValue), ("plan", self.profile.plan?.rawValue),
+            ("provider", self.profile.provider), ("avatar", self.profile.avatar),
+        ]
+        for case let (key, text?) in texts { profile[key] = .string(text) }
+        if let verified = self.profile.emailVerified { profile["emailVerified"] = .bool(verified) }
+        if let twoFactor = self.profile.twoFactorEnabled { profile["twoFactorEnabled"] = .bool(twoFactor) }
         var record: [String: JSONValue] = [
             "id": .string(id.uuidString),
             "tenantId": .string(tenantId.uuidString),
@@ -28,7 +38,9 @@ extension ClientRecord {
             "createdAt": .string(Timestamp.format(createdAt)),
             "updatedAt": .string(Timestamp.format(updatedAt)),
             "hasJoined": .bool(hasJoined),
+            "submissionCount": .int(submissionCount),
         ]
+        if let lastActiveAt { record["lastActiveAt"] = .string(Timestamp.format(lastActiveAt)) }
         if let number { record["number"] = .int(number) }
         if let createdBy { record["createdBy"] = .object(["kind": .string(createdBy.kind.rawValue), "id": .string(createdBy.id)]) }
         return .object(record)

@@ -18,9 +18,16 @@ public struct ClientRecord: Codable, Sendable, Equatable {
     public var createdBy: Actor?
     /// Whether the client has set a portal password.
     public var hasJoined: Bool
+    /// When the client was last active, if ever.
+    public var lastActiveAt: Date?
+    /// How many submissions the client made.
+    public var submissionCount: Int64
 
     public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date,
-                number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false) {
+                number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false, lastActiveAt: Date? = nil,
+                submissionCount: Int64 = 0) {
+        self.lastActiveAt = lastActiveAt
+        self.submissionCount = submissionCount
         self.number = number
         self.createdBy = createdBy
         self.hasJoined = hasJoined
@@ -37,6 +44,7 @@ public struct ClientRecord: Codable, Sendable, Equatable {
         guard !client.isDeleted else { return nil }
         self.init(id: client.id, tenantId: client.tenantId, profile: client.profile, version: client.version,
                   createdAt: client.createdAt, updatedAt: client.updatedAt, number: client.number,
-                  createdBy: client.createdBy, hasJoined: client.hasJoined)
+                  createdBy: client.createdBy, hasJoined: client.hasJoined, lastActiveAt: client.lastActiveAt,
+                  submissionCount: client.submissionCount)
     }
 }

@@ -14,9 +14,15 @@ final class ClientRecordJSONTests: XCTestCase {
                                                        phone: "+1 555\n0100", notes: "tab\there", status: .trial,
                                                        address: "Dubai, UAE", source: "referral",
                                                        agents: [AgentAssignment(agentId: 42, agentName: "Ahmed Ali"),
-                                                                AgentAssignment(agentId: 7, agentName: "Zoë")]),
+                                                                AgentAssignment(agentId: 7, agentName: "Zoë")],
+                                                       displayName: "Ann", username: "ann.q", bio: "b", jobTitle: "CTO",
+                                                       companyName: "Tech Corp", industry: "Tech", website: "https://a.example",
+                                                       location: "Austin, United States", accountType: .business, plan: .premium,
+                                                       provider: "google", emailVerified: true, twoFactorEnabled: false,
+                                                       avatar: "https://a.example/a.png"),
                                 version: 42, createdAt: date, updatedAt: date.addingTimeInterval(61.5), number: 123,
-                                createdBy: Actor(kind: .user, id: UUID().uuidString.lowercased()), hasJoined: true)
+                                createdBy: Actor(kind: .user, id: UUID().uuidString.lowercased()), hasJoined: true,
+                                lastActiveAt: date.addingTimeInterval(3600), submissionCount: 12)
         let sparse = ClientRecord(id: UUID(), tenantId: UUID(), profile: ClientProfile(name: "B"), version: 1,
                                   createdAt: date, updatedAt: date)
         for record in [full, sparse] {

@@ -126,6 +126,9 @@ struct ClientCommandEndpoint: Sendable {
                                         expectedVersion: request.expectedVersion))
         case .setPortalPassword:
             return .setPortalPassword(SetPortalPassword(clientId: request.clientId, tenantId: request.tenantId))
+        case .recordActivity:
+            return .recordActivity(RecordActivity(clientId: request.clientId, tenantId: request.tenantId,
+                                                  submission: request.submission ?? false))
         }
     }
 

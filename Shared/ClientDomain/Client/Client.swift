@@ -18,6 +18,10 @@ public struct Client: Sendable, Equatable {
     public private(set) var createdBy: Actor?
     /// Whether the client has set a portal password.
     public private(set) var hasJoined: Bool = false
+    /// When the client was last active (`client.activity_recorded`).
+    public private(set) var lastActiveAt: Date?
+    /// How many submissions the client made.
+    public private(set) var submissionCount: Int64 = 0
 
     /// Folds a stream's envelopes, oldest first; nil for an empty stream.
     ///
@@ -52,13 +56,19 @@ public struct Client: Sendable, Equatable {
             isDeleted = true
         case .portalPasswordSet:
             hasJoined = true
+        case .activityRecorded(let activity):
+            lastActiveAt = time
+            if activity.submission { submissionCount += 1 }
         }
         version += 1
         updatedAt = time
     }
 
     public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date, isDeleted: Bool,
-                number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false) {
+                number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false, lastActiveAt: Date? = nil,
+                submissionCount: Int64 = 0) {
+        self.lastActiveAt = lastActiveAt
+        self.submissionCount = submissionCount
         self.number = number
         self.createdBy = createdBy
         self.hasJoined = hasJoined

@@ -6,6 +6,7 @@ public enum ClientCommand: Sendable, Equatable {
     case update(UpdateClient)
     case delete(DeleteClient)
     case setPortalPassword(SetPortalPassword)
+    case recordActivity(RecordActivity)
 
     public var clientId: UUID {
         switch self {
@@ -13,6 +14,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .update(let command): command.clientId
         case .delete(let command): command.clientId
         case .setPortalPassword(let command): command.clientId
+        case .recordActivity(let command): command.clientId
         }
     }
 
@@ -22,7 +24,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .create: nil
         case .update(let command): command.expectedVersion
         case .delete(let command): command.expectedVersion
-        case .setPortalPassword: nil
+        case .setPortalPassword, .recordActivity: nil
         }
     }
 
@@ -32,6 +34,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .update(let command): command.tenantId
         case .delete(let command): command.tenantId
         case .setPortalPassword(let command): command.tenantId
+        case .recordActivity(let command): command.tenantId
         }
     }
 }
@@ -50,6 +53,19 @@ public struct CreateClient: Sendable, Equatable {
         self.tenantId = tenantId
         self.profile = profile
         self.number = number
+    }
+}
+
+/// Record that the client was active, and with `submission` that it submitted something.
+public struct RecordActivity: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+    public var submission: Bool
+
+    public init(clientId: UUID, tenantId: UUID, submission: Bool) {
+        self.clientId = clientId
+        self.tenantId = tenantId
+        self.submission = submission
     }
 }
 

@@ -42,6 +42,10 @@ public struct ClientDecider: Sendable {
         case .setPortalPassword(let set):
             _ = try live(current, tenantId: set.tenantId, expectedVersion: nil)
             return [.portalPasswordSet(ClientPortalPasswordSet())]
+
+        case .recordActivity(let record):
+            _ = try live(current, tenantId: record.tenantId, expectedVersion: nil)
+            return [.activityRecorded(ClientActivityRecorded(submission: record.submission))]
         }
     }
 

@@ -9,6 +9,7 @@ public enum ClientEvent: Sendable, Equatable {
     case profileChanged(ClientProfileChanged)
     case deleted(ClientDeleted)
     case portalPasswordSet(ClientPortalPasswordSet)
+    case activityRecorded(ClientActivityRecorded)
 
     public var type: String {
         switch self {
@@ -16,6 +17,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .profileChanged: ClientProfileChanged.type
         case .deleted: ClientDeleted.type
         case .portalPasswordSet: ClientPortalPasswordSet.type
+        case .activityRecorded: ClientActivityRecorded.type
         }
     }
 
@@ -25,6 +27,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .profileChanged: ClientProfileChanged.schemaVersion
         case .deleted: ClientDeleted.schemaVersion
         case .portalPasswordSet: ClientPortalPasswordSet.schemaVersion
+        case .activityRecorded: ClientActivityRecorded.schemaVersion
         }
     }
 
@@ -37,6 +40,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .profileChanged(let event): return try encoder.encode(event)
         case .deleted(let event): return try encoder.encode(event)
         case .portalPasswordSet(let event): return try encoder.encode(event)
+        case .activityRecorded(let event): return try encoder.encode(event)
         }
     }
 
@@ -50,6 +54,8 @@ public enum ClientEvent: Sendable, Equatable {
         case ClientDeleted.type: return .deleted(try decoder.decode(ClientDeleted.self, from: data))
         case ClientPortalPasswordSet.type:
             return .portalPasswordSet(try decoder.decode(ClientPortalPasswordSet.self, from: data))
+        case ClientActivityRecorded.type:
+            return .activityRecorded(try decoder.decode(ClientActivityRecorded.self, from: data))
         default: throw EventDecodingError.unknownType(envelope.type)
         }
     }
@@ -102,6 +108,17 @@ public struct ClientPortalPasswordSet: Sendable, Equatable, Codable {
     public static let schemaVersion = 1
 
     public init() {}
+}
+
+/// The client was active in the portal at the event's time; with `submission`, it also
+/// made one submission. Engagement figures (last active, submission counts) come only from
+/// these events.
+public struct ClientActivityRecorded: Sendable, Equatable, Codable {
+    public static let type = "client.activity_recorded"
+    public static let schemaVersion = 1
+    public var submission: Bool
+
+    public init(submission: Bool) { self.submission = submission }
 }
 
 /// An event that cannot be read.

@@ -10,6 +10,13 @@ public struct ClientFieldLimits: Sendable {
     public var maxSourceLength = 100
     public var maxAgents = 50
     public var maxAgentNameLength = 200
+    /// Limits of the admin API's free-text fields, by field name.
+    public var maxTextLengths: [String: Int] = [
+        "displayName": 200, "bio": 2000, "jobTitle": 200, "companyName": 200, "industry": 100,
+        "location": 200, "provider": 50, "website": 500, "avatar": 1000,
+    ]
+    /// Usernames: 3 to 50 of a-z, 0-9, `.`, `_`, `-` (any case), starting with a letter or digit.
+    public var usernameLengths = 3...50
 
     public init() {}
 
@@ -35,6 +42,19 @@ public struct ClientFieldLimits: Sendable {
         if let source = profile.source {
             try check(source.count <= maxSourceLength, field: "source", "must be at most \(maxSourceLength) characters")
         }
+        let texts: [(String, String?)] = [
+            ("displayName", profile.displayName), ("bio", profile.bio), ("jobTitle", profile.jobTitle),
+            ("companyName", profile.companyName), ("industry", profile.industry), ("location", profile.location),
+            ("provider", profile.provider), ("website", profile.website), ("avatar", profile.avatar),
+        ]
+        for case let (field, text?) in texts {
+            let max = maxTextLengths[field] ?? 200
+            try check(text.count <= max, field: field, "must be at most \(max) characters")
+        }
+        if let username = profile.username {
+            try check(Self.isUsername(username, lengths: usernameLengths), field: "username",
+                      "must be \(usernameLengths.lowerBound) to \(usernameLengths.upperBound) letters, digits, '.', '_' or '-'")
+        }
         if let agents = profile.agents {
             try check(agents.count <= maxAgents, field: "agents", "must list at most \(maxAgents) agents")
             try check(Set(agents.map(\.agentId)).count == agents.count, field: "agents", "must not list an agent twice")
@@ -44,6 +64,16 @@ public struct ClientFieldLimits: Sendable {
                           "agentName must be at most \(maxAgentNameLength) characters")
             }
         }
+    }
+
+    static func isUsername(_ value: String, lengths: ClosedRange<Int>) -> Bool {
+        let bytes = Array(value.utf8)
+        guard lengths.contains(bytes.count), let first = bytes.first, Self.isAlphanumeric(first) else { return false }
+        return bytes.allSatisfy { Self.isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
     }
 
     /// One `@`, a non-empty local part, a dotted domain, no spaces or control characters.

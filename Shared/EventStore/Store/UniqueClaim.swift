@@ -21,6 +21,7 @@ public struct UniqueClaim: Sendable, Hashable {
         guard let profile, !deleted else { return [] }
         var claims: Set<UniqueClaim> = []
         if let email = profile.email { claims.insert(UniqueClaim(kind: "email", value: email.lowercased())) }
+        if let username = profile.username { claims.insert(UniqueClaim(kind: "username", value: username.lowercased())) }
         return claims
     }
 }

@@ -73,16 +73,8 @@ public struct ClientSearchProjection: ProjectionReadModel {
             SELECT \(SearchRow.columns),
                    CASE WHEN agents IS NULL THEN NULL
                         ELSE ARRAY(SELECT (e ->> 'agentId')::bigint FROM jsonb_array_elements(agents) AS e) END
-            FROM jsonb_to_recordset($1::jsonb) AS r(
-                id uuid, tenant_id uuid, name text, email text, phone text, notes text, status text,
-                version bigint, created_at timestamptz, updated_at timestamptz, deleted boolean,
-                number bigint, address text, source text, agents jsonb, created_by text, has_joined boolean)
-            ON CONFLICT (id) DO UPDATE SET
-                name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone, notes = EXCLUDED.notes,
-                status = EXCLUDED.status, version = EXCLUDED.version, created_at = EXCLUDED.created_at,
-                updated_at = EXCLUDED.updated_at, deleted = EXCLUDED.deleted, number = EXCLUDED.number,
-                address = EXCLUDED.address, source = EXCLUDED.source, agents = EXCLUDED.agents,
-                agent_ids = EXCLUDED.agent_ids, created_by = EXCLUDED.created_by, has_joined = EXCLUDED.has_joined
+            FROM jsonb_to_recordset($1::jsonb) AS r(\(ClientColumns.recordsetTypes))
+            ON CONFLICT (id) DO UPDATE SET \(ClientColumns.updateAssignments)
             WHERE \(table).version < EXCLUDED.version
             """, [String(decoding: json, as: UTF8.self)])
         outcome.applied = changed.compactMap { id in rows[id].map { AppliedVersion(streamId: id, version: $0.version) } }

@@ -18,36 +18,25 @@ struct SearchRow: Sendable, Equatable {
     /// `kind:id` of the creating actor.
     var createdBy: String?
     var hasJoined: Bool
+    var lastActiveAt: Date?
+    var submissionCount: Int64
 
     /// The columns, in the order `init(row:)` reads them.
-    static let columns = """
-        id, tenant_id, name, email, phone, notes, status, version, created_at, updated_at, deleted, \
-        number, address, source, agents, created_by, has_joined
-        """
+    static let columns = ClientColumns.list
 
     init(row: PostgresRow) throws {
         id = try row.decode(0, as: UUID.self)
         tenantId = try row.decode(1, as: UUID.self)
-        deleted = try row.decode(10, as: Bool.self)
-        if deleted {
-            profile = nil
-        } else {
-            let statusText = try row.decode(6, as: String.self)
-            guard let status = ClientStatus(rawValue: statusText) else {
-                throw PostgresError(.decoding, "unknown client status in the read model", context: ["column": "status"])
-            }
-            profile = ClientProfile(name: try row.decodeIfPresent(2), email: try row.decodeIfPresent(3),
-                                    phone: try row.decodeIfPresent(4), notes: try row.decodeIfPresent(5), status: status,
-                                    address: try row.decodeIfPresent(12), source: try row.decodeIfPresent(13),
-                                    agents: try row.decodeIfPresent(14, as: PostgresJSON.self)
-                                        .map { try $0.decode([AgentAssignment].self) })
-        }
-        version = try row.decode(7, as: Int64.self)
-        createdAt = try row.decodeIfPresent(8, as: Date.self)
-        updatedAt = try row.decodeIfPresent(9, as: Date.self)
-        number = try row.decodeIfPresent(11, as: Int64.self)
-        createdBy = try row.decodeIfPresent(15, as: String.self)
-        hasJoined = try row.decode(16, as: Bool.self)
+        version = try row.decode(2, as: Int64.self)
+        createdAt = try row.decodeIfPresent(3, as: Date.self)
+        updatedAt = try row.decodeIfPresent(4, as: Date.self)
+        deleted = try row.decode(5, as: Bool.self)
+        number = try row.decodeIfPresent(6, as: Int64.self)
+        createdBy = try row.decodeIfPresent(7, as: String.self)
+        hasJoined = try row.decode(8, as: Bool.self)
+        lastActiveAt = try row.decodeIfPresent(9, as: Date.self)
+        submissionCount = try row.decode(10, as: Int64.self)
+        profile = deleted ? nil : try ClientColumns.profile(row)
     }
 
     /// The row a stream's first event creates; nil when that event is not a creation.
@@ -63,6 +52,8 @@ struct SearchRow: Sendable, Equatable {
         number = created.number
         createdBy = Self.actorText(envelope.actor)
         hasJoined = false
+        lastActiveAt = nil
+        submissionCount = 0
     }
 
     /// How the `created_by` column writes an actor: `kind:id`.
@@ -83,9 +74,14 @@ struct SearchRow: Sendable, Equatable {
             number = nil
             createdBy = nil
             hasJoined = false
+            lastActiveAt = nil
+            submissionCount = 0
             deleted = true
         case .portalPasswordSet:
             hasJoined = true
+        case .activityRecorded(let activity):
+            lastActiveAt = envelope.occurredAt
+            if activity.submission { submissionCount += 1 }
         }
         version = envelope.streamVersion
         if !deleted { updatedAt = envelope.occurredAt }
@@ -93,26 +89,18 @@ struct SearchRow: Sendable, Equatable {
 
     /// The row as a JSON object for `jsonb_to_recordset` (absent personal data is null).
     var json: [String: Any] {
-        [
-            "id": id.uuidString.lowercased(),
-            "tenant_id": tenantId.uuidString.lowercased(),
-            "name": profile?.name ?? NSNull(),
-            "email": profile?.email ?? NSNull(),
-            "phone": profile?.phone ?? NSNull(),
-            "notes": profile?.notes ?? NSNull(),
-            "status": profile?.status.rawValue ?? NSNull(),
-            "version": version,
-            "created_at": createdAt.map(Timestamp.format) ?? NSNull(),
-            "updated_at": updatedAt.map(Timestamp.format) ?? NSNull(),
-            "deleted": deleted,
-            "number": number ?? NSNull(),
-            "address": profile?.address ?? NSNull(),
-            "source": profile?.source ?? NSNull(),
-            "agents": profile?.agents.map { agents in
-                agents.map { ["agentId": $0.agentId, "agentName": $0.agentName] as [String: Any] }
-            } ?? NSNull(),
-            "created_by": createdBy ?? NSNull(),
-            "has_joined": hasJoined,
-        ]
+        var object = ClientColumns.json(profile)
+        object["id"] = id.uuidString.lowercased()
+        object["tenant_id"] = tenantId.uuidString.lowercased()
+        object["version"] = version
+        object["created_at"] = createdAt.map(Timestamp.format) ?? NSNull()
+        object["updated_at"] = updatedAt.map(Timestamp.format) ?? NSNull()
+        object["deleted"] = deleted
+        object["number"] = number ?? NSNull()
+        object["created_by"] = createdBy ?? NSNull()
+        object["has_joined"] = hasJoined
+        object["last_active_at"] = lastActiveAt.map(Timestamp.format) ?? NSNull()
+        object["submission_count"] = submissionCount
+        return object
     }
 }

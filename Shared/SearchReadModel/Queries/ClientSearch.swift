@@ -12,10 +12,7 @@ public struct ClientSearch: Sendable {
         self.pool = pool
     }
 
-    static let recordColumns = """
-        id, tenant_id, name, email, phone, notes, status, version, created_at, updated_at, \
-        number, address, source, agents, created_by, has_joined
-        """
+    static let recordColumns = ClientColumns.list
 
     /// A page of a tenant's clients and the exact number matching, from one snapshot.
     ///
@@ -111,19 +108,11 @@ public struct ClientSearch: Sendable {
     }
 
     static func record(from row: PostgresRow) throws -> ClientRecord {
-        let statusText = try row.decode(6, as: String.self)
-        guard let status = ClientStatus(rawValue: statusText) else {
-            throw PostgresError(.decoding, "unknown client status in the read model", context: ["column": "status"])
-        }
-        let agents = try row.decodeIfPresent(13, as: PostgresJSON.self).map { try $0.decode([AgentAssignment].self) }
-        return ClientRecord(id: try row.decode(0), tenantId: try row.decode(1),
-                            profile: ClientProfile(name: try row.decodeIfPresent(2), email: try row.decodeIfPresent(3),
-                                                   phone: try row.decodeIfPresent(4), notes: try row.decodeIfPresent(5),
-                                                   status: status, address: try row.decodeIfPresent(11),
-                                                   source: try row.decodeIfPresent(12), agents: agents),
-                            version: try row.decode(7), createdAt: try row.decode(8), updatedAt: try row.decode(9),
-                            number: try row.decodeIfPresent(10), createdBy: try Self.actor(row.decodeIfPresent(14)),
-                            hasJoined: try row.decode(15))
+        ClientRecord(id: try row.decode(0), tenantId: try row.decode(1), profile: try ClientColumns.profile(row),
+                     version: try row.decode(2), createdAt: try row.decode(3), updatedAt: try row.decode(4),
+                     number: try row.decodeIfPresent(6), createdBy: Self.actor(try row.decodeIfPresent(7)),
+                     hasJoined: try row.decode(8), lastActiveAt: try row.decodeIfPresent(9),
+                     submissionCount: try row.decode(10))
     }
 
     /// The actor a `created_by` value (`kind:id`) names.

@@ -63,5 +63,37 @@ public enum SearchSchema {
         CREATE INDEX clients_by_agent ON clients USING gin (agent_ids) WHERE NOT deleted;
         CREATE INDEX clients_by_created ON clients (created_at, id) WHERE NOT deleted;
         """),
+        Migration(version: 102, name: "search read model: admin profile and activity", sql: """
+        ALTER TABLE clients
+            ADD COLUMN display_name        TEXT,
+            ADD COLUMN username            TEXT,
+            ADD COLUMN bio                 TEXT,
+            ADD COLUMN job_title           TEXT,
+            ADD COLUMN company_name        TEXT,
+            ADD COLUMN industry            TEXT,
+            ADD COLUMN website             TEXT,
+            ADD COLUMN location            TEXT,
+            ADD COLUMN account_type        TEXT,
+            ADD COLUMN plan                TEXT,
+            ADD COLUMN provider            TEXT,
+            ADD COLUMN email_verified      BOOLEAN,
+            ADD COLUMN two_factor_enabled  BOOLEAN,
+            ADD COLUMN avatar              TEXT,
+            ADD COLUMN last_active_at      TIMESTAMPTZ,
+            ADD COLUMN submission_count    BIGINT NOT NULL DEFAULT 0,
+            ADD CHECK (NOT deleted OR (display_name IS NULL AND username IS NULL AND bio IS NULL AND job_title IS NULL
+                                       AND company_name IS NULL AND industry IS NULL AND website IS NULL
+                                       AND location IS NULL AND account_type IS NULL AND plan IS NULL
+                                       AND provider IS NULL AND email_verified IS NULL AND two_factor_enabled IS NULL
+                                       AND avatar IS NULL AND last_active_at IS NULL AND submission_count = 0));
+        CREATE INDEX clients_by_tenant_company ON clients (tenant_id, company_name, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_tenant_submissions ON clients (tenant_id, submission_count, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_tenant_display_name ON clients (tenant_id, display_name, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_email_domain ON clients (tenant_id, lower(split_part(email, '@', 2))) WHERE NOT deleted;
+        CREATE INDEX clients_display_name_trgm ON clients USING gin (lower(display_name) gin_trgm_ops) WHERE NOT deleted;
+        CREATE INDEX clients_company_trgm ON clients USING gin (lower(company_name) gin_trgm_ops) WHERE NOT deleted;
+        CREATE INDEX clients_location_trgm ON clients USING gin (lower(location) gin_trgm_ops) WHERE NOT deleted;
+        CREATE INDEX clients_industry_trgm ON clients USING gin (lower(industry) gin_trgm_ops) WHERE NOT deleted;
+        """),
     ]
 }

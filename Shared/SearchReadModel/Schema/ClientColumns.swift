@@ -1,0 +1,79 @@
+import ClientDomain
+import Foundation
+import Postgres
+
+/// The `clients` table's columns in one list, shared by the projection's reads and upserts
+/// and by the queries, so a field is added in one place.
+///
+/// A row is the state columns (`stateList`, indexes 0–10) followed by the profile columns
+/// (`profileColumns`, from index 11). A tombstone holds only the id, tenant, version and the
+/// `deleted` flag (zero submissions, not joined): no personal data.
+enum ClientColumns {
+    static let stateList = """
+        id, tenant_id, version, created_at, updated_at, deleted, number, created_by, has_joined, \
+        last_active_at, submission_count
+        """
+    static let profileBase = 11
+
+    /// The profile's columns and their SQL types, in select order.
+    static let profileColumns: [(name: String, type: String)] = [
+        ("name", "text"), ("email", "text"), ("phone", "text"), ("notes", "text"), ("status", "text"),
+        ("address", "text"), ("source", "text"), ("agents", "jsonb"), ("display_name", "text"), ("username", "text"),
+        ("bio", "text"), ("job_title", "text"), ("company_name", "text"), ("industry", "text"), ("website", "text"),
+        ("location", "text"), ("account_type", "text"), ("plan", "text"), ("provider", "text"),
+        ("email_verified", "boolean"), ("two_factor_enabled", "boolean"), ("avatar", "text"),
+    ]
+
+    /// Every column, state then profile.
+    static let list = stateList + ", " + profileColumns.map(\.name).joined(separator: ", ")
+
+    /// The record type of `jsonb_to_recordset` for an upsert of every column.
+    static let recordsetTypes = """
+        id uuid, tenant_id uuid, version bigint, created_at timestamptz, updated_at timestamptz, deleted boolean, \
+        number bigint, created_by text, has_joined boolean, last_active_at timestamptz, submission_count bigint
+        """ + ", " + profileColumns.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
+
+    /// `SET` assignments copying every column but the key from `EXCLUDED`.
+    static let updateAssignments = (list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { $0 != "id" } + ["agent_ids"]).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+
+    /// The profile stored from `profileBase` on (a live row's).
+    static func profile(_ row: PostgresRow) throws -> ClientProfile {
+        let base = profileBase
+        let statusText = try row.decode(base + 4, as: String.self)
+        guard let status = ClientStatus(rawValue: statusText) else {
+            throw PostgresError(.decoding, "unknown client status in the read model", context: ["column": "status"])
+        }
+        return ClientProfile(
+            name: try row.decodeIfPresent(base), email: try row.decodeIfPresent(base + 1),
+            phone: try row.decodeIfPresent(base + 2), notes: try row.decodeIfPresent(base + 3), status: status,
+            address: try row.decodeIfPresent(base + 5), source: try row.decodeIfPresent(base + 6),
+            agents: try row.decodeIfPresent(base + 7, as: PostgresJSON.self).map { try $0.decode([AgentAssignment].self) },
+            displayName: try row.decodeIfPresent(base + 8), username: try row.decodeIfPresent(base + 9),
+            bio: try row.decodeIfPresent(base + 10), jobTitle: try row.decodeIfPresent(base + 11),
+            companyName: try row.decodeIfPresent(base + 12), industry: try row.decodeIfPresent(base + 13),
+            website: try row.decodeIfPresent(base + 14), location: try row.decodeIfPresent(base + 15),
+            accountType: try row.decodeIfPresent(base + 16, as: String.self).flatMap(AccountType.init(rawValue:)),
+            plan: try row.decodeIfPresent(base + 17, as: String.self).flatMap(Plan.init(rawValue:)),
+            provider: try row.decodeIfPresent(base + 18), emailVerified: try row.decodeIfPresent(base + 19),
+            twoFactorEnabled: try row.decodeIfPresent(base + 20), avatar: try row.decodeIfPresent(base + 21))
+    }
+
+    /// The profile columns as JSON values for `jsonb_to_recordset`; all null for a tombstone.
+    static func json(_ profile: ClientProfile?) -> [String: Any] {
+        guard let p = profile else {
+            return Dictionary(uniqueKeysWithValues: profileColumns.map { ($0.name, NSNull() as Any) })
+        }
+        func value(_ v: Any?) -> Any { v ?? NSNull() }
+        return [
+            "name": value(p.name), "email": value(p.email), "phone": value(p.phone), "notes": value(p.notes),
+            "status": p.status.rawValue, "address": value(p.address), "source": value(p.source),
+            "agents": value(p.agents.map { agents in agents.map { ["agentId": $0.agentId, "agentName": $0.agentName] as [String: Any] } }),
+            "display_name": value(p.displayName), "username": value(p.username), "bio": value(p.bio),
+            "job_title": value(p.jobTitle), "company_name": value(p.companyName), "industry": value(p.industry),
+            "website": value(p.website), "location": value(p.location), "account_type": value(p.accountType?.rawValue),
+            "plan": value(p.plan?.rawValue), "provider": value(p.provider), "email_verified": value(p.emailVerified),
+            "two_factor_enabled": value(p.twoFactorEnabled), "avatar": value(p.avatar),
+        ]
+    }
+}
