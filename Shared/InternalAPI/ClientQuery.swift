@@ -91,4 +91,7 @@ public enum InternalPaths {
     /// Search projection: `GET .../:id/visibility?version=V&timeoutMs=T` → `ClientVisibility`,
     /// answering as soon as the client is at `version` or later, else after `timeoutMs`.
     public static func visibility(_ id: UUID) -> String { "\(client(id))/visibility" }
+    /// Stats projection: `GET` with `tenantId` (comma-separated UUIDs) or `allTenants=true`,
+    /// and optionally `asOf` (RFC 3339; default now), answered with a `ClientStats`.
+    public static let stats = "/internal/v1/stats"
 }
