@@ -15,9 +15,13 @@ import ServiceRuntime
 /// request (another `requestHash`). Concurrent requests with one key resolve to one write:
 /// the key is recorded inside the events' transaction, the loser's transaction is rolled
 /// back and it answers the winner's response.
+///
+/// The events carry the request's correlation id, its request id as causation id, and its
+/// trace (`traceparent`); with debug logging on, each command handled gets a log line.
 struct ClientCommandEndpoint: Sendable {
     let handler: ClientCommandHandler
     let idempotency: IdempotencyStore
+    let logger: Logger
 
     /// Largest accepted request body: a profile's limits are far below this.
     static let maxBodyBytes = 64 * 1024
@@ -30,6 +34,9 @@ struct ClientCommandEndpoint: Sendable {
         let command = try await request.decodeJSON(ClientCommandRequest.self, maxBytes: Self.maxBodyBytes,
                                                    decoder: InternalJSON.decoder())
         let response = try await execute(command)
+        logger.debug("client command handled", ["command": command.command.rawValue,
+                                                "client_id": command.clientId.uuidString.lowercased(),
+                                                "version": String(response.version), "replayed": String(response.replayed)])
         let body = try InternalJSON.encoder().encode(response)
         return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(body))
     }
@@ -38,7 +45,8 @@ struct ClientCommandEndpoint: Sendable {
     func execute(_ request: ClientCommandRequest) async throws -> ClientCommandResponse {
         let command = try Self.command(from: request)
         let metadata = CommandMetadata(actor: request.actor,
-                                       correlationId: LogContext.correlationId ?? LogContext.requestId ?? UUID().uuidString)
+                                       correlationId: LogContext.correlationId ?? LogContext.requestId ?? UUID().uuidString,
+                                       causationId: LogContext.requestId, traceparent: LogContext.trace?.traceparent)
         guard let token = request.idempotency else {
             return Self.response(for: try await handler.handle(command, metadata: metadata), command: command)
         }
