@@ -20,10 +20,11 @@ enum ClientCtl {
                           create a super-admin; the password comes from ADMIN_PASSWORD, else the
                           first line of standard input; needs DATABASE_URL
       rebuild search      rebuild the search read model by replaying the events topic, showing progress
+      status [--json]     each projection's position against the log end (lag) and the outbox
+                          backlog; needs INTERNAL_TOKEN; exit 1 if a service does not answer
       help                show this text
 
     coming with later issues (they answer "not built yet" and exit 2 until then):
-      status              projection positions against the log end, outbox backlog
       rebuild stats       rebuild the stats projection
       republish           republish the event store into a fresh topic
     """
@@ -53,7 +54,14 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "status", "rebuild", "republish":
+        case "status":
+            do {
+                return try await StatusCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "rebuild", "republish":
             FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
             return 2
         default:

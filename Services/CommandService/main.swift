@@ -26,9 +26,12 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     setup.services.append(IdempotencyKeyExpiry(store: idempotency, retention: .seconds(retentionHours * 3600),
                                                 interval: .seconds(600), logger: setup.logger))
 
-    let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: PostgresEventStore(pool: pool), wake: wake),
-                                         idempotency: idempotency, numbers: ClientNumbers(pool: pool))
+    let store = PostgresEventStore(pool: pool)
+    let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: store, wake: wake),
+                                         idempotency: idempotency, numbers: ClientNumbers(pool: pool), logger: setup.logger)
     setup.route(.POST, InternalPaths.clientCommands,
                 options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes),
                 token.guarding { request in try await endpoint.respond(to: request) })
+    let status = OutboxStatusEndpoint(store: store, topic: events.topic.name)
+    setup.route(.GET, InternalPaths.status, token.guarding { _ in try await status.respond() })
 }

@@ -6,8 +6,8 @@ import Projection
 import SearchReadModel
 import ServiceRuntime
 
-/// The search projection's internal routes: list, get, read-your-writes visibility, and the
-/// rebuild's start and progress.
+/// The search projection's internal routes: list, get, read-your-writes visibility, the
+/// rebuild's start and progress, and the live projection's position (`clientctl status`).
 struct SearchRoutes: Sendable {
     /// The longest a visibility request waits, whatever it asks for.
     static let maxVisibilityWait = 10_000
@@ -15,6 +15,7 @@ struct SearchRoutes: Sendable {
     let search: ClientSearch
     let waiters: AppliedVersionWaiters
     let rebuild: ProjectionRebuild
+    let live: ProjectionRunner
     /// Every route requires the internal token: only the gateway and clientctl call them.
     let token: InternalToken
 
@@ -53,6 +54,17 @@ struct SearchRoutes: Sendable {
         setup.route(.GET, InternalPaths.rebuild, token.guarding { _ in
             Self.json(Self.progress(try await rebuild.status()))
         })
+        setup.route(.GET, InternalPaths.status, token.guarding { [live, service = setup.name] _ in
+            Self.json(ServiceStatus(service: service, projections: [Self.status(of: live)]))
+        })
+    }
+
+    /// The runner's position per partition as of its last commit or fetch.
+    static func status(of runner: ProjectionRunner) -> ProjectionStatus {
+        ProjectionStatus(name: runner.configuration.projection, running: runner.isRunning(),
+                         partitions: runner.checkpoint.partitions.sorted { $0.key < $1.key }.map {
+                             ProjectionStatus.Partition(partition: $0.key, position: $0.value.next, end: $0.value.end)
+                         })
     }
 
     static func clientId(_ request: HTTPRequest) throws -> UUID {

@@ -33,7 +33,7 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     setup.readiness.add("projection") {
         guard live.isRunning() else { throw ProjectionNotRunning() }
     }
-    SearchRoutes(search: ClientSearch(pool: pool), waiters: waiters, rebuild: rebuild, token: token).register(on: setup)
+    SearchRoutes(search: ClientSearch(pool: pool), waiters: waiters, rebuild: rebuild, live: live, token: token).register(on: setup)
 }
 
 /// The live projection has not polled successfully lately.

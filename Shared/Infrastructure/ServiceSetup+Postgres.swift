@@ -33,10 +33,15 @@ extension ServiceSetup {
         }
 
         readiness.add("postgres") { _ = try await pool.query("SELECT 1") }
-        metrics.collector("db_pool_connections", help: "PostgreSQL pool connections by state.") {
+        metrics.collector("clientele_db_pool_connections", help: "PostgreSQL pool connections: in_use (lent out) or idle.") {
             let stats = pool.statistics
-            return [(["state": "in_use"], Double(stats.inUse)), (["state": "idle"], Double(stats.idle)),
-                    (["state": "waiting"], Double(stats.waiting))]
+            return [(["state": "in_use"], Double(stats.inUse)), (["state": "idle"], Double(stats.idle))]
+        }
+        metrics.collector("clientele_db_pool_waiting", help: "Callers waiting for a PostgreSQL pool connection.") {
+            [([:], Double(pool.statistics.waiting))]
+        }
+        metrics.collector("clientele_db_pool_max_connections", help: "The PostgreSQL pool's size (DATABASE_POOL_SIZE).") {
+            [([:], Double(pool.statistics.size))]
         }
         shutdownHooks.append { await pool.close() }
         return pool

@@ -85,7 +85,7 @@ final class SearchProjectionTests: XCTestCase {
         let before = try await fixture.checksum()
         let offsets = try await fixture.offsetsSum()
         XCTAssertEqual(offsets, Int64(events.count))
-        XCTAssertEqual(fixture.metrics.counter("projection_events_applied_total", help: "", labels: ["projection"]).value("search"),
+        XCTAssertEqual(fixture.metrics.counter("clientele_projection_events_applied_total", help: "", labels: ["projection"]).value("search"),
                        Double(events.count))
 
         // The offsets go back to the start (as if a crash lost them): everything comes again.
@@ -99,9 +99,9 @@ final class SearchProjectionTests: XCTestCase {
         try await fixture.catchUp(third, to: resent)
         await third.close()
 
-        let skipped = fixture.metrics.counter("projection_events_skipped_total", help: "", labels: ["projection", "reason"])
+        let skipped = fixture.metrics.counter("clientele_projection_events_skipped_total", help: "", labels: ["projection", "reason"])
         XCTAssertEqual(skipped.value("search", "duplicate"), Double(events.count + 300))
-        XCTAssertEqual(fixture.metrics.counter("projection_events_applied_total", help: "", labels: ["projection"]).value("search"),
+        XCTAssertEqual(fixture.metrics.counter("clientele_projection_events_applied_total", help: "", labels: ["projection"]).value("search"),
                        Double(events.count), "redelivered events must not be applied again")
         let after = try await fixture.checksum()
         XCTAssertEqual(after, before)
@@ -122,7 +122,7 @@ final class SearchProjectionTests: XCTestCase {
         var record = try await search.client(id: id, tenantId: tenant)
         XCTAssertEqual(record?.version, 1)
         XCTAssertEqual(record?.profile.status, .active)
-        let skipped = fixture.metrics.counter("projection_events_skipped_total", help: "", labels: ["projection", "reason"])
+        let skipped = fixture.metrics.counter("clientele_projection_events_skipped_total", help: "", labels: ["projection", "reason"])
         XCTAssertEqual(skipped.value("search", "early"), 1)
 
         // The relay resends the rest of the stream in order: the gap fills.

@@ -37,12 +37,15 @@ public final class ClienteleStack: Sendable {
     ///
     /// `gatewayEnvironment` adds to or overrides the gateway's variables (for example a short
     /// `READ_YOUR_WRITES_TIMEOUT_MS`), `commandEnvironment` the command service's (for example
-    /// `KAFKA_MESSAGE_TIMEOUT_MS`). `privateBroker` gives the stack a broker of its own, which
-    /// the test may pause or restart without disturbing other tests.
+    /// `KAFKA_MESSAGE_TIMEOUT_MS`), `searchEnvironment` the search projection's (for example
+    /// `LOG_LEVEL`). `privateBroker` gives the stack a broker of its own, which the test may
+    /// pause or restart without disturbing other tests.
     public static func start(_ name: String, gatewayEnvironment: [String: String] = [:],
-                             commandEnvironment: [String: String] = [:], privateBroker: Bool = false) async throws -> ClienteleStack {
+                             commandEnvironment: [String: String] = [:], searchEnvironment: [String: String] = [:],
+                             privateBroker: Bool = false) async throws -> ClienteleStack {
         let stack = try ClienteleStack(name: name, gatewayEnvironment: gatewayEnvironment,
-                                       commandEnvironment: commandEnvironment, privateBroker: privateBroker)
+                                       commandEnvironment: commandEnvironment, searchEnvironment: searchEnvironment,
+                                       privateBroker: privateBroker)
         let client = HTTPClient(configuration: HTTPClientConfiguration())
         defer { client.shutdown() }
         for service in stack.services { try await service.waitUntilReady(client: client) }
@@ -50,7 +53,7 @@ public final class ClienteleStack: Sendable {
     }
 
     private init(name: String, gatewayEnvironment: [String: String], commandEnvironment: [String: String],
-                 privateBroker: Bool) throws {
+                 searchEnvironment: [String: String], privateBroker: Bool) throws {
         postgres = try PostgresServer.shared()
         broker = privateBroker ? try KafkaBroker.start() : try KafkaBroker.shared()
         ownsBroker = privateBroker
@@ -67,7 +70,9 @@ public final class ClienteleStack: Sendable {
         self.commandEnvironment = kafka.merging(["DATABASE_URL": commandDatabase]) { $1 }.merging(commandEnvironment) { $1 }
         let commandService = try ServiceProcess.start("command-service", environment: self.commandEnvironment, logDirectory: logDirectory)
         commandServiceSlot = Mutex(commandService)
-        searchProjection = try ServiceProcess.start("search-projection", environment: kafka.merging(["DATABASE_URL": searchDatabase]) { $1 },
+        searchProjection = try ServiceProcess.start("search-projection",
+                                                    environment: kafka.merging(["DATABASE_URL": searchDatabase]) { $1 }
+                                                        .merging(searchEnvironment) { $1 },
                                                     logDirectory: logDirectory)
         statsProjection = try ServiceProcess.start("stats-projection",
                                                    environment: kafka.merging(["DATABASE_URL": try postgres.createDatabase("\(name)_stats")]) { $1 },

@@ -19,10 +19,14 @@ import ServiceRuntime
 ///
 /// A create draws the client's public number first (`ClientNumbers`); a
 /// `setPortalPassword` stores the hash (`PortalCredentialStore`) in the event's transaction.
+///
+/// The events carry the request's correlation id, its request id as causation id, and its
+/// trace (`traceparent`); with debug logging on, each command handled gets a log line.
 struct ClientCommandEndpoint: Sendable {
     let handler: ClientCommandHandler
     let idempotency: IdempotencyStore
     let numbers: ClientNumbers
+    let logger: Logger
 
     /// Largest accepted request body: a profile's limits are far below this.
     static let maxBodyBytes = 64 * 1024
@@ -35,6 +39,9 @@ struct ClientCommandEndpoint: Sendable {
         let command = try await request.decodeJSON(ClientCommandRequest.self, maxBytes: Self.maxBodyBytes,
                                                    decoder: InternalJSON.decoder())
         let response = try await execute(command)
+        logger.debug("client command handled", ["command": command.command.rawValue,
+                                                "client_id": command.clientId.uuidString.lowercased(),
+                                                "version": String(response.version), "replayed": String(response.replayed)])
         let body = try InternalJSON.encoder().encode(response)
         return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(body))
     }
@@ -43,7 +50,8 @@ struct ClientCommandEndpoint: Sendable {
     func execute(_ request: ClientCommandRequest) async throws -> ClientCommandResponse {
         var command = try Self.command(from: request)
         let metadata = CommandMetadata(actor: request.actor,
-                                       correlationId: LogContext.correlationId ?? LogContext.requestId ?? UUID().uuidString)
+                                       correlationId: LogContext.correlationId ?? LogContext.requestId ?? UUID().uuidString,
+                                       causationId: LogContext.requestId, traceparent: LogContext.trace?.traceparent)
         let portalPasswordHash = try Self.portalPasswordHash(request)
         var storeCredential: (@Sendable (PostgresConnection, Client) throws -> Void)?
         if let hash = portalPasswordHash {

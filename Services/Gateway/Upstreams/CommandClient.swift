@@ -6,7 +6,8 @@ import ServiceRuntime
 
 /// The gateway's calls to the command service: one `ClientCommandRequest` per write.
 ///
-/// Sends the internal token and the caller's correlation id, so the events carry it.
+/// Sends the internal token and the request's context (request id, correlation id and
+/// trace: `HTTPHeaders.addRequestContext()`), so the events carry them.
 struct CommandClient: Sendable {
     let baseURL: String
     let token: InternalToken
@@ -15,7 +16,7 @@ struct CommandClient: Sendable {
     /// Sends `request`; the command service's error comes back as the `ClienteleError` it threw.
     func send(_ request: ClientCommandRequest) async throws -> ClientCommandResponse {
         var headers: HTTPHeaders = ["Content-Type": "application/json", InternalToken.headerName: token.value]
-        if let correlationId = LogContext.correlationId { headers.add(name: "X-Correlation-Id", value: correlationId) }
+        headers.addRequestContext()
         let body = try InternalJSON.encoder().encode(request)
         let response = try await http.execute(HTTPClientRequest(method: .POST, url: baseURL + InternalPaths.clientCommands,
                                                                 headers: headers, body: Array(body)))

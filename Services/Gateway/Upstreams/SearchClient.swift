@@ -84,7 +84,7 @@ struct SearchClient: Sendable {
 
     private func request(_ path: String) -> HTTPClientRequest {
         var headers: HTTPHeaders = [InternalToken.headerName: token.value]
-        if let correlationId = LogContext.correlationId { headers.add(name: "X-Correlation-Id", value: correlationId) }
+        headers.addRequestContext()
         return HTTPClientRequest(method: .GET, url: baseURL + path, headers: headers)
     }
 

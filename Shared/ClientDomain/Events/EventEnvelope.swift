@@ -28,9 +28,13 @@ public struct EventEnvelope: Sendable, Equatable, Codable {
     public var causationId: String?
     /// The event's JSON.
     public var data: Data
+    /// The W3C `traceparent` of the work that wrote the event (its trace id and the writer's
+    /// span), so consumers can continue the trace; nil for events written without one.
+    public var traceparent: String?
 
     public init(eventId: UUID = UUID(), type: String, schemaVersion: Int, streamId: UUID, streamVersion: Int64,
-                tenantId: UUID, occurredAt: Date, actor: Actor, correlationId: String, causationId: String?, data: Data) {
+                tenantId: UUID, occurredAt: Date, actor: Actor, correlationId: String, causationId: String?, data: Data,
+                traceparent: String? = nil) {
         self.eventId = eventId
         self.type = type
         self.schemaVersion = schemaVersion
@@ -42,6 +46,7 @@ public struct EventEnvelope: Sendable, Equatable, Codable {
         self.correlationId = correlationId
         self.causationId = causationId
         self.data = data
+        self.traceparent = traceparent
     }
 }
 

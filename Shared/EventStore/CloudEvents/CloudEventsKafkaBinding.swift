@@ -1,6 +1,7 @@
 import ClientDomain
 import Foundation
 import Kafka
+import ServiceRuntime
 
 /// Maps event envelopes to Kafka messages and back, per the CloudEvents Kafka protocol
 /// binding in binary mode: attributes as `ce_` headers, the event's JSON as the value.
@@ -11,6 +12,11 @@ import Kafka
 /// `ce_tenantid`, `ce_streamversion`, `ce_schemaversion`, `ce_correlationid`,
 /// `ce_causationid`, `ce_actorkind`, `ce_actorid`, and `ce_position` (the event store's
 /// position). The key is the client id, so a client's events stay in order on one partition.
+///
+/// An event written with a trace carries its W3C `traceparent` (the CloudEvents
+/// distributed-tracing extension) in a `traceparent` header, the name Kafka tracing
+/// instrumentations read; reading also accepts `ce_traceparent`. An invalid value is dropped
+/// rather than failing the event.
 public enum CloudEventsKafkaBinding {
     public static let source = "/clientele/command-service"
 
@@ -33,6 +39,7 @@ public enum CloudEventsKafkaBinding {
             KafkaHeader(name: "ce_position", string: String(event.position)),
         ]
         if let causation = envelope.causationId { headers.append(KafkaHeader(name: "ce_causationid", string: causation)) }
+        if let traceparent = envelope.traceparent { headers.append(KafkaHeader(name: "traceparent", string: traceparent)) }
         return KafkaOutgoingMessage(topic: topic, key: Array(envelope.streamId.uuidString.lowercased().utf8),
                                     value: Array(envelope.data), headers: headers)
     }
@@ -63,7 +70,9 @@ public enum CloudEventsKafkaBinding {
             actor: Actor(kind: try parsed("ce_actorkind", Actor.Kind.init(rawValue:)), id: try required("ce_actorid")),
             correlationId: try required("ce_correlationid"),
             causationId: attributes["ce_causationid"],
-            data: Data(record.value))
+            data: Data(record.value),
+            traceparent: (attributes["traceparent"] ?? attributes["ce_traceparent"])
+                .flatMap { TraceContext.parse($0)?.traceparent })
         return StoredEvent(position: try parsed("ce_position") { Int64($0) }, envelope: envelope)
     }
 

@@ -7,12 +7,16 @@ import Postgres
 public struct CommandMetadata: Sendable, Equatable {
     public var actor: Actor
     public var correlationId: String
+    /// The id of what carried the command (the request id of the call that sent it).
     public var causationId: String?
+    /// The W3C `traceparent` of the span handling the command (see `EventEnvelope.traceparent`).
+    public var traceparent: String?
 
-    public init(actor: Actor, correlationId: String, causationId: String? = nil) {
+    public init(actor: Actor, correlationId: String, causationId: String? = nil, traceparent: String? = nil) {
         self.actor = actor
         self.correlationId = correlationId
         self.causationId = causationId
+        self.traceparent = traceparent
     }
 }
 
@@ -69,7 +73,8 @@ public struct ClientCommandHandler: Sendable {
                 let envelope = EventEnvelope(type: event.type, schemaVersion: event.schemaVersion, streamId: command.clientId,
                                              streamVersion: baseVersion + Int64(index) + 1, tenantId: command.tenantId,
                                              occurredAt: time, actor: metadata.actor, correlationId: metadata.correlationId,
-                                             causationId: metadata.causationId, data: try event.encode())
+                                             causationId: metadata.causationId, data: try event.encode(),
+                                             traceparent: metadata.traceparent)
                 envelopes.append(envelope)
                 if var client = after {
                     client.apply(event, at: time)

@@ -47,11 +47,11 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         self.logger = logger
         self.wake = wake
         self.makeProducer = makeProducer
-        self.metrics = Metrics(published: metrics.counter("outbox_published_total", help: "Events the relay published."),
-                               failures: metrics.counter("outbox_send_failures_total", help: "Events Kafka did not acknowledge."),
-                               rebuilds: metrics.counter("outbox_producer_rebuilds_total", help: "Producers rebuilt after failures."))
-        self.backlogEntries = metrics.gauge("outbox_backlog_entries", help: "Outbox entries waiting to be published.")
-        self.backlogAge = metrics.gauge("outbox_oldest_entry_age_seconds", help: "Age of the oldest outbox entry; 0 when empty.")
+        self.metrics = Metrics(published: metrics.counter("clientele_outbox_published_total", help: "Events the relay published."),
+                               failures: metrics.counter("clientele_outbox_send_failures_total", help: "Events Kafka did not acknowledge."),
+                               rebuilds: metrics.counter("clientele_outbox_producer_rebuilds_total", help: "Producers rebuilt after failures."))
+        self.backlogEntries = metrics.gauge("clientele_outbox_backlog_entries", help: "Outbox entries waiting to be published.")
+        self.backlogAge = metrics.gauge("clientele_outbox_oldest_entry_age_seconds", help: "Age of the oldest outbox entry; 0 when empty.")
     }
 
     public func run() async throws {
@@ -136,14 +136,13 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         "{" + values.map(String.init).joined(separator: ",") + "}"
     }
 
-    /// Updates the backlog gauges (at most once a second: the count scans the outbox).
+    /// Updates the backlog gauges (at most once a second; see `PostgresEventStore.outboxBacklog`
+    /// for why that stays cheap with a large backlog).
     private func readBacklog() async throws {
         lastBacklogReading = ContinuousClock.now
-        let rows = try await pool.query("""
-            SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(enqueued_at))::float8, 0) FROM outbox
-            """)
-        backlogEntries.set(Double(try rows[0].decode(0, as: Int64.self)))
-        backlogAge.set(try rows[0].decode(1, as: Double.self))
+        let backlog = try await PostgresEventStore(pool: pool).outboxBacklog()
+        backlogEntries.set(Double(backlog.entries))
+        backlogAge.set(backlog.oldestAgeSeconds)
     }
 
     struct RelayIncomplete: Error, CustomStringConvertible {

@@ -50,5 +50,8 @@ public enum EventStoreSchema {
             PRIMARY KEY (topic, partition)
         );
         """),
+        Migration(version: 2, name: "events keep the traceparent of the work that wrote them", sql: """
+        ALTER TABLE events ADD COLUMN traceparent TEXT;
+        """),
     ]
 }

@@ -58,12 +58,12 @@ public struct PostgresEventStore: Sendable {
                 for (envelope, data) in rows {
                     let inserted = try connection.query("""
                         INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version,
-                                            occurred_at, actor_kind, actor_id, correlation_id, causation_id, data)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                            occurred_at, actor_kind, actor_id, correlation_id, causation_id, data, traceparent)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                         RETURNING position
                         """, [envelope.eventId, envelope.streamId, envelope.streamVersion, envelope.tenantId, envelope.type,
                               envelope.schemaVersion, envelope.occurredAt, envelope.actor.kind.rawValue, envelope.actor.id,
-                              envelope.correlationId, envelope.causationId, PostgresJSON(text: data)])
+                              envelope.correlationId, envelope.causationId, PostgresJSON(text: data), envelope.traceparent])
                     last = try inserted[0].decode(0, as: Int64.self)
                     try connection.execute("INSERT INTO outbox (position) VALUES ($1)", [last])
                 }
@@ -109,7 +109,7 @@ public struct PostgresEventStore: Sendable {
 
     static let columns = """
         event_id, stream_id, stream_version, tenant_id, type, schema_version, occurred_at, actor_kind, actor_id,
-        correlation_id, causation_id, data
+        correlation_id, causation_id, data, traceparent
         """
 
     /// Decodes an envelope from `columns`, the first of which is column `base` of `row`.
@@ -128,7 +128,8 @@ public struct PostgresEventStore: Sendable {
                              actor: Actor(kind: kind, id: try row.decode(base + 8, as: String.self)),
                              correlationId: try row.decode(base + 9, as: String.self),
                              causationId: try row.decodeIfPresent(base + 10, as: String.self),
-                             data: Data(try row.decode(base + 11, as: PostgresJSON.self).text.utf8))
+                             data: Data(try row.decode(base + 11, as: PostgresJSON.self).text.utf8),
+                             traceparent: try row.decodeIfPresent(base + 12, as: String.self))
     }
 }
 

@@ -109,6 +109,18 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The low and high watermarks (first offset, and offset after the last record) of
+    /// `partition` as the broker's latest fetch answer for it reported them; nil before any
+    /// fetch for it has answered, and after `close`.
+    ///
+    /// Reads librdkafka's cache (`rd_kafka_get_watermark_offsets`): no request is sent, so it
+    /// is cheap enough to call after every poll. It is as fresh as the last fetch, which the
+    /// consumer repeats while assigned, so the lag it gives is current within a fetch's wait.
+    /// Unlike a ListOffsets query (`rd_kafka_query_watermark_offsets`), it is right on Tansu.
+    public func cachedWatermarks(_ partition: KafkaTopicPartition) -> (low: Int64, high: Int64)? {
+        state.cachedWatermarks(partition)
+    }
+
     /// Leaves the assignment and destroys the client. Idempotent; later calls throw `.closed`.
     ///
     /// Runs after a `poll` already in progress, so it can wait for that poll's timeout.
@@ -187,6 +199,18 @@ final class ConsumerState: @unchecked Sendable {
                                         "offset": String(position.next), "endOffset": String(high)])
         }
         return nil
+    }
+
+    /// The cached watermarks of `partition`, unless the handle is closing or gone.
+    func cachedWatermarks(_ partition: KafkaTopicPartition) -> (low: Int64, high: Int64)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closing, !destroyed else { return nil }
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let error = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (max(low, 0), high)
     }
 
     /// Keeps an error for the next poll to throw (the first one wins).

@@ -54,7 +54,7 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
         self.metrics = metrics
         self.batchSize = batchSize
         self.maxEventsPerSecond = maxEventsPerSecond
-        self.rebuildsFinished = metrics.counter("projection_rebuilds_finished_total", help: "Rebuilds that swapped in.",
+        self.rebuildsFinished = metrics.counter("clientele_projection_rebuilds_finished_total", help: "Rebuilds that swapped in.",
                                                 labels: ["projection"])
     }
 

@@ -13,9 +13,14 @@ import ServiceRuntime
 /// Redelivered or early events are skipped by the read model's stream-version rule.
 ///
 /// After a commit, `committed` gets the stream versions applied (read-your-writes waiters
-/// listen there). The end of each partition comes from the consumer's partition-EOF events
-/// (the fetch's high watermark), never from ListOffsets, which Tansu answers wrongly.
-/// On a failure the consumer is closed and rebuilt from the stored offsets after a backoff.
+/// listen there). The end of each partition comes from the fetches' high watermark (the
+/// consumer's cached watermarks after each poll, and its partition-EOF events), never from
+/// ListOffsets, which Tansu answers wrongly. On a failure the consumer is closed and rebuilt
+/// from the stored offsets after a backoff.
+///
+/// With debug logging on, each event handled gets a line (`projection handled event`) carrying
+/// the event's correlation id and trace id, so one user action can be followed into every
+/// projection.
 public final class ProjectionRunner: Service, @unchecked Sendable {
     // @unchecked Sendable: the mutable state (`consumer`, `checkpoint`, `needsReload`,
     // `lastStep`) is only touched holding `lock`; `consumer` is only used by `step`, which
@@ -74,26 +79,32 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         self.inTransaction = inTransaction
         self.committed = committed
         self.checkpointValue = ProjectionCheckpoint(partitionCount: configuration.partitionCount)
-        self.applied = metrics.counter("projection_events_applied_total", help: "Events applied to a read model.",
+        self.applied = metrics.counter("clientele_projection_events_applied_total", help: "Events applied to a read model.",
                                        labels: ["projection"])
-        self.skipped = metrics.counter("projection_events_skipped_total",
+        self.skipped = metrics.counter("clientele_projection_events_skipped_total",
                                        help: "Events skipped: duplicate (already applied), early (a version is missing), invalid.",
                                        labels: ["projection", "reason"])
         if configuration.exportsPosition {
             let projection = configuration.projection
-            metrics.collector("projection_consumer_lag", help: "Records in the log not yet applied, per partition (from the fetch's high watermark).") { [weak self] in
+            metrics.collector("clientele_projection_consumer_lag", help: "Records in the log not yet applied, per partition (from the fetch's high watermark).") { [weak self] in
                 guard let self else { return [] }
                 return self.checkpoint.partitions.compactMap { partition, state in
                     state.lag.map { (["projection": projection, "partition": String(partition)], Double($0)) }
                 }
             }
-            metrics.collector("projection_position", help: "The next offset to apply, per partition.") { [weak self] in
+            metrics.collector("clientele_projection_position", help: "The next offset to apply, per partition.") { [weak self] in
                 guard let self else { return [] }
                 return self.checkpoint.partitions.map { partition, state in
                     (["projection": projection, "partition": String(partition)], Double(state.next))
                 }
             }
-            metrics.collector("projection_caught_up", help: "1 when every partition is applied up to its end.") { [weak self] in
+            metrics.collector("clientele_projection_log_end", help: "The log's end (high watermark) as last fetched, per partition.") { [weak self] in
+                guard let self else { return [] }
+                return self.checkpoint.partitions.compactMap { partition, state in
+                    state.end.map { (["projection": projection, "partition": String(partition)], Double($0)) }
+                }
+            }
+            metrics.collector("clientele_projection_caught_up", help: "1 when every partition is applied up to its end.") { [weak self] in
                 guard let self else { return [] }
                 return [(["projection": projection], self.checkpoint.isCaughtUp ? 1 : 0)]
             }
@@ -170,6 +181,11 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
             case .partitionEOF(let partition, let next): ends.append((partition.partition, next))
             }
         }
+        for partition in 0..<configuration.partitionCount {
+            if let high = consumer.cachedWatermarks(KafkaTopicPartition(topic: configuration.topic, partition: partition))?.high {
+                ends.append((partition, high))
+            }
+        }
         guard !records.isEmpty else {
             lock.withLock {
                 for (partition, next) in ends { checkpointValue.reachedEnd(partition: partition, nextOffset: next) }
@@ -187,9 +203,12 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
                 stored.append(try CloudEventsKafkaBinding.event(from: record))
             } catch {
                 invalid += 1
-                logger.warning("skipping a record that is not a client event",
-                               ["partition": String(record.partition), "offset": String(record.offset),
-                                "error": String(describing: error)])
+                var metadata = ["partition": String(record.partition), "offset": String(record.offset),
+                                "error": String(describing: error)]
+                if let correlation = record.headers.first(where: { $0.name == "ce_correlationid" })?.value {
+                    metadata["correlation_id"] = String(decoding: correlation.prefix(128), as: UTF8.self)
+                }
+                logger.warning("skipping a record that is not a client event", metadata)
             }
         }
         let projection = configuration.projection
@@ -213,7 +232,25 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         if outcome.early > 0 { skipped.increment(by: Double(outcome.early), projection, "early") }
         if outcome.invalid > 0 { skipped.increment(by: Double(outcome.invalid), projection, "invalid") }
         committed(outcome)
+        if logger.isEnabled(.debug) { logHandled(stored) }
         return records.count
+    }
+
+    /// One debug line per event of a committed batch, each with the event's correlation id
+    /// and trace id as the line's own (`LogContext`).
+    private func logHandled(_ events: [StoredEvent]) {
+        for event in events {
+            let envelope = event.envelope
+            LogContext.$correlationId.withValue(envelope.correlationId) {
+                LogContext.$trace.withValue(TraceContext.parse(envelope.traceparent)) {
+                    logger.debug("projection handled event", [
+                        "projection": configuration.projection, "type": envelope.type,
+                        "client_id": envelope.streamId.uuidString.lowercased(), "version": String(envelope.streamVersion),
+                        "position": String(event.position), "event_id": envelope.eventId.uuidString.lowercased(),
+                    ])
+                }
+            }
+        }
     }
 
     /// The consumer's settings: `kafka` with a short `fetch.wait.max.ms` unless it sets one.

@@ -6,20 +6,27 @@ import HTTP
 /// The request id comes from `X-Request-Id` when the caller sent a sane one, else it is new.
 /// The correlation id comes from `X-Correlation-Id`, else the trace id of a W3C
 /// `traceparent`, else the request id; it is what follows a user's action across services.
+/// The trace (`LogContext.trace`) continues the caller's `traceparent` with a span of this
+/// service's own, or starts a new trace; calls made while handling the request pass it on
+/// (`HTTPHeaders.addRequestContext()`).
 public enum RequestContext {
     /// Wraps `handler` so it runs with `LogContext` set and the ids in the response headers.
     public static func wrap(_ handler: @escaping HTTPHandler) -> HTTPHandler {
         { request in
             let requestId = sanitizedId(request.headers["x-request-id"]) ?? SecureRandom.token(byteCount: 12)
+            let incoming = request.headers["traceparent"]
+            let trace = TraceContext.continuing(incoming)
             let correlationId = sanitizedId(request.headers["x-correlation-id"])
-                ?? traceId(fromTraceparent: request.headers["traceparent"])
+                ?? (trace.parentSpanId != nil ? trace.traceId : nil)
                 ?? requestId
             return try await LogContext.$requestId.withValue(requestId) {
                 try await LogContext.$correlationId.withValue(correlationId) {
-                    var response = try await handler(request)
-                    response.headers.replaceOrAdd(name: "X-Request-Id", value: requestId)
-                    response.headers.replaceOrAdd(name: "X-Correlation-Id", value: correlationId)
-                    return response
+                    try await LogContext.$trace.withValue(trace) {
+                        var response = try await handler(request)
+                        response.headers.replaceOrAdd(name: "X-Request-Id", value: requestId)
+                        response.headers.replaceOrAdd(name: "X-Correlation-Id", value: correlationId)
+                        return response
+                    }
                 }
             }
         }
@@ -35,13 +42,8 @@ public enum RequestContext {
         return allowed ? value : nil
     }
 
-    /// The 32-hex-digit trace id of a version-00 `traceparent` header, if well formed.
+    /// The 32-hex-digit trace id of a valid `traceparent` header (see `TraceContext.parse`).
     static func traceId(fromTraceparent value: String?) -> String? {
-        guard let value else { return nil }
-        let parts = value.split(separator: "-")
-        guard parts.count == 4, parts[0].count == 2, parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
-              parts[1].utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }),
-              parts[1] != "00000000000000000000000000000000" else { return nil }
-        return String(parts[1])
+        TraceContext.parse(value)?.traceId
     }
 }

@@ -5,11 +5,11 @@ import Glibc
 
 /// Writes structured log lines as JSON, one object per line, to standard output.
 ///
-/// Each line has `ts` (ISO 8601 UTC), `level`, `service`, `msg`, the request and correlation
-/// ids from `LogContext` when set, and the given metadata. Never log secrets, passwords,
-/// tokens or personal data: metadata values are written as given. The message and metadata
-/// are only built when the line's level is enabled, so debug lines on hot paths cost nothing
-/// in production.
+/// Each line has `ts` (ISO 8601 UTC), `level`, `service`, `msg`, the request id, correlation
+/// id and trace id (`trace_id`) from `LogContext` when set, and the given metadata. Never log
+/// secrets, passwords, tokens or personal data: metadata values are written as given. The
+/// message and metadata are only built when the line's level is enabled, so debug lines on
+/// hot paths cost nothing in production.
 public struct Logger: Sendable {
     public let service: String
     public var level: LogLevel
@@ -29,6 +29,9 @@ public struct Logger: Sendable {
         copy.metadata.merge(metadata) { _, new in new }
         return copy
     }
+
+    /// Whether lines at `level` are written (to skip building what only debug lines need).
+    public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
 
     public func debug(_ message: @autoclosure () -> String, _ metadata: @autoclosure () -> [String: String] = [:]) {
         log(.debug, message(), metadata())
@@ -53,6 +56,7 @@ public struct Logger: Sendable {
         line += ",\"msg\":" + JSONString.quote(message())
         if let requestId = LogContext.requestId { line += ",\"request_id\":" + JSONString.quote(requestId) }
         if let correlationId = LogContext.correlationId { line += ",\"correlation_id\":" + JSONString.quote(correlationId) }
+        if let trace = LogContext.trace { line += ",\"trace_id\":" + JSONString.quote(trace.traceId) }
         let merged = self.metadata.merging(metadata()) { _, new in new }
         for key in merged.keys.sorted() {
             line += "," + JSONString.quote(key) + ":" + JSONString.quote(merged[key] ?? "")
