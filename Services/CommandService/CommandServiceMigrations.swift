@@ -25,5 +25,8 @@ enum CommandServiceMigrations {
             updated_at     TIMESTAMPTZ NOT NULL DEFAULT now()
         );
         """),
+        Migration(version: 102, name: "temporary portal passwords", sql: """
+        ALTER TABLE client_portal_credentials ADD COLUMN temporary BOOLEAN NOT NULL DEFAULT false;
+        """),
     ]
 }

@@ -61,8 +61,12 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     organizationAPI.register(on: setup)
     let authAPI = AuthAPI(store: identity, settings: sessions)
     authAPI.register(on: setup)
+    let settle = ReadYourWrites(search: search, timeout: readYourWrites)
     LeadsClientsAPI(authenticator: authAPI.authenticator, identity: identity, commands: commands, search: search,
-                    readYourWrites: ReadYourWrites(search: search, timeout: readYourWrites)).register(on: setup)
+                    readYourWrites: settle).register(on: setup)
+    AdminClientsAPI(authenticator: authAPI.authenticator, identity: identity, commands: commands, search: search,
+                    stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
+                    readYourWrites: settle).register(on: setup)
     CompaniesAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
     UsersAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
     APIKeysAPI(store: identity, authenticator: authAPI.authenticator, verifiedKeys: verifiedKeys).register(on: setup)

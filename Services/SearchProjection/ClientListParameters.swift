@@ -17,6 +17,7 @@ enum ClientListParameters {
 
     static func query(from request: HTTPRequest) throws -> ClientListQuery {
         var query = ClientListQuery(scope: try scope(request))
+        query.filters = try ClientFilters { request.queryParameter($0) }
         if let value = request.queryParameter("agent") {
             guard let agent = Int64(value), agent > 0 else { throw invalid("agent", "a positive integer") }
             query.agent = agent

@@ -21,8 +21,9 @@ public struct ClientCommandRequest: Codable, Sendable, Equatable {
     public var actor: Actor
     /// From `Idempotency-Key`: a repeat of the same key and scope returns the first outcome.
     public var idempotency: IdempotencyToken?
-    /// The client's new portal password as a `PasswordHash` string (setPortalPassword only);
-    /// the command service stores it beside the event store, never in an event.
+    /// The client's new portal password as a `PasswordHash` string (setPortalPassword; on
+    /// create, a temporary one); the command service stores it beside the event store, never
+    /// in an event.
     public var portalPasswordHash: String?
     /// recordActivity only: whether the activity was a submission.
     public var submission: Bool?

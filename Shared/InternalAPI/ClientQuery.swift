@@ -26,7 +26,7 @@ public struct ClientListQuery: Sendable, Equatable {
     public static let maxTenants = 1000
 
     public enum SortField: String, Sendable, CaseIterable {
-        case name, phone, email, status, createdAt, updatedAt
+        case name, phone, email, status, createdAt, updatedAt, displayName, company, totalSubmissions
     }
 
     public enum SortOrder: String, Sendable, CaseIterable {
@@ -34,7 +34,7 @@ public struct ClientListQuery: Sendable, Equatable {
     }
 
     public var scope: TenantScope
-    /// Case-insensitive substring over name, phone and email.
+    /// Case-insensitive substring over name, display name, phone and email.
     public var text: String?
     /// Any of these statuses; empty means all.
     public var statuses: [ClientStatus]
@@ -46,6 +46,8 @@ public struct ClientListQuery: Sendable, Equatable {
     public var agent: Int64?
     /// Only the client with this public number.
     public var number: Int64?
+    /// The admin API's further filters.
+    public var filters = ClientFilters()
 
     /// A query within one tenant.
     public init(tenantId: UUID, text: String? = nil, statuses: [ClientStatus] = [], sortBy: SortField = .createdAt,

@@ -177,6 +177,9 @@ final class SearchProjectionTests: XCTestCase {
             case .status: record.profile.status.rawValue
             case .createdAt: Timestamp.format(record.createdAt)
             case .updatedAt: Timestamp.format(record.updatedAt)
+            case .displayName: record.profile.displayName
+            case .company: record.profile.companyName
+            case .totalSubmissions: String(format: "%020lld", record.submissionCount)
             }
         }
         // PostgreSQL: NULLs sort last ascending, first descending; ties by id in the same direction.

@@ -55,8 +55,9 @@ struct ClientCommandEndpoint: Sendable {
         let portalPasswordHash = try Self.portalPasswordHash(request)
         var storeCredential: (@Sendable (PostgresConnection, Client) throws -> Void)?
         if let hash = portalPasswordHash {
+            let temporary = request.command == .create
             storeCredential = { connection, client in
-                try PortalCredentialStore.record(clientId: client.id, passwordHash: hash, on: connection)
+                try PortalCredentialStore.record(clientId: client.id, passwordHash: hash, temporary: temporary, on: connection)
             }
         }
         guard let token = request.idempotency else {
@@ -140,10 +141,12 @@ struct ClientCommandEndpoint: Sendable {
         }
     }
 
-    /// The hash a `setPortalPassword` carries: required there, refused elsewhere, and it must
-    /// be a `PasswordHash` string (so a plain password sent by mistake is never stored).
+    /// The hash a `setPortalPassword` carries (required there; a create may carry a
+    /// temporary one; refused elsewhere); it must be a `PasswordHash` string, so a plain
+    /// password sent by mistake is never stored.
     static func portalPasswordHash(_ request: ClientCommandRequest) throws -> String? {
-        guard request.command == .setPortalPassword else {
+        if request.command == .create && request.portalPasswordHash == nil { return nil }
+        guard request.command == .setPortalPassword || request.command == .create else {
             guard request.portalPasswordHash == nil else {
                 throw ClienteleError(.invalidArgument, "portalPasswordHash is only accepted by setPortalPassword",
                                      context: ["field": "portalPasswordHash"])

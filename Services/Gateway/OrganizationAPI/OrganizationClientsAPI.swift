@@ -130,14 +130,14 @@ struct OrganizationClientsAPI: Sendable {
     }
 
     /// The body of a JSON write; 415 for another content type, 413 past the limit.
-    static func jsonBody(_ request: HTTPRequest) async throws -> [UInt8] {
+    static func jsonBody(_ request: HTTPRequest, maxBytes: Int = maxBodyBytes) async throws -> [UInt8] {
         let mediaType = request.headers["Content-Type"]?.split(separator: ";").first?
             .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
             throw HTTPError(status: .unsupportedMediaType, code: "unsupported_media_type",
                             message: "Content-Type must be application/json")
         }
-        return try await request.body.collect(upTo: maxBodyBytes)
+        return try await request.body.collect(upTo: maxBytes)
     }
 
     static func actor(_ key: APIKey) -> Actor {

@@ -54,18 +54,23 @@ struct SearchClient: Sendable {
 
     /// `query` as the projection's query string.
     static func parameters(of query: ClientListQuery) -> String {
-        var pairs: [(String, String)]
-        switch query.scope {
-        case .tenants(let ids): pairs = [("tenantId", ids.map { $0.uuidString.lowercased() }.joined(separator: ","))]
-        case .everyTenant: pairs = [("allTenants", "true")]
-        }
+        var pairs = scopeItems(query.scope)
         if let text = query.text { pairs.append(("query", text)) }
         if let agent = query.agent { pairs.append(("agent", String(agent))) }
         if let number = query.number { pairs.append(("number", String(number))) }
+        pairs += query.filters.queryItems
         if !query.statuses.isEmpty { pairs.append(("status", query.statuses.map(\.rawValue).joined(separator: ","))) }
         pairs += [("sortBy", query.sortBy.rawValue), ("sortOrder", query.sortOrder.rawValue),
                   ("limit", String(query.limit)), ("offset", String(query.offset))]
         return pairs.map { "\($0.0)=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    /// A tenant scope as the internal services' query parameters.
+    static func scopeItems(_ scope: ClientListQuery.TenantScope) -> [(String, String)] {
+        switch scope {
+        case .tenants(let ids): [("tenantId", ids.map { $0.uuidString.lowercased() }.joined(separator: ","))]
+        case .everyTenant: [("allTenants", "true")]
+        }
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.

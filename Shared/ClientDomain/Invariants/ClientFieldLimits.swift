@@ -66,7 +66,7 @@ public struct ClientFieldLimits: Sendable {
         }
     }
 
-    static func isUsername(_ value: String, lengths: ClosedRange<Int>) -> Bool {
+    public static func isUsername(_ value: String, lengths: ClosedRange<Int>) -> Bool {
         let bytes = Array(value.utf8)
         guard lengths.contains(bytes.count), let first = bytes.first, Self.isAlphanumeric(first) else { return false }
         return bytes.allSatisfy { Self.isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }

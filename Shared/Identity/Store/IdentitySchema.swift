@@ -117,5 +117,12 @@ public enum IdentitySchema {
             ('finance', 'leads.read'), ('finance', 'leads.write'),
             ('agent', 'leads.read_assigned');
         """),
+        // The admin clients API: super-admin (every company) and admin (its own companies).
+        Migration(version: 4, name: "admin clients permission", sql: """
+        INSERT INTO permissions (name, description) VALUES
+            ('clients.admin', 'Use the admin clients API: profiles, bulk changes, statistics');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'clients.admin'), ('admin', 'clients.admin');
+        """),
     ]
 }

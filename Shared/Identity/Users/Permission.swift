@@ -18,4 +18,6 @@ public enum Permission {
     public static let leadsReadAssigned = "leads.read_assigned"
     /// The leads API: create, change, disable leads, set their portal passwords.
     public static let leadsWrite = "leads.write"
+    /// The admin clients API.
+    public static let clientsAdmin = "clients.admin"
 }

@@ -44,8 +44,10 @@ public struct ClientSearch: Sendable {
         if let text = query.text, !text.isEmpty {
             parameters.append("%" + Self.escapeLike(text.lowercased()) + "%")
             let p = "$\(parameters.count)"
-            conditions.append("(lower(name) LIKE \(p) OR lower(phone) LIKE \(p) OR lower(email) LIKE \(p))")
+            conditions.append("(lower(name) LIKE \(p) OR lower(display_name) LIKE \(p) OR lower(phone) LIKE \(p) "
+                              + "OR lower(email) LIKE \(p))")
         }
+        Self.filter(query.filters, conditions: &conditions, parameters: &parameters)
         if !query.statuses.isEmpty {
             parameters.append("{" + query.statuses.map(\.rawValue).joined(separator: ",") + "}")
             conditions.append("status = ANY($\(parameters.count)::text[])")
@@ -94,7 +96,41 @@ public struct ClientSearch: Sendable {
         case .status: "status"
         case .createdAt: "created_at"
         case .updatedAt: "updated_at"
+        case .displayName: "display_name"
+        case .company: "company_name"
+        case .totalSubmissions: "submission_count"
         }
+    }
+
+    /// Adds the SQL conditions and parameters of the admin API's filters.
+    static func filter(_ filters: ClientFilters, conditions: inout [String], parameters: inout [any PostgresEncodable]) {
+        func add(_ value: any PostgresEncodable, _ condition: (String) -> String) {
+            parameters.append(value)
+            conditions.append(condition("$\(parameters.count)"))
+        }
+        if !filters.plans.isEmpty {
+            add("{" + filters.plans.map(\.rawValue).joined(separator: ",") + "}") { "coalesce(plan, 'free') = ANY(\($0)::text[])" }
+        }
+        if !filters.accountTypes.isEmpty {
+            add("{" + filters.accountTypes.map(\.rawValue).joined(separator: ",") + "}") {
+                "coalesce(account_type, 'individual') = ANY(\($0)::text[])"
+            }
+        }
+        if let provider = filters.provider { add(provider) { "provider = \($0)" } }
+        if let after = filters.createdAfter { add(after) { "created_at > \($0)" } }
+        if let before = filters.createdBefore { add(before) { "created_at < \($0)" } }
+        if let domain = filters.emailDomain { add(domain.lowercased()) { "lower(split_part(email, '@', 2)) = \($0)" } }
+        let searches: [(String, String?)] = [("company_name", filters.companySearch), ("location", filters.locationSearch),
+                                             ("industry", filters.industrySearch)]
+        for case let (column, text?) in searches {
+            add("%" + escapeLike(text.lowercased()) + "%") { "lower(\(column)) LIKE \($0)" }
+        }
+        if let minimum = filters.minSubmissions { add(minimum) { "submission_count >= \($0)" } }
+        if let maximum = filters.maxSubmissions { add(maximum) { "submission_count <= \($0)" } }
+        if let verified = filters.emailVerified { add(verified) { "coalesce(email_verified, false) = \($0)" } }
+        if let twoFactor = filters.twoFactorEnabled { add(twoFactor) { "coalesce(two_factor_enabled, false) = \($0)" } }
+        let presence: [(String, Bool?)] = [("avatar", filters.hasAvatar), ("website", filters.hasWebsite), ("phone", filters.hasPhone)]
+        for case let (column, present?) in presence { add(present) { "(\(column) IS NOT NULL) = \($0)" } }
     }
 
     /// `text` with LIKE's wildcards and escape character made literal.

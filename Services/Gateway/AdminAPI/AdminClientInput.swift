@@ -1,0 +1,158 @@
+import ClientDomain
+import Foundation
+import HTTP
+
+/// Reads the admin clients API's bodies: create, update (also each bulk item), the account
+/// flags and activity routes.
+///
+/// The document's fields map to the shared profile (`company` is the client's own company,
+/// `companyName` in the profile; the tenant is `companyId`). Enumerations follow the
+/// document's validation rules; unknown fields are refused; every bad field is reported.
+enum AdminClientInput {
+    /// Profile text fields: API name, the change it sets, limit.
+    // Key paths to stored properties of a value type are immutable and safe to share.
+    nonisolated(unsafe) static let texts: [(name: String, keyPath: WritableKeyPath<ClientProfileChanges, FieldChange<String>>, max: Int)] = [
+        ("displayName", \.displayName, 200), ("bio", \.bio, 2000), ("jobTitle", \.jobTitle, 200),
+        ("company", \.companyName, 200), ("industry", \.industry, 100), ("phone", \.phone, 50),
+        ("website", \.website, 500), ("location", \.location, 200),
+    ]
+    static let updatable: Set<String> = Set(texts.map(\.name)).union(["email", "username", "accountType", "status", "plan"])
+
+    struct Creation {
+        var profile: ClientProfile
+        var companyId: JSONValue?
+    }
+
+    /// A create body: `email` required; `displayName` defaults to the email's local part,
+    /// `accountType` to individual, `status` to active, `plan` to free.
+    static func creation(from body: [UInt8]) throws -> Creation {
+        let object = try OrganizationClientInput.jsonObject(body)
+        var issues = unknown(object, allowed: updatable.union(["companyId"]))
+        var profile = ClientProfile(status: .active, accountType: .individual, plan: .free)
+        switch object["email"] {
+        case .string(let email)? where ClientFieldLimits.looksLikeEmail(email) && email.count <= 254: profile.email = email
+        case nil, .null?: issues.append(.init(field: "email", message: "is required"))
+        default: issues.append(.init(field: "email", message: "must be a valid email address"))
+        }
+        let changes = fields(object, issues: &issues)
+        profile = profile.applying(changes)
+        if profile.displayName == nil, let email = profile.email, let local = email.split(separator: "@").first {
+            profile.displayName = String(local)
+        }
+        guard issues.isEmpty else { throw ValidationFailure(issues) }
+        return Creation(profile: profile, companyId: object["companyId"])
+    }
+
+    /// An update body (or a bulk item without its `id`): only given fields change; `null`
+    /// clears a text field or the username; `email`, `status`, `plan`, `accountType` cannot be
+    /// cleared.
+    static func changes(from object: [String: JSONValue], extraAllowed: Set<String> = []) throws -> ClientProfileChanges {
+        var issues = unknown(object, allowed: updatable.union(extraAllowed))
+        var changes = fields(object, issues: &issues)
+        switch object["email"] {
+        case nil: break
+        case .string(let email)? where ClientFieldLimits.looksLikeEmail(email) && email.count <= 254: changes.email = .set(email)
+        default: issues.append(.init(field: "email", message: "must be a valid email address"))
+        }
+        guard issues.isEmpty else { throw ValidationFailure(issues) }
+        return changes
+    }
+
+    /// `PUT .../account`: `emailVerified`, `twoFactorEnabled` (booleans), `avatar` (an
+    /// http(s) URL, or null to remove).
+    static func account(from body: [UInt8]) throws -> ClientProfileChanges {
+        let object = try OrganizationClientInput.jsonObject(body)
+        var issues = unknown(object, allowed: ["emailVerified", "twoFactorEnabled", "avatar"])
+        var changes = ClientProfileChanges()
+        for (name, keyPath) in [("emailVerified", \ClientProfileChanges.emailVerified),
+                                ("twoFactorEnabled", \ClientProfileChanges.twoFactorEnabled)] {
+            switch object[name] {
+            case nil: break
+            case .bool(let value)?: changes[keyPath: keyPath] = .set(value)
+            default: issues.append(.init(field: name, message: "must be true or false"))
+            }
+        }
+        switch object["avatar"] {
+        case nil: break
+        case .null?: changes.avatar = .cleared
+        case .string(let url)? where isWebURL(url) && url.count <= 1000: changes.avatar = .set(url)
+        default: issues.append(.init(field: "avatar", message: "must be an http(s) URL of at most 1000 characters, or null"))
+        }
+        if object.isEmpty { issues.append(.init(field: "body", message: "must set emailVerified, twoFactorEnabled or avatar")) }
+        guard issues.isEmpty else { throw ValidationFailure(issues) }
+        return changes
+    }
+
+    /// `POST .../activity`: `{"type": "active"}` or `{"type": "submission"}`; true for a submission.
+    static func activity(from body: [UInt8]) throws -> Bool {
+        let object = try OrganizationClientInput.jsonObject(body)
+        var issues = unknown(object, allowed: ["type"])
+        var submission = false
+        switch object["type"] {
+        case .string("active")?: submission = false
+        case .string("submission")?: submission = true
+        default: issues.append(.init(field: "type", message: "must be active or submission"))
+        }
+        guard issues.isEmpty else { throw ValidationFailure(issues) }
+        return submission
+    }
+
+    // MARK: Fields
+
+    private static func fields(_ object: [String: JSONValue], issues: inout [ValidationFailure.Issue]) -> ClientProfileChanges {
+        var changes = ClientProfileChanges()
+        for (name, keyPath, max) in texts where object[name] != nil {
+            switch object[name] {
+            case .null?:
+                if name == "displayName" { issues.append(.init(field: name, message: "cannot be cleared")) }
+                changes[keyPath: keyPath] = .cleared
+            case .string(let text)? where text.count <= max:
+                if name == "website", !isWebURL(text) {
+                    issues.append(.init(field: name, message: "must be an http(s) URL"))
+                } else if name == "displayName", text.allSatisfy(\.isWhitespace) {
+                    issues.append(.init(field: name, message: "must not be empty"))
+                } else {
+                    changes[keyPath: keyPath] = .set(text)
+                }
+            default:
+                issues.append(.init(field: name, message: "must be a string of at most \(max) characters"))
+            }
+        }
+        switch object["username"] {
+        case nil: break
+        case .null?: changes.username = .cleared
+        case .string(let name)? where ClientFieldLimits.isUsername(name, lengths: ClientFieldLimits().usernameLengths):
+            changes.username = .set(name)
+        default:
+            issues.append(.init(field: "username", message: "must be 3 to 50 letters, digits, '.', '_' or '-'"))
+        }
+        if let value = object["status"] {
+            if case .string(let text) = value, let status = ClientStatus(rawValue: text) { changes.status = status } else {
+                issues.append(.init(field: "status", message: "must be active, inactive, suspended, or trial"))
+            }
+        }
+        if let value = object["plan"] {
+            if case .string(let text) = value, let plan = Plan(rawValue: text) { changes.plan = .set(plan) } else {
+                issues.append(.init(field: "plan", message: "must be free, standard, or premium"))
+            }
+        }
+        if let value = object["accountType"] {
+            if case .string(let text) = value, let type = AccountType(rawValue: text) { changes.accountType = .set(type) } else {
+                issues.append(.init(field: "accountType", message: "must be individual, business, or enterprise"))
+            }
+        }
+        return changes
+    }
+
+    private static func unknown(_ object: [String: JSONValue], allowed: Set<String>) -> [ValidationFailure.Issue] {
+        object.keys.filter { !allowed.contains($0) }.sorted().prefix(10).map {
+            ValidationFailure.Issue(field: String($0.prefix(64)), message: "is not a writable field")
+        }
+    }
+
+    static func isWebURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty else { return false }
+        return true
+    }
+}
