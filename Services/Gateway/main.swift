@@ -12,13 +12,17 @@ import ServiceRuntime
 // X-Internal-Token), DATABASE_URL (the gateway's own database: companies and API keys),
 // READ_YOUR_WRITES_TIMEOUT_MS (2000: how long a write waits for the search projection),
 // the session settings (JWT_KEYS required, see SessionSettings), ADMIN_EMAIL and
-// ADMIN_PASSWORD (the first super-admin, created at start when none exists), plus the common
-// ones (see ServiceMain).
+// ADMIN_PASSWORD (the first super-admin, created at start when none exists),
+// RATE_LIMIT_REQUESTS (600) per RATE_LIMIT_WINDOW_SECONDS (60) for each API key and each staff
+// user, counted by this instance alone (either at 0 turns limits off; see RateLimiter), plus
+// the common ones (see ServiceMain). Routes are registered in GatewayRoutes, nowhere else, so
+// that OpenAPIDocumentTests sees them all.
 await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     let upstreams = try GatewayUpstreams(environment: setup.environment)
     let token = try setup.requireInternalToken()
     let readYourWrites = try setup.environment.milliseconds("READ_YOUR_WRITES_TIMEOUT_MS", default: .seconds(2), in: 0...30_000)
     let sessions = try SessionSettings(environment: setup.environment)
+    let rateLimit = try RateLimitPolicy.configured(by: setup.environment)
     let adminEmail = setup.environment.string("ADMIN_EMAIL", default: "")
     let adminPassword = setup.environment.string("ADMIN_PASSWORD", default: "")
     let bootstrapsAdmin = !adminEmail.isEmpty && !adminPassword.isEmpty
@@ -52,23 +56,11 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
         visibilityClient.shutdown()
     }
 
-    let verifiedKeys = VerifiedAPIKeyCache()
-    let commands = CommandClient(baseURL: upstreams.commandService, token: token, http: client)
-    let search = SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient)
-    let organizationAPI = OrganizationClientsAPI(
-        authenticator: APIKeyAuthenticator(store: identity, cache: verifiedKeys),
-        commands: commands, search: search, readYourWritesTimeout: readYourWrites)
-    organizationAPI.register(on: setup)
-    let authAPI = AuthAPI(store: identity, settings: sessions)
-    authAPI.register(on: setup)
-    let settle = ReadYourWrites(search: search, timeout: readYourWrites)
-    LeadsClientsAPI(authenticator: authAPI.authenticator, identity: identity, commands: commands, search: search,
-                    readYourWrites: settle).register(on: setup)
-    AdminClientsAPI(authenticator: authAPI.authenticator, identity: identity, commands: commands, search: search,
-                    stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
-                    readYourWrites: settle).register(on: setup)
-    CompaniesAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
-    UsersAPI(store: identity, authenticator: authAPI.authenticator).register(on: setup)
-    APIKeysAPI(store: identity, authenticator: authAPI.authenticator, verifiedKeys: verifiedKeys).register(on: setup)
-    GatewayRoutes.registerPlaceholders(on: setup)
+    GatewayRoutes.register(on: setup, GatewayComponents(
+        identity: identity, sessions: sessions,
+        commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
+        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient),
+        stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
+        readYourWritesTimeout: readYourWrites,
+        rateLimiter: rateLimit.map { RateLimiter(policy: $0) }))
 }

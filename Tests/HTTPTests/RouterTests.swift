@@ -70,6 +70,14 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(json(failed), ["error": "conflict", "message": "busy"])
     }
 
+    func testRegisteredRoutesListEveryRegistrationAsWritten() {
+        let routes = makeRouter().registeredRoutes
+        XCTAssertEqual(routes.map(\.description), [
+            "GET /api/clients/:id", "GET /api/clients/search", "POST /api/clients", "PUT /api/clients/:id/notes/:note",
+            "GET /files/*", "GET /health", "DELETE /api/clients/:id",
+        ])
+    }
+
     func testMalformedPercentEncodingIs400() async {
         let response = await call(makeRouter(), .GET, "/api/clients/%zz")
         XCTAssertEqual(response.status.code, 400)

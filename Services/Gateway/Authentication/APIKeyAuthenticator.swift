@@ -9,9 +9,13 @@ import Identity
 /// `unauthenticated` error, so a caller learns nothing about which keys exist. A live key is
 /// remembered for `cache.lifetime` (2 s): a revocation through this gateway's API takes effect
 /// at once, one made elsewhere within that lifetime.
+///
+/// Each authenticated request counts against the key's rate limit (`rateLimiter`, nil when
+/// off) before its permission is checked: past the limit it is `RateLimited` (429).
 struct APIKeyAuthenticator: Sendable {
     let store: IdentityStore
     let cache: VerifiedAPIKeyCache
+    let rateLimiter: RateLimiter?
 
     /// Longest Authorization header considered; anything longer is refused before hashing.
     static let maxHeaderLength = 200
@@ -22,6 +26,7 @@ struct APIKeyAuthenticator: Sendable {
               let key = try await liveKey(secret: secret) else {
             throw ClienteleError(.unauthenticated, "Missing, invalid or revoked API key")
         }
+        try rateLimiter?.enforce(.apiKey(key.id))
         guard key.allows(permission) else {
             throw ClienteleError(.permissionDenied, "This API key does not have the \(permission) permission")
         }

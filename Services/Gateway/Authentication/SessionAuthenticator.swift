@@ -10,9 +10,13 @@ import Identity
 /// token must not be revoked and its user must exist and be active; roles, companies and
 /// permissions are read from the database on every request, so a change or deactivation
 /// applies to the next request. Every failure is the same `unauthenticated` error.
+///
+/// Each authenticated request counts against the user's rate limit (`rateLimiter`, nil when
+/// off; all the user's sessions share it): past the limit it is `RateLimited` (429).
 struct SessionAuthenticator: Sendable {
     let store: IdentityStore
     let tokens: SessionTokens
+    let rateLimiter: RateLimiter?
 
     static let unauthenticated = ClienteleError(.unauthenticated, "Missing, invalid, expired or revoked session")
 
@@ -23,6 +27,7 @@ struct SessionAuthenticator: Sendable {
         guard let jti = claims.tokenId, let userId = claims.userId,
               try await !store.isSessionRevoked(jti: jti),
               let user = try await store.user(id: userId), user.active else { throw Self.unauthenticated }
+        try rateLimiter?.enforce(.user(user.id))
         return StaffCaller(user: user, permissions: try await store.permissions(ofRoles: user.roles), claims: claims)
     }
 

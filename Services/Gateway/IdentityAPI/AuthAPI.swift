@@ -18,9 +18,9 @@ struct AuthAPI: Sendable {
     let accountThrottle: LoginThrottle
     let addressThrottle: LoginThrottle
 
-    init(store: IdentityStore, settings: SessionSettings) {
+    init(store: IdentityStore, settings: SessionSettings, rateLimiter: RateLimiter?) {
         self.store = store
-        self.authenticator = SessionAuthenticator(store: store, tokens: settings.tokens)
+        self.authenticator = SessionAuthenticator(store: store, tokens: settings.tokens, rateLimiter: rateLimiter)
         self.cookie = settings.cookie
         self.accountThrottle = LoginThrottle(pool: store.pool, maxFailures: settings.maxFailuresPerAccount,
                                              window: settings.failureWindow)

@@ -68,6 +68,12 @@ public final class Router: Sendable {
         }
     }
 
+    /// Every registration so far, in order (a repeated method and pattern appears again,
+    /// though only its first handler is used). HEAD answered by a GET handler is not listed.
+    public var registeredRoutes: [RegisteredRoute] {
+        state.withLock { $0.entries.map { RegisteredRoute(method: $0.method, pattern: $0.pattern) } }
+    }
+
     /// The compiled routes as of now.
     var table: RouteTable {
         state.withLock { s in

@@ -17,6 +17,11 @@ public struct ServiceSetup: Sendable {
     public var services: [any Service] = []
     /// Work to do after every service has stopped (closing pools, flushing producers).
     public var shutdownHooks: [@Sendable () async -> Void] = []
+    /// Wrappers around the handler of every route that `route` (and `notBuiltYet`) adds after
+    /// they are set, for concerns all of a service's routes share (the gateway's rate-limit
+    /// headers). They run inside the request context, the first one outermost; routes added
+    /// earlier, and the health routes, are not wrapped.
+    public var routeMiddleware: [@Sendable (@escaping HTTPHandler) -> HTTPHandler] = []
 
     init(name: String, environment: EnvironmentReader, logger: Logger, metrics: MetricsRegistry,
          readiness: ReadinessChecks, router: Router, httpConfiguration: HTTPServerConfiguration) {
@@ -32,7 +37,8 @@ public struct ServiceSetup: Sendable {
     /// Adds a route whose handler runs with request and correlation ids set (see `RequestContext`).
     public func route(_ method: HTTPMethod, _ pattern: String, options: RouteOptions = RouteOptions(),
                       _ handler: @escaping HTTPHandler) {
-        router.add(method, pattern, options: options, RequestContext.wrap(handler))
+        let wrapped = routeMiddleware.reversed().reduce(handler) { inner, wrap in wrap(inner) }
+        router.add(method, pattern, options: options, RequestContext.wrap(wrapped))
     }
 
     /// Adds routes under `prefix` (every method, any sub-path) answering 501 with a message

@@ -1,0 +1,16 @@
+import Identity
+
+/// What the gateway's adapters are built from: its stores, upstream clients and settings.
+///
+/// `main.swift` makes them from the configuration; tests make them without connecting to
+/// anything (nothing here connects before its first use).
+struct GatewayComponents: Sendable {
+    var identity: IdentityStore
+    var sessions: SessionSettings
+    var commands: CommandClient
+    var search: SearchClient
+    var stats: StatsClient
+    var readYourWritesTimeout: Duration
+    /// Per-principal rate limits; nil when `RATE_LIMIT_REQUESTS` or `RATE_LIMIT_WINDOW_SECONDS` is 0.
+    var rateLimiter: RateLimiter?
+}

@@ -1,0 +1,70 @@
+import HTTP
+
+/// One operation of the gateway's OpenAPI document: a route and what it takes and answers.
+///
+/// `pattern` is the router's pattern (`/api/v1/clients/:id`); the document writes it with
+/// OpenAPI templating (`/api/v1/clients/{id}`) and declares its path parameters itself. For
+/// operations that need a credential, `OpenAPIDocument` adds the security requirement, the
+/// 401 and 429 answers, and the `RateLimit-*` headers on every answer but 401; for those with
+/// a request body, the 413 and 415 answers. List only the other answers in `responses`.
+struct OpenAPIOperation: Sendable {
+    /// The credential an operation takes.
+    enum Access: Sendable {
+        /// None (health, login, this document).
+        case open
+        /// An organization API key: `Authorization: Bearer ba_…`.
+        case apiKey
+        /// A staff session: `Authorization: Bearer <jwt>` or the `token` cookie.
+        case session
+    }
+
+    var method: HTTPMethod
+    var pattern: String
+    var operationId: String
+    var summary: String
+    var tag: String
+    var access: Access
+    /// Query and header parameters (path parameters come from `pattern`).
+    var parameters: [JSONValue] = []
+    /// The schema of an `application/json` request body, required when present.
+    var requestBody: JSONValue? = nil
+    var responses: [Int: OpenAPIResponse]
+
+    /// The path in OpenAPI templating: `:id` becomes `{id}`.
+    var templatedPath: String { Self.templated(pattern) }
+
+    /// A router pattern in OpenAPI templating: `/a/:id` becomes `/a/{id}`.
+    static func templated(_ pattern: String) -> String {
+        "/" + pattern.split(separator: "/").map { segment in
+            segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+        }.joined(separator: "/")
+    }
+
+    /// The names of the pattern's `:name` segments, in order.
+    var pathParameterNames: [String] {
+        pattern.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
+    }
+}
+
+/// One answer of an operation: a description, a body and headers.
+struct OpenAPIResponse: Sendable {
+    var description: String
+    /// The body's schema, nil for no body.
+    var schema: JSONValue?
+    var contentType = "application/json"
+    /// Header name to OpenAPI header object (or `$ref`).
+    var headers: [String: JSONValue] = [:]
+
+    init(_ description: String, _ schema: JSONValue? = nil, contentType: String = "application/json",
+         headers: [String: JSONValue] = [:]) {
+        self.description = description
+        self.schema = schema
+        self.contentType = contentType
+        self.headers = headers
+    }
+
+    /// An error in the APIs' envelope (`{"error": message, "code": code, "details"?}`).
+    static func error(_ description: String) -> OpenAPIResponse {
+        OpenAPIResponse(description, OpenAPIDocument.schemaRef("Error"))
+    }
+}
