@@ -20,12 +20,15 @@ enum ClientCtl {
                           create a super-admin; the password comes from ADMIN_PASSWORD, else the
                           first line of standard input; needs DATABASE_URL
       rebuild search      rebuild the search read model by replaying the events topic, showing progress
+      republish [--status]
+                          republish the whole event store into the events topic (after the broker
+                          lost its log, or into a fresh topic), showing progress; --status shows
+                          the latest republish without starting one
       help                show this text
 
     coming with later issues (they answer "not built yet" and exit 2 until then):
       status              projection positions against the log end, outbox backlog
       rebuild stats       rebuild the stats projection
-      republish           republish the event store into a fresh topic
     """
 
     static func run(arguments: [String]) async -> Int32 {
@@ -53,7 +56,14 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "status", "rebuild", "republish":
+        case "republish":
+            do {
+                return try await RepublishCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "status", "rebuild":
             FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
             return 2
         default:
