@@ -37,34 +37,34 @@ enum RepublishCommand {
             var epoch = progress.epoch
             while progress.state == .running {
                 if progress.epoch != epoch {
-                    write("\nthe broker lost the log again: republishing from the start in epoch \(progress.epoch)\n", interactive)
+                    write("\nthe broker lost the log again: republishing from the start in epoch \(progress.epoch)\n")
                     epoch = progress.epoch
                 }
                 let line = "republishing into \(progress.topic ?? "?") (epoch \(progress.epoch), \(progress.reason ?? "?")): "
                     + "\(progress.eventsPublished) of \(progress.totalEvents) events, "
                     + String(format: "%.0f", progress.eventsPerSecond) + " events/s"
-                // Unbuffered, so the line shows at once; on a terminal it is rewritten in place.
-                write(interactive ? "\r" + line + "   " : line + "\n", interactive)
+                // On a terminal the line is rewritten in place.
+                write(interactive ? "\r" + line + "   " : line + "\n")
                 try await Task.sleep(for: .seconds(interactive ? 0.5 : 2))
                 progress = try await call(client, .GET, base + InternalPaths.republish, token: token)
             }
-            if interactive { write("\n", interactive) }
+            if interactive { write("\n") }
             guard progress.state == .done else {
                 FileHandle.standardError.write(Data("clientctl: the republish of epoch \(progress.epoch) ended \(progress.state.rawValue)\n".utf8))
                 return 1
             }
             write("republish of epoch \(progress.epoch) done: \(progress.eventsPublished) events published into \(progress.topic ?? "?")"
-                  + " (\(progress.reason ?? "?")). The log may hold some events twice; consumers skip those by stream version.\n",
-                  interactive)
+                  + " (\(progress.reason ?? "?")). The log may hold some events twice; consumers skip those by stream version.\n")
             return 0
         } catch {
-            if interactive { write("\n", interactive) }
+            if interactive { write("\n") }
             FileHandle.standardError.write(Data("clientctl: republish failed: \(error)\n".utf8))
             return 1
         }
     }
 
-    private static func write(_ text: String, _ interactive: Bool) {
+    /// Unbuffered, so a progress line shows at once.
+    private static func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
