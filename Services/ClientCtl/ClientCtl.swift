@@ -22,11 +22,14 @@ enum ClientCtl {
       rebuild search      rebuild the search read model by replaying the events topic, showing progress
       status [--json]     each projection's position against the log end (lag) and the outbox
                           backlog; needs INTERNAL_TOKEN; exit 1 if a service does not answer
+      republish [--status]
+                          republish the whole event store into the events topic (after the broker
+                          lost its log, or into a fresh topic), showing progress; --status shows
+                          the latest republish without starting one
       help                show this text
 
     coming with later issues (they answer "not built yet" and exit 2 until then):
       rebuild stats       rebuild the stats projection
-      republish           republish the event store into a fresh topic
     """
 
     static func run(arguments: [String]) async -> Int32 {
@@ -61,7 +64,14 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "rebuild", "republish":
+        case "republish":
+            do {
+                return try await RepublishCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "rebuild":
             FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
             return 2
         default:

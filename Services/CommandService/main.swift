@@ -6,7 +6,8 @@ import Kafka
 import ServiceRuntime
 
 // The command service: validates commands, appends events to its PostgreSQL event store
-// with an outbox, and relays them to the Kafka events topic.
+// with an outbox, and relays them to the Kafka events topic; republishes the whole store when
+// the broker lost the log, or when an operator asks (`clientctl republish`).
 //
 // Variables: DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
 // EVENTS_TOPIC_PARTITIONS, INTERNAL_TOKEN (the shared secret callers send in
@@ -19,8 +20,10 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     let events = try await setup.openEventsTopic()
 
     let wake = RelayWakeup()
+    let logCheck = EventsLogCheck(kafka: events.configuration, admin: events.admin, topic: events.topic.name,
+                                  partitions: events.topic.partitions)
     let relay = OutboxRelay(pool: pool, topic: events.topic.name, logger: setup.logger, metrics: setup.metrics, wake: wake,
-                            makeProducer: { try KafkaProducer(configuration: events.configuration) })
+                            logCheck: logCheck, makeProducer: { try KafkaProducer(configuration: events.configuration) })
     let idempotency = IdempotencyStore(pool: pool)
     setup.services.append(relay)
     setup.services.append(IdempotencyKeyExpiry(store: idempotency, retention: .seconds(retentionHours * 3600),
@@ -34,4 +37,7 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
                 token.guarding { request in try await endpoint.respond(to: request) })
     let status = OutboxStatusEndpoint(store: store, topic: events.topic.name)
     setup.route(.GET, InternalPaths.status, token.guarding { _ in try await status.respond() })
+    let republish = RepublishEndpoint(pool: pool, topic: events.topic.name, wake: wake, logger: setup.logger)
+    setup.route(.POST, InternalPaths.republish, token.guarding { _ in try await republish.start() })
+    setup.route(.GET, InternalPaths.republish, token.guarding { _ in try await republish.status() })
 }

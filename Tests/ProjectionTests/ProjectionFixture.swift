@@ -20,11 +20,12 @@ struct ProjectionFixture {
     let metrics = MetricsRegistry()
     let waiters = AppliedVersionWaiters()
 
-    static func make(partitions: Int32 = 4) async throws -> ProjectionFixture {
+    /// - Parameter broker: the shared broker unless given (a private one for tests that restart it).
+    static func make(partitions: Int32 = 4, broker: KafkaBroker? = nil) async throws -> ProjectionFixture {
         let url = try PostgresServer.shared().createDatabase("search")
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 6))
         _ = try await MigrationRunner(migrations: SearchSchema.migrations).apply(on: pool)
-        let broker = try KafkaBroker.shared()
+        let broker = try broker ?? KafkaBroker.shared()
         let topic = KafkaBroker.uniqueTopic("search")
         try await broker.createTopic(topic, partitions: partitions)
         return ProjectionFixture(pool: pool, databaseURL: url, broker: broker, topic: topic, partitions: partitions)
@@ -51,15 +52,15 @@ struct ProjectionFixture {
                                 committed: { waiters.published($0.applied) })
     }
 
-    /// Publishes `events` in order (keyed by client, as the relay does) and returns each
-    /// partition's end afterwards.
+    /// Publishes `events` in order (keyed by client, as the relay does, in log epoch
+    /// `logEpoch`) and returns each partition's end afterwards.
     @discardableResult
-    func produce(_ events: [StoredEvent]) async throws -> [Int32: Int64] {
+    func produce(_ events: [StoredEvent], logEpoch: Int64 = 0) async throws -> [Int32: Int64] {
         let producer = try KafkaProducer(configuration: broker.configuration())
         var ends: [Int32: Int64] = [:]
         for chunk in stride(from: 0, to: events.count, by: 5000) {
             let messages = events[chunk..<min(chunk + 5000, events.count)].map {
-                CloudEventsKafkaBinding.message(for: $0, topic: topic)
+                CloudEventsKafkaBinding.message(for: $0, topic: topic, logEpoch: logEpoch)
             }
             for result in try await producer.sendBatch(messages) {
                 let report = try result.get()

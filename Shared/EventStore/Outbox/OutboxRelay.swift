@@ -14,42 +14,72 @@ import ServiceRuntime
 ///
 /// After a failure it backs off (doubling up to `maxBackoff`) and, if the producer reports
 /// itself unhealthy (fenced or stalled after a broker restart), builds a new one.
+///
+/// Lost logs (see `OutboxRelay+Republish.swift`): with a `logCheck`, the leader checks every
+/// `logCheckInterval` (and after a failed round) that the broker still holds what it
+/// published, and notices a delivery landing below its record of the log end. Either way it
+/// starts a `LogRepublish` and runs it instead of the outbox until done, so each client's
+/// events reach the new log in order.
 public final class OutboxRelay: Service, @unchecked Sendable {
-    // @unchecked Sendable: `producer` is only replaced and read by the relay's own `run()`
-    // loop (one task); everything else is immutable.
+    // @unchecked Sendable: `producer` and the republish state (`recordedEnds`,
+    // `lastLogCheck`, `checkLogSoon`, `takenUpEpoch`, `checkedFirstPublish`) are only read and
+    // written by the relay's own `run()` loop (one task), or by a test driving `relayOnce`
+    // alone; everything else is immutable.
     public let name = "outbox-relay"
-    private let pool: PostgresPool
-    private let topic: String
+    let pool: PostgresPool
+    let topic: String
     private let makeProducer: @Sendable () throws -> KafkaProducer
-    private var producer: KafkaProducer?
+    var producer: KafkaProducer?
     private let holder = UUID().uuidString
-    private let logger: Logger
+    let logger: Logger
     private let wake: RelayWakeup
     public var batchSize = 500
     public var idlePoll: Duration = .milliseconds(50)
     public var leaseDuration: Duration = .seconds(10)
     public var maxBackoff: Duration = .seconds(5)
-    private let metrics: Metrics
+    let metrics: Metrics
     private let backlogEntries: Gauge
     private let backlogAge: Gauge
     private var lastBacklogReading = ContinuousClock.now - .seconds(60)
+    /// Checks the broker still holds the log; nil: never checked (tests of the outbox alone).
+    let logCheck: EventsLogCheck?
+    /// How often the leader checks the log when nothing failed.
+    public var logCheckInterval: Duration = .seconds(5)
+    var lastLogCheck: ContinuousClock.Instant?
+    var checkLogSoon = true
+    /// The relay's record of the log end (`published_offsets`), read when it became leader
+    /// and moved on by its own deliveries; nil: read it again.
+    var recordedEnds: [Int32: Int64]?
+    /// The republish this relay has taken up (resumed), so it notes that only once.
+    var takenUpEpoch: Int64?
+    var checkedFirstPublish = false
 
     struct Metrics {
         let published: Counter
         let failures: Counter
         let rebuilds: Counter
+        let republished: Counter
+        let logLosses: Counter
     }
 
+    /// - Parameter logCheck: how to check the broker still holds the log; nil disables the
+    ///   checks (a delivery below the recorded end still starts a republish).
     public init(pool: PostgresPool, topic: String, logger: Logger, metrics: MetricsRegistry, wake: RelayWakeup,
-                makeProducer: @escaping @Sendable () throws -> KafkaProducer) {
+                logCheck: EventsLogCheck? = nil, makeProducer: @escaping @Sendable () throws -> KafkaProducer) {
         self.pool = pool
         self.topic = topic
         self.logger = logger
         self.wake = wake
+        self.logCheck = logCheck
         self.makeProducer = makeProducer
         self.metrics = Metrics(published: metrics.counter("clientele_outbox_published_total", help: "Events the relay published."),
                                failures: metrics.counter("clientele_outbox_send_failures_total", help: "Events Kafka did not acknowledge."),
-                               rebuilds: metrics.counter("clientele_outbox_producer_rebuilds_total", help: "Producers rebuilt after failures."))
+                               rebuilds: metrics.counter("clientele_outbox_producer_rebuilds_total", help: "Producers rebuilt after failures."),
+                               republished: metrics.counter("clientele_outbox_republished_total",
+                                                            help: "Events sent again by republishes of the whole store."),
+                               logLosses: metrics.counter("clientele_events_log_losses_total",
+                                                          help: "Times the broker was found to have lost the events log.",
+                                                          labels: ["reason"]))
         self.backlogEntries = metrics.gauge("clientele_outbox_backlog_entries", help: "Outbox entries waiting to be published.")
         self.backlogAge = metrics.gauge("clientele_outbox_oldest_entry_age_seconds", help: "Age of the oldest outbox entry; 0 when empty.")
     }
@@ -64,6 +94,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                 if sent == 0 { await wake.wait(upTo: idlePoll) }
             } catch {
                 metrics.failures.increment()
+                checkLogSoon = true
                 logger.warning("outbox relay round failed", ["error": String(describing: error)])
                 if let producer, !producer.isHealthy {
                     logger.warning("rebuilding the Kafka producer")
@@ -79,44 +110,60 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     }
 
     /// One round: take the lease, read a batch, send it, settle it. Returns entries published.
+    ///
+    /// While a republish runs, a round sends its next batch instead of the outbox's.
     func relayOnce() async throws -> Int {
         let leaseSeconds = Double(leaseDuration.components.seconds)
-        let (isLeader, events) = try await pool.withTransaction { [holder, batchSize] connection -> (Bool, [StoredEvent]) in
+        let needsEnds = recordedEnds == nil
+        let (isLeader, latest, ends, events) = try await pool.withTransaction { [holder, batchSize, topic] connection
+            -> (Bool, LogRepublish?, [Int32: Int64]?, [StoredEvent]) in
             let lease = try connection.query("""
                 INSERT INTO relay_lease (name, holder, expires_at) VALUES ('outbox', $1, now() + make_interval(secs => $2))
                 ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
                     WHERE relay_lease.holder = EXCLUDED.holder OR relay_lease.expires_at < now()
                 RETURNING holder
                 """, [holder, leaseSeconds])
-            guard lease.count == 1 else { return (false, []) }
+            guard lease.count == 1 else { return (false, nil, nil, []) }
+            let latest = try LogRepublishes.latest(on: connection)
+            let ends = needsEnds ? try LogRepublishes.publishedEnds(topic, on: connection) : nil
+            guard latest?.state != .running else { return (true, latest, ends, []) }
             let rows = try connection.query("""
                 SELECT e.position, \(PostgresEventStore.columns) FROM outbox o JOIN events e ON e.position = o.position
                 ORDER BY o.position LIMIT $1
                 """, [batchSize])
-            return (true, try rows.map { StoredEvent(position: try $0.decode(0, as: Int64.self),
-                                                     envelope: try PostgresEventStore.envelope(from: $0, startingAt: 1)) })
+            return (true, latest, ends, try rows.map { StoredEvent(position: try $0.decode(0, as: Int64.self),
+                                                                   envelope: try PostgresEventStore.envelope(from: $0, startingAt: 1)) })
         }
         guard isLeader else {
+            recordedEnds = nil
+            takenUpEpoch = nil
             try await Task.sleep(for: .seconds(1))
             return 0
         }
+        if let ends { recordedEnds = ends }
+        if let logCheck, isLogCheckDue, try await guardLog(logCheck, latest: latest) { return 0 }
+        if let latest, latest.state == .running { return try await republishOnce(latest) }
         guard !events.isEmpty else { return 0 }
         let producer = try currentProducer()
-        let results = try await producer.sendBatch(events.map { CloudEventsKafkaBinding.message(for: $0, topic: topic) })
+        let epoch = latest?.epoch ?? 0
+        let results = try await producer.sendBatch(events.map { CloudEventsKafkaBinding.message(for: $0, topic: topic, logEpoch: epoch) })
         let batch = OutboxBatch.settle(events, results: results)
+        let lost = lostPartition(results)
         let published = batch.published.map(\.position)
         try await pool.withTransaction { connection in
             if !published.isEmpty {
                 try connection.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", [Self.arrayLiteral(published)])
             }
-            for (partition, next) in batch.nextOffsets {
-                try connection.execute("""
-                    INSERT INTO published_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
-                    ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(published_offsets.next_offset, EXCLUDED.next_offset)
-                    """, [partition.topic, Int(partition.partition), next])
-            }
+            try Self.record(batch.nextOffsets, on: connection)
         }
+        noteEnds(batch.nextOffsets)
         metrics.published.increment(by: Double(published.count))
+        if let lost {
+            // These records reached the new log ahead of the republish; it sends them again
+            // after their streams' earlier events, and consumers skip the early copies.
+            try await startRepublish(.logLost, replacingLostLog: true, detail: lost)
+            return published.count
+        }
         if !batch.retry.isEmpty {
             metrics.failures.increment(by: Double(batch.retry.count))
             throw RelayIncomplete(failed: batch.retry.count)
@@ -124,7 +171,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         return published.count
     }
 
-    private func currentProducer() throws -> KafkaProducer {
+    func currentProducer() throws -> KafkaProducer {
         if let producer { return producer }
         let fresh = try makeProducer()
         producer = fresh

@@ -1,12 +1,14 @@
 import Postgres
 
-/// The command service's tables: the event store, its outbox, unique claims and the
-/// relay's lease.
+/// The command service's tables: the event store, its outbox, unique claims, the relay's
+/// lease, and the republishes of the store into the events topic.
 ///
 /// `events` is append-only; `(stream_id, stream_version)` is unique, which is the optimistic
 /// concurrency check: two writers that read the same version cannot both append after it.
 /// `outbox` holds the positions not yet published; a row is deleted once Kafka acknowledged it.
 /// `unique_claims` enforces invariants such as one email per tenant across concurrent writers.
+/// `log_republishes` holds one row per republish of the whole store (see `LogRepublish`); its
+/// highest `epoch` is the log epoch every record the relay sends carries.
 public enum EventStoreSchema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "event store, outbox, unique claims, relay lease", sql: """
@@ -52,6 +54,23 @@ public enum EventStoreSchema {
         """),
         Migration(version: 2, name: "events keep the traceparent of the work that wrote them", sql: """
         ALTER TABLE events ADD COLUMN traceparent TEXT;
+        """),
+        Migration(version: 3, name: "log republishes", sql: """
+        CREATE TABLE log_republishes (
+            epoch                BIGINT PRIMARY KEY CHECK (epoch > 0),
+            topic                TEXT NOT NULL,
+            reason               TEXT NOT NULL,
+            state                TEXT NOT NULL CHECK (state IN ('running', 'done', 'superseded')),
+            through_position     BIGINT NOT NULL,
+            total_events         BIGINT NOT NULL,
+            next_position        BIGINT NOT NULL DEFAULT 0,
+            events_published     BIGINT NOT NULL DEFAULT 0,
+            started_at           TIMESTAMPTZ NOT NULL DEFAULT now(),
+            resumed_at           TIMESTAMPTZ NOT NULL DEFAULT now(),
+            published_at_resume  BIGINT NOT NULL DEFAULT 0,
+            updated_at           TIMESTAMPTZ NOT NULL DEFAULT now(),
+            finished_at          TIMESTAMPTZ
+        );
         """),
     ]
 }

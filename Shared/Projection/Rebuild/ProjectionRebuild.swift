@@ -73,6 +73,11 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             if let row = rows.first, try row.decode(0, as: String.self) == "running" { return false }
             try model.prepareShadow(on: connection)
             try connection.execute("DELETE FROM projection_offsets WHERE projection = $1", [shadowName])
+            // The shadow reads the log the live projection reads: it starts in the same epoch.
+            try connection.execute("DELETE FROM projection_log_epochs WHERE projection = $1", [shadowName])
+            try connection.execute("""
+                INSERT INTO projection_log_epochs (projection, epoch) SELECT $2, epoch FROM projection_log_epochs WHERE projection = $1
+                """, [liveName, shadowName])
             try connection.execute("""
                 INSERT INTO projection_rebuilds (projection, state, events_applied, started_at, finished_at)
                 VALUES ($1, 'running', 0, now(), NULL)
@@ -204,6 +209,8 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             try model.promoteShadow(on: connection)
             try connection.execute("DELETE FROM projection_offsets WHERE projection = $1", [liveName])
             try connection.execute("UPDATE projection_offsets SET projection = $1 WHERE projection = $2", [liveName, shadowName])
+            try connection.execute("DELETE FROM projection_log_epochs WHERE projection = $1", [liveName])
+            try connection.execute("UPDATE projection_log_epochs SET projection = $1 WHERE projection = $2", [liveName, shadowName])
             try connection.execute("""
                 UPDATE projection_rebuilds SET state = 'done', finished_at = now() WHERE projection = $1
                 """, [liveName])

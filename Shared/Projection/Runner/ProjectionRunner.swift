@@ -21,10 +21,17 @@ import ServiceRuntime
 /// With debug logging on, each event handled gets a line (`projection handled event`) carrying
 /// the event's correlation id and trace id, so one user action can be followed into every
 /// projection.
+///
+/// A replaced log (the broker lost it and the command service republished the store): when
+/// a poll finds a stored offset out of range (past the new log's end), or a record of a newer
+/// log epoch than the one stored (`ProjectionLogEpoch`), the stored offsets point into the
+/// old log. The runner then moves them back to 0 (storing the new epoch) and reads the new
+/// log from the start; the stream-version rule skips what was applied already, so nothing
+/// is applied twice and nothing is missed.
 public final class ProjectionRunner: Service, @unchecked Sendable {
     // @unchecked Sendable: the mutable state (`consumer`, `checkpoint`, `needsReload`,
-    // `lastStep`) is only touched holding `lock`; `consumer` is only used by `step`, which
-    // runs one at a time under `stepLock`.
+    // `lastStep`, `logEpoch`) is only touched holding `lock`; `consumer` is only used by
+    // `step`, which runs one at a time under `stepLock`.
     public struct Configuration: Sendable {
         /// The name its offsets are stored under, and its metrics label.
         public var projection: String
@@ -56,12 +63,14 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
     private let inTransaction: (@Sendable (PostgresConnection, ProjectionApplyOutcome) throws -> Void)?
     private let applied: Counter
     private let skipped: Counter
+    private let rewinds: Counter
     private let stepLock = AsyncLock()
     private let lock = NSLock()
     private var consumer: KafkaConsumer?
     private var checkpointValue: ProjectionCheckpoint
     private var needsReload = true
     private var lastStep: ContinuousClock.Instant?
+    private var logEpoch: Int64 = 0
 
     /// - Parameters:
     ///   - committed: called after each commit, outside the transaction.
@@ -83,6 +92,9 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
                                        labels: ["projection"])
         self.skipped = metrics.counter("clientele_projection_events_skipped_total",
                                        help: "Events skipped: duplicate (already applied), early (a version is missing), invalid.",
+                                       labels: ["projection", "reason"])
+        self.rewinds = metrics.counter("clientele_projection_log_rewinds_total",
+                                       help: "Times the projection found the log replaced and read it again from the start.",
                                        labels: ["projection", "reason"])
         if configuration.exportsPosition {
             let projection = configuration.projection
@@ -172,7 +184,15 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
 
     private func stepHoldingLock() async throws -> Int {
         let consumer = try await currentConsumer()
-        let events = try await consumer.poll(maxEvents: configuration.batchSize, timeout: configuration.pollTimeout)
+        let events: [KafkaConsumerEvent]
+        do {
+            events = try await consumer.poll(maxEvents: configuration.batchSize, timeout: configuration.pollTimeout)
+        } catch let error as KafkaError where error.code.kind == .offsetOutOfRange {
+            // Already at the start: not a replaced log; fail and retry after a backoff.
+            guard checkpoint.nextOffsets.values.contains(where: { $0 > 0 }) else { throw error }
+            try await readAgainFromStart(newEpoch: nil, reason: "offset_out_of_range", detail: ["error": error.description])
+            return 0
+        }
         var records: [KafkaRecord] = []
         var ends: [(Int32, Int64)] = []
         for event in events {
@@ -191,6 +211,12 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
                 for (partition, next) in ends { checkpointValue.reachedEnd(partition: partition, nextOffset: next) }
                 lastStep = .now
             }
+            return 0
+        }
+        let known = lock.withLock { logEpoch }
+        if let newest = records.lazy.compactMap(CloudEventsKafkaBinding.logEpoch(of:)).max(), newest > known {
+            try await readAgainFromStart(newEpoch: newest, reason: "new_log_epoch",
+                                         detail: ["stored_epoch": String(known), "epoch": String(newest)])
             return 0
         }
         var stored: [StoredEvent] = []
@@ -253,6 +279,26 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         }
     }
 
+    /// Moves the stored offsets back to 0 (and stores `newEpoch`, if any) in one transaction,
+    /// and makes the next step read the log from the start.
+    private func readAgainFromStart(newEpoch: Int64?, reason: String, detail: [String: String]) async throws {
+        let projection = configuration.projection
+        try await pool.withTransaction { connection in
+            try ProjectionOffsets.rewind(projection, on: connection)
+            if let newEpoch { try ProjectionLogEpoch.store(projection, newEpoch, on: connection) }
+        }
+        lock.withLock {
+            // The old log's ends mean nothing for the new one.
+            checkpointValue = ProjectionCheckpoint(partitionCount: configuration.partitionCount)
+            if let newEpoch { logEpoch = newEpoch }
+            needsReload = true
+            lastStep = .now
+        }
+        rewinds.increment(by: 1, projection, reason)
+        logger.warning("the events log was replaced: reading it again from the start",
+                       detail.merging(["projection": projection, "reason": reason]) { $1 })
+    }
+
     /// The consumer's settings: `kafka` with a short `fetch.wait.max.ms` unless it sets one.
     ///
     /// A projection serves read-your-writes, so a fetch must come back as soon as records
@@ -276,7 +322,9 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         if let existing { await existing.close() }
         lock.withLock { consumer = nil }
         let projection = configuration.projection
-        let stored = try await pool.withConnection { try ProjectionOffsets.load(projection, on: $0) }
+        let (stored, epoch) = try await pool.withConnection {
+            (try ProjectionOffsets.load(projection, on: $0), try ProjectionLogEpoch.load(projection, on: $0))
+        }
         let fresh = try KafkaConsumer(configuration: Self.consumerConfiguration(kafka))
         var checkpoint = ProjectionCheckpoint(partitionCount: configuration.partitionCount, stored: stored)
         let known = lock.withLock { checkpointValue }
@@ -289,6 +337,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         lock.withLock {
             consumer = fresh
             checkpointValue = checkpoint
+            logEpoch = epoch
             needsReload = false
         }
         logger.info("projection consuming", ["projection": projection,

@@ -22,4 +22,10 @@ public enum ProjectionOffsets {
                 """, [projection, partition, next])
         }
     }
+
+    /// Moves every partition of `projection` back to offset 0, to read a replaced log again
+    /// from its start (`store` alone never moves an offset back).
+    public static func rewind(_ projection: String, on connection: PostgresConnection) throws {
+        try connection.execute("UPDATE projection_offsets SET next_offset = 0 WHERE projection = $1", [projection])
+    }
 }

@@ -8,8 +8,10 @@ import Postgres
 /// disagree. A rebuild keeps its shadow offsets under its own projection name.
 /// `projection_rebuilds` holds one row per live projection while (and after) it is rebuilt,
 /// also updated in the shadow's transactions, so a rebuild resumes after a crash.
+/// `projection_log_epochs` holds, per projection name, the newest log epoch it has read (see
+/// `ProjectionLogEpoch`), written with its offsets.
 public enum ProjectionSchema {
-    /// Migration version 1; read models number theirs from 100.
+    /// Migration versions 1 and 2; read models number theirs from 100.
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "projection offsets and rebuild state", sql: """
         CREATE TABLE projection_offsets (
@@ -24,6 +26,12 @@ public enum ProjectionSchema {
             events_applied  BIGINT NOT NULL DEFAULT 0,
             started_at      TIMESTAMPTZ NOT NULL,
             finished_at     TIMESTAMPTZ
+        );
+        """),
+        Migration(version: 2, name: "projection log epochs", sql: """
+        CREATE TABLE projection_log_epochs (
+            projection  TEXT PRIMARY KEY,
+            epoch       BIGINT NOT NULL CHECK (epoch >= 0)
         );
         """),
     ]
