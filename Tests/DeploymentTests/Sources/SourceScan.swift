@@ -31,6 +31,13 @@ struct SourceScan {
         self.opaque = files.values.flatMap { $0.flatMap(\.opaque) }.sorted { $0.description < $1.description }
     }
 
+    /// A scan of given files (module name → files), for tests of the scan itself.
+    init(manifest: PackageManifest, files: [String: [SwiftSourceFile]]) {
+        self.manifest = manifest
+        self.files = files
+        self.opaque = files.values.flatMap { $0.flatMap(\.opaque) }
+    }
+
     /// Product names of the executables.
     var products: [String] { manifest.executables.keys.sorted() }
 
@@ -54,9 +61,15 @@ struct SourceScan {
             guard followed.insert(call).inserted else { continue }
             for index in byName[call.name] ?? [] where !reachedShared.contains(index) {
                 let unit = sharedUnits[index]
-                // A static function is reached only through its type (`ServiceMain.run(`), an
-                // instance one through its type or any receiver.
-                let typeMatches = call.typeName == nil || call.typeName == "Self" ? !unit.isStatic : call.typeName == unit.typeName
+                // A call naming a type reaches that type's functions. Otherwise an instance
+                // function is reached through any receiver, a static one only from its own
+                // type (`ServiceMain.run(` from elsewhere names the type).
+                let typeMatches: Bool
+                if let typeName = call.typeName, typeName != "Self" {
+                    typeMatches = typeName == unit.typeName
+                } else {
+                    typeMatches = !unit.isStatic || call.callerType == unit.typeName
+                }
                 guard typeMatches else { continue }
                 reachedShared.insert(index)
                 reached.append(unit)

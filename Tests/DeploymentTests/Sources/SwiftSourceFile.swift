@@ -28,6 +28,9 @@ struct SwiftSourceFile {
     struct Call: Hashable {
         var typeName: String?
         var name: String
+        /// For a call without a receiver (`name(`), the type it is written in: it may call a
+        /// static function of that type.
+        var callerType: String?
     }
 
     /// Something in the file that hides a variable from this scan.
@@ -118,10 +121,16 @@ struct SwiftSourceFile {
         for match in Self.matches(#"(?:\b([A-Z][A-Za-z0-9_]*)\s*\.\s*)?\b([A-Za-z_][A-Za-z0-9_]*)\s*\("#, in: mask) {
             let name = mask.substring(with: match.range(at: 2))
             let typeName = match.range(at: 1).location == NSNotFound ? nil : mask.substring(with: match.range(at: 1))
+            let enclosing = types.filter { NSLocationInRange(match.range.location, $0.body) }.min { $0.body.length < $1.body.length }
             let call: Call
-            if let typeName { call = Call(typeName: typeName, name: name) }
+            if let typeName { call = Call(typeName: typeName, name: name, callerType: typeName == "Self" ? enclosing?.name : nil) }
             else if name.first?.isUppercase == true { call = Call(typeName: name, name: "init") }
-            else { call = Call(typeName: nil, name: name) }
+            else {
+                var before = match.range.location - 1
+                while before >= 0 && (maskUnits[before] == Self.space || maskUnits[before] == Self.newline) { before -= 1 }
+                let hasReceiver = before >= 0 && maskUnits[before] == Self.ascii(".")
+                call = Call(typeName: nil, name: name, callerType: hasReceiver ? nil : enclosing?.name)
+            }
             if let index = unitIndex(at: match.range.location) { units[index].calls.append(call) } else { topLevel.calls.append(call) }
         }
         units.append(topLevel)

@@ -25,7 +25,7 @@ final class SwiftSourceFileTests: XCTestCase {
         XCTAssertEqual(open?.reads.map(\.hasDefault), [false, true])
         XCTAssertEqual(open?.reads.last?.defaultValue, "20000")
         XCTAssertEqual(open?.reads.first?.location, "X.swift:6")
-        XCTAssertTrue(open?.calls.contains(.init(typeName: nil, name: "helper")) == true)
+        XCTAssertTrue(open?.calls.contains(.init(typeName: nil, name: "helper", callerType: "ServiceSetup")) == true)
         XCTAssertTrue(open?.calls.contains(.init(typeName: "Other", name: "make")) == true)
         XCTAssertEqual(file.units.first { $0.name == "helper" }?.reads.map(\.name), ["HELPER_FLAG"])
         XCTAssertEqual(file.units.first { $0.name == nil }?.reads.map(\.name), ["TOP"])
@@ -50,5 +50,39 @@ final class SwiftSourceFileTests: XCTestCase {
         XCTAssertEqual(methods["secret"], false)
         XCTAssertEqual(methods["int"], true)
         XCTAssertEqual(methods["httpURL"], true)
+    }
+
+    func testAServiceReadsOnlyWhatItsCallsReachInSharedModules() throws {
+        let manifest = try PackageManifest(json: Data("""
+        {"products": [{"name": "app", "type": {"executable": null}, "targets": ["App"]},
+                      {"name": "idle", "type": {"executable": null}, "targets": ["Idle"]}],
+         "targets": [{"name": "Shared", "path": "S", "type": "regular", "dependencies": []},
+                     {"name": "App", "path": "A", "type": "executable", "dependencies": [{"byName": ["Shared", null]}]},
+                     {"name": "Idle", "path": "I", "type": "executable", "dependencies": [{"byName": ["Shared", null]}]}]}
+        """.utf8))
+        let shared = SwiftSourceFile(path: "S/Shared.swift", text: """
+        public enum Boot {
+            public static func run(environment: EnvironmentReader) {
+                _ = environment.string("COMMON", default: "x")
+                helper(environment)
+            }
+            static func helper(_ environment: EnvironmentReader) { _ = try? environment.requiredString("HELPED") }
+        }
+        extension Setup {
+            public func openDatabase() throws { _ = try environment.requiredString("DATABASE") }
+            public func openBus() throws { _ = try environment.requiredString("BUS") }
+        }
+        public struct Worker {
+            public func run() {}
+        }
+        """, readerMethods: methods)
+        let app = SwiftSourceFile(path: "A/main.swift", text: "Boot.run(environment: e)\ntry setup.openDatabase()\n",
+                                  readerMethods: methods)
+        let idle = SwiftSourceFile(path: "I/main.swift", text: "Worker().run()\nhelper(x)\n", readerMethods: methods)
+        let scan = SourceScan(manifest: manifest, files: ["Shared": [shared], "App": [app], "Idle": [idle]])
+        XCTAssertEqual(Set(scan.variables(of: "app").reads.keys), ["COMMON", "HELPED", "DATABASE"])
+        XCTAssertTrue(scan.variables(of: "app").isRequired("DATABASE"))
+        XCTAssertEqual(Set(scan.variables(of: "idle").reads.keys), [],
+                       "an instance run() does not reach the static Boot.run, nor a bare helper( the static Boot.helper")
     }
 }
