@@ -113,6 +113,9 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
                                                          "ServiceRuntime", "Identity", "Postgres"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
+        // Checks docker-compose.yml, deploy/ and the README against Package.swift and the
+        // sources (reads files and runs `swift package dump-package`; no other dependency).
+        .testTarget(name: "DeploymentTests", path: "Tests/DeploymentTests", swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity"],
                     path: "Tests/IntegrationTests", swiftSettings: strictSettings),
     ],
