@@ -9,7 +9,7 @@ import XCTest
 final class IdentityAPITests: XCTestCase {
     static let adminEmail = "root@clientele.test"
     static let adminPassword = "bootstrap-password-\(UUID().uuidString)"
-    private static let holder = IdentityStackHolder(environment: [
+    private static let holder = SharedStack("identityapi", gatewayEnvironment: [
         "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword,
         "LOGIN_MAX_FAILURES": "3", "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000", "LOGIN_FAILURE_WINDOW_SECONDS": "60",
     ])
@@ -345,28 +345,5 @@ final class IdentityAPITests: XCTestCase {
         let gatewayLog = String(decoding: (try? Data(contentsOf: stack.gateway.process.logFile)) ?? Data(), as: UTF8.self)
         XCTAssertFalse(gatewayLog.contains(Self.adminPassword), "the bootstrap password is in the gateway's log")
         XCTAssertTrue(gatewayLog.contains("created the first super-admin"))
-    }
-}
-
-/// Starts one stack for the class, on first use, with `environment` for the gateway.
-///
-/// `@unchecked Sendable`: `result` is only touched under `lock`.
-private final class IdentityStackHolder: @unchecked Sendable {
-    private let lock = NSLock()
-    private let environment: [String: String]
-    private var result: Result<ClienteleStack, any Error>?
-
-    init(environment: [String: String]) { self.environment = environment }
-
-    func stack() async throws -> ClienteleStack {
-        if let result = lock.withLock({ result }) { return try result.get() }
-        let started: Result<ClienteleStack, any Error>
-        do { started = .success(try await ClienteleStack.start("identityapi", gatewayEnvironment: environment)) } catch {
-            started = .failure(error)
-        }
-        return try lock.withLock {
-            if result == nil { result = started }
-            return try result!.get()
-        }
     }
 }

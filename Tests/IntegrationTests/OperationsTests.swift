@@ -12,7 +12,10 @@ import XCTest
 /// One stack for the class, with the command service and the search projection logging at
 /// debug level (their per-command and per-event lines are debug lines).
 final class OperationsTests: XCTestCase {
-    private static let holder = OperationsStackHolder()
+    private static let holder = SharedStack {
+        try await ClienteleStack.start("operations", commandEnvironment: ["LOG_LEVEL": "debug"],
+                                       searchEnvironment: ["LOG_LEVEL": "debug"])
+    }
     private let http = HTTPClient(configuration: HTTPClientConfiguration())
 
     override func tearDown() {
@@ -228,27 +231,5 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.standardError.contains("command-service"), refused.standardError)
         XCTAssertTrue(refused.standardError.contains("401"), refused.standardError)
-    }
-}
-
-/// Starts the class's stack once, on first use.
-private final class OperationsStackHolder: @unchecked Sendable {
-    // @unchecked Sendable: `result` is only touched under `lock`.
-    private let lock = NSLock()
-    private var result: Result<ClienteleStack, any Error>?
-
-    func stack() async throws -> ClienteleStack {
-        if let result = lock.withLock({ result }) { return try result.get() }
-        let started: Result<ClienteleStack, any Error>
-        do {
-            started = .success(try await ClienteleStack.start("operations", commandEnvironment: ["LOG_LEVEL": "debug"],
-                                                              searchEnvironment: ["LOG_LEVEL": "debug"]))
-        } catch {
-            started = .failure(error)
-        }
-        return try lock.withLock {
-            if result == nil { result = started }
-            return try result!.get()
-        }
     }
 }

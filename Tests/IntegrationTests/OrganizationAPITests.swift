@@ -8,12 +8,8 @@ import XCTest
 /// written (cURL, JavaScript, Python), authentication, validation, tenant isolation,
 /// `If-Match`, `Idempotency-Key`, concurrent updates and read-your-writes, against the real
 /// services started by `ClienteleStack`.
-///
-/// Tests that read through the search projection skip, saying so, while the projection's
-/// internal routes do not exist yet (they are built on another branch); they run as soon as
-/// it serves them.
 final class OrganizationAPITests: XCTestCase {
-    private static let stackResult = StackHolder()
+    private static let stackResult = SharedStack("orgapi")
 
     private var stack: ClienteleStack {
         get async throws { try await Self.stackResult.stack() }
@@ -73,17 +69,6 @@ final class OrganizationAPITests: XCTestCase {
         let rows = try await pool.query("SELECT count(*) FROM events WHERE stream_id = $1::uuid", [id])
         await pool.close()
         return try rows[0].decode(0, as: Int64.self)
-    }
-
-    /// Skips unless the search projection serves its internal client routes.
-    private func requireSearchProjection() async throws {
-        let stack = try await stack
-        let probe = try await http.execute(HTTPClientRequest(
-            method: .GET, url: stack.searchProjection.baseURL + "/internal/v1/clients?tenantId=\(UUID().uuidString.lowercased())",
-            headers: ["X-Internal-Token": stack.internalToken]))
-        if probe.status.code == 404 || probe.status.code == 501 {
-            throw XCTSkip("waits for the search projection's /internal/v1/clients routes (built on another branch)")
-        }
     }
 
     // MARK: The document's examples, as written
@@ -165,7 +150,6 @@ final class OrganizationAPITests: XCTestCase {
     }
 
     func testCurlExamplesAsWritten() async throws {
-        try await requireSearchProjection()
         let key = try await stack.createCompanyWithKey("Curl Examples Inc").secret
         let existing = try await createClient(key, name: "Alice Existing")
         let id = try XCTUnwrap(existing.data["id"] as? String)
@@ -221,7 +205,6 @@ final class OrganizationAPITests: XCTestCase {
     }
 
     func testJavaScriptExampleAsWritten() async throws {
-        try await requireSearchProjection()
         let key = try await stack.createCompanyWithKey("JavaScript Examples Inc").secret
         _ = try await createClient(key, name: "Earlier Client")
         let script = try await substituted(Self.javascriptExample, key: key) + """
@@ -242,7 +225,6 @@ final class OrganizationAPITests: XCTestCase {
     }
 
     func testPythonExampleAsWritten() async throws {
-        try await requireSearchProjection()
         let key = try await stack.createCompanyWithKey("Python Examples Inc").secret
         _ = try await createClient(key, name: "Earlier Client")
         let script = try await substituted(Self.pythonExample, key: key) + """
@@ -419,7 +401,6 @@ final class OrganizationAPITests: XCTestCase {
     }
 
     func testReadYourWrites() async throws {
-        try await requireSearchProjection()
         let key = try await stack.createCompanyWithKey("Read Your Writes Inc").secret
         for index in 0..<5 {
             let created = try await createClient(key, name: "Fresh \(index)")
@@ -434,24 +415,6 @@ final class OrganizationAPITests: XCTestCase {
             XCTAssertNil(patched.headers["X-Consistency"])
             let afterPatch = try await call(.GET, "/api/v1/clients?status=inactive&query=Fresh%20\(index)", key: key)
             XCTAssertEqual(afterPatch.json["total"] as? Int, 1)
-        }
-    }
-}
-
-/// Starts one stack for the test class, on first use.
-///
-/// `@unchecked Sendable`: `result` is only touched under `lock`.
-private final class StackHolder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<ClienteleStack, any Error>?
-
-    func stack() async throws -> ClienteleStack {
-        if let result = lock.withLock({ result }) { return try result.get() }
-        let started: Result<ClienteleStack, any Error>
-        do { started = .success(try await ClienteleStack.start("orgapi")) } catch { started = .failure(error) }
-        return try lock.withLock {
-            if result == nil { result = started }
-            return try result!.get()
         }
     }
 }

@@ -8,7 +8,10 @@ import XCTest
 /// the `RateLimit-*` headers in its API's envelope, while another key of the same company, or
 /// another user, is still served. Also `/openapi.json`, which needs no credential.
 final class RateLimitTests: XCTestCase {
-    private static let holder = RateLimitStackHolder()
+    /// A budget of 3 requests per hour.
+    private static let holder = SharedStack("ratelimit", gatewayEnvironment: [
+        "RATE_LIMIT_REQUESTS": "3", "RATE_LIMIT_WINDOW_SECONDS": "3600",
+    ])
     private let http = HTTPClient(configuration: HTTPClientConfiguration())
 
     override func tearDown() {
@@ -118,28 +121,5 @@ final class RateLimitTests: XCTestCase {
         let paths = reply.json["paths"] as? [String: Any] ?? [:]
         XCTAssertNotNil(paths["/api/v1/clients/{id}"])
         XCTAssertNil(reply.headers["RateLimit-Limit"])
-    }
-}
-
-/// Starts one stack for the class, on first use, with a budget of 3 requests per hour.
-private final class RateLimitStackHolder: @unchecked Sendable {
-    // @unchecked Sendable: `result` is only read or written while holding `lock`.
-    private let lock = NSLock()
-    private var result: Result<ClienteleStack, any Error>?
-
-    func stack() async throws -> ClienteleStack {
-        if let result = lock.withLock({ result }) { return try result.get() }
-        let started: Result<ClienteleStack, any Error>
-        do {
-            started = .success(try await ClienteleStack.start("ratelimit", gatewayEnvironment: [
-                "RATE_LIMIT_REQUESTS": "3", "RATE_LIMIT_WINDOW_SECONDS": "3600",
-            ]))
-        } catch {
-            started = .failure(error)
-        }
-        return try lock.withLock {
-            if result == nil { result = started }
-            return try result!.get()
-        }
     }
 }

@@ -8,20 +8,24 @@ import Foundation
 /// `@unchecked Sendable`: `result` is only touched under `lock`.
 public final class SharedStack: @unchecked Sendable {
     private let lock = NSLock()
-    private let name: String
-    private let gatewayEnvironment: [String: String]
+    private let start: @Sendable () async throws -> ClienteleStack
     private var result: Result<ClienteleStack, any Error>?
 
-    public init(_ name: String, gatewayEnvironment: [String: String] = [:]) {
-        self.name = name
-        self.gatewayEnvironment = gatewayEnvironment
+    /// A stack `ClienteleStack.start(name, gatewayEnvironment:)` starts.
+    public convenience init(_ name: String, gatewayEnvironment: [String: String] = [:]) {
+        self.init { try await ClienteleStack.start(name, gatewayEnvironment: gatewayEnvironment) }
+    }
+
+    /// A stack `start` starts (for other `ClienteleStack.start` options).
+    public init(start: @escaping @Sendable () async throws -> ClienteleStack) {
+        self.start = start
     }
 
     public func stack() async throws -> ClienteleStack {
         if let result = lock.withLock({ result }) { return try result.get() }
         let started: Result<ClienteleStack, any Error>
         do {
-            started = .success(try await ClienteleStack.start(name, gatewayEnvironment: gatewayEnvironment))
+            started = .success(try await start())
         } catch {
             started = .failure(error)
         }
