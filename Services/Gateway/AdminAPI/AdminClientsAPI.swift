@@ -50,14 +50,9 @@ struct AdminClientsAPI: Sendable {
         setup.route(.PUT, Self.path + "/:clientId/account", options: options, rendering(account))
     }
 
+    /// `handler` with every error rendered in this API's envelope.
     private func rendering(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> HTTPHandler {
-        { request in
-            do {
-                return try await handler(request)
-            } catch {
-                return AdminClientView.error(error)
-            }
-        }
+        APIErrorRendering.wrap(handler, rendering: AdminClientView.error)
     }
 
     private func caller(_ request: HTTPRequest) async throws -> AdminCaller {

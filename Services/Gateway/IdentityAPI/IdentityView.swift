@@ -48,13 +48,9 @@ enum IdentityView {
     /// `handler` with every error rendered by `error(_:)` and `Cache-Control: no-store` on
     /// every answer (they carry tokens or personal data).
     static func rendering(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> HTTPHandler {
-        { request in
-            var response: HTTPResponse
-            do {
-                response = try await handler(request)
-            } catch {
-                response = Self.error(error)
-            }
+        let wrapped = APIErrorRendering.wrap(handler, rendering: Self.error)
+        return { request in
+            var response = try await wrapped(request)
             response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
             return response
         }

@@ -45,14 +45,9 @@ struct LeadsClientsAPI: Sendable {
         setup.route(.POST, Self.path + "/:id/change-password", options: options, rendering(changePassword))
     }
 
+    /// `handler` with every error rendered in this API's envelope.
     private func rendering(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> HTTPHandler {
-        { request in
-            do {
-                return try await handler(request)
-            } catch {
-                return LeadsClientView.error(error)
-            }
-        }
+        APIErrorRendering.wrap(handler, rendering: LeadsClientView.error)
     }
 
     private func caller(_ request: HTTPRequest) async throws -> LeadsCaller {

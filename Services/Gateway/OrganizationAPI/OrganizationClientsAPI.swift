@@ -37,13 +37,7 @@ struct OrganizationClientsAPI: Sendable {
 
     /// `handler` with every error rendered in this API's envelope.
     private func rendering(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> HTTPHandler {
-        { request in
-            do {
-                return try await handler(request)
-            } catch {
-                return OrganizationClientView.error(error)
-            }
-        }
+        APIErrorRendering.wrap(handler, rendering: OrganizationClientView.error)
     }
 
     // MARK: Reads

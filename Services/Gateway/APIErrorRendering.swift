@@ -1,0 +1,20 @@
+import HTTP
+
+/// Turns a throwing route handler into an `HTTPHandler` whose errors are rendered in one
+/// API's own envelope.
+///
+/// Each adapter passes its view's `error(_:)`, so a thrown `ClienteleError`, `HTTPError` or
+/// validation failure becomes that API's error body with the shared status mapping, and
+/// nothing thrown escapes to the server's generic 500.
+enum APIErrorRendering {
+    static func wrap(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse,
+                     rendering render: @escaping @Sendable (any Error) -> HTTPResponse) -> HTTPHandler {
+        { request in
+            do {
+                return try await handler(request)
+            } catch {
+                return render(error)
+            }
+        }
+    }
+}
