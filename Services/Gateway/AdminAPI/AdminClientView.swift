@@ -25,7 +25,7 @@ enum AdminClientView {
     static func summary(_ record: ClientRecord) -> [String: JSONValue] {
         let p = record.profile
         return [
-            "id": id(record), "displayName": text(p.displayName), "username": text(p.username), "email": text(p.email),
+            "id": id(record), "displayName": text(p.displayName ?? p.name), "username": text(p.username), "email": text(p.email),
             "company": text(p.companyName), "status": .string(p.status.rawValue),
             "plan": .string((p.plan ?? .free).rawValue), "accountType": .string((p.accountType ?? .individual).rawValue),
             "joinedAt": .string(Timestamp.format(record.createdAt)),
@@ -50,7 +50,7 @@ enum AdminClientView {
     static func created(_ record: ClientRecord) -> JSONValue {
         let p = record.profile
         return [
-            "id": id(record), "displayName": text(p.displayName), "email": text(p.email), "status": .string(p.status.rawValue),
+            "id": id(record), "displayName": text(p.displayName ?? p.name), "email": text(p.email), "status": .string(p.status.rawValue),
             "plan": .string((p.plan ?? .free).rawValue), "accountType": .string((p.accountType ?? .individual).rawValue),
             "createdAt": .string(Timestamp.format(record.createdAt)),
         ]
