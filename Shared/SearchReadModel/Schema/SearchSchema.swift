@@ -13,7 +13,10 @@ import Projection
 /// as the stable tiebreak; and pg_trgm GIN indexes on `lower()` of name, email and phone
 /// for case-insensitive substring search (`ILIKE '%text%'`). For the leads API: a unique
 /// index on the public `number`, a GIN index on the assigned agents' numbers
-/// (`agent_ids @> ARRAY[n]`), and `(created_at, id)` for lists across several tenants.
+/// (`agent_ids @> ARRAY[n]`), and `(created_at, id)` for lists across several tenants. For
+/// the admin API: sorts by company, submissions and display name, the email domain, trigram
+/// searches of company, location and industry, and `(tenant, status, plan, account type)` so
+/// the advanced search's count over those filters is an index-only scan.
 public enum SearchSchema {
     /// The live table's name; a rebuild fills `shadowTable` and renames it to this.
     public static let table = "clients"
@@ -88,6 +91,8 @@ public enum SearchSchema {
                                        AND avatar IS NULL AND last_active_at IS NULL AND submission_count = 0));
         CREATE INDEX clients_by_tenant_company ON clients (tenant_id, company_name, id) WHERE NOT deleted;
         CREATE INDEX clients_by_tenant_submissions ON clients (tenant_id, submission_count, id) WHERE NOT deleted;
+        CREATE INDEX clients_by_tenant_segment ON clients
+            (tenant_id, status, (coalesce(plan, 'free')), (coalesce(account_type, 'individual'))) WHERE NOT deleted;
         CREATE INDEX clients_by_tenant_display_name ON clients (tenant_id, display_name, id) WHERE NOT deleted;
         CREATE INDEX clients_by_email_domain ON clients (tenant_id, lower(split_part(email, '@', 2))) WHERE NOT deleted;
         CREATE INDEX clients_display_name_trgm ON clients USING gin (lower(display_name) gin_trgm_ops) WHERE NOT deleted;
