@@ -20,12 +20,12 @@ enum ClientCtl {
                           create a super-admin; the password comes from ADMIN_PASSWORD, else the
                           first line of standard input; needs DATABASE_URL
       rebuild search      rebuild the search read model by replaying the events topic, showing progress
+      rebuild stats       rebuild the stats read model the same way
       status [--json]     each projection's position against the log end (lag) and the outbox
                           backlog; needs INTERNAL_TOKEN; exit 1 if a service does not answer
       help                show this text
 
     coming with later issues (they answer "not built yet" and exit 2 until then):
-      rebuild stats       rebuild the stats projection
       republish           republish the event store into a fresh topic
     """
 
@@ -47,7 +47,7 @@ enum ClientCtl {
             }
         case "company", "api-key", "create-admin":
             return await IdentityCommands.run(command, arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
-        case "rebuild" where arguments.dropFirst().first == "search":
+        case "rebuild":
             do {
                 return try await RebuildCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
@@ -61,7 +61,7 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "rebuild", "republish":
+        case "republish":
             FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
             return 2
         default:
