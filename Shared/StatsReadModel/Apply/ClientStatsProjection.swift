@@ -107,11 +107,12 @@ public struct ClientStatsProjection: ProjectionReadModel {
                 FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
                 ON CONFLICT (tenant_id, dimension, value) DO UPDATE SET count = \(tables.counts).count + EXCLUDED.count
                 """, [json])
-            try connection.execute("""
+            try Self.removeEmpty(connection.query("""
                 DELETE FROM \(tables.counts) c
                 USING jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
-                WHERE c.count = 0 AND c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value
-                """, [json])
+                WHERE c.count <= 0 AND c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value
+                RETURNING c.count
+                """, [json]), table: tables.counts)
         }
         let days = delta.dayRecords
         if !days.isEmpty {
@@ -122,11 +123,20 @@ public struct ClientStatsProjection: ProjectionReadModel {
                 FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
                 ON CONFLICT (tenant_id, kind, day) DO UPDATE SET count = \(tables.days).count + EXCLUDED.count
                 """, [json])
-            try connection.execute("""
+            try Self.removeEmpty(connection.query("""
                 DELETE FROM \(tables.days) d
                 USING jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
-                WHERE d.count = 0 AND d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
-                """, [json])
+                WHERE d.count <= 0 AND d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
+                RETURNING d.count
+                """, [json]), table: tables.days)
+        }
+    }
+
+    /// Checks the counters a batch removed: 0 is a value nobody holds any more; below 0 means
+    /// a client was taken off a counter it was never added to, and the batch must not commit.
+    private static func removeEmpty(_ removed: PostgresRows, table: String) throws {
+        for row in removed where try row.decode(0, as: Int64.self) < 0 {
+            throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": table])
         }
     }
 

@@ -11,7 +11,8 @@ import Projection
 ///   so an event knows what to take away before it adds. A deleted client stays as a
 ///   tombstone (id, tenant, version) so older events cannot bring it back.
 /// - `stats_counts`: live clients per (tenant, dimension, value) (`StatsDimension`); rows
-///   at 0 are removed. `value` compares byte-wise (`COLLATE "C"`), so values group exactly
+///   at 0 are removed, and a count below 0 fails the batch (`ClientStatsProjection`; not a
+///   CHECK, which PostgreSQL tests on the row an upsert proposes, before adding). `value` compares byte-wise (`COLLATE "C"`), so values group exactly
 ///   as written and ties sort the same everywhere. `(tenant, dimension, count DESC, value)`
 ///   makes a tenant's top values an index scan.
 /// - `stats_days`: live clients per (tenant, `StatsDayKind`, UTC day), so a week or month
@@ -49,7 +50,7 @@ public enum StatsSchema {
             tenant_id  UUID NOT NULL,
             dimension  TEXT NOT NULL,
             value      TEXT COLLATE "C" NOT NULL,
-            count      BIGINT NOT NULL CHECK (count >= 0),
+            count      BIGINT NOT NULL,
             PRIMARY KEY (tenant_id, dimension, value)
         );
         CREATE INDEX stats_counts_top ON stats_counts (tenant_id, dimension, count DESC, value);
@@ -57,7 +58,7 @@ public enum StatsSchema {
             tenant_id  UUID NOT NULL,
             kind       TEXT NOT NULL CHECK (kind IN ('created', 'active')),
             day        DATE NOT NULL,
-            count      BIGINT NOT NULL CHECK (count >= 0),
+            count      BIGINT NOT NULL,
             PRIMARY KEY (tenant_id, kind, day)
         );
         """),
