@@ -170,4 +170,44 @@ final class StatsProjectionTests: XCTestCase {
         let figures = try await fixture.stats(.tenants([tenant]), asOf: script.clock)
         XCTAssertEqual(figures.overview, .init(totalClients: 320, inactiveClients: 213, trialClients: 107))
     }
+
+    func testTopListsOverSeveralTenantsAreExactWhetherOrNotTheirOwnListsSettleThem() async throws {
+        let log = try await ProjectionFixture.make(partitions: 1)
+        let fixture = try await StatsFixture.make(on: log)
+        let (one, two, three) = (UUID(), UUID(), UUID())
+        // Each of two tenants has ten companies at 10 and "Keystone" at 9, outside its own top
+        // ten; summed, Keystone (18) leads. A third tenant has a short list.
+        var rows: [(UUID, String, Int64)] = [("Keystone", 9), ("Zeta", 3)].flatMap { [(one, $0.0, $0.1), (two, $0.0, $0.1)] }
+        for index in 0..<10 {
+            rows.append((one, "One \(index)", 10))
+            rows.append((two, "Two \(index)", 10))
+        }
+        rows += [(three, "Three", 50), (three, "One 3", 1)]
+        let four = UUID()
+        rows += (0..<10).map { (four, "Four \($0)", Int64(6 + $0)) } + [(four, "Tail", 1)]
+        for (tenant, value, count) in rows {
+            try await fixture.pool.execute("INSERT INTO stats_counts (tenant_id, dimension, value, count) VALUES ($1, 'company', $2, $3)",
+                                           [tenant, value, count])
+        }
+        let asOf = Date()
+        let pair = try await fixture.stats(.tenants([one, two]), asOf: asOf)
+        XCTAssertEqual(pair.demographics.topCompanies.map(\.company),
+                       ["Keystone", "One 0", "One 1", "One 2", "One 3", "One 4", "One 5", "One 6", "One 7", "One 8"])
+        XCTAssertEqual(pair.demographics.topCompanies.first?.count, 18)
+        // Here the lists settle it: the tenth sum (7) is above what an unlisted value can reach (6).
+        let settled = try await fixture.stats(.tenants([three, four]), asOf: asOf)
+        XCTAssertEqual(settled.demographics.topCompanies.map(\.count), [50, 15, 14, 13, 12, 11, 10, 9, 8, 7])
+        XCTAssertEqual(settled.demographics.topCompanies.first?.company, "Three")
+        // Compared with summing every value of the tenants.
+        for tenants in [[one, two], [three, one], [three, four], [one, two, three, four], [three]] {
+            let expected = try await fixture.pool.query("""
+                SELECT value, sum(count)::bigint AS n FROM stats_counts WHERE tenant_id = ANY($1::uuid[]) AND dimension = 'company'
+                GROUP BY value ORDER BY n DESC, value LIMIT 10
+                """, ["{" + tenants.map { $0.uuidString }.joined(separator: ",") + "}"]).map {
+                ClientStats.CompanyCount(company: try $0.decode(0, as: String.self), count: try $0.decode(1, as: Int64.self))
+            }
+            let answered = try await fixture.stats(.tenants(tenants), asOf: asOf)
+            XCTAssertEqual(answered.demographics.topCompanies, expected)
+        }
+    }
 }
