@@ -185,6 +185,9 @@ final class StatsProjectionTests: XCTestCase {
         rows += [(three, "Three", 50), (three, "One 3", 1)]
         let four = UUID()
         rows += (0..<10).map { (four, "Four \($0)", Int64(6 + $0)) } + [(four, "Tail", 1)]
+        // A value with the characters an array literal quotes.
+        let odd = #"Odd "name", {x} \ y"#
+        rows += [(three, odd, 40), (four, odd, 40)]
         for (tenant, value, count) in rows {
             try await fixture.pool.execute("INSERT INTO stats_counts (tenant_id, dimension, value, count) VALUES ($1, 'company', $2, $3)",
                                            [tenant, value, count])
@@ -194,10 +197,10 @@ final class StatsProjectionTests: XCTestCase {
         XCTAssertEqual(pair.demographics.topCompanies.map(\.company),
                        ["Keystone", "One 0", "One 1", "One 2", "One 3", "One 4", "One 5", "One 6", "One 7", "One 8"])
         XCTAssertEqual(pair.demographics.topCompanies.first?.count, 18)
-        // Here the lists settle it: the tenth sum (7) is above what an unlisted value can reach (6).
+        // Here the lists settle it: the tenth sum (8) is above what an unlisted value can reach (7).
         let settled = try await fixture.stats(.tenants([three, four]), asOf: asOf)
-        XCTAssertEqual(settled.demographics.topCompanies.map(\.count), [50, 15, 14, 13, 12, 11, 10, 9, 8, 7])
-        XCTAssertEqual(settled.demographics.topCompanies.first?.company, "Three")
+        XCTAssertEqual(settled.demographics.topCompanies.map(\.count), [80, 50, 15, 14, 13, 12, 11, 10, 9, 8])
+        XCTAssertEqual(settled.demographics.topCompanies.prefix(2).map(\.company), [odd, "Three"])
         // Compared with summing every value of the tenants.
         for tenants in [[one, two], [three, one], [three, four], [one, two, three, four], [three]] {
             let expected = try await fixture.pool.query("""

@@ -49,8 +49,9 @@ final class StatsPropertyTests: XCTestCase {
 
     func testEveryFigureEqualsABruteForceRecountAfterRandomCommandsAndAfterRebuilds() async throws {
         let commandCount = 10_000
-        let seed = UInt64.random(in: 0...UInt64.max)
-        print("stats property test seed: \(seed)")
+        // STATS_PROPERTY_SEED replays a failing run's commands.
+        let seed = ProcessInfo.processInfo.environment["STATS_PROPERTY_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        print("stats property test seed: \(seed) (STATS_PROPERTY_SEED=\(seed) replays it)")
         var rng = SplitMix64(state: seed)
         let log = try await ProjectionFixture.make()
         let stats = try await StatsFixture.make(on: log)

@@ -46,15 +46,19 @@ final class StatsValueTests: XCTestCase {
     func testAMergedTopListIsFinalOnlyWhenNoOtherValueCanReachIt() {
         // Two tenants with full lists (10 values each) whose smallest counts are 3 and 2: a
         // value in neither list has at most 5.
-        let merge = TopValuesMerge(limit: 10, tenantTops: [.init(rows: 10, smallest: 3), .init(rows: 10, smallest: 2)])
+        let merge = TopValuesMerge(limit: 10, depth: 10, tenantTops: [.init(rows: 10, smallest: 3), .init(rows: 10, smallest: 2)])
         XCTAssertEqual(merge.bound, 5)
         XCTAssertTrue(merge.settles([20, 19, 18, 17, 16, 15, 14, 13, 12, 6]))
         XCTAssertFalse(merge.settles([20, 19, 18, 17, 16, 15, 14, 13, 12, 5]), "a value at the bound could tie and win on its name")
         XCTAssertFalse(merge.settles([20, 19, 18, 17, 16, 15, 14, 13, 12, 4]))
         // A tenant with fewer values than the limit listed all of them: it adds nothing to the bound.
-        let partial = TopValuesMerge(limit: 10, tenantTops: [.init(rows: 4, smallest: 1), .init(rows: 9, smallest: 7)])
+        let partial = TopValuesMerge(limit: 10, depth: 10, tenantTops: [.init(rows: 4, smallest: 1), .init(rows: 9, smallest: 7)])
         XCTAssertEqual(partial.bound, 0)
         XCTAssertTrue(partial.settles([9, 8, 7]), "every value is a candidate")
         XCTAssertFalse(merge.settles([9, 8]), "short list while values are missing")
+        // Deeper lists (50 each) bound unlisted values by their 50th counts.
+        let deeper = TopValuesMerge(limit: 10, depth: 50, tenantTops: [.init(rows: 50, smallest: 1), .init(rows: 12, smallest: 2)])
+        XCTAssertEqual(deeper.bound, 1, "a tenant with 12 values listed them all")
+        XCTAssertTrue(deeper.settles([20, 19, 18, 17, 16, 15, 14, 13, 12, 2]))
     }
 }

@@ -19,6 +19,8 @@ public enum StatsDimension: String, Sendable, CaseIterable {
 
     /// The dimensions with a handful of fixed values, summed whole for every answer.
     public static let fixed: [StatsDimension] = [.total, .status, .plan, .accountType]
+    /// The dimensions answered as top lists (indexed by count: `stats_counts_top`).
+    public static let listed: [StatsDimension] = [.provider, .country, .company, .industry]
 }
 
 /// What a row of `stats_days` counts live clients by (its `kind` column): the UTC day each

@@ -18,6 +18,10 @@ public struct ClientStatistics: Sendable {
     /// The most providers an answer lists (the largest ones).
     public static let providerLimit = 100
 
+    /// The most rows a round of merging the tenants' own top lists reads; past it, every
+    /// value of the tenants is summed instead.
+    static let maxMergeRows = 2000
+
     public let pool: PostgresPool
 
     public init(pool: PostgresPool) {
@@ -77,6 +81,19 @@ public struct ClientStatistics: Sendable {
                              industries: try top(.industry, topLimit), providers: try top(.provider, providerLimit))
     }
 
+    /// A PostgreSQL array literal of texts, each quoted (`"` and `\` escaped), sent as one
+    /// parameter.
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { value in
+            var quoted = "\""
+            for character in value.unicodeScalars {
+                if character == "\"" || character == "\\" { quoted.unicodeScalars.append("\\") }
+                quoted.unicodeScalars.append(character)
+            }
+            return quoted + "\""
+        }.joined(separator: ",") + "}"
+    }
+
     /// The `limit` largest values of `dimension` summed over `tenants`, by count then value
     /// (byte order).
     static func topValues(_ dimension: StatsDimension, limit: Int, tenants: [UUID], tenantArray: String,
@@ -84,42 +101,51 @@ public struct ClientStatistics: Sendable {
         func pairs(_ rows: PostgresRows) throws -> [(value: String, count: Int64)] {
             try rows.map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
         }
+        // Spelled out beside `dimension = $2` so that even a generic plan of the prepared
+        // statement can use the partial index `stats_counts_top`.
+        let listed = "dimension IN (" + StatsDimension.listed.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
         if tenants.count == 1 {
             return try pairs(connection.query("""
                 SELECT value, count FROM stats_counts
-                WHERE tenant_id = $1 AND dimension = $2 AND count > 0
+                WHERE tenant_id = $1 AND dimension = $2 AND \(listed) AND count > 0
                 ORDER BY count DESC, value LIMIT $3
                 """, [tenants[0], dimension.rawValue, limit]))
         }
         // Each tenant's own top list (an index scan each) gives the candidates, and a bound on
-        // what any other value can add up to.
-        var perTenant: [UUID: (rows: Int, smallest: Int64)] = [:]
-        var candidates: [String] = []
-        for row in try connection.query("""
-            SELECT t.tenant_id, top.value, top.count
-            FROM unnest($1::uuid[]) AS t(tenant_id)
-            CROSS JOIN LATERAL (SELECT value, count FROM stats_counts s
-                                WHERE s.tenant_id = t.tenant_id AND s.dimension = $2 AND s.count > 0
-                                ORDER BY s.count DESC, s.value LIMIT $3) AS top
-            """, [tenantArray, dimension.rawValue, limit]) {
-            let tenant = try row.decode(0, as: UUID.self)
-            let count = try row.decode(2, as: Int64.self)
-            let seen = perTenant[tenant] ?? (0, Int64.max)
-            perTenant[tenant] = (seen.rows + 1, min(seen.smallest, count))
-            candidates.append(try row.decode(1, as: String.self))
+        // what any other value can add up to; deeper lists lower the bound.
+        var depth = limit
+        while true {
+            var perTenant: [UUID: (rows: Int, smallest: Int64)] = [:]
+            var candidates: [String] = []
+            for row in try connection.query("""
+                SELECT t.tenant_id, top.value, top.count
+                FROM unnest($1::uuid[]) AS t(tenant_id)
+                CROSS JOIN LATERAL (SELECT value, count FROM stats_counts s
+                                    WHERE s.tenant_id = t.tenant_id AND s.dimension = $2 AND s.\(listed) AND s.count > 0
+                                    ORDER BY s.count DESC, s.value LIMIT $3) AS top
+                """, [tenantArray, dimension.rawValue, depth]) {
+                let tenant = try row.decode(0, as: UUID.self)
+                let count = try row.decode(2, as: Int64.self)
+                let seen = perTenant[tenant] ?? (0, Int64.max)
+                perTenant[tenant] = (seen.rows + 1, min(seen.smallest, count))
+                candidates.append(try row.decode(1, as: String.self))
+            }
+            guard !candidates.isEmpty else { return [] }
+            let merge = TopValuesMerge(limit: limit, depth: depth,
+                                       tenantTops: perTenant.values.map { .init(rows: $0.rows, smallest: $0.smallest) })
+            let summed = try pairs(connection.query("""
+                SELECT value, sum(count)::bigint AS total FROM stats_counts
+                WHERE tenant_id = ANY($1::uuid[]) AND dimension = $2 AND value = ANY($3::text[])
+                GROUP BY value ORDER BY total DESC, value LIMIT $4
+                """, [tenantArray, dimension.rawValue, textArray(candidates), limit]))
+            if merge.settles(summed.map(\.count)) { return summed }
+            depth *= 5
+            guard depth * tenants.count <= maxMergeRows else { break }
         }
-        let merge = TopValuesMerge(limit: limit, tenantTops: perTenant.values.map { TopValuesMerge.TenantTop(rows: $0.rows, smallest: $0.smallest) })
-        guard !candidates.isEmpty else { return [] }
-        let summed = try pairs(connection.query("""
-            SELECT value, sum(count)::bigint AS total FROM stats_counts
-            WHERE tenant_id = ANY($1::uuid[]) AND dimension = $2
-              AND value = ANY(ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))
-            GROUP BY value ORDER BY total DESC, value LIMIT $4
-            """, [tenantArray, dimension.rawValue, String(decoding: try JSONEncoder().encode(candidates), as: UTF8.self), limit]))
-        if merge.settles(summed.map(\.count)) { return summed }
+        // Summing every value of these tenants settles it.
         return try pairs(connection.query("""
             SELECT value, sum(count)::bigint AS total FROM stats_counts
-            WHERE tenant_id = ANY($1::uuid[]) AND dimension = $2 AND count > 0
+            WHERE tenant_id = ANY($1::uuid[]) AND dimension = $2 AND \(listed) AND count > 0
             GROUP BY value ORDER BY total DESC, value LIMIT $3
             """, [tenantArray, dimension.rawValue, limit]))
     }
