@@ -20,6 +20,7 @@ enum ClientCtl {
                           create a super-admin; the password comes from ADMIN_PASSWORD, else the
                           first line of standard input; needs DATABASE_URL
       rebuild search      rebuild the search read model by replaying the events topic, showing progress
+      rebuild stats       rebuild the stats read model the same way
       status [--json]     each projection's position against the log end (lag) and the outbox
                           backlog; needs INTERNAL_TOKEN; exit 1 if a service does not answer
       republish [--status]
@@ -27,9 +28,6 @@ enum ClientCtl {
                           lost its log, or into a fresh topic), showing progress; --status shows
                           the latest republish without starting one
       help                show this text
-
-    coming with later issues (they answer "not built yet" and exit 2 until then):
-      rebuild stats       rebuild the stats projection
     """
 
     static func run(arguments: [String]) async -> Int32 {
@@ -50,7 +48,7 @@ enum ClientCtl {
             }
         case "company", "api-key", "create-admin":
             return await IdentityCommands.run(command, arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
-        case "rebuild" where arguments.dropFirst().first == "search":
+        case "rebuild":
             do {
                 return try await RebuildCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
@@ -71,9 +69,6 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "rebuild":
-            FileHandle.standardError.write(Data("clientctl: \(command) is not built yet\n".utf8))
-            return 2
         default:
             FileHandle.standardError.write(Data("clientctl: unknown command \(command)\n\n\(usage)\n".utf8))
             return 2

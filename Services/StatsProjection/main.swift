@@ -1,13 +1,44 @@
 import Infrastructure
+import InternalAPI
+import Projection
 import ServiceRuntime
+import StatsReadModel
 
-// The stats projection: keeps counters for the admin statistics and dashboard in its own
-// PostgreSQL database from the events topic, and answers stats queries for the gateway.
+// The stats projection: keeps counters of live clients (per tenant, and summed over all
+// tenants) in its own PostgreSQL database from the events topic, with its Kafka offsets in
+// the same transactions, and answers stats and rebuild requests for the gateway and clientctl.
 //
-// Variables: DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
-// EVENTS_TOPIC_PARTITIONS, plus the common ones (see ServiceMain).
+// Variables: INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*),
+// EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS, PROJECTION_BATCH_SIZE (records per transaction, 1000),
+// REBUILD_MAX_EVENTS_PER_SECOND (0: unlimited), plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "stats-projection", defaultPort: 8183) { setup in
-    _ = try await setup.openPostgres(migrations: [])
-    _ = try await setup.openEventsTopic()
-    setup.notBuiltYet("/v1/stats", what: "Client statistics (the stats read model, issue 5)")
+    let token = try setup.requireInternalToken()
+    // A stats query may name up to ClientListQuery.maxTenants tenants (37 bytes each in the
+    // query string): more than the default 8 KiB request-target allows.
+    setup.httpConfiguration.maxRequestTargetBytes = max(setup.httpConfiguration.maxRequestTargetBytes,
+                                                        ClientListQuery.maxTenants * 37 + 1024)
+    let batchSize = try setup.environment.int("PROJECTION_BATCH_SIZE", default: 1000, in: 1...100_000)
+    let rebuildRate = try setup.environment.int("REBUILD_MAX_EVENTS_PER_SECOND", default: 0, in: 0...10_000_000)
+    let pool = try await setup.openPostgres(migrations: StatsSchema.migrations)
+    let events = try await setup.openEventsTopic()
+    let model = ClientStatsProjection()
+
+    var configuration = ProjectionRunner.Configuration(projection: "stats", target: .live, topic: events.topic.name,
+                                                       partitionCount: events.topic.partitions)
+    configuration.batchSize = batchSize
+    let live = ProjectionRunner(configuration: configuration, pool: pool, kafka: events.configuration, model: model,
+                                logger: setup.logger, metrics: setup.metrics)
+    let rebuild = ProjectionRebuild(live: live, pool: pool, kafka: events.configuration, model: model, logger: setup.logger,
+                                    metrics: setup.metrics, batchSize: batchSize,
+                                    maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate)
+    setup.services += [live, rebuild]
+    setup.readiness.add("projection") {
+        guard live.isRunning() else { throw ProjectionNotRunning() }
+    }
+    StatsRoutes(statistics: ClientStatistics(pool: pool), rebuild: rebuild, live: live, token: token).register(on: setup)
+}
+
+/// The live projection has not polled successfully lately.
+struct ProjectionNotRunning: Error, CustomStringConvertible {
+    var description: String { "the projection consumer has not polled successfully in the last 30 s" }
 }

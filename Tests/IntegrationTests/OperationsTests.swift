@@ -155,6 +155,11 @@ final class OperationsTests: XCTestCase {
                      #"clientele_projection_caught_up{projection="search"}"#, "clientele_db_pool_waiting "] {
             XCTAssertTrue(search.contains(name), "search-projection lacks \(name): \(search)")
         }
+        let stats = try await metrics(stack.statsProjection)
+        for name in [#"clientele_projection_position{partition="0",projection="stats"}"#,
+                     #"clientele_projection_caught_up{projection="stats"}"#] {
+            XCTAssertTrue(stats.contains(name), "stats-projection lacks \(name): \(stats)")
+        }
         for service in [stack.statsProjection, stack.documentStore] {
             let text = try await metrics(service)
             XCTAssertTrue(text.contains(#"clientele_db_pool_connections{state="idle"}"#), "\(service.name): \(text)")
@@ -182,8 +187,9 @@ final class OperationsTests: XCTestCase {
                                    result.standardOutput)
             let projections = report["projections"] as? [[String: Any]] ?? []
             let search = projections.first { $0["name"] as? String == "search" }
+            let stats = projections.first { $0["name"] as? String == "stats" }
             let outbox = report["outbox"] as? [String: Any]
-            if search?["lag"] as? Int == 0, outbox?["entries"] as? Int == 0 { break }
+            if search?["lag"] as? Int == 0, stats?["lag"] as? Int == 0, outbox?["entries"] as? Int == 0 { break }
             guard ContinuousClock.now < deadline else { return XCTFail("lag or backlog never reached 0: \(result.standardOutput)") }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -202,7 +208,11 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(partitions.reduce(0) { $0 + ($1["position"] as? Int ?? 0) }, Int(events))
         XCTAssertEqual(partitions.reduce(0) { $0 + ($1["logEnd"] as? Int ?? 0) }, Int(events))
         let stats = try XCTUnwrap(projections.first { $0["name"] as? String == "stats" })
-        XCTAssertEqual(stats["state"] as? String, "not_running", "the stats projection is not built yet")
+        XCTAssertEqual(stats["state"] as? String, "running")
+        XCTAssertEqual(stats["service"] as? String, "stats-projection")
+        XCTAssertEqual(stats["caughtUp"] as? Bool, true)
+        let statsPartitions = try XCTUnwrap(stats["partitions"] as? [[String: Any]])
+        XCTAssertEqual(statsPartitions.reduce(0) { $0 + ($1["position"] as? Int ?? 0) }, Int(events))
         let outbox = try XCTUnwrap(report["outbox"] as? [String: Any])
         XCTAssertEqual(outbox["service"] as? String, "command-service")
         XCTAssertEqual(outbox["oldestEntryAgeSeconds"] as? Double, 0)
@@ -215,7 +225,8 @@ final class OperationsTests: XCTestCase {
         XCTAssertTrue(lines.first?.hasPrefix("PROJECTION") == true, table.standardOutput)
         XCTAssertTrue(lines.contains { $0.hasPrefix("search ") && $0.contains("search-projection") && $0.contains("running") },
                       table.standardOutput)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("stats ") && $0.contains("not running") }, table.standardOutput)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("stats ") && $0.contains("stats-projection") && $0.contains("running") },
+                      table.standardOutput)
         XCTAssertTrue(lines.contains { $0.hasPrefix("OUTBOX (command-service): 0 entries waiting") }, table.standardOutput)
 
         // A service that cannot be reached fails the command, named on standard error.

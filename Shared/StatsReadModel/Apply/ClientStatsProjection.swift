@@ -1,0 +1,164 @@
+import ClientDomain
+import EventStore
+import Foundation
+import Postgres
+import Projection
+
+/// Applies client events to the stats tables (or their rebuild shadows): constant work per
+/// event, whatever the number of clients.
+///
+/// A batch is folded in memory: it takes the target's advisory lock, reads the state rows
+/// of the streams it touches with one query, applies each event whose version is the next
+/// one (`StreamVersionRule`), taking the client's old contribution off the counters and
+/// adding its new one, and writes the changed states and the summed counter changes back
+/// with one statement per table. All of it runs in the runner's transaction with the
+/// offsets, so a batch counts once or not at all; duplicates and early events change
+/// nothing. A client deleted leaves every counter; its tombstone keeps the version.
+///
+/// Events whose tenant is the nil UUID (`StatsSchema.allTenants`, where the sums over all
+/// tenants are kept) are refused as invalid.
+public struct ClientStatsProjection: ProjectionReadModel {
+    public init() {}
+
+    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
+        -> ProjectionApplyOutcome {
+        var outcome = ProjectionApplyOutcome()
+        guard !events.isEmpty else { return outcome }
+        let tables = StatsTables.of(target)
+        _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [tables.lock])
+        let ids = Set(events.map(\.envelope.streamId))
+        var states: [UUID: StatsClientState] = [:]
+        for row in try connection.query("SELECT \(StatsClientState.selectList) FROM \(tables.clients) WHERE id = ANY($1::uuid[])",
+                                        [Self.uuidArray(ids)]) {
+            let state = try StatsClientState(row: row)
+            states[state.id] = state
+        }
+        var delta = StatsDelta()
+        var changed: [UUID] = []
+        for stored in events {
+            let envelope = stored.envelope
+            let current = states[envelope.streamId]
+            switch StreamVersionRule.decide(version: envelope.streamVersion, lastApplied: current?.version ?? 0) {
+            case .duplicate:
+                outcome.duplicates += 1
+                continue
+            case .early:
+                outcome.early += 1
+                continue
+            case .apply:
+                break
+            }
+            let event: ClientEvent
+            do {
+                event = try ClientEvent.decode(envelope)
+            } catch {
+                outcome.invalid += 1
+                continue
+            }
+            if var state = current {
+                guard state.tenantId == envelope.tenantId else {
+                    outcome.invalid += 1
+                    continue
+                }
+                state.count(into: &delta, sign: -1)
+                state.apply(event, envelope: envelope)
+                state.count(into: &delta, sign: 1)
+                states[envelope.streamId] = state
+            } else if envelope.tenantId != StatsSchema.allTenants, let state = StatsClientState(creating: event, envelope: envelope) {
+                state.count(into: &delta, sign: 1)
+                states[envelope.streamId] = state
+            } else {
+                outcome.invalid += 1
+                continue
+            }
+            if !changed.contains(envelope.streamId) { changed.append(envelope.streamId) }
+            outcome.appliedCount += 1
+        }
+        guard !changed.isEmpty else { return outcome }
+        try write(changed.compactMap { states[$0]?.record }, delta, to: tables, on: connection)
+        outcome.applied = changed.compactMap { id in states[id].map { AppliedVersion(streamId: id, version: $0.version) } }
+        return outcome
+    }
+
+    /// Writes the changed states and adds the counter changes; counters that reach 0 are removed.
+    private func write(_ records: [StatsClientState.Record], _ delta: StatsDelta, to tables: StatsTables,
+                       on connection: PostgresConnection) throws {
+        let encoder = JSONEncoder()
+        let assignments = StatsClientState.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0 != "id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        let written = try connection.execute("""
+            INSERT INTO \(tables.clients) (\(StatsClientState.columns))
+            SELECT \(StatsClientState.columns) FROM jsonb_to_recordset($1::jsonb) AS r(\(StatsClientState.recordsetTypes))
+            ON CONFLICT (id) DO UPDATE SET \(assignments)
+            WHERE \(tables.clients).version < EXCLUDED.version
+            """, [String(decoding: try encoder.encode(records), as: UTF8.self)])
+        // Under the advisory lock the states read are the latest committed, so every write
+        // moves a version forward; if one did not, the counters would not match the states.
+        guard written == records.count else {
+            throw PostgresError(.invalidArgument, "stats state rows changed while a batch was applied",
+                                context: ["expected": String(records.count), "written": String(written)])
+        }
+        let counters = delta.counterRecords
+        if !counters.isEmpty {
+            let json = String(decoding: try encoder.encode(counters), as: UTF8.self)
+            try connection.execute("""
+                INSERT INTO \(tables.counts) (tenant_id, dimension, value, count)
+                SELECT tenant_id, dimension, value, delta
+                FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
+                ON CONFLICT (tenant_id, dimension, value) DO UPDATE SET count = \(tables.counts).count + EXCLUDED.count
+                """, [json])
+            try Self.removeEmpty(connection.query("""
+                DELETE FROM \(tables.counts) c
+                USING jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
+                WHERE c.count <= 0 AND c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value
+                RETURNING c.count
+                """, [json]), table: tables.counts)
+        }
+        let days = delta.dayRecords
+        if !days.isEmpty {
+            let json = String(decoding: try encoder.encode(days), as: UTF8.self)
+            try connection.execute("""
+                INSERT INTO \(tables.days) (tenant_id, kind, day, count)
+                SELECT tenant_id, kind, day, delta
+                FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
+                ON CONFLICT (tenant_id, kind, day) DO UPDATE SET count = \(tables.days).count + EXCLUDED.count
+                """, [json])
+            try Self.removeEmpty(connection.query("""
+                DELETE FROM \(tables.days) d
+                USING jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
+                WHERE d.count <= 0 AND d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
+                RETURNING d.count
+                """, [json]), table: tables.days)
+        }
+    }
+
+    /// Checks the counters a batch removed: 0 is a value nobody holds any more; below 0 means
+    /// a client was taken off a counter it was never added to, and the batch must not commit.
+    private static func removeEmpty(_ removed: PostgresRows, table: String) throws {
+        for row in removed where try row.decode(0, as: Int64.self) < 0 {
+            throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": table])
+        }
+    }
+
+    public func prepareShadow(on connection: PostgresConnection) throws {
+        try connection.executeScript(StatsTables.baseNames.map { base in
+            "DROP TABLE IF EXISTS \(base)_rebuild; CREATE TABLE \(base)_rebuild (LIKE \(base) INCLUDING ALL);"
+        }.joined(separator: "\n"))
+    }
+
+    public func promoteShadow(on connection: PostgresConnection) throws {
+        try connection.executeScript(StatsTables.baseNames.map { base in
+            """
+            DROP TABLE IF EXISTS \(base)_replaced;
+            ALTER TABLE \(base) RENAME TO \(base)_replaced;
+            ALTER TABLE \(base)_rebuild RENAME TO \(base);
+            DROP TABLE \(base)_replaced;
+            """
+        }.joined(separator: "\n"))
+    }
+
+    /// A PostgreSQL array literal of UUIDs, sent as one text parameter.
+    static func uuidArray(_ ids: some Collection<UUID>) -> String {
+        "{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
+    }
+}
