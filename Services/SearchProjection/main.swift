@@ -1,4 +1,5 @@
 import Infrastructure
+import InternalAPI
 import Projection
 import SearchReadModel
 import ServiceRuntime
@@ -12,6 +13,10 @@ import ServiceRuntime
 // REBUILD_MAX_EVENTS_PER_SECOND (0: unlimited), plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     let token = try setup.requireInternalToken()
+    // A list may name up to ClientListQuery.maxTenants tenants (37 bytes each in the query
+    // string) beside its filters: more than the default 8 KiB request-target allows.
+    setup.httpConfiguration.maxRequestTargetBytes = max(setup.httpConfiguration.maxRequestTargetBytes,
+                                                        ClientListQuery.maxTenants * 37 + 4096)
     let batchSize = try setup.environment.int("PROJECTION_BATCH_SIZE", default: 1000, in: 1...100_000)
     let rebuildRate = try setup.environment.int("REBUILD_MAX_EVENTS_PER_SECOND", default: 0, in: 0...10_000_000)
     let pool = try await setup.openPostgres(migrations: SearchSchema.migrations)

@@ -127,6 +127,13 @@ final class RebuildTests: XCTestCase {
         let page = try InternalJSON.decoder().decode(ClientListPage.self, from: Data(listed.body))
         XCTAssertEqual(page.total, 1040)
         XCTAssertEqual(page.data.map(\.profile.name), ["Client999", "Client998", "Client997"])
+        // A caller of many companies: the most tenants a query may name still fit the request line.
+        let manyTenants = ([tenant] + (1..<ClientListQuery.maxTenants).map { _ in UUID() }).map { $0.uuidString.lowercased() }
+        let wide = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.clients
+                                                               + "?tenantId=\(manyTenants.joined(separator: ","))&limit=1",
+                                                               headers: Self.authorized))
+        XCTAssertEqual(wide.status.code, 200, String(decoding: wide.body, as: UTF8.self))
+        XCTAssertEqual(try InternalJSON.decoder().decode(ClientListPage.self, from: Data(wide.body)).total, 1040)
         let someone = try XCTUnwrap(page.data.first)
         let got = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.client(someone.id) + "?tenantId=\(tenant)", headers: Self.authorized))
         XCTAssertEqual(try InternalJSON.decoder().decode(ClientRecord.self, from: Data(got.body)), someone)
