@@ -24,6 +24,11 @@ final class EventLoop: @unchecked Sendable {
         var thread: pthread_t?
     }
 
+    private struct Watcher {
+        var continuation: CheckedContinuation<Bool, Never>
+        var deadline: UInt64
+    }
+
     let context: ServerContext
     private let epollFD: Int32
     private let wakeFD: Int32
@@ -32,6 +37,10 @@ final class EventLoop: @unchecked Sendable {
     private let onExit: @Sendable () -> Void
 
     private var connections: [HTTPConnection?] = []
+    /// Tasks waiting in `waitUntilReady` for a socket that is not one of `connections`.
+    private var watchers: [Int32: Watcher] = [:]
+    /// No watcher's deadline is earlier than this.
+    private var nextWatcherDeadline: UInt64 = .max
     private var connectionCount = 0
     /// Scratch buffer every read on this loop goes through.
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -91,7 +100,12 @@ final class EventLoop: @unchecked Sendable {
         defer { pthread_setspecific(Self.currentKey, nil) }
         while !(isShuttingDown && connectionCount == 0) {
             let pending = mailbox.withLock { !$0.jobs.isEmpty }
-            let count = epoll_wait(epollFD, events, Int32(maxEvents), pending ? 0 : context.tickMilliseconds)
+            var timeout = pending ? 0 : context.tickMilliseconds
+            if timeout > 0, nextWatcherDeadline != .max {
+                let left = nextWatcherDeadline > now ? (nextWatcherDeadline - now + 999_999) / 1_000_000 : 0
+                timeout = Int32(min(UInt64(timeout), left))
+            }
+            let count = epoll_wait(epollFD, events, Int32(maxEvents), timeout)
             now = Socket.monotonicNanoseconds()
             if count > 0 {
                 for i in 0..<Int(count) {
@@ -104,15 +118,20 @@ final class EventLoop: @unchecked Sendable {
                         acceptConnections()
                     } else if Int(fd) < connections.count, let connection = connections[Int(fd)] {
                         connection.handle(events: flags)
+                    } else if let watcher = watchers.removeValue(forKey: fd) {
+                        watcher.continuation.resume(returning: true)
                     }
                 }
             }
+            if now >= nextWatcherDeadline { expireWatchers() }
             runMailbox()
             if now &- lastSweep >= UInt64(context.tickMilliseconds) * 1_000_000 {
                 lastSweep = now
                 sweep()
             }
         }
+        for watcher in watchers.values { watcher.continuation.resume(returning: false) }
+        watchers = [:]
         // Jobs queued before the close still run: task jobs among them must not be lost.
         let leftover = mailbox.withLock { box -> [@Sendable () -> Void] in
             box.closed = true
@@ -125,6 +144,32 @@ final class EventLoop: @unchecked Sendable {
         close(epollFD)
         readBuffer.deallocate()
         onExit()
+    }
+
+    /// What `waitUntilReady` waits for.
+    enum Readiness {
+        case readable, writable
+    }
+
+    /// Waits until the socket `fd` is `readiness` (or failed); false when `deadline`
+    /// (monotonic nanoseconds) passed first or the loop is stopping.
+    ///
+    /// Call only from a task running on this loop's thread (`EventLoop.current === self`), for
+    /// a socket the caller owns and does not close while waiting. The interest is one-shot;
+    /// readiness may be spurious, so the caller retries its read or write.
+    func waitUntilReady(fd: Int32, _ readiness: Readiness, deadline: UInt64) async -> Bool {
+        guard EventLoop.current === self, watchers[fd] == nil else { return false }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let events = readiness == .readable ? EPOLLIN.rawValue : EPOLLOUT.rawValue
+            var event = clientele_epoll_event_make(events | EPOLLONESHOT.rawValue, UInt64(UInt32(bitPattern: fd)))
+            if epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event) != 0,
+               errno != ENOENT || epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
+                continuation.resume(returning: false)
+                return
+            }
+            watchers[fd] = Watcher(continuation: continuation, deadline: deadline)
+            nextWatcherDeadline = min(nextWatcherDeadline, deadline)
+        }
     }
 
     /// The loop whose thread is running the caller, if any.
@@ -206,6 +251,19 @@ final class EventLoop: @unchecked Sendable {
         connectionCount -= 1
         let open = context.releaseConnection()
         context.observer?.connectionCountChanged(open)
+    }
+
+    /// Resumes the watchers whose deadline passed.
+    private func expireWatchers() {
+        nextWatcherDeadline = .max
+        for (fd, watcher) in watchers {
+            if watcher.deadline <= now {
+                watchers[fd] = nil
+                watcher.continuation.resume(returning: false)
+            } else {
+                nextWatcherDeadline = min(nextWatcherDeadline, watcher.deadline)
+            }
+        }
     }
 
     private func sweep() {
