@@ -42,9 +42,12 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
         setup.logger.info("created the first super-admin from ADMIN_EMAIL", ["user_id": admin.id.uuidString.lowercased()])
     }
 
-    let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(15)))
+    // Keep as many idle connections as may be open (64 per upstream): with fewer, a burst of
+    // concurrent calls closes the extra ones afterwards and the next burst connects again.
+    let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(15), maxIdlePerHost: 64))
     let visibilityClient = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(1),
-                                                                             requestTimeout: readYourWrites + .milliseconds(500)))
+                                                                             requestTimeout: readYourWrites + .milliseconds(500),
+                                                                             maxIdlePerHost: 64))
     for (name, url) in upstreams.all {
         setup.readiness.add(name) {
             let response = try await client.execute(HTTPClientRequest(method: .GET, url: url + "/healthz"))

@@ -24,7 +24,9 @@ struct SearchRoutes: Sendable {
             let query = try ClientListParameters.query(from: request)
             return Self.json(try await search.list(query))
         })
-        setup.route(.GET, InternalPaths.clients + "/:id", token.guarding { request in
+        // Get and visibility run one primary-key lookup each: their tasks stay on the event loop.
+        let onLoop = RouteOptions(runsOnEventLoop: true)
+        setup.route(.GET, InternalPaths.clients + "/:id", options: onLoop, token.guarding { request in
             let id = try Self.clientId(request)
             let tenantId = try ClientListParameters.uuid(request, "tenantId")
             guard let record = try await search.client(id: id, tenantId: tenantId) else {
@@ -32,7 +34,7 @@ struct SearchRoutes: Sendable {
             }
             return HTTPResponse.json(status: .ok, object: record.internalJSON)
         })
-        setup.route(.GET, InternalPaths.clients + "/:id/visibility", token.guarding { request in
+        setup.route(.GET, InternalPaths.clients + "/:id/visibility", options: onLoop, token.guarding { request in
             let id = try Self.clientId(request)
             guard let text = request.queryParameter("version"), let version = Int64(text), version >= 1 else {
                 throw ClientListParameters.invalid("version", "an integer of 1 or more")

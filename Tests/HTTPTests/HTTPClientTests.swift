@@ -153,6 +153,90 @@ final class HTTPClientTests: XCTestCase {
         client.shutdown()
     }
 
+    // MARK: Called from a task on an event loop
+
+    /// Runs `body` in a handler task on an HTTP server's event loop and returns its text, or
+    /// "error: CODE" for a `ClienteleError`.
+    private func onEventLoop(_ body: @escaping @Sendable () async throws -> String) async throws -> String {
+        let router = Router()
+        router.get("/run", options: RouteOptions(runsOnEventLoop: true)) { _ in
+            XCTAssertNotNil(EventLoop.current)
+            do {
+                return .text(try await body())
+            } catch let error as ClienteleError {
+                return .text("error: \(error.code)")
+            }
+        }
+        let front = try await RunningServer.start(router)
+        let connection = try front.connect()
+        try connection.send("GET /run HTTP/1.1\r\nHost: x\r\n\r\n")
+        let text = try connection.readResponse().text
+        try await front.stop()
+        return text
+    }
+
+    func testCallsFromAnEventLoopUsePooledConnectionsWithoutWorkerThreads() async throws {
+        let running = try await RunningServer.start(makeRouter())
+        let client = HTTPClient()
+        let port = running.port
+        let text = try await onEventLoop {
+            var peers: Set<String> = []
+            for _ in 0..<5 {
+                let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/whoami"))
+                peers.insert(String(decoding: response.body, as: UTF8.self))
+            }
+            let posted = try await client.execute(HTTPClientRequest(method: .POST, url: "http://127.0.0.1:\(port)/echo?q=x",
+                                                                    body: Array(repeating: 7, count: 200_000)))
+            let big = posted.status.code == 201 && posted.body == Array(repeating: 7, count: 200_000) && posted.headers["X-Query"] == "x"
+            return "peers \(peers.count), echo \(big), on loop \(EventLoop.current != nil)"
+        }
+        XCTAssertEqual(text, "peers 1, echo true, on loop true")
+        XCTAssertEqual(client.workers.submittedCount, 1, "only the first call, which connects, needs a worker thread")
+        client.shutdown()
+        try await running.stop()
+    }
+
+    func testRequestTimeoutFromAnEventLoop() async throws {
+        let running = try await RunningServer.start(makeRouter())
+        let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .milliseconds(150)))
+        let port = running.port
+        let text = try await onEventLoop {
+            _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/whoami"))
+            let started = Date()
+            do {
+                _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/slow"))
+                return "answered"
+            } catch let error as ClienteleError {
+                return "\(error.code) after \(Date().timeIntervalSince(started) < 0.45 ? "less" : "more") than 0.45 s"
+            }
+        }
+        XCTAssertEqual(text, "\(ClienteleError.Code.deadlineExceeded) after less than 0.45 s")
+        XCTAssertEqual(client.workers.submittedCount, 1)
+        client.shutdown()
+        try await running.stop()
+    }
+
+    func testGetFromAnEventLoopIsRetriedAndPostIsNotWhenReusedConnectionCloses() async throws {
+        let server = makeDroppingServer()
+        defer { server.stop() }
+        let client = HTTPClient()
+        let url = "http://127.0.0.1:\(server.port)/item"
+        let get = try await onEventLoop {
+            let first = try await client.execute(HTTPClientRequest(url: url))
+            let second = try await client.execute(HTTPClientRequest(url: url))
+            return String(decoding: first.body + second.body, as: UTF8.self)
+        }
+        XCTAssertEqual(get, "okok")
+        XCTAssertEqual(server.requests.count, 3, "sent on the stale connection, then retried once")
+        // The retry's connection is pooled, and its second request is dropped too.
+        let post = try await onEventLoop {
+            "\(try await client.execute(HTTPClientRequest(method: .POST, url: url, body: [1, 2, 3])).status)"
+        }
+        XCTAssertEqual(post, "error: \(ClienteleError.Code.unavailable)")
+        XCTAssertEqual(server.requests.count, 4, "the POST on the stale connection is not sent again")
+        client.shutdown()
+    }
+
     func testChunkedResponseAfterInterimResponse() async throws {
         let chunked = ScriptedServer { _ in
             .respond("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n")

@@ -272,6 +272,57 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertTrue(connection.isClosedByPeer())
     }
 
+    func testOnLoopHandlerRunsOnItsEventLoopAcrossAwaits() async throws {
+        let router = Router()
+        router.get("/on-loop", options: RouteOptions(runsOnEventLoop: true)) { _ in
+            let before = currentThreadName()
+            try await Task.sleep(for: .milliseconds(5))
+            let afterSleep = currentThreadName()
+            // Resumed from a Dispatch thread, as the database pool and the HTTP client do.
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume() }
+            }
+            return .json(status: .ok, object: ["before": .string(before), "afterSleep": .string(afterSleep),
+                                               "afterResume": .string(currentThreadName())])
+        }
+        router.get("/pooled") { _ in .text(currentThreadName()) }
+        let running = try await RunningServer.start(router)
+        let connection = try running.connect()
+        for _ in 0..<3 {
+            try connection.send("GET /on-loop HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try connection.readResponse()
+            XCTAssertEqual(response.status, 200)
+            let names = ["before", "afterSleep", "afterResume"].compactMap { key -> String? in
+                if case .string(let name)? = response.json?[key] { return name }
+                return nil
+            }
+            XCTAssertEqual(names.count, 3)
+            XCTAssertEqual(Set(names).count, 1, "one loop thread throughout: \(names)")
+            XCTAssertTrue(names.allSatisfy { $0.hasPrefix("http-loop-") }, "\(names)")
+        }
+        try connection.send("GET /pooled HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertFalse(try connection.readResponse().text.hasPrefix("http-loop-"))
+        try await running.stop()
+    }
+
+    func testOnLoopHandlerOutlivingItsLoopStillFinishes() async throws {
+        let finished = expectation(description: "the handler's task finishes after the loop stopped")
+        let router = Router()
+        router.get("/hang", options: RouteOptions(runsOnEventLoop: true)) { _ in
+            try? await Task.sleep(for: .milliseconds(600))
+            finished.fulfill()
+            return .text("late")
+        }
+        let running = try await RunningServer.start(router) { $0.shutdownGracePeriod = .milliseconds(100) }
+        let connection = try running.connect()
+        try connection.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(50))
+        running.server.beginGracefulShutdown()
+        try await running.task.value
+        XCTAssertTrue(connection.isClosedByPeer())
+        await fulfillment(of: [finished], timeout: 5)
+    }
+
     func testCancellingRunShutsDown() async throws {
         let running = try await RunningServer.start(makeRouter())
         running.task.cancel()
@@ -319,4 +370,10 @@ final class HTTPServerTests: XCTestCase {
         } catch {}
         try await running.stop()
     }
+}
+
+/// Which event loop's thread runs the caller ("none" off the loops); a synchronous function,
+/// so async code may ask.
+private func currentThreadName() -> String {
+    EventLoop.current.map { "http-loop-\(ObjectIdentifier($0).hashValue)" } ?? "none"
 }

@@ -82,6 +82,24 @@ final class ProjectionCheckpointTests: XCTestCase {
         XCTAssertEqual(waiters.count, 0)
     }
 
+    /// A publish hands the waiter the committed version: no second read of the read model
+    /// (each read-your-writes wait costs the projection's database one query, not two).
+    func testPublishedVersionIsReturnedWithoutReadingAgain() async throws {
+        let waiters = AppliedVersionWaiters()
+        let id = UUID()
+        let reads = Locked(0)
+        async let woken = waiters.wait(streamId: id, version: 2, timeout: .seconds(5)) {
+            reads.value += 1
+            return 1
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        waiters.published([AppliedVersion(streamId: id, version: 4)])
+        let version = try await woken
+        XCTAssertEqual(version, 4)
+        XCTAssertEqual(reads.value, 1)
+        XCTAssertEqual(waiters.count, 0)
+    }
+
     func testRecheckAllMakesWaitersReadAgainWithoutEndingEarly() async throws {
         let waiters = AppliedVersionWaiters()
         let id = UUID()

@@ -247,6 +247,23 @@ final class SearchProjectionTests: XCTestCase {
         for record in first { XCTAssertEqual(record, expected[record.id]) }
     }
 
+    /// Offsets of every partition a batch touched are stored together, and none moves back.
+    func testStoredOffsetsOnlyMoveForward() async throws {
+        let url = try PostgresServer.shared().createDatabase("search")
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 2))
+        _ = try await MigrationRunner(migrations: SearchSchema.migrations).apply(on: pool)
+        let stored = try await pool.withTransaction { connection in
+            try ProjectionOffsets.store("search", [0: 5, 1: 3], on: connection)
+            try ProjectionOffsets.store("other", [0: 40], on: connection)
+            try ProjectionOffsets.store("search", [:], on: connection)
+            try ProjectionOffsets.store("search", [2: 1, 0: 2, 1: 7], on: connection)
+            return (try ProjectionOffsets.load("search", on: connection), try ProjectionOffsets.load("other", on: connection))
+        }
+        XCTAssertEqual(stored.0, [0: 5, 1: 7, 2: 1])
+        XCTAssertEqual(stored.1, [0: 40])
+        await pool.close()
+    }
+
     func testVisibilityWaitsForTheApplyAndTimesOut() async throws {
         let fixture = try await ProjectionFixture.make(partitions: 2)
         let runner = fixture.runner()

@@ -48,7 +48,12 @@ struct APIKeyAuthenticator: Sendable {
         guard let header, header.utf8.count <= maxHeaderLength else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        let raw = parts[1]
+        // Trimming through Foundation costs more than the rest of a cached authentication:
+        // skip it when there is nothing to trim (the usual case).
+        let edges = [raw.utf8.first, raw.utf8.last]
+        let token = edges.allSatisfy({ $0.map { $0 > 0x20 && $0 < 0x80 } ?? true })
+            ? String(raw) : raw.trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
     }
 }

@@ -28,9 +28,12 @@ struct OrganizationClientsAPI: Sendable {
 
     func register(on setup: ServiceSetup) {
         let options = RouteOptions(maxBodyBytes: Self.maxBodyBytes)
+        // Get and create only await upstream calls and do little else: their tasks stay on
+        // the event loop (no hand-off to the global pool and back).
         setup.route(.GET, Self.path, rendering(list))
-        setup.route(.POST, Self.path, options: options, rendering(create))
-        setup.route(.GET, Self.path + "/:id", rendering(get))
+        setup.route(.POST, Self.path, options: RouteOptions(maxBodyBytes: Self.maxBodyBytes, runsOnEventLoop: true),
+                    rendering(create))
+        setup.route(.GET, Self.path + "/:id", options: RouteOptions(runsOnEventLoop: true), rendering(get))
         setup.route(.PATCH, Self.path + "/:id", options: options, rendering(update))
         setup.route(.DELETE, Self.path + "/:id", options: options, rendering(delete))
     }

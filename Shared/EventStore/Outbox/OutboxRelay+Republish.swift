@@ -151,13 +151,16 @@ extension OutboxRelay {
         recordedEnds = recorded
     }
 
-    /// Records the next offset per partition in `published_offsets` (never moving one back).
+    /// Records the next offset per partition in `published_offsets` (never moving one back):
+    /// one statement per topic (in partition order), however many partitions a batch touched.
     static func record(_ ends: [KafkaTopicPartition: Int64], on connection: PostgresConnection) throws {
-        for (partition, next) in ends {
+        for (topic, entries) in Dictionary(grouping: ends, by: \.key.topic).sorted(by: { $0.key < $1.key }) {
+            let sorted = entries.sorted(by: { $0.key.partition < $1.key.partition })
             try connection.execute("""
-                INSERT INTO published_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
+                INSERT INTO published_offsets (topic, partition, next_offset)
+                SELECT $1, partition, next_offset FROM unnest($2::int[], $3::bigint[]) AS given(partition, next_offset)
                 ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(published_offsets.next_offset, EXCLUDED.next_offset)
-                """, [partition.topic, Int(partition.partition), next])
+                """, [topic, arrayLiteral(sorted.map { Int64($0.key.partition) }), arrayLiteral(sorted.map(\.value))])
         }
     }
 }

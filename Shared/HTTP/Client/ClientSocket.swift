@@ -5,7 +5,9 @@ import Foundation
 
 /// A non-blocking client socket driven with poll(2) and absolute deadlines.
 ///
-/// Used only on the client's worker threads, never on Swift's cooperative pool.
+/// The blocking calls (`connect`, `send`, `receive`) run only on the client's worker threads,
+/// never on Swift's cooperative pool; a task on an event loop uses the non-blocking
+/// `sendSome` and `receiveSome` and waits for readiness on its loop.
 final class ClientSocket {
     enum Failure: Error {
         case connectFailed(Int32)
@@ -56,31 +58,40 @@ final class ClientSocket {
     func send(_ bytes: [UInt8], deadline: UInt64) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw -> Int in
-                guard let base = raw.baseAddress else { return 0 }
-                return Glibc.send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-            }
+            let n = try sendSome(bytes, from: offset)
             if n > 0 {
                 offset += n
-            } else if n < 0, errno == EAGAIN || errno == EINTR {
-                try wait(for: Int16(POLLOUT), deadline: deadline)
             } else {
-                throw Failure.closed
+                try wait(for: Int16(POLLOUT), deadline: deadline)
             }
         }
+    }
+
+    /// Sends what the socket takes now of `bytes[offset...]`: the count sent, 0 if it would block.
+    func sendSome(_ bytes: [UInt8], from offset: Int) throws -> Int {
+        let n = bytes.withUnsafeBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            return Glibc.send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+        }
+        if n > 0 { return n }
+        if n < 0, errno == EAGAIN || errno == EINTR { return 0 }
+        throw Failure.closed
     }
 
     /// Receives some bytes into `buffer`; 0 means the peer closed.
     func receive(into buffer: UnsafeMutableRawBufferPointer, deadline: UInt64) throws -> Int {
         while true {
-            let n = recv(fd, buffer.baseAddress, buffer.count, 0)
-            if n >= 0 { return n }
-            if errno == EAGAIN || errno == EINTR {
-                try wait(for: Int16(POLLIN), deadline: deadline)
-            } else {
-                throw Failure.closed
-            }
+            if let n = try receiveSome(into: buffer) { return n }
+            try wait(for: Int16(POLLIN), deadline: deadline)
         }
+    }
+
+    /// Receives what is there into `buffer`: the count, 0 if the peer closed, nil if nothing yet.
+    func receiveSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
+        let n = recv(fd, buffer.baseAddress, buffer.count, 0)
+        if n >= 0 { return n }
+        if errno == EAGAIN || errno == EINTR { return nil }
+        throw Failure.closed
     }
 
     /// Whether an idle connection is still usable: nothing to read, no EOF, no error.

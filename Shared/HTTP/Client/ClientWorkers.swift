@@ -13,6 +13,7 @@ final class ClientWorkers: @unchecked Sendable {
     private var idle = 0
     private var threads = 0
     private var stopped = false
+    private var submitted = 0
     private let maxThreads: Int
 
     init(maxThreads: Int) { self.maxThreads = max(1, maxThreads) }
@@ -21,6 +22,7 @@ final class ClientWorkers: @unchecked Sendable {
     func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         jobs.append(job)
+        submitted += 1
         let spawn = idle == 0 && threads < maxThreads
         if spawn { threads += 1 }
         condition.signal()
@@ -30,6 +32,13 @@ final class ClientWorkers: @unchecked Sendable {
             thread.name = "http-client"
             thread.start()
         }
+    }
+
+    /// Jobs submitted so far (tests check which calls needed a worker thread).
+    var submittedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return submitted
     }
 
     /// Lets worker threads exit once the queue is empty.

@@ -3,8 +3,12 @@ import Foundation
 
 /// A small HTTP/1.1 client for calls between internal services (plain http only).
 ///
-/// Keeps a keep-alive pool per host:port. The blocking socket work runs on the client's own
-/// threads, so `execute` never blocks Swift's cooperative pool. Retries only idempotent
+/// Keeps a keep-alive pool per host:port. Called from a task running on an HTTP server's
+/// event loop (`RouteOptions.runsOnEventLoop`) with an idle keep-alive connection at hand,
+/// the call sends and receives without blocking and waits for the socket on that loop: no
+/// thread hand-off. Otherwise the blocking socket work (connecting, waiting for a free
+/// connection) runs on the client's own threads, so `execute` never blocks Swift's
+/// cooperative pool. Retries only idempotent
 /// requests, and only when the request provably did not reach a server: the connect failed,
 /// or a reused keep-alive connection closed before any response byte. Cancelling the
 /// calling task does not interrupt a call; `requestTimeout` bounds it.
@@ -14,7 +18,7 @@ import Foundation
 public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     private let pool: HTTPConnectionPool
-    private let workers: ClientWorkers
+    let workers: ClientWorkers
     private let resolver = HostResolver()
 
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
@@ -31,10 +35,19 @@ public final class HTTPClient: Sendable {
 
     /// Sends `request` and returns the complete response (any status).
     public func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPClientResponse, any Error>) in
+        var retrying = false
+        if let loop = EventLoop.current {
+            switch await executeOnLoop(request, loop: loop) {
+            case .done(let result): return try result.get()
+            case .notHandled: break
+            case .retry: retrying = true
+            }
+        }
+        let attemptsMade = retrying ? 1 : 0
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPClientResponse, any Error>) in
             workers.submit { [self] in
                 do {
-                    continuation.resume(returning: try perform(request))
+                    continuation.resume(returning: try perform(request, attemptsMade: attemptsMade))
                 } catch {
                     continuation.resume(throwing: error)
                 }
@@ -103,7 +116,7 @@ public final class HTTPClient: Sendable {
         case failed(any Error)
     }
 
-    private func perform(_ request: HTTPClientRequest) throws -> HTTPClientResponse {
+    private func perform(_ request: HTTPClientRequest, attemptsMade: Int) throws -> HTTPClientResponse {
         let target = try Target(url: request.url)
         guard let address = resolver.address(host: target.host, port: target.port) else {
             throw ClienteleError(.unavailable, "Cannot resolve the host", context: ["host": target.host])
@@ -112,7 +125,7 @@ public final class HTTPClient: Sendable {
         let start = Socket.monotonicNanoseconds()
         let deadline = start &+ configuration.requestTimeout.clampedNanoseconds
         let wire = serialize(request, target: target)
-        var attempt = 0
+        var attempt = attemptsMade
         while true {
             do {
                 return try attemptOnce(request, wire: wire, key: key, address: address, deadline: deadline)
@@ -174,6 +187,101 @@ public final class HTTPClient: Sendable {
             pool.release(key, nil)
             throw .failed(error)
         }
+        return finish(request, parser: parser, socket: socket, key: key)
+    }
+
+    // MARK: On an event loop
+
+    private enum LoopOutcome {
+        /// Not for the loop (no idle connection, an unresolved name): use the worker threads.
+        case notHandled
+        /// The reused connection closed before any answer; an idempotent request may retry.
+        case retry
+        case done(Result<HTTPClientResponse, ClienteleError>)
+    }
+
+    /// One attempt on an idle pooled connection, waiting for the socket on `loop`.
+    private func executeOnLoop(_ request: HTTPClientRequest, loop: EventLoop) async -> LoopOutcome {
+        guard let target = try? Target(url: request.url),
+              resolver.knownAddress(host: target.host, port: target.port) != nil else { return .notHandled }
+        let key = HTTPConnectionPool.Key(host: target.host, port: target.port)
+        guard let socket = pool.acquireIdle(key) else { return .notHandled }
+        let deadline = Socket.monotonicNanoseconds() &+ configuration.requestTimeout.clampedNanoseconds
+        do {
+            return .done(.success(try await exchangeOnLoop(request, wire: serialize(request, target: target), socket: socket,
+                                                           key: key, loop: loop, deadline: deadline)))
+        } catch {
+            switch error {
+            case .notProcessed(_, let underlying):
+                guard request.method.isIdempotent, configuration.retries >= 1, Socket.monotonicNanoseconds() < deadline else {
+                    return .done(.failure(clienteleError(underlying, target: target)))
+                }
+                return .retry
+            case .failed(let underlying):
+                return .done(.failure(clienteleError(underlying, target: target)))
+            }
+        }
+    }
+
+    /// Sends `wire` on the leased, reused `socket` and reads the response, never blocking the
+    /// loop's thread: the task waits on `loop` whenever the socket is not ready.
+    private func exchangeOnLoop(_ request: HTTPClientRequest, wire: [UInt8], socket: ClientSocket,
+                                key: HTTPConnectionPool.Key, loop: EventLoop,
+                                deadline: UInt64) async throws(AttemptFailure) -> HTTPClientResponse {
+        var parser = HTTPResponseParser(isHeadRequest: request.method == .HEAD)
+        /// Waits on the loop; after it the task must still be on the loop (it owns the buffer).
+        func wait(_ readiness: EventLoop.Readiness) async throws {
+            guard await loop.waitUntilReady(fd: socket.fd, readiness, deadline: deadline),
+                  EventLoop.current === loop else { throw ClientSocket.Failure.timedOut }
+        }
+        do {
+            var offset = 0
+            while offset < wire.count {
+                let n: Int
+                do {
+                    n = try socket.sendSome(wire, from: offset)
+                } catch ClientSocket.Failure.closed {
+                    throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
+                }
+                if n > 0 { offset += n } else { try await wait(.writable) }
+            }
+            // The loop's scratch buffer: used only between waits, on the loop's thread.
+            let buffer = loop.readBuffer
+            while true {
+                let received: Int?
+                do {
+                    received = try socket.receiveSome(into: buffer)
+                } catch ClientSocket.Failure.closed where !parser.receivedAnyBytes {
+                    throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
+                }
+                guard let n = received else {
+                    try await wait(.readable)
+                    continue
+                }
+                if n == 0 {
+                    if !parser.receivedAnyBytes {
+                        throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
+                    }
+                    try parser.endOfInput()
+                    break
+                }
+                if try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { break }
+            }
+        } catch let failure as AttemptFailure {
+            socket.close()
+            pool.release(key, nil)
+            throw failure
+        } catch {
+            socket.close()
+            pool.release(key, nil)
+            throw .failed(error)
+        }
+        return finish(request, parser: parser, socket: socket, key: key)
+    }
+
+    /// Returns the socket to the pool when the exchange left it reusable; builds the response.
+    private func finish(_ request: HTTPClientRequest, parser: HTTPResponseParser, socket: ClientSocket,
+                        key: HTTPConnectionPool.Key) -> HTTPClientResponse {
         let reusable = parser.isComplete && parser.keepAlive && !request.headers.containsToken("close", in: "Connection")
         if reusable {
             pool.release(key, socket)

@@ -68,6 +68,20 @@ final class HTTPConnectionPool: @unchecked Sendable {
         }
     }
 
+    /// An idle keep-alive connection to `key`, leased, or nil when none is idle. Never blocks.
+    func acquireIdle(_ key: Key) -> ClientSocket? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !isShutdown, var host = hosts[key] else { return nil }
+        var found: ClientSocket?
+        while found == nil, let socket = host.idle.popLast() {
+            if socket.isReusable { found = socket } else { socket.close() }
+        }
+        if found != nil { host.leased += 1 }
+        hosts[key] = host
+        return found
+    }
+
     /// Returns a leased connection; `socket` is kept for reuse when given, else the slot is freed.
     func release(_ key: Key, _ socket: ClientSocket?) {
         condition.lock()

@@ -31,6 +31,14 @@ final class HostResolver: @unchecked Sendable {
         return resolved
     }
 
+    /// The address for `host`:`port` when it is numeric or cached; never blocks.
+    func knownAddress(host: String, port: Int) -> Socket.Address? {
+        if let numeric = Socket.Address(host: host, port: port) { return numeric }
+        let now = Socket.monotonicNanoseconds()
+        guard let cached = lock.withLock({ cache["\(host):\(port)"] }), cached.expires > now else { return nil }
+        return cached.address
+    }
+
     /// The first IPv4 (else IPv6) stream address `getaddrinfo` gives for the name.
     static func lookUp(host: String, port: Int) -> Socket.Address? {
         guard host.utf8.count <= 253, !host.isEmpty else { return nil }

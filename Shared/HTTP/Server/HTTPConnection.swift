@@ -151,7 +151,7 @@ final class HTTPConnection: @unchecked Sendable {
                 exchange.stream = stream
                 exchange.request = request
                 self.exchange = exchange
-                dispatch(handler, request)
+                dispatch(handler, request, onLoop: entry.options.runsOnEventLoop)
                 return
             }
         case .methodNotAllowed(let allowed):
@@ -206,20 +206,21 @@ final class HTTPConnection: @unchecked Sendable {
         case .inline(let handler):
             respond(handler(exchange.request))
         case .async(let handler):
-            dispatch(handler, exchange.request)
+            dispatch(handler, exchange.request, onLoop: entry.options.runsOnEventLoop)
         }
     }
 
     /// Runs an async handler in Swift concurrency and brings its response back to the loop.
     ///
     /// This is the one place the server creates an unstructured task: the event loop is a
-    /// plain thread, and each request's handler needs its own task to run concurrently.
-    private func dispatch(_ handler: @escaping HTTPHandler, _ request: HTTPRequest) {
+    /// plain thread, and each request's handler needs its own task to run concurrently. With
+    /// `onLoop` the task prefers the loop as its executor (`RouteOptions.runsOnEventLoop`).
+    private func dispatch(_ handler: @escaping HTTPHandler, _ request: HTTPRequest, onLoop: Bool) {
         awaitingResponse = true
         let id = requestID
         let loop = self.loop
         let errorResponse = loop.context.errorResponse
-        Task {
+        let operation: @Sendable () async -> Void = {
             let response: HTTPResponse
             do {
                 response = try await handler(request)
@@ -227,6 +228,11 @@ final class HTTPConnection: @unchecked Sendable {
                 response = errorResponse(error)
             }
             loop.execute { self.handlerCompleted(response, id: id) }
+        }
+        if onLoop {
+            Task(executorPreference: loop, operation: operation)
+        } else {
+            Task(operation: operation)
         }
     }
 

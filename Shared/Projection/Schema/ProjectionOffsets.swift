@@ -13,14 +13,22 @@ public enum ProjectionOffsets {
     }
 
     /// Stores next offsets; never moves one backwards (a stale writer cannot undo progress).
+    ///
+    /// One statement for all partitions (in partition order), however many a batch touched.
     public static func store(_ projection: String, _ offsets: [Int32: Int64], on connection: PostgresConnection) throws {
-        for (partition, next) in offsets.sorted(by: { $0.key < $1.key }) {
-            try connection.execute("""
-                INSERT INTO projection_offsets (projection, partition, next_offset) VALUES ($1, $2, $3)
-                ON CONFLICT (projection, partition)
-                DO UPDATE SET next_offset = GREATEST(projection_offsets.next_offset, EXCLUDED.next_offset)
-                """, [projection, partition, next])
-        }
+        guard !offsets.isEmpty else { return }
+        let sorted = offsets.sorted(by: { $0.key < $1.key })
+        try connection.execute("""
+            INSERT INTO projection_offsets (projection, partition, next_offset)
+            SELECT $1, partition, next_offset FROM unnest($2::int[], $3::bigint[]) AS given(partition, next_offset)
+            ON CONFLICT (projection, partition)
+            DO UPDATE SET next_offset = GREATEST(projection_offsets.next_offset, EXCLUDED.next_offset)
+            """, [projection, arrayLiteral(sorted.map { Int64($0.key) }), arrayLiteral(sorted.map(\.value))])
+    }
+
+    /// A PostgreSQL array literal of integers, such as `{1,2}`.
+    static func arrayLiteral(_ values: [Int64]) -> String {
+        "{" + values.map(String.init).joined(separator: ",") + "}"
     }
 
     /// Moves every partition of `projection` back to offset 0, to read a replaced log again

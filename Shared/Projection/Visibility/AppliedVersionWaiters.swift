@@ -4,12 +4,23 @@ import ServiceRuntime
 /// Lets requests wait until a projection has applied a stream at a version (read-your-writes).
 ///
 /// The runner calls `published` after each commit; a waiter registered for that stream at
-/// that version or lower is woken at once, without polling the database. A waiter registers
-/// before it reads the current version, so a commit in between is not missed.
+/// that version or lower is woken at once and handed the committed version, without reading
+/// the database again. A waiter registers before it reads the current version, so a commit in
+/// between is not missed.
 public final class AppliedVersionWaiters: @unchecked Sendable {
-    // @unchecked Sendable: `waiters` is only touched under `lock`.
+    // @unchecked Sendable: `waiters` and each waiter's `applied` are only touched under `lock`.
     private let lock = NSLock()
-    private var waiters: [UUID: [(version: Int64, event: OneShotEvent)]] = [:]
+    private var waiters: [UUID: [Waiter]] = [:]
+
+    /// One waiting request: woken through `event`; `applied` is the committed version that
+    /// satisfied it (nil when woken to read the version again).
+    private final class Waiter {
+        let version: Int64
+        let event = OneShotEvent()
+        var applied: Int64?
+
+        init(version: Int64) { self.version = version }
+    }
 
     public init() {}
 
@@ -21,9 +32,14 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
             var ready: [OneShotEvent] = []
             for applied in versions {
                 guard let list = waiters[applied.streamId] else { continue }
-                var remaining: [(version: Int64, event: OneShotEvent)] = []
+                var remaining: [Waiter] = []
                 for waiter in list {
-                    if waiter.version <= applied.version { ready.append(waiter.event) } else { remaining.append(waiter) }
+                    if waiter.version <= applied.version {
+                        waiter.applied = applied.version
+                        ready.append(waiter.event)
+                    } else {
+                        remaining.append(waiter)
+                    }
                 }
                 waiters[applied.streamId] = remaining.isEmpty ? nil : remaining
             }
@@ -50,8 +66,9 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
                      current: @Sendable () async throws -> Int64?) async throws -> Int64? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let event = OneShotEvent()
-            lock.withLock { waiters[streamId, default: []].append((version, event)) }
+            let waiter = Waiter(version: version)
+            let event = waiter.event
+            lock.withLock { waiters[streamId, default: []].append(waiter) }
             defer { remove(event, streamId: streamId) }
             let held = try await current()
             if let held, held >= version { return held }
@@ -63,6 +80,7 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
                 await group.next()
                 group.cancelAll()
             }
+            if let applied = lock.withLock({ waiter.applied }) { return applied }
         }
     }
 
