@@ -109,11 +109,11 @@ public struct ClientSearch: Sendable {
             conditions.append(condition("$\(parameters.count)"))
         }
         if !filters.plans.isEmpty {
-            add("{" + filters.plans.map(\.rawValue).joined(separator: ",") + "}") { "coalesce(plan, 'free') = ANY(\($0)::text[])" }
+            add("{" + filters.plans.map(\.rawValue).joined(separator: ",") + "}") { "plan_effective = ANY(\($0)::text[])" }
         }
         if !filters.accountTypes.isEmpty {
             add("{" + filters.accountTypes.map(\.rawValue).joined(separator: ",") + "}") {
-                "coalesce(account_type, 'individual') = ANY(\($0)::text[])"
+                "account_type_effective = ANY(\($0)::text[])"
             }
         }
         if let provider = filters.provider { add(provider) { "provider = \($0)" } }
