@@ -1,19 +1,14 @@
 import Dispatch
 import Foundation
 
-/// One place in a pool: the connection that lives there and a serial queue for its slow work.
+/// One place in a pool: a serial queue of its own and the connection that lives on it.
 ///
-/// A statement on an open, idle, healthy connection runs on the calling task's thread: a
-/// short query then costs no thread hand-off, and the caller's thread is blocked only while
-/// the server answers (bounded by `statement_timeout`). Opening a connection, which may block
-/// for up to `connectTimeout` while the server is down, runs on `queue`, a Dispatch queue, so
-/// an outage never occupies Swift's cooperative threads; so does the retry after a connection
-/// found broken. The connection is opened on first use and replaced when it is found broken.
+/// All libpq calls for the slot run on `queue`, a Dispatch queue, so blocking calls never
+/// occupy Swift's cooperative threads. The connection is opened on first use and replaced
+/// when it is found broken.
 ///
-/// `@unchecked Sendable`: the pool lends a slot to one caller at a time (its lock orders one
-/// holder's accesses before the next's), and `connection` is only touched by the holder,
-/// inline or on `queue` while the holder awaits it; `close()` runs once nothing is lent.
-/// `canceller` is guarded by `Locked`.
+/// `@unchecked Sendable`: `connection` is only touched on `queue`; `canceller` is guarded
+/// by `Locked`.
 final class ConnectionSlot: @unchecked Sendable {
     let id: Int
     private let queue: DispatchQueue
@@ -25,7 +20,7 @@ final class ConnectionSlot: @unchecked Sendable {
         self.queue = DispatchQueue(label: "clientele.postgres.connection.\(id)")
     }
 
-    /// Runs `body` with a ready connection and returns its result.
+    /// Runs `body` with a ready connection on the slot's queue and returns its result.
     ///
     /// An idle connection with input waiting (the server restarted or dropped it) is replaced
     /// before `body` sees it. If the first statement of `body` fails before reaching the
@@ -35,26 +30,9 @@ final class ConnectionSlot: @unchecked Sendable {
     func run<T: Sendable>(configuration: PostgresConfiguration, logger: PostgresPool.Logger?,
                           body: Body<T>) async throws -> T {
         try await withTaskCancellationHandler {
-            var retried = false
-            if let connection, connection.isHealthyWhileIdle() {
-                switch attempt(connection, body: body, logger: logger) {
-                case .success(let value):
-                    body.release()
-                    return value
-                case .failure(let error):
-                    guard connection.failedBeforeSending else {
-                        body.release()
-                        throw error
-                    }
-                    retried = true
-                    logger?("PostgreSQL connection \(id) was broken before the first statement; retrying on a new connection")
-                }
-            }
-            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                queue.async { [retried] in
-                    let result = Result {
-                        try self.runOnQueue(configuration: configuration, logger: logger, body: body, retried: retried)
-                    }
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                queue.async {
+                    let result = Result { try self.runOnQueue(configuration: configuration, logger: logger, body: body) }
                     body.release()
                     continuation.resume(with: result)
                 }
@@ -77,29 +55,27 @@ final class ConnectionSlot: @unchecked Sendable {
     }
 
     private func runOnQueue<T>(configuration: PostgresConfiguration, logger: PostgresPool.Logger?,
-                               body: Body<T>, retried: Bool) throws -> T {
-        var retried = retried
+                               body: Body<T>) throws -> T {
+        var retried = false
         while true {
             let connection = try readyConnection(configuration: configuration, logger: logger)
-            switch attempt(connection, body: body, logger: logger) {
-            case .success(let value):
+            connection.statementsSinceCheckout = 0
+            connection.failedBeforeSending = false
+            do {
+                let value = try body.call(connection)
+                settle(connection, logger: logger)
                 return value
-            case .failure(let error):
-                guard !retried, connection.failedBeforeSending else { throw error }
-                retried = true
-                logger?("PostgreSQL connection \(id) was broken before the first statement; retrying on a new connection")
+            } catch {
+                let retry = !retried && connection.failedBeforeSending
+                settle(connection, logger: logger)
+                if retry {
+                    retried = true
+                    logger?("PostgreSQL connection \(id) was broken before the first statement; retrying on a new connection")
+                    continue
+                }
+                throw error
             }
         }
-    }
-
-    /// Runs `body` once on `connection`, then settles the connection (see `settle`).
-    private func attempt<T>(_ connection: PostgresConnection, body: Body<T>,
-                            logger: PostgresPool.Logger?) -> Result<T, any Error> {
-        connection.statementsSinceCheckout = 0
-        connection.failedBeforeSending = false
-        let result = Result { try body.call(connection) }
-        settle(connection, logger: logger)
-        return result
     }
 
     private func readyConnection(configuration: PostgresConfiguration,
@@ -140,9 +116,8 @@ final class ConnectionSlot: @unchecked Sendable {
     /// The caller's closure, held so the slot's queue can call it and then let it go before
     /// the caller resumes (the closure is non-escaping for the caller).
     ///
-    /// `@unchecked Sendable`: `closure` is set at init, used by one thread at a time (the
-    /// caller's, then the slot's queue while the caller awaits it), and cleared before the
-    /// caller resumes.
+    /// `@unchecked Sendable`: `closure` is set at init, used only on the slot's queue, and
+    /// cleared there before the continuation resumes the caller.
     final class Body<T>: @unchecked Sendable {
         private var closure: (@Sendable (PostgresConnection) throws -> T)?
 

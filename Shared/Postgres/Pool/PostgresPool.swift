@@ -3,10 +3,8 @@ import Foundation
 
 /// A fixed-size pool of PostgreSQL connections, shared by all tasks of a service.
 ///
-/// Connections open lazily, up to `poolSize`. A statement on an open connection runs on the
-/// calling task's thread (no hand-off: the thread waits only for the server's answer, bounded
-/// by `statement_timeout`); opening a connection, which can block for up to `connectTimeout`
-/// when the server is down, runs on the connection's own serial Dispatch queue. A task that finds every
+/// Connections open lazily, up to `poolSize`, each on its own serial Dispatch queue, so the
+/// blocking libpq calls never run on Swift's cooperative threads. A task that finds every
 /// connection busy waits (first come, first served) up to `acquireTimeout`, then fails with
 /// `PostgresError.Kind.poolExhausted`, which maps to `ClienteleError.Code.unavailable`.
 ///
@@ -75,10 +73,8 @@ public final class PostgresPool: Sendable {
         self.logger = logger
     }
 
-    /// Lends a connection to `body` and returns its result.
+    /// Lends a connection to `body`, run on the connection's own thread, and returns its result.
     ///
-    /// `body` runs on the calling task's thread when the connection is open and idle, else on
-    /// the connection's own queue once it is (re)opened; keep it to database work.
     /// `body` may run a second time only in one case: its first statement found the
     /// connection broken before sending anything; keep work before the first statement free of
     /// side effects. A transaction `body` leaves open is rolled back.
