@@ -16,7 +16,7 @@ enum ClientListParameters {
     static let maxLimit = 1000
 
     static func query(from request: HTTPRequest) throws -> ClientListQuery {
-        var query = ClientListQuery(scope: try scope(request))
+        var query = ClientListQuery(scope: try ClientListQuery.TenantScope { request.queryParameter($0) })
         query.filters = try ClientFilters { request.queryParameter($0) }
         if let value = request.queryParameter("agent") {
             guard let agent = Int64(value), agent > 0 else { throw invalid("agent", "a positive integer") }
@@ -59,28 +59,6 @@ enum ClientListParameters {
             query.offset = offset
         }
         return query
-    }
-
-    /// The tenants the query may see: `tenantId` (a comma list) or `allTenants=true`.
-    static func scope(_ request: HTTPRequest) throws -> ClientListQuery.TenantScope {
-        let all = request.queryParameter("allTenants")
-        let list = request.queryParameter("tenantId")
-        switch (all, list) {
-        case ("true", nil):
-            return .everyTenant
-        case (nil, let list?):
-            let parts = list.split(separator: ",", omittingEmptySubsequences: false)
-            guard !parts.isEmpty, parts.count <= ClientListQuery.maxTenants else {
-                throw invalid("tenantId", "1 to \(ClientListQuery.maxTenants) UUIDs")
-            }
-            return .tenants(try parts.map { part in
-                guard let id = UUID(uuidString: String(part)) else { throw invalid("tenantId", "comma-separated UUIDs") }
-                return id
-            })
-        default:
-            throw ClienteleError(.invalidArgument, "Exactly one of the query parameters tenantId and allTenants=true is required",
-                                 context: ["parameter": "tenantId"])
-        }
     }
 
     /// A required UUID query parameter.

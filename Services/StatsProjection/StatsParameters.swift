@@ -13,24 +13,11 @@ import StatsReadModel
 /// is an `invalidArgument` error naming the parameter.
 enum StatsParameters {
     static func scope(_ request: HTTPRequest) throws -> ClientListQuery.TenantScope {
-        switch (request.queryParameter("allTenants"), request.queryParameter("tenantId")) {
-        case ("true", nil):
-            return .everyTenant
-        case (nil, let list?):
-            let parts = list.split(separator: ",", omittingEmptySubsequences: false)
-            guard !parts.isEmpty, parts.count <= ClientListQuery.maxTenants else {
-                throw invalid("tenantId", "1 to \(ClientListQuery.maxTenants) UUIDs")
-            }
-            return .tenants(try parts.map { part in
-                guard let id = UUID(uuidString: String(part)), id != StatsSchema.allTenants else {
-                    throw invalid("tenantId", "comma-separated UUIDs")
-                }
-                return id
-            })
-        default:
-            throw ClienteleError(.invalidArgument, "Exactly one of the query parameters tenantId and allTenants=true is required",
-                                 context: ["parameter": "tenantId"])
+        let scope = try ClientListQuery.TenantScope { request.queryParameter($0) }
+        if case .tenants(let ids) = scope, ids.contains(StatsSchema.allTenants) {
+            throw invalid("tenantId", "comma-separated UUIDs")
         }
+        return scope
     }
 
     static func asOf(_ request: HTTPRequest, now: Date = Date()) throws -> Date {

@@ -54,7 +54,7 @@ struct SearchClient: Sendable {
 
     /// `query` as the projection's query string.
     static func parameters(of query: ClientListQuery) -> String {
-        var pairs = scopeItems(query.scope)
+        var pairs = query.scope.queryItems
         if let text = query.text { pairs.append(("query", text)) }
         if let agent = query.agent { pairs.append(("agent", String(agent))) }
         if let number = query.number { pairs.append(("number", String(number))) }
@@ -63,14 +63,6 @@ struct SearchClient: Sendable {
         pairs += [("sortBy", query.sortBy.rawValue), ("sortOrder", query.sortOrder.rawValue),
                   ("limit", String(query.limit)), ("offset", String(query.offset))]
         return pairs.map { "\($0.0)=\(percentEncode($0.1))" }.joined(separator: "&")
-    }
-
-    /// A tenant scope as the internal services' query parameters.
-    static func scopeItems(_ scope: ClientListQuery.TenantScope) -> [(String, String)] {
-        switch scope {
-        case .tenants(let ids): [("tenantId", ids.map { $0.uuidString.lowercased() }.joined(separator: ","))]
-        case .everyTenant: [("allTenants", "true")]
-        }
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.

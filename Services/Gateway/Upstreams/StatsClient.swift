@@ -13,7 +13,7 @@ struct StatsClient: Sendable {
     /// The stats of the tenants `scope` names; an empty scope has all-zero stats.
     func stats(_ scope: ClientListQuery.TenantScope) async throws -> ClientStats {
         if case .tenants(let ids) = scope, ids.isEmpty { return ClientStats() }
-        let query = SearchClient.scopeItems(scope).map { "\($0.0)=\(SearchClient.percentEncode($0.1))" }.joined(separator: "&")
+        let query = scope.queryItems.map { "\($0.0)=\(SearchClient.percentEncode($0.1))" }.joined(separator: "&")
         var headers: HTTPHeaders = [InternalToken.headerName: token.value]
         headers.addRequestContext()
         let response = try await http.execute(HTTPClientRequest(method: .GET, url: baseURL + InternalPaths.stats + "?" + query,
