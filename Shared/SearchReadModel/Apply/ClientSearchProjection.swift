@@ -29,43 +29,9 @@ public struct ClientSearchProjection: ProjectionReadModel {
             let decoded = try SearchRow(row: row)
             rows[decoded.id] = decoded
         }
-        var changed: [UUID] = []
-        for stored in events {
-            let envelope = stored.envelope
-            let current = rows[envelope.streamId]
-            switch StreamVersionRule.decide(version: envelope.streamVersion, lastApplied: current?.version ?? 0) {
-            case .duplicate:
-                outcome.duplicates += 1
-                continue
-            case .early:
-                outcome.early += 1
-                continue
-            case .apply:
-                break
-            }
-            let event: ClientEvent
-            do {
-                event = try ClientEvent.decode(envelope)
-            } catch {
-                outcome.invalid += 1
-                continue
-            }
-            if var row = current {
-                guard row.tenantId == envelope.tenantId else {
-                    outcome.invalid += 1
-                    continue
-                }
-                row.apply(event, envelope: envelope)
-                rows[envelope.streamId] = row
-            } else if let row = SearchRow(creating: event, envelope: envelope) {
-                rows[envelope.streamId] = row
-            } else {
-                outcome.invalid += 1
-                continue
-            }
-            if !changed.contains(envelope.streamId) { changed.append(envelope.streamId) }
-            outcome.appliedCount += 1
-        }
+        let changed = StreamFold.fold(events, into: &rows, outcome: &outcome,
+                                      apply: { row, event, envelope in row.apply(event, envelope: envelope) },
+                                      create: { event, envelope in SearchRow(creating: event, envelope: envelope) })
         guard !changed.isEmpty else { return outcome }
         let json = try JSONSerialization.data(withJSONObject: changed.compactMap { rows[$0]?.json })
         try connection.execute("""
@@ -77,7 +43,6 @@ public struct ClientSearchProjection: ProjectionReadModel {
             ON CONFLICT (id) DO UPDATE SET \(ClientColumns.updateAssignments)
             WHERE \(table).version < EXCLUDED.version
             """, [String(decoding: json, as: UTF8.self)])
-        outcome.applied = changed.compactMap { id in rows[id].map { AppliedVersion(streamId: id, version: $0.version) } }
         return outcome
     }
 

@@ -5,7 +5,7 @@ import Postgres
 import Projection
 
 /// One row of the `clients` table while a batch is folded in memory.
-struct SearchRow: Sendable, Equatable {
+struct SearchRow: Sendable, Equatable, StreamFoldState {
     var id: UUID
     var tenantId: UUID
     /// Nil once deleted (a tombstone keeps no personal data).

@@ -34,49 +34,20 @@ public struct ClientStatsProjection: ProjectionReadModel {
             states[state.id] = state
         }
         var delta = StatsDelta()
-        var changed: [UUID] = []
-        for stored in events {
-            let envelope = stored.envelope
-            let current = states[envelope.streamId]
-            switch StreamVersionRule.decide(version: envelope.streamVersion, lastApplied: current?.version ?? 0) {
-            case .duplicate:
-                outcome.duplicates += 1
-                continue
-            case .early:
-                outcome.early += 1
-                continue
-            case .apply:
-                break
-            }
-            let event: ClientEvent
-            do {
-                event = try ClientEvent.decode(envelope)
-            } catch {
-                outcome.invalid += 1
-                continue
-            }
-            if var state = current {
-                guard state.tenantId == envelope.tenantId else {
-                    outcome.invalid += 1
-                    continue
-                }
-                state.count(into: &delta, sign: -1)
-                state.apply(event, envelope: envelope)
-                state.count(into: &delta, sign: 1)
-                states[envelope.streamId] = state
-            } else if envelope.tenantId != StatsSchema.allTenants, let state = StatsClientState(creating: event, envelope: envelope) {
-                state.count(into: &delta, sign: 1)
-                states[envelope.streamId] = state
-            } else {
-                outcome.invalid += 1
-                continue
-            }
-            if !changed.contains(envelope.streamId) { changed.append(envelope.streamId) }
-            outcome.appliedCount += 1
-        }
+        // Each event takes the client's old contribution off the counters and adds its new one.
+        let changed = StreamFold.fold(events, into: &states, outcome: &outcome, apply: { state, event, envelope in
+            state.count(into: &delta, sign: -1)
+            state.apply(event, envelope: envelope)
+            state.count(into: &delta, sign: 1)
+        }, create: { event, envelope in
+            // The nil tenant is where the sums over every tenant are kept: no client's own.
+            guard envelope.tenantId != StatsSchema.allTenants,
+                  let state = StatsClientState(creating: event, envelope: envelope) else { return nil }
+            state.count(into: &delta, sign: 1)
+            return state
+        })
         guard !changed.isEmpty else { return outcome }
         try write(changed.compactMap { states[$0]?.record }, delta, to: tables, on: connection)
-        outcome.applied = changed.compactMap { id in states[id].map { AppliedVersion(streamId: id, version: $0.version) } }
         return outcome
     }
 

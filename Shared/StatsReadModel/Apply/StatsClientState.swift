@@ -2,6 +2,7 @@ import ClientDomain
 import EventStore
 import Foundation
 import Postgres
+import Projection
 
 /// One row of `stats_clients` while a batch is folded in memory: what a client's counters
 /// depend on, so the next event can take the old contribution away before adding the new.
@@ -10,7 +11,7 @@ import Postgres
 /// creating event, `lastActiveDay` the day of the last activity event applied (by version,
 /// not the latest time), `submissions` the activity events with a submission. A tombstone
 /// (deleted) holds only id, tenant and version, and counts nowhere.
-struct StatsClientState: Sendable, Equatable {
+struct StatsClientState: Sendable, Equatable, StreamFoldState {
     var id: UUID
     var tenantId: UUID
     var version: Int64

@@ -1,0 +1,64 @@
+import ClientDomain
+import EventStore
+import Foundation
+
+/// A read model's row for one client stream while a batch is folded in memory.
+public protocol StreamFoldState {
+    var tenantId: UUID { get }
+    /// The stream version last applied.
+    var version: Int64 { get }
+}
+
+/// Folds a batch of client events into per-stream states, the part every read model shares.
+///
+/// For each event, in order: the stream-version rule (`StreamVersionRule`) skips duplicates
+/// and early arrivals, an unreadable event or one naming another tenant than its stream's
+/// is skipped as invalid, and otherwise `apply` changes the existing state or `create`
+/// makes the stream's first (nil: not a creation, skipped as invalid). The outcome counts
+/// each case and lists the last applied version per stream; the returned ids are the
+/// streams that changed, in first-change order, for the read model to write back.
+public enum StreamFold {
+    public static func fold<State: StreamFoldState>(
+        _ events: [StoredEvent], into states: inout [UUID: State], outcome: inout ProjectionApplyOutcome,
+        apply: (inout State, ClientEvent, EventEnvelope) -> Void,
+        create: (ClientEvent, EventEnvelope) -> State?
+    ) -> [UUID] {
+        var changed: [UUID] = []
+        var seen: Set<UUID> = []
+        for stored in events {
+            let envelope = stored.envelope
+            let current = states[envelope.streamId]
+            switch StreamVersionRule.decide(version: envelope.streamVersion, lastApplied: current?.version ?? 0) {
+            case .duplicate:
+                outcome.duplicates += 1
+                continue
+            case .early:
+                outcome.early += 1
+                continue
+            case .apply:
+                break
+            }
+            guard let event = try? ClientEvent.decode(envelope) else {
+                outcome.invalid += 1
+                continue
+            }
+            if var state = current {
+                guard state.tenantId == envelope.tenantId else {
+                    outcome.invalid += 1
+                    continue
+                }
+                apply(&state, event, envelope)
+                states[envelope.streamId] = state
+            } else if let state = create(event, envelope) {
+                states[envelope.streamId] = state
+            } else {
+                outcome.invalid += 1
+                continue
+            }
+            if seen.insert(envelope.streamId).inserted { changed.append(envelope.streamId) }
+            outcome.appliedCount += 1
+        }
+        outcome.applied = changed.compactMap { id in states[id].map { AppliedVersion(streamId: id, version: $0.version) } }
+        return changed
+    }
+}
