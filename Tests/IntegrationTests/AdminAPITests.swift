@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Postgres
 import TestSupport
 import XCTest
 
@@ -103,6 +104,26 @@ final class AdminAPITests: XCTestCase {
         XCTAssertTrue(id.hasPrefix("client_"), id)
         XCTAssertEqual(created.data["status"] as? String, "active")
         XCTAssertEqual(created.data["plan"] as? String, "premium")
+
+        // The client's account: a temporary password stored only as a hash beside the event
+        // store, flagged temporary; no event and no log line carries it.
+        let stack = try await Self.shared.stack()
+        let number = try XCTUnwrap(Int64(id.dropFirst("client_".count)))
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
+        let credential = try await pool.query("""
+            SELECT c.temporary, c.password_hash FROM client_portal_credentials c
+            JOIN events e ON e.stream_id = c.client_id AND e.type = 'client.created' AND (e.data ->> 'number')::bigint = $1
+            """, [number])
+        let hash = try XCTUnwrap(credential.first?.decode(1, as: String.self), "no account for the created client")
+        XCTAssertEqual(try credential.first?.decode(0, as: Bool.self), true)
+        XCTAssertTrue(hash.hasPrefix("pbkdf2-sha256$"), hash)
+        let leaks = try await pool.query("SELECT count(*) FROM events WHERE data::text LIKE '%pbkdf2%'")
+        XCTAssertEqual(try leaks[0].decode(0, as: Int64.self), 0)
+        await pool.close()
+        for service in stack.services {
+            let log = String(decoding: (try? Data(contentsOf: service.process.logFile)) ?? Data(), as: UTF8.self)
+            XCTAssertFalse(log.contains(hash) || log.contains("pbkdf2"), "\(service.name) logged the account's hash")
+        }
 
         // Defaults: displayName from the email, individual, active, free.
         let bare = try await call(.POST, "/api/admin/clients", token: w.adminA, body: ["email": "jane.roe.\(unique)@example.com"])
