@@ -116,6 +116,54 @@ final class ProjectionCheckpointTests: XCTestCase {
         XCTAssertEqual(version, 7)
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
     }
+
+    /// Many waits with different deadlines each end at theirs (not before, and not much
+    /// after), while others are woken by publishes; nothing is left registered.
+    func testManyWaitersExpireAtTheirOwnDeadlines() async throws {
+        let waiters = AppliedVersionWaiters()
+        let ids = (0..<200).map { _ in UUID() }
+        let results = try await withThrowingTaskGroup(of: (Int, Int64?, Duration).self) { group in
+            for (index, id) in ids.enumerated() {
+                group.addTask {
+                    let start = ContinuousClock.now
+                    let version = try await waiters.wait(streamId: id, version: 2, timeout: .milliseconds(50 + (index % 4) * 100)) { 1 }
+                    return (index, version, ContinuousClock.now - start)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            waiters.published(ids.enumerated().filter { $0.offset.isMultiple(of: 2) }.map { AppliedVersion(streamId: $0.element, version: 2) })
+            var results: [(Int, Int64?, Duration)] = []
+            for try await result in group { results.append(result) }
+            return results
+        }
+        XCTAssertEqual(results.count, ids.count)
+        for (index, version, waited) in results {
+            if index.isMultiple(of: 2) {
+                XCTAssertEqual(version, 2, "waiter \(index) was published")
+                XCTAssertLessThan(waited, .milliseconds(45))
+            } else {
+                XCTAssertEqual(version, 1, "waiter \(index) times out holding version 1")
+                let timeout = Duration.milliseconds(50 + (index % 4) * 100)
+                XCTAssertGreaterThanOrEqual(waited, timeout)
+                XCTAssertLessThan(waited, timeout + .milliseconds(500))
+            }
+        }
+        XCTAssertEqual(waiters.count, 0)
+    }
+
+    /// A cancelled wait returns at once with the version it read, long before its timeout.
+    func testCancelledWaitReturnsAtOnce() async throws {
+        let waiters = AppliedVersionWaiters()
+        let id = UUID()
+        let start = ContinuousClock.now
+        let task = Task { try await waiters.wait(streamId: id, version: 3, timeout: .seconds(10)) { 2 } }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        let version = try await task.value
+        XCTAssertEqual(version, 2)
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
+        XCTAssertEqual(waiters.count, 0)
+    }
 }
 
 /// A value shared between a test and closures, under a lock.
