@@ -5,6 +5,8 @@
 #   reads:  GET /api/v1/clients/:id (random known ids)  vs  pgbench -S -M prepared -c 8 -j 2
 #   writes: POST /api/v1/clients with read-your-writes   vs  COPY of as many rows, and
 #                                                            pgbench -N -c 16 -j 2 (durable writes)
+#   write-to-visible: POSTs at a fixed rate (default 500/s, open loop: lib/paced-writes.py),
+#           latency from each write's due time until the gateway answers it visible
 #
 # Everything runs from release builds with LOG_LEVEL=warning on free loopback ports, and is
 # stopped on exit. Not a test: it never fails on a number. During each gateway run it also
@@ -13,12 +15,13 @@
 # (e.g. DATABASE_POOL_SIZE=20 Tests/Benchmarks/client-core.sh); BENCH_FETCH_WAIT_MS sets the
 # projections' librdkafka fetch.wait.max.ms (KAFKA_FETCH_WAIT_MAX_MS; the projection's default is 10).
 #
-# usage: Tests/Benchmarks/client-core.sh [seconds=10] [connections=32]
+# usage: Tests/Benchmarks/client-core.sh [seconds=10] [connections=32] [paced writes/s=500]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 seconds="${1:-10}"
 connections="${2:-32}"
+paced_rate="${3:-500}"
 lua="$root/Tests/Benchmarks/lua"
 ./deploy/local/install-dependencies.sh
 swift build -c release >/dev/null
@@ -136,6 +139,16 @@ echo "   $post_rps creates/s, p99 $post_p99 ms; 201: $created, X-Consistency: pe
 cat "$work/post.cpu"
 sleep 3   # let the projections drain before the baselines
 
+echo "== write-to-visible at $paced_rate writes/s (open loop, ${seconds} s, lib/paced-writes.py)"
+before="$(cpu_sample)"
+read -r _ paced_sent _ paced_visible _ paced_pending _ paced_failed _ paced_readback _ paced_p50 _ paced_p90 _ paced_p99 _ paced_max \
+    < <(python3 "$root/Tests/Benchmarks/lib/paced-writes.py" "$gateway" "$API_KEY" "$paced_rate" "$seconds")
+after="$(cpu_sample)"
+echo "   sent $paced_sent, visible $paced_visible, pending $paced_pending, failed $paced_failed, read back $paced_readback;" \
+    "p50 $paced_p50 ms, p90 $paced_p90 ms, p99 $paced_p99 ms, max $paced_max ms"
+cpu_report "$before" "$after" "$seconds"
+sleep 3
+
 echo "== COPY of $created rows (same PostgreSQL)"
 psql -h 127.0.0.1 -p "$pg_port" -U postgres -d pgbench_baseline -qc \
     "CREATE TABLE copy_baseline (id uuid, tenant_id uuid, name text, phone text, status text, notes text, created_at timestamptz)"
@@ -162,5 +175,6 @@ printf '%-46s %12s %9s %12s %8s  %s\n' "measurement" "per second" "p99 ms" "base
 printf '%-46s %12s %9s %12s %8s  %s\n' "GET /api/v1/clients/:id vs pgbench -S" "$get_rps" "$get_p99" "$select_tps" "$(ratio "$get_rps" "$select_tps")" "ratio >= 0.25"
 printf '%-46s %12s %9s %12s %8s  %s\n' "POST /api/v1/clients (RYW) vs COPY rows" "$post_rps" "$post_p99" "$copy_rows_per_s" "$(ratio "$post_rps" "$copy_rows_per_s")" ">= 1500/s, p99 <= 50 ms"
 printf '%-46s %12s %9s %12s %8s  %s\n' "POST /api/v1/clients (RYW) vs pgbench -N" "$post_rps" "$post_p99" "$write_tps" "$(ratio "$post_rps" "$write_tps")" ""
+printf '%-46s %12s %9s %12s %8s  %s\n' "write-to-visible at $paced_rate writes/s" "$paced_visible/$paced_sent" "$paced_p99" "" "" "p99 <= 100 ms"
 echo "creates answered with X-Consistency: pending: $pending of $created (other statuses: $other)"
 echo "clients seeded for the GETs: $seeded"
