@@ -20,6 +20,24 @@ final class HTTPClientTests: XCTestCase {
         return router
     }
 
+    /// Upstream URLs: scheme case, ports, IPv6 literals, query-only and empty paths,
+    /// fragments dropped; anything else refused.
+    func testTargetParsesUpstreamURLs() throws {
+        func parts(_ url: String) throws -> (String, Int, String) {
+            let target = try HTTPClient.Target(url: url)
+            return (target.host, target.port, target.requestTarget)
+        }
+        XCTAssertTrue(try parts("http://127.0.0.1:8081/internal/clients/x?tenantId=y") == ("127.0.0.1", 8081, "/internal/clients/x?tenantId=y"))
+        XCTAssertTrue(try parts("HTTP://search") == ("search", 80, "/"))
+        XCTAssertTrue(try parts("http://search?x=1#frag") == ("search", 80, "/?x=1"))
+        XCTAssertTrue(try parts("http://[::1]:9000/a#b") == ("::1", 9000, "/a"))
+        XCTAssertEqual(try HTTPClient.Target(url: "http://[::1]:9000/").hostHeader, "[::1]:9000")
+        for bad in ["https://x/", "ftp://x", "http://", "http:/x", "http://user@x/", "http://x:0/", "http://x:65536/",
+                    "http://x:80a/", "http://x:/", "http://[::1/", "http://[::1]x/", "http://x/a b", "http://:80/"] {
+            XCTAssertThrowsError(try HTTPClient.Target(url: bad), bad)
+        }
+    }
+
     func testKeepAliveConnectionIsReused() async throws {
         let running = try await RunningServer.start(makeRouter())
         let client = HTTPClient()
