@@ -74,7 +74,10 @@ struct PostgresExchange<IO: PostgresExchangeIO> {
             case .flushing:
                 switch io.flush() {
                 case 0:
+                    // The answer cannot be there before the server read the command: wait for
+                    // it instead of trying a read that would find nothing.
                     state = .reading
+                    return .waitReadable
                 case 1:
                     // The server may be blocked sending to us: take in what it sent meanwhile.
                     guard io.consumeInput() else {
