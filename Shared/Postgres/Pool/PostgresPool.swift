@@ -133,12 +133,12 @@ public final class PostgresPool: Sendable {
     /// on an HTTP event loop); otherwise, or with nil, this is `query(_:_:)`.
     ///
     /// On the loop no thread hand-off happens unless a connection must be opened. Results,
-    /// errors and statement caching are those of `query(_:_:)`. Each wait for the socket has
-    /// a deadline: the statement timeout plus one second (so the server's own timeout, which
-    /// keeps the connection, normally comes first), or `acquireTimeout` when there is no
-    /// statement timeout. Past it the statement is cancelled, its connection closed, and this
-    /// throws `.connection` (unavailable); the loop never blocks. Transactions keep to
-    /// `withTransaction`.
+    /// errors and statement caching are those of `query(_:_:)`. Waiting for the socket stops
+    /// at a deadline counted from this call: the statement timeout plus one second (so the
+    /// server's own timeout, which keeps the connection, normally comes first), or
+    /// `acquireTimeout` when there is no statement timeout. Past it the statement is
+    /// cancelled, its connection closed, and this throws `.connection` (unavailable); the
+    /// loop never blocks. Transactions keep to `withTransaction`, on the pool's threads.
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [],
                       waitingOn readiness: (any PostgresReadiness)?) async throws -> PostgresRows {
         guard let readiness, readiness.canWait else { return try await query(sql, parameters) }
