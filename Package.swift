@@ -64,7 +64,7 @@ let package = Package(
                 path: "Shared/StatsReadModel", swiftSettings: strictSettings),
         .target(name: "Identity", dependencies: ["Crypto", "Postgres", "Errors"], path: "Shared/Identity",
                 swiftSettings: strictSettings),
-        .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "Postgres", "Kafka"],
+        .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
                 path: "Shared/Infrastructure", swiftSettings: strictSettings),
 
         // MARK: Services
@@ -121,7 +121,7 @@ let package = Package(
         // Checks docker-compose.yml, deploy/ and the README against Package.swift and the
         // sources (reads files and runs `swift package dump-package`; no other dependency).
         .testTarget(name: "DeploymentTests", path: "Tests/DeploymentTests", swiftSettings: strictSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity"],
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity", "Infrastructure"],
                     path: "Tests/IntegrationTests", swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

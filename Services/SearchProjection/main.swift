@@ -38,7 +38,9 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     setup.readiness.add("projection") {
         guard live.isRunning() else { throw ProjectionNotRunning() }
     }
-    SearchRoutes(search: ClientSearch(pool: pool), waiters: waiters, rebuild: rebuild, live: live, token: token).register(on: setup)
+    // Get and visibility lookups wait for PostgreSQL on the HTTP event loop their routes run on.
+    let search = ClientSearch(pool: pool, readiness: EventLoopPostgresReadiness())
+    SearchRoutes(search: search, waiters: waiters, rebuild: rebuild, live: live, token: token).register(on: setup)
 }
 
 /// The live projection has not polled successfully lately.

@@ -21,10 +21,13 @@ public final class PostgresConnection {
     /// The most statements kept prepared per connection; beyond it statements run unnamed.
     static let statementCacheLimit = 512
 
-    private var handle: OpaquePointer?
+    private(set) var handle: OpaquePointer?
     private let secrets: [String]
-    private var statements: [StatementKey: String] = [:]
-    private var statementCounter = 0
+    /// Names of the prepared statements, by SQL text and parameter types.
+    var statements: [StatementKey: String] = [:]
+    var statementCounter = 0
+    /// Whether libpq runs in non-blocking mode (on-loop statements) rather than blocking.
+    private var isNonblocking = false
     /// Statements started since the pool handed the connection out.
     var statementsSinceCheckout = 0
     /// Whether the last failure happened before the statement reached the socket, on the
@@ -33,7 +36,7 @@ public final class PostgresConnection {
     /// Lets another thread cancel the running statement.
     let canceller: Canceller
 
-    private struct StatementKey: Hashable {
+    struct StatementKey: Hashable {
         var sql: String
         var types: [UInt32]
     }
@@ -307,7 +310,7 @@ public final class PostgresConnection {
         }
     }
 
-    private func liveHandle() throws -> OpaquePointer {
+    func liveHandle() throws -> OpaquePointer {
         guard let handle else { throw PostgresError(.connection, "the connection is closed") }
         return handle
     }
@@ -316,7 +319,7 @@ public final class PostgresConnection {
         while let result = PQgetResult(handle) { PQclear(result) }
     }
 
-    private func checkNoNUL(_ text: String, what: String) throws {
+    func checkNoNUL(_ text: String, what: String) throws {
         if text.utf8.contains(0) {
             throw PostgresError(.invalidArgument, "\(what) contains a NUL character, which PostgreSQL cannot store")
         }
@@ -324,7 +327,7 @@ public final class PostgresConnection {
 
     // MARK: Results and errors
 
-    private func rows(from result: OpaquePointer) -> PostgresRows {
+    func rows(from result: OpaquePointer) -> PostgresRows {
         let columnCount = Int(PQnfields(result))
         let rowCount = Int(PQntuples(result))
         var names = [String]()
@@ -353,7 +356,7 @@ public final class PostgresConnection {
             columnNames: names, columnTypes: types, rowCount: rowCount, affectedRows: affected, cells: cells))
     }
 
-    private func affectedRows(_ result: OpaquePointer) -> Int {
+    func affectedRows(_ result: OpaquePointer) -> Int {
         guard let tuples = PQcmdTuples(result) else { return 0 }
         return Int(String(cString: tuples)) ?? 0
     }
@@ -362,7 +365,7 @@ public final class PostgresConnection {
     ///
     /// - Parameter redactQuoted: also blank every `"…"` in the server's message, for COPY,
     ///   whose rejected data cannot be matched against known values.
-    private func error(from result: OpaquePointer, values: [String], redactQuoted: Bool = false) -> PostgresError? {
+    func error(from result: OpaquePointer, values: [String], redactQuoted: Bool = false) -> PostgresError? {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT,
              PGRES_SINGLE_TUPLE:
@@ -403,12 +406,12 @@ public final class PostgresConnection {
                              internalDetail: detail)
     }
 
-    private func sendFailure(_ handle: OpaquePointer) -> PostgresError {
+    func sendFailure(_ handle: OpaquePointer) -> PostgresError {
         if statementsSinceCheckout == 1 && PQstatus(handle) != CONNECTION_OK { failedBeforeSending = true }
         return connectionFailure(handle, "the statement could not be sent")
     }
 
-    private func connectionFailure(_ handle: OpaquePointer, _ message: String) -> PostgresError {
+    func connectionFailure(_ handle: OpaquePointer, _ message: String) -> PostgresError {
         let detail = Self.redact(String(cString: PQerrorMessage(handle)), values: [], secrets: secrets)
         let kind: PostgresError.Kind = PQstatus(handle) == CONNECTION_OK ? .protocolViolation : .connection
         return PostgresError(PostgresError.Code(kind), message, internalDetail: detail)
@@ -427,6 +430,15 @@ public final class PostgresConnection {
             }
         }
         return text
+    }
+
+    // MARK: Blocking mode
+
+    /// Puts libpq in blocking mode (the pool's Dispatch path) or non-blocking mode (on-loop
+    /// statements); a no-op when already there.
+    func setNonblocking(_ nonblocking: Bool) {
+        guard nonblocking != isNonblocking, let handle else { return }
+        if PQsetnonblocking(handle, nonblocking ? 1 : 0) == 0 { isNonblocking = nonblocking }
     }
 
     // MARK: Health
@@ -456,7 +468,7 @@ private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<Uns
 }
 
 /// Calls `body` with a C array of `strings` (NULL for nil), valid only during the call.
-private func withOptionalCStringArray<R>(_ strings: [String?],
+func withOptionalCStringArray<R>(_ strings: [String?],
                                          _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
     if strings.isEmpty { return body(nil) }
     let duplicates = strings.map { $0.map { strdup($0) } ?? nil }

@@ -3,12 +3,15 @@ import Foundation
 
 /// One place in a pool: a serial queue of its own and the connection that lives on it.
 ///
-/// All libpq calls for the slot run on `queue`, a Dispatch queue, so blocking calls never
-/// occupy Swift's cooperative threads. The connection is opened on first use and replaced
-/// when it is found broken.
+/// Blocking libpq calls for the slot run on `queue`, a Dispatch queue, so they never occupy
+/// Swift's cooperative threads; on-loop statements (`runOnLoop`) use the connection in
+/// non-blocking mode from the task that holds the slot. The connection is opened on first use
+/// (always on `queue`) and replaced when it is found broken.
 ///
-/// `@unchecked Sendable`: `connection` is only touched on `queue`; `canceller` is guarded
-/// by `Locked`.
+/// `@unchecked Sendable`: only the pool's current borrower of the slot (between `acquire` and
+/// `release`, which pass through the pool's lock) touches `connection`, one call at a time:
+/// on `queue` for `run`, from the borrowing task for `runOnLoop`; `close` runs after every
+/// borrower returned. `canceller` is guarded by `Locked`.
 final class ConnectionSlot: @unchecked Sendable {
     let id: Int
     private let queue: DispatchQueue
@@ -61,6 +64,7 @@ final class ConnectionSlot: @unchecked Sendable {
             let connection = try readyConnection(configuration: configuration, logger: logger)
             connection.statementsSinceCheckout = 0
             connection.failedBeforeSending = false
+            connection.setNonblocking(false)
             do {
                 let value = try body.call(connection)
                 settle(connection, logger: logger)
@@ -76,6 +80,58 @@ final class ConnectionSlot: @unchecked Sendable {
                 throw error
             }
         }
+    }
+
+    /// Runs `body` with a ready connection on the calling task, for statements that wait for
+    /// the socket instead of blocking (`PostgresConnection.query(_:_:readiness:deadline:)`).
+    ///
+    /// Only opening a connection (rare) hops to the slot's queue. Health check, retry on a
+    /// connection broken before the first statement, and closing a broken connection work as
+    /// in `run`; `body` must not leave a transaction open (a connection left in one is closed,
+    /// since a ROLLBACK here would block).
+    func runOnLoop<T>(configuration: PostgresConfiguration, logger: PostgresPool.Logger?,
+                      _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var retried = false
+        while true {
+            let connection: PostgresConnection
+            if let existing = self.connection, existing.isHealthyWhileIdle() {
+                connection = existing
+            } else {
+                try await openOnQueue(configuration: configuration, logger: logger)
+                guard let opened = self.connection else { throw PostgresError(.connection, "the connection is closed") }
+                connection = opened
+            }
+            connection.statementsSinceCheckout = 0
+            connection.failedBeforeSending = false
+            do {
+                let value = try await body(connection)
+                settleOnLoop(connection)
+                return value
+            } catch {
+                let retry = !retried && connection.failedBeforeSending
+                settleOnLoop(connection)
+                if retry {
+                    retried = true
+                    logger?("PostgreSQL connection \(id) was broken before the first statement; retrying on a new connection")
+                    continue
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Replaces a missing or unhealthy connection on the slot's queue (connecting blocks).
+    private func openOnQueue(configuration: PostgresConfiguration, logger: PostgresPool.Logger?) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queue.async {
+                continuation.resume(with: Result { _ = try self.readyConnection(configuration: configuration, logger: logger) })
+            }
+        }
+    }
+
+    /// After an on-loop checkout: closes a connection that broke or was left in a transaction.
+    private func settleOnLoop(_ connection: PostgresConnection) {
+        if !connection.isConnected || connection.isInTransaction { discardConnection() }
     }
 
     private func readyConnection(configuration: PostgresConfiguration,

@@ -128,6 +128,29 @@ public final class PostgresPool: Sendable {
         try await withConnection { try $0.execute(sql, parameters) }
     }
 
+    /// Runs one statement on any connection and returns its rows, waiting for the database
+    /// through `readiness` instead of a thread when the calling task can wait there (it runs
+    /// on an HTTP event loop); otherwise, or with nil, this is `query(_:_:)`.
+    ///
+    /// On the loop no thread hand-off happens unless a connection must be opened. Results,
+    /// errors and statement caching are those of `query(_:_:)`. Waiting for the socket stops
+    /// at a deadline counted from this call: the statement timeout plus one second (so the
+    /// server's own timeout, which keeps the connection, normally comes first), or
+    /// `acquireTimeout` when there is no statement timeout. Past it the statement is
+    /// cancelled, its connection closed, and this throws `.connection` (unavailable); the
+    /// loop never blocks. Transactions keep to `withTransaction`, on the pool's threads.
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [],
+                      waitingOn readiness: (any PostgresReadiness)?) async throws -> PostgresRows {
+        guard let readiness, readiness.canWait else { return try await query(sql, parameters) }
+        let deadline = ContinuousClock.now + (configuration.statementTimeout.map { $0 + .seconds(1) }
+            ?? configuration.acquireTimeout)
+        let slot = try await acquireSoon()
+        defer { release(slot) }
+        return try await slot.runOnLoop(configuration: configuration, logger: logger) { connection in
+            try await connection.query(sql, parameters, readiness: readiness, deadline: deadline)
+        }
+    }
+
     /// The pool's current counts.
     public var statistics: Statistics {
         state.withLock { state in
@@ -174,16 +197,7 @@ public final class PostgresPool: Sendable {
                         return .failure(PostgresError(.poolClosed, "the connection pool is closed"))
                     }
                     if state.cancelledWaiters.remove(id) != nil { return .failure(CancellationError()) }
-                    if let slot = state.idle.popLast() {
-                        state.inUse += 1
-                        return .success(slot)
-                    }
-                    if state.slots.count < configuration.poolSize {
-                        let slot = ConnectionSlot(id: state.slots.count + 1)
-                        state.slots.append(slot)
-                        state.inUse += 1
-                        return .success(slot)
-                    }
+                    if let slot = takeFreeSlot(&state) { return .success(slot) }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
                     return nil
                 }
@@ -202,6 +216,32 @@ public final class PostgresPool: Sendable {
             let found = failWaiter(id, CancellationError())
             if !found { state.withLock { _ = $0.cancelledWaiters.insert(id) } }
         }
+    }
+
+    /// A slot nobody uses (opening a new place if the pool is not full), lent out; nil when
+    /// every place is busy.
+    private func takeFreeSlot(_ state: inout State) -> ConnectionSlot? {
+        if let slot = state.idle.popLast() {
+            state.inUse += 1
+            return slot
+        }
+        if state.slots.count < configuration.poolSize {
+            let slot = ConnectionSlot(id: state.slots.count + 1)
+            state.slots.append(slot)
+            state.inUse += 1
+            return slot
+        }
+        return nil
+    }
+
+    /// A free slot without suspending, when one is free and nobody waits; else `acquire()`.
+    private func acquireSoon() async throws -> ConnectionSlot {
+        let free = state.withLock { state -> ConnectionSlot? in
+            guard !state.closed, state.waiters.isEmpty else { return nil }
+            return takeFreeSlot(&state)
+        }
+        if let free { return free }
+        return try await acquire()
     }
 
     /// Fails the waiter `id` if it is still waiting; returns whether it was.

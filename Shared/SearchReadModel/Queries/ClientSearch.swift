@@ -7,9 +7,13 @@ import Postgres
 /// and never showing deleted clients.
 public struct ClientSearch: Sendable {
     public let pool: PostgresPool
+    /// Where the single-row lookups (`client`, `version`) wait for PostgreSQL when their task
+    /// runs on an HTTP event loop; nil sends every statement through the pool's threads.
+    public let readiness: (any PostgresReadiness)?
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, readiness: (any PostgresReadiness)? = nil) {
         self.pool = pool
+        self.readiness = readiness
     }
 
     static let recordColumns = ClientColumns.list
@@ -78,13 +82,13 @@ public struct ClientSearch: Sendable {
     public func client(id: UUID, tenantId: UUID) async throws -> ClientRecord? {
         let rows = try await pool.query("""
             SELECT \(Self.recordColumns) FROM clients WHERE id = $1 AND tenant_id = $2 AND NOT deleted
-            """, [id, tenantId])
+            """, [id, tenantId], waitingOn: readiness)
         return try rows.first.map(Self.record(from:))
     }
 
     /// The version the read model holds for a client (a deleted one keeps its last), if any.
     public func version(of id: UUID) async throws -> Int64? {
-        try await pool.query("SELECT version FROM clients WHERE id = $1", [id]).first?.decode(0, as: Int64.self)
+        try await pool.query("SELECT version FROM clients WHERE id = $1", [id], waitingOn: readiness).first?.decode(0, as: Int64.self)
     }
 
     /// The column a sort field orders by (a fixed name, never caller text).
