@@ -33,7 +33,8 @@ public struct ClientSearchProjection: ProjectionReadModel {
                                       apply: { row, event, envelope in row.apply(event, envelope: envelope) },
                                       create: { event, envelope in SearchRow(creating: event, envelope: envelope) })
         guard !changed.isEmpty else { return outcome }
-        let json = try JSONSerialization.data(withJSONObject: changed.compactMap { rows[$0]?.json })
+        var json = RecordsetJSON(capacity: changed.count * 700)
+        for id in changed { rows[id]?.write(into: &json) }
         try connection.execute("""
             INSERT INTO \(table) (\(SearchRow.columns), agent_ids)
             SELECT \(SearchRow.columns),
@@ -42,7 +43,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
             FROM jsonb_to_recordset($1::jsonb) AS r(\(ClientColumns.recordsetTypes))
             ON CONFLICT (id) DO UPDATE SET \(ClientColumns.updateAssignments)
             WHERE \(table).version < EXCLUDED.version
-            """, [String(decoding: json, as: UTF8.self)])
+            """, [json.finish()])
         return outcome
     }
 
