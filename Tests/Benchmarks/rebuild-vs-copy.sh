@@ -46,7 +46,8 @@ seconds_since() { python3 -c "import sys, time; print(round(time.time() - float(
 declare -A port
 for name in command-service search-projection; do port[$name]="$(free_port)"; done
 start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
-start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)"
+# LOG_LEVEL=info for the rebuild's own lines (the time its index builds took).
+start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" LOG_LEVEL=info
 search_pid="${pids[-1]}"
 tenant="$(python3 -c 'import uuid; print(uuid.uuid4())')"
 
@@ -129,7 +130,14 @@ tail -n 1 "$work/rebuild.txt" | sed 's/^/   /'
 read -r applied rebuild_seconds < <(psql_db clientele_search -F ' ' -c \
     "SELECT events_applied, round(extract(epoch FROM finished_at - started_at)::numeric, 2) FROM projection_rebuilds WHERE projection = 'search'")
 projection_cpu="$(python3 -c "import os, sys; print(round((int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf('SC_CLK_TCK'), 1))" "$cpu_before" "$cpu_after")"
-echo "   $applied events, start to swap $rebuild_seconds s (clientctl returned after $clientctl_seconds s); search projection CPU $projection_cpu s"
+index_seconds="$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    if "rebuild completed the shadow" in line:
+        print(json.loads(line).get("seconds", "?")); break
+else: print("?")' "$work/search-projection.log")"
+echo "   $applied events, start to swap $rebuild_seconds s (of which building the shadow's indexes $index_seconds s;" \
+    "clientctl returned after $clientctl_seconds s); search projection CPU $projection_cpu s"
 rows="$(psql_db clientele_search -c "SELECT count(*) FROM clients")"
 [ "$rows" -eq "$events" ] || { echo "error: $rows rows after the rebuild, expected $events" >&2; exit 1; }
 if [ -n "${perf_pid:-}" ]; then wait "$perf_pid" || true; fi

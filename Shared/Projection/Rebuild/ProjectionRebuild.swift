@@ -236,8 +236,9 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             }
             try await group.waitForAll()
         }
-        logger.info("rebuild completed the shadow", ["projection": liveName,
-                                                     "seconds": String(describing: ContinuousClock.now - started)])
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        logger.info("rebuild completed the shadow", ["projection": liveName, "seconds": String(format: "%.2f", seconds)])
     }
 
     /// Hands out statements to the completion tasks, each once.
