@@ -87,6 +87,20 @@ final class RebuildTests: XCTestCase {
         let rebuilt = try await fixture.checksum()
         let expected = try await reference.checksum()
         XCTAssertEqual(rebuilt, expected)
+        // The shadow was filled without its secondary indexes; it serves with all of them.
+        let rebuiltIndexes = try await Self.indexDefinitions(fixture.pool)
+        let migratedIndexes = try await Self.indexDefinitions(reference.pool)
+        XCTAssertEqual(rebuiltIndexes, migratedIndexes)
+        XCTAssertGreaterThan(rebuiltIndexes.count, 20)
+    }
+
+    /// The `clients` table's index definitions, without their names (a rebuilt table's
+    /// indexes are named by PostgreSQL).
+    static func indexDefinitions(_ pool: PostgresPool) async throws -> [String] {
+        try await pool.query("""
+            SELECT regexp_replace(pg_get_indexdef(indexrelid), '^CREATE (UNIQUE )?INDEX \\S+ ON ', 'CREATE \\1INDEX ON ')
+            FROM pg_index WHERE indrelid = 'clients'::regclass ORDER BY 1
+            """).map { try $0.decode(0, as: String.self) }
     }
 
     func testKilledMidRebuildResumesAndEndsIdentical() async throws {

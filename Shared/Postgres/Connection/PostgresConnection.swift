@@ -320,7 +320,9 @@ public final class PostgresConnection {
     }
 
     func checkNoNUL(_ text: String, what: String) throws {
-        if text.utf8.contains(0) {
+        // Over the contiguous bytes: a projection's batch parameter is hundreds of kilobytes,
+        // and the generic `UTF8View` scan showed as 5% of its CPU.
+        if text.utf8.withContiguousStorageIfAvailable({ $0.contains(0) }) ?? text.utf8.contains(0) {
             throw PostgresError(.invalidArgument, "\(what) contains a NUL character, which PostgreSQL cannot store")
         }
     }

@@ -11,13 +11,17 @@ import ServiceRuntime
 /// and clears the shadow offsets, in one transaction. The service's `run()` then consumes the
 /// log from the start with a second runner (projection name `<live>.rebuild`, target
 /// `.shadow`), which counts its progress in that row in each batch's transaction. When the
-/// shadow has reached the live runner's position on every partition, it pauses the live
-/// runner, catches up to the live offsets as stored, and in one transaction promotes the
+/// shadow has reached the live runner's position on every partition, it first completes the
+/// shadow (`ProjectionReadModel.shadowCompletion`: the indexes left out for the bulk load,
+/// built on `completionConnections` connections at once while the live runner goes on) and
+/// replays what came meanwhile; then it pauses the live runner, catches up to the live offsets as stored, and in one transaction promotes the
 /// shadow tables, moves the shadow offsets to the live name and marks the row `done`; the
 /// live runner then continues from those offsets.
 ///
 /// Resumable: after a crash the row still says `running`, and `run()` continues from the
-/// shadow offsets and tables as last committed.
+/// shadow offsets and tables as last committed (and builds what the shadow still lacks). The
+/// swap's transaction checks that nothing is left to complete, so the shadow never serves
+/// without its indexes.
 public final class ProjectionRebuild: Service, @unchecked Sendable {
     // @unchecked Sendable: `shadow` and `rate` are only touched under `lock`; the rest is
     // immutable.
@@ -31,6 +35,7 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
     private let wake = RelayWakeup()
     private let maxEventsPerSecond: Int?
     private let batchSize: Int
+    private let completionConnections: Int
     private let lock = NSLock()
     private var shadow: ProjectionRunner?
     private var rate: (since: ContinuousClock.Instant, events: Int64)?
@@ -40,10 +45,13 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
     /// - Parameters:
     ///   - maxEventsPerSecond: caps the replay rate, to spare the database serving queries;
     ///     nil replays as fast as it can.
+    ///   - completionConnections: how many of the shadow's completion statements (index
+    ///     builds) run at once, each on its own pooled connection.
     ///   - swapped: called once the shadow serves (read-your-writes waiters read again).
     public init(live: ProjectionRunner, pool: PostgresPool, kafka: KafkaConfiguration, model: any ProjectionReadModel,
                 logger: Logger, metrics: MetricsRegistry, batchSize: Int = 2000, maxEventsPerSecond: Int? = nil,
-                swapped: @escaping @Sendable () -> Void = {}) {
+                completionConnections: Int = 2, swapped: @escaping @Sendable () -> Void = {}) {
+        self.completionConnections = max(1, completionConnections)
         self.swapped = swapped
         self.name = "rebuild-\(live.configuration.projection)"
         self.live = live
@@ -170,6 +178,7 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
         }
         defer { lock.withLock { self.shadow = nil; self.rate = nil } }
         logger.info("rebuild replaying", ["projection": liveName])
+        var completed = false
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             let handled = try await shadow.step()
             let events: Int64 = lock.withLock {
@@ -182,6 +191,13 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             }
             let position = shadow.checkpoint
             guard position.isCaughtUp, position.hasReached(live.checkpoint.nextOffsets) else { continue }
+            if !completed {
+                // Build what the shadow left out, then replay what the log got meanwhile
+                // before pausing the live runner.
+                try await completeShadow()
+                completed = true
+                continue
+            }
             try await live.whilePaused {
                 let liveOffsets = try await pool.withConnection { try ProjectionOffsets.load(liveName, on: $0) }
                 while !shadow.checkpoint.hasReached(liveOffsets) {
@@ -200,12 +216,51 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
         await shadow.close()
     }
 
+    /// Runs the model's completion statements for the shadow, `completionConnections` at a
+    /// time, each in its own transaction.
+    private func completeShadow() async throws {
+        let model = self.model
+        let pool = self.pool
+        let statements = try await pool.withConnection { try model.shadowCompletion(on: $0) }
+        guard !statements.isEmpty else { return }
+        let started = ContinuousClock.now
+        logger.info("rebuild completing the shadow", ["projection": liveName, "statements": String(statements.count)])
+        let queue = StatementQueue(statements)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(completionConnections, statements.count) {
+                group.addTask {
+                    while let statement = queue.next() {
+                        try await pool.withTransaction { try $0.executeScript(statement) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        logger.info("rebuild completed the shadow", ["projection": liveName, "seconds": String(format: "%.2f", seconds)])
+    }
+
+    /// Hands out statements to the completion tasks, each once.
+    private final class StatementQueue: @unchecked Sendable {
+        // @unchecked Sendable: `remaining` is only touched holding `lock`.
+        private let lock = NSLock()
+        private var remaining: ArraySlice<String>
+
+        init(_ statements: [String]) { remaining = statements[...] }
+
+        func next() -> String? { lock.withLock { remaining.popFirst() } }
+    }
+
     /// Promotes the shadow tables and hands their offsets to the live projection, atomically.
     private func swap() async throws {
         let liveName = self.liveName
         let shadowName = self.shadowName
         let model = self.model
         try await pool.withTransaction { connection in
+            guard try model.shadowCompletion(on: connection).isEmpty else {
+                throw ShadowIncomplete(projection: liveName)
+            }
             try model.promoteShadow(on: connection)
             try connection.execute("DELETE FROM projection_offsets WHERE projection = $1", [liveName])
             try connection.execute("UPDATE projection_offsets SET projection = $1 WHERE projection = $2", [liveName, shadowName])
@@ -216,4 +271,11 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
                 """, [liveName])
         }
     }
+}
+
+/// The shadow still lacks what `shadowCompletion` lists (its indexes), so it may not serve yet;
+/// the rebuild step fails and is retried, completing it first.
+struct ShadowIncomplete: Error, CustomStringConvertible {
+    var projection: String
+    var description: String { "the \(projection) rebuild's shadow tables are not complete" }
 }

@@ -49,8 +49,21 @@ public protocol ProjectionReadModel: Sendable {
     func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
         -> ProjectionApplyOutcome
     /// Creates empty shadow tables, dropping any left from an earlier rebuild.
+    ///
+    /// They may leave out what is cheaper to build once after the bulk load than to keep up
+    /// row by row (secondary indexes): `shadowCompletion` lists it.
     func prepareShadow(on connection: PostgresConnection) throws
+    /// The statements that still have to run before the shadow tables may be promoted (such
+    /// as the secondary indexes `prepareShadow` left out), read from the database: after each
+    /// one committed, it is no longer listed. Each runs in its own transaction, possibly
+    /// several at once on different connections. Empty when there is nothing left to do.
+    func shadowCompletion(on connection: PostgresConnection) throws -> [String]
     /// Makes the shadow tables the live ones (the old live ones are dropped), in the caller's
     /// transaction, so queries see either the old or the new read model, never a mix.
     func promoteShadow(on connection: PostgresConnection) throws
+}
+
+extension ProjectionReadModel {
+    /// Nothing to complete: the shadow tables were created whole.
+    public func shadowCompletion(on connection: PostgresConnection) throws -> [String] { [] }
 }

@@ -87,20 +87,22 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         if !deleted { updatedAt = envelope.occurredAt }
     }
 
-    /// The row as a JSON object for `jsonb_to_recordset` (absent personal data is null).
-    var json: [String: Any] {
-        var object = ClientColumns.json(profile)
-        object["id"] = id.uuidString.lowercased()
-        object["tenant_id"] = tenantId.uuidString.lowercased()
-        object["version"] = version
-        object["created_at"] = createdAt.map(Timestamp.format) ?? NSNull()
-        object["updated_at"] = updatedAt.map(Timestamp.format) ?? NSNull()
-        object["deleted"] = deleted
-        object["number"] = number ?? NSNull()
-        object["created_by"] = createdBy ?? NSNull()
-        object["has_joined"] = hasJoined
-        object["last_active_at"] = lastActiveAt.map(Timestamp.format) ?? NSNull()
-        object["submission_count"] = submissionCount
-        return object
+    /// Writes the row as the next object of `json` (for `jsonb_to_recordset`; absent
+    /// personal data is null).
+    func write(into json: inout RecordsetJSON) {
+        json.beginRow()
+        json.field("id", id.uuidString.lowercased())
+        json.field("tenant_id", tenantId.uuidString.lowercased())
+        json.field("version", version)
+        json.field("created_at", createdAt.map(Timestamp.format))
+        json.field("updated_at", updatedAt.map(Timestamp.format))
+        json.field("deleted", deleted)
+        json.field("number", number)
+        json.field("created_by", createdBy)
+        json.field("has_joined", hasJoined)
+        json.field("last_active_at", lastActiveAt.map(Timestamp.format))
+        json.field("submission_count", submissionCount)
+        ClientColumns.write(profile, into: &json)
+        json.endRow()
     }
 }

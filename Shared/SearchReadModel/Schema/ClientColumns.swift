@@ -59,21 +59,34 @@ enum ClientColumns {
             twoFactorEnabled: try row.decodeIfPresent(base + 20), avatar: try row.decodeIfPresent(base + 21))
     }
 
-    /// The profile columns as JSON values for `jsonb_to_recordset`; all null for a tombstone.
-    static func json(_ profile: ClientProfile?) -> [String: Any] {
-        guard let p = profile else {
-            return Dictionary(uniqueKeysWithValues: profileColumns.map { ($0.name, NSNull() as Any) })
+    /// Writes the profile columns into the current row of `json` (for `jsonb_to_recordset`);
+    /// all null for a tombstone.
+    static func write(_ profile: ClientProfile?, into json: inout RecordsetJSON) {
+        let p = profile
+        json.field("name", p?.name)
+        json.field("email", p?.email)
+        json.field("phone", p?.phone)
+        json.field("notes", p?.notes)
+        json.field("status", p?.status.rawValue)
+        json.field("address", p?.address)
+        json.field("source", p?.source)
+        json.field("agents", array: p?.agents) { json, agent in
+            json.field("agentId", agent.agentId)
+            json.field("agentName", agent.agentName)
         }
-        func value(_ v: Any?) -> Any { v ?? NSNull() }
-        return [
-            "name": value(p.name), "email": value(p.email), "phone": value(p.phone), "notes": value(p.notes),
-            "status": p.status.rawValue, "address": value(p.address), "source": value(p.source),
-            "agents": value(p.agents.map { agents in agents.map { ["agentId": $0.agentId, "agentName": $0.agentName] as [String: Any] } }),
-            "display_name": value(p.displayName), "username": value(p.username), "bio": value(p.bio),
-            "job_title": value(p.jobTitle), "company_name": value(p.companyName), "industry": value(p.industry),
-            "website": value(p.website), "location": value(p.location), "account_type": value(p.accountType?.rawValue),
-            "plan": value(p.plan?.rawValue), "provider": value(p.provider), "email_verified": value(p.emailVerified),
-            "two_factor_enabled": value(p.twoFactorEnabled), "avatar": value(p.avatar),
-        ]
+        json.field("display_name", p?.displayName)
+        json.field("username", p?.username)
+        json.field("bio", p?.bio)
+        json.field("job_title", p?.jobTitle)
+        json.field("company_name", p?.companyName)
+        json.field("industry", p?.industry)
+        json.field("website", p?.website)
+        json.field("location", p?.location)
+        json.field("account_type", p?.accountType?.rawValue)
+        json.field("plan", p?.plan?.rawValue)
+        json.field("provider", p?.provider)
+        json.field("email_verified", p?.emailVerified)
+        json.field("two_factor_enabled", p?.twoFactorEnabled)
+        json.field("avatar", p?.avatar)
     }
 }
