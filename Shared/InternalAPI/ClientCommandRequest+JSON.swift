@@ -26,8 +26,8 @@ extension ClientCommandRequest {
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         let object = try JSONObjectReader(value)
         let command = try object.parsed("command", Kind.init(rawValue:))
-        let clientId = try object.parsed("clientId", UUID.init(uuidString:))
-        let tenantId = try object.parsed("tenantId", UUID.init(uuidString:))
+        let clientId = try object.parsed("clientId", UUID.init(canonical:))
+        let tenantId = try object.parsed("tenantId", UUID.init(canonical:))
         let profile = try object.optionalObject("profile").map { reader throws(JSONFieldError) in
             try ClientProfile(internalJSON: reader)
         }

@@ -38,8 +38,8 @@ extension ClientRecord {
     }
 
     init(internalJSON object: JSONObjectReader) throws(JSONFieldError) {
-        let id = try object.parsed("id", UUID.init(uuidString:))
-        let tenantId = try object.parsed("tenantId", UUID.init(uuidString:))
+        let id = try object.parsed("id", UUID.init(canonical:))
+        let tenantId = try object.parsed("tenantId", UUID.init(canonical:))
         let profile = try ClientProfile(internalJSON: object.object("profile"))
         let version = try object.int64("version")
         let createdAt = try object.parsed("createdAt", Timestamp.parse)

@@ -144,6 +144,21 @@ final class InternalJSONCodingTests: XCTestCase {
         XCTAssertEqual(failure, "invalid_argument Field 'profile.agents[0].agentId' must be an integer field=profile.agents[0].agentId")
     }
 
+    func testCanonicalUUIDsParseAsUUIDStringParsesThem() {
+        for _ in 0..<200 {
+            let text = UUID().uuidString
+            XCTAssertEqual(UUID(canonical: text), UUID(uuidString: text))
+            XCTAssertEqual(UUID(canonical: text.lowercased()), UUID(uuidString: text))
+        }
+        XCTAssertEqual(UUID(canonical: "00000000-0000-0000-0000-000000000000"), UUID(uuidString: "00000000-0000-0000-0000-000000000000"))
+        XCTAssertEqual(UUID(canonical: "ffffffff-FFFF-ffff-FFFF-ffffffffffff")?.uuidString, "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")
+        for text in ["", "nope", "6F9619FF8B86D011B42D00CF4FC964FF", "6F9619FF-8B86-D011-B42D-00CF4FC964F", "6F9619FF-8B86-D011-B42D-00CF4FC964FFF",
+                     "6F9619FF-8B86-D011-B42D_00CF4FC964FF", "6F9619FG-8B86-D011-B42D-00CF4FC964FF", " 6F9619F-8B86-D011-B42D-00CF4FC964FF",
+                     "{6F9619FF-8B86-D011-B42D-00CF4FC964}", "6F9619FF-8B86-D011-B42D-00CF4FC964Fé"] {
+            XCTAssertNil(UUID(canonical: text), text)
+        }
+    }
+
     // MARK: Support
 
     /// `value` written by `encode` has the bytes `InternalJSON.encoder()` writes, and
