@@ -40,42 +40,63 @@ public struct JSONObjectReader: Sendable {
         }
     }
 
+    // Each reader tries the expected case first and builds the field's path only to fail:
+    // records are read field by field on every request.
+
     public func string(_ key: String) throws(JSONFieldError) -> String {
-        try Self.string(required(key, .string), path: path(of: key))
+        if case .string(let text)? = fields[key] { return text }
+        return try Self.string(required(key, .string), path: path(of: key))
     }
 
     public func optionalString(_ key: String) throws(JSONFieldError) -> String? {
-        guard let value = optional(key) else { return nil }
-        return try Self.string(value, path: path(of: key))
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case let value?: return try Self.string(value, path: path(of: key))
+        }
     }
 
     public func int64(_ key: String) throws(JSONFieldError) -> Int64 {
-        try Self.int64(required(key, .integer), path: path(of: key))
+        if case .int(let number)? = fields[key] { return number }
+        return try Self.int64(required(key, .integer), path: path(of: key))
     }
 
     public func optionalInt64(_ key: String) throws(JSONFieldError) -> Int64? {
-        guard let value = optional(key) else { return nil }
-        return try Self.int64(value, path: path(of: key))
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .int(let number)?: return number
+        case let value?: return try Self.int64(value, path: path(of: key))
+        }
     }
 
     public func bool(_ key: String) throws(JSONFieldError) -> Bool {
-        try Self.bool(required(key, .boolean), path: path(of: key))
+        if case .bool(let flag)? = fields[key] { return flag }
+        return try Self.bool(required(key, .boolean), path: path(of: key))
     }
 
     public func optionalBool(_ key: String) throws(JSONFieldError) -> Bool? {
-        guard let value = optional(key) else { return nil }
-        return try Self.bool(value, path: path(of: key))
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        case let value?: return try Self.bool(value, path: path(of: key))
+        }
     }
 
     /// A string that `parse` turns into a value (a UUID, a date, an enum case); nil from
     /// `parse` is an invalid value.
     public func parsed<T>(_ key: String, _ parse: (String) -> T?) throws(JSONFieldError) -> T {
-        try Self.parsed(required(key, .string), path: path(of: key), parse)
+        if case .string(let text)? = fields[key], let value = parse(text) { return value }
+        return try Self.parsed(required(key, .string), path: path(of: key), parse)
     }
 
     public func optionalParsed<T>(_ key: String, _ parse: (String) -> T?) throws(JSONFieldError) -> T? {
-        guard let value = optional(key) else { return nil }
-        return try Self.parsed(value, path: path(of: key), parse)
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .string(let text)?:
+            if let value = parse(text) { return value }
+            return try Self.parsed(.string(text), path: path(of: key), parse)
+        case let value?: return try Self.parsed(value, path: path(of: key), parse)
+        }
     }
 
     public func object(_ key: String) throws(JSONFieldError) -> JSONObjectReader {
