@@ -284,8 +284,10 @@ public struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let double = Double(text), double.isFinite else { throw error("number out of range", at: start) }
-        // `1.0` or `1e2` is an integer; digits beyond Int64 are not, even when the Double rounds into range.
-        if !integral, double == double.rounded(.towardZero), double >= -0x1p63, double < 0x1p63 { return .int(Int64(double)) }
+        // `1.0` or `1e2` is an integer; digits beyond Int64 are not, even when the Double rounds
+        // into range. -2^63 itself stays a Double: it is also what `-9223372036854775809` rounds
+        // to, which the serialiser writes as `-9.223372036854776e+18`.
+        if !integral, double == double.rounded(.towardZero), double > -0x1p63, double < 0x1p63 { return .int(Int64(double)) }
         return .number(double)
     }
 
