@@ -70,7 +70,7 @@ struct SearchRoutes: Sendable {
     }
 
     static func clientId(_ request: HTTPRequest) throws -> UUID {
-        guard let text = request.pathParameters["id"], let id = UUID(uuidString: text) else {
+        guard let text = request.pathParameters["id"], let id = UUID(canonical: text) else {
             throw ClienteleError(.notFound, "Client not found")
         }
         return id
