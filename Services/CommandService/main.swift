@@ -30,8 +30,8 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
                                                 interval: .seconds(600), logger: setup.logger))
 
     let store = PostgresEventStore(pool: pool)
-    let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: store, wake: wake),
-                                         idempotency: idempotency, numbers: ClientNumbers(pool: pool), logger: setup.logger)
+    let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: store, wake: wake, numbers: ClientNumbers()),
+                                         idempotency: idempotency, logger: setup.logger)
     setup.route(.POST, InternalPaths.clientCommands,
                 options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes),
                 token.guarding { request in try await endpoint.respond(to: request) })
