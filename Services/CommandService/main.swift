@@ -23,7 +23,7 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     let logCheck = EventsLogCheck(kafka: events.configuration, admin: events.admin, topic: events.topic.name,
                                   partitions: events.topic.partitions)
     let relay = OutboxRelay(pool: pool, topic: events.topic.name, logger: setup.logger, metrics: setup.metrics, wake: wake,
-                            logCheck: logCheck, makeProducer: { try KafkaProducer(configuration: events.configuration) })
+                            logCheck: logCheck, makeProducer: { try KafkaProducer(configuration: OutboxRelay.producerConfiguration(events.configuration)) })
     let idempotency = IdempotencyStore(pool: pool)
     setup.services.append(relay)
     setup.services.append(IdempotencyKeyExpiry(store: idempotency, retention: .seconds(retentionHours * 3600),

@@ -41,6 +41,9 @@ final class OutboxRelayTests: XCTestCase {
             XCTAssertGreaterThan(sent, 0)
             published += sent
         }
+        // The round after the last batch settles it (deletes it from the outbox) and finds nothing more.
+        let after = try await relay.relayOnce()
+        XCTAssertEqual(after, 0)
         let remaining = try await fixture.pool.query("SELECT 1 FROM outbox")
         XCTAssertEqual(remaining.count, 0)
 
