@@ -118,4 +118,42 @@ final class OutboxRelayTests: XCTestCase {
         XCTAssertEqual(appliedEvents.count, stored.count, "each stored event applied exactly once")
         XCTAssertEqual(Set(appliedEvents), Set(stored.map(\.eventId)))
     }
+
+    /// One relay publishes at a time: a second one stays idle while the first holds its lease
+    /// (which the holder does not rewrite every round) and takes over once it expired.
+    func testOneRelayHoldsTheLeaseUntilItExpires() async throws {
+        let fixture = try await EventStoreFixture.make()
+        let broker = try KafkaBroker.shared()
+        let topic = KafkaBroker.uniqueTopic("lease")
+        try await broker.createTopic(topic, partitions: 2)
+        let first = makeRelay(fixture, broker: broker, topic: topic)
+        let second = makeRelay(fixture, broker: broker, topic: topic)
+        _ = try await writeSome(fixture, clients: 1)
+        let sentByFirst = try await first.relayOnce()
+        XCTAssertEqual(sentByFirst, 3)
+        let expiry = try await fixture.pool.query("SELECT holder, expires_at FROM relay_lease")
+        _ = try await writeSome(fixture, clients: 1)
+        let sentBySecond = try await second.relayOnce()
+        XCTAssertEqual(sentBySecond, 0, "the second relay waits while the first holds the lease")
+        let sentAgain = try await first.relayOnce()
+        XCTAssertEqual(sentAgain, 3)
+        let settling = try await first.relayOnce()
+        XCTAssertEqual(settling, 0)
+        let renewed = try await fixture.pool.query("SELECT holder, expires_at FROM relay_lease")
+        XCTAssertEqual(try renewed[0].decode(0, as: String.self), try expiry[0].decode(0, as: String.self))
+        XCTAssertEqual(try renewed[0].decode(1, as: Date.self), try expiry[0].decode(1, as: Date.self),
+                       "a fresh lease is not rewritten by every round")
+
+        try await fixture.pool.execute("UPDATE relay_lease SET expires_at = now() - interval '1 second'")
+        _ = try await writeSome(fixture, clients: 1)
+        let takenOver = try await second.relayOnce()
+        XCTAssertEqual(takenOver, 3, "the second relay takes over an expired lease")
+        let holder = try await fixture.pool.query("SELECT holder, expires_at > now() FROM relay_lease")
+        XCTAssertNotEqual(try holder[0].decode(0, as: String.self), try expiry[0].decode(0, as: String.self))
+        XCTAssertTrue(try holder[0].decode(1, as: Bool.self))
+        // The first relay, no longer the holder, sends nothing.
+        _ = try await writeSome(fixture, clients: 1)
+        let sentByOld = try await first.relayOnce()
+        XCTAssertEqual(sentByOld, 0)
+    }
 }

@@ -6,8 +6,8 @@ import ServiceRuntime
 /// Publishes the event store's outbox to the Kafka events topic, in position order.
 ///
 /// One relay at a time is active across all command-service instances: it holds a lease row
-/// (`relay_lease`) renewed with every batch; another instance takes over when the lease
-/// expires. Each round reads up to `batchSize` entries, sends them with the idempotent
+/// (`relay_lease`), checked every round and renewed once half of it has run; another instance
+/// takes over when the lease expires. Each round reads up to `batchSize` entries, sends them with the idempotent
 /// producer, and deletes what Kafka acknowledged and records the next offset per partition;
 /// after a round where everything went through, that settling is left to the next round's
 /// transaction (which runs at once), so a round costs one transaction, not two. Nothing is
@@ -100,6 +100,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 if ContinuousClock.now - lastBacklogReading >= .seconds(1) { try await readBacklog() }
+                // Signals so far are for entries this round's read will see.
+                wake.clear()
                 let sent = try await relayOnce()
                 backoff = .milliseconds(100)
                 if sent == 0 { await wake.wait(upTo: idlePoll) }
@@ -166,11 +168,19 @@ public final class OutboxRelay: Service, @unchecked Sendable {
             -> (Bool, LogRepublish?, [Int32: Int64]?, [StoredEvent]) in
             // What Kafka acknowledged is settled whoever holds the lease now.
             if let previous { try Self.settle(previous, on: connection) }
+            // The holder renews its lease only once half of it has run, so most rounds write
+            // nothing here (a round that also finds nothing to settle commits without a flush).
             let lease = try connection.query("""
-                INSERT INTO relay_lease (name, holder, expires_at) VALUES ('outbox', $1, now() + make_interval(secs => $2))
-                ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-                    WHERE relay_lease.holder = EXCLUDED.holder OR relay_lease.expires_at < now()
-                RETURNING holder
+                WITH held AS (
+                    SELECT holder FROM relay_lease
+                    WHERE name = 'outbox' AND holder = $1 AND expires_at > now() + make_interval(secs => $2 / 2)),
+                taken AS (
+                    INSERT INTO relay_lease (name, holder, expires_at)
+                    SELECT 'outbox', $1, now() + make_interval(secs => $2) WHERE NOT EXISTS (SELECT 1 FROM held)
+                    ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+                        WHERE relay_lease.holder = EXCLUDED.holder OR relay_lease.expires_at < now()
+                    RETURNING holder)
+                SELECT holder FROM held UNION ALL SELECT holder FROM taken
                 """, [holder, leaseSeconds])
             guard lease.count == 1 else { return (false, nil, nil, []) }
             let latest = try LogRepublishes.latest(on: connection)
