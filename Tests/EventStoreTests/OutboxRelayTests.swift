@@ -156,4 +156,16 @@ final class OutboxRelayTests: XCTestCase {
         let sentByOld = try await first.relayOnce()
         XCTAssertEqual(sentByOld, 0)
     }
+
+    /// The relay's producer lingers 1 ms unless the operator configured a linger.
+    func testTheProducerLingersBrieflyUnlessConfigured() {
+        let plain = OutboxRelay.producerConfiguration(KafkaConfiguration(bootstrapServers: "127.0.0.1:9092"))
+        XCTAssertEqual(plain.properties["linger.ms"], "1")
+        XCTAssertEqual(plain.bootstrapServers, "127.0.0.1:9092")
+        let given = OutboxRelay.producerConfiguration(KafkaConfiguration(bootstrapServers: "b:9092", properties: ["linger.ms": "20"]))
+        XCTAssertEqual(given.properties["linger.ms"], "20")
+        let alias = OutboxRelay.producerConfiguration(KafkaConfiguration(bootstrapServers: "b:9092",
+                                                                         properties: ["queue.buffering.max.ms": "7"]))
+        XCTAssertNil(alias.properties["linger.ms"])
+    }
 }
