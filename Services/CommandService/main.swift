@@ -23,15 +23,15 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     let logCheck = EventsLogCheck(kafka: events.configuration, admin: events.admin, topic: events.topic.name,
                                   partitions: events.topic.partitions)
     let relay = OutboxRelay(pool: pool, topic: events.topic.name, logger: setup.logger, metrics: setup.metrics, wake: wake,
-                            logCheck: logCheck, makeProducer: { try KafkaProducer(configuration: events.configuration) })
+                            logCheck: logCheck, makeProducer: { try KafkaProducer(configuration: OutboxRelay.producerConfiguration(events.configuration)) })
     let idempotency = IdempotencyStore(pool: pool)
     setup.services.append(relay)
     setup.services.append(IdempotencyKeyExpiry(store: idempotency, retention: .seconds(retentionHours * 3600),
                                                 interval: .seconds(600), logger: setup.logger))
 
     let store = PostgresEventStore(pool: pool)
-    let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: store, wake: wake),
-                                         idempotency: idempotency, numbers: ClientNumbers(pool: pool), logger: setup.logger)
+    let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: store, wake: wake, numbers: ClientNumbers()),
+                                         idempotency: idempotency, logger: setup.logger)
     setup.route(.POST, InternalPaths.clientCommands,
                 options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes),
                 token.guarding { request in try await endpoint.respond(to: request) })

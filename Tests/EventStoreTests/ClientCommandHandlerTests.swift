@@ -2,6 +2,7 @@ import ClientDomain
 import Errors
 import EventStore
 import Foundation
+import Postgres
 import XCTest
 
 final class ClientCommandHandlerTests: XCTestCase {
@@ -111,5 +112,93 @@ final class ClientCommandHandlerTests: XCTestCase {
             XCTAssertEqual(error.code, .conflict)
             XCTAssertEqual(error.context["field"], "email")
         }
+    }
+
+    /// A create of an id that exists is refused as before (it is first tried without reading
+    /// the stream) and writes nothing, whatever else is wrong with it.
+    func testASecondCreateOfOneIdConflictsAndWritesNothing() async throws {
+        let fixture = try await EventStoreFixture.make()
+        let id = UUID()
+        _ = try await fixture.create(ClientProfile(name: "First", email: "first@example.com"), id: id)
+        _ = try await fixture.createClient(ClientProfile(name: "Other", email: "other@example.com"))
+        for profile in [ClientProfile(name: "Second"), ClientProfile(name: "Second", email: "other@example.com"),
+                        ClientProfile(name: "")] {
+            do {
+                _ = try await fixture.create(profile, id: id)
+                XCTFail("expected a conflict")
+            } catch let error as ClienteleError {
+                XCTAssertEqual(error.code, .conflict)
+                XCTAssertEqual(error.message, "A client with this id already exists")
+                XCTAssertEqual(error.context["field"], "id")
+            }
+        }
+        let stream = try await fixture.store.load(streamId: id)
+        XCTAssertEqual(stream.map(\.streamVersion), [1])
+        let outbox = try await fixture.pool.query("SELECT count(*) FROM outbox")
+        XCTAssertEqual(try outbox[0].decode(0, as: Int.self), 2)
+
+        // Racing creates of one id: exactly one lands.
+        let raced = UUID()
+        let results = await withTaskGroup(of: Bool.self) { group -> [Bool] in
+            for index in 0..<8 {
+                group.addTask { (try? await fixture.create(ClientProfile(name: "R\(index)"), id: raced)) != nil }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        XCTAssertEqual(results.filter { $0 }.count, 1)
+        let racedStream = try await fixture.store.load(streamId: raced)
+        XCTAssertEqual(racedStream.count, 1)
+    }
+
+    /// A create's number is drawn in the append: the stored event, the outcome and the client
+    /// carry the same number, increasing from create to create, and a create that fails
+    /// stores no event with its number.
+    func testNumbersAreDrawnWithTheAppendAndCommitWithTheEvents() async throws {
+        let fixture = try await EventStoreFixture.make()
+        try await fixture.pool.execute("CREATE SEQUENCE test_numbers")
+        var handler = fixture.handler
+        handler.numbers = SequenceNumbers()
+        func create(_ profile: ClientProfile, id: UUID = UUID(),
+                    alongside: (@Sendable (PostgresConnection, Client) throws -> Void)? = nil) async throws -> CommandOutcome {
+            try await handler.handle(.create(CreateClient(clientId: id, tenantId: fixture.tenant, profile: profile)),
+                                     metadata: fixture.metadata, alongside: alongside)
+        }
+        let first = try await create(ClientProfile(name: "A"))
+        let second = try await create(ClientProfile(name: "B", email: "b@example.com"))
+        XCTAssertEqual(first.client?.number, 1)
+        XCTAssertEqual(second.client?.number, 2)
+        for outcome in [first, second] {
+            let stored = try await fixture.store.load(streamId: try XCTUnwrap(outcome.client?.id))
+            guard case .created(let created) = try ClientEvent.decode(try XCTUnwrap(stored.first)) else { return XCTFail("not a create") }
+            XCTAssertEqual(created.number, outcome.client?.number)
+            XCTAssertEqual(stored.map(\.eventId), outcome.events.map(\.envelope.eventId))
+        }
+
+        // Failing inside the append's transaction: neither the event nor its outbox entry stays.
+        struct Refused: Error {}
+        let refusedId = UUID()
+        do {
+            _ = try await create(ClientProfile(name: "C"), id: refusedId) { _, _ in throw Refused() }
+            XCTFail("expected the error of alongside")
+        } catch is Refused {}
+        let refused = try await fixture.store.load(streamId: refusedId)
+        XCTAssertEqual(refused, [])
+        let outbox = try await fixture.pool.query("SELECT count(*) FROM outbox")
+        XCTAssertEqual(try outbox[0].decode(0, as: Int.self), 2)
+
+        // A create carrying its own number keeps it; the next drawn one is still higher.
+        let given = try await handler.handle(.create(CreateClient(clientId: UUID(), tenantId: fixture.tenant,
+                                                                  profile: ClientProfile(name: "D"), number: 99)),
+                                             metadata: fixture.metadata)
+        XCTAssertEqual(given.client?.number, 99)
+        let next = try await create(ClientProfile(name: "E"))
+        XCTAssertGreaterThan(try XCTUnwrap(next.client?.number), 2)
+    }
+}
+
+/// Numbers from the test database's `test_numbers` sequence.
+private struct SequenceNumbers: ClientNumberSource {
+    func next(on connection: PostgresConnection) throws -> Int64 {
+        try connection.query("SELECT nextval('test_numbers')")[0].decode(0, as: Int64.self)
     }
 }

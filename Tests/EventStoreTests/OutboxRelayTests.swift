@@ -41,6 +41,9 @@ final class OutboxRelayTests: XCTestCase {
             XCTAssertGreaterThan(sent, 0)
             published += sent
         }
+        // The round after the last batch settles it (deletes it from the outbox) and finds nothing more.
+        let after = try await relay.relayOnce()
+        XCTAssertEqual(after, 0)
         let remaining = try await fixture.pool.query("SELECT 1 FROM outbox")
         XCTAssertEqual(remaining.count, 0)
 
@@ -114,5 +117,55 @@ final class OutboxRelayTests: XCTestCase {
         }
         XCTAssertEqual(appliedEvents.count, stored.count, "each stored event applied exactly once")
         XCTAssertEqual(Set(appliedEvents), Set(stored.map(\.eventId)))
+    }
+
+    /// One relay publishes at a time: a second one stays idle while the first holds its lease
+    /// (which the holder does not rewrite every round) and takes over once it expired.
+    func testOneRelayHoldsTheLeaseUntilItExpires() async throws {
+        let fixture = try await EventStoreFixture.make()
+        let broker = try KafkaBroker.shared()
+        let topic = KafkaBroker.uniqueTopic("lease")
+        try await broker.createTopic(topic, partitions: 2)
+        let first = makeRelay(fixture, broker: broker, topic: topic)
+        let second = makeRelay(fixture, broker: broker, topic: topic)
+        _ = try await writeSome(fixture, clients: 1)
+        let sentByFirst = try await first.relayOnce()
+        XCTAssertEqual(sentByFirst, 3)
+        let expiry = try await fixture.pool.query("SELECT holder, expires_at FROM relay_lease")
+        _ = try await writeSome(fixture, clients: 1)
+        let sentBySecond = try await second.relayOnce()
+        XCTAssertEqual(sentBySecond, 0, "the second relay waits while the first holds the lease")
+        let sentAgain = try await first.relayOnce()
+        XCTAssertEqual(sentAgain, 3)
+        let settling = try await first.relayOnce()
+        XCTAssertEqual(settling, 0)
+        let renewed = try await fixture.pool.query("SELECT holder, expires_at FROM relay_lease")
+        XCTAssertEqual(try renewed[0].decode(0, as: String.self), try expiry[0].decode(0, as: String.self))
+        XCTAssertEqual(try renewed[0].decode(1, as: Date.self), try expiry[0].decode(1, as: Date.self),
+                       "a fresh lease is not rewritten by every round")
+
+        try await fixture.pool.execute("UPDATE relay_lease SET expires_at = now() - interval '1 second'")
+        _ = try await writeSome(fixture, clients: 1)
+        let takenOver = try await second.relayOnce()
+        XCTAssertEqual(takenOver, 3, "the second relay takes over an expired lease")
+        let holder = try await fixture.pool.query("SELECT holder, expires_at > now() FROM relay_lease")
+        XCTAssertNotEqual(try holder[0].decode(0, as: String.self), try expiry[0].decode(0, as: String.self))
+        XCTAssertTrue(try holder[0].decode(1, as: Bool.self))
+        // The first relay, no longer the holder, sends nothing.
+        _ = try await writeSome(fixture, clients: 1)
+        let sentByOld = try await first.relayOnce()
+        XCTAssertEqual(sentByOld, 0)
+    }
+
+    /// The relay's producer lingers 1 ms unless the operator configured a linger.
+    func testTheProducerLingersBrieflyUnlessConfigured() {
+        let plain = OutboxRelay.producerConfiguration(KafkaConfiguration(bootstrapServers: "127.0.0.1:9092"))
+        XCTAssertEqual(plain.properties["linger.ms"], "1")
+        XCTAssertEqual(plain.bootstrapServers, "127.0.0.1:9092")
+        let given = OutboxRelay.producerConfiguration(KafkaConfiguration(bootstrapServers: "b:9092", properties: ["linger.ms": "20"]))
+        XCTAssertEqual(given.properties["linger.ms"], "20")
+        let alias = OutboxRelay.producerConfiguration(KafkaConfiguration(bootstrapServers: "b:9092",
+                                                                         properties: ["queue.buffering.max.ms": "7"]))
+        XCTAssertNil(alias.properties["linger.ms"])
     }
 }

@@ -10,6 +10,15 @@ final class RelayWakeupTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(1))
     }
 
+    func testAClearedSignalNoLongerEndsTheWait() async {
+        let wake = RelayWakeup()
+        wake.signal()
+        wake.clear()
+        let start = ContinuousClock.now
+        await wake.wait(upTo: .milliseconds(100))
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(90))
+    }
+
     func testWaitEndsAtTheTimeout() async {
         let wake = RelayWakeup()
         let start = ContinuousClock.now

@@ -17,7 +17,7 @@ import ServiceRuntime
 /// the key is recorded inside the events' transaction, the loser's transaction is rolled
 /// back and it answers the winner's response.
 ///
-/// A create draws the client's public number first (`ClientNumbers`); a
+/// The handler draws a create's public number (`ClientNumbers`) on the append's connection; a
 /// `setPortalPassword` stores the hash (`PortalCredentialStore`) in the event's transaction.
 ///
 /// The events carry the request's correlation id, its request id as causation id, and its
@@ -25,7 +25,6 @@ import ServiceRuntime
 struct ClientCommandEndpoint: Sendable {
     let handler: ClientCommandHandler
     let idempotency: IdempotencyStore
-    let numbers: ClientNumbers
     let logger: Logger
 
     /// Largest accepted request body: a profile's limits are far below this.
@@ -49,7 +48,7 @@ struct ClientCommandEndpoint: Sendable {
 
     /// Runs `request`, honouring its idempotency token.
     func execute(_ request: ClientCommandRequest) async throws -> ClientCommandResponse {
-        var command = try Self.command(from: request)
+        let command = try Self.command(from: request)
         let metadata = CommandMetadata(actor: request.actor,
                                        correlationId: LogContext.correlationId ?? LogContext.requestId ?? UUID().uuidString,
                                        causationId: LogContext.requestId, traceparent: LogContext.trace?.traceparent)
@@ -62,19 +61,11 @@ struct ClientCommandEndpoint: Sendable {
             }
         }
         guard let token = request.idempotency else {
-            if case .create(var create) = command {
-                create.number = try await numbers.next()
-                command = .create(create)
-            }
             return Self.response(for: try await handler.handle(command, metadata: metadata, alongside: storeCredential),
                                  command: command)
         }
         try Self.validate(token)
         if let earlier = try await idempotency.earlier(token) { return try Self.answer(earlier) }
-        if case .create(var create) = command {
-            create.number = try await numbers.next()
-            command = .create(create)
-        }
         let credential = storeCredential
         do {
             let outcome = try await handler.handle(command, metadata: metadata) { connection, client in

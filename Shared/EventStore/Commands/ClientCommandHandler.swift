@@ -34,18 +34,27 @@ public struct CommandOutcome: Sendable, Equatable {
 /// (up to `maxAttempts`, with jittered backoff), unless it carried an expected version, in which case it fails with
 /// `preconditionFailed`: the caller's view is stale. Many concurrent updates of one client
 /// therefore all land, none lost.
+///
+/// A create is first decided without reading its stream, as for a fresh id: the unique
+/// `(stream_id, stream_version)` refuses its append if the stream exists, and then, or if
+/// deciding failed, it is decided again on the stored stream, so its answer is the one a
+/// read first would have given. With `numbers`, a create's public number is drawn on the
+/// append's connection: a create is one checkout of the pool.
 public struct ClientCommandHandler: Sendable {
     public var store: PostgresEventStore
     public var decider: ClientDecider
     public var wake: RelayWakeup?
+    /// Draws creates' public numbers (for creates that carry none); nil: creates get none.
+    public var numbers: (any ClientNumberSource)?
     public var now: @Sendable () -> Date
     public var maxAttempts = 30
 
     public init(store: PostgresEventStore, decider: ClientDecider = ClientDecider(), wake: RelayWakeup? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                numbers: (any ClientNumberSource)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.decider = decider
         self.wake = wake
+        self.numbers = numbers
         self.now = now
     }
 
@@ -59,43 +68,51 @@ public struct ClientCommandHandler: Sendable {
     public func handle(_ command: ClientCommand, metadata: CommandMetadata,
                        alongside: (@Sendable (PostgresConnection, Client) throws -> Void)? = nil) async throws -> CommandOutcome {
         var attempt = 0
+        // A create's first attempt presumes a fresh stream instead of reading it.
+        var presumeFresh: Bool
+        if case .create = command { presumeFresh = true } else { presumeFresh = false }
         while true {
             attempt += 1
-            let current = try Client.replay(try await store.load(streamId: command.clientId))
-            let events = try await decider.decide(command, current: current, lookup: store)
+            var current: Client?
+            let events: [ClientEvent]
+            if presumeFresh {
+                do {
+                    events = try await decider.decide(command, current: nil, lookup: store)
+                } catch {
+                    // Report what deciding on the stored stream says (it may exist after all).
+                    presumeFresh = false
+                    continue
+                }
+            } else {
+                current = try Client.replay(try await store.load(streamId: command.clientId))
+                events = try await decider.decide(command, current: current, lookup: store)
+            }
             if events.isEmpty { return CommandOutcome(client: current, events: []) }
 
             let time = now()
-            let baseVersion = current?.version ?? 0
-            var envelopes: [EventEnvelope] = []
-            var after = current
-            for (index, event) in events.enumerated() {
-                let envelope = EventEnvelope(type: event.type, schemaVersion: event.schemaVersion, streamId: command.clientId,
-                                             streamVersion: baseVersion + Int64(index) + 1, tenantId: command.tenantId,
-                                             occurredAt: time, actor: metadata.actor, correlationId: metadata.correlationId,
-                                             causationId: metadata.causationId, data: try event.encode(),
-                                             traceparent: metadata.traceparent)
-                envelopes.append(envelope)
-                if var client = after {
-                    client.apply(event, at: time)
-                    after = client
-                } else if case .created(let created) = event {
-                    after = Client(id: command.clientId, tenantId: command.tenantId, profile: created.profile, version: 1,
-                                   createdAt: time, updatedAt: time, isDeleted: false, number: created.number,
-                                   createdBy: metadata.actor)
-                }
-            }
             let before = UniqueClaim.claims(of: current?.profile, deleted: current?.isDeleted ?? true)
-            let afterClaims = UniqueClaim.claims(of: after?.profile, deleted: after?.isDeleted ?? true)
+            let afterState = events.reduce(current) { Self.applying($1, to: $0, command, metadata, time) }
+            let afterClaims = UniqueClaim.claims(of: afterState?.profile, deleted: afterState?.isDeleted ?? true)
+            let numbering: (any ClientNumberSource)? = if case .created(let created) = events.first, created.number == nil { numbers } else { nil }
+            let build: @Sendable (PostgresConnection) throws -> (envelopes: [EventEnvelope], value: Client?) = { [current] connection in
+                var events = events
+                if let numbering, case .created(var created) = events[0] {
+                    created.number = try numbering.next(on: connection)
+                    events[0] = .created(created)
+                }
+                return try Self.envelopes(for: events, after: current, command, metadata, time)
+            }
             do {
-                let write: (@Sendable (PostgresConnection) throws -> Void)?
-                if let alongside, let client = after {
-                    write = { connection in try alongside(connection, client) }
+                let write: (@Sendable (PostgresConnection, Client?) throws -> Void)?
+                if let alongside {
+                    write = { connection, client in
+                        if let client { try alongside(connection, client) }
+                    }
                 } else {
                     write = nil
                 }
-                let last = try await store.append(envelopes, expectedVersion: baseVersion, claiming: afterClaims,
-                                                  releasing: before, alongside: write)
+                let (last, envelopes, after) = try await store.append(expectedVersion: current?.version ?? 0, claiming: afterClaims,
+                                                                      releasing: before, building: build, alongside: write)
                 wake?.signal()
                 let first = last - Int64(envelopes.count) + 1
                 let stored = envelopes.enumerated().map { StoredEvent(position: first + Int64($0.offset), envelope: $0.element) }
@@ -103,6 +120,11 @@ public struct ClientCommandHandler: Sendable {
             } catch PostgresEventStore.AppendConflict.claimTaken(let kind) {
                 throw ClienteleError(.conflict, "A client with this \(kind) already exists", context: ["field": kind])
             } catch PostgresEventStore.AppendConflict.streamChanged {
+                if presumeFresh {
+                    // The stream was not fresh: decide again on what is stored, at once.
+                    presumeFresh = false
+                    continue
+                }
                 if command.expectedVersion != nil {
                     throw ClienteleError(.preconditionFailed, "The client has changed since the given version")
                 }
@@ -114,5 +136,35 @@ public struct ClientCommandHandler: Sendable {
                 try await Task.sleep(for: .microseconds(Int.random(in: 0...(ceiling * 1000))))
             }
         }
+    }
+
+    /// The envelopes of `events` (versions after `current`'s) and the client after them.
+    private static func envelopes(for events: [ClientEvent], after current: Client?, _ command: ClientCommand,
+                                  _ metadata: CommandMetadata, _ time: Date) throws -> (envelopes: [EventEnvelope], value: Client?) {
+        let baseVersion = current?.version ?? 0
+        var envelopes: [EventEnvelope] = []
+        var after = current
+        for (index, event) in events.enumerated() {
+            envelopes.append(EventEnvelope(type: event.type, schemaVersion: event.schemaVersion, streamId: command.clientId,
+                                           streamVersion: baseVersion + Int64(index) + 1, tenantId: command.tenantId,
+                                           occurredAt: time, actor: metadata.actor, correlationId: metadata.correlationId,
+                                           causationId: metadata.causationId, data: try event.encode(),
+                                           traceparent: metadata.traceparent))
+            after = applying(event, to: after, command, metadata, time)
+        }
+        return (envelopes, after)
+    }
+
+    /// `client` after `event` (a create's event makes the client).
+    private static func applying(_ event: ClientEvent, to client: Client?, _ command: ClientCommand,
+                                 _ metadata: CommandMetadata, _ time: Date) -> Client? {
+        if var client {
+            client.apply(event, at: time)
+            return client
+        }
+        guard case .created(let created) = event else { return nil }
+        return Client(id: command.clientId, tenantId: command.tenantId, profile: created.profile, version: 1,
+                      createdAt: time, updatedAt: time, isDeleted: false, number: created.number,
+                      createdBy: metadata.actor)
     }
 }

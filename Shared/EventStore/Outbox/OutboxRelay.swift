@@ -6,11 +6,13 @@ import ServiceRuntime
 /// Publishes the event store's outbox to the Kafka events topic, in position order.
 ///
 /// One relay at a time is active across all command-service instances: it holds a lease row
-/// (`relay_lease`) renewed with every batch; another instance takes over when the lease
-/// expires. Each round reads up to `batchSize` entries, sends them with the idempotent
-/// producer, and in one transaction deletes what Kafka acknowledged and records the next
-/// offset per partition. Nothing is lost if the process dies between send and delete: the
-/// entries are sent again, and consumers drop duplicates by stream version.
+/// (`relay_lease`), checked every round and renewed once half of it has run; another instance
+/// takes over when the lease expires. Each round reads up to `batchSize` entries, sends them with the idempotent
+/// producer, and deletes what Kafka acknowledged and records the next offset per partition;
+/// after a round where everything went through, that settling is left to the next round's
+/// transaction (which runs at once), so a round costs one transaction, not two. Nothing is
+/// lost if the process dies between send and delete: the entries are sent again, and
+/// consumers drop duplicates by stream version.
 ///
 /// After a failure it backs off (doubling up to `maxBackoff`) and, if the producer reports
 /// itself unhealthy (fenced or stalled after a broker restart), builds a new one.
@@ -21,7 +23,7 @@ import ServiceRuntime
 /// starts a `LogRepublish` and runs it instead of the outbox until done, so each client's
 /// events reach the new log in order.
 public final class OutboxRelay: Service, @unchecked Sendable {
-    // @unchecked Sendable: `producer` and the republish state (`recordedEnds`,
+    // @unchecked Sendable: `producer`, `unsettled` and the republish state (`recordedEnds`,
     // `lastLogCheck`, `checkLogSoon`, `takenUpEpoch`, `checkedFirstPublish`) are only read and
     // written by the relay's own `run()` loop (one task), or by a test driving `relayOnce`
     // alone; everything else is immutable.
@@ -53,6 +55,15 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     /// The republish this relay has taken up (resumed), so it notes that only once.
     var takenUpEpoch: Int64?
     var checkedFirstPublish = false
+    /// Entries Kafka acknowledged in the last round, not yet deleted from the outbox, and the
+    /// log ends they moved to: the next round's transaction settles them.
+    var unsettled: Settlement?
+
+    /// What a round leaves to settle: outbox positions to delete, next offsets to record.
+    struct Settlement {
+        var positions: [Int64]
+        var ends: [KafkaTopicPartition: Int64]
+    }
 
     struct Metrics {
         let published: Counter
@@ -89,6 +100,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 if ContinuousClock.now - lastBacklogReading >= .seconds(1) { try await readBacklog() }
+                // Signals so far are for entries this round's read will see.
+                wake.clear()
                 let sent = try await relayOnce()
                 backoff = .milliseconds(100)
                 if sent == 0 { await wake.wait(upTo: idlePoll) }
@@ -106,22 +119,68 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                 backoff = min(backoff * 2, maxBackoff)
             }
         }
+        if unsettled != nil { try? await settle(nil) }
         if let producer { await producer.close(timeout: .seconds(5)) }
     }
 
-    /// One round: take the lease, read a batch, send it, settle it. Returns entries published.
+    /// The relay's producer settings: `kafka` with `linger.ms` 1 unless it sets one.
     ///
+    /// A round hands its whole batch to the producer at once, so waiting for more records
+    /// (librdkafka's default 5 ms) only delays the round, and with it every read-your-writes
+    /// answer; 1 ms still lets one produce request carry the whole batch.
+    public static func producerConfiguration(_ kafka: KafkaConfiguration) -> KafkaConfiguration {
+        var configuration = kafka
+        if configuration.properties["linger.ms"] == nil && configuration.properties["queue.buffering.max.ms"] == nil {
+            configuration.properties["linger.ms"] = "1"
+        }
+        return configuration
+    }
+
+    /// Deletes `unsettled` (and `more`) from the outbox and records their log ends, in one transaction.
+    private func settle(_ more: Settlement?) async throws {
+        let pending = [unsettled, more].compactMap { $0 }
+        guard !pending.isEmpty else { return }
+        try await pool.withTransaction { connection in
+            for settlement in pending { try Self.settle(settlement, on: connection) }
+        }
+        unsettled = nil
+    }
+
+    /// Deletes `settlement`'s positions from the outbox and records its log ends.
+    private static func settle(_ settlement: Settlement, on connection: PostgresConnection) throws {
+        if !settlement.positions.isEmpty {
+            try connection.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", [arrayLiteral(settlement.positions)])
+        }
+        try record(settlement.ends, on: connection)
+    }
+
+    /// One round: settle the last round's batch, take the lease, read a batch, send it.
+    /// Returns entries published.
+    ///
+    /// The batch is left for the next round to settle when all of it went through; after a
+    /// failure, a lost log or a republish batch, it is settled before the round returns.
     /// While a republish runs, a round sends its next batch instead of the outbox's.
     func relayOnce() async throws -> Int {
         let leaseSeconds = Double(leaseDuration.components.seconds)
         let needsEnds = recordedEnds == nil
+        let previous = unsettled
         let (isLeader, latest, ends, events) = try await pool.withTransaction { [holder, batchSize, topic] connection
             -> (Bool, LogRepublish?, [Int32: Int64]?, [StoredEvent]) in
+            // What Kafka acknowledged is settled whoever holds the lease now.
+            if let previous { try Self.settle(previous, on: connection) }
+            // The holder renews its lease only once half of it has run, so most rounds write
+            // nothing here (a round that also finds nothing to settle commits without a flush).
             let lease = try connection.query("""
-                INSERT INTO relay_lease (name, holder, expires_at) VALUES ('outbox', $1, now() + make_interval(secs => $2))
-                ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-                    WHERE relay_lease.holder = EXCLUDED.holder OR relay_lease.expires_at < now()
-                RETURNING holder
+                WITH held AS (
+                    SELECT holder FROM relay_lease
+                    WHERE name = 'outbox' AND holder = $1 AND expires_at > now() + make_interval(secs => $2 / 2)),
+                taken AS (
+                    INSERT INTO relay_lease (name, holder, expires_at)
+                    SELECT 'outbox', $1, now() + make_interval(secs => $2) WHERE NOT EXISTS (SELECT 1 FROM held)
+                    ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+                        WHERE relay_lease.holder = EXCLUDED.holder OR relay_lease.expires_at < now()
+                    RETURNING holder)
+                SELECT holder FROM held UNION ALL SELECT holder FROM taken
                 """, [holder, leaseSeconds])
             guard lease.count == 1 else { return (false, nil, nil, []) }
             let latest = try LogRepublishes.latest(on: connection)
@@ -134,6 +193,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
             return (true, latest, ends, try rows.map { StoredEvent(position: try $0.decode(0, as: Int64.self),
                                                                    envelope: try PostgresEventStore.envelope(from: $0, startingAt: 1)) })
         }
+        unsettled = nil
         guard isLeader else {
             recordedEnds = nil
             takenUpEpoch = nil
@@ -150,11 +210,11 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         let batch = OutboxBatch.settle(events, results: results)
         let lost = lostPartition(results)
         let published = batch.published.map(\.position)
-        try await pool.withTransaction { connection in
-            if !published.isEmpty {
-                try connection.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", [Self.arrayLiteral(published)])
-            }
-            try Self.record(batch.nextOffsets, on: connection)
+        let settlement = Settlement(positions: published, ends: batch.nextOffsets)
+        if lost == nil && batch.retry.isEmpty {
+            unsettled = settlement
+        } else {
+            try await settle(settlement)
         }
         noteEnds(batch.nextOffsets)
         metrics.published.increment(by: Double(published.count))

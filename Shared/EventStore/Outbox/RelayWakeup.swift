@@ -25,6 +25,13 @@ public final class RelayWakeup: @unchecked Sendable {
         continuation?.resume()
     }
 
+    /// Forgets a signal given before now: the relay calls it before reading the outbox,
+    /// whose read then sees every entry committed before that signal (signals follow commits),
+    /// so the signal would only cost a round that finds nothing.
+    public func clear() {
+        lock.withLock { pending = false }
+    }
+
     /// Returns after a signal, after `timeout`, or when the task is cancelled, whichever
     /// comes first. One waiter at a time.
     public func wait(upTo timeout: Duration) async {

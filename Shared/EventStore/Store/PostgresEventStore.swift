@@ -44,45 +44,65 @@ public struct PostgresEventStore: Sendable {
     public func append(_ envelopes: [EventEnvelope], expectedVersion: Int64,
                        claiming: Set<UniqueClaim> = [], releasing: Set<UniqueClaim> = [],
                        alongside: (@Sendable (PostgresConnection) throws -> Void)? = nil) async throws -> Int64 {
-        guard let first = envelopes.first else { throw ClienteleError(.internal, "nothing to append") }
-        precondition(first.streamVersion == expectedVersion + 1, "envelopes must follow the expected version")
-        let rows: [(EventEnvelope, String)] = try envelopes.map { envelope in
-            guard let text = String(data: envelope.data, encoding: .utf8) else {
-                throw ClienteleError(.internal, "event data is not UTF-8")
-            }
-            return (envelope, text)
+        var write: (@Sendable (PostgresConnection, Void) throws -> Void)?
+        if let alongside {
+            write = { connection, _ in try alongside(connection) }
         }
+        return try await append(expectedVersion: expectedVersion, claiming: claiming, releasing: releasing,
+                                building: { _ in (envelopes, ()) }, alongside: write).last
+    }
+
+    /// Appends the envelopes `build` makes on the append's own connection, first thing, with
+    /// everything `append(_:expectedVersion:claiming:releasing:alongside:)` does; returns the
+    /// last position, the envelopes and what `build` made beside them (passed to `alongside`).
+    ///
+    /// `build` lets a caller draw something from the database for the events (a create's public
+    /// number) in the same pool checkout as the append. It may run again if the connection
+    /// turned out broken before its first statement was sent, so it must not depend on
+    /// running once. Whatever it draws outside a transaction (a sequence value) stays drawn if
+    /// the append then fails.
+    ///
+    /// One checkout of the pool, and as few statements as the append allows: one event with no
+    /// claims to move and nothing `alongside` is a single statement (events and outbox entry in
+    /// one implicit transaction); anything else runs in an explicit transaction.
+    public func append<Built: Sendable>(expectedVersion: Int64, claiming: Set<UniqueClaim> = [], releasing: Set<UniqueClaim> = [],
+                                        building build: @Sendable (PostgresConnection) throws -> (envelopes: [EventEnvelope], value: Built),
+                                        alongside: (@Sendable (PostgresConnection, Built) throws -> Void)? = nil)
+        async throws -> (last: Int64, envelopes: [EventEnvelope], value: Built) {
+        let release = releasing.subtracting(claiming)
+        let claim = claiming.subtracting(releasing)
+        let plain = release.isEmpty && claim.isEmpty && alongside == nil
         do {
-            return try await pool.withTransaction { connection in
-                var last: Int64 = 0
-                for (envelope, data) in rows {
-                    let inserted = try connection.query("""
-                        INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version,
-                                            occurred_at, actor_kind, actor_id, correlation_id, causation_id, data, traceparent)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                        RETURNING position
-                        """, [envelope.eventId, envelope.streamId, envelope.streamVersion, envelope.tenantId, envelope.type,
-                              envelope.schemaVersion, envelope.occurredAt, envelope.actor.kind.rawValue, envelope.actor.id,
-                              envelope.correlationId, envelope.causationId, PostgresJSON(text: data), envelope.traceparent])
-                    last = try inserted[0].decode(0, as: Int64.self)
-                    try connection.execute("INSERT INTO outbox (position) VALUES ($1)", [last])
+            return try await pool.withConnection { connection in
+                let (envelopes, value) = try build(connection)
+                let rows = try Self.rows(envelopes, after: expectedVersion)
+                if plain && rows.count == 1 {
+                    return (try Self.insert(rows[0].envelope, data: rows[0].data, on: connection), envelopes, value)
                 }
-                for claim in releasing.subtracting(claiming) {
-                    try connection.execute("DELETE FROM unique_claims WHERE tenant_id = $1 AND kind = $2 AND value = $3 AND stream_id = $4",
-                                           [first.tenantId, claim.kind, claim.value, first.streamId])
-                }
-                for claim in claiming.subtracting(releasing) {
-                    let taken = try connection.query("""
-                        INSERT INTO unique_claims (tenant_id, kind, value, stream_id) VALUES ($1, $2, $3, $4)
-                        ON CONFLICT (tenant_id, kind, value) DO UPDATE SET stream_id = unique_claims.stream_id
-                        RETURNING stream_id
-                        """, [first.tenantId, claim.kind, claim.value, first.streamId])
-                    guard try taken[0].decode(0, as: UUID.self) == first.streamId else {
-                        throw AppendConflict.claimTaken(kind: claim.kind)
+                let first = rows[0].envelope
+                let last = try Self.transaction(on: connection) {
+                    var last: Int64 = 0
+                    for (envelope, data) in rows {
+                        last = try Self.insert(envelope, data: data, on: connection)
                     }
+                    for claim in release {
+                        try connection.execute("DELETE FROM unique_claims WHERE tenant_id = $1 AND kind = $2 AND value = $3 AND stream_id = $4",
+                                               [first.tenantId, claim.kind, claim.value, first.streamId])
+                    }
+                    for claim in claim {
+                        let taken = try connection.query("""
+                            INSERT INTO unique_claims (tenant_id, kind, value, stream_id) VALUES ($1, $2, $3, $4)
+                            ON CONFLICT (tenant_id, kind, value) DO UPDATE SET stream_id = unique_claims.stream_id
+                            RETURNING stream_id
+                            """, [first.tenantId, claim.kind, claim.value, first.streamId])
+                        guard try taken[0].decode(0, as: UUID.self) == first.streamId else {
+                            throw AppendConflict.claimTaken(kind: claim.kind)
+                        }
+                    }
+                    try alongside?(connection, value)
+                    return last
                 }
-                try alongside?(connection)
-                return last
+                return (last, envelopes, value)
             }
         } catch let error as PostgresError where error.isUniqueViolation || error.isTransactionConflict {
             // A racing writer appended the same stream version first (the unique constraint on
@@ -90,6 +110,56 @@ public struct PostgresEventStore: Sendable {
             // deadlocked on claims; either way, reload and decide again.
             throw AppendConflict.streamChanged
         }
+    }
+
+    /// `envelopes` with their data as text, checked to follow `expectedVersion`.
+    private static func rows(_ envelopes: [EventEnvelope], after expectedVersion: Int64) throws -> [(envelope: EventEnvelope, data: String)] {
+        guard let first = envelopes.first else { throw ClienteleError(.internal, "nothing to append") }
+        precondition(first.streamVersion == expectedVersion + 1, "envelopes must follow the expected version")
+        return try envelopes.map { envelope in
+            guard let text = String(data: envelope.data, encoding: .utf8) else {
+                throw ClienteleError(.internal, "event data is not UTF-8")
+            }
+            return (envelope, text)
+        }
+    }
+
+    /// Inserts one event and its outbox entry in one statement; returns the event's position.
+    private static func insert(_ envelope: EventEnvelope, data: String, on connection: PostgresConnection) throws -> Int64 {
+        let inserted = try connection.query("""
+            WITH appended AS (
+                INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version,
+                                    occurred_at, actor_kind, actor_id, correlation_id, causation_id, data, traceparent)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                RETURNING position)
+            INSERT INTO outbox (position) SELECT position FROM appended RETURNING position
+            """, [envelope.eventId, envelope.streamId, envelope.streamVersion, envelope.tenantId, envelope.type,
+                  envelope.schemaVersion, envelope.occurredAt, envelope.actor.kind.rawValue, envelope.actor.id,
+                  envelope.correlationId, envelope.causationId, PostgresJSON(text: data), envelope.traceparent])
+        return try inserted[0].decode(0, as: Int64.self)
+    }
+
+    /// Runs `body` between BEGIN and COMMIT on `connection` (the pool's `withTransaction`
+    /// for a connection already checked out): rolled back when it throws or left the
+    /// transaction aborted.
+    private static func transaction<T>(on connection: PostgresConnection, _ body: () throws -> T) throws -> T {
+        try connection.executeScript("BEGIN ISOLATION LEVEL READ COMMITTED")
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            if connection.isConnected && connection.isInTransaction {
+                try? connection.executeScript("ROLLBACK")
+            }
+            throw error
+        }
+        if connection.isTransactionAborted {
+            try? connection.executeScript("ROLLBACK")
+            throw PostgresError(PostgresError.Code(.query, sqlState: "25P02"),
+                                "the transaction was aborted by an earlier error and was rolled back")
+        }
+        try connection.executeScript("COMMIT")
+        return value
     }
 
     /// Up to `limit` events after `position`, in position order (for republishing and replays).
