@@ -66,7 +66,7 @@ enum ClientListParameters {
         guard let text = request.queryParameter(name), !text.isEmpty else {
             throw ClienteleError(.invalidArgument, "The query parameter \(name) is required", context: ["parameter": name])
         }
-        guard let id = UUID(uuidString: text) else { throw invalid(name, "a UUID") }
+        guard let id = UUID(canonical: text) else { throw invalid(name, "a UUID") }
         return id
     }
 

@@ -22,7 +22,7 @@ struct SearchRoutes: Sendable {
     func register(on setup: ServiceSetup) {
         setup.route(.GET, InternalPaths.clients, token.guarding { request in
             let query = try ClientListParameters.query(from: request)
-            return Self.json(try await search.list(query))
+            return HTTPResponse.json(status: .ok, object: try await search.list(query).internalJSON)
         })
         // Get and visibility run one primary-key lookup each: their tasks stay on the event loop.
         let onLoop = RouteOptions(runsOnEventLoop: true)
@@ -48,7 +48,7 @@ struct SearchRoutes: Sendable {
             let held = try await waiters.wait(streamId: id, version: version, timeout: .milliseconds(timeoutMs)) {
                 try await search.version(of: id)
             }
-            return Self.json(ClientVisibility(visible: (held ?? 0) >= version, version: held))
+            return HTTPResponse.json(status: .ok, object: ClientVisibility(visible: (held ?? 0) >= version, version: held).internalJSON)
         })
         setup.route(.POST, InternalPaths.rebuild, token.guarding { _ in
             Self.json(Self.progress(try await rebuild.start()), status: .accepted)
@@ -70,7 +70,7 @@ struct SearchRoutes: Sendable {
     }
 
     static func clientId(_ request: HTTPRequest) throws -> UUID {
-        guard let text = request.pathParameters["id"], let id = UUID(uuidString: text) else {
+        guard let text = request.pathParameters["id"], let id = UUID(canonical: text) else {
             throw ClienteleError(.notFound, "Client not found")
         }
         return id

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets for the HTTP module's protocol parsers and runs each for
+# Builds the libFuzzer targets for the HTTP module's protocol and JSON parsers and runs each for
 # the given number of seconds (default 60) on a copy of the committed seed corpus.
 # Exits non-zero when a fuzzer finds a crash; reproducers land in Tests/Fuzz/artifacts/.
 #
@@ -33,6 +33,11 @@ MULTIPART_SOURCES=(
   "$HTTP/Multipart/MultipartEvent.swift"
   "$HTTP/Core/HTTPHeaders.swift"
 )
+JSON_SOURCES=(
+  "$HTTP/JSON/JSONParser.swift"
+  "$HTTP/JSON/JSONSyntaxError.swift"
+  "$HTTP/JSON/JSONValue.swift"
+)
 
 build() {
   local name="$1"; shift
@@ -60,10 +65,12 @@ run() {
 
 build http-request "${REQUEST_SOURCES[@]}" "$FUZZ/HTTPRequestParserFuzz.swift"
 build multipart "${MULTIPART_SOURCES[@]}" "$FUZZ/MultipartParserFuzz.swift"
+build json "${JSON_SOURCES[@]}" "$FUZZ/JSONParserFuzz.swift"
 
 status=0
 run http-request || status=1
 run multipart || status=1
+run json || status=1
 if [ "$status" -ne 0 ]; then
   echo "fuzzing found a crash; see $ARTIFACTS" >&2
 fi

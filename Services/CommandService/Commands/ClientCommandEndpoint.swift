@@ -36,14 +36,15 @@ struct ClientCommandEndpoint: Sendable {
     static let maxRequestHashLength = 128
 
     func respond(to request: HTTPRequest) async throws -> HTTPResponse {
-        let command = try await request.decodeJSON(ClientCommandRequest.self, maxBytes: Self.maxBodyBytes,
-                                                   decoder: InternalJSON.decoder())
+        // Parsed without `JSONDecoder`, with the same 400s naming the field.
+        let command = try await request.decodeJSON(maxBytes: Self.maxBodyBytes) { value throws(JSONFieldError) in
+            try ClientCommandRequest(internalJSON: value)
+        }
         let response = try await execute(command)
         logger.debug("client command handled", ["command": command.command.rawValue,
                                                 "client_id": command.clientId.uuidString.lowercased(),
                                                 "version": String(response.version), "replayed": String(response.replayed)])
-        let body = try InternalJSON.encoder().encode(response)
-        return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(body))
+        return HTTPResponse.json(status: .ok, object: response.internalJSON)
     }
 
     /// Runs `request`, honouring its idempotency token.

@@ -1,5 +1,6 @@
 import Errors
 import Foundation
+import HTTP
 import InternalAPI
 import Postgres
 
@@ -38,7 +39,7 @@ struct IdempotencyStore: Sendable {
     /// Throws `KeyTaken` when a concurrent request with the same key committed first; the
     /// insert waits for that request's transaction, so exactly one of them records.
     static func record(_ token: IdempotencyToken, response: ClientCommandResponse, on connection: PostgresConnection) throws {
-        let json = try InternalJSON.encoder().encode(response)
+        let json = response.internalJSON.serialized()
         let inserted = try connection.query("""
             INSERT INTO idempotency_keys (scope, key, request_hash, response) VALUES ($1, $2, $3, $4)
             ON CONFLICT (scope, key) DO NOTHING RETURNING 1
@@ -62,7 +63,7 @@ struct IdempotencyStore: Sendable {
     private static func earlier(requestHash: String, response: PostgresJSON, token: IdempotencyToken) throws -> Earlier {
         // The hashes are digests the gateway computed, not secrets; equality is enough.
         guard requestHash == token.requestHash else { return .different }
-        var decoded = try InternalJSON.decoder().decode(ClientCommandResponse.self, from: Data(response.text.utf8))
+        var decoded = try ClientCommandResponse(internalJSON: JSONParser.parse(Array(response.text.utf8)))
         decoded.replayed = true
         return .same(decoded)
     }

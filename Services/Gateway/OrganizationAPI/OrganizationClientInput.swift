@@ -68,7 +68,7 @@ enum OrganizationClientInput {
 
     /// The body as a JSON object; a failure naming `body` otherwise.
     static func jsonObject(_ body: [UInt8]) throws -> [String: JSONValue] {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+        guard let value = try? JSONParser.parse(body) else {
             throw ValidationFailure(field: "body", "must be valid JSON")
         }
         guard case .object(let object) = value else { throw ValidationFailure(field: "body", "must be a JSON object") }

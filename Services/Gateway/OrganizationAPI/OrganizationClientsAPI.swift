@@ -113,7 +113,7 @@ struct OrganizationClientsAPI: Sendable {
 
     /// The `:id` path parameter; an id that is not a UUID names no client (404).
     static func clientId(_ request: HTTPRequest) throws -> UUID {
-        guard let raw = request.pathParameters["id"], raw.utf8.count == 36, let id = UUID(uuidString: raw) else { throw notFound }
+        guard let raw = request.pathParameters["id"], raw.utf8.count == 36, let id = UUID(canonical: raw) else { throw notFound }
         return id
     }
 

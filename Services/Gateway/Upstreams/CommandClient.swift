@@ -17,14 +17,14 @@ struct CommandClient: Sendable {
     func send(_ request: ClientCommandRequest) async throws -> ClientCommandResponse {
         var headers: HTTPHeaders = ["Content-Type": "application/json", InternalToken.headerName: token.value]
         headers.addRequestContext()
-        let body = try InternalJSON.encoder().encode(request)
+        let body = request.internalJSON.serialized()
         let response = try await http.execute(HTTPClientRequest(method: .POST, url: baseURL + InternalPaths.clientCommands,
-                                                                headers: headers, body: Array(body)))
+                                                                headers: headers, body: body))
         guard response.status.code == 200 else {
             throw UpstreamError.clienteleError(from: response, service: "command-service")
         }
         do {
-            return try InternalJSON.decoder().decode(ClientCommandResponse.self, from: Data(response.body))
+            return try ClientCommandResponse(internalJSON: JSONParser.parse(response.body))
         } catch {
             throw ClienteleError(.internal, "Internal server error", internalDetail: "undecodable command response: \(error)")
         }

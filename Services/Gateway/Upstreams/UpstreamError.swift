@@ -14,7 +14,7 @@ enum UpstreamError {
             return ClienteleError(.internal, "Internal server error",
                                   internalDetail: "\(service) refused the internal token (\(status))")
         }
-        guard let body = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body)),
+        guard let body = try? JSONParser.parse(response.body),
               case .string(let code)? = body["error"], case .string(let message)? = body["message"] else {
             return ClienteleError(status >= 500 ? .unavailable : .internal, "Internal server error",
                                   internalDetail: "\(service) answered \(status) without an error body")

@@ -1,0 +1,25 @@
+import ClientDomain
+import HTTP
+
+extension Actor {
+    /// This actor as `InternalJSON.encoder()` writes it.
+    var internalJSON: JSONValue {
+        .object(["kind": .string(kind.rawValue), "id": .string(id)])
+    }
+
+    /// Reads what `internalJSON` writes, failing as `InternalJSON.decoder()` would.
+    init(internalJSON object: JSONObjectReader) throws(JSONFieldError) {
+        self.init(kind: try object.parsed("kind", Kind.init(rawValue:)), id: try object.string("id"))
+    }
+}
+
+extension AgentAssignment {
+    var internalJSON: JSONValue {
+        .object(["agentId": .int(agentId), "agentName": .string(agentName)])
+    }
+
+    init(internalJSON value: JSONValue, path: String) throws(JSONFieldError) {
+        let object = try JSONObjectReader(value, path: path)
+        self.init(agentId: try object.int64("agentId"), agentName: try object.string("agentName"))
+    }
+}

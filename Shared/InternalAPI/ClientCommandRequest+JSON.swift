@@ -1,0 +1,73 @@
+import ClientDomain
+import Foundation
+import HTTP
+
+extension ClientCommandRequest {
+    /// This request as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.
+    public var internalJSON: JSONValue {
+        var object: [String: JSONValue] = [
+            "command": .string(command.rawValue),
+            "clientId": .string(clientId.uuidString),
+            "tenantId": .string(tenantId.uuidString),
+            "actor": actor.internalJSON,
+        ]
+        if let profile { object["profile"] = profile.internalJSON }
+        if let changes { object["changes"] = changes.internalJSON }
+        if let expectedVersion { object["expectedVersion"] = .int(expectedVersion) }
+        if let idempotency { object["idempotency"] = idempotency.internalJSON }
+        if let portalPasswordHash { object["portalPasswordHash"] = .string(portalPasswordHash) }
+        if let submission { object["submission"] = .bool(submission) }
+        return .object(object)
+    }
+
+    /// Reads a request without `JSONDecoder`, accepting and refusing what
+    /// `InternalJSON.decoder()` does and failing on the same first field, so the command
+    /// service's 400s name the same field with the same message.
+    public init(internalJSON value: JSONValue) throws(JSONFieldError) {
+        let object = try JSONObjectReader(value)
+        let command = try object.parsed("command", Kind.init(rawValue:))
+        let clientId = try object.parsed("clientId", UUID.init(canonical:))
+        let tenantId = try object.parsed("tenantId", UUID.init(canonical:))
+        let profile = try object.optionalObject("profile").map { reader throws(JSONFieldError) in
+            try ClientProfile(internalJSON: reader)
+        }
+        let changes = try object.optionalObject("changes").map { reader throws(JSONFieldError) in
+            try ClientProfileChanges(internalJSON: reader)
+        }
+        let expectedVersion = try object.optionalInt64("expectedVersion")
+        let actor = try Actor(internalJSON: object.object("actor"))
+        let idempotency = try object.optionalObject("idempotency").map { reader throws(JSONFieldError) in
+            try IdempotencyToken(internalJSON: reader)
+        }
+        self.init(command: command, clientId: clientId, tenantId: tenantId, profile: profile, changes: changes,
+                  expectedVersion: expectedVersion, actor: actor, idempotency: idempotency,
+                  portalPasswordHash: try object.optionalString("portalPasswordHash"),
+                  submission: try object.optionalBool("submission"))
+    }
+}
+
+extension IdempotencyToken {
+    var internalJSON: JSONValue {
+        .object(["scope": .string(scope), "key": .string(key), "requestHash": .string(requestHash)])
+    }
+
+    init(internalJSON object: JSONObjectReader) throws(JSONFieldError) {
+        self.init(scope: try object.string("scope"), key: try object.string("key"), requestHash: try object.string("requestHash"))
+    }
+}
+
+extension ClientCommandResponse {
+    /// This response as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.
+    public var internalJSON: JSONValue {
+        var object: [String: JSONValue] = ["version": .int(version), "replayed": .bool(replayed)]
+        if let client { object["client"] = client.internalJSON }
+        return .object(object)
+    }
+
+    /// Reads a response without `JSONDecoder`, as `InternalJSON.decoder()` would.
+    public init(internalJSON value: JSONValue) throws(JSONFieldError) {
+        let object = try JSONObjectReader(value)
+        let client = try object.optionalObject("client").map { reader throws(JSONFieldError) in try ClientRecord(internalJSON: reader) }
+        self.init(client: client, version: try object.int64("version"), replayed: try object.bool("replayed"))
+    }
+}

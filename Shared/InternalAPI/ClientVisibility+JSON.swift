@@ -1,0 +1,16 @@
+import HTTP
+
+extension ClientVisibility {
+    /// This answer as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.
+    public var internalJSON: JSONValue {
+        var object: [String: JSONValue] = ["visible": .bool(visible)]
+        if let version { object["version"] = .int(version) }
+        return .object(object)
+    }
+
+    /// Reads an answer without `JSONDecoder`, as `InternalJSON.decoder()` would.
+    public init(internalJSON value: JSONValue) throws(JSONFieldError) {
+        let object = try JSONObjectReader(value)
+        self.init(visible: try object.bool("visible"), version: try object.optionalInt64("version"))
+    }
+}
