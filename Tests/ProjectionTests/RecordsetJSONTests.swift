@@ -1,5 +1,5 @@
 import Foundation
-@testable import SearchReadModel
+import Projection
 import XCTest
 
 /// The upsert's JSON is written by hand; what PostgreSQL's JSON parser reads back must be

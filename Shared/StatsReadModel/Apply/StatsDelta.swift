@@ -1,4 +1,5 @@
 import Foundation
+import Projection
 
 /// The counter changes one batch makes, summed per counter before they are written, each
 /// also added to the all-tenants sum (`StatsSchema.allTenants`).
@@ -67,6 +68,16 @@ struct StatsDelta: Sendable {
         var dimension: String
         var value: String
         var delta: Int64
+
+        /// Appends this change as its `Encodable` conformance writes it.
+        func write(to json: inout RecordsetJSON) {
+            json.beginRow()
+            json.field("tenant_id", tenant_id)
+            json.field("dimension", dimension)
+            json.field("value", value)
+            json.field("delta", delta)
+            json.endRow()
+        }
     }
 
     /// One per-day change as JSON for `jsonb_to_recordset`.
@@ -75,5 +86,24 @@ struct StatsDelta: Sendable {
         var kind: String
         var day: String
         var delta: Int64
+
+        /// Appends this change as its `Encodable` conformance writes it.
+        func write(to json: inout RecordsetJSON) {
+            json.beginRow()
+            json.field("tenant_id", tenant_id)
+            json.field("kind", kind)
+            json.field("day", day)
+            json.field("delta", delta)
+            json.endRow()
+        }
+    }
+}
+
+extension Collection {
+    /// These records as the JSON array `jsonb_to_recordset` reads, each written by `write`.
+    func recordsetJSON(_ write: (Element, inout RecordsetJSON) -> Void) -> String {
+        var json = RecordsetJSON(capacity: count * 160)
+        for element in self { write(element, &json) }
+        return json.finish()
     }
 }
