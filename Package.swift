@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "SearchReadModel", "StatsReadModel", "EventStore", "ClientDomain",
                                                             "TestSupport", "Postgres", "Kafka", "InternalAPI", "HTTP"],
                     path: "Tests/ProjectionTests", swiftSettings: strictSettings),
-        .testTarget(name: "StatsReadModelTests", dependencies: ["StatsReadModel", "ClientDomain", "EventStore", "InternalAPI"],
+        .testTarget(name: "StatsReadModelTests", dependencies: ["StatsReadModel", "Projection", "ClientDomain", "EventStore", "InternalAPI"],
                     path: "Tests/StatsReadModelTests", swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto"],
                     path: "Tests/IdentityTests", swiftSettings: strictSettings),

@@ -1,6 +1,7 @@
 import ClientDomain
 import EventStore
 import Foundation
+import Projection
 @testable import StatsReadModel
 import XCTest
 
@@ -28,8 +29,8 @@ final class StatsRecordsetJSONTests: XCTestCase {
                                          actor: .system, correlationId: "c", causationId: nil, data: try event.encode())
             records.append(try XCTUnwrap(StatsClientState(creating: event, envelope: envelope)).record)
         }
-        XCTAssertEqual(try parsed(records.recordsetJSON { record, json in record.write(to: &json) }), try encoded(records))
-        XCTAssertEqual(try parsed([StatsClientState.Record]().recordsetJSON { record, json in record.write(to: &json) }),
+        XCTAssertEqual(try parsed(RecordsetJSON.array(records) { json, record in record.writeFields(to: &json) }), try encoded(records))
+        XCTAssertEqual(try parsed(RecordsetJSON.array([StatsClientState.Record]()) { json, record in record.writeFields(to: &json) }),
                        try encoded([StatsClientState.Record]()))
     }
 
@@ -41,7 +42,7 @@ final class StatsRecordsetJSONTests: XCTestCase {
         delta.add(.created, try XCTUnwrap(StatsDay(text: "2026-03-10")), Int64.min + 1, tenant: tenant)
         let counters = delta.counterRecords, days = delta.dayRecords
         XCTAssertEqual(counters.count, 4)
-        XCTAssertEqual(try parsed(counters.recordsetJSON { counter, json in counter.write(to: &json) }), try encoded(counters))
-        XCTAssertEqual(try parsed(days.recordsetJSON { day, json in day.write(to: &json) }), try encoded(days))
+        XCTAssertEqual(try parsed(RecordsetJSON.array(counters) { json, counter in counter.writeFields(to: &json) }), try encoded(counters))
+        XCTAssertEqual(try parsed(RecordsetJSON.array(days) { json, day in day.writeFields(to: &json) }), try encoded(days))
     }
 }

@@ -17,6 +17,18 @@ public struct RecordsetJSON {
         bytes.reserveCapacity(capacity)
     }
 
+    /// `rows` as one finished array, each row's fields written by `fields`.
+    public static func array<Row>(_ rows: some Collection<Row>, bytesPerRow: Int = 160,
+                                  _ fields: (inout RecordsetJSON, Row) -> Void) -> String {
+        var json = RecordsetJSON(capacity: rows.count * bytesPerRow + 2)
+        for row in rows {
+            json.beginRow()
+            fields(&json, row)
+            json.endRow()
+        }
+        return json.finish()
+    }
+
     /// Starts the next row (an object).
     public mutating func beginRow() {
         if rows > 0 { bytes.append(UInt8(ascii: ",")) }

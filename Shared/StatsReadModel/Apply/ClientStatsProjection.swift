@@ -61,7 +61,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
             SELECT \(StatsClientState.columns) FROM jsonb_to_recordset($1::jsonb) AS r(\(StatsClientState.recordsetTypes))
             ON CONFLICT (id) DO UPDATE SET \(assignments)
             WHERE \(tables.clients).version < EXCLUDED.version
-            """, [records.recordsetJSON { record, json in record.write(to: &json) }])
+            """, [RecordsetJSON.array(records) { json, record in record.writeFields(to: &json) }])
         // Under the advisory lock the states read are the latest committed, so every write
         // moves a version forward; if one did not, the counters would not match the states.
         guard written == records.count else {
@@ -70,7 +70,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
         }
         let counters = delta.counterRecords
         if !counters.isEmpty {
-            let json = counters.recordsetJSON { counter, json in counter.write(to: &json) }
+            let json = RecordsetJSON.array(counters) { json, counter in counter.writeFields(to: &json) }
             try connection.execute("""
                 INSERT INTO \(tables.counts) (tenant_id, dimension, value, count)
                 SELECT tenant_id, dimension, value, delta
@@ -86,7 +86,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
         }
         let days = delta.dayRecords
         if !days.isEmpty {
-            let json = days.recordsetJSON { day, json in day.write(to: &json) }
+            let json = RecordsetJSON.array(days) { json, day in day.writeFields(to: &json) }
             try connection.execute("""
                 INSERT INTO \(tables.days) (tenant_id, kind, day, count)
                 SELECT tenant_id, kind, day, delta

@@ -172,10 +172,9 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
                  created_day, last_active_day
         }
 
-        /// Appends this row as `encode(to:)` writes it (the projection's path; `Encodable`
-        /// stays as the reference the tests compare with).
-        func write(to json: inout RecordsetJSON) {
-            json.beginRow()
+        /// Writes this row's fields as `encode(to:)` writes them (the projection's path;
+        /// `Encodable` stays as the reference the tests compare with).
+        func writeFields(to json: inout RecordsetJSON) {
             json.field("id", id.uuidString.lowercased())
             json.field("tenant_id", tenant_id.uuidString.lowercased())
             json.field("version", version)
@@ -190,7 +189,6 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
             json.field("submissions", submissions)
             json.field("created_day", created_day)
             json.field("last_active_day", last_active_day)
-            json.endRow()
         }
     }
 

@@ -69,14 +69,12 @@ struct StatsDelta: Sendable {
         var value: String
         var delta: Int64
 
-        /// Appends this change as its `Encodable` conformance writes it.
-        func write(to json: inout RecordsetJSON) {
-            json.beginRow()
+        /// Writes this change's fields as its `Encodable` conformance writes them.
+        func writeFields(to json: inout RecordsetJSON) {
             json.field("tenant_id", tenant_id)
             json.field("dimension", dimension)
             json.field("value", value)
             json.field("delta", delta)
-            json.endRow()
         }
     }
 
@@ -87,23 +85,12 @@ struct StatsDelta: Sendable {
         var day: String
         var delta: Int64
 
-        /// Appends this change as its `Encodable` conformance writes it.
-        func write(to json: inout RecordsetJSON) {
-            json.beginRow()
+        /// Writes this change's fields as its `Encodable` conformance writes them.
+        func writeFields(to json: inout RecordsetJSON) {
             json.field("tenant_id", tenant_id)
             json.field("kind", kind)
             json.field("day", day)
             json.field("delta", delta)
-            json.endRow()
         }
-    }
-}
-
-extension Collection {
-    /// These records as the JSON array `jsonb_to_recordset` reads, each written by `write`.
-    func recordsetJSON(_ write: (Element, inout RecordsetJSON) -> Void) -> String {
-        var json = RecordsetJSON(capacity: count * 160)
-        for element in self { write(element, &json) }
-        return json.finish()
     }
 }
