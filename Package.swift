@@ -45,12 +45,16 @@ let package = Package(
 
         // MARK: Shared layers
         .target(name: "Errors", path: "Shared/Errors", swiftSettings: strictSettings),
-        .target(name: "HTTP", dependencies: ["CLinuxIO", "Errors"], path: "Shared/HTTP",
+        // JSON values, the strict parser, the field reader and the serialiser: below HTTP so the
+        // domain codes events with them (for the command service and every projection)
+        // without depending on HTTP.
+        .target(name: "JSON", path: "Shared/JSON", swiftSettings: strictSettings),
+        .target(name: "HTTP", dependencies: ["CLinuxIO", "Errors", "JSON"], path: "Shared/HTTP",
                 swiftSettings: strictSettings),
         .target(name: "ServiceRuntime", dependencies: ["HTTP", "Errors", "Crypto"], path: "Shared/ServiceRuntime",
                 swiftSettings: strictSettings),
 
-        .target(name: "ClientDomain", dependencies: ["Errors"], path: "Shared/ClientDomain",
+        .target(name: "ClientDomain", dependencies: ["Errors", "JSON"], path: "Shared/ClientDomain",
                 swiftSettings: strictSettings),
         .target(name: "EventStore", dependencies: ["ClientDomain", "Postgres", "Kafka", "ServiceRuntime", "Errors"],
                 path: "Shared/EventStore", swiftSettings: strictSettings),
@@ -111,7 +115,7 @@ let package = Package(
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "SearchReadModel", "StatsReadModel", "EventStore", "ClientDomain",
                                                             "TestSupport", "Postgres", "Kafka", "InternalAPI", "HTTP"],
                     path: "Tests/ProjectionTests", swiftSettings: strictSettings),
-        .testTarget(name: "StatsReadModelTests", dependencies: ["StatsReadModel", "ClientDomain", "EventStore", "InternalAPI"],
+        .testTarget(name: "StatsReadModelTests", dependencies: ["StatsReadModel", "Projection", "ClientDomain", "EventStore", "InternalAPI"],
                     path: "Tests/StatsReadModelTests", swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto"],
                     path: "Tests/IdentityTests", swiftSettings: strictSettings),

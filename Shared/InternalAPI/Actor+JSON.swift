@@ -12,14 +12,3 @@ extension Actor {
         self.init(kind: try object.parsed("kind", Kind.init(rawValue:)), id: try object.string("id"))
     }
 }
-
-extension AgentAssignment {
-    var internalJSON: JSONValue {
-        .object(["agentId": .int(agentId), "agentName": .string(agentName)])
-    }
-
-    init(internalJSON value: JSONValue, path: String) throws(JSONFieldError) {
-        let object = try JSONObjectReader(value, path: path)
-        self.init(agentId: try object.int64("agentId"), agentName: try object.string("agentName"))
-    }
-}

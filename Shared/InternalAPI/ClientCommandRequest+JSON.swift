@@ -11,8 +11,8 @@ extension ClientCommandRequest {
             "tenantId": .string(tenantId.uuidString),
             "actor": actor.internalJSON,
         ]
-        if let profile { object["profile"] = profile.internalJSON }
-        if let changes { object["changes"] = changes.internalJSON }
+        if let profile { object["profile"] = profile.json }
+        if let changes { object["changes"] = changes.json }
         if let expectedVersion { object["expectedVersion"] = .int(expectedVersion) }
         if let idempotency { object["idempotency"] = idempotency.internalJSON }
         if let portalPasswordHash { object["portalPasswordHash"] = .string(portalPasswordHash) }
@@ -29,10 +29,10 @@ extension ClientCommandRequest {
         let clientId = try object.parsed("clientId", UUID.init(canonical:))
         let tenantId = try object.parsed("tenantId", UUID.init(canonical:))
         let profile = try object.optionalObject("profile").map { reader throws(JSONFieldError) in
-            try ClientProfile(internalJSON: reader)
+            try ClientProfile(json: reader)
         }
         let changes = try object.optionalObject("changes").map { reader throws(JSONFieldError) in
-            try ClientProfileChanges(internalJSON: reader)
+            try ClientProfileChanges(json: reader)
         }
         let expectedVersion = try object.optionalInt64("expectedVersion")
         let actor = try Actor(internalJSON: object.object("actor"))

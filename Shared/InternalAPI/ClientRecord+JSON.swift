@@ -14,7 +14,7 @@ extension ClientRecord {
         var record: [String: JSONValue] = [
             "id": .string(id.uuidString),
             "tenantId": .string(tenantId.uuidString),
-            "profile": profile.internalJSON,
+            "profile": profile.json,
             "version": .int(version),
             "createdAt": .string(Timestamp.format(createdAt)),
             "updatedAt": .string(Timestamp.format(updatedAt)),
@@ -40,7 +40,7 @@ extension ClientRecord {
     init(internalJSON object: JSONObjectReader) throws(JSONFieldError) {
         let id = try object.parsed("id", UUID.init(canonical:))
         let tenantId = try object.parsed("tenantId", UUID.init(canonical:))
-        let profile = try ClientProfile(internalJSON: object.object("profile"))
+        let profile = try ClientProfile(json: object.object("profile"))
         let version = try object.int64("version")
         let createdAt = try object.parsed("createdAt", Timestamp.parse)
         let updatedAt = try object.parsed("updatedAt", Timestamp.parse)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets for the HTTP module's protocol and JSON parsers and runs each for
+# Builds the libFuzzer targets for the HTTP module's protocol parsers and the JSON module's parser and runs each for
 # the given number of seconds (default 60) on a copy of the committed seed corpus.
 # Exits non-zero when a fuzzer finds a crash; reproducers land in Tests/Fuzz/artifacts/.
 #
@@ -14,6 +14,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="$ROOT/.build-fuzz"
 FUZZ="$ROOT/Tests/Fuzz"
 HTTP="$ROOT/Shared/HTTP"
+JSON="$ROOT/Shared/JSON"
 ARTIFACTS="$FUZZ/artifacts"
 mkdir -p "$BUILD" "$ARTIFACTS"
 # Swift's own crash backtracer trips ASan; let libFuzzer report crashes.
@@ -34,9 +35,9 @@ MULTIPART_SOURCES=(
   "$HTTP/Core/HTTPHeaders.swift"
 )
 JSON_SOURCES=(
-  "$HTTP/JSON/JSONParser.swift"
-  "$HTTP/JSON/JSONSyntaxError.swift"
-  "$HTTP/JSON/JSONValue.swift"
+  "$JSON/JSONParser.swift"
+  "$JSON/JSONSyntaxError.swift"
+  "$JSON/JSONValue.swift"
 )
 
 build() {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import SearchReadModel
+import Projection
 import XCTest
 
 /// The upsert's JSON is written by hand; what PostgreSQL's JSON parser reads back must be
@@ -40,5 +40,14 @@ final class RecordsetJSONTests: XCTestCase {
     func testAnEmptyBatchIsAnEmptyArray() {
         var json = RecordsetJSON()
         XCTAssertEqual(json.finish(), "[]")
+        XCTAssertEqual(RecordsetJSON.array([Int64]()) { json, value in json.field("v", value) }, "[]")
+    }
+
+    func testArrayWritesOneObjectPerRow() {
+        let text = RecordsetJSON.array([(1 as Int64, "a"), (2, "b")]) { json, row in
+            json.field("id", row.0)
+            json.field("name", row.1)
+        }
+        XCTAssertEqual(text, #"[{"id":1,"name":"a"},{"id":2,"name":"b"}]"#)
     }
 }

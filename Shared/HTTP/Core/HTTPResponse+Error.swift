@@ -1,5 +1,6 @@
 import Errors
 import Foundation
+import JSON
 
 extension HTTPResponse {
     /// The one mapping from errors to HTTP responses.

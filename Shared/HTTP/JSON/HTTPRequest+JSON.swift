@@ -1,5 +1,6 @@
 import Errors
 import Foundation
+import JSON
 
 extension HTTPRequest {
     /// Collects the body (at most `maxBytes`) and decodes it as JSON.

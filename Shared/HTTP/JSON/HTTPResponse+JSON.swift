@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 extension HTTPResponse {
     /// A JSON response encoding `value`; an encoding failure yields a generic 500.

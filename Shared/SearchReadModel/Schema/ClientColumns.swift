@@ -1,6 +1,7 @@
 import ClientDomain
 import Foundation
 import Postgres
+import Projection
 
 /// The `clients` table's columns in one list, shared by the projection's reads and upserts
 /// and by the queries, so a field is added in one place.

@@ -54,7 +54,6 @@ public struct ClientStatsProjection: ProjectionReadModel {
     /// Writes the changed states and adds the counter changes; counters that reach 0 are removed.
     private func write(_ records: [StatsClientState.Record], _ delta: StatsDelta, to tables: StatsTables,
                        on connection: PostgresConnection) throws {
-        let encoder = JSONEncoder()
         let assignments = StatsClientState.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { $0 != "id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
         let written = try connection.execute("""
@@ -62,7 +61,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
             SELECT \(StatsClientState.columns) FROM jsonb_to_recordset($1::jsonb) AS r(\(StatsClientState.recordsetTypes))
             ON CONFLICT (id) DO UPDATE SET \(assignments)
             WHERE \(tables.clients).version < EXCLUDED.version
-            """, [String(decoding: try encoder.encode(records), as: UTF8.self)])
+            """, [RecordsetJSON.array(records) { json, record in record.writeFields(to: &json) }])
         // Under the advisory lock the states read are the latest committed, so every write
         // moves a version forward; if one did not, the counters would not match the states.
         guard written == records.count else {
@@ -71,7 +70,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
         }
         let counters = delta.counterRecords
         if !counters.isEmpty {
-            let json = String(decoding: try encoder.encode(counters), as: UTF8.self)
+            let json = RecordsetJSON.array(counters) { json, counter in counter.writeFields(to: &json) }
             try connection.execute("""
                 INSERT INTO \(tables.counts) (tenant_id, dimension, value, count)
                 SELECT tenant_id, dimension, value, delta
@@ -87,7 +86,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
         }
         let days = delta.dayRecords
         if !days.isEmpty {
-            let json = String(decoding: try encoder.encode(days), as: UTF8.self)
+            let json = RecordsetJSON.array(days) { json, day in day.writeFields(to: &json) }
             try connection.execute("""
                 INSERT INTO \(tables.days) (tenant_id, kind, day, count)
                 SELECT tenant_id, kind, day, delta

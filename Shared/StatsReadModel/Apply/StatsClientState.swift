@@ -171,6 +171,25 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
             case id, tenant_id, version, deleted, status, plan, account_type, provider, country, company, industry, submissions,
                  created_day, last_active_day
         }
+
+        /// Writes this row's fields as `encode(to:)` writes them (the projection's path;
+        /// `Encodable` stays as the reference the tests compare with).
+        func writeFields(to json: inout RecordsetJSON) {
+            json.field("id", id.uuidString.lowercased())
+            json.field("tenant_id", tenant_id.uuidString.lowercased())
+            json.field("version", version)
+            json.field("deleted", deleted)
+            json.field("status", status)
+            json.field("plan", plan)
+            json.field("account_type", account_type)
+            json.field("provider", provider)
+            json.field("country", country)
+            json.field("company", company)
+            json.field("industry", industry)
+            json.field("submissions", submissions)
+            json.field("created_day", created_day)
+            json.field("last_active_day", last_active_day)
+        }
     }
 
     private init(tombstoneOf state: StatsClientState) {

@@ -1,4 +1,5 @@
 import Foundation
+import Projection
 
 /// The counter changes one batch makes, summed per counter before they are written, each
 /// also added to the all-tenants sum (`StatsSchema.allTenants`).
@@ -67,6 +68,14 @@ struct StatsDelta: Sendable {
         var dimension: String
         var value: String
         var delta: Int64
+
+        /// Writes this change's fields as its `Encodable` conformance writes them.
+        func writeFields(to json: inout RecordsetJSON) {
+            json.field("tenant_id", tenant_id)
+            json.field("dimension", dimension)
+            json.field("value", value)
+            json.field("delta", delta)
+        }
     }
 
     /// One per-day change as JSON for `jsonb_to_recordset`.
@@ -75,5 +84,13 @@ struct StatsDelta: Sendable {
         var kind: String
         var day: String
         var delta: Int64
+
+        /// Writes this change's fields as its `Encodable` conformance writes them.
+        func writeFields(to json: inout RecordsetJSON) {
+            json.field("tenant_id", tenant_id)
+            json.field("kind", kind)
+            json.field("day", day)
+            json.field("delta", delta)
+        }
     }
 }

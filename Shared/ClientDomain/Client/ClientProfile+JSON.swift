@@ -1,11 +1,11 @@
-import ClientDomain
-import HTTP
+import JSON
 
 extension ClientProfile {
-    /// This profile as `InternalJSON.encoder()` writes it: absent optionals left out.
-    var internalJSON: JSONValue {
+    /// This profile as its synthesised `Encodable` conformance writes it (and so as
+    /// `InternalJSON.encoder()` and the stored events hold it): absent optionals left out.
+    public var json: JSONValue {
         var profile: [String: JSONValue] = ["status": .string(status.rawValue)]
-        if let agents { profile["agents"] = .array(agents.map(\.internalJSON)) }
+        if let agents { profile["agents"] = .array(agents.map(\.json)) }
         let texts: [(String, String?)] = [
             ("name", name), ("email", email), ("phone", phone), ("notes", notes), ("address", address), ("source", source),
             ("displayName", displayName), ("username", username), ("bio", bio),
@@ -20,9 +20,9 @@ extension ClientProfile {
         return .object(profile)
     }
 
-    /// Reads what `internalJSON` writes, failing as `InternalJSON.decoder()` would (fields
-    /// in declaration order, so the first bad field is the one named).
-    init(internalJSON object: JSONObjectReader) throws(JSONFieldError) {
+    /// Reads what `json` writes, failing as `JSONDecoder` would (fields in declaration
+    /// order, so the first bad field is the one named).
+    public init(json object: JSONObjectReader) throws(JSONFieldError) {
         let name = try object.optionalString("name")
         let email = try object.optionalString("email")
         let phone = try object.optionalString("phone")
@@ -31,7 +31,7 @@ extension ClientProfile {
         let address = try object.optionalString("address")
         let source = try object.optionalString("source")
         let agents = try object.optionalArray("agents") { value, path throws(JSONFieldError) in
-            try AgentAssignment(internalJSON: value, path: path)
+            try AgentAssignment(json: value, path: path)
         }
         self.init(name: name, email: email, phone: phone, notes: notes, status: status, address: address, source: source,
                   agents: agents)

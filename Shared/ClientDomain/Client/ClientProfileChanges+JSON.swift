@@ -1,10 +1,10 @@
-import ClientDomain
-import HTTP
+import JSON
 
 extension ClientProfileChanges {
-    /// These changes as `InternalJSON.encoder()` writes them: an unchanged field left out,
-    /// a cleared one `null`.
-    var internalJSON: JSONValue {
+    /// These changes as their `Encodable` conformance writes them (and so as
+    /// `InternalJSON.encoder()` and the stored events hold them): an unchanged field left
+    /// out, a cleared one `null`.
+    public var json: JSONValue {
         var object: [String: JSONValue] = [:]
         func put<Value>(_ key: String, _ change: FieldChange<Value>, _ json: (Value) -> JSONValue) {
             switch change {
@@ -20,7 +20,7 @@ extension ClientProfileChanges {
             ("provider", provider), ("avatar", avatar),
         ]
         for (key, change) in texts { put(key, change, JSONValue.string) }
-        put("agents", agents) { .array($0.map(\.internalJSON)) }
+        put("agents", agents) { .array($0.map(\.json)) }
         put("accountType", accountType) { .string($0.rawValue) }
         put("plan", plan) { .string($0.rawValue) }
         put("emailVerified", emailVerified, JSONValue.bool)
@@ -29,9 +29,9 @@ extension ClientProfileChanges {
         return .object(object)
     }
 
-    /// Reads what `internalJSON` writes: an absent key is unchanged, `null` clears, a value
-    /// sets; fails as `InternalJSON.decoder()` would, checking fields in the same order.
-    init(internalJSON object: JSONObjectReader) throws(JSONFieldError) {
+    /// Reads what `json` writes: an absent key is unchanged, `null` clears, a value sets;
+    /// fails as `JSONDecoder` would, checking fields in the same order.
+    public init(json object: JSONObjectReader) throws(JSONFieldError) {
         func change<Value>(_ key: String,
                            _ read: (JSONValue, String) throws(JSONFieldError) -> Value) throws(JSONFieldError) -> FieldChange<Value> {
             switch object.fields[key] {
@@ -50,7 +50,7 @@ extension ClientProfileChanges {
         source = try change("source", text)
         agents = try change("agents") { value, path throws(JSONFieldError) in
             try JSONObjectReader.array(value, path: path) { item, itemPath throws(JSONFieldError) in
-                try AgentAssignment(internalJSON: item, path: itemPath)
+                try AgentAssignment(json: item, path: itemPath)
             }
         }
         displayName = try change("displayName", text)
