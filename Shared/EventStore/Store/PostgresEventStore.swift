@@ -80,7 +80,7 @@ public struct PostgresEventStore: Sendable {
                     return (try Self.insert(rows[0].envelope, data: rows[0].data, on: connection), envelopes, value)
                 }
                 let first = rows[0].envelope
-                let last = try Self.transaction(on: connection) {
+                let last = try connection.transaction {
                     var last: Int64 = 0
                     for (envelope, data) in rows {
                         last = try Self.insert(envelope, data: data, on: connection)
@@ -137,29 +137,6 @@ public struct PostgresEventStore: Sendable {
                   envelope.schemaVersion, envelope.occurredAt, envelope.actor.kind.rawValue, envelope.actor.id,
                   envelope.correlationId, envelope.causationId, PostgresJSON(text: data), envelope.traceparent])
         return try inserted[0].decode(0, as: Int64.self)
-    }
-
-    /// Runs `body` between BEGIN and COMMIT on `connection` (the pool's `withTransaction`
-    /// for a connection already checked out): rolled back when it throws or left the
-    /// transaction aborted.
-    private static func transaction<T>(on connection: PostgresConnection, _ body: () throws -> T) throws -> T {
-        try connection.executeScript("BEGIN ISOLATION LEVEL READ COMMITTED")
-        let value: T
-        do {
-            value = try body()
-        } catch {
-            if connection.isConnected && connection.isInTransaction {
-                try? connection.executeScript("ROLLBACK")
-            }
-            throw error
-        }
-        if connection.isTransactionAborted {
-            try? connection.executeScript("ROLLBACK")
-            throw PostgresError(PostgresError.Code(.query, sqlState: "25P02"),
-                                "the transaction was aborted by an earlier error and was rolled back")
-        }
-        try connection.executeScript("COMMIT")
-        return value
     }
 
     /// Up to `limit` events after `position`, in position order (for republishing and replays).

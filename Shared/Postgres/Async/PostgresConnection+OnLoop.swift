@@ -11,16 +11,7 @@ extension PostgresConnection {
     /// connection is closed and this throws `.connection` (unavailable).
     func query(_ sql: String, _ parameters: [any PostgresEncodable], readiness: any PostgresReadiness,
                deadline: ContinuousClock.Instant) async throws -> PostgresRows {
-        let values = parameters.map(\.postgresValue)
-        let handle = try liveHandle()
-        try checkNoNUL(sql, what: "SQL text")
-        for (index, value) in values.enumerated() {
-            if let text = value.text { try checkNoNUL(text, what: "parameter $\(index + 1)") }
-        }
-        let texts = values.map(\.text)
-        let types = values.map(\.type.rawValue)
-        statementsSinceCheckout += 1
-        failedBeforeSending = false
+        let (handle, texts, types) = try beginStatement(sql, parameters.map(\.postgresValue))
         setNonblocking(true)
         func run(_ values: [String?], _ send: @escaping LibPQExchangeIO.Send) async throws -> PostgresRows {
             let result = try await exchange(handle, values: values, readiness: readiness, deadline: deadline, send)

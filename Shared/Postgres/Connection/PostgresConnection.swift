@@ -210,16 +210,23 @@ public final class PostgresConnection {
 
     // MARK: Running statements
 
-    private func run(_ sql: String, _ values: [PostgresValue], prepared: Bool) throws -> OpaquePointer {
+    /// What every statement does before sending, on the thread path and the on-loop path
+    /// alike: a live handle, no NUL in the SQL or a parameter (libpq would cut the text
+    /// there), the parameters' texts and types, and the statement counted.
+    func beginStatement(_ sql: String, _ values: [PostgresValue]) throws
+        -> (handle: OpaquePointer, texts: [String?], types: [PostgresDataType.RawValue]) {
         let handle = try liveHandle()
         try checkNoNUL(sql, what: "SQL text")
         for (index, value) in values.enumerated() {
             if let text = value.text { try checkNoNUL(text, what: "parameter $\(index + 1)") }
         }
-        let texts = values.map(\.text)
-        let types = values.map(\.type.rawValue)
         statementsSinceCheckout += 1
         failedBeforeSending = false
+        return (handle, values.map(\.text), values.map(\.type.rawValue))
+    }
+
+    private func run(_ sql: String, _ values: [PostgresValue], prepared: Bool) throws -> OpaquePointer {
+        let (handle, texts, types) = try beginStatement(sql, values)
         guard prepared else {
             return try send(handle, values: texts) { count, pointers in
                 types.withUnsafeBufferPointer { PQsendQueryParams(handle, sql, count, $0.baseAddress, pointers, nil, nil, 0) }

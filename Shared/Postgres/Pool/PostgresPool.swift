@@ -96,23 +96,7 @@ public final class PostgresPool: Sendable {
                                              _ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await withoutActuallyEscaping(body) { escapable in
             try await withConnection { connection in
-                try connection.executeScript("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
-                let value: T
-                do {
-                    value = try escapable(connection)
-                } catch {
-                    if connection.isConnected && connection.isInTransaction {
-                        try? connection.executeScript("ROLLBACK")
-                    }
-                    throw error
-                }
-                if connection.isTransactionAborted {
-                    try? connection.executeScript("ROLLBACK")
-                    throw PostgresError(PostgresError.Code(.query, sqlState: "25P02"),
-                                        "the transaction was aborted by an earlier error and was rolled back")
-                }
-                try connection.executeScript("COMMIT")
-                return value
+                try connection.transaction(isolation: isolation) { try escapable(connection) }
             }
         }
     }
