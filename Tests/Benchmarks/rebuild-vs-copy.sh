@@ -52,26 +52,8 @@ search_pid="${pids[-1]}"
 tenant="$(python3 -c 'import uuid; print(uuid.uuid4())')"
 
 echo "== writing $events client.created events into the event store (SQL)"
-psql_db clientele_commands -v n="$events" -v tenant="$tenant" <<'SQL'
-INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version, occurred_at,
-                    actor_kind, actor_id, correlation_id, data)
-SELECT gen_random_uuid(), gen_random_uuid(), 1, :'tenant'::uuid, 'client.created', 2,
-       now() - (i % 120) * interval '1 day' - (i % 86400) * interval '1 second',
-       'system', 'rebuild-vs-copy', 'rebuild-vs-copy-seed',
-       jsonb_build_object('number', i, 'profile', jsonb_build_object(
-           'name', 'Client ' || i,
-           'displayName', 'Client ' || i,
-           'email', 'client' || i || '@' || (ARRAY['example.com', 'acme.io', 'corp.net', 'mail.org'])[1 + i % 4],
-           'status', (ARRAY['active', 'active', 'active', 'inactive', 'suspended', 'trial'])[1 + (hashint4(i) & 65535) % 6],
-           'plan', (ARRAY['free', 'free', 'standard', 'premium'])[1 + (hashint4(i + 1000000007) & 65535) % 4],
-           'accountType', (ARRAY['individual', 'business', 'enterprise'])[1 + (hashint4(i + 2000000011) & 65535) % 3],
-           'provider', (ARRAY['google', 'github', 'email'])[1 + (hashint4(-i) & 65535) % 3],
-           'companyName', 'Company ' || (i % 5000),
-           'industry', (ARRAY['Technology', 'Finance', 'Health', 'Retail', 'Education'])[1 + (hashint4(i + 7) & 65535) % 5],
-           'location', 'City ' || (i % 100) || ', ' || (ARRAY['United States', 'India', 'Germany', 'Brazil', 'Japan'])[1 + (hashint4(i + 13) & 65535) % 5]))
-FROM generate_series(1, :n) AS i;
-SELECT setval('client_numbers', :n) \gset
-SQL
+psql_db clientele_commands -v ON_ERROR_STOP=1 -v n="$events" -v tenant="$tenant" -v actor=rebuild-vs-copy \
+    -f "$root/Tests/Benchmarks/lib/seed-clients.sql"
 
 echo "== clientctl republish, and the live search projection applying the log"
 start="$(date +%s.%N)"
