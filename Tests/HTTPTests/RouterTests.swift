@@ -43,7 +43,7 @@ final class RouterTests: XCTestCase {
     func testUnknownPathIs404Json() async {
         let response = await call(makeRouter(), .GET, "/nope")
         XCTAssertEqual(response.status.code, 404)
-        XCTAssertEqual(json(response)?["error"], "not_found")
+        XCTAssertEqual(json(response)?["error"], "no_route", "told apart from a handler's not_found")
         XCTAssertEqual(response.headers["Content-Type"], "application/json")
     }
 

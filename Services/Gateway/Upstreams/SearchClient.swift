@@ -30,7 +30,7 @@ struct SearchClient: Sendable {
     /// The client `id` of `tenantId`; nil when it does not exist there (or was deleted).
     func client(_ id: UUID, tenantId: UUID) async throws -> ClientRecord? {
         let response = try await get(InternalPaths.client(id) + "?tenantId=" + tenantId.uuidString.lowercased())
-        if response.status.code == 404 { return nil }
+        if response.status.code == 404 && !UpstreamError.isMissingRoute(response) { return nil }
         guard response.status.code == 200 else {
             throw UpstreamError.clienteleError(from: response, service: "search-projection")
         }

@@ -20,6 +20,9 @@ public struct HTTPError: Error, Sendable, Equatable, ClienteleErrorConvertible, 
         self.context = context
     }
 
+    /// The code of the router's 404 for a path no route matches.
+    public static let noRouteCode = "no_route"
+
     /// An error for `status` with the code derived from its number.
     public init(status: HTTPStatus, message: String, context: [String: String] = [:]) {
         self.init(status: status, code: HTTPError.code(for: status.code), message: message, context: context)

@@ -113,7 +113,11 @@ public final class Router: Sendable {
         return response
     }
 
-    static let notFoundResponse = HTTPResponse(error: HTTPError(status: .notFound, message: "No route for this path"))
+    /// The answer for a path no route matches. Its code, `HTTPError.noRouteCode`, tells a
+    /// caller of an internal service "this service has no such route" apart from "no such
+    /// record" (`not_found`), which the same status carries.
+    static let notFoundResponse = HTTPResponse(error: HTTPError(status: .notFound, code: HTTPError.noRouteCode,
+                                                                message: "No route for this path"))
 
     static func methodNotAllowedResponse(_ allowed: [HTTPMethod]) -> HTTPResponse {
         var response = HTTPResponse(error: HTTPError(status: .methodNotAllowed, message: "Method not allowed for this path"))
