@@ -10,4 +10,10 @@ struct ClientNumbers: ClientNumberSource {
     func next(on connection: PostgresConnection) throws -> Int64 {
         try connection.query("SELECT nextval('client_numbers')").first!.decode(0, as: Int64.self)
     }
+
+    /// One statement for a whole batch's numbers, in increasing order.
+    func next(_ count: Int, on connection: PostgresConnection) throws -> [Int64] {
+        let rows = try connection.query("SELECT nextval('client_numbers') FROM generate_series(1, $1) ORDER BY 1", [count])
+        return try rows.map { try $0.decode(0, as: Int64.self) }
+    }
 }

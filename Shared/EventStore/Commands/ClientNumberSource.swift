@@ -9,4 +9,15 @@ import Postgres
 public protocol ClientNumberSource: Sendable {
     /// The next number; runs on the append's connection, outside or inside its transaction.
     func next(on connection: PostgresConnection) throws -> Int64
+
+    /// The next `count` numbers, increasing, for the creates of one batch of appends (see
+    /// `AppendBatcher`); runs on the batch's connection, outside its statement. By default
+    /// `next(on:)` `count` times.
+    func next(_ count: Int, on connection: PostgresConnection) throws -> [Int64]
+}
+
+extension ClientNumberSource {
+    public func next(_ count: Int, on connection: PostgresConnection) throws -> [Int64] {
+        try (0..<count).map { _ in try next(on: connection) }
+    }
 }

@@ -11,9 +11,12 @@ import Postgres
 /// `AppendConflict.streamChanged` to reload and decide again.
 public struct PostgresEventStore: Sendable {
     public let pool: PostgresPool
+    /// Writes plain appends of concurrent callers together (see `appendBatched(_:)`).
+    public let batcher: AppendBatcher
 
     public init(pool: PostgresPool) {
         self.pool = pool
+        self.batcher = AppendBatcher(pool: pool)
     }
 
     /// Why an append was refused.
@@ -110,6 +113,15 @@ public struct PostgresEventStore: Sendable {
             // deadlocked on claims; either way, reload and decide again.
             throw AppendConflict.streamChanged
         }
+    }
+
+    /// Appends one event, with no claims to move and nothing written alongside, in one
+    /// statement with the plain appends of concurrent callers (group commit, see
+    /// `AppendBatcher`): its outbox entry commits with it. Throws
+    /// `AppendConflict.streamChanged` if its stream version is taken; otherwise like
+    /// `append(expectedVersion:claiming:releasing:building:alongside:)` with one event.
+    public func appendBatched(_ request: AppendBatcher.Request) async throws -> AppendBatcher.Appended {
+        try await batcher.append(request)
     }
 
     /// `envelopes` with their data as text, checked to follow `expectedVersion`.
