@@ -94,13 +94,24 @@ public struct ClientCommandHandler: Sendable {
             let afterState = events.reduce(current) { Self.applying($1, to: $0, command, metadata, time) }
             let afterClaims = UniqueClaim.claims(of: afterState?.profile, deleted: afterState?.isDeleted ?? true)
             let numbering: (any ClientNumberSource)? = if case .created(let created) = events.first, created.number == nil { numbers } else { nil }
-            let build: @Sendable (PostgresConnection) throws -> (envelopes: [EventEnvelope], value: Client?) = { [current] connection in
-                var events = events
-                if let numbering, case .created(var created) = events[0] {
-                    created.number = try numbering.next(on: connection)
-                    events[0] = .created(created)
+            if events.count == 1, alongside == nil, before == afterClaims {
+                // Plain: written with concurrent plain appends in one statement (group commit).
+                let request = AppendBatcher.Request(streamId: command.clientId, numbers: numbering) { [current] number in
+                    try Self.envelopes(for: Self.numbered(events, number), after: current, command, metadata, time).envelopes[0]
                 }
-                return try Self.envelopes(for: events, after: current, command, metadata, time)
+                do {
+                    let appended = try await store.appendBatched(request)
+                    wake?.signal()
+                    let after = Self.applying(Self.numbered(events, appended.number)[0], to: current, command, metadata, time)
+                    return CommandOutcome(client: after, events: [StoredEvent(position: appended.position, envelope: appended.envelope)])
+                } catch PostgresEventStore.AppendConflict.streamChanged {
+                    try await retry(after: attempt, presumingFresh: &presumeFresh, command)
+                    continue
+                }
+            }
+            let build: @Sendable (PostgresConnection) throws -> (envelopes: [EventEnvelope], value: Client?) = { [current] connection in
+                let number = try numbering.map { try $0.next(on: connection) }
+                return try Self.envelopes(for: Self.numbered(events, number), after: current, command, metadata, time)
             }
             do {
                 let write: (@Sendable (PostgresConnection, Client?) throws -> Void)?
@@ -120,22 +131,37 @@ public struct ClientCommandHandler: Sendable {
             } catch PostgresEventStore.AppendConflict.claimTaken(let kind) {
                 throw ClienteleError(.conflict, "A client with this \(kind) already exists", context: ["field": kind])
             } catch PostgresEventStore.AppendConflict.streamChanged {
-                if presumeFresh {
-                    // The stream was not fresh: decide again on what is stored, at once.
-                    presumeFresh = false
-                    continue
-                }
-                if command.expectedVersion != nil {
-                    throw ClienteleError(.preconditionFailed, "The client has changed since the given version")
-                }
-                if attempt >= maxAttempts {
-                    throw ClienteleError(.unavailable, "The client is being changed by many writers at once; try again")
-                }
-                // Jittered backoff, so writers that collided do not collide again in lockstep.
-                let ceiling = min(1 << min(attempt, 6), 50)
-                try await Task.sleep(for: .microseconds(Int.random(in: 0...(ceiling * 1000))))
+                try await retry(after: attempt, presumingFresh: &presumeFresh, command)
             }
         }
+    }
+
+    /// After a lost race (`streamChanged`): throws when the command must not be decided again,
+    /// else waits as needed before the next attempt.
+    private func retry(after attempt: Int, presumingFresh presumeFresh: inout Bool, _ command: ClientCommand) async throws {
+        if presumeFresh {
+            // The stream was not fresh: decide again on what is stored, at once.
+            presumeFresh = false
+            return
+        }
+        if command.expectedVersion != nil {
+            throw ClienteleError(.preconditionFailed, "The client has changed since the given version")
+        }
+        if attempt >= maxAttempts {
+            throw ClienteleError(.unavailable, "The client is being changed by many writers at once; try again")
+        }
+        // Jittered backoff, so writers that collided do not collide again in lockstep.
+        let ceiling = min(1 << min(attempt, 6), 50)
+        try await Task.sleep(for: .microseconds(Int.random(in: 0...(ceiling * 1000))))
+    }
+
+    /// `events` with `number` (when given) as the public number of the create among them.
+    private static func numbered(_ events: [ClientEvent], _ number: Int64?) -> [ClientEvent] {
+        guard let number, case .created(var created) = events.first else { return events }
+        var events = events
+        created.number = number
+        events[0] = .created(created)
+        return events
     }
 
     /// The envelopes of `events` (versions after `current`'s) and the client after them.
