@@ -40,6 +40,10 @@ public struct CommandOutcome: Sendable, Equatable {
 /// deciding failed, it is decided again on the stored stream, so its answer is the one a
 /// read first would have given. With `numbers`, a create's public number is drawn on the
 /// append's connection: a create is one checkout of the pool.
+///
+/// A command appending one event without changing unique claims, with nothing `alongside`
+/// (most creates and updates), is written with those of concurrent commands in one statement
+/// (`PostgresEventStore.appendBatched(_:)`, group commit); its number is drawn for the batch.
 public struct ClientCommandHandler: Sendable {
     public var store: PostgresEventStore
     public var decider: ClientDecider
