@@ -133,11 +133,15 @@ select_tps="$(awk '/^tps = / {print $3; exit}' "$work/pgbench-S.txt")"
 echo "   $select_tps tps"
 
 echo "== POST /api/v1/clients with read-your-writes (wrk -t2 -c$connections -d${seconds}s)"
+xact() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'clientele_commands'"; }
+sleep 2; xact0="$(xact)"
 read -r post_rps post_p99 < <(wrk_run post "$gateway/api/v1/clients" -t2 -c"$connections" -d"${seconds}s" -s "$lua/create-clients.lua")
 read -r _ _ created _ pending _ other < <(grep '^lua:' "$work/post.txt")
 echo "   $post_rps creates/s, p99 $post_p99 ms; 201: $created, X-Consistency: pending: $pending, other statuses: $other"
 cat "$work/post.cpu"
-sleep 3   # let the projections drain before the baselines
+sleep 2; xact1="$(xact)"
+echo "   command database transactions: $((xact1 - xact0)) for $created creates"
+sleep 1   # let the projections drain before the baselines
 
 echo "== write-to-visible at $paced_rate writes/s (open loop, ${seconds} s, lib/paced-writes.py)"
 before="$(cpu_sample)"
