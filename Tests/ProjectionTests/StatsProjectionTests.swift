@@ -144,6 +144,37 @@ final class StatsProjectionTests: XCTestCase {
         XCTAssertEqual(figuresAfter, figures)
     }
 
+    func testACounterThatWouldGoBelowZeroFailsTheWholeBatch() async throws {
+        let log = try await ProjectionFixture.make(partitions: 1)
+        let fixture = try await StatsFixture.make(on: log)
+        var script = EventScript()
+        let tenant = UUID()
+        let id = UUID()
+        let runner = fixture.runner()
+        try await log.catchUp(runner, to: try await log.produce([
+            try script.create(id, tenant: tenant, ClientProfile(name: "Ada", email: "ada@example.com")),
+        ]))
+        let offsets = try await fixture.offsetsSum()
+        XCTAssertEqual(offsets, 1)
+        // The counter the next event takes the client off is lost (as if the tables were damaged).
+        let removed = try await fixture.pool.execute("DELETE FROM stats_counts WHERE tenant_id = $1 AND dimension = 'status'",
+                                                     [tenant])
+        XCTAssertEqual(removed, 1)
+        let before = try await fixture.checksum()
+        _ = try await log.produce([try script.change(id, tenant: tenant, ClientProfileChanges(status: .suspended))])
+        var failure: PostgresError?
+        for _ in 0..<50 where failure == nil {
+            do { try await runner.step() } catch let error as PostgresError { failure = error }
+        }
+        await runner.close()
+        XCTAssertEqual(failure?.message, "a stats counter went below zero")
+        XCTAssertEqual(failure?.context["table"], "stats_counts")
+        let after = try await fixture.checksum()
+        XCTAssertEqual(after, before, "nothing of the failed batch is kept")
+        let offsetsAfter = try await fixture.offsetsSum()
+        XCTAssertEqual(offsetsAfter, 1, "the offsets stay before the failed batch")
+    }
+
     func testTwoRunnersOnOneDatabaseCountEachEventOnce() async throws {
         // Two replicas (or a stale process) consuming the same log into the same tables.
         let log = try await ProjectionFixture.make()
