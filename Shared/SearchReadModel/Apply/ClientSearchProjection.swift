@@ -7,7 +7,8 @@ import Projection
 /// Applies client events to the `clients` table (or its rebuild shadow).
 ///
 /// A batch is folded in memory: the rows of the streams it touches are read with one query
-/// (none when the batch only creates streams: `creationsOnly`), each event is applied if its
+/// (none when the batch only creates streams: `StreamFold.creationsOnly`; a stream
+/// that has a row then is left alone by the upsert's version guard, and counted a duplicate), each event is applied if its
 /// version is the next one (`StreamVersionRule`), and the changed rows are written back with
 /// one upsert that also stores the runner's offsets. A row never moves to a lower version (the
 /// upsert keeps the higher one), so even a stale writer cannot undo progress.
@@ -37,7 +38,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
         let table = Self.table(target)
         var rows: [UUID: SearchRow] = [:]
         var changed: [UUID] = []
-        var creationsOnly = Self.creationsOnly(events)
+        var creationsOnly = StreamFold.creationsOnly(events)
         if creationsOnly {
             changed = StreamFold.fold(events, into: &rows, outcome: &outcome, apply: { _, _, _ in },
                                       create: { event, envelope in SearchRow(creating: event, envelope: envelope) })
@@ -75,16 +76,6 @@ public struct ClientSearchProjection: ProjectionReadModel {
             outcome.applied.removeAll { !writtenIds.contains($0.streamId) }
         }
         return (outcome, offsets != nil)
-    }
-
-    /// Whether every event of the batch creates a stream (version 1) and no stream comes twice.
-    ///
-    /// Such a batch needs no read: a stream without a row is created as the fold would from
-    /// its row, and one that has a row already (any version) has applied that creation, so
-    /// the upsert's version guard leaves it as it is and its id is not returned.
-    static func creationsOnly(_ events: [StoredEvent]) -> Bool {
-        var ids = Set<UUID>(minimumCapacity: events.count)
-        return events.allSatisfy { $0.envelope.streamVersion == 1 && ids.insert($0.envelope.streamId).inserted }
     }
 
     /// The upsert of the changed rows ($1, a JSON array of `SearchRow`s) that returns the ids

@@ -8,7 +8,9 @@ import Projection
 /// event, whatever the number of clients.
 ///
 /// A batch is folded in memory: it takes the target's advisory lock, reads the state rows
-/// of the streams it touches with one query, applies each event whose version is the next
+/// of the streams it touches with one query (none when it only creates streams,
+/// `StreamFold.creationsOnly`: the write then checks that none of them has a row, and if one
+/// has, writes nothing and the batch is applied the usual way), applies each event whose version is the next
 /// one (`StreamVersionRule`), taking the client's old contribution off the counters and
 /// adding its new one, and writes the changed states, the summed counter changes and the
 /// runner's offsets back with one statement. All of it runs in the runner's transaction with the
@@ -38,6 +40,18 @@ public struct ClientStatsProjection: ProjectionReadModel {
         guard !events.isEmpty else { return (outcome, false) }
         let tables = StatsTables.of(target)
         _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [tables.lock])
+        if StreamFold.creationsOnly(events) {
+            // No read: the write checks that none of the streams has a row and writes nothing if one has.
+            var created = ProjectionApplyOutcome()
+            var states: [UUID: StatsClientState] = [:]
+            var delta = StatsDelta()
+            let changed = Self.fold(events, into: &states, outcome: &created, delta: &delta)
+            if created.invalid == 0, !changed.isEmpty,
+               try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets,
+                         onlyIfNew: true, on: connection) {
+                return (created, offsets != nil)
+            }
+        }
         let ids = Set(events.map(\.envelope.streamId))
         var states: [UUID: StatsClientState] = [:]
         for row in try connection.query("SELECT \(StatsClientState.selectList) FROM \(tables.clients) WHERE id = ANY($1::uuid[])",
@@ -46,8 +60,18 @@ public struct ClientStatsProjection: ProjectionReadModel {
             states[state.id] = state
         }
         var delta = StatsDelta()
+        let changed = Self.fold(events, into: &states, outcome: &outcome, delta: &delta)
+        guard !changed.isEmpty else { return (outcome, false) }
+        _ = try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets, onlyIfNew: false,
+                      on: connection)
+        return (outcome, offsets != nil)
+    }
+
+    /// Folds `events` into `states`, adding each change of a client's contribution to `delta`.
+    private static func fold(_ events: [StoredEvent], into states: inout [UUID: StatsClientState],
+                             outcome: inout ProjectionApplyOutcome, delta: inout StatsDelta) -> [UUID] {
         // Each event takes the client's old contribution off the counters and adds its new one.
-        let changed = StreamFold.fold(events, into: &states, outcome: &outcome, apply: { state, event, envelope in
+        StreamFold.fold(events, into: &states, outcome: &outcome, apply: { state, event, envelope in
             state.count(into: &delta, sign: -1)
             state.apply(event, envelope: envelope)
             state.count(into: &delta, sign: 1)
@@ -58,9 +82,6 @@ public struct ClientStatsProjection: ProjectionReadModel {
             state.count(into: &delta, sign: 1)
             return state
         })
-        guard !changed.isEmpty else { return (outcome, false) }
-        try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets, on: connection)
-        return (outcome, offsets != nil)
     }
 
     /// Writes the changed states and adds the counter changes; counters that reach 0 are removed.
@@ -71,13 +92,18 @@ public struct ClientStatsProjection: ProjectionReadModel {
     /// 0), never both; that decision reads the statement's snapshot, which is the latest
     /// committed state because every writer of these tables holds `tables.lock`. The SQL text
     /// is the same for every batch (empty changes are empty arrays), so it stays prepared.
+    ///
+    /// With `onlyIfNew` it writes nothing (and returns false) if any of the states' streams
+    /// has a row already (the batch was folded without reading them).
     private func write(_ records: [StatsClientState.Record], _ delta: StatsDelta, to tables: StatsTables,
-                       storing offsets: ProjectionOffsets.Pending?, on connection: PostgresConnection) throws {
+                       storing offsets: ProjectionOffsets.Pending?, onlyIfNew: Bool,
+                       on connection: PostgresConnection) throws -> Bool {
         let counters = RecordsetJSON.array(delta.counterRecords) { json, counter in counter.writeFields(to: &json) }
         let days = RecordsetJSON.array(delta.dayRecords) { json, day in day.writeFields(to: &json) }
         let states = RecordsetJSON.array(records) { json, record in record.writeFields(to: &json) }
-        let result = try connection.query(Self.writeStatement(tables, storingOffsets: offsets != nil),
+        let result = try connection.query(Self.writeStatement(tables, storingOffsets: offsets != nil, onlyIfNew: onlyIfNew),
                                           [states, counters, days] + (offsets?.parameters ?? []))
+        if try result[0].decode(3, as: Int64.self) > 0 { return false }
         let written = try result[0].decode(0, as: Int64.self)
         // Under the advisory lock the states read are the latest committed, so every write
         // moves a version forward; if one did not, the counters would not match the states.
@@ -92,20 +118,30 @@ public struct ClientStatsProjection: ProjectionReadModel {
         if try result[0].decode(2, as: Int64.self) > 0 {
             throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": tables.days])
         }
+        return true
     }
 
     /// The statement `write` runs for `tables`: $1 the state records, $2 the counter changes,
     /// $3 the per-day changes, and with `storingOffsets` $4 to $6 the offsets
     /// (`ProjectionOffsets.Pending`); it returns the state rows written and, per counter
-    /// table, how many counters would go below 0.
-    static func writeStatement(_ tables: StatsTables, storingOffsets: Bool) -> String {
+    /// table, how many counters would go below 0, and how many of the states' streams had a
+    /// row already if `onlyIfNew` (then it changed none of the three tables), else 0.
+    static func writeStatement(_ tables: StatsTables, storingOffsets: Bool, onlyIfNew: Bool) -> String {
+        let existing = onlyIfNew ? """
+            existing AS (
+                SELECT count(*) AS n FROM \(tables.clients)
+                WHERE id IN (SELECT id FROM jsonb_to_recordset($1::jsonb) AS r(id uuid))
+            ),
+            """ : ""
+        let onlyIf = onlyIfNew ? " AND (SELECT n FROM existing) = 0" : ""
         let assignments = StatsClientState.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { $0 != "id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
         let offsets = storingOffsets ? ProjectionOffsets.Pending.cte(firstParameter: 4) + ", " : ""
         return """
-            WITH \(offsets)states AS (
+            WITH \(offsets)\(existing)states AS (
                 INSERT INTO \(tables.clients) (\(StatsClientState.columns))
                 SELECT \(StatsClientState.columns) FROM jsonb_to_recordset($1::jsonb) AS r(\(StatsClientState.recordsetTypes))
+                WHERE true\(onlyIf)
                 ON CONFLICT (id) DO UPDATE SET \(assignments)
                 WHERE \(tables.clients).version < EXCLUDED.version
                 RETURNING 1
@@ -116,11 +152,11 @@ public struct ClientStatsProjection: ProjectionReadModel {
                 LEFT JOIN \(tables.counts) c ON c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value
             ), counters_removed AS (
                 DELETE FROM \(tables.counts) c USING counters r
-                WHERE r.present AND r.after <= 0
+                WHERE r.present AND r.after <= 0\(onlyIf)
                   AND c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value
             ), counters_written AS (
                 INSERT INTO \(tables.counts) (tenant_id, dimension, value, count)
-                SELECT tenant_id, dimension, value, delta FROM counters WHERE after > 0
+                SELECT tenant_id, dimension, value, delta FROM counters WHERE after > 0\(onlyIf)
                 ON CONFLICT (tenant_id, dimension, value) DO UPDATE SET count = \(tables.counts).count + EXCLUDED.count
             ), days AS (
                 SELECT r.tenant_id, r.kind, r.day, r.delta, d.count IS NOT NULL AS present,
@@ -129,15 +165,16 @@ public struct ClientStatsProjection: ProjectionReadModel {
                 LEFT JOIN \(tables.days) d ON d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
             ), days_removed AS (
                 DELETE FROM \(tables.days) d USING days r
-                WHERE r.present AND r.after <= 0 AND d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
+                WHERE r.present AND r.after <= 0\(onlyIf) AND d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
             ), days_written AS (
                 INSERT INTO \(tables.days) (tenant_id, kind, day, count)
-                SELECT tenant_id, kind, day, delta FROM days WHERE after > 0
+                SELECT tenant_id, kind, day, delta FROM days WHERE after > 0\(onlyIf)
                 ON CONFLICT (tenant_id, kind, day) DO UPDATE SET count = \(tables.days).count + EXCLUDED.count
             )
             SELECT (SELECT count(*) FROM states),
                    (SELECT count(*) FROM counters WHERE after < 0),
-                   (SELECT count(*) FROM days WHERE after < 0)
+                   (SELECT count(*) FROM days WHERE after < 0),
+                   \(onlyIfNew ? "(SELECT n FROM existing)" : "0::bigint")
             """
     }
 
