@@ -92,6 +92,9 @@ public struct ClientStatsProjection: ProjectionReadModel {
     /// 0), never both; that decision reads the statement's snapshot, which is the latest
     /// committed state because every writer of these tables holds `tables.lock`. The SQL text
     /// is the same for every batch (empty changes are empty arrays), so it stays prepared.
+    /// Every row is found through its key (a LATERAL lookup that is not flattened, an id
+    /// array, the row's ctid): the planner takes a JSON recordset for 100 rows, and a join
+    /// with it scanned whole tables (1 ms per batch at 11,000 clients).
     ///
     /// With `onlyIfNew` it writes nothing (and returns false) if any of the states' streams
     /// has a row already (the batch was folded without reading them).
@@ -130,7 +133,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
         let existing = onlyIfNew ? """
             existing AS (
                 SELECT count(*) AS n FROM \(tables.clients)
-                WHERE id IN (SELECT id FROM jsonb_to_recordset($1::jsonb) AS r(id uuid))
+                WHERE id = ANY (ARRAY(SELECT (e ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb) AS e))
             ),
             """ : ""
         let onlyIf = onlyIfNew ? " AND (SELECT n FROM existing) = 0" : ""
@@ -146,26 +149,31 @@ public struct ClientStatsProjection: ProjectionReadModel {
                 WHERE \(tables.clients).version < EXCLUDED.version
                 RETURNING 1
             ), counters AS (
-                SELECT r.tenant_id, r.dimension, r.value, r.delta, c.count IS NOT NULL AS present,
+                SELECT r.tenant_id, r.dimension, r.value, r.delta, c.ctid AS row, c.count IS NOT NULL AS present,
                        COALESCE(c.count, 0) + r.delta AS after
                 FROM jsonb_to_recordset($2::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
-                LEFT JOIN \(tables.counts) c ON c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value
+                LEFT JOIN LATERAL (
+                    SELECT ctid, count FROM \(tables.counts) c
+                    WHERE c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value LIMIT 1
+                ) c ON true
             ), counters_removed AS (
-                DELETE FROM \(tables.counts) c USING counters r
-                WHERE r.present AND r.after <= 0\(onlyIf)
-                  AND c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value
+                DELETE FROM \(tables.counts)
+                WHERE ctid = ANY (ARRAY(SELECT row FROM counters WHERE present AND after <= 0\(onlyIf)))
             ), counters_written AS (
                 INSERT INTO \(tables.counts) (tenant_id, dimension, value, count)
                 SELECT tenant_id, dimension, value, delta FROM counters WHERE after > 0\(onlyIf)
                 ON CONFLICT (tenant_id, dimension, value) DO UPDATE SET count = \(tables.counts).count + EXCLUDED.count
             ), days AS (
-                SELECT r.tenant_id, r.kind, r.day, r.delta, d.count IS NOT NULL AS present,
+                SELECT r.tenant_id, r.kind, r.day, r.delta, d.ctid AS row, d.count IS NOT NULL AS present,
                        COALESCE(d.count, 0) + r.delta AS after
                 FROM jsonb_to_recordset($3::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
-                LEFT JOIN \(tables.days) d ON d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
+                LEFT JOIN LATERAL (
+                    SELECT ctid, count FROM \(tables.days) d
+                    WHERE d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day LIMIT 1
+                ) d ON true
             ), days_removed AS (
-                DELETE FROM \(tables.days) d USING days r
-                WHERE r.present AND r.after <= 0\(onlyIf) AND d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
+                DELETE FROM \(tables.days)
+                WHERE ctid = ANY (ARRAY(SELECT row FROM days WHERE present AND after <= 0\(onlyIf)))
             ), days_written AS (
                 INSERT INTO \(tables.days) (tenant_id, kind, day, count)
                 SELECT tenant_id, kind, day, delta FROM days WHERE after > 0\(onlyIf)
