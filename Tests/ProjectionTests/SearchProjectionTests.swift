@@ -107,6 +107,53 @@ final class SearchProjectionTests: XCTestCase {
         XCTAssertEqual(after, before)
     }
 
+    func testCreationsComingAgainLeaveExistingRowsAsTheyAre() async throws {
+        let fixture = try await ProjectionFixture.make()
+        var script = EventScript()
+        let tenant = UUID()
+        let old = (0..<20).map { _ in UUID() }
+        let creations = try old.enumerated().map { index, id in
+            try script.create(id, tenant: tenant, ClientProfile(name: "Old \(index)", email: "old\(index)@example.com"))
+        }
+        let renames = try old.prefix(5).enumerated().map { index, id in
+            try script.change(id, tenant: tenant, ClientProfileChanges(name: .set("Renamed \(index)")))
+        }
+        let runner = fixture.runner()
+        try await fixture.catchUp(runner, to: try await fixture.produce(creations + renames))
+        let before = try await fixture.checksum()
+
+        // Batches of creations only: the old ones again (redelivered), new ones among them.
+        let fresh = (0..<10).map { _ in UUID() }
+        var mixed = creations
+        for (index, id) in fresh.enumerated() {
+            mixed.insert(try script.create(id, tenant: tenant, ClientProfile(name: "New \(index)", email: "new\(index)@example.com")),
+                         at: index * 2)
+        }
+        try await fixture.catchUp(runner, to: try await fixture.produce(mixed))
+        await runner.close()
+
+        let applied = fixture.metrics.counter("clientele_projection_events_applied_total", help: "", labels: ["projection"])
+        XCTAssertEqual(applied.value("search"), 20 + 5 + 10)
+        let skipped = fixture.metrics.counter("clientele_projection_events_skipped_total", help: "", labels: ["projection", "reason"])
+        XCTAssertEqual(skipped.value("search", "duplicate"), 20)
+        let search = ClientSearch(pool: fixture.pool)
+        for (index, id) in old.enumerated() {
+            let record = try await search.client(id: id, tenantId: tenant)
+            XCTAssertEqual(record?.version, index < 5 ? 2 : 1)
+            XCTAssertEqual(record?.profile.name, index < 5 ? "Renamed \(index)" : "Old \(index)")
+        }
+        for (index, id) in fresh.enumerated() {
+            let record = try await search.client(id: id, tenantId: tenant)
+            XCTAssertEqual(record?.profile.name, "New \(index)")
+        }
+        try await fixture.pool.execute("DELETE FROM clients WHERE id = ANY($1::uuid[])",
+                                       ["{" + fresh.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"])
+        let after = try await fixture.checksum()
+        XCTAssertEqual(after, before, "the rows that were there are unchanged")
+        let offsets = try await fixture.offsetsSum()
+        XCTAssertEqual(offsets, Int64(creations.count + renames.count + mixed.count))
+    }
+
     func testEarlyEventsAreSkippedUntilTheGapFills() async throws {
         let fixture = try await ProjectionFixture.make(partitions: 1)
         var script = EventScript()

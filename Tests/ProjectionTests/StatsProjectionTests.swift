@@ -144,6 +144,80 @@ final class StatsProjectionTests: XCTestCase {
         XCTAssertEqual(figuresAfter, figures)
     }
 
+    func testCreationsComingAgainAmongNewOnesAreCountedOnce() async throws {
+        var script = EventScript()
+        let tenant = UUID()
+        let creations = try (0..<20).map { index in
+            try script.create(UUID(), tenant: tenant, ClientProfile(name: "Old \(index)", email: "old\(index)@example.com",
+                                                                    location: index % 2 == 0 ? "Lima, Peru" : "Oslo, Norway"))
+        }
+        let renames = try creations.prefix(5).map {
+            try script.change($0.envelope.streamId, tenant: tenant, ClientProfileChanges(status: .suspended))
+        }
+        let fresh = try (0..<10).map { index in
+            try script.create(UUID(), tenant: tenant, ClientProfile(name: "New \(index)", email: "new\(index)@example.com",
+                                                                    location: "Lima, Peru"))
+        }
+        // One log has the old creations again among the new ones (batches of creations only).
+        let log = try await ProjectionFixture.make(partitions: 1)
+        let fixture = try await StatsFixture.make(on: log)
+        let runner = fixture.runner()
+        try await log.catchUp(runner, to: try await log.produce(creations + renames))
+        var mixed = creations
+        for (index, event) in fresh.enumerated() { mixed.insert(event, at: index * 2) }
+        try await log.catchUp(runner, to: try await log.produce(mixed))
+        await runner.close()
+        // The other has each event once.
+        let onceLog = try await ProjectionFixture.make(partitions: 1)
+        let once = try await StatsFixture.make(on: onceLog)
+        let reference = once.runner()
+        try await onceLog.catchUp(reference, to: try await onceLog.produce(creations + renames + fresh))
+        await reference.close()
+
+        let applied = fixture.metrics.counter("clientele_projection_events_applied_total", help: "", labels: ["projection"])
+        XCTAssertEqual(applied.value("stats"), 20 + 5 + 10)
+        let skipped = fixture.metrics.counter("clientele_projection_events_skipped_total", help: "", labels: ["projection", "reason"])
+        XCTAssertEqual(skipped.value("stats", "duplicate"), 20)
+        let counted = try await fixture.checksum()
+        let expected = try await once.checksum()
+        XCTAssertEqual(counted, expected)
+        let figures = try await fixture.stats(.tenants([tenant]), asOf: script.clock)
+        XCTAssertEqual(figures.overview.totalClients, 30)
+        XCTAssertEqual(figures.overview.suspendedClients, 5)
+        XCTAssertEqual(figures.demographics.topCountries.first, .init(country: "Peru", count: 20))
+    }
+
+    func testACounterThatWouldGoBelowZeroFailsTheWholeBatch() async throws {
+        let log = try await ProjectionFixture.make(partitions: 1)
+        let fixture = try await StatsFixture.make(on: log)
+        var script = EventScript()
+        let tenant = UUID()
+        let id = UUID()
+        let runner = fixture.runner()
+        try await log.catchUp(runner, to: try await log.produce([
+            try script.create(id, tenant: tenant, ClientProfile(name: "Ada", email: "ada@example.com")),
+        ]))
+        let offsets = try await fixture.offsetsSum()
+        XCTAssertEqual(offsets, 1)
+        // The counter the next event takes the client off is lost (as if the tables were damaged).
+        let removed = try await fixture.pool.execute("DELETE FROM stats_counts WHERE tenant_id = $1 AND dimension = 'status'",
+                                                     [tenant])
+        XCTAssertEqual(removed, 1)
+        let before = try await fixture.checksum()
+        _ = try await log.produce([try script.change(id, tenant: tenant, ClientProfileChanges(status: .suspended))])
+        var failure: PostgresError?
+        for _ in 0..<50 where failure == nil {
+            do { try await runner.step() } catch let error as PostgresError { failure = error }
+        }
+        await runner.close()
+        XCTAssertEqual(failure?.message, "a stats counter went below zero")
+        XCTAssertEqual(failure?.context["table"], "stats_counts")
+        let after = try await fixture.checksum()
+        XCTAssertEqual(after, before, "nothing of the failed batch is kept")
+        let offsetsAfter = try await fixture.offsetsSum()
+        XCTAssertEqual(offsetsAfter, 1, "the offsets stay before the failed batch")
+    }
+
     func testTwoRunnersOnOneDatabaseCountEachEventOnce() async throws {
         // Two replicas (or a stale process) consuming the same log into the same tables.
         let log = try await ProjectionFixture.make()

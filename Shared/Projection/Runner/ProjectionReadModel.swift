@@ -48,6 +48,10 @@ public protocol ProjectionReadModel: Sendable {
     /// Applies `events` (in log order) to `target`'s tables.
     func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
         -> ProjectionApplyOutcome
+    /// Applies `events` and stores `offsets` in the same statements when it can; returns
+    /// whether it stored them (if not, the runner stores them after, in the same transaction).
+    func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending,
+               on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool)
     /// Creates empty shadow tables, dropping any left from an earlier rebuild.
     ///
     /// They may leave out what is cheaper to build once after the bulk load than to keep up
@@ -64,6 +68,12 @@ public protocol ProjectionReadModel: Sendable {
 }
 
 extension ProjectionReadModel {
+    /// Applies `events`; the runner stores the offsets.
+    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending,
+                      on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool) {
+        (try apply(events, to: target, on: connection), false)
+    }
+
     /// Nothing to complete: the shadow tables were created whole.
     public func shadowCompletion(on connection: PostgresConnection) throws -> [String] { [] }
 }

@@ -242,9 +242,11 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         let model = self.model
         let inTransaction = self.inTransaction
         let outcome = try await pool.withTransaction { [stored, nextOffsets, invalid] connection in
-            var outcome = try model.apply(stored, to: target, on: connection)
+            let pending = ProjectionOffsets.Pending(projection: projection, offsets: nextOffsets)
+            let (applied, storedOffsets) = try model.apply(stored, to: target, storing: pending, on: connection)
+            var outcome = applied
             outcome.invalid += invalid
-            try ProjectionOffsets.store(projection, nextOffsets, on: connection)
+            if !storedOffsets { try ProjectionOffsets.store(projection, nextOffsets, on: connection) }
             try inTransaction?(connection, outcome)
             return outcome
         }

@@ -18,6 +18,16 @@ public protocol StreamFoldState {
 /// each case and lists the last applied version per stream; the returned ids are the
 /// streams that changed, in first-change order, for the read model to write back.
 public enum StreamFold {
+    /// Whether every event of the batch creates a stream (version 1) and no stream comes twice.
+    ///
+    /// Such a batch may be folded from no state at all: a stream without a row is created as
+    /// the fold from its row would, and a stream that has a row (at any version) applied that
+    /// creation before, so the read model must leave it as it is and count a duplicate.
+    public static func creationsOnly(_ events: [StoredEvent]) -> Bool {
+        var ids = Set<UUID>(minimumCapacity: events.count)
+        return events.allSatisfy { $0.envelope.streamVersion == 1 && ids.insert($0.envelope.streamId).inserted }
+    }
+
     public static func fold<State: StreamFoldState>(
         _ events: [StoredEvent], into states: inout [UUID: State], outcome: inout ProjectionApplyOutcome,
         apply: (inout State, ClientEvent, EventEnvelope) -> Void,

@@ -6,9 +6,11 @@ import Projection
 
 /// Applies client events to the `clients` table (or its rebuild shadow).
 ///
-/// A batch is folded in memory: the rows of the streams it touches are read with one query,
-/// each event is applied if its version is the next one (`StreamVersionRule`), and the
-/// changed rows are written back with one upsert. A row never moves to a lower version (the
+/// A batch is folded in memory: the rows of the streams it touches are read with one query
+/// (none when the batch only creates streams: `StreamFold.creationsOnly`; a stream
+/// that has a row then is left alone by the upsert's version guard, and counted a duplicate), each event is applied if its
+/// version is the next one (`StreamVersionRule`), and the changed rows are written back with
+/// one upsert that also stores the runner's offsets. A row never moves to a lower version (the
 /// upsert keeps the higher one), so even a stale writer cannot undo progress.
 public struct ClientSearchProjection: ProjectionReadModel {
     public init() {}
@@ -19,32 +21,78 @@ public struct ClientSearchProjection: ProjectionReadModel {
 
     public func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
         -> ProjectionApplyOutcome {
+        try apply(events, to: target, storing: nil, on: connection).0
+    }
+
+    /// Applies `events` and stores `offsets` in the upsert's statement (when the batch changed
+    /// nothing, the runner stores them).
+    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending,
+                      on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool) {
+        try apply(events, to: target, storing: Optional(offsets), on: connection)
+    }
+
+    private func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending?,
+                       on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, Bool) {
         var outcome = ProjectionApplyOutcome()
-        guard !events.isEmpty else { return outcome }
+        guard !events.isEmpty else { return (outcome, false) }
         let table = Self.table(target)
-        let ids = Set(events.map(\.envelope.streamId))
         var rows: [UUID: SearchRow] = [:]
-        for row in try connection.query("SELECT \(SearchRow.columns) FROM \(table) WHERE id = ANY($1::uuid[])",
-                                        [Self.uuidArray(ids)]) {
-            let decoded = try SearchRow(row: row)
-            rows[decoded.id] = decoded
+        var changed: [UUID] = []
+        var creationsOnly = StreamFold.creationsOnly(events)
+        if creationsOnly {
+            changed = StreamFold.fold(events, into: &rows, outcome: &outcome, apply: { _, _, _ in },
+                                      create: { event, envelope in SearchRow(creating: event, envelope: envelope) })
+            // An event that is not a valid creation counts as a duplicate if its stream has a
+            // row: only the read below tells, so such a batch takes the usual way.
+            if outcome.invalid > 0 {
+                creationsOnly = false
+                rows = [:]
+                outcome = ProjectionApplyOutcome()
+            }
         }
-        let changed = StreamFold.fold(events, into: &rows, outcome: &outcome,
+        if !creationsOnly {
+            let ids = Set(events.map(\.envelope.streamId))
+            for row in try connection.query("SELECT \(SearchRow.columns) FROM \(table) WHERE id = ANY($1::uuid[])",
+                                            [Self.uuidArray(ids)]) {
+                let decoded = try SearchRow(row: row)
+                rows[decoded.id] = decoded
+            }
+            changed = StreamFold.fold(events, into: &rows, outcome: &outcome,
                                       apply: { row, event, envelope in row.apply(event, envelope: envelope) },
                                       create: { event, envelope in SearchRow(creating: event, envelope: envelope) })
-        guard !changed.isEmpty else { return outcome }
+        }
+        guard !changed.isEmpty else { return (outcome, false) }
         var json = RecordsetJSON(capacity: changed.count * 700)
         for id in changed { rows[id]?.write(into: &json) }
-        try connection.execute("""
-            INSERT INTO \(table) (\(SearchRow.columns), agent_ids)
-            SELECT \(SearchRow.columns),
-                   CASE WHEN agents IS NULL THEN NULL
-                        ELSE ARRAY(SELECT (e ->> 'agentId')::bigint FROM jsonb_array_elements(agents) AS e) END
-            FROM jsonb_to_recordset($1::jsonb) AS r(\(ClientColumns.recordsetTypes))
-            ON CONFLICT (id) DO UPDATE SET \(ClientColumns.updateAssignments)
-            WHERE \(table).version < EXCLUDED.version
-            """, [json.finish()])
-        return outcome
+        let written = try connection.query(Self.upsert(table, storingOffsets: offsets != nil),
+                                           [json.finish()] + (offsets?.parameters ?? []))
+        if creationsOnly {
+            // A stream that already has a row (at version 1 or later) was not written: its
+            // creation was applied before, as reading the row first would have found.
+            let writtenIds = Set(try written.map { try $0.decode(0, as: UUID.self) })
+            let skipped = changed.filter { !writtenIds.contains($0) }
+            outcome.appliedCount -= skipped.count
+            outcome.duplicates += skipped.count
+            outcome.applied.removeAll { !writtenIds.contains($0.streamId) }
+        }
+        return (outcome, offsets != nil)
+    }
+
+    /// The upsert of the changed rows ($1, a JSON array of `SearchRow`s) that returns the ids
+    /// written, with `storingOffsets` also storing the runner's offsets ($2 to $4). Its text
+    /// depends only on its arguments, so it stays prepared.
+    static func upsert(_ table: String, storingOffsets: Bool) -> String {
+        """
+        \(storingOffsets ? "WITH " + ProjectionOffsets.Pending.cte(firstParameter: 2) : "")
+        INSERT INTO \(table) (\(SearchRow.columns), agent_ids)
+        SELECT \(SearchRow.columns),
+               CASE WHEN agents IS NULL THEN NULL
+                    ELSE ARRAY(SELECT (e ->> 'agentId')::bigint FROM jsonb_array_elements(agents) AS e) END
+        FROM jsonb_to_recordset($1::jsonb) AS r(\(ClientColumns.recordsetTypes))
+        ON CONFLICT (id) DO UPDATE SET \(ClientColumns.updateAssignments)
+        WHERE \(table).version < EXCLUDED.version
+        RETURNING id
+        """
     }
 
     /// Creates the shadow with the live table's columns, constraints, primary key and unique

@@ -8,10 +8,12 @@ import Projection
 /// event, whatever the number of clients.
 ///
 /// A batch is folded in memory: it takes the target's advisory lock, reads the state rows
-/// of the streams it touches with one query, applies each event whose version is the next
+/// of the streams it touches with one query (none when it only creates streams,
+/// `StreamFold.creationsOnly`: the write then checks that none of them has a row, and if one
+/// has, writes nothing and the batch is applied the usual way), applies each event whose version is the next
 /// one (`StreamVersionRule`), taking the client's old contribution off the counters and
-/// adding its new one, and writes the changed states and the summed counter changes back
-/// with one statement per table. All of it runs in the runner's transaction with the
+/// adding its new one, and writes the changed states, the summed counter changes and the
+/// runner's offsets back with one statement. All of it runs in the runner's transaction with the
 /// offsets, so a batch counts once or not at all; duplicates and early events change
 /// nothing. A client deleted leaves every counter; its tombstone keeps the version.
 ///
@@ -22,10 +24,34 @@ public struct ClientStatsProjection: ProjectionReadModel {
 
     public func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
         -> ProjectionApplyOutcome {
+        try apply(events, to: target, storing: nil, on: connection).0
+    }
+
+    /// Applies `events` and stores `offsets` with the changes, in one statement (when the
+    /// batch changed nothing, the runner stores them).
+    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending,
+                      on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool) {
+        try apply(events, to: target, storing: Optional(offsets), on: connection)
+    }
+
+    private func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending?,
+                       on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, Bool) {
         var outcome = ProjectionApplyOutcome()
-        guard !events.isEmpty else { return outcome }
+        guard !events.isEmpty else { return (outcome, false) }
         let tables = StatsTables.of(target)
         _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [tables.lock])
+        if StreamFold.creationsOnly(events) {
+            // No read: the write checks that none of the streams has a row and writes nothing if one has.
+            var created = ProjectionApplyOutcome()
+            var states: [UUID: StatsClientState] = [:]
+            var delta = StatsDelta()
+            let changed = Self.fold(events, into: &states, outcome: &created, delta: &delta)
+            if created.invalid == 0, !changed.isEmpty,
+               try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets,
+                         onlyIfNew: true, on: connection) {
+                return (created, offsets != nil)
+            }
+        }
         let ids = Set(events.map(\.envelope.streamId))
         var states: [UUID: StatsClientState] = [:]
         for row in try connection.query("SELECT \(StatsClientState.selectList) FROM \(tables.clients) WHERE id = ANY($1::uuid[])",
@@ -34,8 +60,18 @@ public struct ClientStatsProjection: ProjectionReadModel {
             states[state.id] = state
         }
         var delta = StatsDelta()
+        let changed = Self.fold(events, into: &states, outcome: &outcome, delta: &delta)
+        guard !changed.isEmpty else { return (outcome, false) }
+        _ = try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets, onlyIfNew: false,
+                      on: connection)
+        return (outcome, offsets != nil)
+    }
+
+    /// Folds `events` into `states`, adding each change of a client's contribution to `delta`.
+    private static func fold(_ events: [StoredEvent], into states: inout [UUID: StatsClientState],
+                             outcome: inout ProjectionApplyOutcome, delta: inout StatsDelta) -> [UUID] {
         // Each event takes the client's old contribution off the counters and adds its new one.
-        let changed = StreamFold.fold(events, into: &states, outcome: &outcome, apply: { state, event, envelope in
+        StreamFold.fold(events, into: &states, outcome: &outcome, apply: { state, event, envelope in
             state.count(into: &delta, sign: -1)
             state.apply(event, envelope: envelope)
             state.count(into: &delta, sign: 1)
@@ -46,68 +82,108 @@ public struct ClientStatsProjection: ProjectionReadModel {
             state.count(into: &delta, sign: 1)
             return state
         })
-        guard !changed.isEmpty else { return outcome }
-        try write(changed.compactMap { states[$0]?.record }, delta, to: tables, on: connection)
-        return outcome
     }
 
     /// Writes the changed states and adds the counter changes; counters that reach 0 are removed.
+    ///
+    /// One statement for the three tables (a batch used to take five round trips here): the
+    /// data-modifying CTEs all run to completion, whatever the final SELECT reads. The counter
+    /// rows are read, then each is either deleted (it reaches 0) or upserted (it stays above
+    /// 0), never both; that decision reads the statement's snapshot, which is the latest
+    /// committed state because every writer of these tables holds `tables.lock`. The SQL text
+    /// is the same for every batch (empty changes are empty arrays), so it stays prepared.
+    /// Every row is found through its key (a LATERAL lookup that is not flattened, an id
+    /// array, the row's ctid): the planner takes a JSON recordset for 100 rows, and a join
+    /// with it scanned whole tables (1 ms per batch at 11,000 clients).
+    ///
+    /// With `onlyIfNew` it writes nothing (and returns false) if any of the states' streams
+    /// has a row already (the batch was folded without reading them).
     private func write(_ records: [StatsClientState.Record], _ delta: StatsDelta, to tables: StatsTables,
-                       on connection: PostgresConnection) throws {
-        let assignments = StatsClientState.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { $0 != "id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        let written = try connection.execute("""
-            INSERT INTO \(tables.clients) (\(StatsClientState.columns))
-            SELECT \(StatsClientState.columns) FROM jsonb_to_recordset($1::jsonb) AS r(\(StatsClientState.recordsetTypes))
-            ON CONFLICT (id) DO UPDATE SET \(assignments)
-            WHERE \(tables.clients).version < EXCLUDED.version
-            """, [RecordsetJSON.array(records) { json, record in record.writeFields(to: &json) }])
+                       storing offsets: ProjectionOffsets.Pending?, onlyIfNew: Bool,
+                       on connection: PostgresConnection) throws -> Bool {
+        let counters = RecordsetJSON.array(delta.counterRecords) { json, counter in counter.writeFields(to: &json) }
+        let days = RecordsetJSON.array(delta.dayRecords) { json, day in day.writeFields(to: &json) }
+        let states = RecordsetJSON.array(records) { json, record in record.writeFields(to: &json) }
+        let result = try connection.query(Self.writeStatement(tables, storingOffsets: offsets != nil, onlyIfNew: onlyIfNew),
+                                          [states, counters, days] + (offsets?.parameters ?? []))
+        if try result[0].decode(3, as: Int64.self) > 0 { return false }
+        let written = try result[0].decode(0, as: Int64.self)
         // Under the advisory lock the states read are the latest committed, so every write
         // moves a version forward; if one did not, the counters would not match the states.
         guard written == records.count else {
             throw PostgresError(.invalidArgument, "stats state rows changed while a batch was applied",
                                 context: ["expected": String(records.count), "written": String(written)])
         }
-        let counters = delta.counterRecords
-        if !counters.isEmpty {
-            let json = RecordsetJSON.array(counters) { json, counter in counter.writeFields(to: &json) }
-            try connection.execute("""
-                INSERT INTO \(tables.counts) (tenant_id, dimension, value, count)
-                SELECT tenant_id, dimension, value, delta
-                FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
-                ON CONFLICT (tenant_id, dimension, value) DO UPDATE SET count = \(tables.counts).count + EXCLUDED.count
-                """, [json])
-            try Self.removeEmpty(connection.query("""
-                DELETE FROM \(tables.counts) c
-                USING jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
-                WHERE c.count <= 0 AND c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value
-                RETURNING c.count
-                """, [json]), table: tables.counts)
+        // A client taken off a counter it was never added to: the batch must not commit.
+        if try result[0].decode(1, as: Int64.self) > 0 {
+            throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": tables.counts])
         }
-        let days = delta.dayRecords
-        if !days.isEmpty {
-            let json = RecordsetJSON.array(days) { json, day in day.writeFields(to: &json) }
-            try connection.execute("""
-                INSERT INTO \(tables.days) (tenant_id, kind, day, count)
-                SELECT tenant_id, kind, day, delta
-                FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
-                ON CONFLICT (tenant_id, kind, day) DO UPDATE SET count = \(tables.days).count + EXCLUDED.count
-                """, [json])
-            try Self.removeEmpty(connection.query("""
-                DELETE FROM \(tables.days) d
-                USING jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
-                WHERE d.count <= 0 AND d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day
-                RETURNING d.count
-                """, [json]), table: tables.days)
+        if try result[0].decode(2, as: Int64.self) > 0 {
+            throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": tables.days])
         }
+        return true
     }
 
-    /// Checks the counters a batch removed: 0 is a value nobody holds any more; below 0 means
-    /// a client was taken off a counter it was never added to, and the batch must not commit.
-    private static func removeEmpty(_ removed: PostgresRows, table: String) throws {
-        for row in removed where try row.decode(0, as: Int64.self) < 0 {
-            throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": table])
-        }
+    /// The statement `write` runs for `tables`: $1 the state records, $2 the counter changes,
+    /// $3 the per-day changes, and with `storingOffsets` $4 to $6 the offsets
+    /// (`ProjectionOffsets.Pending`); it returns the state rows written and, per counter
+    /// table, how many counters would go below 0, and how many of the states' streams had a
+    /// row already if `onlyIfNew` (then it changed none of the three tables), else 0.
+    static func writeStatement(_ tables: StatsTables, storingOffsets: Bool, onlyIfNew: Bool) -> String {
+        let existing = onlyIfNew ? """
+            existing AS (
+                SELECT count(*) AS n FROM \(tables.clients)
+                WHERE id = ANY (ARRAY(SELECT (e ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb) AS e))
+            ),
+            """ : ""
+        let onlyIf = onlyIfNew ? " AND (SELECT n FROM existing) = 0" : ""
+        let assignments = StatsClientState.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0 != "id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        let offsets = storingOffsets ? ProjectionOffsets.Pending.cte(firstParameter: 4) + ", " : ""
+        return """
+            WITH \(offsets)\(existing)states AS (
+                INSERT INTO \(tables.clients) (\(StatsClientState.columns))
+                SELECT \(StatsClientState.columns) FROM jsonb_to_recordset($1::jsonb) AS r(\(StatsClientState.recordsetTypes))
+                WHERE true\(onlyIf)
+                ON CONFLICT (id) DO UPDATE SET \(assignments)
+                WHERE \(tables.clients).version < EXCLUDED.version
+                RETURNING 1
+            ), counters AS (
+                SELECT r.tenant_id, r.dimension, r.value, r.delta, c.ctid AS row, c.count IS NOT NULL AS present,
+                       COALESCE(c.count, 0) + r.delta AS after
+                FROM jsonb_to_recordset($2::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
+                LEFT JOIN LATERAL (
+                    SELECT ctid, count FROM \(tables.counts) c
+                    WHERE c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value LIMIT 1
+                ) c ON true
+            ), counters_removed AS (
+                DELETE FROM \(tables.counts)
+                WHERE ctid = ANY (ARRAY(SELECT row FROM counters WHERE present AND after <= 0\(onlyIf)))
+            ), counters_written AS (
+                INSERT INTO \(tables.counts) (tenant_id, dimension, value, count)
+                SELECT tenant_id, dimension, value, delta FROM counters WHERE after > 0\(onlyIf)
+                ON CONFLICT (tenant_id, dimension, value) DO UPDATE SET count = \(tables.counts).count + EXCLUDED.count
+            ), days AS (
+                SELECT r.tenant_id, r.kind, r.day, r.delta, d.ctid AS row, d.count IS NOT NULL AS present,
+                       COALESCE(d.count, 0) + r.delta AS after
+                FROM jsonb_to_recordset($3::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
+                LEFT JOIN LATERAL (
+                    SELECT ctid, count FROM \(tables.days) d
+                    WHERE d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day LIMIT 1
+                ) d ON true
+            ), days_removed AS (
+                DELETE FROM \(tables.days)
+                WHERE ctid = ANY (ARRAY(SELECT row FROM days WHERE present AND after <= 0\(onlyIf)))
+            ), days_written AS (
+                INSERT INTO \(tables.days) (tenant_id, kind, day, count)
+                SELECT tenant_id, kind, day, delta FROM days WHERE after > 0\(onlyIf)
+                ON CONFLICT (tenant_id, kind, day) DO UPDATE SET count = \(tables.days).count + EXCLUDED.count
+            )
+            SELECT (SELECT count(*) FROM states),
+                   (SELECT count(*) FROM counters WHERE after < 0),
+                   (SELECT count(*) FROM days WHERE after < 0),
+                   \(onlyIfNew ? "(SELECT n FROM existing)" : "0::bigint")
+            """
     }
 
     public func prepareShadow(on connection: PostgresConnection) throws {
