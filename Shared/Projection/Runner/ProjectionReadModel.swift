@@ -45,12 +45,10 @@ public struct ProjectionApplyOutcome: Sendable, Equatable {
 /// last applied version), so redelivered and early events change nothing. It runs on the
 /// transaction that also advances the offsets, and must not commit or roll back.
 public protocol ProjectionReadModel: Sendable {
-    /// Applies `events` (in log order) to `target`'s tables.
-    func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
-        -> ProjectionApplyOutcome
-    /// Applies `events` and stores `offsets` in the same statements when it can; returns
-    /// whether it stored them (if not, the runner stores them after, in the same transaction).
-    func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending,
+    /// Applies `events` (in log order) to `target`'s tables, and stores `offsets` (when given)
+    /// in the same statements when it can; returns whether it stored them (if not, the runner
+    /// stores them after, in the same transaction).
+    func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending?,
                on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool)
     /// Creates empty shadow tables, dropping any left from an earlier rebuild.
     ///
@@ -68,10 +66,10 @@ public protocol ProjectionReadModel: Sendable {
 }
 
 extension ProjectionReadModel {
-    /// Applies `events`; the runner stores the offsets.
-    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending,
-                      on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool) {
-        (try apply(events, to: target, on: connection), false)
+    /// Applies `events` (in log order) to `target`'s tables; offsets are the caller's business.
+    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
+        -> ProjectionApplyOutcome {
+        try apply(events, to: target, storing: nil, on: connection).0
     }
 
     /// Nothing to complete: the shadow tables were created whole.

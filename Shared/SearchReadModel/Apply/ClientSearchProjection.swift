@@ -19,20 +19,10 @@ public struct ClientSearchProjection: ProjectionReadModel {
         target == .live ? SearchSchema.table : SearchSchema.shadowTable
     }
 
-    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
-        -> ProjectionApplyOutcome {
-        try apply(events, to: target, storing: nil, on: connection).0
-    }
-
     /// Applies `events` and stores `offsets` in the upsert's statement (when the batch changed
     /// nothing, the runner stores them).
-    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending,
+    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending?,
                       on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool) {
-        try apply(events, to: target, storing: Optional(offsets), on: connection)
-    }
-
-    private func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending?,
-                       on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, Bool) {
         var outcome = ProjectionApplyOutcome()
         guard !events.isEmpty else { return (outcome, false) }
         let table = Self.table(target)

@@ -22,20 +22,10 @@ import Projection
 public struct ClientStatsProjection: ProjectionReadModel {
     public init() {}
 
-    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, on connection: PostgresConnection) throws
-        -> ProjectionApplyOutcome {
-        try apply(events, to: target, storing: nil, on: connection).0
-    }
-
     /// Applies `events` and stores `offsets` with the changes, in one statement (when the
     /// batch changed nothing, the runner stores them).
-    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending,
+    public func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending?,
                       on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool) {
-        try apply(events, to: target, storing: Optional(offsets), on: connection)
-    }
-
-    private func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending?,
-                       on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, Bool) {
         var outcome = ProjectionApplyOutcome()
         guard !events.isEmpty else { return (outcome, false) }
         let tables = StatsTables.of(target)
