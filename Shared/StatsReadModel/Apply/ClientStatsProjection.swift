@@ -138,41 +138,40 @@ public struct ClientStatsProjection: ProjectionReadModel {
                 ON CONFLICT (id) DO UPDATE SET \(assignments)
                 WHERE \(tables.clients).version < EXCLUDED.version
                 RETURNING 1
-            ), counters AS (
-                SELECT r.tenant_id, r.dimension, r.value, r.delta, c.ctid AS row, c.count IS NOT NULL AS present,
-                       COALESCE(c.count, 0) + r.delta AS after
-                FROM jsonb_to_recordset($2::jsonb) AS r(tenant_id uuid, dimension text, value text, delta bigint)
-                LEFT JOIN LATERAL (
-                    SELECT ctid, count FROM \(tables.counts) c
-                    WHERE c.tenant_id = r.tenant_id AND c.dimension = r.dimension AND c.value = r.value LIMIT 1
-                ) c ON true
-            ), counters_removed AS (
-                DELETE FROM \(tables.counts)
-                WHERE ctid = ANY (ARRAY(SELECT row FROM counters WHERE present AND after <= 0\(onlyIf)))
-            ), counters_written AS (
-                INSERT INTO \(tables.counts) (tenant_id, dimension, value, count)
-                SELECT tenant_id, dimension, value, delta FROM counters WHERE after > 0\(onlyIf)
-                ON CONFLICT (tenant_id, dimension, value) DO UPDATE SET count = \(tables.counts).count + EXCLUDED.count
-            ), days AS (
-                SELECT r.tenant_id, r.kind, r.day, r.delta, d.ctid AS row, d.count IS NOT NULL AS present,
-                       COALESCE(d.count, 0) + r.delta AS after
-                FROM jsonb_to_recordset($3::jsonb) AS r(tenant_id uuid, kind text, day date, delta bigint)
-                LEFT JOIN LATERAL (
-                    SELECT ctid, count FROM \(tables.days) d
-                    WHERE d.tenant_id = r.tenant_id AND d.kind = r.kind AND d.day = r.day LIMIT 1
-                ) d ON true
-            ), days_removed AS (
-                DELETE FROM \(tables.days)
-                WHERE ctid = ANY (ARRAY(SELECT row FROM days WHERE present AND after <= 0\(onlyIf)))
-            ), days_written AS (
-                INSERT INTO \(tables.days) (tenant_id, kind, day, count)
-                SELECT tenant_id, kind, day, delta FROM days WHERE after > 0\(onlyIf)
-                ON CONFLICT (tenant_id, kind, day) DO UPDATE SET count = \(tables.days).count + EXCLUDED.count
-            )
+            ), \(Self.deltaCTEs("counters", table: tables.counts, keys: [("tenant_id", "uuid"), ("dimension", "text"), ("value", "text")],
+                                  parameter: 2, onlyIf: onlyIf)), \(Self.deltaCTEs("days", table: tables.days,
+                                  keys: [("tenant_id", "uuid"), ("kind", "text"), ("day", "date")], parameter: 3, onlyIf: onlyIf))
             SELECT (SELECT count(*) FROM states),
                    (SELECT count(*) FROM counters WHERE after < 0),
                    (SELECT count(*) FROM days WHERE after < 0),
                    \(onlyIfNew ? "(SELECT n FROM existing)" : "0::bigint")
+            """
+    }
+
+    /// The three CTEs that add the deltas of recordset parameter `$parameter` to the counter
+    /// table `table`, keyed by `keys` (column, type): `name` (each delta with the count it
+    /// leads to), `name_removed` (counts reaching 0 deleted) and `name_written` (the others
+    /// added or inserted); `onlyIf` gates both writes.
+    static func deltaCTEs(_ name: String, table: String, keys: [(column: String, type: String)], parameter: Int,
+                          onlyIf: String) -> String {
+        let columns = keys.map(\.column).joined(separator: ", ")
+        return """
+            \(name) AS (
+                SELECT \(keys.map { "r.\($0.column)" }.joined(separator: ", ")), r.delta, t.ctid AS row,
+                       t.count IS NOT NULL AS present, COALESCE(t.count, 0) + r.delta AS after
+                FROM jsonb_to_recordset($\(parameter)::jsonb) AS r(\(keys.map { "\($0.column) \($0.type)" }.joined(separator: ", ")), delta bigint)
+                LEFT JOIN LATERAL (
+                    SELECT ctid, count FROM \(table) t
+                    WHERE \(keys.map { "t.\($0.column) = r.\($0.column)" }.joined(separator: " AND ")) LIMIT 1
+                ) t ON true
+            ), \(name)_removed AS (
+                DELETE FROM \(table)
+                WHERE ctid = ANY (ARRAY(SELECT row FROM \(name) WHERE present AND after <= 0\(onlyIf)))
+            ), \(name)_written AS (
+                INSERT INTO \(table) (\(columns), count)
+                SELECT \(columns), delta FROM \(name) WHERE after > 0\(onlyIf)
+                ON CONFLICT (\(columns)) DO UPDATE SET count = \(table).count + EXCLUDED.count
+            )
             """
     }
 
