@@ -191,23 +191,10 @@ public final class HTTPClient: Sendable {
                 } catch ClientSocket.Failure.closed where reused && !parser.receivedAnyBytes {
                     throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
                 }
-                if n == 0 {
-                    if reused, !parser.receivedAnyBytes {
-                        throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
-                    }
-                    try parser.endOfInput()
-                    break
-                }
-                if try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { break }
+                if try Self.take(n, of: buffer, into: &parser, reused: reused) { break }
             }
-        } catch let failure as AttemptFailure {
-            socket.close()
-            pool.release(key, nil)
-            throw failure
         } catch {
-            socket.close()
-            pool.release(key, nil)
-            throw .failed(error)
+            throw abandon(socket, key: key, error)
         }
         return finish(request, parser: parser, socket: socket, key: key)
     }
@@ -280,25 +267,34 @@ public final class HTTPClient: Sendable {
                     try await wait(.readable)
                     continue
                 }
-                if n == 0 {
-                    if !parser.receivedAnyBytes {
-                        throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
-                    }
-                    try parser.endOfInput()
-                    break
-                }
-                if try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { break }
+                if try Self.take(n, of: buffer, into: &parser, reused: true) { break }
             }
-        } catch let failure as AttemptFailure {
-            socket.close()
-            pool.release(key, nil)
-            throw failure
         } catch {
-            socket.close()
-            pool.release(key, nil)
-            throw .failed(error)
+            throw abandon(socket, key: key, error)
         }
         return finish(request, parser: parser, socket: socket, key: key)
+    }
+
+    /// Hands `n` received bytes to `parser` (0: the server closed); true once the response is
+    /// complete. A reused connection closed before any answer byte was not processed, so an
+    /// idempotent request may be retried.
+    private static func take(_ n: Int, of buffer: UnsafeMutableRawBufferPointer, into parser: inout HTTPResponseParser,
+                             reused: Bool) throws -> Bool {
+        if n == 0 {
+            if reused, !parser.receivedAnyBytes {
+                throw AttemptFailure.notProcessed(reused: true, underlying: ClientSocket.Failure.closed)
+            }
+            try parser.endOfInput()
+            return true
+        }
+        return try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+    }
+
+    /// Closes a socket an exchange failed on, frees its pool place, and says how it failed.
+    private func abandon(_ socket: ClientSocket, key: HTTPConnectionPool.Key, _ error: any Error) -> AttemptFailure {
+        socket.close()
+        pool.release(key, nil)
+        return error as? AttemptFailure ?? .failed(error)
     }
 
     /// Returns the socket to the pool when the exchange left it reusable; builds the response.
