@@ -41,7 +41,7 @@ final class OnLoopPostgresTests: XCTestCase {
         let port: Int
         let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(20),
                                                                        maxConnectionsPerHost: 256, retries: 0))
-        private let bodies = Locked<[String: Body]>([:])
+        private let bodies = LockedValue<[String: Body]>([:])
 
         init(loops: Int) async throws {
             let router = Router()
@@ -124,7 +124,7 @@ final class OnLoopPostgresTests: XCTestCase {
 
         // The same error, message and public form as through the pool's threads.
         let threadError = await capture { try await pool.query("SELECT 1 / $1", [0]) }
-        let loopError = Locked<PostgresError?>(nil)
+        let loopError = LockedValue<PostgresError?>(nil)
         server.register("capture") {
             do { _ = try await pool.query("SELECT 1 / $1", [0], waitingOn: readiness) } catch let error as PostgresError {
                 loopError.withLock { $0 = error }
@@ -274,21 +274,5 @@ final class OnLoopPostgresTests: XCTestCase {
             XCTFail("\(error)")
         }
         return nil
-    }
-}
-
-/// A value guarded by a lock, shared between the test and handler tasks.
-///
-/// `@unchecked Sendable`: `value` is only reached through `withLock`, which holds `lock`.
-private final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

@@ -17,10 +17,10 @@ public final class PostgresServer: Sendable {
     public let directory: URL
     public let dataDirectory: URL
     public let socketDirectory: URL
-    private let process: ServerLocked<ManagedProcess?>
-    private let databaseCounter = ServerLocked(0)
+    private let process: LockedValue<ManagedProcess?>
+    private let databaseCounter = LockedValue(0)
 
-    private static let instance = ServerLocked<Result<PostgresServer, TestSupportError>?>(nil)
+    private static let instance = LockedValue<Result<PostgresServer, TestSupportError>?>(nil)
 
     /// The server shared by every test in this process, started on first use.
     public static func shared() throws -> PostgresServer {
@@ -48,7 +48,7 @@ public final class PostgresServer: Sendable {
         socketDirectory = directory.appendingPathComponent("sockets")
         try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
         port = try FreePort.next()
-        process = ServerLocked(nil)
+        process = LockedValue(nil)
         if Self.isRoot { try Self.run("/bin/chown", ["-R", "postgres:postgres", directory.path]) }
         try Self.run(Self.asServerUser(ProjectPaths.postgresBin.appendingPathComponent("initdb").path), [
             "-D", dataDirectory.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
@@ -159,21 +159,5 @@ public final class PostgresServer: Sendable {
         guard process.terminationStatus == 0 else {
             throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
         }
-    }
-}
-
-/// A value guarded by a lock.
-///
-/// `@unchecked Sendable`: `value` is only reached through `withLock`, which holds `lock`.
-fileprivate final class ServerLocked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }
