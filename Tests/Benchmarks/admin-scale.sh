@@ -22,16 +22,12 @@ cd "$root"
 clients="${1:-1000000}"
 seconds="${2:-10}"
 connections="${3:-8}"
-./deploy/local/install-dependencies.sh
-swift build -c release >/dev/null
-bin="$(swift build -c release --show-bin-path)"
 # shellcheck source=lib/stack.sh
 source "$root/Tests/Benchmarks/lib/stack.sh"
+stack_build
 stack_init
 start_postgres
-for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway pgbench_baseline; do
-    create_database "$db"
-done
+create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway pgbench_baseline
 start_broker
 psql_db() { local db="$1"; shift; psql -h 127.0.0.1 -p "$pg_port" -U postgres -d "$db" -qAt "$@"; }
 

@@ -23,16 +23,12 @@ seconds="${1:-10}"
 connections="${2:-32}"
 paced_rate="${3:-500}"
 lua="$root/Tests/Benchmarks/lua"
-./deploy/local/install-dependencies.sh
-swift build -c release >/dev/null
-bin="$(swift build -c release --show-bin-path)"
 # shellcheck source=lib/stack.sh
 source "$root/Tests/Benchmarks/lib/stack.sh"
+stack_build
 stack_init
 start_postgres
-for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway pgbench_baseline; do
-    create_database "$db"
-done
+create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway pgbench_baseline
 start_broker
 declare -A svc_pid
 svc_pid[broker]="${pids[-1]}"

@@ -9,11 +9,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 seconds="${1:-10}"
 connections="${2:-64}"
-./deploy/local/install-dependencies.sh
-swift build -c release --product gateway >/dev/null
-bin="$(swift build -c release --show-bin-path)"
 # shellcheck source=lib/stack.sh
 source "$root/Tests/Benchmarks/lib/stack.sh"
+stack_build gateway
 stack_init
 # The gateway keeps companies and API keys in PostgreSQL, so it needs a database to start.
 start_postgres

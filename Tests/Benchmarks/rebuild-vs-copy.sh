@@ -31,14 +31,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 events="${1:-1000000}"
-./deploy/local/install-dependencies.sh
-swift build -c release >/dev/null
-bin="$(swift build -c release --show-bin-path)"
 # shellcheck source=lib/stack.sh
 source "$root/Tests/Benchmarks/lib/stack.sh"
+stack_build
 stack_init
 start_postgres
-for db in clientele_commands clientele_search; do create_database "$db"; done
+create_databases clientele_commands clientele_search
 start_broker
 psql_db() { local db="$1"; shift; psql -h 127.0.0.1 -p "$pg_port" -U postgres -d "$db" -qAt -v ON_ERROR_STOP=1 "$@"; }
 seconds_since() { python3 -c "import sys, time; print(round(time.time() - float(sys.argv[1]), 2))" "$1"; }

@@ -2,6 +2,14 @@
 # Clientele services on free loopback ports, and stop them all on exit.
 # Source it after setting `root`; call `stack_init` first.
 
+# Installs what is missing and builds the release executables (all, or only product $1);
+# sets bin. Run before stack_init.
+stack_build() {
+    "$root/deploy/local/install-dependencies.sh"
+    swift build -c release ${1:+--product "$1"} >/dev/null
+    bin="$(swift build -c release --show-bin-path)"
+}
+
 stack_init() {
     work="$(mktemp -d /tmp/clientele-bench-XXXXXX)"
     chmod 755 "$work"
@@ -39,6 +47,8 @@ start_postgres() {
 }
 pg_url() { echo "postgresql://postgres@127.0.0.1:$pg_port/$1"; }
 create_database() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE $1"; }
+# create_databases DB...: one database each.
+create_databases() { local db; for db in "$@"; do create_database "$db"; done; }
 
 # Starts the broker; sets kafka_port and exports KAFKA_BOOTSTRAP_SERVERS.
 start_broker() {
