@@ -94,6 +94,42 @@ final class RebuildTests: XCTestCase {
         XCTAssertGreaterThan(rebuiltIndexes.count, 20)
     }
 
+    /// The shadow's secondary indexes are built after the bulk load; a rebuild that dies
+    /// part-way through building them lists only what is still missing when it comes back,
+    /// and the list (which the swap requires to be empty) empties only when the shadow has
+    /// every index the live table has.
+    func testShadowIndexBuildsResumeWhereTheyStopped() async throws {
+        let fixture = try await ProjectionFixture.make()
+        let model = ClientSearchProjection()
+        let pool = fixture.pool
+        try await pool.withConnection { try model.prepareShadow(on: $0) }
+        let all = try await pool.withConnection { try model.shadowCompletion(on: $0) }
+        XCTAssertGreaterThan(all.count, 10, "the shadow starts without its secondary indexes")
+        XCTAssertEqual(all.filter { $0.contains(" USING gin ") }, Array(all.prefix { $0.contains(" USING gin ") }),
+                       "trigram indexes (the longest builds) come first")
+
+        // Half of them are built and committed, then the process dies.
+        for statement in all.prefix(all.count / 2) {
+            try await pool.withTransaction { try $0.executeScript(statement) }
+        }
+        let remaining = try await pool.withConnection { try model.shadowCompletion(on: $0) }
+        XCTAssertEqual(remaining, Array(all.dropFirst(all.count / 2)), "only what was not built is listed again")
+
+        for statement in remaining {
+            try await pool.withTransaction { try $0.executeScript(statement) }
+        }
+        let left = try await pool.withConnection { try model.shadowCompletion(on: $0) }
+        XCTAssertEqual(left, [])
+        let shadowIndexes = try await pool.query("""
+            SELECT count(*) FROM pg_index WHERE indrelid = 'clients_rebuild'::regclass
+            """)[0].decode(0, as: Int.self)
+        let liveIndexes = try await pool.query("""
+            SELECT count(*) FROM pg_index WHERE indrelid = 'clients'::regclass
+            """)[0].decode(0, as: Int.self)
+        XCTAssertEqual(shadowIndexes, liveIndexes)
+        try await pool.execute("DROP TABLE clients_rebuild")
+    }
+
     /// The `clients` table's index definitions, without their names (a rebuilt table's
     /// indexes are named by PostgreSQL).
     static func indexDefinitions(_ pool: PostgresPool) async throws -> [String] {
