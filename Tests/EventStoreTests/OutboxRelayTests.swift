@@ -28,6 +28,33 @@ final class OutboxRelayTests: XCTestCase {
         return all
     }
 
+    /// A relay round costs the same at any log length: even with the outbox's statistics
+    /// stale (they said 20,000 rows waiting, 10 are), the prepared statement's generic plan
+    /// looks the waiting events up by position instead of scanning the events from the start.
+    func testReadingTheOutboxNeverScansTheLog() async throws {
+        let fixture = try await EventStoreFixture.make(poolSize: 1)
+        let plan = try await fixture.pool.withConnection { connection -> String in
+            _ = try connection.execute("""
+                INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version, occurred_at,
+                                    actor_kind, actor_id, correlation_id, data)
+                SELECT gen_random_uuid(), gen_random_uuid(), 1, gen_random_uuid(), 'ClientCreated', 1, now(),
+                       'user', 'u1', 'c' || n, '{"name": "x"}'::jsonb
+                FROM generate_series(1, 20000) AS n
+                """, prepared: false)
+            _ = try connection.execute("INSERT INTO outbox (position) SELECT position FROM events", prepared: false)
+            _ = try connection.execute("ANALYZE events", prepared: false)
+            _ = try connection.execute("ANALYZE outbox", prepared: false)
+            _ = try connection.execute("DELETE FROM outbox WHERE position <= 19990", prepared: false)
+            _ = try connection.execute("SET plan_cache_mode = force_generic_plan", prepared: false)
+            _ = try connection.execute("PREPARE pending(int) AS " + OutboxRelay.pendingEventsSQL, prepared: false)
+            return try connection.query("EXPLAIN (FORMAT JSON) EXECUTE pending(500)", prepared: false)[0]
+                .decode(0, as: String.self)
+        }
+        XCTAssertFalse(plan.contains("Merge Join"), plan)
+        XCTAssertTrue(plan.contains("\"Index Name\": \"events_pkey\""), plan)
+        XCTAssertTrue(plan.contains("= ANY ($0)"), plan)
+    }
+
     func testPublishesEveryEventInStreamOrderAsCloudEvents() async throws {
         let fixture = try await EventStoreFixture.make()
         let broker = try KafkaBroker.shared()
