@@ -19,7 +19,7 @@ await ServiceMain.run(name: "stats-projection", defaultPort: 8183) { setup in
                                                         ClientListQuery.maxTenants * 37 + 1024)
     let batchSize = try setup.environment.int("PROJECTION_BATCH_SIZE", default: 1000, in: 1...100_000)
     let rebuildRate = try setup.environment.int("REBUILD_MAX_EVENTS_PER_SECOND", default: 0, in: 0...10_000_000)
-    let pool = try await setup.openPostgres(migrations: StatsSchema.migrations)
+    let pool = try await setup.openPostgres(migrations: StatsSchema.migrations, rebuildable: true)
     let events = try await setup.openEventsTopic()
     let model = ClientStatsProjection()
 

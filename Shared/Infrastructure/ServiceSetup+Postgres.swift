@@ -10,13 +10,20 @@ extension ServiceSetup {
     /// `DATABASE_STATEMENT_TIMEOUT_MS` (30000; 0 disables). PostgreSQL may still be starting
     /// (containers start together): the first connection is retried for
     /// `DATABASE_STARTUP_WAIT_MS` (60000) before the service gives up.
-    public mutating func openPostgres(migrations: [Migration]) async throws -> PostgresPool {
+    ///
+    /// `rebuildable` says that everything this service writes can be rebuilt from the events
+    /// log (a projection's read model, its offsets in the same transactions): its commits then
+    /// do not wait for the WAL flush (`PostgresConfiguration.synchronousCommit`), which takes
+    /// a disk flush off every batch's path to visibility. `DATABASE_SYNCHRONOUS_COMMIT`
+    /// (`on`/`off`) overrides the choice either way.
+    public mutating func openPostgres(migrations: [Migration], rebuildable: Bool = false) async throws -> PostgresPool {
         let url = try environment.requiredString("DATABASE_URL")
         var configuration = PostgresConfiguration(connectionString: url)
         configuration.poolSize = try environment.int("DATABASE_POOL_SIZE", default: 10, in: 1...500)
         let timeout = try environment.milliseconds("DATABASE_STATEMENT_TIMEOUT_MS", default: .seconds(30), in: 0...3_600_000)
         configuration.statementTimeout = timeout == .zero ? nil : timeout
         configuration.applicationName = name
+        configuration.synchronousCommit = try environment.bool("DATABASE_SYNCHRONOUS_COMMIT", default: !rebuildable)
         let startupWait = try environment.milliseconds("DATABASE_STARTUP_WAIT_MS", default: .seconds(60), in: 0...3_600_000)
 
         let pool = PostgresPool(configuration: configuration) { [logger] message in logger.warning(message) }

@@ -20,6 +20,14 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var acquireTimeout: Duration = .seconds(10)
     /// `application_name`, shown in `pg_stat_activity`.
     public var applicationName: String = "clientele"
+    /// Whether a commit waits until its WAL is flushed to disk (`synchronous_commit`).
+    ///
+    /// False suits a database whose every row can be rebuilt from elsewhere, such as a
+    /// projection's read model with its offsets in the same transactions: a PostgreSQL crash
+    /// can then lose the last few hundred milliseconds of commits, but only whole
+    /// transactions, so the projection reads those events again. Never false for a database
+    /// that is the source of truth (the event store).
+    public var synchronousCommit: Bool = true
 
     public init(connectionString: String) {
         self.connectionString = connectionString
@@ -39,7 +47,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var description: String {
         "PostgresConfiguration(poolSize: \(poolSize), connectTimeout: \(connectTimeout), "
             + "statementTimeout: \(statementTimeout.map { "\($0)" } ?? "default"), "
-            + "acquireTimeout: \(acquireTimeout), applicationName: \(applicationName))"
+            + "acquireTimeout: \(acquireTimeout), applicationName: \(applicationName), synchronousCommit: \(synchronousCommit))"
     }
 
     /// Strings that must not appear in logs or errors: the connection string itself and the

@@ -68,6 +68,26 @@ final class PoolTests: PostgresTestCase {
         XCTAssertEqual(pool.statistics, PostgresPool.Statistics(size: 2, open: 2, inUse: 0, idle: 2, waiting: 0))
     }
 
+    /// A read model's pool commits without waiting for the WAL flush; every other pool keeps
+    /// the database's setting.
+    func testSynchronousCommitIsTheDatabasesUnlessTurnedOff() async throws {
+        // The test server runs with it off for speed: this database asks for it on.
+        let setup = try makePool(poolSize: 1)
+        _ = try await setup.query("""
+            DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = on', current_database()); END $$
+            """)
+        let durable = try makePool(poolSize: 1)
+        let durableSetting = try await durable.query("SHOW synchronous_commit")[0].decode(0, as: String.self)
+        XCTAssertEqual(durableSetting, "on")
+        var configuration = PostgresConfiguration(connectionString: try connectionString)
+        configuration.poolSize = 1
+        configuration.synchronousCommit = false
+        let rebuildable = PostgresPool(configuration: configuration)
+        addTeardownBlock { await rebuildable.close() }
+        let rebuildableSetting = try await rebuildable.query("SHOW synchronous_commit")[0].decode(0, as: String.self)
+        XCTAssertEqual(rebuildableSetting, "off")
+    }
+
     func testStatementTimeoutCancelsSleep() async throws {
         let pool = try makePool(poolSize: 1, statementTimeout: .milliseconds(300))
         let started = ContinuousClock.now

@@ -50,7 +50,7 @@ public final class PostgresConnection {
     deinit { close() }
 
     /// Opens a connection and prepares its session: UTC time zone, ISO dates, hex bytea,
-    /// UTF-8, and the configured `statement_timeout`. Blocks for up to `connectTimeout`.
+    /// UTF-8, the configured `statement_timeout`, and `synchronous_commit` when turned off. Blocks for up to `connectTimeout`.
     public static func connect(configuration: PostgresConfiguration) throws -> PostgresConnection {
         let secrets = configuration.secrets
         let timeoutSeconds = max(2, (configuration.connectTimeout.wholeMilliseconds + 999) / 1000)
@@ -77,7 +77,10 @@ public final class PostgresConnection {
         let connection = PostgresConnection(handle: handle, secrets: secrets)
         var setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET client_min_messages = 'warning'; "
         if let timeout = configuration.statementTimeout {
-            setup += "SET statement_timeout = \(timeout.wholeMilliseconds);"
+            setup += "SET statement_timeout = \(timeout.wholeMilliseconds); "
+        }
+        if !configuration.synchronousCommit {
+            setup += "SET synchronous_commit = off;"
         }
         try connection.executeScript(setup)
         return connection
