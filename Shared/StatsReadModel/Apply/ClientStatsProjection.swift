@@ -188,8 +188,8 @@ public struct ClientStatsProjection: ProjectionReadModel {
 
     /// Creates each shadow table like its live one, indexes included (they are small enough
     /// to keep up row by row), and with its storage parameters, which `LIKE` leaves out:
-    /// without `stats_counts`' `fillfactor` a rebuilt table would have no room left on its
-    /// pages for HOT updates.
+    /// without `stats_counts`' `fillfactor` a rebuilt table would fill its pages, leaving
+    /// less room for the HOT updates of its rows.
     public func prepareShadow(on connection: PostgresConnection) throws {
         try connection.executeScript(StatsTables.baseNames.map { base in
             """

@@ -24,12 +24,7 @@ public enum StatsDimension: String, Sendable, CaseIterable {
     public static let listed: [StatsDimension] = [.provider, .country, .company, .industry]
 
     /// Whether this dimension is answered as a top list (one of `listed`).
-    public var isListed: Bool {
-        switch self {
-        case .total, .status, .plan, .accountType: false
-        case .provider, .country, .company, .industry: true
-        }
-    }
+    public var isListed: Bool { Self.listed.contains(self) }
 }
 
 /// What a row of `stats_days` counts live clients by (its `kind` column): the UTC day each
