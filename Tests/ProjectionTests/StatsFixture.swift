@@ -48,7 +48,7 @@ struct StatsFixture {
     func checksum() async throws -> String {
         var parts: [String] = []
         for (table, order) in [("stats_clients", "t.id"), ("stats_counts", "t.tenant_id, t.dimension, t.value"),
-                               ("stats_days", "t.tenant_id, t.kind, t.day")] {
+                               ("stats_top_counts", "t.tenant_id, t.dimension, t.value"), ("stats_days", "t.tenant_id, t.kind, t.day")] {
             parts.append(try await pool.query("""
                 SELECT md5(COALESCE(string_agg(t::text, '|' ORDER BY \(order)), '')) || ':' || count(*) FROM \(table) t
                 """)[0].decode(0, as: String.self))

@@ -98,7 +98,9 @@ final class StatsProjectionTests: XCTestCase {
         XCTAssertTrue(try tombstone.decode(0, as: Bool.self))
         XCTAssertEqual(try tombstone.decode(1, as: Int64.self), 2)
         XCTAssertTrue(try tombstone.isNull(2))
-        let traces = try await fixture.pool.query("SELECT count(*) FROM stats_counts WHERE value IN ('Peru', 'Gone Inc')")[0]
+        let traces = try await fixture.pool.query("""
+            SELECT count(*) FROM stats_top_counts WHERE value IN ('Peru', 'Gone Inc')
+            """)[0]
         XCTAssertEqual(try traces.decode(0, as: Int.self), 0, "counters at 0 are removed")
     }
 
@@ -263,7 +265,7 @@ final class StatsProjectionTests: XCTestCase {
         let odd = #"Odd "name", {x} \ y"#
         rows += [(three, odd, 40), (four, odd, 40)]
         for (tenant, value, count) in rows {
-            try await fixture.pool.execute("INSERT INTO stats_counts (tenant_id, dimension, value, count) VALUES ($1, 'company', $2, $3)",
+            try await fixture.pool.execute("INSERT INTO stats_top_counts (tenant_id, dimension, value, count) VALUES ($1, 'company', $2, $3)",
                                            [tenant, value, count])
         }
         let asOf = Date()
@@ -278,7 +280,7 @@ final class StatsProjectionTests: XCTestCase {
         // Compared with summing every value of the tenants.
         for tenants in [[one, two], [three, one], [three, four], [one, two, three, four], [three]] {
             let expected = try await fixture.pool.query("""
-                SELECT value, sum(count)::bigint AS n FROM stats_counts WHERE tenant_id = ANY($1::uuid[]) AND dimension = 'company'
+                SELECT value, sum(count)::bigint AS n FROM stats_top_counts WHERE tenant_id = ANY($1::uuid[]) AND dimension = 'company'
                 GROUP BY value ORDER BY n DESC, value LIMIT 10
                 """, ["{" + tenants.map { $0.uuidString }.joined(separator: ",") + "}"]).map {
                 ClientStats.CompanyCount(company: try $0.decode(0, as: String.self), count: try $0.decode(1, as: Int64.self))

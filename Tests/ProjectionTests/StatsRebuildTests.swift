@@ -122,11 +122,29 @@ final class StatsRebuildTests: XCTestCase {
         XCTAssertTrue(ctl.logTail().contains("rebuild of stats done: \(events.count) events applied"), ctl.logTail())
         let again = try await fixture.checksum()
         XCTAssertEqual(again, live)
+        // The swapped-in tables have the migrated ones' indexes and storage parameters (the
+        // fixed counters' HOT updates need `stats_counts`' fillfactor).
+        let rebuiltLayout = try await Self.layout(fixture.pool)
+        let migratedLayout = try await Self.layout(try await StatsFixture.make(on: log).pool)
+        XCTAssertEqual(rebuiltLayout, migratedLayout)
+        XCTAssertTrue(rebuiltLayout.contains("stats_counts [\"fillfactor=70\"]"), "\(rebuiltLayout)")
         let leftovers = try await fixture.pool.query("""
             SELECT count(*) FROM pg_tables WHERE tablename LIKE 'stats\\_%\\_rebuild' OR tablename LIKE 'stats\\_%\\_replaced'
             """)[0]
         XCTAssertEqual(try leftovers.decode(0, as: Int.self), 0)
         service.process.stop()
+    }
+
+    /// Each stats table's storage parameters, then its index definitions without index names.
+    static func layout(_ pool: PostgresPool) async throws -> [String] {
+        try await pool.query("""
+            SELECT c.relname || ' ' || COALESCE(array_to_json(c.reloptions)::text, '[]') AS line
+            FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE 'stats\\_%'
+            UNION ALL
+            SELECT regexp_replace(pg_get_indexdef(indexrelid), '^CREATE (UNIQUE )?INDEX \\S+ ON ', 'CREATE \\1INDEX ON ')
+            FROM pg_index WHERE indrelid::regclass::text LIKE 'stats\\_%'
+            ORDER BY line
+            """).map { try $0.decode(0, as: String.self) }
     }
 
     static func progress(_ client: HTTPClient, _ service: ServiceProcess) async throws -> RebuildProgress {

@@ -74,9 +74,11 @@ public struct ClientStatsProjection: ProjectionReadModel {
         })
     }
 
-    /// Writes the changed states and adds the counter changes; counters that reach 0 are removed.
+    /// Writes the changed states and adds the counter changes (the fixed dimensions' to
+    /// `tables.counts`, the listed ones' to `tables.topCounts`); counters that reach 0 are
+    /// removed.
     ///
-    /// One statement for the three tables (a batch used to take five round trips here): the
+    /// One statement for the four tables (a batch used to take five round trips here): the
     /// data-modifying CTEs all run to completion, whatever the final SELECT reads. The counter
     /// rows are read, then each is either deleted (it reaches 0) or upserted (it stays above
     /// 0), never both; that decision reads the statement's snapshot, which is the latest
@@ -91,12 +93,14 @@ public struct ClientStatsProjection: ProjectionReadModel {
     private func write(_ records: [StatsClientState.Record], _ delta: StatsDelta, to tables: StatsTables,
                        storing offsets: ProjectionOffsets.Pending?, onlyIfNew: Bool,
                        on connection: PostgresConnection) throws -> Bool {
-        let counters = RecordsetJSON.array(delta.counterRecords) { json, counter in counter.writeFields(to: &json) }
+        let (fixed, listed) = delta.counterRecordsByTable
+        let counters = RecordsetJSON.array(fixed) { json, counter in counter.writeFields(to: &json) }
+        let topCounters = RecordsetJSON.array(listed) { json, counter in counter.writeFields(to: &json) }
         let days = RecordsetJSON.array(delta.dayRecords) { json, day in day.writeFields(to: &json) }
         let states = RecordsetJSON.array(records) { json, record in record.writeFields(to: &json) }
         let result = try connection.query(Self.writeStatement(tables, storingOffsets: offsets != nil, onlyIfNew: onlyIfNew),
-                                          [states, counters, days] + (offsets?.parameters ?? []))
-        if try result[0].decode(3, as: Int64.self) > 0 { return false }
+                                          [states, counters, topCounters, days] + (offsets?.parameters ?? []))
+        if try result[0].decode(4, as: Int64.self) > 0 { return false }
         let written = try result[0].decode(0, as: Int64.self)
         // Under the advisory lock the states read are the latest committed, so every write
         // moves a version forward; if one did not, the counters would not match the states.
@@ -109,16 +113,20 @@ public struct ClientStatsProjection: ProjectionReadModel {
             throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": tables.counts])
         }
         if try result[0].decode(2, as: Int64.self) > 0 {
+            throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": tables.topCounts])
+        }
+        if try result[0].decode(3, as: Int64.self) > 0 {
             throw PostgresError(.invalidArgument, "a stats counter went below zero", context: ["table": tables.days])
         }
         return true
     }
 
-    /// The statement `write` runs for `tables`: $1 the state records, $2 the counter changes,
-    /// $3 the per-day changes, and with `storingOffsets` $4 to $6 the offsets
-    /// (`ProjectionOffsets.Pending`); it returns the state rows written and, per counter
-    /// table, how many counters would go below 0, and how many of the states' streams had a
-    /// row already if `onlyIfNew` (then it changed none of the three tables), else 0.
+    /// The statement `write` runs for `tables`: $1 the state records, $2 the fixed
+    /// dimensions' counter changes, $3 the listed dimensions' ones, $4 the per-day changes,
+    /// and with `storingOffsets` $5 to $7 the offsets (`ProjectionOffsets.Pending`); it
+    /// returns the state rows written and, per counter table (counts, top counts, days), how
+    /// many counters would go below 0, and how many of the states' streams had a row already
+    /// if `onlyIfNew` (then it changed none of the four tables), else 0.
     static func writeStatement(_ tables: StatsTables, storingOffsets: Bool, onlyIfNew: Bool) -> String {
         let existing = onlyIfNew ? """
             existing AS (
@@ -129,7 +137,8 @@ public struct ClientStatsProjection: ProjectionReadModel {
         let onlyIf = onlyIfNew ? " AND (SELECT n FROM existing) = 0" : ""
         let assignments = StatsClientState.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { $0 != "id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        let offsets = storingOffsets ? ProjectionOffsets.Pending.cte(firstParameter: 4) + ", " : ""
+        let offsets = storingOffsets ? ProjectionOffsets.Pending.cte(firstParameter: 5) + ", " : ""
+        let counterKeys = [("tenant_id", "uuid"), ("dimension", "text"), ("value", "text")]
         return """
             WITH \(offsets)\(existing)states AS (
                 INSERT INTO \(tables.clients) (\(StatsClientState.columns))
@@ -138,11 +147,13 @@ public struct ClientStatsProjection: ProjectionReadModel {
                 ON CONFLICT (id) DO UPDATE SET \(assignments)
                 WHERE \(tables.clients).version < EXCLUDED.version
                 RETURNING 1
-            ), \(Self.deltaCTEs("counters", table: tables.counts, keys: [("tenant_id", "uuid"), ("dimension", "text"), ("value", "text")],
-                                  parameter: 2, onlyIf: onlyIf)), \(Self.deltaCTEs("days", table: tables.days,
-                                  keys: [("tenant_id", "uuid"), ("kind", "text"), ("day", "date")], parameter: 3, onlyIf: onlyIf))
+            ), \(Self.deltaCTEs("counters", table: tables.counts, keys: counterKeys, parameter: 2, onlyIf: onlyIf)),
+            \(Self.deltaCTEs("top_counters", table: tables.topCounts, keys: counterKeys, parameter: 3, onlyIf: onlyIf)),
+            \(Self.deltaCTEs("days", table: tables.days, keys: [("tenant_id", "uuid"), ("kind", "text"), ("day", "date")],
+                             parameter: 4, onlyIf: onlyIf))
             SELECT (SELECT count(*) FROM states),
                    (SELECT count(*) FROM counters WHERE after < 0),
+                   (SELECT count(*) FROM top_counters WHERE after < 0),
                    (SELECT count(*) FROM days WHERE after < 0),
                    \(onlyIfNew ? "(SELECT n FROM existing)" : "0::bigint")
             """
@@ -175,9 +186,26 @@ public struct ClientStatsProjection: ProjectionReadModel {
             """
     }
 
+    /// Creates each shadow table like its live one, indexes included (they are small enough
+    /// to keep up row by row), and with its storage parameters, which `LIKE` leaves out:
+    /// without `stats_counts`' `fillfactor` a rebuilt table would fill its pages, leaving
+    /// less room for the HOT updates of its rows.
     public func prepareShadow(on connection: PostgresConnection) throws {
         try connection.executeScript(StatsTables.baseNames.map { base in
-            "DROP TABLE IF EXISTS \(base)_rebuild; CREATE TABLE \(base)_rebuild (LIKE \(base) INCLUDING ALL);"
+            """
+            DROP TABLE IF EXISTS \(base)_rebuild;
+            CREATE TABLE \(base)_rebuild (LIKE \(base) INCLUDING ALL);
+            DO $$
+            DECLARE options TEXT;
+            BEGIN
+                SELECT string_agg(quote_ident(split_part(o, '=', 1)) || ' = ' || quote_literal(substr(o, strpos(o, '=') + 1)), ', ')
+                INTO options FROM pg_class, unnest(reloptions) AS o WHERE pg_class.oid = '\(base)'::regclass;
+                IF options IS NOT NULL THEN
+                    EXECUTE 'ALTER TABLE \(base)_rebuild SET (' || options || ')';
+                END IF;
+            END
+            $$;
+            """
         }.joined(separator: "\n"))
     }
 

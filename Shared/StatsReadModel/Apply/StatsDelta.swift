@@ -48,10 +48,21 @@ struct StatsDelta: Sendable {
 
     /// The counters that change (a client moving away and back within a batch nets to 0).
     var counterRecords: [CounterRecord] {
-        counters.compactMap { key, amount in
-            amount == 0 ? nil : CounterRecord(tenant_id: key.tenantId.uuidString.lowercased(), dimension: key.dimension.rawValue,
-                                              value: key.value, delta: amount)
+        counters.compactMap { key, amount in amount == 0 ? nil : CounterRecord(key, amount) }
+    }
+
+    /// The counters that change, split by the table that keeps them: the fixed dimensions'
+    /// (`stats_counts`) and the listed ones' (`stats_top_counts`).
+    var counterRecordsByTable: (fixed: [CounterRecord], listed: [CounterRecord]) {
+        var fixed: [CounterRecord] = [], listed: [CounterRecord] = []
+        for (key, amount) in counters where amount != 0 {
+            if key.dimension.isListed {
+                listed.append(CounterRecord(key, amount))
+            } else {
+                fixed.append(CounterRecord(key, amount))
+            }
         }
+        return (fixed, listed)
     }
 
     /// The per-day counts that change.
@@ -68,6 +79,18 @@ struct StatsDelta: Sendable {
         var dimension: String
         var value: String
         var delta: Int64
+
+        init(tenant_id: String, dimension: String, value: String, delta: Int64) {
+            self.tenant_id = tenant_id
+            self.dimension = dimension
+            self.value = value
+            self.delta = delta
+        }
+
+        init(_ key: CounterKey, _ amount: Int64) {
+            self.init(tenant_id: key.tenantId.uuidString.lowercased(), dimension: key.dimension.rawValue, value: key.value,
+                      delta: amount)
+        }
 
         /// Writes this change's fields as its `Encodable` conformance writes them.
         func writeFields(to json: inout RecordsetJSON) {

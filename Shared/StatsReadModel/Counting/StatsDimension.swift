@@ -1,4 +1,5 @@
-/// What a row of `stats_counts` counts live clients by (its `dimension` column).
+/// What a row of `stats_counts` (the fixed dimensions) or `stats_top_counts` (the listed
+/// ones) counts live clients by (its `dimension` column).
 ///
 /// `total` holds two values: `clients` (live clients) and `submissions` (their submissions
 /// added up). `plan` counts a client without one as `free`, `accountType` one without one as
@@ -19,8 +20,11 @@ public enum StatsDimension: String, Sendable, CaseIterable {
 
     /// The dimensions with a handful of fixed values, summed whole for every answer.
     public static let fixed: [StatsDimension] = [.total, .status, .plan, .accountType]
-    /// The dimensions answered as top lists (indexed by count: `stats_counts_top`).
+    /// The dimensions answered as top lists, kept in `stats_top_counts` (indexed by count).
     public static let listed: [StatsDimension] = [.provider, .country, .company, .industry]
+
+    /// Whether this dimension is answered as a top list (one of `listed`).
+    public var isListed: Bool { Self.listed.contains(self) }
 }
 
 /// What a row of `stats_days` counts live clients by (its `kind` column): the UTC day each

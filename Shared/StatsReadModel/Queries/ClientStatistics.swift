@@ -94,20 +94,17 @@ public struct ClientStatistics: Sendable {
         }.joined(separator: ",") + "}"
     }
 
-    /// The `limit` largest values of `dimension` summed over `tenants`, by count then value
-    /// (byte order).
+    /// The `limit` largest values of `dimension` (one of `StatsDimension.listed`) summed over
+    /// `tenants`, by count then value (byte order), from `stats_top_counts`.
     static func topValues(_ dimension: StatsDimension, limit: Int, tenants: [UUID], tenantArray: String,
                           on connection: PostgresConnection) throws -> [(value: String, count: Int64)] {
         func pairs(_ rows: PostgresRows) throws -> [(value: String, count: Int64)] {
             try rows.map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
         }
-        // Spelled out beside `dimension = $2` so that even a generic plan of the prepared
-        // statement can use the partial index `stats_counts_top`.
-        let listed = "dimension IN (" + StatsDimension.listed.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
         if tenants.count == 1 {
             return try pairs(connection.query("""
-                SELECT value, count FROM stats_counts
-                WHERE tenant_id = $1 AND dimension = $2 AND \(listed) AND count > 0
+                SELECT value, count FROM stats_top_counts
+                WHERE tenant_id = $1 AND dimension = $2 AND count > 0
                 ORDER BY count DESC, value LIMIT $3
                 """, [tenants[0], dimension.rawValue, limit]))
         }
@@ -120,8 +117,8 @@ public struct ClientStatistics: Sendable {
             for row in try connection.query("""
                 SELECT t.tenant_id, top.value, top.count
                 FROM unnest($1::uuid[]) AS t(tenant_id)
-                CROSS JOIN LATERAL (SELECT value, count FROM stats_counts s
-                                    WHERE s.tenant_id = t.tenant_id AND s.dimension = $2 AND s.\(listed) AND s.count > 0
+                CROSS JOIN LATERAL (SELECT value, count FROM stats_top_counts s
+                                    WHERE s.tenant_id = t.tenant_id AND s.dimension = $2 AND s.count > 0
                                     ORDER BY s.count DESC, s.value LIMIT $3) AS top
                 """, [tenantArray, dimension.rawValue, depth]) {
                 let tenant = try row.decode(0, as: UUID.self)
@@ -134,7 +131,7 @@ public struct ClientStatistics: Sendable {
             let merge = TopValuesMerge(limit: limit, depth: depth,
                                        tenantTops: perTenant.values.map { .init(rows: $0.rows, smallest: $0.smallest) })
             let summed = try pairs(connection.query("""
-                SELECT value, sum(count)::bigint AS total FROM stats_counts
+                SELECT value, sum(count)::bigint AS total FROM stats_top_counts
                 WHERE tenant_id = ANY($1::uuid[]) AND dimension = $2 AND value = ANY($3::text[])
                 GROUP BY value ORDER BY total DESC, value LIMIT $4
                 """, [tenantArray, dimension.rawValue, textArray(candidates), limit]))
@@ -144,8 +141,8 @@ public struct ClientStatistics: Sendable {
         }
         // Summing every value of these tenants settles it.
         return try pairs(connection.query("""
-            SELECT value, sum(count)::bigint AS total FROM stats_counts
-            WHERE tenant_id = ANY($1::uuid[]) AND dimension = $2 AND \(listed) AND count > 0
+            SELECT value, sum(count)::bigint AS total FROM stats_top_counts
+            WHERE tenant_id = ANY($1::uuid[]) AND dimension = $2 AND count > 0
             GROUP BY value ORDER BY total DESC, value LIMIT $3
             """, [tenantArray, dimension.rawValue, limit]))
     }

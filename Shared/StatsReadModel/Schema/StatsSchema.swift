@@ -10,14 +10,19 @@ import Projection
 ///   day it was created and the day of its last activity) and the stream version applied,
 ///   so an event knows what to take away before it adds. A deleted client stays as a
 ///   tombstone (id, tenant, version) so older events cannot bring it back.
-/// - `stats_counts`: live clients per (tenant, dimension, value) (`StatsDimension`); rows
-///   at 0 are removed, and a count below 0 fails the batch (`ClientStatsProjection`; not a
-///   CHECK, which PostgreSQL tests on the row an upsert proposes, before adding). `value` compares byte-wise (`COLLATE "C"`), so values group exactly
-///   as written and ties sort the same everywhere. `(tenant, dimension, count DESC, value)`
-///   makes a tenant's top values an index scan; it covers only the listed dimensions, so
-///   the rows every event touches (`total`, `status`, `plan`, `account_type`, and the
-///   all-tenants sums) are updated in place (HOT, with `fillfactor` leaving room) instead of
-///   adding index entries on each event.
+/// - `stats_counts`: live clients per (tenant, fixed dimension, value)
+///   (`StatsDimension.fixed`), `stats_top_counts` the same for the dimensions answered as top
+///   lists (`StatsDimension.listed`); rows at 0 are removed, and a count below 0 fails the
+///   batch (`ClientStatsProjection`; not a CHECK, which PostgreSQL tests on the row an upsert
+///   proposes, before adding). `value` compares byte-wise (`COLLATE "C"`), so values group
+///   exactly as written and ties sort the same everywhere. Only `stats_top_counts` has an
+///   index on `count`, `(tenant, dimension, count DESC, value)`, which makes a tenant's top
+///   values an index scan; its updates each add index entries. `stats_counts` has none but
+///   its primary key, so the rows every event touches (`total`, `status`, `plan`,
+///   `account_type`, and their all-tenants sums) are HOT-updated (`fillfactor` leaves room
+///   on their page): no index entries, and no chain of dead versions for the upsert's key
+///   lookup to walk. (PostgreSQL decides HOT per table, from the columns any of its indexes
+///   covers, partial ones included: one table for both kinds cannot have both.)
 /// - `stats_days`: live clients per (tenant, `StatsDayKind`, UTC day), so a week or month
 ///   is at most 31 rows per tenant.
 ///
@@ -65,6 +70,49 @@ public enum StatsSchema {
             count      BIGINT NOT NULL,
             PRIMARY KEY (tenant_id, kind, day)
         ) WITH (fillfactor = 70);
+        """),
+        // `stats_counts_top` indexed `count`: PostgreSQL takes HOT updates off every row of a
+        // table one of whose indexes (partial or not) covers a column the update changes, so
+        // each counter update added index entries and the hot rows' upserts walked ever
+        // longer chains of dead versions until a vacuum. The listed dimensions move to their
+        // own table, with that index; `stats_counts` keeps the fixed ones, with no index on
+        // `count`. A rebuild's shadow tables (made from the first schema, if one is running)
+        // are split the same way, so it resumes where it was.
+        Migration(version: 101, name: "stats read model: top-list counters in their own table", sql: """
+        CREATE TABLE stats_top_counts (
+            tenant_id  UUID NOT NULL,
+            dimension  TEXT NOT NULL CHECK (dimension IN ('provider', 'country', 'company', 'industry')),
+            value      TEXT COLLATE "C" NOT NULL,
+            count      BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, dimension, value)
+        ) WITH (fillfactor = 90);
+        CREATE INDEX stats_top_counts_top ON stats_top_counts (tenant_id, dimension, count DESC, value);
+        DO $$
+        DECLARE
+            listed CONSTANT TEXT[] := ARRAY['provider', 'country', 'company', 'industry'];
+            suffix TEXT;
+            other_index REGCLASS;
+        BEGIN
+            FOREACH suffix IN ARRAY ARRAY['', '_rebuild'] LOOP
+                CONTINUE WHEN to_regclass('stats_counts' || suffix) IS NULL;
+                IF suffix <> '' THEN
+                    EXECUTE format('DROP TABLE IF EXISTS %I', 'stats_top_counts' || suffix);
+                    EXECUTE format('CREATE TABLE %I (LIKE stats_top_counts INCLUDING ALL) WITH (fillfactor = 90)',
+                                   'stats_top_counts' || suffix);
+                END IF;
+                EXECUTE format('INSERT INTO %I (tenant_id, dimension, value, count) '
+                               'SELECT tenant_id, dimension, value, count FROM %I WHERE dimension = ANY ($1)',
+                               'stats_top_counts' || suffix, 'stats_counts' || suffix) USING listed;
+                EXECUTE format('DELETE FROM %I WHERE dimension = ANY ($1)', 'stats_counts' || suffix) USING listed;
+                FOR other_index IN SELECT indexrelid::regclass FROM pg_index
+                                   WHERE indrelid = ('stats_counts' || suffix)::regclass AND NOT indisprimary LOOP
+                    EXECUTE format('DROP INDEX %s', other_index);
+                END LOOP;
+                EXECUTE format('ALTER TABLE %I ADD CHECK (dimension IN (''total'', ''status'', ''plan'', ''account_type''))',
+                               'stats_counts' || suffix);
+            END LOOP;
+        END
+        $$;
         """),
     ]
 }
