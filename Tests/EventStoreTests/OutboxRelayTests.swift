@@ -55,6 +55,34 @@ final class OutboxRelayTests: XCTestCase {
         XCTAssertTrue(plan.contains("= ANY ($0)"), plan)
     }
 
+    /// The relay vacuums its queue itself while it deletes from it, instead of leaving the
+    /// dead rows to autovacuum's next visit.
+    func testTheRelayKeepsItsQueueVacuumed() async throws {
+        let fixture = try await EventStoreFixture.make()
+        let broker = try KafkaBroker.shared()
+        let topic = KafkaBroker.uniqueTopic("vacuum")
+        try await broker.createTopic(topic, partitions: 2)
+        let relay = makeRelay(fixture, broker: broker, topic: topic)
+        relay.outboxVacuumInterval = .milliseconds(100)
+        var vacuums = 0
+        var waiting = -1
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await relay.run() }
+            _ = try await writeSome(fixture, clients: 10)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                vacuums = try await fixture.pool.query("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'outbox'")[0]
+                    .decode(0, as: Int.self)
+                waiting = try await fixture.pool.query("SELECT count(*) FROM outbox")[0].decode(0, as: Int.self)
+                if vacuums > 0 && waiting == 0 { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            group.cancelAll()
+        }
+        XCTAssertEqual(waiting, 0, "every event was published")
+        XCTAssertGreaterThan(vacuums, 0, "the relay vacuumed the outbox")
+    }
+
     func testPublishesEveryEventInStreamOrderAsCloudEvents() async throws {
         let fixture = try await EventStoreFixture.make()
         let broker = try KafkaBroker.shared()

@@ -23,7 +23,7 @@ import ServiceRuntime
 /// starts a `LogRepublish` and runs it instead of the outbox until done, so each client's
 /// events reach the new log in order.
 public final class OutboxRelay: Service, @unchecked Sendable {
-    // @unchecked Sendable: `producer`, `unsettled` and the republish state (`recordedEnds`,
+    // @unchecked Sendable: `producer`, `unsettled`, the vacuum bookkeeping and the republish state (`recordedEnds`,
     // `lastLogCheck`, `checkLogSoon`, `takenUpEpoch`, `checkedFirstPublish`) are only read and
     // written by the relay's own `run()` loop (one task), or by a test driving `relayOnce`
     // alone; everything else is immutable.
@@ -43,6 +43,11 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     private let backlogEntries: Gauge
     private let backlogAge: Gauge
     private var lastBacklogReading = ContinuousClock.now - .seconds(60)
+    /// How often the relay vacuums the outbox while it deletes from it (see `vacuumOutbox`).
+    public var outboxVacuumInterval: Duration = .seconds(2)
+    /// Outbox entries deleted since the last vacuum.
+    var settledSinceVacuum = 0
+    private var lastVacuum = ContinuousClock.now
     /// Checks the broker still holds the log; nil: never checked (tests of the outbox alone).
     let logCheck: EventsLogCheck?
     /// How often the leader checks the log when nothing failed.
@@ -100,6 +105,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 if ContinuousClock.now - lastBacklogReading >= .seconds(1) { try await readBacklog() }
+                if settledSinceVacuum > 0 && ContinuousClock.now - lastVacuum >= outboxVacuumInterval { try await vacuumOutbox() }
                 // Signals so far are for entries this round's read will see.
                 wake.clear()
                 let sent = try await relayOnce()
@@ -143,7 +149,21 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         try await pool.withTransaction { connection in
             for settlement in pending { try Self.settle(settlement, on: connection) }
         }
+        settledSinceVacuum += pending.reduce(0) { $0 + $1.positions.count }
         unsettled = nil
+    }
+
+    /// Vacuums the outbox, so that reading its oldest entries stays cheap.
+    ///
+    /// The outbox is a queue: every entry is inserted once and deleted once, so between
+    /// autovacuum's visits (a minute apart by default, whatever the table's thresholds) dead
+    /// rows pile up, and the relay's read of the oldest entries walks them every round
+    /// (measured: 0.9 ms a round, about 130 µs per create, at 1,000 creates/s). VACUUM of a
+    /// table this small takes a few milliseconds, outside any transaction.
+    func vacuumOutbox() async throws {
+        lastVacuum = ContinuousClock.now
+        settledSinceVacuum = 0
+        try await pool.withConnection { try $0.executeScript("VACUUM outbox") }
     }
 
     /// The oldest `$1` events still in the outbox, in position order.
@@ -204,6 +224,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                                                                    envelope: try PostgresEventStore.envelope(from: $0, startingAt: 1)) })
         }
         unsettled = nil
+        settledSinceVacuum += previous?.positions.count ?? 0
         guard isLeader else {
             recordedEnds = nil
             takenUpEpoch = nil
