@@ -88,6 +88,9 @@ pids+=($!)
 for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && break; sleep 0.1; done
 echo "Kafka-protocol broker: 127.0.0.1:$kafka_port"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port"
+# One partition on one machine: each projection runs one consumer anyway, and this broker's
+# fetches cost more the more batches each fetched partition holds (README, Performance).
+export EVENTS_TOPIC_PARTITIONS="${EVENTS_TOPIC_PARTITIONS:-1}"
 
 # --- Services ------------------------------------------------------------------------------
 admin_file="$state/admin-credentials"
