@@ -86,6 +86,26 @@ public struct ClientSearch: Sendable {
         return try rows.first.map(Self.record(from:))
     }
 
+    /// The clients of `lookups`, in their order: each one's record if it exists in that
+    /// lookup's tenant and is not deleted, else nil.
+    ///
+    /// One statement for the whole batch, waiting on `readiness` like `client(id:tenantId:)`;
+    /// the tenant is checked per entry, so a lookup never sees another tenant's client. The
+    /// caller bounds the batch (`TenantClientId.maxPerLookup` at the route).
+    public func clients(_ lookups: [TenantClientId]) async throws -> [ClientRecord?] {
+        guard !lookups.isEmpty else { return [] }
+        let rows = try await pool.query("""
+            SELECT \(Self.recordColumns) FROM clients WHERE id = ANY($1::uuid[]) AND NOT deleted
+            """, [ClientSearchProjection.uuidArray(Set(lookups.map(\.id)))], waitingOn: readiness)
+        var found: [UUID: ClientRecord] = [:]
+        found.reserveCapacity(rows.count)
+        for row in rows {
+            let record = try Self.record(from: row)
+            found[record.id] = record
+        }
+        return lookups.map { lookup in found[lookup.id].flatMap { $0.tenantId == lookup.tenantId ? $0 : nil } }
+    }
+
     /// The version the read model holds for a client (a deleted one keeps its last), if any.
     public func version(of id: UUID) async throws -> Int64? {
         try await pool.query("SELECT version FROM clients WHERE id = $1", [id], waitingOn: readiness).first?.decode(0, as: Int64.self)
