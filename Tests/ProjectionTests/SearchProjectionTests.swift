@@ -82,6 +82,10 @@ final class SearchProjectionTests: XCTestCase {
         let batch = try await search.clients(lookups)
         XCTAssertEqual(batch, expected)
         XCTAssertEqual(batch.compactMap { $0 }.count, ids.count - 5 + 1)
+        for size in [1, 2, 3, 5, 9] {   // statement sizes are padded to powers of two
+            let some = try await search.clients(Array(lookups.suffix(size)))
+            XCTAssertEqual(some, Array(expected.suffix(size)), "\(size) lookups")
+        }
     }
 
     func testRedeliveryChangesNothing() async throws {
