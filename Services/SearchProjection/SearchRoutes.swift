@@ -38,8 +38,8 @@ struct SearchRoutes: Sendable {
             return HTTPResponse.json(status: .ok, object: record.internalJSON)
         })
         // The gateway's coalesced single-client reads: one statement per batch, on the loop too.
-        setup.route(.POST, InternalPaths.clientLookups, options: RouteOptions(maxBodyBytes: Self.maxLookupBodyBytes, runsOnEventLoop: true),
-                    token.guarding { request in
+        let lookupOptions = RouteOptions(maxBodyBytes: Self.maxLookupBodyBytes, runsOnEventLoop: true)
+        setup.route(.POST, InternalPaths.clientLookups, options: lookupOptions, token.guarding { request in
             let lookups = try await request.decodeJSON(maxBytes: Self.maxLookupBodyBytes) { value throws(JSONFieldError) in
                 try TenantClientId.lookups(fromRequest: value)
             }

@@ -26,7 +26,8 @@ struct SearchClient: Sendable {
         self.token = token
         self.http = http
         self.visibilityHTTP = visibilityHTTP
-        let sizes = metrics?.histogram("gateway_search_lookup_batch_size", help: "Client lookups per batch request to the search projection.",
+        let sizes = metrics?.histogram("gateway_search_lookup_batch_size",
+                                       help: "Client lookups per batch request to the search projection.",
                                        buckets: [1, 2, 4, 8, 16, 32, 64, 128])
         lookups = ClientLookupCoalescer(batchSizes: sizes) { batch in
             try await Self.lookup(batch, baseURL: baseURL, token: token, http: http)

@@ -129,7 +129,9 @@ public struct ClientSearch: Sendable {
         return makeLookupSQL(slots: slots)
     }
 
-    private static let lookupStatements: [(slots: Int, sql: String)] = (0...7).map { 1 << $0 }.map { ($0, makeLookupSQL(slots: $0)) }
+    private static let lookupStatements: [(slots: Int, sql: String)] = (0...7).map { 1 << $0 }.map {
+        ($0, makeLookupSQL(slots: $0))
+    }
 
     private static func makeLookupSQL(slots: Int) -> String {
         let placeholders = (1...slots).map { "$\($0)" }.joined(separator: ", ")
