@@ -8,9 +8,9 @@ import Foundation
 /// the call sends and receives without blocking and waits for the socket on that loop: no
 /// thread hand-off. Otherwise the blocking socket work (connecting, waiting for a free
 /// connection) runs on the client's own threads, so `execute` never blocks Swift's
-/// cooperative pool. Retries only idempotent
-/// requests (`HTTPClientRequest.isRetryable`), and only when the request provably did not reach a server: the connect failed,
-/// or a reused keep-alive connection closed before any response byte. Cancelling the
+/// cooperative pool. Retries only idempotent requests (`HTTPClientRequest.isRetryable`), and
+/// only when the request provably did not reach a server: the connect failed, or a reused
+/// keep-alive connection closed before any response byte. Cancelling the
 /// calling task does not interrupt a call; `requestTimeout` bounds it.
 ///
 /// Errors are `ClienteleError`: `.invalidArgument` for a bad URL, `.deadlineExceeded` on
