@@ -62,7 +62,8 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     GatewayRoutes.register(on: setup, GatewayComponents(
         identity: identity, sessions: sessions,
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
-        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient),
+        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient,
+                             metrics: setup.metrics),
         stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
         readYourWritesTimeout: readYourWrites,
         rateLimiter: rateLimit.map { RateLimiter(policy: $0) }))

@@ -6,11 +6,14 @@ import Projection
 import SearchReadModel
 import ServiceRuntime
 
-/// The search projection's internal routes: list, get, read-your-writes visibility, the
-/// rebuild's start and progress, and the live projection's position (`clientctl status`).
+/// The search projection's internal routes: list, get, batch lookup, read-your-writes
+/// visibility, the rebuild's start and progress, and the live projection's position
+/// (`clientctl status`).
 struct SearchRoutes: Sendable {
     /// The longest a visibility request waits, whatever it asks for.
     static let maxVisibilityWait = 10_000
+    /// The largest batch lookup body: `TenantClientId.maxPerLookup` entries take about 12 KiB.
+    static let maxLookupBodyBytes = 32 * 1024
 
     let search: ClientSearch
     let waiters: AppliedVersionWaiters
@@ -33,6 +36,14 @@ struct SearchRoutes: Sendable {
                 throw ClienteleError(.notFound, "Client not found")
             }
             return HTTPResponse.json(status: .ok, object: record.internalJSON)
+        })
+        // The gateway's coalesced single-client reads: one statement per batch, on the loop too.
+        let lookupOptions = RouteOptions(maxBodyBytes: Self.maxLookupBodyBytes, runsOnEventLoop: true)
+        setup.route(.POST, InternalPaths.clientLookups, options: lookupOptions, token.guarding { request in
+            let lookups = try await request.decodeJSON(maxBytes: Self.maxLookupBodyBytes) { value throws(JSONFieldError) in
+                try TenantClientId.lookups(fromRequest: value)
+            }
+            return HTTPResponse.json(status: .ok, object: TenantClientId.answerJSON(try await search.clients(lookups)))
         })
         setup.route(.GET, InternalPaths.clients + "/:id/visibility", options: onLoop, token.guarding { request in
             let id = try Self.clientId(request)

@@ -93,6 +93,10 @@ public enum InternalPaths {
     /// Search projection: `GET .../:id/visibility?version=V&timeoutMs=T` → `ClientVisibility`,
     /// answering as soon as the client is at `version` or later, else after `timeoutMs`.
     public static func visibility(_ id: UUID) -> String { "\(client(id))/visibility" }
+    /// Search projection: `POST` a batch of `TenantClientId`s (`TenantClientId+JSON`), answered
+    /// with one record or `null` per lookup, in order. Not under `clients`, so a projection
+    /// without it answers the router's 404 (`HTTPError.noRouteCode`), not a 405 of `:id`.
+    public static let clientLookups = "/internal/v1/client-lookups"
     /// Stats projection: `GET` with `tenantId` (comma-separated UUIDs) or `allTenants=true`,
     /// and optionally `asOf` (RFC 3339; default now), answered with a `ClientStats`.
     public static let stats = "/internal/v1/stats"

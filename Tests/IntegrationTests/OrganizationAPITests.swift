@@ -417,4 +417,167 @@ final class OrganizationAPITests: XCTestCase {
             XCTAssertEqual(afterPatch.json["total"] as? Int, 1)
         }
     }
+
+    // MARK: Coalesced lookups (the gateway's gets go to the search projection in batches)
+
+    /// The gateway's `gateway_search_lookup_batch_size` histogram: (batch requests, lookups).
+    private func lookupBatches() async throws -> (count: Int, sum: Int) {
+        let response = try await http.execute(HTTPClientRequest(url: try await stack.gateway.baseURL + "/metrics"))
+        var count = 0, sum = 0
+        for line in String(decoding: response.body, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let value = Double(parts[1]) else { continue }
+            if parts[0] == "gateway_search_lookup_batch_size_count" { count = Int(value) }
+            if parts[0] == "gateway_search_lookup_batch_size_sum" { sum = Int(value) }
+        }
+        return (count, sum)
+    }
+
+    /// Runs `gets` (path, key) concurrently, 64 at a time; the replies in the same order.
+    private func concurrently(_ gets: [(path: String, key: String)]) async throws -> [Reply] {
+        let caller = try await caller()
+        var replies = [Reply?](repeating: nil, count: gets.count)
+        try await withThrowingTaskGroup(of: (Int, Reply).self) { group in
+            var next = 0
+            func start() {
+                guard next < gets.count else { return }
+                let index = next, get = gets[index]
+                next += 1
+                group.addTask { (index, try await caller.call(.GET, get.path, key: get.key)) }
+            }
+            for _ in 0..<64 { start() }
+            for try await (index, reply) in group {
+                replies[index] = reply
+                start()
+            }
+        }
+        return replies.map { $0! }
+    }
+
+    func testConcurrentGetsOfTwoCompaniesEachGetTheirOwnClient() async throws {
+        let keys = [try await stack.createCompanyWithKey("Lookup One Inc").secret,
+                    try await stack.createCompanyWithKey("Lookup Two Inc").secret]
+        var clients: [(id: String, name: String, key: String)] = []
+        for index in 0..<16 {
+            let key = keys[index % 2], name = "Lookup \(index)"
+            let created = try await createClient(key, name: name)
+            clients.append((try XCTUnwrap(created.data["id"] as? String), name, key))
+        }
+        let before = try await lookupBatches()
+        let gets = (0..<480).map { clients[$0 % clients.count] }
+        let replies = try await concurrently(gets.map { ("/api/v1/clients/\($0.id)", $0.key) })
+        for (get, reply) in zip(gets, replies) {
+            XCTAssertEqual(reply.status, 200, get.name)
+            XCTAssertEqual(reply.data["id"] as? String, get.id)
+            XCTAssertEqual(reply.data["name"] as? String, get.name)
+        }
+        let after = try await lookupBatches()
+        XCTAssertEqual(after.sum - before.sum, gets.count, "every get went through the batch route")
+        XCTAssertLessThan(after.count - before.count, gets.count, "concurrent gets shared batch requests")
+    }
+
+    func testInABatchOnlyTheOtherCompanysDeletedAndUnknownClientsAreNotFound() async throws {
+        let key = try await stack.createCompanyWithKey("Mixed Batch Inc").secret
+        let other = try await stack.createCompanyWithKey("Mixed Batch Other Inc").secret
+        var own: [String] = []
+        for index in 0..<4 {
+            let created = try await createClient(key, name: "Mine \(index)")
+            own.append(try XCTUnwrap(created.data["id"] as? String))
+        }
+        let gone = try await createClient(key, name: "Gone")
+        let deleted = try XCTUnwrap(gone.data["id"] as? String)
+        let deletion = try await call(.DELETE, "/api/v1/clients/\(deleted)", key: key)
+        XCTAssertEqual(deletion.status, 200)
+        let theirsCreated = try await createClient(other, name: "Theirs")
+        let theirs = try XCTUnwrap(theirsCreated.data["id"] as? String)
+        let unknown = UUID().uuidString.lowercased()
+
+        let targets = Array(repeating: own + [deleted, theirs, unknown], count: 24).flatMap { $0 }
+        let replies = try await concurrently(targets.map { ("/api/v1/clients/\($0)", key) })
+        for (target, reply) in zip(targets, replies) {
+            if own.contains(target) {
+                XCTAssertEqual(reply.status, 200, target)
+                XCTAssertEqual(reply.data["id"] as? String, target)
+            } else {
+                XCTAssertEqual(reply.status, 404, target)
+                XCTAssertEqual(reply.json["error"] as? String, "Client not found")
+            }
+        }
+        // The other company still sees its own client.
+        let ownerGet = try await call(.GET, "/api/v1/clients/\(theirs)", key: other)
+        XCTAssertEqual(ownerGet.status, 200)
+    }
+
+    func testTheBatchLookupRouteNeedsTheTokenAndNamesTheBadField() async throws {
+        let stack = try await stack
+        let url = stack.searchProjection.baseURL + "/internal/v1/client-lookups"
+        func lookup(_ body: String, token: String?) async throws -> Reply {
+            var headers: HTTPHeaders = ["Content-Type": "application/json"]
+            if let token { headers.add(name: "X-Internal-Token", value: token) }
+            let response = try await http.execute(HTTPClientRequest(method: .POST, url: url, headers: headers, body: Array(body.utf8)))
+            return Reply(status: response.status.code, headers: response.headers, body: response.body)
+        }
+        let key = try stack.createCompanyWithKey("Lookup Route Inc")
+        let created = try await createClient(key.secret, name: "Routed")
+        let id = try XCTUnwrap(created.data["id"] as? String)
+        let tenant = key.companyId.lowercased()
+        func entry(_ id: String, _ tenant: String) -> String { #"{"id":"\#(id)","tenantId":"\#(tenant)"}"# }
+        let valid = #"{"lookups":[\#(entry(id, tenant)),\#(entry(id, UUID().uuidString)),\#(entry(UUID().uuidString, tenant))]}"#
+
+        let noToken = try await lookup(valid, token: nil)
+        XCTAssertEqual(noToken.status, 401)
+        let wrongToken = try await lookup(valid, token: "wrong-token-0123456789")
+        XCTAssertEqual(wrongToken.status, 401)
+
+        let found = try await lookup(valid, token: stack.internalToken)
+        XCTAssertEqual(found.status, 200)
+        let data = try XCTUnwrap(found.json["data"] as? [Any])
+        XCTAssertEqual(data.count, 3)
+        XCTAssertEqual(((data[0] as? [String: Any])?["id"] as? String)?.lowercased(), id)
+        XCTAssertTrue(data[1] is NSNull, "another tenant's client is null")
+        XCTAssertTrue(data[2] is NSNull, "an unknown client is null")
+
+        let tooMany = #"{"lookups":["# + Array(repeating: entry(id, tenant), count: 129).joined(separator: ",") + "]}"
+        let bad: [(body: String, field: String)] = [
+            (#"{"lookups":[]}"#, "lookups"),
+            (tooMany, "lookups"),
+            (#"{"lookups":{}}"#, "lookups"),
+            ("{}", "lookups"),
+            (#"{"lookups":[\#(entry(id, tenant)),\#(entry("not-a-uuid", tenant))]}"#, "lookups[1].id"),
+            (#"{"lookups":[\#(entry(id, "42"))]}"#, "lookups[0].tenantId"),
+        ]
+        for (body, field) in bad {
+            let reply = try await lookup(body, token: stack.internalToken)
+            XCTAssertEqual(reply.status, 400, body.prefix(80) + "")
+            XCTAssertEqual(reply.json["field"] as? String, field, body.prefix(80) + "")
+        }
+        let exactlyTheLimit = #"{"lookups":["# + Array(repeating: entry(id, tenant), count: 128).joined(separator: ",") + "]}"
+        let full = try await lookup(exactlyTheLimit, token: stack.internalToken)
+        XCTAssertEqual(full.status, 200)
+        XCTAssertEqual((full.json["data"] as? [Any])?.count, 128)
+    }
+
+    /// A projection without the batch route (an older version) makes gets fail with 500,
+    /// never answer "not found": here a second gateway whose search URL is the stats projection.
+    func testAProjectionWithoutTheBatchRouteIsAServerErrorNotANotFound() async throws {
+        let stack = try await stack
+        let key = try stack.createCompanyWithKey("Old Projection Inc").secret
+        let created = try await createClient(key, name: "Exists")
+        let id = try XCTUnwrap(created.data["id"] as? String)
+        let logs = stack.logDirectory.appendingPathComponent("gateway-without-lookups")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let gateway = try ServiceProcess.start("gateway", environment: [
+            "COMMAND_SERVICE_URL": stack.commandService.baseURL, "SEARCH_SERVICE_URL": stack.statsProjection.baseURL,
+            "STATS_SERVICE_URL": stack.statsProjection.baseURL, "DOCUMENT_SERVICE_URL": stack.documentStore.baseURL,
+            "DATABASE_URL": stack.gatewayDatabase, "INTERNAL_TOKEN": stack.internalToken,
+            "JWT_KEYS": stack.jwtKeys, "SESSION_COOKIE_SECURE": "false",
+        ], logDirectory: logs)
+        defer { gateway.process.stop() }
+        try await gateway.waitUntilReady(client: http)
+        let caller = GatewayCaller(baseURL: gateway.baseURL, http: http)
+        for target in [id, UUID().uuidString.lowercased()] {
+            let reply = try await caller.call(.GET, "/api/v1/clients/\(target)", key: key)
+            XCTAssertEqual(reply.status, 500, target)
+        }
+    }
 }

@@ -72,6 +72,20 @@ final class SearchProjectionTests: XCTestCase {
         }
         let page = try await search.list(ClientListQuery(tenantId: tenant, limit: 100))
         XCTAssertEqual(page.total, ids.count - 5)
+
+        // The batch lookup answers each entry as the single get does, in order: the tenant's
+        // live clients, nil for deleted ones, for another tenant's ask and for unknown ids.
+        var lookups = ids.map { TenantClientId(id: $0, tenantId: tenant) }
+        lookups += [TenantClientId(id: ids[1], tenantId: UUID()), TenantClientId(id: UUID(), tenantId: tenant), lookups[3]]
+        var expected: [ClientRecord?] = []
+        for lookup in lookups { expected.append(try await search.client(id: lookup.id, tenantId: lookup.tenantId)) }
+        let batch = try await search.clients(lookups)
+        XCTAssertEqual(batch, expected)
+        XCTAssertEqual(batch.compactMap { $0 }.count, ids.count - 5 + 1)
+        for size in [1, 2, 3, 5, 9] {   // statement sizes are padded to powers of two
+            let some = try await search.clients(Array(lookups.suffix(size)))
+            XCTAssertEqual(some, Array(expected.suffix(size)), "\(size) lookups")
+        }
     }
 
     func testRedeliveryChangesNothing() async throws {

@@ -9,7 +9,8 @@ import ServiceRuntime
 /// read-your-writes wait.
 ///
 /// The one place that knows the projection's routes and parameters (`InternalPaths`), so the
-/// adapters only see `ClientListQuery`, `ClientRecord` and `ClientListPage`.
+/// adapters only see `ClientListQuery`, `ClientRecord` and `ClientListPage`. Single-client
+/// gets go through `lookups`, which sends those made in one event-loop pass as one batch.
 struct SearchClient: Sendable {
     let baseURL: String
     let token: InternalToken
@@ -17,6 +18,21 @@ struct SearchClient: Sendable {
     /// A client whose request timeout is just above the visibility wait, so a stuck
     /// projection cannot hold a write's answer longer than the bound.
     let visibilityHTTP: HTTPClient
+    let lookups: ClientLookupCoalescer
+
+    /// `metrics`, when given, gets `gateway_search_lookup_batch_size`: the lookups per batch request.
+    init(baseURL: String, token: InternalToken, http: HTTPClient, visibilityHTTP: HTTPClient, metrics: MetricsRegistry? = nil) {
+        self.baseURL = baseURL
+        self.token = token
+        self.http = http
+        self.visibilityHTTP = visibilityHTTP
+        let sizes = metrics?.histogram("gateway_search_lookup_batch_size",
+                                       help: "Client lookups per batch request to the search projection.",
+                                       buckets: [1, 2, 4, 8, 16, 32, 64, 128])
+        lookups = ClientLookupCoalescer(batchSizes: sizes) { batch in
+            try await Self.lookup(batch, baseURL: baseURL, token: token, http: http)
+        }
+    }
 
     /// A page of the tenant's clients.
     func list(_ query: ClientListQuery) async throws -> ClientListPage {
@@ -24,19 +40,32 @@ struct SearchClient: Sendable {
         guard response.status.code == 200 else {
             throw UpstreamError.clienteleError(from: response, service: "search-projection")
         }
-        return try decode(response) { value throws(JSONFieldError) in try ClientListPage(internalJSON: value) }
+        return try Self.decode(response) { value throws(JSONFieldError) in try ClientListPage(internalJSON: value) }
     }
 
     /// The client `id` of `tenantId`; nil when it does not exist there (or was deleted).
+    /// Batched with the other lookups of the caller's event-loop pass (`ClientLookupCoalescer`).
     func client(_ id: UUID, tenantId: UUID) async throws -> ClientRecord? {
-        let response = try await get(InternalPaths.client(id) + "?tenantId=" + tenantId.uuidString.lowercased())
-        if response.status.code == 404 && !UpstreamError.isMissingRoute(response) { return nil }
+        try await lookups.client(id, tenantId: tenantId)
+    }
+
+    /// One batch request: a record or nil per lookup, in order.
+    ///
+    /// Errors map as every search call's (`UpstreamError`): a projection without the route is
+    /// an internal error, never "not found". A batch serves several callers, so it carries the
+    /// request context (ids, trace) only when it serves one.
+    static func lookup(_ batch: [TenantClientId], baseURL: String, token: InternalToken,
+                       http: HTTPClient) async throws -> [ClientRecord?] {
+        var headers: HTTPHeaders = [InternalToken.headerName: token.value, "Content-Type": "application/json"]
+        if batch.count == 1 { headers.addRequestContext() }
+        // Only reads: safe to send again when it provably did not arrive, as the GET it replaces.
+        let request = HTTPClientRequest(method: .POST, url: baseURL + InternalPaths.clientLookups, headers: headers,
+                                        body: TenantClientId.requestJSON(batch).serialized(), isRetryable: true)
+        let response = try await http.execute(request)
         guard response.status.code == 200 else {
             throw UpstreamError.clienteleError(from: response, service: "search-projection")
         }
-        let record = try decode(response) { value throws(JSONFieldError) in try ClientRecord(internalJSON: value) }
-        // The projection filters by tenant; checking again costs nothing.
-        return record.tenantId == tenantId ? record : nil
+        return try decode(response) { value throws(JSONFieldError) in try TenantClientId.records(fromAnswer: value) }
     }
 
     /// Waits up to `timeout` for the projection to show client `id` at `version` or later.
@@ -92,7 +121,7 @@ struct SearchClient: Sendable {
 
     /// The response body read by `read` (parsed by `JSONParser`: `JSONDecoder` was a sixth of
     /// the gateway's CPU per GET); an internal error when it does not fit.
-    private func decode<T>(_ response: HTTPClientResponse, _ read: (JSONValue) throws(JSONFieldError) -> T) throws -> T {
+    private static func decode<T>(_ response: HTTPClientResponse, _ read: (JSONValue) throws(JSONFieldError) -> T) throws -> T {
         do {
             return try read(try JSONParser.parse(response.body))
         } catch {

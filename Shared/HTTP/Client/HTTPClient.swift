@@ -8,9 +8,9 @@ import Foundation
 /// the call sends and receives without blocking and waits for the socket on that loop: no
 /// thread hand-off. Otherwise the blocking socket work (connecting, waiting for a free
 /// connection) runs on the client's own threads, so `execute` never blocks Swift's
-/// cooperative pool. Retries only idempotent
-/// requests, and only when the request provably did not reach a server: the connect failed,
-/// or a reused keep-alive connection closed before any response byte. Cancelling the
+/// cooperative pool. Retries only idempotent requests (`HTTPClientRequest.isRetryable`), and
+/// only when the request provably did not reach a server: the connect failed, or a reused
+/// keep-alive connection closed before any response byte. Cancelling the
 /// calling task does not interrupt a call; `requestTimeout` bounds it.
 ///
 /// Errors are `ClienteleError`: `.invalidArgument` for a bad URL, `.deadlineExceeded` on
@@ -153,7 +153,7 @@ public final class HTTPClient: Sendable {
                 return try attemptOnce(request, wire: wire, key: key, address: address, deadline: deadline)
             } catch AttemptFailure.notProcessed(_, let underlying) {
                 attempt += 1
-                guard request.method.isIdempotent, attempt <= configuration.retries,
+                guard request.isRetryable, attempt <= configuration.retries,
                       Socket.monotonicNanoseconds() < deadline else {
                     throw clienteleError(underlying, target: target)
                 }
@@ -222,7 +222,7 @@ public final class HTTPClient: Sendable {
         } catch {
             switch error {
             case .notProcessed(_, let underlying):
-                guard request.method.isIdempotent, configuration.retries >= 1, Socket.monotonicNanoseconds() < deadline else {
+                guard request.isRetryable, configuration.retries >= 1, Socket.monotonicNanoseconds() < deadline else {
                     return .done(.failure(clienteleError(underlying, target: target)))
                 }
                 return .retry

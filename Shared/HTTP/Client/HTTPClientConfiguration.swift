@@ -33,12 +33,18 @@ public struct HTTPClientRequest: Sendable {
     /// the client sets, and fields with CR/LF/NUL, which are dropped.
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// Whether the client may send the request again when it provably did not reach a server
+    /// (see `HTTPClient`); by default when the method is idempotent. Set it for a `POST` that
+    /// only reads.
+    public var isRetryable: Bool
 
-    public init(method: HTTPMethod = .GET, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+    public init(method: HTTPMethod = .GET, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+                isRetryable: Bool? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.isRetryable = isRetryable ?? method.isIdempotent
     }
 }
 

@@ -76,7 +76,10 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Queues `job` for the loop's thread; false if the loop has stopped (the job is dropped).
-    private func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+    ///
+    /// Called on the loop's thread while `runMailbox` runs, the job runs on the next pass,
+    /// after every job queued before it (`EventLoopPass.afterQueuedJobs`).
+    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
         let (accepted, wake): (Bool, Bool) = mailbox.withLock { box in
             guard !box.closed else { return (false, false) }
             box.jobs.append(job)

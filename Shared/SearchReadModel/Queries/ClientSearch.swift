@@ -86,6 +86,58 @@ public struct ClientSearch: Sendable {
         return try rows.first.map(Self.record(from:))
     }
 
+    /// The clients of `lookups`, in their order: each one's record if it exists in that
+    /// lookup's tenant and is not deleted, else nil.
+    ///
+    /// One statement for the whole batch, waiting on `readiness` like `client(id:tenantId:)`;
+    /// the tenant is checked per entry, so a lookup never sees another tenant's client. The
+    /// caller bounds the batch (`TenantClientId.maxPerLookup` at the route).
+    public func clients(_ lookups: [TenantClientId]) async throws -> [ClientRecord?] {
+        guard !lookups.isEmpty else { return [] }
+        var ids: [UUID] = []
+        var seen = Set<UUID>()
+        for lookup in lookups where seen.insert(lookup.id).inserted { ids.append(lookup.id) }
+        let slots = Self.lookupSlots(for: ids.count)
+        // Padded with the first id (a duplicate in IN changes nothing) to the statement's size.
+        let parameters: [any PostgresEncodable] = ids + Array(repeating: ids[0], count: slots - ids.count)
+        let rows = try await pool.query(Self.lookupSQL(slots: slots), parameters, waitingOn: readiness)
+        var found: [UUID: ClientRecord] = [:]
+        found.reserveCapacity(rows.count)
+        for row in rows {
+            let record = try Self.record(from: row)
+            found[record.id] = record
+        }
+        return lookups.map { lookup in found[lookup.id].flatMap { $0.tenantId == lookup.tenantId ? $0 : nil } }
+    }
+
+    /// The number of ids a batch lookup statement takes for `count` distinct ids: the next
+    /// power of two, so a handful of prepared statements serve every batch.
+    ///
+    /// Not one `id = ANY($1::uuid[])` statement: PostgreSQL's generic plan for it guesses ten
+    /// rows and a bitmap scan, which costs more than the custom plans, so it planned every
+    /// execution again (measured with pgbench, 4 ids: 7,600 statements/s that way, 16,300/s
+    /// with `id IN ($1, …, $4)`, whose generic plan is an index scan of the four).
+    static func lookupSlots(for count: Int) -> Int {
+        var slots = 1
+        while slots < count { slots *= 2 }
+        return slots
+    }
+
+    /// `SELECT … WHERE id IN ($1, …, $slots) AND NOT deleted`.
+    static func lookupSQL(slots: Int) -> String {
+        if let index = lookupStatements.firstIndex(where: { $0.slots == slots }) { return lookupStatements[index].sql }
+        return makeLookupSQL(slots: slots)
+    }
+
+    private static let lookupStatements: [(slots: Int, sql: String)] = (0...7).map { 1 << $0 }.map {
+        ($0, makeLookupSQL(slots: $0))
+    }
+
+    private static func makeLookupSQL(slots: Int) -> String {
+        let placeholders = (1...slots).map { "$\($0)" }.joined(separator: ", ")
+        return "SELECT \(recordColumns) FROM clients WHERE id IN (\(placeholders)) AND NOT deleted"
+    }
+
     /// The version the read model holds for a client (a deleted one keeps its last), if any.
     public func version(of id: UUID) async throws -> Int64? {
         try await pool.query("SELECT version FROM clients WHERE id = $1", [id], waitingOn: readiness).first?.decode(0, as: Int64.self)
