@@ -64,12 +64,14 @@ public struct JSONParser {
     private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
         try enter()
         index += 1
-        var object: [String: JSONValue] = [:]
+        // Members are gathered first and hashed once into a table of the right size; the
+        // first of duplicate keys wins.
+        var members: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object([:])
         }
         while true {
             skipWhitespace()
@@ -80,7 +82,7 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if object.index(forKey: key) == nil { object[key] = value }
+            members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             switch bytes[index] {
@@ -88,7 +90,7 @@ public struct JSONParser {
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
-                return .object(object)
+                return .object(Dictionary(members, uniquingKeysWith: { first, _ in first }))
             default: throw error("expected ',' or '}'")
             }
         }

@@ -84,11 +84,12 @@ public enum JSONValue: Sendable, Codable, Hashable {
             out.append(93)
         case .object(let object):
             out.append(123)
-            for (i, key) in object.keys.sorted().enumerated() {
+            // Sorting the pairs, not the keys, spares a hash lookup per member.
+            for (i, member) in object.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(44) }
-                JSONValue.writeString(key, to: &out)
+                JSONValue.writeString(member.key, to: &out)
                 out.append(58)
-                object[key]?.write(to: &out)
+                member.value.write(to: &out)
             }
             out.append(125)
         }
@@ -96,6 +97,12 @@ public enum JSONValue: Sendable, Codable, Hashable {
 
     static func writeString(_ string: String, to out: inout [UInt8]) {
         out.append(34)
+        // Most strings need no escape: copy them whole.
+        if string.utf8.allSatisfy({ $0 >= 32 && $0 != 34 && $0 != 92 }) {
+            out.append(contentsOf: string.utf8)
+            out.append(34)
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case 34: out.append(contentsOf: [92, 34])
