@@ -420,15 +420,15 @@ final class OrganizationAPITests: XCTestCase {
 
     // MARK: Coalesced lookups (the gateway's gets go to the search projection in batches)
 
-    /// The gateway's `gateway_search_lookup_batch_size` histogram: (batch requests, lookups).
+    /// The gateway's `clientele_gateway_lookup_batch_size` histogram: (batch requests, lookups).
     private func lookupBatches() async throws -> (count: Int, sum: Int) {
         let response = try await http.execute(HTTPClientRequest(url: try await stack.gateway.baseURL + "/metrics"))
         var count = 0, sum = 0
         for line in String(decoding: response.body, as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: " ")
             guard parts.count == 2, let value = Double(parts[1]) else { continue }
-            if parts[0] == "gateway_search_lookup_batch_size_count" { count = Int(value) }
-            if parts[0] == "gateway_search_lookup_batch_size_sum" { sum = Int(value) }
+            if parts[0] == "clientele_gateway_lookup_batch_size_count" { count = Int(value) }
+            if parts[0] == "clientele_gateway_lookup_batch_size_sum" { sum = Int(value) }
         }
         return (count, sum)
     }

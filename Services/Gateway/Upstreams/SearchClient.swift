@@ -20,13 +20,13 @@ struct SearchClient: Sendable {
     let visibilityHTTP: HTTPClient
     let lookups: ClientLookupCoalescer
 
-    /// `metrics`, when given, gets `gateway_search_lookup_batch_size`: the lookups per batch request.
+    /// `metrics`, when given, gets `clientele_gateway_lookup_batch_size`: the lookups per batch request.
     init(baseURL: String, token: InternalToken, http: HTTPClient, visibilityHTTP: HTTPClient, metrics: MetricsRegistry? = nil) {
         self.baseURL = baseURL
         self.token = token
         self.http = http
         self.visibilityHTTP = visibilityHTTP
-        let sizes = metrics?.histogram("gateway_search_lookup_batch_size",
+        let sizes = metrics?.histogram("clientele_gateway_lookup_batch_size",
                                        help: "Client lookups per batch request to the search projection.",
                                        buckets: [1, 2, 4, 8, 16, 32, 64, 128])
         lookups = ClientLookupCoalescer(batchSizes: sizes) { batch in
