@@ -121,8 +121,9 @@ final class ClientLookupCoalescerTests: XCTestCase {
         }
     }
 
-    private func coalescer(_ fake: FakePass, _ projection: FakeProjection, limit: Int = 128) -> ClientLookupCoalescer {
-        ClientLookupCoalescer(limit: limit, pass: fake.pass) { lookups in try projection.send(lookups) }
+    private func coalescer(_ fake: FakePass, _ projection: FakeProjection, limit: Int = 128,
+                           passes: Int = 1) -> ClientLookupCoalescer {
+        ClientLookupCoalescer(limit: limit, pass: fake.pass, passes: passes) { lookups in try projection.send(lookups) }
     }
 
     /// Starts one lookup per entry of `lookups` concurrently, waits until all have joined the
@@ -164,6 +165,37 @@ final class ClientLookupCoalescerTests: XCTestCase {
         XCTAssertEqual(projection.batches.count, 1)
         XCTAssertEqual(Set(projection.batches[0]), Set(lookups))
         XCTAssertEqual(coalescer.pendingCount(on: fake.loop), 0)
+    }
+
+    /// By default a batch stays open for two pass ends: lookups made during the next pass
+    /// join it, and it is sent once that pass ends.
+    func testABatchStaysOpenForTheNextPassByDefault() async throws {
+        let tenant = UUID()
+        let records = (0..<2).map { _ in Self.record(UUID(), tenant: tenant) }
+        let projection = FakeProjection(records: records)
+        let fake = FakePass()
+        let coalescer = ClientLookupCoalescer(pass: fake.pass) { lookups in try projection.send(lookups) }
+        func lookUp(_ record: ClientRecord) -> Task<ClientRecord?, any Error> {
+            Task { try await coalescer.client(record.id, tenantId: tenant) }
+        }
+        func waitForPending(_ count: Int) async throws {
+            let start = ContinuousClock.now
+            while coalescer.pendingCount(on: fake.loop) < count {
+                guard ContinuousClock.now - start < .seconds(10) else { throw CancellationError() }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        let first = lookUp(records[0])
+        try await waitForPending(1)
+        fake.runQueued()   // the first pass ends: the batch stays open
+        XCTAssertEqual(projection.batches.count, 0)
+        let second = lookUp(records[1])
+        try await waitForPending(2)
+        fake.runQueued()   // the second pass ends: both go in one request
+        let answers = [try await first.value, try await second.value]
+        XCTAssertEqual(answers, records)
+        XCTAssertEqual(projection.batches.count, 1)
+        XCTAssertEqual(projection.batches.first?.count, 2)
     }
 
     func testAPassBeyondTheLimitIsSentInSeveralRequests() async throws {
