@@ -36,7 +36,7 @@ let package = Package(
         .systemLibrary(name: "CLinuxIO", path: "Shared/CLinuxIO"),
 
         // MARK: Swift wrappers of the C libraries (the only importers of the C modules)
-        .target(name: "Postgres", dependencies: ["CLibPQ", "Errors"], path: "Shared/Postgres",
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Errors", "JSON"], path: "Shared/Postgres",
                 swiftSettings: strictSettings),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Errors"], path: "Shared/Kafka",
                 swiftSettings: strictSettings),
@@ -66,7 +66,7 @@ let package = Package(
                 path: "Shared/SearchReadModel", swiftSettings: strictSettings),
         .target(name: "StatsReadModel", dependencies: ["Projection", "InternalAPI", "ClientDomain", "Postgres", "Errors"],
                 path: "Shared/StatsReadModel", swiftSettings: strictSettings),
-        .target(name: "Identity", dependencies: ["Crypto", "Postgres", "Errors"], path: "Shared/Identity",
+        .target(name: "Identity", dependencies: ["Crypto", "Postgres", "Errors", "JSON"], path: "Shared/Identity",
                 swiftSettings: strictSettings),
         .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
                 path: "Shared/Infrastructure", swiftSettings: strictSettings),

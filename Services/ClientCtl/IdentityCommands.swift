@@ -73,13 +73,13 @@ enum IdentityCommands {
             guard let email, let password else { return usageError() }
             let user = try await store.createUser(NewUser(email: email, name: name, password: password,
                                                           roles: [Role.superAdmin], companyIds: []))
-            print("super-admin \(user.id.uuidString.lowercased()) number \(user.number) email \(user.email)")
+            print("super-admin \(user.id.lowercasedString) number \(user.number) email \(user.email)")
             return 0
         case ("company", "create"):
             let name = arguments.dropFirst().joined(separator: " ")
             guard !name.isEmpty else { return usageError() }
             let company = try await store.createCompany(name: name)
-            print("company \(company.id.uuidString.lowercased()) number \(company.number) name \(company.name)")
+            print("company \(company.id.lowercasedString) number \(company.number) name \(company.name)")
             return 0
         case ("api-key", "issue"):
             var companyReference: String?
@@ -99,7 +99,7 @@ enum IdentityCommands {
                 return 1
             }
             let issued = try await store.issueAPIKey(companyId: company.id, permissions: permissions)
-            print("api key \(issued.key.id.uuidString.lowercased()) for company \(company.name) with \(issued.key.permissions.sorted().joined(separator: ","))")
+            print("api key \(issued.key.id.lowercasedString) for company \(company.name) with \(issued.key.permissions.sorted().joined(separator: ","))")
             print("secret (shown once, store it now): \(issued.secret)")
             return 0
         case ("api-key", "revoke"):
@@ -108,7 +108,7 @@ enum IdentityCommands {
                 fail("no live API key \(arguments[1])")
                 return 1
             }
-            print("revoked \(id.uuidString.lowercased())")
+            print("revoked \(id.lowercasedString)")
             return 0
         default:
             return usageError()

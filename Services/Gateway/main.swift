@@ -39,7 +39,7 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     await IdentityStore.prepareCredentialChecks()
     // Never log the password; the id is enough to find the account.
     if bootstrapsAdmin, let admin = try await identity.bootstrapSuperAdmin(email: adminEmail, password: adminPassword) {
-        setup.logger.info("created the first super-admin from ADMIN_EMAIL", ["user_id": admin.id.uuidString.lowercased()])
+        setup.logger.info("created the first super-admin from ADMIN_EMAIL", ["user_id": admin.id.lowercasedString])
     }
 
     // Keep as many idle connections as may be open (64 per upstream): with fewer, a burst of

@@ -6,7 +6,7 @@ extension ClientListQuery.TenantScope {
     /// `allTenants=true`.
     public var queryItems: [(String, String)] {
         switch self {
-        case .tenants(let ids): [("tenantId", ids.map { $0.uuidString.lowercased() }.joined(separator: ","))]
+        case .tenants(let ids): [("tenantId", ids.map { $0.lowercasedString }.joined(separator: ","))]
         case .everyTenant: [("allTenants", "true")]
         }
     }

@@ -89,7 +89,7 @@ public enum InternalPaths {
     /// Search projection: `GET` with `ClientListQuery` parameters, answered with a `ClientListPage`.
     public static let clients = "/internal/v1/clients"
     /// Search projection: `GET /internal/v1/clients/:id?tenantId=` → `ClientRecord` or 404.
-    public static func client(_ id: UUID) -> String { "\(clients)/\(id.uuidString.lowercased())" }
+    public static func client(_ id: UUID) -> String { "\(clients)/\(id.lowercasedString)" }
     /// Search projection: `GET .../:id/visibility?version=V&timeoutMs=T` → `ClientVisibility`,
     /// answering as soon as the client is at `version` or later, else after `timeoutMs`.
     public static func visibility(_ id: UUID) -> String { "\(client(id))/visibility" }

@@ -10,7 +10,7 @@ extension TenantClientId {
     /// A request body asking for `lookups`.
     public static func requestJSON(_ lookups: [TenantClientId]) -> JSONValue {
         .object(["lookups": .array(lookups.map {
-            .object(["id": .string($0.id.uuidString.lowercased()), "tenantId": .string($0.tenantId.uuidString.lowercased())])
+            .object(["id": .string($0.id.lowercasedString), "tenantId": .string($0.tenantId.lowercasedString)])
         })])
     }
 

@@ -41,7 +41,7 @@ struct ClientCommandEndpoint: Sendable {
         }
         let response = try await execute(command)
         logger.debug("client command handled", ["command": command.command.rawValue,
-                                                "client_id": command.clientId.uuidString.lowercased(),
+                                                "client_id": command.clientId.lowercasedString,
                                                 "version": String(response.version), "replayed": String(response.replayed)])
         return HTTPResponse.json(status: .ok, object: response.internalJSON)
     }

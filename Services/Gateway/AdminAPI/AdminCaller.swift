@@ -51,5 +51,5 @@ struct AdminCaller: Sendable {
         return company.id
     }
 
-    var actor: Actor { Actor(kind: .user, id: staff.user.id.uuidString.lowercased()) }
+    var actor: Actor { Actor(kind: .user, id: staff.user.id.lowercasedString) }
 }

@@ -13,7 +13,7 @@ import InternalAPI
 /// validation.
 enum AdminClientView {
     static func id(_ record: ClientRecord) -> JSONValue {
-        record.number.map { .string("client_\($0)") } ?? .string("client_" + record.id.uuidString.lowercased())
+        record.number.map { .string("client_\($0)") } ?? .string("client_" + record.id.lowercasedString)
     }
 
     /// The number an id of this API names; nil when it is not one.

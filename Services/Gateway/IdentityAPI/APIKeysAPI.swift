@@ -30,8 +30,8 @@ struct APIKeysAPI: Sendable {
 
     static func view(_ key: APIKey) -> JSONValue {
         .object([
-            "id": .string(key.id.uuidString.lowercased()),
-            "companyId": .string(key.companyId.uuidString.lowercased()),
+            "id": .string(key.id.lowercasedString),
+            "companyId": .string(key.companyId.lowercasedString),
             "prefix": .string(key.prefix),
             "permissions": .array(key.permissions.sorted().map(JSONValue.string)),
             "createdAt": .string(Timestamp.format(key.createdAt)),

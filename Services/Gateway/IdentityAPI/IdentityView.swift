@@ -15,13 +15,13 @@ import Identity
 enum IdentityView {
     static func user(_ user: User) -> JSONValue {
         .object([
-            "id": .string(user.id.uuidString.lowercased()),
+            "id": .string(user.id.lowercasedString),
             "number": .int(user.number),
             "email": .string(user.email),
             "name": .string(user.name),
             "active": .bool(user.active),
             "roles": .array(user.roles.sorted().map(JSONValue.string)),
-            "companies": .array(user.companyIds.map { $0.uuidString.lowercased() }.sorted().map(JSONValue.string)),
+            "companies": .array(user.companyIds.map { $0.lowercasedString }.sorted().map(JSONValue.string)),
             "createdAt": .string(Timestamp.format(user.createdAt)),
             "updatedAt": .string(Timestamp.format(user.updatedAt)),
         ])
@@ -29,7 +29,7 @@ enum IdentityView {
 
     static func company(_ company: Company) -> JSONValue {
         .object([
-            "id": .string(company.id.uuidString.lowercased()),
+            "id": .string(company.id.lowercasedString),
             "number": .int(company.number),
             "name": .string(company.name),
             "createdAt": .string(Timestamp.format(company.createdAt)),

@@ -64,5 +64,5 @@ struct LeadsCaller: Sendable {
 
     static let forbidden = ClienteleError(.permissionDenied, "Forbidden: your role does not allow this")
 
-    var actor: Actor { Actor(kind: .user, id: staff.user.id.uuidString.lowercased()) }
+    var actor: Actor { Actor(kind: .user, id: staff.user.id.lowercasedString) }
 }

@@ -15,7 +15,7 @@ enum OrganizationClientView {
     static func client(_ record: ClientRecord) -> JSONValue {
         let profile = record.profile
         return .object([
-            "id": .string(record.id.uuidString.lowercased()),
+            "id": .string(record.id.lowercasedString),
             "name": profile.name.map(JSONValue.string) ?? .null,
             "phone": profile.phone.map(JSONValue.string) ?? .null,
             "status": .string(statusName(profile.status)),

@@ -70,7 +70,7 @@ struct OrganizationClientsAPI: Sendable {
                                                                    idempotency: idempotency))
         guard let record = outcome.client else { throw Self.missingClient }
         var response = OrganizationClientView.single(record, status: .created)
-        response.headers.replaceOrAdd(name: "Location", value: "\(Self.path)/\(record.id.uuidString.lowercased())")
+        response.headers.replaceOrAdd(name: "Location", value: "\(Self.path)/\(record.id.lowercasedString)")
         return await afterWrite(response, id: record.id, outcome: outcome)
     }
 
@@ -138,6 +138,6 @@ struct OrganizationClientsAPI: Sendable {
     }
 
     static func actor(_ key: APIKey) -> Actor {
-        Actor(kind: .apiKey, id: key.id.uuidString.lowercased())
+        Actor(kind: .apiKey, id: key.id.lowercasedString)
     }
 }

@@ -40,7 +40,7 @@ enum OrganizationWriteHeaders {
             throw ValidationFailure(field: "Idempotency-Key",
                                     "must be 1 to \(maxIdempotencyKeyLength) printable ASCII characters without spaces")
         }
-        return IdempotencyToken(scope: "api_key:\(keyId.uuidString.lowercased())", key: key,
+        return IdempotencyToken(scope: "api_key:\(keyId.lowercasedString)", key: key,
                                 requestHash: requestHash(method: request.method.rawValue, path: request.path, body: body))
     }
 

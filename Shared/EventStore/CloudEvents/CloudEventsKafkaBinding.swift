@@ -24,13 +24,13 @@ public enum CloudEventsKafkaBinding {
         let envelope = event.envelope
         var headers = [
             KafkaHeader(name: "ce_specversion", string: "1.0"),
-            KafkaHeader(name: "ce_id", string: envelope.eventId.uuidString.lowercased()),
+            KafkaHeader(name: "ce_id", string: envelope.eventId.lowercasedString),
             KafkaHeader(name: "ce_source", string: source),
             KafkaHeader(name: "ce_type", string: envelope.type),
             KafkaHeader(name: "ce_time", string: Timestamp.format(envelope.occurredAt)),
-            KafkaHeader(name: "ce_subject", string: envelope.streamId.uuidString.lowercased()),
+            KafkaHeader(name: "ce_subject", string: envelope.streamId.lowercasedString),
             KafkaHeader(name: "content-type", string: "application/json"),
-            KafkaHeader(name: "ce_tenantid", string: envelope.tenantId.uuidString.lowercased()),
+            KafkaHeader(name: "ce_tenantid", string: envelope.tenantId.lowercasedString),
             KafkaHeader(name: "ce_streamversion", string: String(envelope.streamVersion)),
             KafkaHeader(name: "ce_schemaversion", string: String(envelope.schemaVersion)),
             KafkaHeader(name: "ce_correlationid", string: envelope.correlationId),
@@ -40,7 +40,7 @@ public enum CloudEventsKafkaBinding {
         ]
         if let causation = envelope.causationId { headers.append(KafkaHeader(name: "ce_causationid", string: causation)) }
         if let traceparent = envelope.traceparent { headers.append(KafkaHeader(name: "traceparent", string: traceparent)) }
-        return KafkaOutgoingMessage(topic: topic, key: Array(envelope.streamId.uuidString.lowercased().utf8),
+        return KafkaOutgoingMessage(topic: topic, key: Array(envelope.streamId.lowercasedString.utf8),
                                     value: Array(envelope.data), headers: headers)
     }
 

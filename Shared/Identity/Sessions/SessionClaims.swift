@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// What a session token states: who (`sub`), when issued and until when, its id for
 /// revocation (`jti`), and the user's roles and companies when it was issued.
@@ -26,9 +27,9 @@ public struct SessionClaims: Sendable, Equatable, Codable {
     /// Claims for `user`, valid for `lifetime` seconds from `now`, with a fresh `jti`.
     public init(user: User, now: Date, lifetime: Int64) {
         let issued = Int64(now.timeIntervalSince1970)
-        self.init(sub: user.id.uuidString.lowercased(), iat: issued, exp: issued + lifetime,
-                  jti: UUID().uuidString.lowercased(), roles: user.roles.sorted(),
-                  companies: user.companyIds.map { $0.uuidString.lowercased() }.sorted())
+        self.init(sub: user.id.lowercasedString, iat: issued, exp: issued + lifetime,
+                  jti: UUID().lowercasedString, roles: user.roles.sorted(),
+                  companies: user.companyIds.map { $0.lowercasedString }.sorted())
     }
 
     /// The user id `sub` names.

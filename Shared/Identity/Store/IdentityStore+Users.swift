@@ -2,6 +2,7 @@ import Crypto
 import Dispatch
 import Errors
 import Foundation
+import JSON
 import Postgres
 
 extension IdentityStore {
@@ -96,7 +97,7 @@ extension IdentityStore {
     public func userNumbers(ids: Set<UUID>) async throws -> [UUID: Int64] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await pool.query("SELECT id, number FROM users WHERE id = ANY (string_to_array($1, ',')::uuid[])",
-                                        [ids.map { $0.uuidString.lowercased() }.joined(separator: ",")])
+                                        [ids.map { $0.lowercasedString }.joined(separator: ",")])
         return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode(0, as: UUID.self), try $0.decode(1, as: Int64.self)) })
     }
 
@@ -110,7 +111,7 @@ extension IdentityStore {
                     SELECT 1 FROM user_companies c
                     WHERE c.user_id = u.id AND c.company_id::text = ANY (string_to_array($1, ',')))
                 ORDER BY u.number
-                """, [companyIds.map { $0.uuidString.lowercased() }.joined(separator: ",")])
+                """, [companyIds.map { $0.lowercasedString }.joined(separator: ",")])
         } else {
             rows = try await pool.query("SELECT \(Self.userColumns) FROM users u ORDER BY u.number")
         }
@@ -236,7 +237,7 @@ extension IdentityStore {
     private func checkCompaniesExist(_ companyIds: Set<UUID>) async throws {
         guard !companyIds.isEmpty else { return }
         let rows = try await pool.query("SELECT count(*) FROM companies WHERE id::text = ANY (string_to_array($1, ','))",
-                                        [companyIds.map { $0.uuidString.lowercased() }.joined(separator: ",")])
+                                        [companyIds.map { $0.lowercasedString }.joined(separator: ",")])
         guard try rows[0].decode(0, as: Int64.self) == companyIds.count else {
             throw ClienteleError(.invalidArgument, "Unknown companies", context: ["field": "companies"])
         }

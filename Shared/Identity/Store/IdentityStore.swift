@@ -1,6 +1,7 @@
 import Crypto
 import Errors
 import Foundation
+import JSON
 import Postgres
 
 /// Companies, API keys, staff users and sessions in the gateway's PostgreSQL database
@@ -50,7 +51,7 @@ public struct IdentityStore: Sendable {
     public func companies(ids: Set<UUID>) async throws -> [UUID: Company] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await pool.query("SELECT \(Self.companyColumns) FROM companies WHERE id = ANY (string_to_array($1, ',')::uuid[])",
-                                        [ids.map { $0.uuidString.lowercased() }.joined(separator: ",")])
+                                        [ids.map { $0.lowercasedString }.joined(separator: ",")])
         return Dictionary(uniqueKeysWithValues: try rows.map(Self.company(from:)).map { ($0.id, $0) })
     }
 

@@ -273,8 +273,8 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
                 LogContext.$trace.withValue(TraceContext.parse(envelope.traceparent)) {
                     logger.debug("projection handled event", [
                         "projection": configuration.projection, "type": envelope.type,
-                        "client_id": envelope.streamId.uuidString.lowercased(), "version": String(envelope.streamVersion),
-                        "position": String(event.position), "event_id": envelope.eventId.uuidString.lowercased(),
+                        "client_id": envelope.streamId.lowercasedString, "version": String(envelope.streamVersion),
+                        "position": String(event.position), "event_id": envelope.eventId.lowercasedString,
                     ])
                 }
             }

@@ -142,6 +142,6 @@ public struct ClientSearchProjection: ProjectionReadModel {
 
     /// A PostgreSQL array literal of UUIDs, sent as one text parameter.
     static func uuidArray(_ ids: some Collection<UUID>) -> String {
-        "{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
+        "{" + ids.map { $0.lowercasedString }.joined(separator: ",") + "}"
     }
 }

@@ -91,8 +91,8 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
     /// personal data is null).
     func write(into json: inout RecordsetJSON) {
         json.beginRow()
-        json.field("id", id.uuidString.lowercased())
-        json.field("tenant_id", tenantId.uuidString.lowercased())
+        json.field("id", id.lowercasedString)
+        json.field("tenant_id", tenantId.lowercasedString)
         json.field("version", version)
         json.field("created_at", createdAt.map(Timestamp.format))
         json.field("updated_at", updatedAt.map(Timestamp.format))

@@ -151,8 +151,8 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
         func encode(to encoder: any Encoder) throws {
             // Nulls written out, so every column of the recordset is set.
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id.uuidString.lowercased(), forKey: .id)
-            try container.encode(tenant_id.uuidString.lowercased(), forKey: .tenant_id)
+            try container.encode(id.lowercasedString, forKey: .id)
+            try container.encode(tenant_id.lowercasedString, forKey: .tenant_id)
             try container.encode(version, forKey: .version)
             try container.encode(deleted, forKey: .deleted)
             try container.encode(status, forKey: .status)
@@ -175,8 +175,8 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
         /// Writes this row's fields as `encode(to:)` writes them (the projection's path;
         /// `Encodable` stays as the reference the tests compare with).
         func writeFields(to json: inout RecordsetJSON) {
-            json.field("id", id.uuidString.lowercased())
-            json.field("tenant_id", tenant_id.uuidString.lowercased())
+            json.field("id", id.lowercasedString)
+            json.field("tenant_id", tenant_id.lowercasedString)
             json.field("version", version)
             json.field("deleted", deleted)
             json.field("status", status)

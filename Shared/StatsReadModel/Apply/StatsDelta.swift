@@ -68,7 +68,7 @@ struct StatsDelta: Sendable {
     /// The per-day counts that change.
     var dayRecords: [DayRecord] {
         days.compactMap { key, amount in
-            amount == 0 ? nil : DayRecord(tenant_id: key.tenantId.uuidString.lowercased(), kind: key.kind.rawValue, day: key.day.text,
+            amount == 0 ? nil : DayRecord(tenant_id: key.tenantId.lowercasedString, kind: key.kind.rawValue, day: key.day.text,
                                           delta: amount)
         }
     }
@@ -88,7 +88,7 @@ struct StatsDelta: Sendable {
         }
 
         init(_ key: CounterKey, _ amount: Int64) {
-            self.init(tenant_id: key.tenantId.uuidString.lowercased(), dimension: key.dimension.rawValue, value: key.value,
+            self.init(tenant_id: key.tenantId.lowercasedString, dimension: key.dimension.rawValue, value: key.value,
                       delta: amount)
         }
 
