@@ -56,6 +56,17 @@ struct StatsFixture {
         return parts.joined(separator: " ")
     }
 
+    /// Steps `runner` until a step fails with a `PostgresError` (at most `steps` times), then
+    /// closes it; the failure, or nil if every step went through.
+    static func firstFailure(stepping runner: ProjectionRunner, steps: Int = 50) async throws -> PostgresError? {
+        var failure: PostgresError?
+        for _ in 0..<steps where failure == nil {
+            do { try await runner.step() } catch let error as PostgresError { failure = error }
+        }
+        await runner.close()
+        return failure
+    }
+
     func offsetsSum(_ projection: String = "stats") async throws -> Int64 {
         try await pool.query("SELECT COALESCE(sum(next_offset), 0)::bigint FROM projection_offsets WHERE projection = $1",
                              [projection])[0].decode(0, as: Int64.self)
