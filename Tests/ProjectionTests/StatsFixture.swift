@@ -56,17 +56,6 @@ struct StatsFixture {
         return parts.joined(separator: " ")
     }
 
-    /// Steps `runner` until a step fails with a `PostgresError` (at most `steps` times), then
-    /// closes it; the failure, or nil if every step went through.
-    static func firstFailure(stepping runner: ProjectionRunner, steps: Int = 50) async throws -> PostgresError? {
-        var failure: PostgresError?
-        for _ in 0..<steps where failure == nil {
-            do { try await runner.step() } catch let error as PostgresError { failure = error }
-        }
-        await runner.close()
-        return failure
-    }
-
     func offsetsSum(_ projection: String = "stats") async throws -> Int64 {
         try await pool.query("SELECT COALESCE(sum(next_offset), 0)::bigint FROM projection_offsets WHERE projection = $1",
                              [projection])[0].decode(0, as: Int64.self)
@@ -91,4 +80,36 @@ func rebuildToCompletion(_ live: ProjectionRunner, _ rebuild: ProjectionRebuild,
     }
     await live.close()
     return status
+}
+
+/// Checks that a batch taking a counter below 0 fails whole: creates one client with
+/// `profile`, deletes the counter row `damage` selects (SQL with the tenant as `$1`, as if the
+/// table were damaged), applies `change`, and expects the batch to fail naming `table` while
+/// every stats table and the offsets stay as they were.
+func assertACounterBelowZeroFailsTheBatch(profile: ClientProfile, damage: String, change: ClientProfileChanges,
+                                          table: String, file: StaticString = #filePath, line: UInt = #line) async throws {
+    let log = try await ProjectionFixture.make(partitions: 1)
+    let fixture = try await StatsFixture.make(on: log)
+    var script = EventScript()
+    let tenant = UUID()
+    let id = UUID()
+    let runner = fixture.runner()
+    try await log.catchUp(runner, to: try await log.produce([try script.create(id, tenant: tenant, profile)]))
+    let offsets = try await fixture.offsetsSum()
+    XCTAssertEqual(offsets, 1, file: file, line: line)
+    let removed = try await fixture.pool.execute(damage, [tenant])
+    XCTAssertEqual(removed, 1, "the damage removed one counter row", file: file, line: line)
+    let before = try await fixture.checksum()
+    _ = try await log.produce([try script.change(id, tenant: tenant, change)])
+    var failure: PostgresError?
+    for _ in 0..<50 where failure == nil {
+        do { try await runner.step() } catch let error as PostgresError { failure = error }
+    }
+    await runner.close()
+    XCTAssertEqual(failure?.message, "a stats counter went below zero", file: file, line: line)
+    XCTAssertEqual(failure?.context["table"], table, file: file, line: line)
+    let after = try await fixture.checksum()
+    XCTAssertEqual(after, before, "nothing of the failed batch is kept, in any stats table", file: file, line: line)
+    let offsetsAfter = try await fixture.offsetsSum()
+    XCTAssertEqual(offsetsAfter, 1, "the offsets stay before the failed batch", file: file, line: line)
 }

@@ -190,30 +190,10 @@ final class StatsProjectionTests: XCTestCase {
     }
 
     func testACounterThatWouldGoBelowZeroFailsTheWholeBatch() async throws {
-        let log = try await ProjectionFixture.make(partitions: 1)
-        let fixture = try await StatsFixture.make(on: log)
-        var script = EventScript()
-        let tenant = UUID()
-        let id = UUID()
-        let runner = fixture.runner()
-        try await log.catchUp(runner, to: try await log.produce([
-            try script.create(id, tenant: tenant, ClientProfile(name: "Ada", email: "ada@example.com")),
-        ]))
-        let offsets = try await fixture.offsetsSum()
-        XCTAssertEqual(offsets, 1)
-        // The counter the next event takes the client off is lost (as if the tables were damaged).
-        let removed = try await fixture.pool.execute("DELETE FROM stats_counts WHERE tenant_id = $1 AND dimension = 'status'",
-                                                     [tenant])
-        XCTAssertEqual(removed, 1)
-        let before = try await fixture.checksum()
-        _ = try await log.produce([try script.change(id, tenant: tenant, ClientProfileChanges(status: .suspended))])
-        let failure = try await StatsFixture.firstFailure(stepping: runner)
-        XCTAssertEqual(failure?.message, "a stats counter went below zero")
-        XCTAssertEqual(failure?.context["table"], "stats_counts")
-        let after = try await fixture.checksum()
-        XCTAssertEqual(after, before, "nothing of the failed batch is kept")
-        let offsetsAfter = try await fixture.offsetsSum()
-        XCTAssertEqual(offsetsAfter, 1, "the offsets stay before the failed batch")
+        try await assertACounterBelowZeroFailsTheBatch(
+            profile: ClientProfile(name: "Ada", email: "ada@example.com"),
+            damage: "DELETE FROM stats_counts WHERE tenant_id = $1 AND dimension = 'status'",
+            change: ClientProfileChanges(status: .suspended), table: "stats_counts")
     }
 
     func testTwoRunnersOnOneDatabaseCountEachEventOnce() async throws {

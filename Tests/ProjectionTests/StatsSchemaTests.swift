@@ -163,28 +163,10 @@ final class StatsSchemaTests: XCTestCase {
 
     /// A top-list counter taken below 0 fails the batch as a fixed one does, naming its table.
     func testATopListCounterThatWouldGoBelowZeroFailsTheWholeBatch() async throws {
-        let log = try await ProjectionFixture.make(partitions: 1)
-        let fixture = try await StatsFixture.make(on: log)
-        var script = EventScript()
-        let tenant = UUID()
-        let id = UUID()
-        let runner = fixture.runner()
-        try await log.catchUp(runner, to: try await log.produce([
-            try script.create(id, tenant: tenant, ClientProfile(name: "Ada", companyName: "Acme")),
-        ]))
-        let removed = try await fixture.pool.execute("""
-            DELETE FROM stats_top_counts WHERE tenant_id = $1 AND dimension = 'company' AND value = 'Acme'
-            """, [tenant])
-        XCTAssertEqual(removed, 1)
-        let before = try await fixture.checksum()
-        _ = try await log.produce([try script.change(id, tenant: tenant, ClientProfileChanges(status: .suspended, companyName: .set("Other")))])
-        let failure = try await StatsFixture.firstFailure(stepping: runner)
-        XCTAssertEqual(failure?.message, "a stats counter went below zero")
-        XCTAssertEqual(failure?.context["table"], "stats_top_counts")
-        let after = try await fixture.checksum()
-        XCTAssertEqual(after, before, "nothing of the failed batch is kept, in either counter table")
-        let offsets = try await fixture.offsetsSum()
-        XCTAssertEqual(offsets, 1)
+        try await assertACounterBelowZeroFailsTheBatch(
+            profile: ClientProfile(name: "Ada", companyName: "Acme"),
+            damage: "DELETE FROM stats_top_counts WHERE tenant_id = $1 AND dimension = 'company' AND value = 'Acme'",
+            change: ClientProfileChanges(status: .suspended, companyName: .set("Other")), table: "stats_top_counts")
     }
 
     /// `table`'s row updates so far, and how many of them were HOT.
