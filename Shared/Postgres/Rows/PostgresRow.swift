@@ -22,18 +22,13 @@ public struct PostgresRow: Sendable {
 
     /// Decodes column `column` (0-based) as `type`.
     public func decode<T: PostgresDecodable>(_ column: Int, as type: T.Type = T.self) throws -> T {
-        let text = try cell(column)
-        let columnType = storage.columnTypes[column]
-        guard let text else {
+        guard let text = try cell(column) else {
             guard let null = T.postgresNullValue else {
                 throw failure(column, "column is NULL but \(T.self) cannot hold NULL")
             }
             return null
         }
-        guard let value = T(postgresText: text, type: columnType) else {
-            throw failure(column, "column of type \(columnType) cannot be decoded as \(T.self)")
-        }
-        return value
+        return try value(of: text, column, as: type)
     }
 
     /// Decodes the column named `column` as `type`.
@@ -48,16 +43,21 @@ public struct PostgresRow: Sendable {
     /// conformance on every call, 10% of the search projection's CPU per lookup (perf).
     public func decodeIfPresent<T: PostgresDecodable>(_ column: Int, as type: T.Type = T.self) throws -> T? {
         guard let text = try cell(column) else { return nil }
-        let columnType = storage.columnTypes[column]
-        guard let value = T(postgresText: text, type: columnType) else {
-            throw failure(column, "column of type \(columnType) cannot be decoded as \(T.self)")
-        }
-        return value
+        return try value(of: text, column, as: type)
     }
 
     /// Decodes the column named `column` as `type`, or returns nil for SQL NULL.
     public func decodeIfPresent<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T? {
         try decodeIfPresent(try index(of: column), as: type)
+    }
+
+    /// `text`, column `column`'s non-NULL cell, as `type`.
+    private func value<T: PostgresDecodable>(of text: String, _ column: Int, as type: T.Type) throws -> T {
+        let columnType = storage.columnTypes[column]
+        guard let value = T(postgresText: text, type: columnType) else {
+            throw failure(column, "column of type \(columnType) cannot be decoded as \(T.self)")
+        }
+        return value
     }
 
     private func index(of name: String) throws -> Int {
