@@ -28,6 +28,20 @@ public enum StreamFold {
         return events.allSatisfy { $0.envelope.streamVersion == 1 && ids.insert($0.envelope.streamId).inserted }
     }
 
+    /// The statement that reads the rows of the streams in `$1` (a `uuid[]`) from `table`:
+    /// `columns` of each row found, in no particular order.
+    ///
+    /// Each id is looked up through the key on its own (a LATERAL subquery with LIMIT, which
+    /// the planner does not flatten into a join): `WHERE id = ANY ($1)` kept the sequential scan
+    /// of a generic plan made while the table was small, however large the table grew until
+    /// autoanalyze came by. `columns` may be expressions over the table's columns.
+    public static func rowsQuery(columns: String, from table: String) -> String {
+        """
+        SELECT r.* FROM unnest($1::uuid[]) AS k(key)
+        CROSS JOIN LATERAL (SELECT \(columns) FROM \(table) WHERE id = k.key LIMIT 1) AS r
+        """
+    }
+
     public static func fold<State: StreamFoldState>(
         _ events: [StoredEvent], into states: inout [UUID: State], outcome: inout ProjectionApplyOutcome,
         apply: (inout State, ClientEvent, EventEnvelope) -> Void,

@@ -42,7 +42,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
         }
         if !creationsOnly {
             let ids = Set(events.map(\.envelope.streamId))
-            for row in try connection.query("SELECT \(SearchRow.columns) FROM \(table) WHERE id = ANY($1::uuid[])",
+            for row in try connection.query(StreamFold.rowsQuery(columns: SearchRow.columns, from: table),
                                             [Self.uuidArray(ids)]) {
                 let decoded = try SearchRow(row: row)
                 rows[decoded.id] = decoded

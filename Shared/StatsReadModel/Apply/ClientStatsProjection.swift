@@ -44,7 +44,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
         }
         let ids = Set(events.map(\.envelope.streamId))
         var states: [UUID: StatsClientState] = [:]
-        for row in try connection.query("SELECT \(StatsClientState.selectList) FROM \(tables.clients) WHERE id = ANY($1::uuid[])",
+        for row in try connection.query(StreamFold.rowsQuery(columns: StatsClientState.selectList, from: tables.clients),
                                         [Self.uuidArray(ids)]) {
             let state = try StatsClientState(row: row)
             states[state.id] = state
@@ -128,10 +128,15 @@ public struct ClientStatsProjection: ProjectionReadModel {
     /// many counters would go below 0, and how many of the states' streams had a row already
     /// if `onlyIfNew` (then it changed none of the four tables), else 0.
     static func writeStatement(_ tables: StatsTables, storingOffsets: Bool, onlyIfNew: Bool) -> String {
+        // One LATERAL key lookup per state, like the counters': `id = ANY (...)` took a seq scan
+        // when its generic plan was made while the table was small, and kept it as the table
+        // grew (4 ms of a 5 ms batch at 15,000 clients, before autoanalyze came by).
         let existing = onlyIfNew ? """
             existing AS (
-                SELECT count(*) AS n FROM \(tables.clients)
-                WHERE id = ANY (ARRAY(SELECT (e ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb) AS e))
+                SELECT count(*) AS n FROM jsonb_array_elements($1::jsonb) AS e
+                JOIN LATERAL (
+                    SELECT 1 FROM \(tables.clients) c WHERE c.id = (e ->> 'id')::uuid LIMIT 1
+                ) c ON true
             ),
             """ : ""
         let onlyIf = onlyIfNew ? " AND (SELECT n FROM existing) = 0" : ""
