@@ -14,6 +14,7 @@
 # Pool sizes and other service settings can be given through the environment
 # (e.g. DATABASE_POOL_SIZE=20 Tests/Benchmarks/client-core.sh); BENCH_FETCH_WAIT_MS sets the
 # projections' librdkafka fetch.wait.max.ms (KAFKA_FETCH_WAIT_MAX_MS; the projection's default is 10).
+# BENCH_PG_STATEMENTS=1 prints the PostgreSQL statements that took the most time during the creates.
 #
 # usage: Tests/Benchmarks/client-core.sh [seconds=10] [connections=32] [paced writes/s=500]
 set -euo pipefail
@@ -130,13 +131,14 @@ echo "   $select_tps tps"
 
 echo "== POST /api/v1/clients with read-your-writes (wrk -t2 -c$connections -d${seconds}s)"
 xact() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'clientele_commands'"; }
-sleep 2; xact0="$(xact)"
+sleep 2; xact0="$(xact)"; pg_statements_reset
 read -r post_rps post_p99 < <(wrk_run post "$gateway/api/v1/clients" -t2 -c"$connections" -d"${seconds}s" -s "$lua/create-clients.lua")
 read -r _ _ created _ pending _ other < <(grep '^lua:' "$work/post.txt")
 echo "   $post_rps creates/s, p99 $post_p99 ms; 201: $created, X-Consistency: pending: $pending, other statuses: $other"
 cat "$work/post.cpu"
 sleep 2; xact1="$(xact)"
 echo "   command database transactions: $((xact1 - xact0)) for $created creates"
+[ "${BENCH_PG_STATEMENTS:-0}" = 1 ] && echo "   statements by time (database | calls | ms | µs per create | statement):" && pg_statements_report "$created"
 sleep 1   # let the projections drain before the baselines
 
 echo "== write-to-visible at $paced_rate writes/s (open loop, ${seconds} s, lib/paced-writes.py)"

@@ -39,15 +39,40 @@ as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Starts PostgreSQL (trust auth on loopback, durable settings left at their defaults);
-# sets pg_port and defines pg_url DB.
+# sets pg_port and defines pg_url DB. BENCH_PG_STATEMENTS=1 loads pg_stat_statements, for
+# pg_statements_reset / pg_statements_report; BENCH_PG_OPTIONS adds server options (e.g.
+# "-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=5ms").
 start_postgres() {
+    local extra="${BENCH_PG_OPTIONS:-}"
+    [ "${BENCH_PG_STATEMENTS:-0}" = 1 ] && extra="$extra -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
     pg_port="$(free_port)"
     pg_data="$work/pg"
     mkdir -p "$pg_data" "$work/pgrun"
     [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pg_data" "$work/pgrun"
     as_postgres "$pg_bin/initdb" -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pgrun/server.log" -w -t 60 \
-        -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $work/pgrun -c max_connections=300" start >/dev/null
+        -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $work/pgrun -c max_connections=300 $extra" start >/dev/null
+    if [ "${BENCH_PG_STATEMENTS:-0}" = 1 ]; then
+        psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE EXTENSION pg_stat_statements"
+    fi
+}
+
+# With BENCH_PG_STATEMENTS=1: forgets the statements' counters so far.
+pg_statements_reset() {
+    [ "${BENCH_PG_STATEMENTS:-0}" = 1 ] || return 0
+    psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qAtc "SELECT pg_stat_statements_reset()" >/dev/null
+}
+
+# pg_statements_report UNITS: with BENCH_PG_STATEMENTS=1, the statements that took the most
+# time since the last reset, per database, with their time per UNITS (e.g. per create).
+pg_statements_report() {
+    [ "${BENCH_PG_STATEMENTS:-0}" = 1 ] || return 0
+    psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -P pager=off -F ' | ' -Atc "
+        SELECT d.datname, s.calls, round(s.total_exec_time::numeric, 1) AS total_ms,
+               round((s.total_exec_time * 1000 / greatest($1, 1))::numeric, 1) AS us_per_unit,
+               left(regexp_replace(s.query, '\\s+', ' ', 'g'), 110)
+        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        ORDER BY s.total_exec_time DESC LIMIT 15" | sed 's/^/   /'
 }
 pg_url() { echo "postgresql://postgres@127.0.0.1:$pg_port/$1"; }
 create_database() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE $1"; }
