@@ -144,7 +144,8 @@ final class OperationsTests: XCTestCase {
 
         let command = try await metrics(stack.commandService)
         for name in ["clientele_outbox_backlog_entries ", "clientele_outbox_oldest_entry_age_seconds ",
-                     "clientele_outbox_published_total ", #"clientele_db_pool_connections{state="in_use"}"#,
+                     "clientele_outbox_published_total ", "clientele_outbox_publish_age_seconds_count ",
+                     #"clientele_db_pool_connections{state="in_use"}"#,
                      "clientele_db_pool_waiting ", "clientele_db_pool_max_connections "] {
             XCTAssertTrue(command.contains(name), "command-service lacks \(name): \(command)")
         }
@@ -152,7 +153,9 @@ final class OperationsTests: XCTestCase {
         for name in [#"clientele_projection_consumer_lag{partition="0",projection="search"}"#,
                      #"clientele_projection_position{partition="0",projection="search"}"#,
                      #"clientele_projection_log_end{partition="0",projection="search"}"#,
-                     #"clientele_projection_caught_up{projection="search"}"#, "clientele_db_pool_waiting "] {
+                     #"clientele_projection_caught_up{projection="search"}"#, "clientele_db_pool_waiting ",
+                     #"clientele_projection_batch_seconds_count{projection="search",target="live"}"#,
+                     #"clientele_projection_event_age_seconds_count{projection="search",target="live"}"#] {
             XCTAssertTrue(search.contains(name), "search-projection lacks \(name): \(search)")
         }
         let stats = try await metrics(stack.statsProjection)

@@ -76,6 +76,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         let rebuilds: Counter
         let republished: Counter
         let logLosses: Counter
+        /// Time from an event's occurrence (its envelope's `occurredAt`) to Kafka's acknowledgement.
+        let publishAge: Histogram
     }
 
     /// - Parameter logCheck: how to check the broker still holds the log; nil disables the
@@ -95,7 +97,10 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                                                             help: "Events sent again by republishes of the whole store."),
                                logLosses: metrics.counter("clientele_events_log_losses_total",
                                                           help: "Times the broker was found to have lost the events log.",
-                                                          labels: ["reason"]))
+                                                          labels: ["reason"]),
+                               publishAge: metrics.histogram("clientele_outbox_publish_age_seconds",
+                                                             help: "Time from an event's occurrence to Kafka's acknowledgement of it (outbox events).",
+                                                             buckets: Histogram.pipelineDelayBuckets))
         self.backlogEntries = metrics.gauge("clientele_outbox_backlog_entries", help: "Outbox entries waiting to be published.")
         self.backlogAge = metrics.gauge("clientele_outbox_oldest_entry_age_seconds", help: "Age of the oldest outbox entry; 0 when empty.")
     }
@@ -254,6 +259,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         }
         noteEnds(batch.nextOffsets)
         metrics.published.increment(by: Double(published.count))
+        let acknowledged = Date()
+        for event in events { metrics.publishAge.observe(acknowledged.timeIntervalSince(event.envelope.occurredAt)) }
         if let lost {
             // These records reached the new log ahead of the republish; it sends them again
             // after their streams' earlier events, and consumers skip the early copies.

@@ -124,7 +124,7 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
         var perSecond = 0.0
         if state == .running, let rate {
             let elapsed = ContinuousClock.now - rate.since
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             if seconds > 0 { perSecond = Double(rate.events) / seconds }
         }
         return ProjectionRebuildStatus(state: state, eventsApplied: try row.decode(1, as: Int64.self), eventsPerSecond: perSecond,
@@ -237,7 +237,7 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             try await group.waitForAll()
         }
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         logger.info("rebuild completed the shadow", ["projection": liveName, "seconds": String(format: "%.2f", seconds)])
     }
 

@@ -64,6 +64,10 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
     private let applied: Counter
     private let skipped: Counter
     private let rewinds: Counter
+    /// Time to apply a batch and store its offsets (the transaction).
+    private let batchDuration: Histogram
+    /// Time from each applied event's occurrence to the commit that applied it.
+    private let eventAge: Histogram
     private let stepLock = AsyncLock()
     private let lock = NSLock()
     private var consumer: KafkaConsumer?
@@ -96,6 +100,12 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         self.rewinds = metrics.counter("clientele_projection_log_rewinds_total",
                                        help: "Times the projection found the log replaced and read it again from the start.",
                                        labels: ["projection", "reason"])
+        self.batchDuration = metrics.histogram("clientele_projection_batch_seconds",
+                                               help: "Time to apply one batch to the read model and store its offsets (one transaction).",
+                                               labels: ["projection", "target"])
+        self.eventAge = metrics.histogram("clientele_projection_event_age_seconds",
+                                          help: "Time from an event's occurrence to the commit that applied it (a replay shows the log's age).",
+                                          labels: ["projection", "target"], buckets: Histogram.pipelineDelayBuckets)
         if configuration.exportsPosition {
             let projection = configuration.projection
             metrics.collector("clientele_projection_consumer_lag", help: "Records in the log not yet applied, per partition (from the fetch's high watermark).") { [weak self] in
@@ -241,6 +251,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         let target = configuration.target
         let model = self.model
         let inTransaction = self.inTransaction
+        let started = ContinuousClock.now
         let outcome = try await pool.withTransaction { [stored, nextOffsets, invalid] connection in
             let pending = ProjectionOffsets.Pending(projection: projection, offsets: nextOffsets)
             let (applied, storedOffsets) = try model.apply(stored, to: target, storing: pending, on: connection)
@@ -255,6 +266,10 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
             for (partition, next) in ends { checkpointValue.reachedEnd(partition: partition, nextOffset: next) }
             lastStep = .now
         }
+        let targetLabel = target.rawValue
+        batchDuration.observe((ContinuousClock.now - started).inSeconds, projection, targetLabel)
+        let committedAt = Date()
+        for event in stored { eventAge.observe(committedAt.timeIntervalSince(event.envelope.occurredAt), projection, targetLabel) }
         applied.increment(by: Double(outcome.appliedCount), projection)
         if outcome.duplicates > 0 { skipped.increment(by: Double(outcome.duplicates), projection, "duplicate") }
         if outcome.early > 0 { skipped.increment(by: Double(outcome.early), projection, "early") }

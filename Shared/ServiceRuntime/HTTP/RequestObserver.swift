@@ -24,7 +24,7 @@ public final class RequestObserver: HTTPServerObserver {
         let route = request.route ?? "unmatched"
         let method = Self.methodLabel(request.method)
         let code = String(status.code)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         requests.increment(method, route, code)
         duration.observe(seconds, method, route, code)
         if status.code >= 500 {

@@ -5,6 +5,10 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
     // @unchecked Sendable: `series` is only touched while holding `lock`.
     /// Latency buckets in seconds, from 0.5 ms to 10 s.
     public static let defaultLatencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// Buckets for an event's way through the pipeline (publish, apply): milliseconds when
+    /// all is well, up to minutes when a consumer catches up or replays.
+    public static let pipelineDelayBuckets: [Double] = [0.0025, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1,
+                                                        5, 30, 120]
 
     public let name: String
     public let help: String
@@ -64,5 +68,12 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
             out += "\(name)_sum" + PrometheusText.labels(names: labelNames, values: key) + " " + PrometheusText.number(entry.sum) + "\n"
             out += "\(name)_count" + PrometheusText.labels(names: labelNames, values: key) + " \(entry.count)\n"
         }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as metrics and rates take it.
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
