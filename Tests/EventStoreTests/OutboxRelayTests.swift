@@ -212,10 +212,10 @@ final class OutboxRelayTests: XCTestCase {
         XCTAssertEqual(sentByOld, 0)
     }
 
-    /// The relay's producer lingers 1 ms unless the operator configured a linger.
+    /// The relay's producer lingers 0.1 ms unless the operator configured a linger.
     func testTheProducerLingersBrieflyUnlessConfigured() {
         let plain = OutboxRelay.producerConfiguration(KafkaConfiguration(bootstrapServers: "127.0.0.1:9092"))
-        XCTAssertEqual(plain.properties["linger.ms"], "1")
+        XCTAssertEqual(plain.properties["linger.ms"], "0.1")
         XCTAssertEqual(plain.bootstrapServers, "127.0.0.1:9092")
         let given = OutboxRelay.producerConfiguration(KafkaConfiguration(bootstrapServers: "b:9092", properties: ["linger.ms": "20"]))
         XCTAssertEqual(given.properties["linger.ms"], "20")

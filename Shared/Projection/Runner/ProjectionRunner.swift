@@ -44,6 +44,9 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         public var pollTimeout: Duration = .milliseconds(250)
         /// Whether to export position and lag gauges (one runner per projection name should).
         public var exportsPosition = true
+        /// The consumer's `fetch.wait.max.ms` unless the Kafka configuration sets one: how long
+        /// the broker may hold a fetch that finds nothing new. See `consumerConfiguration`.
+        public var fetchWait: Duration = .milliseconds(10)
 
         public init(projection: String, target: ProjectionTarget, topic: String, partitionCount: Int32) {
             self.projection = projection
@@ -316,17 +319,22 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
                        detail.merging(["projection": projection, "reason": reason]) { $1 })
     }
 
-    /// The consumer's settings: `kafka` with a short `fetch.wait.max.ms` unless it sets one.
+    /// The consumer's settings: `kafka` with `fetch.wait.max.ms` set to `fetchWait` unless it
+    /// sets one.
     ///
-    /// A projection serves read-your-writes, so a fetch must come back as soon as records
+    /// A projection that serves read-your-writes needs a fetch to come back as soon as records
     /// arrive. librdkafka's default lets the broker hold a fetch up to 500 ms waiting for more
-    /// data, and Tansu holds it that long even when a record arrives: writes then waited
-    /// 250 ms on average to become visible (Tests/Benchmarks/client-core.sh showed 128
-    /// creates/s at 500 ms and 868/s at 10 ms). `KAFKA_FETCH_WAIT_MAX_MS` still overrides it.
-    static func consumerConfiguration(_ kafka: KafkaConfiguration) -> KafkaConfiguration {
+    /// data, and Tansu holds every fetch that long, records or not, answering with what it
+    /// found when the fetch began: writes then waited 250 ms on average to become visible
+    /// (Tests/Benchmarks/client-core.sh showed 128 creates/s at 500 ms and 868/s at 10 ms).
+    /// A projection nobody waits on (stats) takes a longer wait: fewer, larger batches, and
+    /// fewer fetches for the in-memory broker, whose fetch cost grows with the log.
+    /// `KAFKA_FETCH_WAIT_MAX_MS` still overrides it.
+    static func consumerConfiguration(_ kafka: KafkaConfiguration, fetchWait: Duration) -> KafkaConfiguration {
         var configuration = kafka
         if configuration.properties["fetch.wait.max.ms"] == nil {
-            configuration.properties["fetch.wait.max.ms"] = "10"
+            let (seconds, attoseconds) = fetchWait.components
+            configuration.properties["fetch.wait.max.ms"] = String(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
         }
         return configuration
     }
@@ -342,7 +350,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         let (stored, epoch) = try await pool.withConnection {
             (try ProjectionOffsets.load(projection, on: $0), try ProjectionLogEpoch.load(projection, on: $0))
         }
-        let fresh = try KafkaConsumer(configuration: Self.consumerConfiguration(kafka))
+        let fresh = try KafkaConsumer(configuration: Self.consumerConfiguration(kafka, fetchWait: configuration.fetchWait))
         var checkpoint = ProjectionCheckpoint(partitionCount: configuration.partitionCount, stored: stored)
         let known = lock.withLock { checkpointValue }
         for (partition, state) in known.partitions {
