@@ -172,7 +172,7 @@ write_tps="$(awk '/^tps = / {print $3; exit}' "$work/pgbench-N.txt")"
 echo "   $write_tps tps"
 
 echo
-echo "== summary (one run, $(nproc) cores; wrk -t2 -c$connections, ${seconds} s each; projections' fetch.wait.max.ms: ${BENCH_FETCH_WAIT_MS:-10, the projection default})"
+echo "== summary (one run, $(nproc) cores; wrk -t2 -c$connections, ${seconds} s each; projections' fetch.wait.max.ms: ${BENCH_FETCH_WAIT_MS:-the defaults, search 10 and stats 100})"
 printf '%-46s %12s %9s %12s %8s  %s\n' "measurement" "per second" "p99 ms" "baseline/s" "ratio" "target"
 printf '%-46s %12s %9s %12s %8s  %s\n' "GET /api/v1/clients/:id vs pgbench -S" "$get_rps" "$get_p99" "$select_tps" "$(ratio "$get_rps" "$select_tps")" "ratio >= 0.25"
 printf '%-46s %12s %9s %12s %8s  %s\n' "POST /api/v1/clients (RYW) vs COPY rows" "$post_rps" "$post_p99" "$copy_rows_per_s" "$(ratio "$post_rps" "$copy_rows_per_s")" ">= 1500/s, p99 <= 50 ms"
