@@ -154,9 +154,14 @@ extension OutboxRelay {
     /// Records the next offset per partition in `published_offsets` (never moving one back):
     /// one statement per topic (in partition order), however many partitions a batch touched.
     static func record(_ ends: [KafkaTopicPartition: Int64], on connection: PostgresConnection) throws {
-        for (topic, entries) in Dictionary(grouping: ends, by: \.key.topic).sorted(by: { $0.key < $1.key }) {
+        for statement in recordStatements(ends) { try connection.execute(statement.sql, statement.parameters) }
+    }
+
+    /// The statements of `record(_:on:)`, for a pipeline.
+    static func recordStatements(_ ends: [KafkaTopicPartition: Int64]) -> [PostgresStatement] {
+        Dictionary(grouping: ends, by: \.key.topic).sorted(by: { $0.key < $1.key }).map { topic, entries in
             let sorted = entries.sorted(by: { $0.key.partition < $1.key.partition })
-            try connection.execute("""
+            return PostgresStatement("""
                 INSERT INTO published_offsets (topic, partition, next_offset)
                 SELECT $1, partition, next_offset FROM unnest($2::int[], $3::bigint[]) AS given(partition, next_offset)
                 ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(published_offsets.next_offset, EXCLUDED.next_offset)

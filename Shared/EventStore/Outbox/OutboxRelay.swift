@@ -9,8 +9,9 @@ import ServiceRuntime
 /// (`relay_lease`), checked every round and renewed once half of it has run; another instance
 /// takes over when the lease expires. Each round reads up to `batchSize` entries, sends them with the idempotent
 /// producer, and deletes what Kafka acknowledged and records the next offset per partition;
-/// after a round where everything went through, that settling is left to the next round's
-/// transaction (which runs at once), so a round costs one transaction, not two. Nothing is
+/// after a round where everything went through, that settling is left to the start of the
+/// next round (which runs at once). A round's database work is one pipeline: one round trip
+/// and one implicit transaction (`startRound`). Nothing is
 /// lost if the process dies between send and delete: the entries are sent again, and
 /// consumers drop duplicates by stream version.
 ///
@@ -162,8 +163,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     private func settle(_ more: Settlement?) async throws {
         let pending = [unsettled, more].compactMap { $0 }
         guard !pending.isEmpty else { return }
-        try await pool.withTransaction { connection in
-            for settlement in pending { try Self.settle(settlement, on: connection) }
+        _ = try await pool.withConnection { connection in
+            try connection.pipeline(pending.flatMap(Self.settleStatements))
         }
         settledSinceVacuum += pending.reduce(0) { $0 + $1.positions.count }
         unsettled = nil
@@ -195,12 +196,66 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         ORDER BY e.position
         """
 
-    /// Deletes `settlement`'s positions from the outbox and records its log ends.
-    private static func settle(_ settlement: Settlement, on connection: PostgresConnection) throws {
+    /// The statements that delete `settlement`'s positions from the outbox and record its log ends.
+    private static func settleStatements(_ settlement: Settlement) -> [PostgresStatement] {
+        var statements: [PostgresStatement] = []
         if !settlement.positions.isEmpty {
-            try connection.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", [arrayLiteral(settlement.positions)])
+            statements.append(PostgresStatement("DELETE FROM outbox WHERE position = ANY($1::bigint[])", [arrayLiteral(settlement.positions)]))
         }
-        try record(settlement.ends, on: connection)
+        return statements + recordStatements(settlement.ends)
+    }
+
+    /// Takes or keeps the relay's lease (`$1`: holder, `$2`: lease seconds); one row when this holder has it.
+    ///
+    /// The holder renews its lease only once half of it has run, so most rounds write nothing
+    /// here (a round that also finds nothing to settle commits without a flush).
+    static let leaseSQL = """
+        WITH held AS (
+            SELECT holder FROM relay_lease
+            WHERE name = 'outbox' AND holder = $1 AND expires_at > now() + make_interval(secs => $2 / 2)),
+        taken AS (
+            INSERT INTO relay_lease (name, holder, expires_at)
+            SELECT 'outbox', $1, now() + make_interval(secs => $2) WHERE NOT EXISTS (SELECT 1 FROM held)
+            ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+                WHERE relay_lease.holder = EXCLUDED.holder OR relay_lease.expires_at < now()
+            RETURNING holder)
+        SELECT holder FROM held UNION ALL SELECT holder FROM taken
+        """
+
+    /// What the start of a round found.
+    struct RoundStart: Sendable {
+        var isLeader: Bool
+        var latest: LogRepublish?
+        /// The recorded log ends, when asked for.
+        var ends: [Int32: Int64]?
+        /// The oldest outbox entries; empty when not the leader or while a republish runs.
+        var events: [StoredEvent]
+    }
+
+    /// Settles `previous`, takes or keeps the lease, and reads the latest republish, the
+    /// recorded log ends (when `needsEnds`) and the oldest `batchSize` outbox entries.
+    ///
+    /// One pipeline, so one round trip and one implicit transaction: what Kafka acknowledged
+    /// is settled whoever holds the lease now, and the read, which follows the settling in
+    /// that transaction, never sees the settled entries. The read runs even when the lease
+    /// is someone else's (it cannot wait for the lease's answer); its rows are then dropped.
+    static func startRound(settling previous: Settlement?, holder: String, leaseSeconds: Double, needsEnds: Bool,
+                           batchSize: Int, topic: String, on connection: PostgresConnection) throws -> RoundStart {
+        var statements = previous.map(settleStatements) ?? []
+        let lease = statements.count
+        statements.append(PostgresStatement(leaseSQL, [holder, leaseSeconds]))
+        statements.append(PostgresStatement(LogRepublishes.latestSQL))
+        statements.append(PostgresStatement(pendingEventsSQL, [batchSize]))
+        if needsEnds { statements.append(PostgresStatement(LogRepublishes.publishedEndsSQL, [topic])) }
+        let results = try connection.pipeline(statements)
+        guard results[lease].count == 1 else { return RoundStart(isLeader: false, latest: nil, ends: nil, events: []) }
+        let latest = try results[lease + 1].first.map(LogRepublish.init(row:))
+        let ends = needsEnds ? try LogRepublishes.publishedEnds(from: results[lease + 3]) : nil
+        guard latest?.state != .running else { return RoundStart(isLeader: true, latest: latest, ends: ends, events: []) }
+        let events = try results[lease + 2].map {
+            StoredEvent(position: try $0.decode(0, as: Int64.self), envelope: try PostgresEventStore.envelope(from: $0, startingAt: 1))
+        }
+        return RoundStart(isLeader: true, latest: latest, ends: ends, events: events)
     }
 
     /// One round: settle the last round's batch, take the lease, read a batch, send it.
@@ -213,32 +268,11 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         let leaseSeconds = Double(leaseDuration.components.seconds)
         let needsEnds = recordedEnds == nil
         let previous = unsettled
-        let (isLeader, latest, ends, events) = try await pool.withTransaction { [holder, batchSize, topic] connection
-            -> (Bool, LogRepublish?, [Int32: Int64]?, [StoredEvent]) in
-            // What Kafka acknowledged is settled whoever holds the lease now.
-            if let previous { try Self.settle(previous, on: connection) }
-            // The holder renews its lease only once half of it has run, so most rounds write
-            // nothing here (a round that also finds nothing to settle commits without a flush).
-            let lease = try connection.query("""
-                WITH held AS (
-                    SELECT holder FROM relay_lease
-                    WHERE name = 'outbox' AND holder = $1 AND expires_at > now() + make_interval(secs => $2 / 2)),
-                taken AS (
-                    INSERT INTO relay_lease (name, holder, expires_at)
-                    SELECT 'outbox', $1, now() + make_interval(secs => $2) WHERE NOT EXISTS (SELECT 1 FROM held)
-                    ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-                        WHERE relay_lease.holder = EXCLUDED.holder OR relay_lease.expires_at < now()
-                    RETURNING holder)
-                SELECT holder FROM held UNION ALL SELECT holder FROM taken
-                """, [holder, leaseSeconds])
-            guard lease.count == 1 else { return (false, nil, nil, []) }
-            let latest = try LogRepublishes.latest(on: connection)
-            let ends = needsEnds ? try LogRepublishes.publishedEnds(topic, on: connection) : nil
-            guard latest?.state != .running else { return (true, latest, ends, []) }
-            let rows = try connection.query(Self.pendingEventsSQL, [batchSize])
-            return (true, latest, ends, try rows.map { StoredEvent(position: try $0.decode(0, as: Int64.self),
-                                                                   envelope: try PostgresEventStore.envelope(from: $0, startingAt: 1)) })
+        let start = try await pool.withConnection { [holder, batchSize, topic] connection in
+            try Self.startRound(settling: previous, holder: holder, leaseSeconds: leaseSeconds, needsEnds: needsEnds,
+                                batchSize: batchSize, topic: topic, on: connection)
         }
+        let (isLeader, latest, ends, events) = (start.isLeader, start.latest, start.ends, start.events)
         unsettled = nil
         settledSinceVacuum += previous?.positions.count ?? 0
         guard isLeader else {
@@ -268,7 +302,10 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         noteEnds(batch.nextOffsets)
         metrics.published.increment(by: Double(published.count))
         let acknowledged = Date()
-        for event in events { metrics.publishAge.observe(acknowledged.timeIntervalSince(event.envelope.occurredAt)) }
+        let publishedPositions = Set(published)
+        for event in events where publishedPositions.contains(event.position) {
+            metrics.publishAge.observe(acknowledged.timeIntervalSince(event.envelope.occurredAt))
+        }
         if let lost {
             // These records reached the new log ahead of the republish; it sends them again
             // after their streams' earlier events, and consumers skip the early copies.

@@ -5,9 +5,11 @@ import Postgres
 public enum LogRepublishes {
     /// The newest republish (the current log epoch), running or not; nil if there was none.
     public static func latest(on connection: PostgresConnection) throws -> LogRepublish? {
-        try connection.query("SELECT \(LogRepublish.columns) FROM log_republishes ORDER BY epoch DESC LIMIT 1")
-            .first.map(LogRepublish.init(row:))
+        try connection.query(latestSQL).first.map(LogRepublish.init(row:))
     }
+
+    /// The statement of `latest(on:)`, for a pipeline.
+    static let latestSQL = "SELECT \(LogRepublish.columns) FROM log_republishes ORDER BY epoch DESC LIMIT 1"
 
     /// Starts a republish of every event stored so far into `topic`, in a new log epoch; if one
     /// is already running, returns it unless `replacingLostLog`.
@@ -74,8 +76,16 @@ public enum LogRepublishes {
 
     /// The relay's record of the log end: the next offset per partition of `topic`.
     static func publishedEnds(_ topic: String, on connection: PostgresConnection) throws -> [Int32: Int64] {
+        try publishedEnds(from: connection.query(publishedEndsSQL, [topic]))
+    }
+
+    /// The statement of `publishedEnds(_:on:)` (`$1`: the topic), for a pipeline.
+    static let publishedEndsSQL = "SELECT partition, next_offset FROM published_offsets WHERE topic = $1"
+
+    /// The log ends in the rows of `publishedEndsSQL`.
+    static func publishedEnds(from rows: PostgresRows) throws -> [Int32: Int64] {
         var ends: [Int32: Int64] = [:]
-        for row in try connection.query("SELECT partition, next_offset FROM published_offsets WHERE topic = $1", [topic]) {
+        for row in rows {
             ends[try row.decode(0, as: Int32.self)] = try row.decode(1, as: Int64.self)
         }
         return ends

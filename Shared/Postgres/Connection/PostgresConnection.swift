@@ -27,7 +27,7 @@ public final class PostgresConnection {
     var statements: [StatementKey: String] = [:]
     var statementCounter = 0
     /// Whether libpq runs in non-blocking mode (on-loop statements) rather than blocking.
-    private var isNonblocking = false
+    private(set) var isNonblocking = false
     /// Statements started since the pool handed the connection out.
     var statementsSinceCheckout = 0
     /// Whether the last failure happened before the statement reached the socket, on the
@@ -267,7 +267,7 @@ public final class PostgresConnection {
         }
     }
 
-    private func deallocate(_ handle: OpaquePointer, name: String) {
+    func deallocate(_ handle: OpaquePointer, name: String) {
         guard PQtransactionStatus(handle) == PQTRANS_IDLE else { return }
         if let result = PQexec(handle, "DEALLOCATE \(name)") { PQclear(result) }
     }
