@@ -81,4 +81,58 @@ final class TransactionTests: PostgresTestCase {
         XCTAssertFalse(state.0)
         XCTAssertEqual(state.1, 0)
     }
+
+    /// The BEGIN waits for the body's first statement and goes out with it, whichever way
+    /// that statement is sent: each way must still open the transaction asked for.
+    func testTheFirstStatementOpensTheTransactionWhicheverWayItIsSent() async throws {
+        let pool = try makePool(poolSize: 1)
+        let show = "SELECT current_setting('transaction_isolation')"
+        let levels = try await pool.withConnection { connection -> [String] in
+            var levels: [String] = []
+            try connection.transaction(isolation: .repeatableRead) {
+                levels.append(try connection.query(show)[0].decode(0, as: String.self))
+            }
+            try connection.transaction(isolation: .repeatableRead) {
+                levels.append(try connection.query(show, prepared: false)[0].decode(0, as: String.self))
+            }
+            try connection.transaction(isolation: .repeatableRead) {
+                levels.append(try connection.pipeline([PostgresStatement(show)])[0][0].decode(0, as: String.self))
+            }
+            try connection.transaction(isolation: .repeatableRead) {
+                try connection.executeScript("CREATE TEMP TABLE seen AS \(show) AS level")
+                levels.append(try connection.query("SELECT level FROM seen")[0].decode(0, as: String.self))
+                try connection.executeScript("DROP TABLE seen")
+            }
+            try connection.transaction(isolation: .repeatableRead) {
+                try connection.copyIn("COPY ledger FROM STDIN", rows: ["1\t10"])
+                levels.append(try connection.query(show)[0].decode(0, as: String.self))
+                try connection.execute("DELETE FROM ledger")
+            }
+            return levels
+        }
+        XCTAssertEqual(levels, Array(repeating: "repeatable read", count: 5))
+    }
+
+    func testAFailingFirstStatementRollsBackAndLeavesTheConnectionUsable() async throws {
+        let pool = try makePool(poolSize: 1)
+        let error = await expectPostgresError {
+            try await pool.withTransaction { connection in
+                try connection.execute("INSERT INTO ledger VALUES ($1, $2)", [1, nil as Int?])
+            }
+        }
+        XCTAssertEqual(error?.sqlState, "23502")
+        let state = try await pool.withConnection { connection in
+            (connection.isInTransaction, try connection.query("SELECT count(*) FROM ledger")[0].decode(0, as: Int.self))
+        }
+        XCTAssertFalse(state.0)
+        XCTAssertEqual(state.1, 0)
+    }
+
+    func testABodyThatRunsNothingLeavesNoTransactionOpen() async throws {
+        let pool = try makePool(poolSize: 1)
+        let value = try await pool.withTransaction { _ in 7 }
+        XCTAssertEqual(value, 7)
+        let open = try await pool.withConnection { $0.isInTransaction }
+        XCTAssertFalse(open, "neither a BEGIN sent nor one still waiting")
+    }
 }

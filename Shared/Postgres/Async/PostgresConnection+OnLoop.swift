@@ -11,6 +11,8 @@ extension PostgresConnection {
     /// connection is closed and this throws `.connection` (unavailable).
     func query(_ sql: String, _ parameters: [any PostgresEncodable], readiness: any PostgresReadiness,
                deadline: ContinuousClock.Instant) async throws -> PostgresRows {
+        // Inside a transaction (which on-loop callers do not open) its BEGIN goes first, blocking.
+        try sendPendingBegin()
         let (handle, texts, types) = try beginStatement(sql, parameters.map(\.postgresValue))
         setNonblocking(true)
         func run(_ values: [String?], _ send: @escaping LibPQExchangeIO.Send) async throws -> PostgresRows {

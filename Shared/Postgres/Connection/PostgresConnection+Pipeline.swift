@@ -32,6 +32,11 @@ extension PostgresConnection {
     /// half way) closes the connection. No COPY.
     public func pipeline(_ statements: [PostgresStatement]) throws -> [PostgresRows] {
         guard !statements.isEmpty else { return [] }
+        if let begin = pendingBegin {
+            // A transaction's BEGIN goes out in front: no retry, since a failure aborts it.
+            pendingBegin = nil
+            return Array(try runPipeline([PostgresStatement(begin)] + statements).dropFirst())
+        }
         let wasIdle = handle.map { PQtransactionStatus($0) == PQTRANS_IDLE } ?? false
         do {
             return try runPipeline(statements)
@@ -58,6 +63,12 @@ extension PostgresConnection {
         var entries: [PipelineEntry] = []
         var preparing: [StatementKey: String] = [:]
         var handle: OpaquePointer?
+        let countedBefore = statementsSinceCheckout
+        defer {
+            // The pipeline counts as one statement: one that finds the connection broken
+            // before sending, first after checkout, lets the pool run its closure again.
+            statementsSinceCheckout = countedBefore + 1
+        }
         for statement in statements {
             let (live, texts, types) = try beginStatement(statement.sql, statement.parameters.map(\.postgresValue))
             handle = live

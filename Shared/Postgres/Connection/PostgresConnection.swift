@@ -35,6 +35,9 @@ public final class PostgresConnection {
     var failedBeforeSending = false
     /// Lets another thread cancel the running statement.
     let canceller: Canceller
+    /// The BEGIN of a transaction, not sent yet: it goes out with the transaction's first
+    /// statement (see `transaction(isolation:_:)`); nil when none waits.
+    var pendingBegin: String?
 
     struct StatementKey: Hashable {
         var sql: String
@@ -95,6 +98,7 @@ public final class PostgresConnection {
     /// Whether a transaction is open (or aborted and awaiting ROLLBACK).
     public var isInTransaction: Bool {
         guard let handle else { return false }
+        if pendingBegin != nil { return true }
         let status = PQtransactionStatus(handle)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }
@@ -110,6 +114,7 @@ public final class PostgresConnection {
         canceller.invalidate()
         if let handle { PQfinish(handle) }
         handle = nil
+        pendingBegin = nil
         statements.removeAll()
     }
 
@@ -118,6 +123,8 @@ public final class PostgresConnection {
     /// - Parameter prepared: false runs the statement unnamed instead of caching it.
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = true) throws
         -> PostgresRows {
+        if pendingBegin != nil && prepared { return try pipeline([PostgresStatement(sql, parameters)])[0] }
+        try sendPendingBegin()
         let result = try run(sql, parameters.map(\.postgresValue), prepared: prepared)
         defer { PQclear(result) }
         return rows(from: result)
@@ -126,6 +133,8 @@ public final class PostgresConnection {
     /// Runs one statement and returns the number of rows it affected (0 when it reports none).
     @discardableResult
     public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = true) throws -> Int {
+        if pendingBegin != nil && prepared { return try pipeline([PostgresStatement(sql, parameters)])[0].affectedRows }
+        try sendPendingBegin()
         let result = try run(sql, parameters.map(\.postgresValue), prepared: prepared)
         defer { PQclear(result) }
         return affectedRows(result)
@@ -136,6 +145,13 @@ public final class PostgresConnection {
     public func executeScript(_ sql: String) throws {
         let handle = try liveHandle()
         try checkNoNUL(sql, what: "SQL text")
+        // A waiting BEGIN runs first in the same simple query; the transaction it opens
+        // stays open after the script.
+        var sql = sql
+        if let begin = pendingBegin {
+            pendingBegin = nil
+            sql = begin + ";\n" + sql
+        }
         statementsSinceCheckout += 1
         failedBeforeSending = false
         guard PQsendQuery(handle, sql) == 1 else {
@@ -166,6 +182,7 @@ public final class PostgresConnection {
     /// split of the data; binary COPY works too). Returns the number of rows copied.
     @discardableResult
     public func copyIn(_ sql: String, chunks: some Sequence<[UInt8]>) throws -> Int {
+        try sendPendingBegin()
         let handle = try liveHandle()
         try checkNoNUL(sql, what: "SQL text")
         statementsSinceCheckout += 1
@@ -212,6 +229,13 @@ public final class PostgresConnection {
     }
 
     // MARK: Running statements
+
+    /// Sends a waiting BEGIN on its own, for the statements that cannot carry it.
+    func sendPendingBegin() throws {
+        guard let begin = pendingBegin else { return }
+        pendingBegin = nil
+        try executeScript(begin)
+    }
 
     /// What every statement does before sending, on the thread path and the on-loop path
     /// alike: a live handle, no NUL in the SQL or a parameter (libpq would cut the text
