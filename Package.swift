@@ -60,7 +60,7 @@ let package = Package(
                 path: "Shared/EventStore", swiftSettings: strictSettings),
         .target(name: "InternalAPI", dependencies: ["ClientDomain", "HTTP", "Errors"], path: "Shared/InternalAPI",
                 swiftSettings: strictSettings),
-        .target(name: "Projection", dependencies: ["EventStore", "ClientDomain", "Postgres", "Kafka", "ServiceRuntime", "Errors"],
+        .target(name: "Projection", dependencies: ["EventStore", "ClientDomain", "InternalAPI", "Postgres", "Kafka", "ServiceRuntime", "Errors"],
                 path: "Shared/Projection", swiftSettings: strictSettings),
         .target(name: "SearchReadModel", dependencies: ["Projection", "InternalAPI", "ClientDomain", "Postgres", "Errors"],
                 path: "Shared/SearchReadModel", swiftSettings: strictSettings),

@@ -59,11 +59,17 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
         visibilityClient.shutdown()
     }
 
+    // Read-your-writes waits on the search projection's applied-versions feed: one request
+    // per projection commit instead of one per write.
+    let feed = AppliedFeedFollower(baseURL: upstreams.searchProjection, token: token, http: client, logger: setup.logger,
+                                   metrics: setup.metrics)
+    setup.services.append(feed)
+
     GatewayRoutes.register(on: setup, GatewayComponents(
         identity: identity, sessions: sessions,
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
         search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient,
-                             metrics: setup.metrics),
+                             feed: feed, metrics: setup.metrics),
         stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
         readYourWritesTimeout: readYourWrites,
         rateLimiter: rateLimit.map { RateLimiter(policy: $0) }))

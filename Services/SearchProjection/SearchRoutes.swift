@@ -7,7 +7,7 @@ import SearchReadModel
 import ServiceRuntime
 
 /// The search projection's internal routes: list, get, batch lookup, read-your-writes
-/// visibility, the rebuild's start and progress, and the live projection's position
+/// visibility (per write, and the applied-versions feed), the rebuild's start and progress, and the live projection's position
 /// (`clientctl status`).
 struct SearchRoutes: Sendable {
     /// The longest a visibility request waits, whatever it asks for.
@@ -17,6 +17,7 @@ struct SearchRoutes: Sendable {
 
     let search: ClientSearch
     let waiters: AppliedVersionWaiters
+    let feed: AppliedFeed
     let rebuild: ProjectionRebuild
     let live: ProjectionRunner
     /// Every route requires the internal token: only the gateway and clientctl call them.
@@ -60,6 +61,21 @@ struct SearchRoutes: Sendable {
                 try await search.version(of: id)
             }
             return HTTPResponse.json(status: .ok, object: ClientVisibility(visible: (held ?? 0) >= version, version: held).internalJSON)
+        })
+        // The gateway's feed of applied versions: one request per commit, not per write.
+        setup.route(.GET, InternalPaths.applied, options: onLoop, token.guarding { [feed] request in
+            var after: UInt64?
+            if let text = request.queryParameter("after") {
+                guard let value = UInt64(text) else { throw ClientListParameters.invalid("after", "an integer of 0 or more") }
+                after = value
+            }
+            var timeoutMs = 0
+            if let text = request.queryParameter("timeoutMs") {
+                guard let value = Int(text), value >= 0 else { throw ClientListParameters.invalid("timeoutMs", "an integer of 0 or more") }
+                timeoutMs = min(value, Self.maxVisibilityWait)
+            }
+            let page = await feed.read(after: after, epoch: request.queryParameter("epoch"), timeout: .milliseconds(timeoutMs))
+            return HTTPResponse.json(status: .ok, object: page.internalJSON)
         })
         setup.route(.POST, InternalPaths.rebuild, token.guarding { _ in
             Self.json(Self.progress(try await rebuild.start()), status: .accepted)

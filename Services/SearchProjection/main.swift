@@ -6,7 +6,7 @@ import ServiceRuntime
 
 // The search projection: keeps a clients read model in its own PostgreSQL database from the
 // events topic, with its Kafka offsets in the same transactions, and answers list, search,
-// visibility (read-your-writes) and rebuild requests for the gateway and clientctl.
+// visibility (read-your-writes, per write or as a feed of applied versions) and rebuild requests for the gateway and clientctl.
 //
 // Variables: INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
 // EVENTS_TOPIC_PARTITIONS, PROJECTION_BATCH_SIZE (records per transaction, 1000),
@@ -22,6 +22,7 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     let pool = try await setup.openPostgres(migrations: SearchSchema.migrations, rebuildable: true)
     let events = try await setup.openEventsTopic()
     let waiters = AppliedVersionWaiters()
+    let feed = AppliedFeed()
     let model = ClientSearchProjection()
 
     var configuration = ProjectionRunner.Configuration(projection: "search", target: .live, topic: events.topic.name,
@@ -29,18 +30,24 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     configuration.batchSize = batchSize
     let live = ProjectionRunner(configuration: configuration, pool: pool, kafka: events.configuration, model: model,
                                 logger: setup.logger, metrics: setup.metrics,
-                                committed: { outcome in waiters.published(outcome.applied) })
+                                committed: { outcome in
+                                    waiters.published(outcome.applied)
+                                    feed.published(outcome.applied)
+                                })
     let rebuild = ProjectionRebuild(live: live, pool: pool, kafka: events.configuration, model: model, logger: setup.logger,
                                     metrics: setup.metrics, batchSize: batchSize,
                                     maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate,
-                                    swapped: { waiters.recheckAll() })
+                                    swapped: {
+                                        waiters.recheckAll()
+                                        feed.reset()
+                                    })
     setup.services += [live, rebuild]
     setup.readiness.add("projection") {
         guard live.isRunning() else { throw ProjectionNotRunning() }
     }
     // Get and visibility lookups wait for PostgreSQL on the HTTP event loop their routes run on.
     let search = ClientSearch(pool: pool, readiness: EventLoopPostgresReadiness())
-    SearchRoutes(search: search, waiters: waiters, rebuild: rebuild, live: live, token: token).register(on: setup)
+    SearchRoutes(search: search, waiters: waiters, feed: feed, rebuild: rebuild, live: live, token: token).register(on: setup)
 }
 
 /// The live projection has not polled successfully lately.

@@ -93,6 +93,9 @@ public enum InternalPaths {
     /// Search projection: `GET .../:id/visibility?version=V&timeoutMs=T` → `ClientVisibility`,
     /// answering as soon as the client is at `version` or later, else after `timeoutMs`.
     public static func visibility(_ id: UUID) -> String { "\(client(id))/visibility" }
+    /// Search projection: `GET ?after=N&epoch=E&timeoutMs=T` → the `AppliedPage` after cursor
+    /// `N` of feed `E` (both left out: start following), waiting up to `T` ms for a commit.
+    public static let applied = "/internal/v1/applied"
     /// Search projection: `POST` a batch of `TenantClientId`s (`TenantClientId+JSON`), answered
     /// with one record or `null` per lookup, in order. Not under `clients`, so a projection
     /// without it answers the router's 404 (`HTTPError.noRouteCode`), not a 405 of `:id`.

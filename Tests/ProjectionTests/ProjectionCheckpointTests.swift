@@ -1,4 +1,5 @@
 import Foundation
+import InternalAPI
 import Projection
 import XCTest
 

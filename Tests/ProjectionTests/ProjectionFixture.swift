@@ -3,6 +3,7 @@ import EventStore
 import Foundation
 import Kafka
 import Postgres
+import InternalAPI
 import Projection
 import SearchReadModel
 import ServiceRuntime

@@ -10,7 +10,8 @@ import Synchronization
 /// Tests talk to `gateway.baseURL`; `commandDatabase` and `gatewayDatabase` let them look
 /// behind it (count events, issue keys with `clientctl`). Tests that pause or restart the
 /// broker ask for a private one (`privateBroker: true`), stopped with the stack; tests that
-/// crash the command service start it again with `restartCommandService()`.
+/// crash the command service or the search projection start it again with
+/// `restartCommandService()` or `restartSearchProjection()`.
 public final class ClienteleStack: Sendable {
     public let postgres: PostgresServer
     public let broker: KafkaBroker
@@ -26,7 +27,9 @@ public final class ClienteleStack: Sendable {
     private let commandServiceSlot: Mutex<ServiceProcess>
     private let commandEnvironment: [String: String]
     private let ownsBroker: Bool
-    public let searchProjection: ServiceProcess
+    public var searchProjection: ServiceProcess { searchProjectionSlot.withLock { $0 } }
+    private let searchProjectionSlot: Mutex<ServiceProcess>
+    private let searchEnvironment: [String: String]
     public let statsProjection: ServiceProcess
     public let documentStore: ServiceProcess
     public let gateway: ServiceProcess
@@ -70,10 +73,10 @@ public final class ClienteleStack: Sendable {
         self.commandEnvironment = kafka.merging(["DATABASE_URL": commandDatabase]) { $1 }.merging(commandEnvironment) { $1 }
         let commandService = try ServiceProcess.start("command-service", environment: self.commandEnvironment, logDirectory: logDirectory)
         commandServiceSlot = Mutex(commandService)
-        searchProjection = try ServiceProcess.start("search-projection",
-                                                    environment: kafka.merging(["DATABASE_URL": searchDatabase]) { $1 }
-                                                        .merging(searchEnvironment) { $1 },
-                                                    logDirectory: logDirectory)
+        self.searchEnvironment = kafka.merging(["DATABASE_URL": searchDatabase]) { $1 }.merging(searchEnvironment) { $1 }
+        let searchProjection = try ServiceProcess.start("search-projection", environment: self.searchEnvironment,
+                                                        logDirectory: logDirectory)
+        searchProjectionSlot = Mutex(searchProjection)
         statsProjection = try ServiceProcess.start("stats-projection",
                                                    environment: kafka.merging(["DATABASE_URL": try postgres.createDatabase("\(name)_stats")]) { $1 },
                                                    logDirectory: logDirectory)
@@ -125,14 +128,26 @@ public final class ClienteleStack: Sendable {
     /// Stops the old process first if it is still running.
     @discardableResult
     public func restartCommandService() async throws -> ServiceProcess {
-        let old = commandService
+        let new = try await restart(commandService, environment: commandEnvironment)
+        commandServiceSlot.withLock { $0 = new }
+        return new
+    }
+
+    /// Starts the search projection again (after a test killed it), as `restartCommandService()` does.
+    @discardableResult
+    public func restartSearchProjection() async throws -> ServiceProcess {
+        let new = try await restart(searchProjection, environment: searchEnvironment)
+        searchProjectionSlot.withLock { $0 = new }
+        return new
+    }
+
+    private func restart(_ old: ServiceProcess, environment: [String: String]) async throws -> ServiceProcess {
         old.process.stop()
         // Its own folder, so the crashed process's log is kept beside the new one.
-        let restartLogs = logDirectory.appendingPathComponent("command-service-restart-\(UInt32.random(in: 0...UInt32.max))")
+        let restartLogs = logDirectory.appendingPathComponent("\(old.name)-restart-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: restartLogs, withIntermediateDirectories: true)
-        let new = try ServiceProcess.start("command-service", environment: commandEnvironment.merging(["HTTP_PORT": "\(old.port)"]) { $1 },
+        let new = try ServiceProcess.start(old.name, environment: environment.merging(["HTTP_PORT": "\(old.port)"]) { $1 },
                                            logDirectory: restartLogs)
-        commandServiceSlot.withLock { $0 = new }
         let client = HTTPClient(configuration: HTTPClientConfiguration())
         defer { client.shutdown() }
         try await new.waitUntilReady(client: client)

@@ -19,13 +19,17 @@ struct SearchClient: Sendable {
     /// projection cannot hold a write's answer longer than the bound.
     let visibilityHTTP: HTTPClient
     let lookups: ClientLookupCoalescer
+    /// The applied-versions feed, when followed: writes wait on it rather than asking one by one.
+    let feed: AppliedFeedFollower?
 
     /// `metrics`, when given, gets `clientele_gateway_lookup_batch_size`: the lookups per batch request.
-    init(baseURL: String, token: InternalToken, http: HTTPClient, visibilityHTTP: HTTPClient, metrics: MetricsRegistry? = nil) {
+    init(baseURL: String, token: InternalToken, http: HTTPClient, visibilityHTTP: HTTPClient, feed: AppliedFeedFollower? = nil,
+         metrics: MetricsRegistry? = nil) {
         self.baseURL = baseURL
         self.token = token
         self.http = http
         self.visibilityHTTP = visibilityHTTP
+        self.feed = feed
         let sizes = metrics?.histogram("clientele_gateway_lookup_batch_size",
                                        help: "Client lookups per batch request to the search projection.",
                                        buckets: [1, 2, 4, 8, 16, 32, 64, 128])
@@ -70,16 +74,25 @@ struct SearchClient: Sendable {
 
     /// Waits up to `timeout` for the projection to show client `id` at `version` or later.
     /// False when it did not in time or could not be asked: never an error, since the write
-    /// it follows is already stored.
+    /// it follows is already stored. Waits on the feed when one is followed.
     func waitUntilVisible(_ id: UUID, version: Int64, timeout: Duration) async -> Bool {
+        guard let feed else { return (await askVisibility(id, version: version, timeout: timeout) ?? 0) >= version }
+        return await feed.waitUntilVisible(id, version: version, timeout: timeout) { [self] remaining in
+            await askVisibility(id, version: version, timeout: remaining)
+        }
+    }
+
+    /// Asks the projection to answer once client `id` is at `version` or later, or after
+    /// `timeout`; the version it holds then (nil: none, or it could not be asked).
+    func askVisibility(_ id: UUID, version: Int64, timeout: Duration) async -> Int64? {
         let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         let path = InternalPaths.visibility(id) + "?version=\(version)&timeoutMs=\(milliseconds)"
         guard let response = try? await visibilityHTTP.execute(request(path)), response.status.code == 200,
               let value = try? JSONParser.parse(response.body),
               let visibility = try? ClientVisibility(internalJSON: value) else {
-            return false
+            return nil
         }
-        return visibility.visible
+        return visibility.version
     }
 
     /// `query` as the projection's query string.

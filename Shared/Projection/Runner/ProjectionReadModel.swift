@@ -1,22 +1,12 @@
 import EventStore
 import Foundation
+import InternalAPI
 import Postgres
 
 /// Which set of tables a projection writes: the live ones that serve queries, or the shadow
 /// ones a rebuild fills from the start of the log.
 public enum ProjectionTarget: String, Sendable {
     case live, shadow
-}
-
-/// A stream version a batch applied, published to waiters once the batch committed.
-public struct AppliedVersion: Sendable, Equatable {
-    public var streamId: UUID
-    public var version: Int64
-
-    public init(streamId: UUID, version: Int64) {
-        self.streamId = streamId
-        self.version = version
-    }
 }
 
 /// What applying one batch did.

@@ -1,6 +1,7 @@
 import ClientDomain
 import EventStore
 import Foundation
+import InternalAPI
 
 /// A read model's row for one client stream while a batch is folded in memory.
 public protocol StreamFoldState {

@@ -1,0 +1,146 @@
+import Foundation
+import HTTP
+import InternalAPI
+import ServiceRuntime
+import Synchronization
+
+/// Follows the search projection's applied-versions feed (`InternalPaths.applied`), so that a
+/// write waiting to become visible learns it from one request per projection commit instead
+/// of asking the projection itself.
+///
+/// The follower keeps the versions the feed brought (the latest `recentCapacity` streams) and
+/// wakes the writes they satisfy. While it is not following (at start, after an error, or
+/// when a page is incomplete: the projection restarted or swapped in a rebuild), and for
+/// writes that were waiting across such a gap, `waitUntilVisible` asks the projection per
+/// write, as before the feed existed.
+final class AppliedFeedFollower: Service, Sendable {
+    let name = "applied-feed-follower"
+    /// How many streams' versions are kept: a write looks here when its commit reached the
+    /// feed before the write started waiting (its answer from the command service was slow).
+    static let recentCapacity = 65_536
+    /// How long one feed request waits for a commit.
+    static let pollWait = 1_000
+
+    private let baseURL: String
+    private let token: InternalToken
+    private let http: HTTPClient
+    private let logger: Logger
+    private let waiters = AppliedVersionWaiters()
+    private let known = Mutex(Known())
+    private let following: Gauge
+    private let fallbacks: Counter
+
+    /// What the feed said so far.
+    private struct Known {
+        var isFollowing = false
+        /// Counts the gaps: a write that started waiting in another one may have missed its commit.
+        var gaps = 0
+        var versions: [UUID: Int64] = [:]
+        /// Streams in `versions`, oldest first, as a ring of `recentCapacity`.
+        var order: [UUID] = []
+        var oldest = 0
+    }
+
+    init(baseURL: String, token: InternalToken, http: HTTPClient, logger: Logger, metrics: MetricsRegistry) {
+        self.baseURL = baseURL
+        self.token = token
+        self.http = http
+        self.logger = logger
+        following = metrics.gauge("clientele_gateway_applied_feed_following",
+                                  help: "1 while the gateway follows the search projection's applied-versions feed.")
+        fallbacks = metrics.counter("clientele_gateway_visibility_fallbacks_total",
+                                    help: "Writes whose visibility was asked of the search projection directly (feed not followed).")
+    }
+
+    func run() async throws {
+        var cursor: (epoch: String, next: UInt64)?
+        var backoff: Duration = .milliseconds(100)
+        while !GracefulShutdown.isRequested && !Task.isCancelled {
+            do {
+                let page = try await read(after: cursor)
+                record(page)
+                cursor = (page.epoch, page.next)
+                backoff = .milliseconds(100)
+            } catch {
+                if cursor != nil {
+                    logger.warning("lost the search projection's applied-versions feed; asking per write until it is back",
+                                   ["error": String(describing: error)])
+                }
+                lose()
+                cursor = nil
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+        lose()
+    }
+
+    /// Waits up to `timeout` until the search projection shows client `id` at `version` or
+    /// later; false when it did not in time. `ask` asks the projection directly for what is
+    /// left of the wait (nil: it could not be asked), for when the feed cannot tell.
+    func waitUntilVisible(_ id: UUID, version: Int64, timeout: Duration,
+                          ask: @escaping @Sendable (Duration) async -> Int64?) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        let gapsAtStart = known.withLock { $0.gaps }
+        let held = try? await waiters.wait(streamId: id, version: version, timeout: timeout) { [self] in
+            let (isFollowing, gaps, seen) = known.withLock { ($0.isFollowing, $0.gaps, $0.versions[id]) }
+            if isFollowing && gaps == gapsAtStart { return seen }
+            fallbacks.increment()
+            return await ask(max(.zero, deadline - ContinuousClock.now))
+        }
+        return (held.flatMap { $0 } ?? 0) >= version
+    }
+
+    /// One feed request, waiting up to `pollWait` for a commit.
+    private func read(after cursor: (epoch: String, next: UInt64)?) async throws -> AppliedPage {
+        var path = InternalPaths.applied + "?timeoutMs=\(Self.pollWait)"
+        if let cursor { path += "&after=\(cursor.next)&epoch=\(cursor.epoch)" }
+        let request = HTTPClientRequest(method: .GET, url: baseURL + path, headers: [InternalToken.headerName: token.value])
+        let response = try await http.execute(request)
+        guard response.status.code == 200 else { throw FeedUnavailable(status: response.status.code) }
+        return try AppliedPage(internalJSON: try JSONParser.parse(response.body))
+    }
+
+    /// Takes in a page: after a gap, first sends the writes waiting to ask per write.
+    private func record(_ page: AppliedPage) {
+        if !page.complete { lose() }
+        known.withLock { known in
+            known.isFollowing = true
+            for applied in page.applied {
+                if let held = known.versions[applied.streamId] {
+                    known.versions[applied.streamId] = max(held, applied.version)
+                    continue
+                }
+                known.versions[applied.streamId] = applied.version
+                if known.order.count < Self.recentCapacity {
+                    known.order.append(applied.streamId)
+                } else {
+                    known.versions[known.order[known.oldest]] = nil
+                    known.order[known.oldest] = applied.streamId
+                    known.oldest = (known.oldest + 1) % Self.recentCapacity
+                }
+            }
+        }
+        following.set(1)
+        // After `known` took the page: a write that starts waiting now finds its version there.
+        waiters.published(page.applied)
+    }
+
+    /// Stops trusting the feed: forgets what it said and makes every waiting write ask.
+    private func lose() {
+        known.withLock { known in
+            known.isFollowing = false
+            known.gaps += 1
+            known.versions.removeAll()
+            known.order.removeAll()
+            known.oldest = 0
+        }
+        following.set(0)
+        waiters.recheckAll()
+    }
+
+    struct FeedUnavailable: Error, CustomStringConvertible {
+        var status: Int
+        var description: String { "the applied-versions feed answered \(status)" }
+    }
+}
