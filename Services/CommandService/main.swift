@@ -22,10 +22,11 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     let wake = RelayWakeup()
     let logCheck = EventsLogCheck(kafka: events.configuration, admin: events.admin, topic: events.topic.name,
                                   partitions: events.topic.partitions)
+    let vacuum = OutboxVacuum(pool: pool, logger: setup.logger)
     let relay = OutboxRelay(pool: pool, topic: events.topic.name, logger: setup.logger, metrics: setup.metrics, wake: wake,
-                            logCheck: logCheck, makeProducer: { try KafkaProducer(configuration: OutboxRelay.producerConfiguration(events.configuration)) })
+                            logCheck: logCheck, vacuum: vacuum, makeProducer: { try KafkaProducer(configuration: OutboxRelay.producerConfiguration(events.configuration)) })
     let idempotency = IdempotencyStore(pool: pool)
-    setup.services.append(relay)
+    setup.services += [relay, vacuum]
     setup.services.append(IdempotencyKeyExpiry(store: idempotency, retention: .seconds(retentionHours * 3600),
                                                 interval: .seconds(600), logger: setup.logger))
 

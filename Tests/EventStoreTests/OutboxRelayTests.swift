@@ -7,8 +7,10 @@ import TestSupport
 import XCTest
 
 final class OutboxRelayTests: XCTestCase {
-    func makeRelay(_ fixture: EventStoreFixture, broker: KafkaBroker, topic: String, timeoutMs: Int = 30_000) -> OutboxRelay {
-        OutboxRelay(pool: fixture.pool, topic: topic, logger: EventStoreFixture.quietLogger, metrics: MetricsRegistry(), wake: fixture.wake) {
+    func makeRelay(_ fixture: EventStoreFixture, broker: KafkaBroker, topic: String, timeoutMs: Int = 30_000,
+                   vacuum: OutboxVacuum? = nil) -> OutboxRelay {
+        OutboxRelay(pool: fixture.pool, topic: topic, logger: EventStoreFixture.quietLogger, metrics: MetricsRegistry(), wake: fixture.wake,
+                    vacuum: vacuum) {
             try KafkaProducer(configuration: broker.configuration(["message.timeout.ms": String(timeoutMs)]))
         }
     }
@@ -55,19 +57,20 @@ final class OutboxRelayTests: XCTestCase {
         XCTAssertTrue(plan.contains("= ANY ($0)"), plan)
     }
 
-    /// The relay vacuums its queue itself while it deletes from it, instead of leaving the
-    /// dead rows to autovacuum's next visit.
+    /// The outbox's vacuum service vacuums the queue while the relay deletes from it, instead
+    /// of leaving the dead rows to autovacuum's next visit.
     func testTheRelayKeepsItsQueueVacuumed() async throws {
         let fixture = try await EventStoreFixture.make()
         let broker = try KafkaBroker.shared()
         let topic = KafkaBroker.uniqueTopic("vacuum")
         try await broker.createTopic(topic, partitions: 2)
-        let relay = makeRelay(fixture, broker: broker, topic: topic)
-        relay.outboxVacuumInterval = .milliseconds(100)
+        let vacuum = OutboxVacuum(pool: fixture.pool, interval: .milliseconds(100), logger: EventStoreFixture.quietLogger)
+        let relay = makeRelay(fixture, broker: broker, topic: topic, vacuum: vacuum)
         var vacuums = 0
         var waiting = -1
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await relay.run() }
+            group.addTask { try await vacuum.run() }
             _ = try await writeSome(fixture, clients: 10)
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline {

@@ -19,17 +19,7 @@ struct IdempotencyKeyExpiry: Service {
             } catch {
                 logger.warning("expiring idempotency keys failed", ["error": String(describing: error)])
             }
-            await sleepUnlessStopped(interval)
-        }
-    }
-
-    /// Sleeps for `duration`, returning early when the service is asked to stop.
-    private func sleepUnlessStopped(_ duration: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: duration) }
-            group.addTask { await GracefulShutdown.wait() }
-            await group.next()
-            group.cancelAll()
+            await GracefulShutdown.sleep(for: interval)
         }
     }
 }

@@ -24,7 +24,7 @@ import ServiceRuntime
 /// starts a `LogRepublish` and runs it instead of the outbox until done, so each client's
 /// events reach the new log in order.
 public final class OutboxRelay: Service, @unchecked Sendable {
-    // @unchecked Sendable: `producer`, `unsettled`, the vacuum bookkeeping and the republish state (`recordedEnds`,
+    // @unchecked Sendable: `producer`, `unsettled`, the backlog reading time and the republish state (`recordedEnds`,
     // `lastLogCheck`, `checkLogSoon`, `takenUpEpoch`, `checkedFirstPublish`) are only read and
     // written by the relay's own `run()` loop (one task), or by a test driving `relayOnce`
     // alone; everything else is immutable.
@@ -44,11 +44,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     private let backlogEntries: Gauge
     private let backlogAge: Gauge
     private var lastBacklogReading = ContinuousClock.now - .seconds(60)
-    /// How often the relay vacuums the outbox while it deletes from it (see `vacuumOutbox`).
-    public var outboxVacuumInterval: Duration = .seconds(2)
-    /// Outbox entries deleted since the last vacuum.
-    var settledSinceVacuum = 0
-    private var lastVacuum = ContinuousClock.now
+    /// Told what the relay deletes, to vacuum the outbox beside it; nil: autovacuum only.
+    let vacuum: OutboxVacuum?
     /// Checks the broker still holds the log; nil: never checked (tests of the outbox alone).
     let logCheck: EventsLogCheck?
     /// How often the leader checks the log when nothing failed.
@@ -83,15 +80,19 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         let sendDuration: Histogram
     }
 
-    /// - Parameter logCheck: how to check the broker still holds the log; nil disables the
-    ///   checks (a delivery below the recorded end still starts a republish).
+    /// - Parameters:
+    ///   - logCheck: how to check the broker still holds the log; nil disables the checks (a
+    ///     delivery below the recorded end still starts a republish).
+    ///   - vacuum: the outbox's vacuum service, told what each round deleted.
     public init(pool: PostgresPool, topic: String, logger: Logger, metrics: MetricsRegistry, wake: RelayWakeup,
-                logCheck: EventsLogCheck? = nil, makeProducer: @escaping @Sendable () throws -> KafkaProducer) {
+                logCheck: EventsLogCheck? = nil, vacuum: OutboxVacuum? = nil,
+                makeProducer: @escaping @Sendable () throws -> KafkaProducer) {
         self.pool = pool
         self.topic = topic
         self.logger = logger
         self.wake = wake
         self.logCheck = logCheck
+        self.vacuum = vacuum
         self.makeProducer = makeProducer
         self.metrics = Metrics(published: metrics.counter("clientele_outbox_published_total", help: "Events the relay published."),
                                failures: metrics.counter("clientele_outbox_send_failures_total", help: "Events Kafka did not acknowledge."),
@@ -115,12 +116,6 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 if ContinuousClock.now - lastBacklogReading >= .seconds(1) { try await readBacklog() }
-                if settledSinceVacuum > 0 && ContinuousClock.now - lastVacuum >= outboxVacuumInterval {
-                    // Housekeeping: a failure is logged and left to the next interval, not a failed round.
-                    do { try await vacuumOutbox() } catch {
-                        logger.warning("outbox vacuum failed", ["error": String(describing: error)])
-                    }
-                }
                 // Signals so far are for entries this round's read will see.
                 wake.clear()
                 let sent = try await relayOnce()
@@ -166,21 +161,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         _ = try await pool.withConnection { connection in
             try connection.pipeline(pending.flatMap(Self.settleStatements))
         }
-        settledSinceVacuum += pending.reduce(0) { $0 + $1.positions.count }
+        vacuum?.noteSettled(pending.reduce(0) { $0 + $1.positions.count })
         unsettled = nil
-    }
-
-    /// Vacuums the outbox, so that reading its oldest entries stays cheap.
-    ///
-    /// The outbox is a queue: every entry is inserted once and deleted once, so between
-    /// autovacuum's visits (a minute apart by default, whatever the table's thresholds) dead
-    /// rows pile up, and the relay's read of the oldest entries walks them every round
-    /// (measured: 0.9 ms a round, about 130 µs per create, at 1,000 creates/s). VACUUM of a
-    /// table this small takes a few milliseconds, outside any transaction.
-    func vacuumOutbox() async throws {
-        lastVacuum = ContinuousClock.now
-        settledSinceVacuum = 0
-        try await pool.withConnection { try $0.executeScript("VACUUM outbox") }
     }
 
     /// The oldest `$1` events still in the outbox, in position order.
@@ -274,7 +256,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         }
         let (isLeader, latest, ends, events) = (start.isLeader, start.latest, start.ends, start.events)
         unsettled = nil
-        settledSinceVacuum += previous?.positions.count ?? 0
+        vacuum?.noteSettled(previous?.positions.count ?? 0)
         guard isLeader else {
             recordedEnds = nil
             takenUpEpoch = nil

@@ -29,6 +29,17 @@ public enum GracefulShutdown {
         }
     }
 
+    /// Sleeps for `duration`, returning early when the current service is asked to stop or
+    /// its task is cancelled: the pause between rounds of a periodic service.
+    public static func sleep(for duration: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: duration) }
+            group.addTask { await wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// Runs `handler` when the current service is asked to stop; nothing if there is no group.
     public static func onRequest(_ handler: @escaping @Sendable () -> Void) {
         current?.onSignal(handler)
