@@ -85,8 +85,7 @@ struct SearchClient: Sendable {
     /// Asks the projection to answer once client `id` is at `version` or later, or after
     /// `timeout`; the version it holds then (nil: none, or it could not be asked).
     func askVisibility(_ id: UUID, version: Int64, timeout: Duration) async -> Int64? {
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let path = InternalPaths.visibility(id) + "?version=\(version)&timeoutMs=\(milliseconds)"
+        let path = InternalPaths.visibility(id) + "?version=\(version)&timeoutMs=\(max(0, timeout.inMilliseconds))"
         guard let response = try? await visibilityHTTP.execute(request(path)), response.status.code == 200,
               let value = try? JSONParser.parse(response.body),
               let visibility = try? ClientVisibility(internalJSON: value) else {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import ServiceRuntime
 
 /// Tells the outbox relay that new entries were committed, so it does not wait for its
 /// next poll. A signal while nobody waits is remembered (once), so none is missed.
@@ -53,8 +54,7 @@ public final class RelayWakeup: @unchecked Sendable {
                     continuation.resume()
                     return
                 }
-                let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [weak self] in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.inNanoseconds))) { [weak self] in
                     self?.resume(generation: current)
                 }
             }

@@ -64,11 +64,6 @@ extension PostgresConnection {
         var preparing: [StatementKey: String] = [:]
         var handle: OpaquePointer?
         let countedBefore = statementsSinceCheckout
-        defer {
-            // The pipeline counts as one statement: one that finds the connection broken
-            // before sending, first after checkout, lets the pool run its closure again.
-            statementsSinceCheckout = countedBefore + 1
-        }
         for statement in statements {
             let (live, texts, types) = try beginStatement(statement.sql, statement.parameters.map(\.postgresValue))
             handle = live
@@ -85,6 +80,10 @@ extension PostgresConnection {
             }
         }
         guard let handle else { throw PostgresError(.connection, "the connection is closed") }
+        // The pipeline counts as one statement: if it is the first since checkout and finds the
+        // connection broken before the sync went out (so nothing ran), the pool may run its
+        // closure again (`sendFailure`).
+        statementsSinceCheckout = countedBefore + 1
         guard PQenterPipelineMode(handle) == 1 else { throw sendFailure(handle) }
         let wasNonblocking = isNonblocking
         setNonblocking(true)

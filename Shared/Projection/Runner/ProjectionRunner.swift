@@ -333,8 +333,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
     static func consumerConfiguration(_ kafka: KafkaConfiguration, fetchWait: Duration) -> KafkaConfiguration {
         var configuration = kafka
         if configuration.properties["fetch.wait.max.ms"] == nil {
-            let (seconds, attoseconds) = fetchWait.components
-            configuration.properties["fetch.wait.max.ms"] = String(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+            configuration.properties["fetch.wait.max.ms"] = String(max(1, fetchWait.inMilliseconds))
         }
         return configuration
     }

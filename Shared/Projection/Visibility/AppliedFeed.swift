@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import InternalAPI
+import ServiceRuntime
 import Synchronization
 
 /// A projection's recent commits as a feed the gateway follows (`AppliedPage`), so that it
@@ -108,7 +109,7 @@ public final class AppliedFeed: Sendable {
                     return
                 }
                 // Few followers wait at once (one per gateway), so a timer each is cheap.
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.inNanoseconds))) { [weak self] in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(max(0, timeout.inNanoseconds)))) { [weak self] in
                     self?.resumeWaiting(id)
                 }
             }
@@ -140,12 +141,5 @@ public final class AppliedFeed: Sendable {
             cursor += 1
         }
         return AppliedPage(epoch: feedEpoch, next: cursor, complete: true, applied: applied)
-    }
-}
-
-extension Duration {
-    /// This duration in whole nanoseconds (0 when negative).
-    fileprivate var inNanoseconds: Int64 {
-        max(0, components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
     }
 }

@@ -43,9 +43,7 @@ public struct EnvironmentReader: Sendable {
 
     /// A duration in milliseconds, within `range` milliseconds.
     public func milliseconds(_ name: String, default defaultValue: Duration, in range: ClosedRange<Int>) throws -> Duration {
-        let defaultMilliseconds = Int(defaultValue.components.seconds) * 1000
-            + Int(defaultValue.components.attoseconds / 1_000_000_000_000_000)
-        return .milliseconds(try int(name, default: defaultMilliseconds, in: range))
+        .milliseconds(try int(name, default: Int(defaultValue.inMilliseconds), in: range))
     }
 
     /// A boolean: true/false, 1/0, yes/no, on/off.

@@ -71,9 +71,3 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, as metrics and rates take it.
-    public var inSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
