@@ -75,11 +75,7 @@ final class TransactionTests: PostgresTestCase {
             try connection.executeScript("BEGIN")
             try connection.execute("INSERT INTO ledger VALUES ($1, $2)", [5, 50])
         }
-        let state = try await pool.withConnection { connection in
-            (connection.isInTransaction, try connection.query("SELECT count(*) FROM ledger")[0].decode(0, as: Int.self))
-        }
-        XCTAssertFalse(state.0)
-        XCTAssertEqual(state.1, 0)
+        try await assertNothingOpenAndLedgerEmpty(pool)
     }
 
     /// The BEGIN waits for the body's first statement and goes out with it, whichever way
@@ -121,11 +117,7 @@ final class TransactionTests: PostgresTestCase {
             }
         }
         XCTAssertEqual(error?.sqlState, "23502")
-        let state = try await pool.withConnection { connection in
-            (connection.isInTransaction, try connection.query("SELECT count(*) FROM ledger")[0].decode(0, as: Int.self))
-        }
-        XCTAssertFalse(state.0)
-        XCTAssertEqual(state.1, 0)
+        try await assertNothingOpenAndLedgerEmpty(pool)
     }
 
     func testABodyThatRunsNothingLeavesNoTransactionOpen() async throws {
@@ -134,5 +126,14 @@ final class TransactionTests: PostgresTestCase {
         XCTAssertEqual(value, 7)
         let open = try await pool.withConnection { $0.isInTransaction }
         XCTAssertFalse(open, "neither a BEGIN sent nor one still waiting")
+    }
+
+    /// The pool's next connection has no transaction open, and the ledger holds no row.
+    private func assertNothingOpenAndLedgerEmpty(_ pool: PostgresPool, file: StaticString = #filePath, line: UInt = #line) async throws {
+        let state = try await pool.withConnection { connection in
+            (connection.isInTransaction, try connection.query("SELECT count(*) FROM ledger")[0].decode(0, as: Int.self))
+        }
+        XCTAssertFalse(state.0, "a transaction was left open", file: file, line: line)
+        XCTAssertEqual(state.1, 0, "rows were left in the ledger", file: file, line: line)
     }
 }
