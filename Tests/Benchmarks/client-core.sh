@@ -133,9 +133,14 @@ echo "   $select_tps tps"
 echo "== POST /api/v1/clients with read-your-writes (wrk -t2 -c$connections -d${seconds}s)"
 xact() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'clientele_commands'"; }
 sleep 2; xact0="$(xact)"; pg_statements_reset
+python3 "$root/Tests/Benchmarks/lib/progress-sampler.py" "$gateway/metrics" 'http_requests_total{method="POST",route="/api/v1/clients"' \
+    "$((seconds + 2))" >"$work/post-progress.txt" &
+sampler=$!
 read -r post_rps post_p99 < <(wrk_run post "$gateway/api/v1/clients" -t2 -c"$connections" -d"${seconds}s" -s "$lua/create-clients.lua")
+wait "$sampler"
 read -r _ _ created _ pending _ other < <(grep '^lua:' "$work/post.txt")
-echo "   $post_rps creates/s, p99 $post_p99 ms; 201: $created, X-Consistency: pending: $pending, other statuses: $other"
+echo "   $post_rps creates/s, p99 $post_p99 ms, max $(awk '/^ +Latency/ {print $4; exit}' "$work/post.txt"); 201: $created, X-Consistency: pending: $pending, other statuses: $other"
+echo "   progress every 100 ms: $(cat "$work/post-progress.txt")"
 cat "$work/post.cpu"
 sleep 2; xact1="$(xact)"
 echo "   command database transactions: $((xact1 - xact0)) for $created creates"
