@@ -30,11 +30,13 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     setup.services.append(IdempotencyKeyExpiry(store: idempotency, retention: .seconds(retentionHours * 3600),
                                                 interval: .seconds(600), logger: setup.logger))
 
-    let store = PostgresEventStore(pool: pool)
+    // Creates run on the HTTP event loop that received them, and their batched appends wait
+    // for PostgreSQL there: no hop to a pool thread and back (AppendBatcher).
+    let store = PostgresEventStore(pool: pool, readiness: EventLoopPostgresReadiness())
     let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: store, wake: wake, numbers: ClientNumbers()),
                                          idempotency: idempotency, logger: setup.logger)
     setup.route(.POST, InternalPaths.clientCommands,
-                options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes),
+                options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes, runsOnEventLoop: true),
                 token.guarding { request in try await endpoint.respond(to: request) })
     let status = OutboxStatusEndpoint(store: store, topic: events.topic.name)
     setup.route(.GET, InternalPaths.status, token.guarding { _ in try await status.respond() })

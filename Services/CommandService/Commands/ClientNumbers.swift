@@ -13,7 +13,13 @@ struct ClientNumbers: ClientNumberSource {
 
     /// One statement for a whole batch's numbers, in increasing order.
     func next(_ count: Int, on connection: PostgresConnection) throws -> [Int64] {
-        let rows = try connection.query("SELECT nextval('client_numbers') FROM generate_series(1, $1) ORDER BY 1", [count])
-        return try rows.map { try $0.decode(0, as: Int64.self) }
+        try connection.query(Self.batchSQL, [count]).map { try $0.decode(0, as: Int64.self) }
     }
+
+    /// `next(_:on:)`'s statement, waiting on the caller's event loop.
+    func next(_ count: Int, pool: PostgresPool, readiness: any PostgresReadiness) async throws -> [Int64] {
+        try await pool.query(Self.batchSQL, [count], waitingOn: readiness).map { try $0.decode(0, as: Int64.self) }
+    }
+
+    private static let batchSQL = "SELECT nextval('client_numbers') FROM generate_series(1, $1) ORDER BY 1"
 }

@@ -14,10 +14,19 @@ public protocol ClientNumberSource: Sendable {
     /// `AppendBatcher`); runs on the batch's connection, outside its statement. By default
     /// `next(on:)` `count` times.
     func next(_ count: Int, on connection: PostgresConnection) throws -> [Int64]
+
+    /// The next `count` numbers, drawn on `pool` while the caller's task waits on
+    /// `readiness` (an HTTP event loop) rather than on a pool thread. By default
+    /// `next(_:on:)` on a pool connection.
+    func next(_ count: Int, pool: PostgresPool, readiness: any PostgresReadiness) async throws -> [Int64]
 }
 
 extension ClientNumberSource {
     public func next(_ count: Int, on connection: PostgresConnection) throws -> [Int64] {
         try (0..<count).map { _ in try next(on: connection) }
+    }
+
+    public func next(_ count: Int, pool: PostgresPool, readiness: any PostgresReadiness) async throws -> [Int64] {
+        try await pool.withConnection { try self.next(count, on: $0) }
     }
 }

@@ -49,6 +49,8 @@ public final class AppendBatcher: Sendable {
     /// The largest number of appends one statement writes.
     public let maxBatch: Int
     private let pool: PostgresPool
+    /// Where a leader running on an HTTP event loop waits for PostgreSQL (see `init`).
+    private let readiness: (any PostgresReadiness)?
     private let state = Mutex(State())
 
     private struct State {
@@ -69,10 +71,15 @@ public final class AppendBatcher: Sendable {
         case lead([Waiting])
     }
 
-    public init(pool: PostgresPool, maxBatch: Int = 64) {
+    /// - Parameter readiness: lets a leader whose task runs on an HTTP event loop write its
+    ///   batch without leaving the loop (`PostgresPool.query(_:_:waitingOn:)`: the numbers and
+    ///   the insert each one statement, with no hop to a pool thread and back); elsewhere, or
+    ///   nil, the batch is written on a pool thread.
+    public init(pool: PostgresPool, maxBatch: Int = 64, readiness: (any PostgresReadiness)? = nil) {
         precondition(maxBatch > 0, "maxBatch must be positive")
         self.pool = pool
         self.maxBatch = maxBatch
+        self.readiness = readiness
     }
 
     /// Appends `request`'s event with those of concurrent callers (see the type).
@@ -127,6 +134,17 @@ public final class AppendBatcher: Sendable {
     /// Writes `requests` (distinct streams) in one statement; one answer per request, in order.
     private func write(_ requests: [Request]) async -> [Result<Appended, any Error>] {
         do {
+            if let readiness, readiness.canWait {
+                var numbers = [Int64?](repeating: nil, count: requests.count)
+                for draw in Self.numberDraws(for: requests) {
+                    try Self.place(await draw.source.next(draw.indices.count, pool: pool, readiness: readiness),
+                                   at: draw.indices, into: &numbers)
+                }
+                let batch = Self.build(requests, numbers: numbers)
+                let inserted = try await batch.rows.isEmpty ? nil
+                    : pool.query(Self.insertSQL, Self.insertParameters(batch.rows), waitingOn: readiness)
+                return try Self.results(batch, numbers: numbers, inserted: inserted)
+            }
             return try await pool.withConnection { connection in
                 try Self.write(requests, on: connection)
             }
@@ -138,7 +156,23 @@ public final class AppendBatcher: Sendable {
     }
 
     private static func write(_ requests: [Request], on connection: PostgresConnection) throws -> [Result<Appended, any Error>] {
-        let numbers = try drawNumbers(for: requests, on: connection)
+        var numbers = [Int64?](repeating: nil, count: requests.count)
+        for draw in numberDraws(for: requests) {
+            try place(draw.source.next(draw.indices.count, on: connection), at: draw.indices, into: &numbers)
+        }
+        let batch = build(requests, numbers: numbers)
+        let inserted = try batch.rows.isEmpty ? nil : connection.query(insertSQL, insertParameters(batch.rows))
+        return try results(batch, numbers: numbers, inserted: inserted)
+    }
+
+    /// A batch's events, made from the numbers drawn for them: one per request, or its error.
+    private struct Built {
+        var events: [Result<(envelope: EventEnvelope, data: String), any Error>]
+        /// The events that were made, to insert.
+        var rows: [(envelope: EventEnvelope, data: String)] { events.compactMap { try? $0.get() } }
+    }
+
+    private static func build(_ requests: [Request], numbers: [Int64?]) -> Built {
         var built: [Result<(envelope: EventEnvelope, data: String), any Error>] = []
         built.reserveCapacity(requests.count)
         for (request, number) in zip(requests, numbers) {
@@ -151,25 +185,32 @@ public final class AppendBatcher: Sendable {
                 return (envelope, data)
             })
         }
-        let rows = built.compactMap { try? $0.get() }
+        return Built(events: built)
+    }
+
+    /// `insertSQL`'s parameters: one array per column.
+    private static func insertParameters(_ rows: [(envelope: EventEnvelope, data: String)]) -> [any PostgresEncodable] {
+        [
+            PostgresArray(rows.map(\.envelope.eventId)), PostgresArray(rows.map(\.envelope.streamId)),
+            PostgresArray(rows.map(\.envelope.streamVersion)), PostgresArray(rows.map(\.envelope.tenantId)),
+            PostgresArray(rows.map(\.envelope.type)), PostgresArray(rows.map(\.envelope.schemaVersion)),
+            PostgresArray(rows.map(\.envelope.occurredAt)), PostgresArray(rows.map(\.envelope.actor.kind.rawValue)),
+            PostgresArray(rows.map(\.envelope.actor.id)), PostgresArray(rows.map(\.envelope.correlationId)),
+            PostgresArray(rows.map(\.envelope.causationId)), PostgresArray(rows.map(\.data)),
+            PostgresArray(rows.map(\.envelope.traceparent)),
+        ]
+    }
+
+    /// Each request's answer from what the insert returned (nil: nothing was inserted): its
+    /// position, or `streamChanged` when its stream version was taken.
+    private static func results(_ batch: Built, numbers: [Int64?], inserted: PostgresRows?) throws -> [Result<Appended, any Error>] {
         var positions: [UUID: Int64] = [:]
-        if !rows.isEmpty {
-            let inserted = try connection.query(insertSQL, [
-                PostgresArray(rows.map(\.envelope.eventId)), PostgresArray(rows.map(\.envelope.streamId)),
-                PostgresArray(rows.map(\.envelope.streamVersion)), PostgresArray(rows.map(\.envelope.tenantId)),
-                PostgresArray(rows.map(\.envelope.type)), PostgresArray(rows.map(\.envelope.schemaVersion)),
-                PostgresArray(rows.map(\.envelope.occurredAt)), PostgresArray(rows.map(\.envelope.actor.kind.rawValue)),
-                PostgresArray(rows.map(\.envelope.actor.id)), PostgresArray(rows.map(\.envelope.correlationId)),
-                PostgresArray(rows.map(\.envelope.causationId)), PostgresArray(rows.map(\.data)),
-                PostgresArray(rows.map(\.envelope.traceparent)),
-            ])
-            for row in inserted {
-                positions[try row.decode(0, as: UUID.self)] = try row.decode(1, as: Int64.self)
-            }
+        for row in inserted.map(Array.init) ?? [] {
+            positions[try row.decode(0, as: UUID.self)] = try row.decode(1, as: Int64.self)
         }
         var results: [Result<Appended, any Error>] = []
-        results.reserveCapacity(requests.count)
-        for (row, number) in zip(built, numbers) {
+        results.reserveCapacity(batch.events.count)
+        for (row, number) in zip(batch.events, numbers) {
             switch row {
             case .failure(let error):
                 results.append(.failure(error))
@@ -184,22 +225,23 @@ public final class AppendBatcher: Sendable {
         return results
     }
 
-    /// The public number of each request that needs one (nil for the others), in request
-    /// order: one statement per kind of number source in the batch (normally one in all).
-    private static func drawNumbers(for requests: [Request], on connection: PostgresConnection) throws -> [Int64?] {
-        var numbers = [Int64?](repeating: nil, count: requests.count)
+    /// Which requests draw their public number from which source: one draw per kind of
+    /// number source in the batch (normally one in all), in request order.
+    private static func numberDraws(for requests: [Request]) -> [(source: any ClientNumberSource, indices: [Int])] {
         var bySource: [ObjectIdentifier: [Int]] = [:]
         for (index, request) in requests.enumerated() {
             guard let source = request.numbers else { continue }
             bySource[ObjectIdentifier(type(of: source)), default: []].append(index)
         }
-        for indices in bySource.values.sorted(by: { $0[0] < $1[0] }) {
-            guard let source = requests[indices[0]].numbers else { continue }
-            let drawn = try source.next(indices.count, on: connection)
-            guard drawn.count == indices.count else { throw ClienteleError(.internal, "the number source drew too few numbers") }
-            for (index, number) in zip(indices, drawn) { numbers[index] = number }
+        return bySource.values.sorted(by: { $0[0] < $1[0] }).compactMap { indices in
+            requests[indices[0]].numbers.map { ($0, indices) }
         }
-        return numbers
+    }
+
+    /// Puts the numbers one draw returned at its requests' places.
+    private static func place(_ drawn: [Int64], at indices: [Int], into numbers: inout [Int64?]) throws {
+        guard drawn.count == indices.count else { throw ClienteleError(.internal, "the number source drew too few numbers") }
+        for (index, number) in zip(indices, drawn) { numbers[index] = number }
     }
 
     /// Inserts the events given as one array per column, skipping those whose stream version

@@ -14,9 +14,11 @@ public struct PostgresEventStore: Sendable {
     /// Writes plain appends of concurrent callers together (see `appendBatched(_:)`).
     public let batcher: AppendBatcher
 
-    public init(pool: PostgresPool) {
+    /// - Parameter readiness: lets plain appends made on an HTTP event loop wait for
+    ///   PostgreSQL there (see `AppendBatcher`).
+    public init(pool: PostgresPool, readiness: (any PostgresReadiness)? = nil) {
         self.pool = pool
-        self.batcher = AppendBatcher(pool: pool)
+        self.batcher = AppendBatcher(pool: pool, readiness: readiness)
     }
 
     /// Why an append was refused.
