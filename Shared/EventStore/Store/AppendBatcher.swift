@@ -169,7 +169,7 @@ public final class AppendBatcher: Sendable {
     private struct Built {
         var events: [Result<(envelope: EventEnvelope, data: String), any Error>]
         /// The events that were made, to insert.
-        var rows: [(envelope: EventEnvelope, data: String)] { events.compactMap { try? $0.get() } }
+        var rows: [(envelope: EventEnvelope, data: String)]
     }
 
     private static func build(_ requests: [Request], numbers: [Int64?]) -> Built {
@@ -185,7 +185,7 @@ public final class AppendBatcher: Sendable {
                 return (envelope, data)
             })
         }
-        return Built(events: built)
+        return Built(events: built, rows: built.compactMap { try? $0.get() })
     }
 
     /// `insertSQL`'s parameters: one array per column.
