@@ -32,46 +32,10 @@ stack_init
 start_postgres
 create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway pgbench_baseline
 start_broker
-declare -A svc_pid
-svc_pid[broker]="${pids[-1]}"
-
 projection_env=()
 [ -n "${BENCH_FETCH_WAIT_MS:-}" ] && projection_env=(KAFKA_FETCH_WAIT_MAX_MS="$BENCH_FETCH_WAIT_MS")
-declare -A port
-for name in command-service search-projection stats-projection document-store gateway; do port[$name]="$(free_port)"; done
-start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
-svc_pid[command-service]="${pids[-1]}"
-start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" "${projection_env[@]}"
-svc_pid[search-projection]="${pids[-1]}"
-start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)"
-svc_pid[stats-projection]="${pids[-1]}"
-start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
-svc_pid[document-store]="${pids[-1]}"
-# One API key drives every request: a rate limit far above what wrk reaches keeps the
-# limiter on the measured path without ever refusing.
-start_service gateway "${port[gateway]}" DATABASE_URL="$(pg_url clientele_gateway)" \
-    RATE_LIMIT_REQUESTS=1000000 RATE_LIMIT_WINDOW_SECONDS=1 \
-    COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" SEARCH_SERVICE_URL="http://127.0.0.1:${port[search-projection]}" \
-    STATS_SERVICE_URL="http://127.0.0.1:${port[stats-projection]}" DOCUMENT_SERVICE_URL="http://127.0.0.1:${port[document-store]}"
-svc_pid[gateway]="${pids[-1]}"
-gateway="http://127.0.0.1:${port[gateway]}"
+start_clientele "${projection_env[@]}"
 
-DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" company create "Bench Ltd" >/dev/null
-API_KEY="$(DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" api-key issue --company "Bench Ltd" | awk 'END {print $NF}')"
-export API_KEY
-
-# CPU accounting: clock ticks of each service, of the PostgreSQL cluster (postmaster and its
-# children) and of the whole machine (others share it), between two samples.
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-cpu_sample() {
-    local name pm total child
-    for name in "${!svc_pid[@]}"; do echo "$name $(ticks "${svc_pid[$name]}")"; done
-    pm="$(head -n 1 "$pg_data/postmaster.pid")"
-    total="$(ticks "$pm")"
-    for child in $(ps --ppid "$pm" -o pid=); do total=$((total + $(ticks "$child"))); done
-    echo "postgres $total"
-    echo "machine $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"
-}
 # cpu_report BEFORE AFTER SECONDS: cores used by each part over the interval.
 cpu_report() {
     python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'

@@ -24,36 +24,8 @@ stack_init
 start_postgres
 create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
 start_broker
-declare -A port svc_pid
-svc_pid[broker]="${pids[-1]}"
-for name in command-service search-projection stats-projection document-store gateway; do port[$name]="$(free_port)"; done
-start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
-svc_pid[command-service]="${pids[-1]}"
-start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)"
-svc_pid[search-projection]="${pids[-1]}"
-start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)"
-svc_pid[stats-projection]="${pids[-1]}"
-start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
-start_service gateway "${port[gateway]}" DATABASE_URL="$(pg_url clientele_gateway)" \
-    RATE_LIMIT_REQUESTS=1000000 RATE_LIMIT_WINDOW_SECONDS=1 \
-    COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" SEARCH_SERVICE_URL="http://127.0.0.1:${port[search-projection]}" \
-    STATS_SERVICE_URL="http://127.0.0.1:${port[stats-projection]}" DOCUMENT_SERVICE_URL="http://127.0.0.1:${port[document-store]}"
-svc_pid[gateway]="${pids[-1]}"
-gateway="http://127.0.0.1:${port[gateway]}"
-DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" company create "Bench Ltd" >/dev/null
-API_KEY="$(DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" api-key issue --company "Bench Ltd" | awk 'END {print $NF}')"
-export API_KEY
+start_clientele
 
-# One line per process: its clock ticks so far (the PostgreSQL cluster as one).
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-cpu_sample() {
-    local name pm total child
-    for name in "${!svc_pid[@]}"; do echo "$name $(ticks "${svc_pid[$name]}")"; done
-    pm="$(head -n 1 "$pg_data/postmaster.pid")"
-    total="$(ticks "$pm")"
-    for child in $(ps --ppid "$pm" -o pid=); do total=$((total + $(ticks "$child"))); done
-    echo "postgres $total"
-}
 # Every histogram's _sum and _count lines from the services that have the hops.
 histograms() {
     local name
@@ -82,7 +54,7 @@ pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M))
 print(f"   {rps:.0f} creates/s; latency p50 {pct.get('50')}, p90 {pct.get('90')}, p99 {pct.get('99')}")
 load = lambda t: {l.split()[0]: int(l.split()[1]) for l in t.strip().splitlines()}
 c0, c1 = load(cpu0), load(cpu1)
-parts = sorted(((k, (c1[k] - c0.get(k, 0)) / hz / created * 1e6) for k in c1), key=lambda kv: -kv[1])
+parts = sorted(((k, (c1[k] - c0.get(k, 0)) / hz / created * 1e6) for k in c1 if k != "machine"), key=lambda kv: -kv[1])
 print("   CPU per create (µs): " + ", ".join(f"{k} {v:.0f}" for k, v in parts) + f"; all {sum(v for _, v in parts):.0f}")
 def hist(t):
     values = {}

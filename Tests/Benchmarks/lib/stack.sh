@@ -114,3 +114,45 @@ wrk_measure() {
     p99="$(python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)', v); f={'us':0.001,'ms':1,'s':1000}[m.group(2)]; print(round(float(m.group(1))*f, 3))" "$p99")"
     echo "$rps $p99"
 }
+
+# start_clientele: every service on free ports, the gateway last (rate limit far above what
+# wrk reaches, so the limiter stays on the measured path without refusing), and one company
+# with an API key. Extra arguments go to the search projection's environment. Sets the
+# arrays `port` and `svc_pid` (by service name; `svc_pid[broker]` too, when the broker was
+# started just before), `gateway` (its base URL) and exports API_KEY.
+start_clientele() {
+    declare -gA port svc_pid
+    svc_pid[broker]="${pids[-1]}"
+    local name
+    for name in command-service search-projection stats-projection document-store gateway; do port[$name]="$(free_port)"; done
+    start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
+    svc_pid[command-service]="${pids[-1]}"
+    start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" "$@"
+    svc_pid[search-projection]="${pids[-1]}"
+    start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)"
+    svc_pid[stats-projection]="${pids[-1]}"
+    start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
+    svc_pid[document-store]="${pids[-1]}"
+    start_service gateway "${port[gateway]}" DATABASE_URL="$(pg_url clientele_gateway)" \
+        RATE_LIMIT_REQUESTS=1000000 RATE_LIMIT_WINDOW_SECONDS=1 \
+        COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" SEARCH_SERVICE_URL="http://127.0.0.1:${port[search-projection]}" \
+        STATS_SERVICE_URL="http://127.0.0.1:${port[stats-projection]}" DOCUMENT_SERVICE_URL="http://127.0.0.1:${port[document-store]}"
+    svc_pid[gateway]="${pids[-1]}"
+    gateway="http://127.0.0.1:${port[gateway]}"
+    DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" company create "Bench Ltd" >/dev/null
+    API_KEY="$(DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" api-key issue --company "Bench Ltd" | awk 'END {print $NF}')"
+    export API_KEY
+}
+
+# CPU accounting: clock ticks of each service in `svc_pid`, of the PostgreSQL cluster
+# (postmaster and its children) and of the whole machine (others share it), one per line.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_sample() {
+    local name pm total child
+    for name in "${!svc_pid[@]}"; do echo "$name $(ticks "${svc_pid[$name]}")"; done
+    pm="$(head -n 1 "$pg_data/postmaster.pid")"
+    total="$(ticks "$pm")"
+    for child in $(ps --ppid "$pm" -o pid=); do total=$((total + $(ticks "$child"))); done
+    echo "postgres $total"
+    echo "machine $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"
+}
