@@ -68,10 +68,12 @@ final class OutboxRelayTests: XCTestCase {
         let relay = makeRelay(fixture, broker: broker, topic: topic, vacuum: vacuum)
         var vacuums = 0
         var waiting = -1
+        var sizeWhileFull = 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await relay.run() }
             group.addTask { try await vacuum.run() }
             _ = try await writeSome(fixture, clients: 10)
+            sizeWhileFull = try await outboxSize(fixture)
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline {
                 vacuums = try await fixture.pool.query("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'outbox'")[0]
@@ -84,6 +86,18 @@ final class OutboxRelayTests: XCTestCase {
         }
         XCTAssertEqual(waiting, 0, "every event was published")
         XCTAssertGreaterThan(vacuums, 0, "the relay vacuumed the outbox")
+        // Never truncated: truncating locks out every append (see OutboxVacuum), and a plain
+        // VACUUM, as autovacuum runs it, leaves the pages too.
+        XCTAssertGreaterThan(sizeWhileFull, 0)
+        let afterVacuums = try await outboxSize(fixture)
+        XCTAssertEqual(afterVacuums, sizeWhileFull, "the vacuum kept the outbox's pages")
+        try await fixture.pool.withConnection { try $0.executeScript("VACUUM outbox") }
+        let afterPlainVacuum = try await outboxSize(fixture)
+        XCTAssertEqual(afterPlainVacuum, sizeWhileFull, "a plain VACUUM kept the outbox's pages")
+    }
+
+    private func outboxSize(_ fixture: EventStoreFixture) async throws -> Int {
+        try await fixture.pool.query("SELECT pg_relation_size('outbox')")[0].decode(0, as: Int.self)
     }
 
     func testPublishesEveryEventInStreamOrderAsCloudEvents() async throws {

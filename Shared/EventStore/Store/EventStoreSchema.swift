@@ -72,5 +72,11 @@ public enum EventStoreSchema {
             finished_at          TIMESTAMPTZ
         );
         """),
+        // A queue's pages are refilled within seconds, so giving them back gains nothing, and
+        // VACUUM's truncation takes an ACCESS EXCLUSIVE lock that every append waits behind
+        // (see `OutboxVacuum`); autovacuum follows this setting too.
+        Migration(version: 4, name: "the outbox is never truncated by vacuum", sql: """
+        ALTER TABLE outbox SET (vacuum_truncate = false);
+        """),
     ]
 }
