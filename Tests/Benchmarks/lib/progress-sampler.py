@@ -15,7 +15,7 @@ def count():
     body = urllib.request.urlopen(url, timeout=2).read().decode()
     return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(prefix))
 
-samples, start = [], time.monotonic()
+samples, start, wall_start = [], time.monotonic(), time.strftime("%H:%M:%S", time.gmtime())
 while time.monotonic() - start < seconds:
     try:
         samples.append((time.monotonic() - start, count()))
@@ -32,5 +32,5 @@ rates = rates[active[0]:active[-1] + 1]
 mean = sum(r * (t2 - t1) for (t1, t2), r in rates) / sum(t2 - t1 for (t1, t2), _ in rates)
 stalls = [((t1, t2), r) for (t1, t2), r in rates if r < mean / 10]
 slowest = sorted(rates, key=lambda x: x[1])[:5]
-print(f"stalls {len(stalls)} {sum(t2 - t1 for (t1, t2), _ in stalls) * 1000:.0f}; mean {mean:.0f}/s; slowest 100 ms intervals "
+print(f"started {wall_start} UTC; stalls {len(stalls)} {sum(t2 - t1 for (t1, t2), _ in stalls) * 1000:.0f}; mean {mean:.0f}/s; slowest 100 ms intervals "
       + ", ".join(f"{t1:.1f} s: {r:.0f}/s" for (t1, _), r in slowest))

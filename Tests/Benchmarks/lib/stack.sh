@@ -31,6 +31,10 @@ stack_cleanup() {
     for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     if [ -n "$pg_data" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+    if [ -n "${BENCH_KEEP_LOGS:-}" ]; then
+        mkdir -p "$BENCH_KEEP_LOGS"
+        find "$work" -maxdepth 2 \( -name '*.log' -o -name '*.txt' -o -name '*.cpu' \) -exec cp {} "$BENCH_KEEP_LOGS/" \; 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 
