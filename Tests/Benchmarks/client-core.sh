@@ -71,6 +71,10 @@ ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]);
 
 echo "== pgbench -i -s 10 (baseline database)"
 pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -i -s 10 -q pgbench_baseline >"$work/pgbench-init.txt" 2>&1
+# Its 150 MB go to disk now, not in the kernel's writeback 30 s later (vm.dirty_expire_centisecs),
+# which lands in the create phase: sampled there, every commit of the event store waited in
+# WALSync for 400 ms while the kernel wrote the baseline's table out.
+psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CHECKPOINT"; sync
 
 echo "== seeding at least 3000 clients through the API (wrk -c128, rounds of 4 s, at most 60 s)"
 : >"$work/ids.txt"
@@ -96,15 +100,25 @@ echo "   $select_tps tps"
 
 echo "== POST /api/v1/clients with read-your-writes (wrk -t2 -c$connections -d${seconds}s)"
 xact() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'clientele_commands'"; }
-sleep 2; xact0="$(xact)"; pg_statements_reset
+# metrics_snapshot FILE: every service's /metrics, each line prefixed with the service's name.
+metrics_snapshot() {
+    local name
+    for name in command-service search-projection gateway; do
+        curl -s -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[$name]}/metrics" | sed "s|^|$name |"
+    done >"$1"
+}
+sleep 2; xact0="$(xact)"; pg_statements_reset; metrics_snapshot "$work/post-metrics-before.txt"
 python3 "$root/Tests/Benchmarks/lib/progress-sampler.py" "$gateway/metrics" 'http_requests_total{method="POST",route="/api/v1/clients"' \
     "$((seconds + 2))" >"$work/post-progress.txt" &
 sampler=$!
 read -r post_rps post_p99 < <(wrk_run post "$gateway/api/v1/clients" -t2 -c"$connections" -d"${seconds}s" -s "$lua/create-clients.lua")
 wait "$sampler"
+metrics_snapshot "$work/post-metrics-after.txt"
 read -r _ _ created _ pending _ other < <(grep '^lua:' "$work/post.txt")
 echo "   $post_rps creates/s, p99 $post_p99 ms, max $(awk '/^ +Latency/ {print $4; exit}' "$work/post.txt"); 201: $created, X-Consistency: pending: $pending, other statuses: $other"
 echo "   progress every 100 ms: $(cat "$work/post-progress.txt")"
+echo "   each hop's tail (lib/hop-tails.py):"
+python3 "$root/Tests/Benchmarks/lib/hop-tails.py" "$work/post-metrics-before.txt" "$work/post-metrics-after.txt"
 cat "$work/post.cpu"
 sleep 2; xact1="$(xact)"
 echo "   command database transactions: $((xact1 - xact0)) for $created creates"
