@@ -2,6 +2,7 @@ import ClientDomain
 @testable import EventStore
 import Foundation
 import Kafka
+import Postgres
 import ServiceRuntime
 import TestSupport
 import XCTest
@@ -98,6 +99,28 @@ final class OutboxRelayTests: XCTestCase {
 
     private func outboxSize(_ fixture: EventStoreFixture) async throws -> Int {
         try await fixture.pool.query("SELECT pg_relation_size('outbox')")[0].decode(0, as: Int.self)
+    }
+
+    /// A round commits without waiting for the WAL flush, and only the round: the appends
+    /// that later borrow the same pooled connection stay durable.
+    func testARoundsAsynchronousCommitEndsWithTheRound() async throws {
+        let fixture = try await EventStoreFixture.make()
+        try await fixture.pool.withConnection { connection in
+            // The test server runs with synchronous_commit off for speed; production's is on.
+            try connection.executeScript("SET synchronous_commit TO on")
+            let inRound = try connection.pipeline([PostgresStatement(OutboxRelay.asyncCommitSQL),
+                                                   PostgresStatement("SELECT current_setting('synchronous_commit')")])
+            XCTAssertEqual(try inRound[1][0].decode(0, as: String.self), "off", "the round's transaction does not wait for the flush")
+            let round = try OutboxRelay.startRound(settling: nil, holder: "test", leaseSeconds: 10, needsEnds: false,
+                                                   batchSize: 10, topic: "events", on: connection)
+            XCTAssertTrue(round.isLeader)
+            XCTAssertFalse(connection.isInTransaction, "the round committed")
+            let after = try connection.query("SELECT current_setting('synchronous_commit')")
+            XCTAssertEqual(try after[0].decode(0, as: String.self), "on", "the next transaction on the connection is durable")
+            try connection.executeScript("RESET synchronous_commit")
+        }
+        let lease = try await fixture.pool.query("SELECT holder FROM relay_lease WHERE name = 'outbox'")
+        XCTAssertEqual(try lease.first?.decode(0, as: String.self), "test", "the round's writes were committed")
     }
 
     func testPublishesEveryEventInStreamOrderAsCloudEvents() async throws {
