@@ -16,6 +16,9 @@
 # search projection's librdkafka fetch.wait.max.ms (KAFKA_FETCH_WAIT_MAX_MS; its default is 10; the
 # stats projection keeps its 100).
 # BENCH_PG_STATEMENTS=1 prints the PostgreSQL statements that took the most time during the creates.
+# BENCH_KEEP_LOGS=DIR keeps the run's logs there (PostgreSQL's, each service's, wrk's output and the progress
+# sampler's, whose start time matches a stall to the PostgreSQL log; BENCH_PG_OPTIONS adds
+# server options such as "-c log_min_duration_statement=20").
 #
 # usage: Tests/Benchmarks/client-core.sh [seconds=10] [connections=32] [paced writes/s=500]
 set -euo pipefail
