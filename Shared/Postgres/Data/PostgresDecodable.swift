@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import JSON
 
 /// A Swift type a result column can be decoded into, from the column's text form.
 ///
@@ -79,8 +80,9 @@ extension Bool: PostgresDecodable {
 }
 
 extension UUID: PostgresDecodable {
+    /// Decodes the canonical text form PostgreSQL writes (`UUID(canonical:)`).
     public init?(postgresText text: String, type: PostgresDataType) {
-        guard type == .uuid || type.isText, let value = UUID(uuidString: text) else { return nil }
+        guard type == .uuid || type.isText, let value = UUID(canonical: text) else { return nil }
         self = value
     }
 }
