@@ -62,7 +62,7 @@ let package = Package(
                 swiftSettings: strictSettings),
         .target(name: "Projection", dependencies: ["EventStore", "ClientDomain", "InternalAPI", "Postgres", "Kafka", "ServiceRuntime", "Errors"],
                 path: "Shared/Projection", swiftSettings: strictSettings),
-        .target(name: "SearchReadModel", dependencies: ["Projection", "InternalAPI", "ClientDomain", "Postgres", "Errors"],
+        .target(name: "SearchReadModel", dependencies: ["Projection", "InternalAPI", "ClientDomain", "Postgres", "ServiceRuntime", "Errors"],
                 path: "Shared/SearchReadModel", swiftSettings: strictSettings),
         .target(name: "StatsReadModel", dependencies: ["Projection", "InternalAPI", "ClientDomain", "Postgres", "Errors"],
                 path: "Shared/StatsReadModel", swiftSettings: strictSettings),

@@ -24,6 +24,7 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     let waiters = AppliedVersionWaiters()
     let feed = AppliedFeed()
     let model = ClientSearchProjection()
+    let pendingLists = GINPendingListCleaner(pool: pool, logger: setup.logger)
 
     var configuration = ProjectionRunner.Configuration(projection: "search", target: .live, topic: events.topic.name,
                                                        partitionCount: events.topic.partitions)
@@ -31,6 +32,7 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     let live = ProjectionRunner(configuration: configuration, pool: pool, kafka: events.configuration, model: model,
                                 logger: setup.logger, metrics: setup.metrics,
                                 committed: { outcome in
+                                    pendingLists.noteApplied(outcome.appliedCount)
                                     waiters.published(outcome.applied)
                                     feed.published(outcome.applied)
                                 })
@@ -41,7 +43,7 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
                                         waiters.recheckAll()
                                         feed.reset()
                                     })
-    setup.services += [live, rebuild]
+    setup.services += [live, rebuild, pendingLists]
     setup.readiness.add("projection") {
         guard live.isRunning() else { throw ProjectionNotRunning() }
     }

@@ -308,15 +308,24 @@ final class SearchProjectionTests: XCTestCase {
         for record in first { XCTAssertEqual(record, expected[record.id]) }
     }
 
-    /// A GIN index's pending list is emptied into the index by whichever insert finds it over
-    /// its limit, inside that insert's batch: kept at 256 kB (32 pages), no projection batch
-    /// carries a long one (under creates, the default 4 MB made one batch in a few hundred
-    /// take 25-45 ms).
-    func testGINPendingListsStayShortUnderCreates() async throws {
+    /// The cleaner empties every GIN pending list of the live table beside the projection,
+    /// including indexes a rebuild left with names PostgreSQL chose, once rows were applied.
+    func testGINPendingListsAreEmptiedBesideTheProjection() async throws {
         let fixture = try await ProjectionFixture.make(partitions: 1)
+        try await fixture.pool.execute("ALTER INDEX clients_name_trgm RENAME TO clients_rebuild_lower_idx")
+        try await fixture.pool.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        func pendingPages() async throws -> [String: Int] {
+            var pages: [String: Int] = [:]
+            for row in try await fixture.pool.query("""
+                SELECT c.relname, (pgstatginindex(c.oid)).pending_pages
+                FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+                WHERE i.indrelid = 'clients'::regclass AND a.amname = 'gin'
+                """) { pages[try row.decode(0, as: String.self)] = try row.decode(1, as: Int.self) }
+            return pages
+        }
         var script = EventScript()
         var events: [StoredEvent] = []
-        for index in 0..<4000 {
+        for index in 0..<2000 {
             events.append(try script.create(UUID(), tenant: UUID(), ClientProfile(
                 name: "Client Person \(index)", email: "person\(index)@example.com", phone: "+61 400 \(index)")))
         }
@@ -324,37 +333,26 @@ final class SearchProjectionTests: XCTestCase {
         let runner = fixture.runner(batchSize: 50)
         try await fixture.catchUp(runner, to: ends)
         await runner.close()
-        try await fixture.pool.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
-        let lists = try await fixture.pool.query("""
-            SELECT c.relname, (pgstatginindex(c.oid)).pending_pages
-            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-            WHERE i.indrelid = 'clients'::regclass AND a.amname = 'gin' ORDER BY 1
-            """).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self)) }
-        XCTAssertEqual(lists.count, 8, "the trigram indexes and the agents' index")
-        for (index, pages) in lists {
-            XCTAssertLessThanOrEqual(pages, 33, "\(index)'s pending list holds \(pages) pages")
-        }
-        XCTAssertGreaterThan(lists.map(\.1).max() ?? 0, 0, "inserts went through the pending lists")
-    }
+        let filled = try await pendingPages()
+        XCTAssertEqual(filled.count, 8, "the trigram indexes and the agents' index")
+        XCTAssertGreaterThan(filled["clients_rebuild_lower_idx"] ?? 0, 0, "inserts went through the pending lists")
 
-    /// The migration that shortens the pending lists finds the GIN indexes by access method:
-    /// after a rebuild, their names are the ones PostgreSQL gave the shadow's.
-    func testPendingListLimitReachesIndexesARebuildRenamed() async throws {
-        let url = try PostgresServer.shared().createDatabase("search")
-        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, poolSize: 2))
-        _ = try await MigrationRunner(migrations: SearchSchema.migrations.filter { $0.version < 104 }).apply(on: pool)
-        try await pool.execute("ALTER INDEX clients_name_trgm RENAME TO clients_rebuild_lower_idx")
-        _ = try await MigrationRunner(migrations: SearchSchema.migrations).apply(on: pool)
-        let options = try await pool.query("""
-            SELECT c.relname, coalesce(array_to_string(c.reloptions, ','), '')
-            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-            WHERE i.indrelid = 'clients'::regclass AND a.amname = 'gin' ORDER BY 1
-            """).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self)) }
-        XCTAssertEqual(options.count, 8)
-        for (index, option) in options {
-            XCTAssertEqual(option, "gin_pending_list_limit=256", index)
+        let cleaner = GINPendingListCleaner(pool: fixture.pool, interval: .milliseconds(20), logger: ProjectionFixture.quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await cleaner.run() }
+            try await Task.sleep(for: .milliseconds(100))
+            let idle = try await pendingPages()
+            XCTAssertEqual(idle, filled, "nothing applied since it started: nothing cleaned")
+            cleaner.noteApplied(events.count)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await pendingPages().values.contains(where: { $0 > 0 }) {
+                guard ContinuousClock.now < deadline else { throw TestSupportError("lists not emptied: \(try await pendingPages())") }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            group.cancelAll()
         }
-        await pool.close()
+        let emptied = try await cleaner.clean()
+        XCTAssertEqual(emptied, 0, "nothing left to clean")
     }
 
     /// Offsets of every partition a batch touched are stored together, and none moves back.

@@ -112,26 +112,5 @@ public enum SearchSchema {
         CREATE INDEX clients_by_tenant_segment ON clients (tenant_id, status, plan_effective, account_type_effective)
             WHERE NOT deleted;
         """),
-        // A GIN index takes new entries into a pending list, and whichever insert finds the
-        // list over `gin_pending_list_limit` (4 MB by default) moves all of it into the index
-        // before it commits: under creates, one projection batch in a few hundred took 25-45 ms
-        // doing that, holding up every write waiting to be visible behind it. 256 kB lists are
-        // emptied more often, each in a few milliseconds. The indexes are found by access
-        // method, not name: after a rebuild PostgreSQL has named them. A rebuild's shadow
-        // indexes copy the live definitions, storage parameter included.
-        Migration(version: 104, name: "search read model: short GIN pending lists", sql: """
-        DO $$
-        DECLARE gin_index regclass;
-        BEGIN
-            FOR gin_index IN
-                SELECT i.indexrelid::regclass FROM pg_index i
-                JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-                WHERE i.indrelid = 'clients'::regclass AND a.amname = 'gin'
-            LOOP
-                EXECUTE format('ALTER INDEX %s SET (gin_pending_list_limit = 256)', gin_index);
-            END LOOP;
-        END
-        $$;
-        """),
     ]
 }
