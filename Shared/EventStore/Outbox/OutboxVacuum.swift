@@ -1,6 +1,5 @@
 import Postgres
 import ServiceRuntime
-import Synchronization
 
 /// Vacuums the outbox while the relay deletes from it, so that reading its oldest entries
 /// stays cheap: beside the relay, never in its rounds.
@@ -19,34 +18,21 @@ import Synchronization
 /// 50 ms sleeps (measured: plain VACUUM outbox took 51, 102 and 201 ms under creates). The
 /// pages are refilled within seconds anyway; the table keeps its busiest size.
 public final class OutboxVacuum: Service, Sendable {
-    public let name = "outbox-vacuum"
-    private let pool: PostgresPool
-    private let interval: Duration
-    private let logger: Logger
-    /// Entries the relay settled since the last vacuum.
-    private let settled = Atomic<Int>(0)
+    public var name: String { upkeep.name }
+    private let upkeep: PeriodicUpkeep
 
     public init(pool: PostgresPool, interval: Duration = .seconds(2), logger: Logger) {
-        self.pool = pool
-        self.interval = interval
-        self.logger = logger
+        upkeep = PeriodicUpkeep(name: "outbox-vacuum", interval: interval, logger: logger) {
+            try await pool.withConnection { try $0.executeScript("VACUUM (TRUNCATE false) outbox") }
+        }
     }
 
     /// Called by the relay when it deleted `count` entries.
     public func noteSettled(_ count: Int) {
-        if count > 0 { settled.add(count, ordering: .relaxed) }
+        upkeep.note(count)
     }
 
     public func run() async throws {
-        while !GracefulShutdown.isRequested && !Task.isCancelled {
-            await GracefulShutdown.sleep(for: interval)
-            guard settled.exchange(0, ordering: .relaxed) > 0, !GracefulShutdown.isRequested else { continue }
-            do {
-                try await pool.withConnection { try $0.executeScript("VACUUM (TRUNCATE false) outbox") }
-            } catch {
-                // Housekeeping: the next interval tries again.
-                logger.warning("outbox vacuum failed", ["error": String(describing: error)])
-            }
-        }
+        try await upkeep.run()
     }
 }

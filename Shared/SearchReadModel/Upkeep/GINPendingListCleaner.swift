@@ -1,6 +1,5 @@
 import Postgres
 import ServiceRuntime
-import Synchronization
 
 /// Empties the `clients` table's GIN pending lists beside the projection, so no projection
 /// batch has to.
@@ -12,18 +11,16 @@ import Synchronization
 /// `interval` in which rows were applied, the lists stay far below the limit at the live
 /// rate (a create adds a few hundred bytes to each), so batches never clean; and since the
 /// limit stays at its default, a catch-up of a long backlog, whose lists fill in seconds,
-/// still merges them in large, cheap steps (with the limit at 256 kB instead, an upsert of a
-/// million rows took 154 s against 93; `Tests/Benchmarks/rebuild-vs-copy.sh`).
+/// still merges them in large, cheap steps (with the limit at 256 kB instead, a COPY plus
+/// upsert of a million rows took 154 s against 123, and the live projection applied them in
+/// 237 s against 207; `Tests/Benchmarks/rebuild-vs-copy.sh 1000000`).
 ///
 /// `gin_clean_pending_list` does not block inserts: they add to the list meanwhile, and an
 /// insert that finds a cleanup under way leaves the list to it.
 public final class GINPendingListCleaner: Service, Sendable {
-    public let name = "gin-pending-list-cleaner"
+    public var name: String { upkeep.name }
     private let pool: PostgresPool
-    private let interval: Duration
-    private let logger: Logger
-    /// Rows applied since the last cleaning.
-    private let applied = Atomic<Int>(0)
+    private let upkeep: PeriodicUpkeep
 
     /// Cleans every GIN index of the live `clients` table (found by access method: after a
     /// rebuild, PostgreSQL named them); answers the pages taken off the lists.
@@ -35,13 +32,14 @@ public final class GINPendingListCleaner: Service, Sendable {
 
     public init(pool: PostgresPool, interval: Duration = .seconds(1), logger: Logger) {
         self.pool = pool
-        self.interval = interval
-        self.logger = logger
+        upkeep = PeriodicUpkeep(name: "gin-pending-list-cleaner", interval: interval, logger: logger) {
+            _ = try await pool.withConnection { try $0.query(Self.cleanSQL) }
+        }
     }
 
     /// Called by the live projection when a batch applied `count` events.
     public func noteApplied(_ count: Int) {
-        if count > 0 { applied.add(count, ordering: .relaxed) }
+        upkeep.note(count)
     }
 
     /// Empties the lists now; answers how many pages they held.
@@ -51,15 +49,6 @@ public final class GINPendingListCleaner: Service, Sendable {
     }
 
     public func run() async throws {
-        while !GracefulShutdown.isRequested && !Task.isCancelled {
-            await GracefulShutdown.sleep(for: interval)
-            guard applied.exchange(0, ordering: .relaxed) > 0, !GracefulShutdown.isRequested else { continue }
-            do {
-                try await clean()
-            } catch {
-                // Housekeeping: the next interval tries again, and inserts clean past the limit.
-                logger.warning("GIN pending list cleaning failed", ["error": String(describing: error)])
-            }
-        }
+        try await upkeep.run()
     }
 }

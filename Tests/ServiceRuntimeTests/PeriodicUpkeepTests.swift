@@ -1,0 +1,39 @@
+import Foundation
+import ServiceRuntime
+import Synchronization
+import XCTest
+
+/// The housekeeping loop behind the outbox vacuum and the GIN pending-list cleaner.
+final class PeriodicUpkeepTests: XCTestCase {
+    /// No step for intervals with nothing noted; one step for what was noted, however much;
+    /// a failed step is logged and the next noted interval runs it again.
+    func testStepsOnlyAfterWorkAndOutlivesAFailure() async throws {
+        let steps = Mutex(0)
+        let lines = LoggerTests.Lines()
+        let logger = Logger(service: "test", level: .warning, sink: LogSink { lines.append($0) })
+        let upkeep = PeriodicUpkeep(name: "test-upkeep", interval: .milliseconds(10), logger: logger) {
+            let step = steps.withLock { $0 += 1; return $0 }
+            if step == 1 { throw CancellationError() }
+        }
+        func wait(for count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while steps.withLock({ $0 }) < count {
+                guard ContinuousClock.now < deadline else { return XCTFail("step \(count) never ran") }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await upkeep.run() }
+            try await Task.sleep(for: .milliseconds(80))
+            XCTAssertEqual(steps.withLock { $0 }, 0, "nothing noted: no step")
+            upkeep.note(7)
+            try await wait(for: 1)
+            try await Task.sleep(for: .milliseconds(80))
+            XCTAssertEqual(steps.withLock { $0 }, 1, "one step for what was noted, failed or not")
+            upkeep.note(1)
+            try await wait(for: 2)
+            group.cancelAll()
+        }
+        XCTAssertTrue(lines.all.contains { $0.contains("test-upkeep failed") }, "the failure is logged")
+    }
+}
