@@ -31,9 +31,18 @@ final class RebuildTests: XCTestCase {
         let search = ClientSearch(pool: fixture.pool)
         var produced = initial.count
         var measured = (events: Int64(0), seconds: 0.0)
+        // The pending-list cleaner runs beside them as in the service, as often as it can.
+        let cleaner = GINPendingListCleaner(pool: fixture.pool, interval: .milliseconds(2), logger: ProjectionFixture.quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await live.run() }
             group.addTask { try await rebuild.run() }
+            group.addTask { try await cleaner.run() }
+            group.addTask {
+                while !Task.isCancelled {
+                    cleaner.noteApplied(1)
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+            }
             let start = ContinuousClock.now
             let started = try await rebuild.start()
             XCTAssertEqual(started.state, .running)

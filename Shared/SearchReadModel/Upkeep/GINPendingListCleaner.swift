@@ -16,7 +16,10 @@ import ServiceRuntime
 /// 237 s against 207; `Tests/Benchmarks/rebuild-vs-copy.sh 1000000`).
 ///
 /// `gin_clean_pending_list` does not block inserts: they add to the list meanwhile, and an
-/// insert that finds a cleanup under way leaves the list to it.
+/// insert that finds a cleanup under way leaves the list to it. It locks only the index, so
+/// each cleaning first locks the table as a projection batch does: a rebuild's swap, which
+/// renames the table and drops the old one with its indexes, then waits for a cleaning or
+/// a cleaning for the swap, and the two never hold one index each.
 public final class GINPendingListCleaner: Service, Sendable {
     public var name: String { upkeep.name }
     private let pool: PostgresPool
@@ -33,7 +36,7 @@ public final class GINPendingListCleaner: Service, Sendable {
     public init(pool: PostgresPool, interval: Duration = .seconds(1), logger: Logger) {
         self.pool = pool
         upkeep = PeriodicUpkeep(name: "gin-pending-list-cleaner", interval: interval, logger: logger) {
-            _ = try await pool.withConnection { try $0.query(Self.cleanSQL) }
+            try await Self.clean(pool)
         }
     }
 
@@ -45,7 +48,15 @@ public final class GINPendingListCleaner: Service, Sendable {
     /// Empties the lists now; answers how many pages they held.
     @discardableResult
     public func clean() async throws -> Int64 {
-        try await pool.withConnection { try $0.query(Self.cleanSQL)[0].decode(0, as: Int64.self) }
+        try await Self.clean(pool)
+    }
+
+    @discardableResult
+    private static func clean(_ pool: PostgresPool) async throws -> Int64 {
+        try await pool.withTransaction { connection in
+            try connection.executeScript("LOCK TABLE \(SearchSchema.table) IN ROW EXCLUSIVE MODE")
+            return try connection.query(cleanSQL)[0].decode(0, as: Int64.self)
+        }
     }
 
     public func run() async throws {
