@@ -26,7 +26,7 @@ struct SearchRoutes: Sendable {
     func register(on setup: ServiceSetup) {
         setup.route(.GET, InternalPaths.clients, token.guarding { request in
             let query = try ClientListParameters.query(from: request)
-            return HTTPResponse.json(status: .ok, object: try await search.list(query).internalJSON)
+            return HTTPResponse.json(status: .ok, body: try await search.list(query).internalJSONBytes)
         })
         // Get and visibility run one primary-key lookup each: their tasks stay on the event loop.
         let onLoop = RouteOptions(runsOnEventLoop: true)
@@ -36,7 +36,7 @@ struct SearchRoutes: Sendable {
             guard let record = try await search.client(id: id, tenantId: tenantId) else {
                 throw ClienteleError(.notFound, "Client not found")
             }
-            return HTTPResponse.json(status: .ok, object: record.internalJSON)
+            return HTTPResponse.json(status: .ok, body: record.internalJSONBytes)
         })
         // The gateway's coalesced single-client reads: one statement per batch, on the loop too.
         let lookupOptions = RouteOptions(maxBodyBytes: Self.maxLookupBodyBytes, runsOnEventLoop: true)
@@ -44,7 +44,7 @@ struct SearchRoutes: Sendable {
             let lookups = try await request.decodeJSON(maxBytes: Self.maxLookupBodyBytes) { value throws(JSONFieldError) in
                 try TenantClientId.lookups(fromRequest: value)
             }
-            return HTTPResponse.json(status: .ok, object: TenantClientId.answerJSON(try await search.clients(lookups)))
+            return HTTPResponse.json(status: .ok, body: TenantClientId.answerJSON(try await search.clients(lookups)))
         })
         setup.route(.GET, InternalPaths.clients + "/:id/visibility", options: onLoop, token.guarding { request in
             let id = try Self.clientId(request)

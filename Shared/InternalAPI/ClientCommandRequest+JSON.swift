@@ -57,11 +57,18 @@ extension IdempotencyToken {
 }
 
 extension ClientCommandResponse {
-    /// This response as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.
-    public var internalJSON: JSONValue {
-        var object: [String: JSONValue] = ["version": .int(version), "replayed": .bool(replayed)]
-        if let client { object["client"] = client.internalJSON }
-        return .object(object)
+    /// This response's text as `InternalJSON.encoder()` writes it, without `JSONEncoder`.
+    public var internalJSONBytes: [UInt8] {
+        JSONWriter.object(capacity: 640) { object in
+            if let client {
+                object.key("client")
+                client.write(to: &object)
+            }
+            object.key("replayed")
+            object.value(replayed)
+            object.key("version")
+            object.value(version)
+        }
     }
 
     /// Reads a response without `JSONDecoder`, as `InternalJSON.decoder()` would.

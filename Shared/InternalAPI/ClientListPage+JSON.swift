@@ -1,9 +1,16 @@
 import HTTP
 
 extension ClientListPage {
-    /// This page as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.
-    public var internalJSON: JSONValue {
-        .object(["data": .array(data.map(\.internalJSON)), "total": .int(Int64(total))])
+    /// This page's text as `InternalJSON.encoder()` writes it, without `JSONEncoder`.
+    public var internalJSONBytes: [UInt8] {
+        JSONWriter.object(capacity: 128 + 512 * data.count) { object in
+            object.key("data")
+            object.array { array in
+                for record in data { record.write(to: &array) }
+            }
+            object.key("total")
+            object.value(Int64(total))
+        }
     }
 
     /// Reads a page without `JSONDecoder`, as `InternalJSON.decoder()` would.

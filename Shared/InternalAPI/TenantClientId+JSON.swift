@@ -31,8 +31,15 @@ extension TenantClientId {
     }
 
     /// An answer body: `records[i]` answers the request's `i`th lookup.
-    public static func answerJSON(_ records: [ClientRecord?]) -> JSONValue {
-        .object(["data": .array(records.map { $0?.internalJSON ?? .null })])
+    public static func answerJSON(_ records: [ClientRecord?]) -> [UInt8] {
+        JSONWriter.object(capacity: 16 + 512 * records.count) { object in
+            object.key("data")
+            object.array { array in
+                for record in records {
+                    if let record { record.write(to: &array) } else { array.value(JSONValue.null) }
+                }
+            }
+        }
     }
 
     /// The records of an answer body, one per lookup of the request (`null` read as nil).

@@ -4,7 +4,7 @@ import HTTP
 import InternalAPI
 import XCTest
 
-/// `ClientRecord.internalJSON`, which the search projection answers with, against the
+/// `ClientRecord.internalJSONBytes`, which the search projection answers with, against the
 /// `JSONEncoder` coding it replaces.
 final class ClientRecordJSONTests: XCTestCase {
     func testSameBytesAsInternalJSONEncoder() throws {
@@ -27,7 +27,7 @@ final class ClientRecordJSONTests: XCTestCase {
                                   createdAt: date, updatedAt: date)
         for record in [full, sparse] {
             let expected = Array(try InternalJSON.encoder().encode(record))
-            XCTAssertEqual(String(decoding: record.internalJSON.serialized(), as: UTF8.self),
+            XCTAssertEqual(String(decoding: record.internalJSONBytes, as: UTF8.self),
                            String(decoding: expected, as: UTF8.self))
         }
     }
@@ -36,7 +36,7 @@ final class ClientRecordJSONTests: XCTestCase {
         let record = ClientRecord(id: UUID(), tenantId: UUID(),
                                   profile: ClientProfile(name: "x\u{01}\u{08}\u{0C}\u{1F}y", notes: "\r\n", status: .inactive),
                                   version: 7, createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 1.5))
-        let decoded = try InternalJSON.decoder().decode(ClientRecord.self, from: Data(record.internalJSON.serialized()))
+        let decoded = try InternalJSON.decoder().decode(ClientRecord.self, from: Data(record.internalJSONBytes))
         XCTAssertEqual(decoded, record)
     }
 }

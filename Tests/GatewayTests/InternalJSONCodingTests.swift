@@ -5,7 +5,7 @@ import HTTP
 import InternalAPI
 import XCTest
 
-/// The internal API types' `JSONValue` codings (`internalJSON`, `init(internalJSON:)`)
+/// The internal API types' own codings (`internalJSON`/`internalJSONBytes`, `init(internalJSON:)`)
 /// against their `Codable` coding through `InternalJSON`: for varied values both write the
 /// same bytes and read back the same value, and bad bodies fail the same way, so the two
 /// codings cannot drift apart.
@@ -16,7 +16,7 @@ final class InternalJSONCodingTests: XCTestCase {
         var random = Generator(seed: 1)
         for _ in 0..<300 {
             let record = random.record()
-            try assertSameCoding(record, ClientRecord.init(internalJSON:)) { $0.internalJSON }
+            try assertSameCoding(record, ClientRecord.init(internalJSON:)) { $0.internalJSONBytes }
         }
     }
 
@@ -25,7 +25,7 @@ final class InternalJSONCodingTests: XCTestCase {
             var generator = Generator(seed: UInt64(milliseconds))
             var record = generator.record()
             record.createdAt = Date(timeIntervalSince1970: 1_763_900_000 + Double(milliseconds) / 1000)
-            let bytes = record.internalJSON.serialized()
+            let bytes = record.internalJSONBytes
             XCTAssertEqual(try ClientRecord(internalJSON: JSONParser.parse(bytes)),
                            try InternalJSON.decoder().decode(ClientRecord.self, from: Data(bytes)))
         }
@@ -34,7 +34,7 @@ final class InternalJSONCodingTests: XCTestCase {
     func testRecordMissingARequiredKeyFailsLikeJSONDecoder() throws {
         var generator = Generator(seed: 2)
         let record = generator.record()
-        guard case .object(let full) = record.internalJSON else { return XCTFail("not an object") }
+        guard case .object(let full) = try JSONParser.parse(record.internalJSONBytes) else { return XCTFail("not an object") }
         for key in ["id", "tenantId", "profile", "version", "createdAt", "updatedAt", "hasJoined", "submissionCount"] {
             var object = full
             object[key] = nil
@@ -58,10 +58,20 @@ final class InternalJSONCodingTests: XCTestCase {
         var random = Generator(seed: 3)
         for count in [0, 1, 5] {
             let page = ClientListPage(data: (0..<count).map { _ in random.record() }, total: count * 7)
-            try assertSameCoding(page, ClientListPage.init(internalJSON:)) { $0.internalJSON }
+            try assertSameCoding(page, ClientListPage.init(internalJSON:)) { $0.internalJSONBytes }
         }
         for visibility in [ClientVisibility(visible: true, version: 3), ClientVisibility(visible: false, version: nil)] {
-            try assertSameCoding(visibility, ClientVisibility.init(internalJSON:)) { $0.internalJSON }
+            try assertSameCoding(visibility, ClientVisibility.init(internalJSON:)) { $0.internalJSON.serialized() }
+        }
+    }
+
+    /// The search projection's answer to a batch of lookups reads back record for record,
+    /// misses (`null`) in place.
+    func testLookupAnswersRoundTripWithMissesInPlace() throws {
+        var random = Generator(seed: 5)
+        for records in [[], [nil], [random.record(), nil, random.record(), nil], [random.record()]] as [[ClientRecord?]] {
+            let bytes = TenantClientId.answerJSON(records)
+            XCTAssertEqual(try TenantClientId.records(fromAnswer: JSONParser.parse(bytes)), records)
         }
     }
 
@@ -70,10 +80,10 @@ final class InternalJSONCodingTests: XCTestCase {
     func testCommandRequestsAndResponsesRoundTripLikeTheCodableCoding() throws {
         var random = Generator(seed: 4)
         for _ in 0..<300 {
-            try assertSameCoding(random.request(), ClientCommandRequest.init(internalJSON:)) { $0.internalJSON }
+            try assertSameCoding(random.request(), ClientCommandRequest.init(internalJSON:)) { $0.internalJSON.serialized() }
             let response = ClientCommandResponse(client: random.chance() ? random.record() : nil,
                                                  version: random.int(1...1_000), replayed: random.chance())
-            try assertSameCoding(response, ClientCommandResponse.init(internalJSON:)) { $0.internalJSON }
+            try assertSameCoding(response, ClientCommandResponse.init(internalJSON:)) { $0.internalJSONBytes }
         }
     }
 
@@ -164,9 +174,9 @@ final class InternalJSONCodingTests: XCTestCase {
     /// `value` written by `encode` has the bytes `InternalJSON.encoder()` writes, and
     /// `decode` reads them back to `value`, as `InternalJSON.decoder()` does.
     private func assertSameCoding<T: Codable & Equatable>(_ value: T, _ decode: (JSONValue) throws(JSONFieldError) -> T,
-                                                          _ encode: (T) -> JSONValue,
+                                                          _ encode: (T) -> [UInt8],
                                                           file: StaticString = #filePath, line: UInt = #line) throws {
-        let bytes = encode(value).serialized()
+        let bytes = encode(value)
         let encoded = Array(try InternalJSON.encoder().encode(value))
         XCTAssertEqual(String(decoding: bytes, as: UTF8.self), String(decoding: encoded, as: UTF8.self), file: file, line: line)
         XCTAssertEqual(try decode(JSONParser.parse(bytes)), value, file: file, line: line)

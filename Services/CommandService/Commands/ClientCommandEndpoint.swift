@@ -43,7 +43,7 @@ struct ClientCommandEndpoint: Sendable {
         logger.debug("client command handled", ["command": command.command.rawValue,
                                                 "client_id": command.clientId.lowercasedString,
                                                 "version": String(response.version), "replayed": String(response.replayed)])
-        return HTTPResponse.json(status: .ok, object: response.internalJSON)
+        return HTTPResponse.json(status: .ok, body: response.internalJSONBytes)
     }
 
     /// Runs `request`, honouring its idempotency token.

@@ -39,7 +39,7 @@ struct IdempotencyStore: Sendable {
     /// Throws `KeyTaken` when a concurrent request with the same key committed first; the
     /// insert waits for that request's transaction, so exactly one of them records.
     static func record(_ token: IdempotencyToken, response: ClientCommandResponse, on connection: PostgresConnection) throws {
-        let json = response.internalJSON.serialized()
+        let json = response.internalJSONBytes
         let inserted = try connection.query("""
             INSERT INTO idempotency_keys (scope, key, request_hash, response) VALUES ($1, $2, $3, $4)
             ON CONFLICT (scope, key) DO NOTHING RETURNING 1

@@ -11,30 +11,52 @@ import InternalAPI
 /// and `inactive` for every other domain status. Errors are
 /// `{"error": message, "code": code}`, plus `details: [{field, message}]` for bad input.
 enum OrganizationClientView {
-    /// The client's JSON object.
-    static func client(_ record: ClientRecord) -> JSONValue {
+    /// Writes the client's JSON object as `writer`'s next value, members in the document's order.
+    ///
+    /// Written directly (`JSONWriter`): building and sorting a `JSONValue` dictionary per
+    /// client was 5.7% of the gateway's CPU per GET.
+    static func write(_ record: ClientRecord, to writer: inout JSONWriter) {
         let profile = record.profile
-        return .object([
-            "id": .string(record.id.lowercasedString),
-            "name": profile.name.map(JSONValue.string) ?? .null,
-            "phone": profile.phone.map(JSONValue.string) ?? .null,
-            "status": .string(statusName(profile.status)),
-            "notes": profile.notes.map(JSONValue.string) ?? .null,
-            "createdAt": .string(Timestamp.format(record.createdAt)),
-            "updatedAt": .string(Timestamp.format(record.updatedAt)),
-        ])
+        writer.object { object in
+            object.key("id")
+            object.value(record.id.lowercasedString)
+            object.key("name")
+            object.value(profile.name)
+            object.key("phone")
+            object.value(profile.phone)
+            object.key("status")
+            object.value(statusName(profile.status))
+            object.key("notes")
+            object.value(profile.notes)
+            object.key("createdAt")
+            object.value(Timestamp.format(record.createdAt))
+            object.key("updatedAt")
+            object.value(Timestamp.format(record.updatedAt))
+        }
     }
 
     /// `{"data": client}` with the client's ETag.
     static func single(_ record: ClientRecord, status: HTTPStatus = .ok) -> HTTPResponse {
-        var response = HTTPResponse.json(status: status, object: ["data": client(record)])
+        let body = JSONWriter.object { object in
+            object.key("data")
+            write(record, to: &object)
+        }
+        var response = HTTPResponse.json(status: status, body: body)
         response.headers.replaceOrAdd(name: "ETag", value: etag(record.version))
         return response
     }
 
     /// `{"data": [client], "total": n}`.
     static func page(_ page: ClientListPage) -> HTTPResponse {
-        .json(status: .ok, object: ["data": .array(page.data.map(client)), "total": .int(Int64(page.total))])
+        let body = JSONWriter.object(capacity: 64 + 256 * page.data.count) { object in
+            object.key("data")
+            object.array { array in
+                for record in page.data { write(record, to: &array) }
+            }
+            object.key("total")
+            object.value(Int64(page.total))
+        }
+        return .json(status: .ok, body: body)
     }
 
     static func etag(_ version: Int64) -> String { "\"\(version)\"" }

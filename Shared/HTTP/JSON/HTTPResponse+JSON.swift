@@ -20,5 +20,10 @@ extension HTTPResponse {
         HTTPResponse(status: status, headers: jsonHeaders, body: object.serialized())
     }
 
+    /// A JSON response whose text is already written (`JSONWriter`).
+    public static func json(status: HTTPStatus, body: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: status, headers: jsonHeaders, body: body)
+    }
+
     static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json"]
 }
