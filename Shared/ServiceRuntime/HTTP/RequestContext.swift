@@ -13,7 +13,7 @@ public enum RequestContext {
     /// Wraps `handler` so it runs with `LogContext` set and the ids in the response headers.
     public static func wrap(_ handler: @escaping HTTPHandler) -> HTTPHandler {
         { request in
-            let requestId = sanitizedId(request.headers["x-request-id"]) ?? SecureRandom.token(byteCount: 12)
+            let requestId = sanitizedId(request.headers["x-request-id"]) ?? IdentifierRandom.token(byteCount: 12)
             let incoming = request.headers["traceparent"]
             let trace = TraceContext.continuing(incoming)
             let correlationId = sanitizedId(request.headers["x-correlation-id"])
