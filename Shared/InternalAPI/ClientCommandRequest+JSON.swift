@@ -7,8 +7,8 @@ extension ClientCommandRequest {
     public var internalJSON: JSONValue {
         var object: [String: JSONValue] = [
             "command": .string(command.rawValue),
-            "clientId": .string(clientId.uuidString),
-            "tenantId": .string(tenantId.uuidString),
+            "clientId": .string(clientId.uppercasedString),
+            "tenantId": .string(tenantId.uppercasedString),
             "actor": actor.internalJSON,
         ]
         if let profile { object["profile"] = profile.json }

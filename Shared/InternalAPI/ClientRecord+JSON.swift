@@ -29,7 +29,7 @@ extension ClientRecord {
             object.key("hasJoined")
             object.value(hasJoined)
             object.key("id")
-            object.value(id.uuidString)
+            object.value(id.uppercasedString)
             if let lastActiveAt {
                 object.key("lastActiveAt")
                 object.value(Timestamp.format(lastActiveAt))
@@ -43,7 +43,7 @@ extension ClientRecord {
             object.key("submissionCount")
             object.value(submissionCount)
             object.key("tenantId")
-            object.value(tenantId.uuidString)
+            object.value(tenantId.uppercasedString)
             object.key("updatedAt")
             object.value(Timestamp.format(updatedAt))
             object.key("version")

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A Swift value that can be sent as a statement parameter.
 ///
@@ -66,7 +67,7 @@ extension Bool: PostgresEncodable {
 
 extension UUID: PostgresEncodable {
     public static var postgresNullType: PostgresDataType { .uuid }
-    public var postgresValue: PostgresValue { PostgresValue(type: .uuid, text: uuidString.lowercased()) }
+    public var postgresValue: PostgresValue { PostgresValue(type: .uuid, text: lowercasedString) }
 }
 
 extension Array: PostgresEncodable where Element == UInt8 {

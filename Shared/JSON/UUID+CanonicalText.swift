@@ -7,7 +7,14 @@ extension UUID {
     /// Written straight from the bytes: `uuidString.lowercased()` formats through `snprintf`
     /// and allocates twice (0.71 µs against 0.13 µs here), and ids are written several times
     /// per request.
-    public var lowercasedString: String {
+    public var lowercasedString: String { canonicalText(letterBase: UInt8(ascii: "a")) }
+
+    /// The canonical text form in upper case, as `uuidString` and `UUID`'s `Codable` write it,
+    /// without `uuidString`'s `snprintf` (3.4% of the search projection's CPU per GET, two
+    /// ids per record answered).
+    public var uppercasedString: String { canonicalText(letterBase: UInt8(ascii: "A")) }
+
+    private func canonicalText(letterBase: UInt8) -> String {
         withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { out in
                 var index = 0
@@ -16,8 +23,8 @@ extension UUID {
                         out[index] = UInt8(ascii: "-")
                         index += 1
                     }
-                    out[index] = Self.hexDigit(byte >> 4)
-                    out[index + 1] = Self.hexDigit(byte & 0x0f)
+                    out[index] = Self.hexDigit(byte >> 4, letterBase: letterBase)
+                    out[index + 1] = Self.hexDigit(byte & 0x0f, letterBase: letterBase)
                     index += 2
                 }
                 return 36
@@ -25,7 +32,7 @@ extension UUID {
         }
     }
 
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+    private static func hexDigit(_ nibble: UInt8, letterBase: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : letterBase - 10 + nibble
     }
 }
