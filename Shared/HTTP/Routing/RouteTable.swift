@@ -80,19 +80,21 @@ final class RouteTable: Sendable {
     }
 
     /// Matches `method` and a raw path (no query, still percent-encoded).
+    ///
+    /// The path is split on its bytes: a request target is visible ASCII (the parser refuses
+    /// anything else), and `Substring.split` works by grapheme (42% of this function's time).
     func match(_ method: HTTPMethod, rawPath: Substring) -> Match {
         var segments: [String] = []
-        for raw in rawPath.split(separator: "/") {
-            guard let decoded = PercentEncoding.decode(raw) else { return .badPath }
+        segments.reserveCapacity(8)
+        for raw in rawPath.utf8.split(separator: UInt8(ascii: "/")) {
+            guard let decoded = PercentEncoding.decode(Substring(raw)) else { return .badPath }
             segments.append(decoded)
         }
         var values: [String] = []
         var wildcard: String? = nil
-        let lookup = method == .HEAD ? [HTTPMethod.HEAD, .GET] : [method]
         if let entry = find(root, segments, 0, &values, &wildcard, { node, isWildcard in
             let table = isWildcard ? node.wildcardHandlers : node.handlers
-            for m in lookup { if let entry = table[m] { return entry } }
-            return nil
+            return table[method] ?? (method == .HEAD ? table[.GET] : nil)
         }) {
             var parameters: [String: String] = [:]
             for (name, value) in zip(entry.parameterNames, values) { parameters[name] = value }
