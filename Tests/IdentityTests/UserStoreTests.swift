@@ -162,6 +162,33 @@ final class UserStoreTests: XCTestCase {
         XCTAssertNil(missing)
     }
 
+    /// Only a new password or a deactivation moves the session epoch on; other changes and
+    /// a reactivation leave it.
+    func testPasswordChangesAndDeactivationsMoveTheSessionEpoch() async throws {
+        let store = try await makeStore()
+        let acme = try await store.createCompany(name: "Acme")
+        let user = try await store.createUser(NewUser(email: "pat@acme.example", name: "Pat", password: "first password here",
+                                                      roles: [Role.sales], companyIds: [acme.id]))
+        XCTAssertEqual(user.sessionEpoch, 0)
+        let steps: [(String, UserChanges, Int64)] = [
+            ("rename", UserChanges(name: "Patricia"), 0),
+            ("new roles", UserChanges(roles: [Role.finance]), 0),
+            ("new password", UserChanges(password: "second password here"), 1),
+            ("rename again", UserChanges(name: "Pat"), 1),
+            ("deactivation", UserChanges(active: false), 2),
+            ("reactivation", UserChanges(active: true), 2),
+            ("password and name", UserChanges(name: "P", password: "third password here"), 3),
+        ]
+        for (step, changes, epoch) in steps {
+            let changed = try await store.updateUser(id: user.id, changes)
+            XCTAssertEqual(changed?.sessionEpoch, epoch, step)
+            let read = try await store.user(id: user.id)
+            XCTAssertEqual(read?.sessionEpoch, epoch, step)
+        }
+        let loggedIn = try await store.verifyCredentials(email: user.email, password: "third password here")
+        XCTAssertEqual(loggedIn?.sessionEpoch, 3)
+    }
+
     func testBootstrapCreatesExactlyOneSuperAdmin() async throws {
         let store = try await makeStore()
         let before = try await store.hasSuperAdmin()

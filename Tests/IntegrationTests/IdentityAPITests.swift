@@ -121,6 +121,51 @@ final class IdentityAPITests: XCTestCase {
         XCTAssertEqual(otherSession.status, 200, "another session of the same user stays valid")
     }
 
+    /// A new password ends every session the user had; so does a deactivation, and
+    /// reactivating the user does not bring them back. A rename ends none.
+    func testPasswordChangeAndDeactivationEndTheUsersSessions() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let company = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": "Epoch \(suffix)"]))
+        let companyId = try XCTUnwrap(company.data["id"] as? String)
+        let email = "epoch-\(suffix)@clientele.test"
+        let created = try await call(.POST, "/api/users", as: .bearer(root), body: json([
+            "email": email, "name": "Epoch", "password": "first password here", "roles": ["sales"], "companies": [companyId],
+        ]))
+        XCTAssertEqual(created.status, 201, "\(created.json)")
+        let id = try XCTUnwrap(created.data["id"] as? String)
+        func me(_ token: String) async throws -> Int { try await call(.GET, "/api/auth/me", as: .bearer(token)).status }
+        func change(_ fields: [String: Any]) async throws {
+            let reply = try await call(.PUT, "/api/users/\(id)", as: .bearer(root), body: json(fields))
+            XCTAssertEqual(reply.status, 200, "\(fields): \(reply.json)")
+        }
+
+        let first = try await token(email, "first password here")
+        let second = try await token(email, "first password here")
+        try await change(["name": "Renamed"])
+        let afterRename = [try await me(first), try await me(second)]
+        XCTAssertEqual(afterRename, [200, 200], "a rename ends no session")
+
+        try await change(["password": "second password here"])
+        let afterPassword = [try await me(first), try await me(second), try await me(root)]
+        XCTAssertEqual(afterPassword, [401, 401, 200], "the user's sessions end, nobody else's")
+        let oldPassword = try await login(email, "first password here")
+        XCTAssertEqual(oldPassword.status, 401)
+        let third = try await token(email, "second password here")
+        let fresh = try await me(third)
+        XCTAssertEqual(fresh, 200)
+
+        try await change(["active": false])
+        let whileInactive = try await me(third)
+        XCTAssertEqual(whileInactive, 401)
+        try await change(["active": true])
+        let afterReactivation = try await me(third)
+        XCTAssertEqual(afterReactivation, 401, "reactivation does not revive a session")
+        let fourth = try await token(email, "second password here")
+        let again = try await me(fourth)
+        XCTAssertEqual(again, 200)
+    }
+
     func testWrongEmailAndWrongPasswordAnswerAlike() async throws {
         let unknown = try await login("nobody-\(UUID().uuidString)@clientele.test", "whatever password")
         let wrong = try await login(Self.adminEmail, "whatever password")

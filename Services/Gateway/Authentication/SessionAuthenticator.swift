@@ -7,9 +7,11 @@ import Identity
 /// else the `token` cookie.
 ///
 /// Beyond the token's own checks (`SessionTokens.verify`: signature, HS256, kid, expiry) the
-/// token must not be revoked and its user must exist and be active; roles, companies and
-/// permissions are read from the database on every request, so a change or deactivation
-/// applies to the next request. Every failure is the same `unauthenticated` error.
+/// token must not be revoked, its user must exist and be active, and it must have been
+/// issued in the user's current session epoch (a password change or deactivation since ends
+/// it); roles, companies and permissions are read from the database on every request, so a
+/// change or deactivation applies to the next request. Every failure is the same
+/// `unauthenticated` error.
 ///
 /// Each authenticated request counts against the user's rate limit (`rateLimiter`, nil when
 /// off; all the user's sessions share it): past the limit it is `RateLimited` (429).
@@ -26,7 +28,8 @@ struct SessionAuthenticator: Sendable {
         let claims = try tokens.verify(token)
         guard let jti = claims.tokenId, let userId = claims.userId,
               try await !store.isSessionRevoked(jti: jti),
-              let user = try await store.user(id: userId), user.active else { throw Self.unauthenticated }
+              let user = try await store.user(id: userId), user.active,
+              (claims.epoch ?? 0) == user.sessionEpoch else { throw Self.unauthenticated }
         try rateLimiter?.enforce(.user(user.id))
         return StaffCaller(user: user, permissions: try await store.permissions(ofRoles: user.roles), claims: claims)
     }

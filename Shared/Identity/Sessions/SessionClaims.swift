@@ -2,7 +2,8 @@ import Foundation
 import JSON
 
 /// What a session token states: who (`sub`), when issued and until when, its id for
-/// revocation (`jti`), and the user's roles and companies when it was issued.
+/// revocation (`jti`), the user's session epoch (`epoch`), and the user's roles and
+/// companies when it was issued.
 ///
 /// Times are whole seconds since 1970 (JWT's NumericDate). `roles` and `companies` are for
 /// the client's convenience; the gateway re-reads them from the database on each request so
@@ -14,8 +15,12 @@ public struct SessionClaims: Sendable, Equatable, Codable {
     public var jti: String
     public var roles: [String]
     public var companies: [String]
+    /// The user's `sessionEpoch` when the token was issued; the token is refused once the
+    /// user's epoch has moved on. Absent from tokens issued before epochs existed (read as 0).
+    public var epoch: Int64?
 
-    public init(sub: String, iat: Int64, exp: Int64, jti: String, roles: [String], companies: [String]) {
+    public init(sub: String, iat: Int64, exp: Int64, jti: String, roles: [String], companies: [String], epoch: Int64? = nil) {
+        self.epoch = epoch
         self.sub = sub
         self.iat = iat
         self.exp = exp
@@ -29,7 +34,7 @@ public struct SessionClaims: Sendable, Equatable, Codable {
         let issued = Int64(now.timeIntervalSince1970)
         self.init(sub: user.id.lowercasedString, iat: issued, exp: issued + lifetime,
                   jti: UUID().lowercasedString, roles: user.roles.sorted(),
-                  companies: user.companyIds.map { $0.lowercasedString }.sorted())
+                  companies: user.companyIds.map { $0.lowercasedString }.sorted(), epoch: user.sessionEpoch)
     }
 
     /// The user id `sub` names.

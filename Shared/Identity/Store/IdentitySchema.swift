@@ -124,5 +124,10 @@ public enum IdentitySchema {
         INSERT INTO role_permissions (role, permission) VALUES
             ('super-admin', 'clients.admin'), ('admin', 'clients.admin');
         """),
+        // A user's session epoch: every session token carries the epoch it was issued in, and
+        // a password change or a deactivation moves it on, which ends every earlier session.
+        Migration(version: 5, name: "user session epochs", sql: """
+        ALTER TABLE users ADD COLUMN session_epoch BIGINT NOT NULL DEFAULT 0;
+        """),
     ]
 }

@@ -37,6 +37,9 @@ extension IdentityStore {
     }
 
     /// Changes user `id`; nil when there is no such user. Validation as in `createUser`.
+    ///
+    /// A new password or a deactivation moves the user's session epoch on, so every session
+    /// issued before it ends (a reactivated user logs in again).
     public func updateUser(id: UUID, _ changes: UserChanges) async throws -> User? {
         let email = try changes.email.map(Self.validEmail)
         let name = try changes.name.map(Self.validName)
@@ -56,7 +59,8 @@ extension IdentityStore {
             found = try await pool.withTransaction { connection in
                 let updated = try connection.execute("""
                     UPDATE users SET email = coalesce($2, email), name = coalesce($3, name),
-                        password_hash = coalesce($4, password_hash), active = coalesce($5, active), updated_at = now()
+                        password_hash = coalesce($4, password_hash), active = coalesce($5, active), updated_at = now(),
+                        session_epoch = session_epoch + CASE WHEN $4::text IS NOT NULL OR $5::boolean = false THEN 1 ELSE 0 END
                     WHERE id = $1
                     """, [id, email, name, newHash, changes.active])
                 guard updated == 1 else { return false }
@@ -132,7 +136,7 @@ extension IdentityStore {
         let rows = try await pool.query("""
             SELECT \(Self.userColumns), u.password_hash FROM users u WHERE lower(u.email) = lower($1)
             """, [email.trimmingCharacters(in: .whitespaces)])
-        guard let row = rows.first, let hash = PasswordHash(encoded: try row.decode(9, as: String.self)) else {
+        guard let row = rows.first, let hash = PasswordHash(encoded: try row.decode(10, as: String.self)) else {
             _ = await Self.verify(password: password, against: Self.dummyHash)
             return nil
         }
@@ -199,7 +203,8 @@ extension IdentityStore {
     static let userColumns = """
         u.id, u.number, u.email, u.name, u.active, u.created_at, u.updated_at,
         coalesce((SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id), ''),
-        coalesce((SELECT string_agg(c.company_id::text, ',') FROM user_companies c WHERE c.user_id = u.id), '')
+        coalesce((SELECT string_agg(c.company_id::text, ',') FROM user_companies c WHERE c.user_id = u.id), ''),
+        u.session_epoch
         """
 
     static func user(from row: PostgresRow) throws -> User {
@@ -208,7 +213,8 @@ extension IdentityStore {
         return User(id: try row.decode(0, as: UUID.self), number: try row.decode(1, as: Int64.self),
                     email: try row.decode(2, as: String.self), name: try row.decode(3, as: String.self),
                     active: try row.decode(4, as: Bool.self), roles: Set(roles), companyIds: Set(companies),
-                    createdAt: try row.decode(5, as: Date.self), updatedAt: try row.decode(6, as: Date.self))
+                    createdAt: try row.decode(5, as: Date.self), updatedAt: try row.decode(6, as: Date.self),
+                    sessionEpoch: try row.decode(9, as: Int64.self))
     }
 
     static func insertUser(id: UUID, email: String, name: String, hash: String, roles: Set<String>, companyIds: Set<UUID>,

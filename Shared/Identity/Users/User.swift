@@ -16,9 +16,13 @@ public struct User: Sendable, Equatable {
     public var companyIds: Set<UUID>
     public var createdAt: Date
     public var updatedAt: Date
+    /// Which of the user's session generations is current: a password change or a
+    /// deactivation moves it on, and a session token issued in an earlier one is refused.
+    public var sessionEpoch: Int64
 
     public init(id: UUID, number: Int64, email: String, name: String, active: Bool, roles: Set<String>,
-                companyIds: Set<UUID>, createdAt: Date, updatedAt: Date) {
+                companyIds: Set<UUID>, createdAt: Date, updatedAt: Date, sessionEpoch: Int64 = 0) {
+        self.sessionEpoch = sessionEpoch
         self.id = id
         self.number = number
         self.email = email
