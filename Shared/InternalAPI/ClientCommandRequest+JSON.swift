@@ -64,10 +64,8 @@ extension ClientCommandResponse {
                 object.key("client")
                 client.write(to: &object)
             }
-            object.key("replayed")
-            object.value(replayed)
-            object.key("version")
-            object.value(version)
+            object.member("replayed", replayed)
+            object.member("version", version)
         }
     }
 

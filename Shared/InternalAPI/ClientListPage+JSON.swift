@@ -8,8 +8,7 @@ extension ClientListPage {
             object.array { array in
                 for record in data { record.write(to: &array) }
             }
-            object.key("total")
-            object.value(Int64(total))
+            object.member("total", Int64(total))
         }
     }
 

@@ -20,38 +20,21 @@ extension ClientRecord {
     public func write(to writer: inout JSONWriter) {
         writer.object { object in
             // Keys in ascending order, as `JSONEncoder`'s `.sortedKeys` writes them.
-            object.key("createdAt")
-            object.value(Timestamp.format(createdAt))
-            if let createdBy {
-                object.key("createdBy")
-                object.value(createdBy.internalJSON)
-            }
-            object.key("hasJoined")
-            object.value(hasJoined)
-            object.key("id")
-            object.value(id.uppercasedString)
-            if let lastActiveAt {
-                object.key("lastActiveAt")
-                object.value(Timestamp.format(lastActiveAt))
-            }
-            if let number {
-                object.key("number")
-                object.value(number)
-            }
-            object.key("profile")
-            object.value(profile.json)
-            object.key("submissionCount")
-            object.value(submissionCount)
-            object.key("tenantId")
-            object.value(tenantId.uppercasedString)
-            object.key("updatedAt")
-            object.value(Timestamp.format(updatedAt))
-            object.key("version")
-            object.value(version)
+            object.member("createdAt", Timestamp.format(createdAt))
+            if let createdBy { object.member("createdBy", createdBy.internalJSON) }
+            object.member("hasJoined", hasJoined)
+            object.member("id", id.uppercasedString)
+            if let lastActiveAt { object.member("lastActiveAt", Timestamp.format(lastActiveAt)) }
+            if let number { object.member("number", number) }
+            object.member("profile", profile.json)
+            object.member("submissionCount", submissionCount)
+            object.member("tenantId", tenantId.uppercasedString)
+            object.member("updatedAt", Timestamp.format(updatedAt))
+            object.member("version", version)
         }
     }
 
-    /// Reads a record from `internalJSON`'s shape without `JSONDecoder`.
+    /// Reads a record from `internalJSONBytes`' shape without `JSONDecoder`.
     ///
     /// Accepts and refuses what `InternalJSON.decoder()` does (unknown keys ignored, optional
     /// keys absent or `null`, UUIDs in either case, dates as `Timestamp.parse` reads them) and

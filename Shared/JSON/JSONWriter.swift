@@ -3,8 +3,9 @@
 /// A `JSONValue` object is a dictionary: building one hashes every key, and serialising it
 /// sorts them. The writer appends keys and values in the order they are written, so a
 /// writer that must give the same text as `JSONValue.serialized()` writes its keys in
-/// ascending order. It does not check the shape: every `key` inside an `object` must be
-/// followed by exactly one value, and values inside an `array` take no key.
+/// ascending order. It does not check the shape: inside an `object`, each `key` must be
+/// followed by exactly one value (`member` writes both), and values inside an `array` take
+/// no key.
 public struct JSONWriter {
     /// The text written so far.
     public private(set) var bytes: [UInt8]
@@ -43,6 +44,33 @@ public struct JSONWriter {
         JSONValue.writeString(key, to: &bytes)
         bytes.append(58)
         followsSibling = false
+    }
+
+    /// Writes a member: `key`, then `value`.
+    public mutating func member(_ key: String, _ value: String) {
+        self.key(key)
+        self.value(value)
+    }
+
+    /// Writes a member whose value is `null` when nil.
+    public mutating func member(_ key: String, _ value: String?) {
+        self.key(key)
+        self.value(value)
+    }
+
+    public mutating func member(_ key: String, _ value: Int64) {
+        self.key(key)
+        self.value(value)
+    }
+
+    public mutating func member(_ key: String, _ value: Bool) {
+        self.key(key)
+        self.value(value)
+    }
+
+    public mutating func member(_ key: String, _ value: JSONValue) {
+        self.key(key)
+        self.value(value)
     }
 
     public mutating func value(_ string: String) {

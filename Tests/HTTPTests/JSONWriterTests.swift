@@ -22,10 +22,8 @@ final class JSONWriterTests: XCTestCase {
             object.array { _ in }
             object.key("b")
             object.object { _ in }
-            object.key("c")
-            object.value(nil as String?)
-            object.key("d")
-            object.value("q\"\\\n\u{01}é" as String?)
+            object.member("c", nil as String?)
+            object.member("d", "q\"\\\n\u{01}é" as String?)
             object.key("e")
             object.array { array in
                 array.value(Int64(-3))

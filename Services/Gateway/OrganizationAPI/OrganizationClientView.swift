@@ -18,20 +18,13 @@ enum OrganizationClientView {
     static func write(_ record: ClientRecord, to writer: inout JSONWriter) {
         let profile = record.profile
         writer.object { object in
-            object.key("id")
-            object.value(record.id.lowercasedString)
-            object.key("name")
-            object.value(profile.name)
-            object.key("phone")
-            object.value(profile.phone)
-            object.key("status")
-            object.value(statusName(profile.status))
-            object.key("notes")
-            object.value(profile.notes)
-            object.key("createdAt")
-            object.value(Timestamp.format(record.createdAt))
-            object.key("updatedAt")
-            object.value(Timestamp.format(record.updatedAt))
+            object.member("id", record.id.lowercasedString)
+            object.member("name", profile.name)
+            object.member("phone", profile.phone)
+            object.member("status", statusName(profile.status))
+            object.member("notes", profile.notes)
+            object.member("createdAt", Timestamp.format(record.createdAt))
+            object.member("updatedAt", Timestamp.format(record.updatedAt))
         }
     }
 
@@ -53,8 +46,7 @@ enum OrganizationClientView {
             object.array { array in
                 for record in page.data { write(record, to: &array) }
             }
-            object.key("total")
-            object.value(Int64(page.total))
+            object.member("total", Int64(page.total))
         }
         return .json(status: .ok, body: body)
     }
