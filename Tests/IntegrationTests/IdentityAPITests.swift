@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Postgres
 import TestSupport
 import XCTest
 
@@ -12,6 +13,7 @@ final class IdentityAPITests: XCTestCase {
     private static let holder = SharedStack("identityapi", gatewayEnvironment: [
         "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword,
         "LOGIN_MAX_FAILURES": "3", "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000", "LOGIN_FAILURE_WINDOW_SECONDS": "60",
+        "TRUSTED_PROXIES": "127.0.0.1, ::1",
     ])
 
     private let http = HTTPClient(configuration: HTTPClientConfiguration())
@@ -34,9 +36,11 @@ final class IdentityAPITests: XCTestCase {
         case cookie(String)
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: String? = nil) async throws -> Reply {
+    private func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: String? = nil,
+                      headers extra: [(String, String)] = []) async throws -> Reply {
         let stack = try await Self.holder.stack()
         var headers = HTTPHeaders()
+        for (name, value) in extra { headers.add(name: name, value: value) }
         switch credential {
         case .bearer(let token): headers.add(name: "Authorization", value: "Bearer \(token)")
         case .cookie(let token): headers.add(name: "Cookie", value: "theme=dark; token=\(token)")
@@ -199,6 +203,33 @@ final class IdentityAPITests: XCTestCase {
         XCTAssertTrue((1...60).contains(retryAfter), "\(retryAfter)")
         let unaffected = try await login(Self.adminEmail, Self.adminPassword)
         XCTAssertEqual(unaffected.status, 200, "another account is not locked")
+    }
+
+    /// The tests' gateway trusts loopback as its proxy, so a failed login counts against the
+    /// caller `X-Forwarded-For` names (the rightmost entry); an address the caller wrote in
+    /// front of it is ignored, and without the header the peer is the caller.
+    func testLoginFailuresCountAgainstTheForwardedCallerBehindATrustedProxy() async throws {
+        let stack = try await Self.holder.stack()
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
+        func failures(_ address: String) async throws -> Int64 {
+            let rows = try await pool.query("SELECT failures FROM login_failures WHERE key = $1", ["address:" + address])
+            return try rows.first?.decode(0, as: Int64.self) ?? 0
+        }
+        let caller = "203.0.113.\(Int.random(in: 1...254))"
+        let spoofed = "198.51.100.\(Int.random(in: 1...254))"
+        let loopback = try await failures("127.0.0.1")
+        let wrong = json(["email": "nobody-\(UUID().uuidString.prefix(8))@clientele.test", "password": "wrong password"])
+        for forwarded in [caller, "\(spoofed), \(caller)"] {
+            let reply = try await call(.POST, "/api/auth/login", body: wrong, headers: [("X-Forwarded-For", forwarded)])
+            XCTAssertEqual(reply.status, 401, forwarded)
+        }
+        let counts = [try await failures(caller), try await failures(spoofed), try await failures("127.0.0.1") - loopback]
+        XCTAssertEqual(counts, [2, 0, 0], "caller, spoofed, proxy")
+        let direct = try await call(.POST, "/api/auth/login", body: wrong)
+        XCTAssertEqual(direct.status, 401)
+        let afterDirect = try await failures("127.0.0.1") - loopback
+        XCTAssertEqual(afterDirect, 1, "without the header the peer is the caller")
+        await pool.close()
     }
 
     // MARK: Companies and users by role

@@ -17,6 +17,7 @@ struct AuthAPI: Sendable {
     let cookie: SessionCookie
     let accountThrottle: LoginThrottle
     let addressThrottle: LoginThrottle
+    let trustedProxies: TrustedProxies
 
     init(store: IdentityStore, settings: SessionSettings, rateLimiter: RateLimiter?) {
         self.store = store
@@ -26,6 +27,7 @@ struct AuthAPI: Sendable {
                                              window: settings.failureWindow)
         self.addressThrottle = LoginThrottle(pool: store.pool, maxFailures: settings.maxFailuresPerAddress,
                                              window: settings.failureWindow)
+        self.trustedProxies = settings.trustedProxies
     }
 
     func register(on setup: ServiceSetup) {
@@ -45,7 +47,7 @@ struct AuthAPI: Sendable {
         guard let email, let password else { throw Self.invalidCredentials }
 
         let accountKey = LoginThrottle.accountKey(email)
-        let addressKey = LoginThrottle.addressKey(Self.clientAddress(request))
+        let addressKey = LoginThrottle.addressKey(Self.clientAddress(request, trusting: trustedProxies))
         let waits = [try await accountThrottle.retryAfter([accountKey]), try await addressThrottle.retryAfter([addressKey])]
         if let wait = waits.compactMap({ $0 }).max() { throw LoginThrottled(retryAfter: wait) }
 
@@ -82,11 +84,15 @@ struct AuthAPI: Sendable {
         return .json(status: .ok, object: ["user": user])
     }
 
-    /// The peer's address without its port (`1.2.3.4:5678` → `1.2.3.4`, `[::1]:5678` → `::1`).
-    ///
-    /// The peer, not `X-Forwarded-For`: behind a proxy every login shares the proxy's budget
-    /// until the gateway learns which proxies to trust.
-    static func clientAddress(_ request: HTTPRequest) -> String {
+    /// The address the request came from: the TCP peer without its port (`1.2.3.4:5678` →
+    /// `1.2.3.4`, `[::1]:5678` → `::1`), or, when that peer is one of `proxies`, the client
+    /// its `X-Forwarded-For` names (`TrustedProxies.clientAddress`).
+    static func clientAddress(_ request: HTTPRequest, trusting proxies: TrustedProxies) -> String {
+        proxies.clientAddress(peer: peerAddress(request), forwardedFor: request.headers.values(for: "X-Forwarded-For"))
+    }
+
+    /// The TCP peer's address without its port.
+    static func peerAddress(_ request: HTTPRequest) -> String {
         let address = request.remoteAddress
         if address.hasPrefix("["), let end = address.firstIndex(of: "]") {
             return String(address[address.index(after: address.startIndex)..<end])
