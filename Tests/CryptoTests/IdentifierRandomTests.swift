@@ -14,9 +14,9 @@ final class IdentifierRandomTests: XCTestCase {
     }
 
     func testConcurrentDrawsNeverShareBytes() async {
-        let words = await withTaskGroup(of: [UInt64].self) { group in
-            for _ in 0..<8 { group.addTask { (0..<2_000).map { _ in IdentifierRandom.word() } } }
-            return await group.reduce(into: [UInt64]()) { $0 += $1 }
+        let words = await withTaskGroup(of: [[UInt8]].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<2_000).map { _ in IdentifierRandom.bytes(count: 8) } } }
+            return await group.reduce(into: [[UInt8]]()) { $0 += $1 }
         }
         XCTAssertEqual(words.count, 16_000)
         XCTAssertEqual(Set(words).count, words.count)

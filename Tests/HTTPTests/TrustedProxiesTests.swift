@@ -4,8 +4,7 @@ import XCTest
 /// `TrustedProxies`: which `X-Forwarded-For` entry is the client, and what it refuses to parse.
 final class TrustedProxiesTests: XCTestCase {
     private func proxies(_ text: String) throws -> TrustedProxies {
-        var invalid = ""
-        return try XCTUnwrap(TrustedProxies(parsing: text, invalid: &invalid), "refused \(invalid)")
+        try TrustedProxies(parsing: text)
     }
 
     func testParsesAddressesAndNetworksAndNamesTheBadEntry() throws {
@@ -15,9 +14,9 @@ final class TrustedProxiesTests: XCTestCase {
         for (text, bad) in [("10.0.0.0/33", "10.0.0.0/33"), ("10.0.0.1, nope", "nope"), ("1.2.3.4/x", "1.2.3.4/x"),
                             ("::1/129", "::1/129"), ("1.2.3.4/8/8", "1.2.3.4/8/8"), ("10.0.0.0/", "10.0.0.0/"),
                             ("1.2.3", "1.2.3"), ("fe80::1%eth0", "fe80::1%eth0")] {
-            var invalid = ""
-            XCTAssertNil(TrustedProxies(parsing: text, invalid: &invalid), text)
-            XCTAssertEqual(invalid, bad, text)
+            XCTAssertThrowsError(try TrustedProxies(parsing: text), text) { error in
+                XCTAssertEqual((error as? TrustedProxies.InvalidEntry)?.entry, bad, text)
+            }
         }
     }
 

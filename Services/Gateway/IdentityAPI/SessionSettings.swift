@@ -33,11 +33,11 @@ struct SessionSettings: Sendable {
         maxFailuresPerAccount = try environment.int("LOGIN_MAX_FAILURES", default: 5, in: 1...1000)
         maxFailuresPerAddress = try environment.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default: 50, in: 1...100_000)
         failureWindow = .seconds(try environment.int("LOGIN_FAILURE_WINDOW_SECONDS", default: 900, in: 1...86_400))
-        var invalid = ""
-        guard let proxies = TrustedProxies(parsing: environment.string("TRUSTED_PROXIES", default: ""), invalid: &invalid) else {
+        do {
+            trustedProxies = try TrustedProxies(parsing: environment.string("TRUSTED_PROXIES", default: ""))
+        } catch {
             throw ConfigurationError(variable: "TRUSTED_PROXIES",
-                                     problem: "\"\(invalid)\" is not an IP address or CIDR network (e.g. 10.0.0.0/8, fd00::/8, 192.168.1.7)")
+                                     problem: "\"\(error.entry)\" is not an IP address or CIDR network (e.g. 10.0.0.0/8, fd00::/8, 192.168.1.7)")
         }
-        trustedProxies = proxies
     }
 }

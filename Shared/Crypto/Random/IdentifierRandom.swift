@@ -34,9 +34,4 @@ public enum IdentifierRandom {
     public static func token(byteCount: Int) -> String {
         Base64URL.encode(bytes(count: byteCount))
     }
-
-    /// A random 64-bit word.
-    public static func word() -> UInt64 {
-        bytes(count: 8).reduce(0) { $0 << 8 | UInt64($1) }
-    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// The proxies whose `X-Forwarded-For` the gateway believes, and the client address a request
@@ -40,18 +41,19 @@ public struct TrustedProxies: Sendable, Equatable {
         self.networks = networks
     }
 
+    /// An entry of a `TRUSTED_PROXIES`-style list that is neither an address nor a network.
+    public struct InvalidEntry: Error, Equatable {
+        public let entry: String
+    }
+
     /// Reads a comma-separated list of addresses and CIDR networks (`10.0.0.0/8, 192.168.1.7,
-    /// fd00::/8`); an empty text trusts nobody. Nil, with the offending entry in `invalid`,
-    /// when an entry is not an address or network.
-    public init?(parsing text: String, invalid: inout String) {
+    /// fd00::/8`); an empty text trusts nobody.
+    public init(parsing text: String) throws(InvalidEntry) {
         var networks: [Network] = []
         for entry in text.split(separator: ",") {
-            let trimmed = entry.trimmingSpaces
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { continue }
-            guard let network = Self.network(trimmed) else {
-                invalid = trimmed
-                return nil
-            }
+            guard let network = Self.network(trimmed) else { throw InvalidEntry(entry: trimmed) }
             networks.append(network)
         }
         self.networks = networks
@@ -68,7 +70,7 @@ public struct TrustedProxies: Sendable, Equatable {
     /// values, in order).
     public func clientAddress(peer: String, forwardedFor: [String]) -> String {
         guard !networks.isEmpty, trusts(peer) else { return peer }
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map(\.trimmingSpaces)
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         var client = peer
         for hop in hops.reversed().prefix(Self.maxHops) {
             guard let bytes = Self.addressBytes(hop) else { return client }
@@ -104,15 +106,5 @@ public struct TrustedProxies: Sendable, Equatable {
         var v4 = in_addr()
         guard inet_pton(AF_INET, text, &v4) == 1 else { return nil }
         return ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] + withUnsafeBytes(of: &v4) { Array($0) }, true)
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    fileprivate var trimmingSpaces: String {
-        var slice = self
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return String(slice)
     }
 }

@@ -66,19 +66,18 @@ public struct TraceContext: Sendable, Equatable {
 
     /// `words` random 64-bit words as lower-case hex (16 digits each), never all zero.
     ///
-    /// Runs once or twice per request: words from `IdentifierRandom` (no system call per
-    /// word, as `SystemRandomNumberGenerator` makes) and table lookups, without intermediate
+    /// Runs once or twice per request: one draw from `IdentifierRandom` (no system call, as
+    /// `SystemRandomNumberGenerator` makes per word) and table lookups, without intermediate
     /// strings.
     static func randomHex(words: Int) -> String {
-        var values = (0..<words).map { _ in IdentifierRandom.word() }
-        while !values.contains(where: { $0 != 0 }) { values[0] = IdentifierRandom.word() }
-        return String(unsafeUninitializedCapacity: words * 16) { buffer in
-            for (word, value) in values.enumerated() {
-                for nibble in 0..<16 {
-                    buffer[word * 16 + nibble] = hexDigits[Int(truncatingIfNeeded: (value >> UInt64(60 - nibble * 4)) & 0xf)]
-                }
+        var bytes = IdentifierRandom.bytes(count: words * 8)
+        while !bytes.contains(where: { $0 != 0 }) { bytes = IdentifierRandom.bytes(count: words * 8) }
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            for (index, byte) in bytes.enumerated() {
+                buffer[index * 2] = hexDigits[Int(byte >> 4)]
+                buffer[index * 2 + 1] = hexDigits[Int(byte & 0x0f)]
             }
-            return words * 16
+            return bytes.count * 2
         }
     }
 
