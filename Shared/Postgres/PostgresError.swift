@@ -81,6 +81,16 @@ public struct PostgresError: Error, Sendable, ClienteleErrorConvertible, CustomS
     /// deadlock (`40P01`).
     public var isTransactionConflict: Bool { sqlState == "40001" || sqlState == "40P01" }
 
+    /// Whether the statement failed on the data it was given: SQLSTATE class 22 (data
+    /// exception), 23 (integrity constraint) or 54 (program limit, such as an index entry too
+    /// large), or a value that cannot be sent (a NUL in a string). The same data fails again;
+    /// other data sent in another statement need not.
+    public var isDataError: Bool {
+        if code.kind == .invalidArgument { return true }
+        guard code.kind == .query, let state = sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23") || state.hasPrefix("54")
+    }
+
     public var description: String {
         let base = "PostgresError.\(code): \(message)"
         return context.isEmpty ? base : "\(base) \(context.sorted { $0.key < $1.key })"

@@ -117,6 +117,35 @@ final class AppendBatcherTests: XCTestCase {
         XCTAssertEqual(after.events.count, 1)
     }
 
+    /// One member whose event the store refuses (a NUL, which `jsonb` rejects) gets its own
+    /// error; the other members of its batch commit. Before, the shared statement failed and
+    /// every caller of the batch (other companies' creates among them) got the error.
+    func testABadMemberOfABatchFailsAloneAndTheRestCommit() async throws {
+        let fixture = try await EventStoreFixture.make()
+        async let slow = fixture.store.appendBatched(Self.request(streamId: UUID(), tenant: fixture.tenant, delay: 0.4))
+        try await Task.sleep(for: .milliseconds(100))
+        let good = (0..<10).map { _ in UUID() }
+        let bad = UUID()
+        let results = await withTaskGroup(of: (UUID, Result<AppendBatcher.Appended, any Error>).self) { group in
+            for id in good + [bad] {
+                group.addTask {
+                    let request = id == bad ? Self.request(streamId: id, tenant: fixture.tenant, data: #"{"name":"a\u0000b"}"#)
+                        : Self.request(streamId: id, tenant: fixture.tenant)
+                    do { return (id, .success(try await fixture.store.appendBatched(request))) } catch { return (id, .failure(error)) }
+                }
+            }
+            return await group.reduce(into: [UUID: Result<AppendBatcher.Appended, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        _ = try await slow
+        XCTAssertThrowsError(try results[bad]?.get()) { error in
+            XCTAssertTrue((error as? PostgresError)?.isDataError ?? false, "\(error)")
+        }
+        for id in good { XCTAssertNotNil(try results[id]?.get().position, "a good member of the bad one's batch commits") }
+        let counts = try await fixture.pool.query("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM outbox)")
+        XCTAssertEqual(try counts[0].decode(0, as: Int.self), 11)
+        XCTAssertEqual(try counts[0].decode(1, as: Int.self), 11)
+    }
+
     /// Appends to one stream queued behind a batch land in order, in separate batches.
     func testAppendsToOneStreamKeepTheirOrder() async throws {
         let fixture = try await EventStoreFixture.make()
@@ -137,12 +166,13 @@ final class AppendBatcherTests: XCTestCase {
     }
 
     /// A plain append of an event to `streamId`; `delay` holds the batch's connection while it is made.
-    private static func request(streamId: UUID, tenant: UUID, version: Int64 = 1, delay: TimeInterval = 0) -> AppendBatcher.Request {
+    private static func request(streamId: UUID, tenant: UUID, version: Int64 = 1, delay: TimeInterval = 0,
+                                data: String = #"{"quote":"\"a,b\" {NULL}"}"#) -> AppendBatcher.Request {
         AppendBatcher.Request(streamId: streamId, numbers: nil) { _ in
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
             return EventEnvelope(type: "TestEvent", schemaVersion: 1, streamId: streamId, streamVersion: version, tenantId: tenant,
                                  occurredAt: Date(), actor: Actor(kind: .user, id: "u1"), correlationId: "c", causationId: nil,
-                                 data: Data(#"{"quote":"\"a,b\" {NULL}"}"#.utf8))
+                                 data: Data(data.utf8))
         }
     }
 

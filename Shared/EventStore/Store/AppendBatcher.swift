@@ -16,9 +16,12 @@ import Synchronization
 ///
 /// Each caller gets its own answer: its event's position, or
 /// `PostgresEventStore.AppendConflict.streamChanged` when its `(stream_id, stream_version)`
-/// was taken (the others of the batch still land). An error of the batch's statement
-/// (connection lost, pool closed) is the answer of every caller in it, and nothing of the
-/// batch is written. Public numbers drawn for the batch's creates stay drawn if it fails.
+/// was taken (the others of the batch still land). When the batch's statement fails on
+/// its data (`PostgresError.isDataError`: one member's event holds what the store refuses),
+/// each member is written again on its own, so only the bad one gets the error and the rest
+/// commit. Any other error of the statement (connection lost, pool closed) is the answer of
+/// every caller in it, and nothing of the batch is written. Public numbers drawn for a
+/// failed statement's creates stay drawn.
 ///
 /// A cancelled leader cancels its batch's statement, which then fails for the whole batch.
 public final class AppendBatcher: Sendable {
@@ -131,8 +134,21 @@ public final class AppendBatcher: Sendable {
         return batch
     }
 
-    /// Writes `requests` (distinct streams) in one statement; one answer per request, in order.
+    /// Writes `requests` (distinct streams) in one statement; one answer per request, in
+    /// order. If the statement failed on one member's data, each is written on its own.
     private func write(_ requests: [Request]) async -> [Result<Appended, any Error>] {
+        let together = await writeTogether(requests)
+        guard requests.count > 1, case .failure(let error as PostgresError)? = together.first, error.isDataError else {
+            return together
+        }
+        var alone: [Result<Appended, any Error>] = []
+        alone.reserveCapacity(requests.count)
+        for request in requests { alone += await writeTogether([request]) }
+        return alone
+    }
+
+    /// Writes `requests` in one statement; one answer per request, in order.
+    private func writeTogether(_ requests: [Request]) async -> [Result<Appended, any Error>] {
         do {
             if let readiness, readiness.canWait {
                 var numbers = [Int64?](repeating: nil, count: requests.count)
