@@ -23,6 +23,14 @@ enum ClientCtl {
       rebuild stats       rebuild the stats read model the same way
       status [--json]     each projection's position against the log end (lag) and the outbox
                           backlog; needs INTERNAL_TOKEN; exit 1 if a service does not answer
+      quarantine list [--json]
+                          the streams the projections parked (an event they could not apply holds
+                          its stream back) and the latest skipped events
+      quarantine retry STREAM
+                          apply a parked stream's events again, once the cause is removed
+      quarantine skip STREAM --by NAME
+                          release a parked stream: apply what applies, skip (and record, with NAME)
+                          each event that cannot be applied
       republish [--status]
                           republish the whole event store into the events topic (after the broker
                           lost its log, or into a fresh topic), showing progress; --status shows
@@ -58,6 +66,13 @@ enum ClientCtl {
         case "status":
             do {
                 return try await StatusCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "quarantine":
+            do {
+                return try await QuarantineCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78

@@ -45,6 +45,8 @@ struct StatusReport: Encodable {
         var lag: Int64?
         var caughtUp: Bool
         var partitions: [Partition]
+        /// Streams waiting in its quarantine (`clientctl quarantine list`).
+        var parkedStreams: Int = 0
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -54,9 +56,10 @@ struct StatusReport: Encodable {
             try container.encode(lag, forKey: .lag)
             try container.encode(caughtUp, forKey: .caughtUp)
             try container.encode(partitions, forKey: .partitions)
+            try container.encode(parkedStreams, forKey: .parkedStreams)
         }
 
-        enum CodingKeys: String, CodingKey { case name, service, state, lag, caughtUp, partitions }
+        enum CodingKeys: String, CodingKey { case name, service, state, lag, caughtUp, partitions, parkedStreams }
     }
 
     struct Outbox: Encodable {
@@ -121,7 +124,8 @@ struct StatusReport: Encodable {
                 let total: Int64? = lags.contains { $0 == nil } ? nil : lags.reduce(0) { $0 + ($1 ?? 0) }
                 report.projections.append(Projection(name: projection.name, service: entry.service,
                                                      state: projection.running ? .running : .stalled,
-                                                     lag: total, caughtUp: total == 0, partitions: partitions))
+                                                     lag: total, caughtUp: total == 0, partitions: partitions,
+                                                     parkedStreams: projection.parkedStreams))
             }
         }
         return report
@@ -129,28 +133,33 @@ struct StatusReport: Encodable {
 
     /// The report as an aligned table, then the outbox line.
     func table() -> String {
-        var rows: [[String]] = [["PROJECTION", "SERVICE", "STATE", "PARTITION", "POSITION", "LOG END", "LAG"]]
+        var rows: [[String]] = [["PROJECTION", "SERVICE", "STATE", "PARTITION", "POSITION", "LOG END", "LAG", "PARKED"]]
         for projection in projections {
             let state = projection.state.rawValue.replacingOccurrences(of: "_", with: " ")
             guard projection.state != .notRunning, projection.state != .unreachable else {
-                rows.append([projection.name, projection.service, state, "-", "-", "-", "-"])
+                rows.append([projection.name, projection.service, state, "-", "-", "-", "-", "-"])
                 continue
             }
             for partition in projection.partitions {
                 rows.append([projection.name, projection.service, state, String(partition.partition), String(partition.position),
-                             partition.logEnd.map(String.init) ?? "?", partition.lag.map(String.init) ?? "?"])
+                             partition.logEnd.map(String.init) ?? "?", partition.lag.map(String.init) ?? "?", ""])
             }
             let position = projection.partitions.reduce(Int64(0)) { $0 + $1.position }
             let ends = projection.partitions.map(\.logEnd)
             let end = ends.contains { $0 == nil } ? "?" : String(ends.reduce(Int64(0)) { $0 + ($1 ?? 0) })
             rows.append([projection.name, projection.service, state, "all", String(position), end,
-                         projection.lag.map(String.init) ?? "?"])
+                         projection.lag.map(String.init) ?? "?", String(projection.parkedStreams)])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var out = rows.map { row in
             zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n") + "\n\n"
+        let parked = projections.filter { $0.parkedStreams > 0 }
+        if !parked.isEmpty {
+            out += "PARKED STREAMS: " + parked.map { "\($0.name) \($0.parkedStreams)" }.joined(separator: ", ")
+                + " (their events wait; see clientctl quarantine list)\n"
+        }
         if let outbox {
             out += "OUTBOX (\(outbox.service)): \(outbox.exact ? "" : "about ")\(outbox.entries) "
                 + "\(outbox.entries == 1 ? "entry" : "entries") waiting, oldest "

@@ -1,12 +1,13 @@
 import Infrastructure
 import InternalAPI
-import Projection
+import ProjectionHosting
 import SearchReadModel
 import ServiceRuntime
 
 // The search projection: keeps a clients read model in its own PostgreSQL database from the
 // events topic, with its Kafka offsets in the same transactions, and answers list, search,
-// visibility (read-your-writes, per write or as a feed of applied versions) and rebuild requests for the gateway and clientctl.
+// visibility (read-your-writes, per write or as a feed of applied versions), quarantine and
+// rebuild requests for the gateway and clientctl.
 //
 // Variables: INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
 // EVENTS_TOPIC_PARTITIONS, PROJECTION_BATCH_SIZE (records per transaction, 1000),
@@ -21,38 +22,14 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     let rebuildRate = try setup.environment.int("REBUILD_MAX_EVENTS_PER_SECOND", default: 0, in: 0...10_000_000)
     let pool = try await setup.openPostgres(migrations: SearchSchema.migrations, rebuildable: true)
     let events = try await setup.openEventsTopic()
-    let waiters = AppliedVersionWaiters()
-    let feed = AppliedFeed()
-    let model = ClientSearchProjection()
     let pendingLists = GINPendingListCleaner(pool: pool, logger: setup.logger)
-
-    var configuration = ProjectionRunner.Configuration(projection: "search", target: .live, topic: events.topic.name,
-                                                       partitionCount: events.topic.partitions)
-    configuration.batchSize = batchSize
-    let live = ProjectionRunner(configuration: configuration, pool: pool, kafka: events.configuration, model: model,
-                                logger: setup.logger, metrics: setup.metrics,
-                                committed: { outcome in
-                                    pendingLists.noteApplied(outcome.appliedCount)
-                                    waiters.published(outcome.applied)
-                                    feed.published(outcome.applied)
-                                })
-    let rebuild = ProjectionRebuild(live: live, pool: pool, kafka: events.configuration, model: model, logger: setup.logger,
-                                    metrics: setup.metrics, batchSize: batchSize,
-                                    maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate,
-                                    swapped: {
-                                        waiters.recheckAll()
-                                        feed.reset()
-                                    })
-    setup.services += [live, rebuild, pendingLists]
-    setup.readiness.add("projection") {
-        guard live.isRunning() else { throw ProjectionNotRunning() }
-    }
+    let projection = HostedProjection(setup: &setup, projection: "search", model: ClientSearchProjection(), pool: pool,
+                                      events: events, batchSize: batchSize,
+                                      maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate,
+                                      committed: { pendingLists.noteApplied($0.appliedCount) })
+    setup.services.append(pendingLists)
     // Get and visibility lookups wait for PostgreSQL on the HTTP event loop their routes run on.
     let search = ClientSearch(pool: pool, readiness: EventLoopPostgresReadiness())
-    SearchRoutes(search: search, waiters: waiters, feed: feed, rebuild: rebuild, live: live, token: token).register(on: setup)
-}
-
-/// The live projection has not polled successfully lately.
-struct ProjectionNotRunning: Error, CustomStringConvertible {
-    var description: String { "the projection consumer has not polled successfully in the last 30 s" }
+    ProjectionRoutes(projection: projection, token: token, version: { try await search.version(of: $0) }).register(on: setup)
+    SearchRoutes(search: search, token: token).register(on: setup)
 }

@@ -1,12 +1,13 @@
 import Infrastructure
 import InternalAPI
-import Projection
+import ProjectionHosting
 import ServiceRuntime
 import StatsReadModel
 
 // The stats projection: keeps counters of live clients (per tenant, and summed over all
 // tenants) in its own PostgreSQL database from the events topic, with its Kafka offsets in
-// the same transactions, and answers stats and rebuild requests for the gateway and clientctl.
+// the same transactions, and answers stats, visibility (the admin API's writes wait for the
+// stats too), quarantine and rebuild requests for the gateway and clientctl.
 //
 // Variables: INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*),
 // EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS, PROJECTION_BATCH_SIZE (records per transaction, 1000),
@@ -21,28 +22,14 @@ await ServiceMain.run(name: "stats-projection", defaultPort: 8183) { setup in
     let rebuildRate = try setup.environment.int("REBUILD_MAX_EVENTS_PER_SECOND", default: 0, in: 0...10_000_000)
     let pool = try await setup.openPostgres(migrations: StatsSchema.migrations, rebuildable: true)
     let events = try await setup.openEventsTopic()
-    let model = ClientStatsProjection()
-
-    var configuration = ProjectionRunner.Configuration(projection: "stats", target: .live, topic: events.topic.name,
-                                                       partitionCount: events.topic.partitions)
-    configuration.batchSize = batchSize
-    // Nobody waits on the stats for their own write: batches of a tenth of a second cost the
-    // database and the broker a fraction of 10 ms ones (a stats batch costs about the same
-    // for 10 events as for 100). KAFKA_FETCH_WAIT_MAX_MS overrides it.
-    configuration.fetchWait = .milliseconds(100)
-    let live = ProjectionRunner(configuration: configuration, pool: pool, kafka: events.configuration, model: model,
-                                logger: setup.logger, metrics: setup.metrics)
-    let rebuild = ProjectionRebuild(live: live, pool: pool, kafka: events.configuration, model: model, logger: setup.logger,
-                                    metrics: setup.metrics, batchSize: batchSize,
-                                    maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate)
-    setup.services += [live, rebuild]
-    setup.readiness.add("projection") {
-        guard live.isRunning() else { throw ProjectionNotRunning() }
-    }
-    StatsRoutes(statistics: ClientStatistics(pool: pool), rebuild: rebuild, live: live, token: token).register(on: setup)
-}
-
-/// The live projection has not polled successfully lately.
-struct ProjectionNotRunning: Error, CustomStringConvertible {
-    var description: String { "the projection consumer has not polled successfully in the last 30 s" }
+    // Batches of a tenth of a second cost the database and the broker a fraction of 10 ms
+    // ones (a stats batch costs about the same for 10 events as for 100); the admin API's
+    // writes, which wait for the stats too, take up to that much longer. KAFKA_FETCH_WAIT_MAX_MS
+    // overrides it.
+    let projection = HostedProjection(setup: &setup, projection: "stats", model: ClientStatsProjection(), pool: pool,
+                                      events: events, batchSize: batchSize, fetchWait: .milliseconds(100),
+                                      maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate)
+    let statistics = ClientStatistics(pool: pool)
+    ProjectionRoutes(projection: projection, token: token, version: { try await statistics.version(of: $0) }).register(on: setup)
+    StatsRoutes(statistics: statistics, token: token).register(on: setup)
 }

@@ -75,10 +75,19 @@ public struct ClientVisibility: Codable, Sendable, Equatable {
     public var visible: Bool
     /// The version the projection holds for the client, if any (a deleted client keeps its last).
     public var version: Int64?
+    /// Whether the write asked about waits in the projection's quarantine: the client's stream
+    /// is parked at its version or later, and it shows only once an operator retries it.
+    public var parked: Bool
 
-    public init(visible: Bool, version: Int64?) {
+    public init(visible: Bool, version: Int64?, parked: Bool = false) {
         self.visible = visible
         self.version = version
+        self.parked = parked
+    }
+
+    /// The answer about a write at `version`, from what the projection holds.
+    public init(_ held: StreamVisibility, version: Int64) {
+        self.init(visible: held.isVisible(version), version: held.applied, parked: !held.isVisible(version) && held.isParked(version))
     }
 }
 

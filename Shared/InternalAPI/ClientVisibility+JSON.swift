@@ -3,7 +3,7 @@ import HTTP
 extension ClientVisibility {
     /// This answer as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.
     public var internalJSON: JSONValue {
-        var object: [String: JSONValue] = ["visible": .bool(visible)]
+        var object: [String: JSONValue] = ["visible": .bool(visible), "parked": .bool(parked)]
         if let version { object["version"] = .int(version) }
         return .object(object)
     }
@@ -11,6 +11,7 @@ extension ClientVisibility {
     /// Reads an answer without `JSONDecoder`, as `InternalJSON.decoder()` would.
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         let object = try JSONObjectReader(value)
-        self.init(visible: try object.bool("visible"), version: try object.optionalInt64("version"))
+        self.init(visible: try object.bool("visible"), version: try object.optionalInt64("version"),
+                  parked: try object.optionalBool("parked") ?? false)
     }
 }

@@ -35,11 +35,14 @@ public struct ProjectionStatus: Codable, Sendable, Equatable {
     /// Whether its consumer polled successfully lately (readiness uses the same test).
     public var running: Bool
     public var partitions: [Partition]
+    /// Streams parked in its quarantine, waiting for an operator (`clientctl quarantine`).
+    public var parkedStreams: Int
 
-    public init(name: String, running: Bool, partitions: [Partition]) {
+    public init(name: String, running: Bool, partitions: [Partition], parkedStreams: Int = 0) {
         self.name = name
         self.running = running
         self.partitions = partitions
+        self.parkedStreams = parkedStreams
     }
 }
 

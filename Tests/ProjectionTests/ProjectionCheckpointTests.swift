@@ -63,7 +63,7 @@ final class ProjectionCheckpointTests: XCTestCase {
         let id = UUID()
         let held = Locked<Int64?>(nil)
         let start = ContinuousClock.now
-        async let woken = waiters.wait(streamId: id, version: 2, timeout: .seconds(5)) { held.value }
+        async let woken = waiters.wait(streamId: id, version: 2, timeout: .seconds(5)) { StreamVisibility(applied: held.value) }
         try await Task.sleep(for: .milliseconds(100))
         waiters.published([AppliedVersion(streamId: UUID(), version: 9)])
         waiters.published([AppliedVersion(streamId: id, version: 1)])
@@ -72,13 +72,13 @@ final class ProjectionCheckpointTests: XCTestCase {
         held.value = 3
         waiters.published([AppliedVersion(streamId: id, version: 3)])
         let version = try await woken
-        XCTAssertEqual(version, 3)
+        XCTAssertEqual(version.applied, 3)
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2), "the waiter must wake on publish, not at its timeout")
         XCTAssertEqual(waiters.count, 0)
 
         let timedOut = ContinuousClock.now
-        let stale = try await waiters.wait(streamId: id, version: 4, timeout: .milliseconds(300)) { held.value }
-        XCTAssertEqual(stale, 3)
+        let stale = try await waiters.wait(streamId: id, version: 4, timeout: .milliseconds(300)) { StreamVisibility(applied: held.value) }
+        XCTAssertEqual(stale.applied, 3)
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - timedOut, .milliseconds(300))
         XCTAssertEqual(waiters.count, 0)
     }
@@ -91,12 +91,12 @@ final class ProjectionCheckpointTests: XCTestCase {
         let reads = Locked(0)
         async let woken = waiters.wait(streamId: id, version: 2, timeout: .seconds(5)) {
             reads.value += 1
-            return 1
+            return StreamVisibility(applied: 1)
         }
         try await Task.sleep(for: .milliseconds(100))
         waiters.published([AppliedVersion(streamId: id, version: 4)])
         let version = try await woken
-        XCTAssertEqual(version, 4)
+        XCTAssertEqual(version.applied, 4)
         XCTAssertEqual(reads.value, 1)
         XCTAssertEqual(waiters.count, 0)
     }
@@ -106,7 +106,7 @@ final class ProjectionCheckpointTests: XCTestCase {
         let id = UUID()
         let held = Locked<Int64?>(1)
         let start = ContinuousClock.now
-        async let woken = waiters.wait(streamId: id, version: 5, timeout: .seconds(5)) { held.value }
+        async let woken = waiters.wait(streamId: id, version: 5, timeout: .seconds(5)) { StreamVisibility(applied: held.value) }
         try await Task.sleep(for: .milliseconds(100))
         waiters.recheckAll()  // still at 1: the waiter must keep waiting
         try await Task.sleep(for: .milliseconds(100))
@@ -114,7 +114,7 @@ final class ProjectionCheckpointTests: XCTestCase {
         held.value = 7  // a swapped-in model holds a later version, never published per stream
         waiters.recheckAll()
         let version = try await woken
-        XCTAssertEqual(version, 7)
+        XCTAssertEqual(version.applied, 7)
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
     }
 
@@ -127,8 +127,8 @@ final class ProjectionCheckpointTests: XCTestCase {
             for (index, id) in ids.enumerated() {
                 group.addTask {
                     let start = ContinuousClock.now
-                    let version = try await waiters.wait(streamId: id, version: 2, timeout: .milliseconds(50 + (index % 4) * 100)) { 1 }
-                    return (index, version, ContinuousClock.now - start)
+                    let version = try await waiters.wait(streamId: id, version: 2, timeout: .milliseconds(50 + (index % 4) * 100)) { StreamVisibility(applied: 1) }
+                    return (index, version.applied, ContinuousClock.now - start)
                 }
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -157,11 +157,11 @@ final class ProjectionCheckpointTests: XCTestCase {
         let waiters = AppliedVersionWaiters()
         let id = UUID()
         let start = ContinuousClock.now
-        let task = Task { try await waiters.wait(streamId: id, version: 3, timeout: .seconds(10)) { 2 } }
+        let task = Task { try await waiters.wait(streamId: id, version: 3, timeout: .seconds(10)) { StreamVisibility(applied: 2) } }
         try await Task.sleep(for: .milliseconds(50))
         task.cancel()
         let version = try await task.value
-        XCTAssertEqual(version, 2)
+        XCTAssertEqual(version.applied, 2)
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
         XCTAssertEqual(waiters.count, 0)
     }

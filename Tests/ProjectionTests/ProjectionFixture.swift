@@ -50,7 +50,10 @@ struct ProjectionFixture {
         let waiters = self.waiters
         return ProjectionRunner(configuration: configuration, pool: pool, kafka: broker.configuration(),
                                 model: ClientSearchProjection(), logger: Self.quietLogger, metrics: metrics,
-                                committed: { waiters.published($0.applied) })
+                                committed: { outcome in
+                                    waiters.parked(outcome.parked)
+                                    waiters.published(outcome.applied)
+                                })
     }
 
     /// Publishes `events` in order (keyed by client, as the relay does, in log epoch

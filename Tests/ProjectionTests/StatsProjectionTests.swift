@@ -189,8 +189,8 @@ final class StatsProjectionTests: XCTestCase {
         XCTAssertEqual(figures.demographics.topCountries.first, .init(country: "Peru", count: 20))
     }
 
-    func testACounterThatWouldGoBelowZeroFailsTheWholeBatch() async throws {
-        try await assertACounterBelowZeroFailsTheBatch(
+    func testACounterThatWouldGoBelowZeroParksItsStream() async throws {
+        try await assertACounterBelowZeroParksItsStream(
             profile: ClientProfile(name: "Ada", email: "ada@example.com"),
             damage: "DELETE FROM stats_counts WHERE tenant_id = $1 AND dimension = 'status'",
             change: ClientProfileChanges(status: .suspended), table: "stats_counts")

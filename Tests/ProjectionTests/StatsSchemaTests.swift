@@ -108,7 +108,7 @@ final class StatsSchemaTests: XCTestCase {
             """)[0].decode(0, as: Int.self)
 
         let applied = try await MigrationRunner(migrations: StatsSchema.migrations).apply(on: pool)
-        XCTAssertEqual(applied, [101])
+        XCTAssertEqual(applied, [101, 102])
         let migrated = StatsFixture(pool: pool, databaseURL: url, log: log)
         let migratedSum = try await migrated.checksum()
         let referenceSum = try await reference.checksum()
@@ -161,9 +161,9 @@ final class StatsSchemaTests: XCTestCase {
         XCTAssertEqual(answered.demographics.topCompanies.first?.company, "Moved")
     }
 
-    /// A top-list counter taken below 0 fails the batch as a fixed one does, naming its table.
-    func testATopListCounterThatWouldGoBelowZeroFailsTheWholeBatch() async throws {
-        try await assertACounterBelowZeroFailsTheBatch(
+    /// A top-list counter taken below 0 parks its stream as a fixed one does, naming its table.
+    func testATopListCounterThatWouldGoBelowZeroParksItsStream() async throws {
+        try await assertACounterBelowZeroParksItsStream(
             profile: ClientProfile(name: "Ada", companyName: "Acme"),
             damage: "DELETE FROM stats_top_counts WHERE tenant_id = $1 AND dimension = 'company' AND value = 'Acme'",
             change: ClientProfileChanges(status: .suspended, companyName: .set("Other")), table: "stats_top_counts")

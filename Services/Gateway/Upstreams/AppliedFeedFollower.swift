@@ -9,7 +9,8 @@ import Synchronization
 /// of asking the projection itself.
 ///
 /// The follower keeps the versions the feed brought (the latest `recentCapacity` streams) and
-/// wakes the writes they satisfy. While it is not following (at start, after an error, or
+/// wakes the writes they satisfy; a write whose version the projection parked (its stream
+/// waits in the quarantine) is woken at once too, and answered as pending. While it is not following (at start, after an error, or
 /// when a page is incomplete: the projection restarted or swapped in a rebuild), and for
 /// writes that were waiting across such a gap, `waitUntilVisible` asks the projection per
 /// write, as before the feed existed.
@@ -35,10 +36,30 @@ final class AppliedFeedFollower: Service, Sendable {
         var isFollowing = false
         /// Counts the gaps: a write that started waiting in another one may have missed its commit.
         var gaps = 0
-        var versions: [UUID: Int64] = [:]
+        var versions: [UUID: StreamVisibility] = [:]
         /// Streams in `versions`, oldest first, as a ring of `recentCapacity`.
         var order: [UUID] = []
         var oldest = 0
+
+        /// Changes what is known of `stream`, adding it (and dropping the oldest stream when
+        /// `recentCapacity` are kept) if it is new.
+        mutating func note(_ stream: UUID, _ change: (inout StreamVisibility) -> Void) {
+            if var held = versions[stream] {
+                change(&held)
+                versions[stream] = held
+                return
+            }
+            var held = StreamVisibility()
+            change(&held)
+            versions[stream] = held
+            if order.count < AppliedFeedFollower.recentCapacity {
+                order.append(stream)
+            } else {
+                versions[order[oldest]] = nil
+                order[oldest] = stream
+                oldest = (oldest + 1) % AppliedFeedFollower.recentCapacity
+            }
+        }
     }
 
     init(baseURL: String, token: InternalToken, http: HTTPClient, logger: Logger, metrics: MetricsRegistry) {
@@ -76,19 +97,20 @@ final class AppliedFeedFollower: Service, Sendable {
     }
 
     /// Waits up to `timeout` until the search projection shows client `id` at `version` or
-    /// later; false when it did not in time. `ask` asks the projection directly for what is
-    /// left of the wait (nil: it could not be asked), for when the feed cannot tell.
+    /// later (true), or parks it there (false at once); false when it did not in time. `ask`
+    /// asks the projection directly for what is left of the wait (nil: it could not be asked),
+    /// for when the feed cannot tell.
     func waitUntilVisible(_ id: UUID, version: Int64, timeout: Duration,
-                          ask: @escaping @Sendable (Duration) async -> Int64?) async -> Bool {
+                          ask: @escaping @Sendable (Duration) async -> StreamVisibility?) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         let gapsAtStart = known.withLock { $0.gaps }
         let held = try? await waiters.wait(streamId: id, version: version, timeout: timeout) { [self] in
             let (isFollowing, gaps, seen) = known.withLock { ($0.isFollowing, $0.gaps, $0.versions[id]) }
-            if isFollowing && gaps == gapsAtStart { return seen }
+            if isFollowing && gaps == gapsAtStart { return seen ?? StreamVisibility() }
             fallbacks.increment()
-            return await ask(max(.zero, deadline - ContinuousClock.now))
+            return await ask(max(.zero, deadline - ContinuousClock.now)) ?? StreamVisibility()
         }
-        return (held.flatMap { $0 } ?? 0) >= version
+        return held?.isVisible(version) ?? false
     }
 
     /// One feed request, waiting up to `pollWait` for a commit.
@@ -106,23 +128,20 @@ final class AppliedFeedFollower: Service, Sendable {
         if !page.complete { lose() }
         known.withLock { known in
             known.isFollowing = true
+            // Parked first: a stream applied past its parked version was released meanwhile.
+            for parked in page.parked {
+                known.note(parked.streamId) { $0.parked = max($0.parked ?? 0, parked.version) }
+            }
             for applied in page.applied {
-                if let held = known.versions[applied.streamId] {
-                    known.versions[applied.streamId] = max(held, applied.version)
-                    continue
-                }
-                known.versions[applied.streamId] = applied.version
-                if known.order.count < Self.recentCapacity {
-                    known.order.append(applied.streamId)
-                } else {
-                    known.versions[known.order[known.oldest]] = nil
-                    known.order[known.oldest] = applied.streamId
-                    known.oldest = (known.oldest + 1) % Self.recentCapacity
+                known.note(applied.streamId) { held in
+                    held.applied = max(held.applied ?? 0, applied.version)
+                    if let parked = held.parked, applied.version >= parked { held.parked = nil }
                 }
             }
         }
         following.set(1)
         // After `known` took the page: a write that starts waiting now finds its version there.
+        waiters.parked(page.parked)
         waiters.published(page.applied)
     }
 

@@ -76,22 +76,22 @@ struct SearchClient: Sendable {
     /// False when it did not in time or could not be asked: never an error, since the write
     /// it follows is already stored. Waits on the feed when one is followed.
     func waitUntilVisible(_ id: UUID, version: Int64, timeout: Duration) async -> Bool {
-        guard let feed else { return (await askVisibility(id, version: version, timeout: timeout) ?? 0) >= version }
+        guard let feed else { return await askVisibility(id, version: version, timeout: timeout)?.isVisible(version) ?? false }
         return await feed.waitUntilVisible(id, version: version, timeout: timeout) { [self] remaining in
             await askVisibility(id, version: version, timeout: remaining)
         }
     }
 
-    /// Asks the projection to answer once client `id` is at `version` or later, or after
-    /// `timeout`; the version it holds then (nil: none, or it could not be asked).
-    func askVisibility(_ id: UUID, version: Int64, timeout: Duration) async -> Int64? {
+    /// Asks the projection to answer once client `id` is at `version` or later (or parked
+    /// there), or after `timeout`; what it holds then (nil: it could not be asked).
+    func askVisibility(_ id: UUID, version: Int64, timeout: Duration) async -> StreamVisibility? {
         let path = InternalPaths.visibility(id) + "?version=\(version)&timeoutMs=\(max(0, timeout.inMilliseconds))"
         guard let response = try? await visibilityHTTP.execute(request(path)), response.status.code == 200,
               let value = try? JSONParser.parse(response.body),
               let visibility = try? ClientVisibility(internalJSON: value) else {
             return nil
         }
-        return visibility.version
+        return StreamVisibility(applied: visibility.version, parked: visibility.parked ? version : nil)
     }
 
     /// `query` as the projection's query string.

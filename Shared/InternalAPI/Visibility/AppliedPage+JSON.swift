@@ -8,15 +8,26 @@ extension AppliedPage {
     public var internalJSON: JSONValue {
         .object([
             "epoch": .string(epoch), "next": .int(Int64(clamping: next)), "complete": .bool(complete),
-            "applied": .array(applied.map { .array([.string($0.streamId.lowercasedString), .int($0.version)]) }),
+            "applied": Self.pairs(applied), "parked": Self.pairs(parked),
         ])
+    }
+
+    private static func pairs(_ versions: [AppliedVersion]) -> JSONValue {
+        .array(versions.map { .array([.string($0.streamId.lowercasedString), .int($0.version)]) })
     }
 
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         let object = try JSONObjectReader(value)
         let next = try object.int64("next")
         guard next >= 0 else { throw JSONFieldError(.invalidValue, path: "next", detail: "next: below 0") }
-        let applied = try JSONObjectReader.array(object.required("applied", .array), path: "applied") { item, path throws(JSONFieldError) in
+        let applied = try Self.pairs(object.required("applied", .array), path: "applied")
+        let parked = try object.optional("parked").map { value throws(JSONFieldError) in try Self.pairs(value, path: "parked") } ?? []
+        self.init(epoch: try object.string("epoch"), next: UInt64(next), complete: try object.bool("complete"), applied: applied,
+                  parked: parked)
+    }
+
+    private static func pairs(_ value: JSONValue, path: String) throws(JSONFieldError) -> [AppliedVersion] {
+        try JSONObjectReader.array(value, path: path) { item, path throws(JSONFieldError) in
             guard case .array(let pair) = item, pair.count == 2 else {
                 throw JSONFieldError(.invalidValue, path: path, detail: "\(path): expected [id, version]")
             }
@@ -26,6 +37,5 @@ extension AppliedPage {
             }
             return AppliedVersion(streamId: id, version: try JSONObjectReader.int64(pair[1], path: path + "[1]"))
         }
-        self.init(epoch: try object.string("epoch"), next: UInt64(next), complete: try object.bool("complete"), applied: applied)
     }
 }

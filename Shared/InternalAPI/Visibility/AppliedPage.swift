@@ -15,11 +15,15 @@ public struct AppliedPage: Sendable, Equatable {
     public var complete: Bool
     /// In commit order; a stream may appear more than once.
     public var applied: [AppliedVersion]
+    /// The stream versions the page's commits parked (the projection's quarantine), in commit
+    /// order. A stream parked at a version stays parked until a later version of it is applied.
+    public var parked: [AppliedVersion]
 
-    public init(epoch: String, next: UInt64, complete: Bool, applied: [AppliedVersion]) {
+    public init(epoch: String, next: UInt64, complete: Bool, applied: [AppliedVersion], parked: [AppliedVersion] = []) {
         self.epoch = epoch
         self.next = next
         self.complete = complete
         self.applied = applied
+        self.parked = parked
     }
 }

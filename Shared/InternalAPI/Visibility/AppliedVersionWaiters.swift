@@ -1,11 +1,13 @@
 import Dispatch
 import Foundation
 
-/// Lets requests wait until a projection has applied a stream at a version (read-your-writes).
+/// Lets requests wait until a projection has applied a stream at a version (read-your-writes),
+/// or has parked it there (then the write will not show until an operator acts, and the
+/// wait ends at once).
 ///
-/// The runner calls `published` after each commit; a waiter registered for that stream at
-/// that version or lower is woken at once and handed the committed version, without reading
-/// the database again. A waiter registers before it reads the current version, so a commit in
+/// The runner calls `published` (and `parked`) after each commit; a waiter registered for
+/// that stream at that version or lower is woken at once and handed the committed version,
+/// without reading the database again. A waiter registers before it reads the current version, so a commit in
 /// between is not missed.
 public final class AppliedVersionWaiters: @unchecked Sendable {
     // @unchecked Sendable: `waiters`, `sweeping` and every waiter's mutable state are only
@@ -23,6 +25,8 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
     private enum Wake {
         /// A commit reached the version: this one.
         case applied(Int64)
+        /// A commit parked the stream at this version.
+        case parked(Int64)
         /// Read the version again (tables were swapped).
         case recheck
         /// The deadline passed or the task was cancelled.
@@ -72,6 +76,31 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
         for (continuation, wake) in ready { continuation.resume(returning: wake) }
     }
 
+    /// Wakes the waiters of these streams at these versions or lower: the commit parked them.
+    public func parked(_ versions: [AppliedVersion]) {
+        guard !versions.isEmpty else { return }
+        let ready: [(CheckedContinuation<Wake, Never>, Wake)] = lock.withLock {
+            guard !waiters.isEmpty else { return [] }
+            var ready: [(CheckedContinuation<Wake, Never>, Wake)] = []
+            for parked in versions {
+                guard let list = waiters[parked.streamId] else { continue }
+                var remaining: [Waiter] = []
+                for waiter in list {
+                    if waiter.version <= parked.version {
+                        if let continuation = Self.settle(waiter, .parked(parked.version)) {
+                            ready.append((continuation, .parked(parked.version)))
+                        }
+                    } else {
+                        remaining.append(waiter)
+                    }
+                }
+                waiters[parked.streamId] = remaining.isEmpty ? nil : remaining
+            }
+            return ready
+        }
+        for (continuation, wake) in ready { continuation.resume(returning: wake) }
+    }
+
     /// Wakes every waiter to read the version again (after a rebuild swapped in new tables,
     /// whose versions were never published one by one).
     public func recheckAll() {
@@ -82,16 +111,17 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
         for continuation in all { continuation.resume(returning: .recheck) }
     }
 
-    /// Returns the applied version once it is `version` or later, or the version held when
-    /// `timeout` passes (which may be lower, or nil if the stream is unknown).
+    /// Returns what the read model holds once its applied version is `version` or later, or
+    /// the stream is parked at `version` or later; else what it holds when `timeout` passes
+    /// (an applied version that may be lower, or nil if the stream is unknown).
     ///
     /// Waits hold no timer of their own: one sweep every `sweepIntervalMilliseconds`, running only while
     /// someone waits, lets go of those past their deadline (a timer per wait, cancelled on
     /// nearly every write, cost the projection a tenth of its CPU under load).
     ///
-    /// - Parameter current: reads the version the read model holds now.
+    /// - Parameter current: reads what the read model holds now.
     public func wait(streamId: UUID, version: Int64, timeout: Duration,
-                     current: @Sendable () async throws -> Int64?) async throws -> Int64? {
+                     current: @Sendable () async throws -> StreamVisibility) async throws -> StreamVisibility {
         let deadline = ContinuousClock.now + timeout
         while true {
             let waiter = Waiter(version: version, deadline: deadline)
@@ -101,14 +131,14 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
                 return !sweeping
             }
             if startSweep { scheduleSweep() }
-            let held: Int64?
+            let held: StreamVisibility
             do {
                 held = try await current()
             } catch {
                 remove(waiter, streamId: streamId)
                 throw error
             }
-            if let held, held >= version {
+            if held.settles(version) {
                 remove(waiter, streamId: streamId)
                 return held
             }
@@ -129,7 +159,8 @@ public final class AppliedVersionWaiters: @unchecked Sendable {
                 expire(waiter, streamId: streamId)
             }
             switch wake {
-            case .applied(let applied): return applied
+            case .applied(let applied): return StreamVisibility(applied: applied)
+            case .parked(let parked): return StreamVisibility(applied: held.applied, parked: parked)
             case .expired: return held
             case .recheck: continue
             }

@@ -37,3 +37,24 @@ extension PostgresConnection {
         return value
     }
 }
+
+extension PostgresConnection {
+    /// Runs `body` inside the current transaction under a savepoint: when `body` throws, what
+    /// it wrote is rolled back to the savepoint and the transaction stays usable; when it
+    /// returns, the savepoint is released and its writes stay with the transaction.
+    ///
+    /// Call it inside `transaction(_:)`. A failure to roll back (the connection broke) is
+    /// thrown instead of `body`'s error, since the transaction is then lost as a whole.
+    public func savepoint<T>(_ name: String = "clientele_savepoint", _ body: () throws -> T) throws -> T {
+        precondition(name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x5f }, "savepoint names are a-z and _")
+        try executeScript("SAVEPOINT \(name)")
+        do {
+            let value = try body()
+            try executeScript("RELEASE SAVEPOINT \(name)")
+            return value
+        } catch {
+            try executeScript("ROLLBACK TO SAVEPOINT \(name)")
+            throw error
+        }
+    }
+}

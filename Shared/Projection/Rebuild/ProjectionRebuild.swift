@@ -1,5 +1,6 @@
 import EventStore
 import Foundation
+import InternalAPI
 import Kafka
 import Postgres
 import ServiceRuntime
@@ -81,6 +82,7 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             if let row = rows.first, try row.decode(0, as: String.self) == "running" { return false }
             try model.prepareShadow(on: connection)
             try connection.execute("DELETE FROM projection_offsets WHERE projection = $1", [shadowName])
+            try ProjectionQuarantine.clear(shadowName, on: connection)
             // The shadow reads the log the live projection reads: it starts in the same epoch.
             try connection.execute("DELETE FROM projection_log_epochs WHERE projection = $1", [shadowName])
             try connection.execute("""
@@ -98,6 +100,14 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             wake.signal()
         }
         return try await status()
+    }
+
+    /// The streams the running rebuild's shadow parked (nil when no rebuild runs): they stay
+    /// parked when it swaps in.
+    public func shadowQuarantine() async throws -> [ParkedStream]? {
+        guard try await isRunning() else { return nil }
+        let shadowName = self.shadowName
+        return try await pool.withConnection { try ProjectionQuarantine.streams(shadowName, on: $0) }
     }
 
     /// The rebuild's state and progress.
@@ -266,6 +276,8 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             try connection.execute("UPDATE projection_offsets SET projection = $1 WHERE projection = $2", [liveName, shadowName])
             try connection.execute("DELETE FROM projection_log_epochs WHERE projection = $1", [liveName])
             try connection.execute("UPDATE projection_log_epochs SET projection = $1 WHERE projection = $2", [liveName, shadowName])
+            // What the shadow parked stays parked in the tables it becomes.
+            try ProjectionQuarantine.promote(shadowName, to: liveName, on: connection)
             try connection.execute("""
                 UPDATE projection_rebuilds SET state = 'done', finished_at = now() WHERE projection = $1
                 """, [liveName])

@@ -19,13 +19,51 @@ public struct ProjectionApplyOutcome: Sendable, Equatable {
     public var duplicates = 0
     /// Events skipped because an earlier version of their stream is still missing.
     public var early = 0
-    /// Records that are not readable events (not a CloudEvent, unknown type), skipped.
+    /// Records that are not client events at all (not a CloudEvent), skipped and logged.
     public var invalid = 0
+    /// The events the read model refused, and those of their streams after them in the batch:
+    /// the runner parks them (`parkedCount` then counts them).
+    public var rejected: [RejectedEvent] = []
+    /// The last version parked per stream in the batch: read-your-writes waiters of those
+    /// streams are told at once that their write will not show until an operator acts.
+    public var parked: [AppliedVersion] = []
+    /// Events parked.
+    public var parkedCount = 0
 
     public init() {}
 
     /// Every event the batch held, whatever was done with it.
-    public var total: Int { appliedCount + duplicates + early + invalid }
+    public var total: Int { appliedCount + duplicates + early + invalid + parkedCount }
+
+    /// Adds `other`'s counts and lists (of other streams) to these.
+    public mutating func merge(_ other: ProjectionApplyOutcome) {
+        applied += other.applied
+        appliedCount += other.appliedCount
+        duplicates += other.duplicates
+        early += other.early
+        invalid += other.invalid
+        rejected += other.rejected
+        parked += other.parked
+        parkedCount += other.parkedCount
+    }
+}
+
+/// An event a read model could not apply although it was its stream's next: unreadable, of
+/// another tenant than its stream, or a stream's first event that is not a creation.
+public struct RejectedEvent: Sendable, Equatable {
+    public var streamId: UUID
+    public var version: Int64
+    /// Why, in words that carry no event data.
+    public var reason: String
+
+    public init(streamId: UUID, version: Int64, reason: String) {
+        self.streamId = streamId
+        self.version = version
+        self.reason = reason
+    }
+
+    /// The reason of an event that waits behind an earlier one of its stream.
+    public static let behindRejected = "waits behind an earlier parked event of its stream"
 }
 
 /// A read model a `ProjectionRunner` keeps: it applies batches of events inside the runner's
@@ -53,6 +91,10 @@ public protocol ProjectionReadModel: Sendable {
     /// Makes the shadow tables the live ones (the old live ones are dropped), in the caller's
     /// transaction, so queries see either the old or the new read model, never a mix.
     func promoteShadow(on connection: PostgresConnection) throws
+    /// Moves stream `streamId`'s version to `version` without applying the event at that
+    /// version (an operator skipped it), when the stream's row is at the version before; a
+    /// stream without a row is left without one. The stream's later events then apply.
+    func passOver(streamId: UUID, version: Int64, in target: ProjectionTarget, on connection: PostgresConnection) throws
 }
 
 extension ProjectionReadModel {

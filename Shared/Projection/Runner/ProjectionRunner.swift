@@ -18,6 +18,17 @@ import ServiceRuntime
 /// ListOffsets, which Tansu answers wrongly. On a failure the consumer is closed and rebuilt
 /// from the stored offsets after a backoff.
 ///
+/// A poison event parks its stream, never the log (`ProjectionQuarantine`): when a batch
+/// fails because of some event's data (`ProjectionFailure.event`, at once; `.unknown`, after
+/// `maxBatchAttempts`), the batch is applied again stream by stream, each under a savepoint,
+/// and the streams that fail are parked: their events of the batch, and every later one the
+/// log brings, wait in `projection_parked_events`, in order, written in the transaction that
+/// moves the offsets past them. Every other stream goes on. An event the read model rejects
+/// (`ProjectionApplyOutcome.rejected`) parks its stream the same way. A failure that is not
+/// any event's (the database is unreachable, or the read model itself is broken) is retried
+/// with backoff for as long as it lasts. An operator releases a parked stream with
+/// `retryParked` or `skipParked` (`clientctl quarantine`).
+///
 /// With debug logging on, each event handled gets a line (`projection handled event`) carrying
 /// the event's correlation id and trace id, so one user action can be followed into every
 /// projection.
@@ -30,8 +41,9 @@ import ServiceRuntime
 /// is applied twice and nothing is missed.
 public final class ProjectionRunner: Service, @unchecked Sendable {
     // @unchecked Sendable: the mutable state (`consumer`, `checkpoint`, `needsReload`,
-    // `lastStep`, `logEpoch`) is only touched holding `lock`; `consumer` is only used by
-    // `step`, which runs one at a time under `stepLock`.
+    // `lastStep`, `logEpoch`, `parked`, `failedBatch`) is only touched holding `lock`;
+    // `consumer` is only used by `step`, which runs one at a time under `stepLock`, as do the
+    // quarantine's retry and skip.
     public struct Configuration: Sendable {
         /// The name its offsets are stored under, and its metrics label.
         public var projection: String
@@ -47,6 +59,9 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         /// The consumer's `fetch.wait.max.ms` unless the Kafka configuration sets one: how long
         /// the broker may hold a fetch that finds nothing new. See `consumerConfiguration`.
         public var fetchWait: Duration = .milliseconds(10)
+        /// How many times a batch that failed for an unknown reason (`ProjectionFailure.unknown`)
+        /// is tried whole before its streams are tried one by one and the failing ones parked.
+        public var maxBatchAttempts = 5
 
         public init(projection: String, target: ProjectionTarget, topic: String, partitionCount: Int32) {
             self.projection = projection
@@ -58,12 +73,12 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
 
     public var name: String { "projection-\(configuration.projection)" }
     public let configuration: Configuration
-    private let pool: PostgresPool
+    let pool: PostgresPool
     private let kafka: KafkaConfiguration
-    private let model: any ProjectionReadModel
-    private let logger: Logger
-    private let committed: @Sendable (ProjectionApplyOutcome) -> Void
-    private let inTransaction: (@Sendable (PostgresConnection, ProjectionApplyOutcome) throws -> Void)?
+    let model: any ProjectionReadModel
+    let logger: Logger
+    let committed: @Sendable (ProjectionApplyOutcome) -> Void
+    let inTransaction: (@Sendable (PostgresConnection, ProjectionApplyOutcome) throws -> Void)?
     private let applied: Counter
     private let skipped: Counter
     private let rewinds: Counter
@@ -71,13 +86,18 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
     private let batchDuration: Histogram
     /// Time from each applied event's occurrence to the commit that applied it.
     private let eventAge: Histogram
-    private let stepLock = AsyncLock()
-    private let lock = NSLock()
+    let parkedEvents: Counter
+    let stepLock = AsyncLock()
+    let lock = NSLock()
     private var consumer: KafkaConsumer?
     private var checkpointValue: ProjectionCheckpoint
     private var needsReload = true
     private var lastStep: ContinuousClock.Instant?
     private var logEpoch: Int64 = 0
+    /// The highest parked version of each parked stream, as stored (loaded with the offsets).
+    var parked: [UUID: Int64] = [:]
+    /// Where the batch that last failed for an unknown reason started, and how many times it failed.
+    private var failedBatch: (start: [Int32: Int64], attempts: Int)?
 
     /// - Parameters:
     ///   - committed: called after each commit, outside the transaction.
@@ -100,6 +120,9 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         self.skipped = metrics.counter("clientele_projection_events_skipped_total",
                                        help: "Events skipped: duplicate (already applied), early (a version is missing), invalid.",
                                        labels: ["projection", "reason"])
+        self.parkedEvents = metrics.counter("clientele_projection_events_parked_total",
+                                            help: "Events parked: their stream's first that could not be applied, and every later one of a parked stream.",
+                                            labels: ["projection"])
         self.rewinds = metrics.counter("clientele_projection_log_rewinds_total",
                                        help: "Times the projection found the log replaced and read it again from the start.",
                                        labels: ["projection", "reason"])
@@ -128,6 +151,10 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
                 return self.checkpoint.partitions.compactMap { partition, state in
                     state.end.map { (["projection": projection, "partition": String(partition)], Double($0)) }
                 }
+            }
+            metrics.collector("clientele_projection_parked_streams", help: "Streams parked, waiting for an operator (clientctl quarantine).") { [weak self] in
+                guard let self else { return [] }
+                return [(["projection": projection], Double(self.lock.withLock { self.parked.count }))]
             }
             metrics.collector("clientele_projection_caught_up", help: "1 when every partition is applied up to its end.") { [weak self] in
                 guard let self else { return [] }
@@ -232,14 +259,25 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
                                          detail: ["stored_epoch": String(known), "epoch": String(newest)])
             return 0
         }
-        var stored: [StoredEvent] = []
-        stored.reserveCapacity(records.count)
+        var batch = ProjectionBatch()
+        batch.events.reserveCapacity(records.count)
         var invalid = 0
         var nextOffsets: [Int32: Int64] = [:]
+        var start: [Int32: Int64] = [:]
+        let parkedStreams = lock.withLock { parked }
         for record in records {
             nextOffsets[record.partition] = max(nextOffsets[record.partition] ?? 0, record.offset + 1)
+            start[record.partition] = min(start[record.partition] ?? record.offset, record.offset)
             do {
-                stored.append(try CloudEventsKafkaBinding.event(from: record))
+                let event = try CloudEventsKafkaBinding.event(from: record)
+                let location = ProjectionBatch.Location(partition: record.partition, offset: record.offset)
+                if parkedStreams[event.envelope.streamId] != nil {
+                    batch.behindParked.append(ProjectionQuarantine.Entry(event: event, partition: location.partition,
+                                                                         offset: location.offset, reason: RejectedEvent.behindRejected))
+                } else {
+                    batch.events.append(event)
+                    batch.locations.append(location)
+                }
             } catch {
                 invalid += 1
                 var metadata = ["partition": String(record.partition), "offset": String(record.offset),
@@ -252,18 +290,34 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         }
         let projection = configuration.projection
         let target = configuration.target
-        let model = self.model
-        let inTransaction = self.inTransaction
         let started = ContinuousClock.now
-        let outcome = try await pool.withTransaction { [stored, nextOffsets, invalid] connection in
-            let pending = ProjectionOffsets.Pending(projection: projection, offsets: nextOffsets)
-            let (applied, storedOffsets) = try model.apply(stored, to: target, storing: pending, on: connection)
-            var outcome = applied
-            outcome.invalid += invalid
-            if !storedOffsets { try ProjectionOffsets.store(projection, nextOffsets, on: connection) }
-            try inTransaction?(connection, outcome)
-            return outcome
+        let result: (outcome: ProjectionApplyOutcome, parked: [ProjectionQuarantine.Entry])
+        do {
+            result = try await applyWhole(batch, invalid: invalid, nextOffsets: nextOffsets)
+            lock.withLock { failedBatch = nil }
+        } catch {
+            let failure = ProjectionFailure(classifying: error)
+            // Only failures of unknown cause count towards the batch's tries.
+            let attempts: Int = lock.withLock {
+                guard failure == .unknown else { return 0 }
+                let attempts = failedBatch.map { $0.start == start ? $0.attempts + 1 : 1 } ?? 1
+                failedBatch = (start, attempts)
+                return attempts
+            }
+            switch failure {
+            case .unavailable, .systemic:
+                throw error
+            case .unknown where attempts < configuration.maxBatchAttempts:
+                throw error
+            case .event, .unknown:
+                logger.warning("projection batch failed on its data; applying it stream by stream to park the failing streams",
+                               ["projection": projection, "reason": ProjectionFailure.reason(for: error), "attempts": String(attempts)])
+                result = try await applyByStream(batch, invalid: invalid, nextOffsets: nextOffsets, failure: failure, error: error)
+                lock.withLock { failedBatch = nil }
+            }
         }
+        let outcome = result.outcome
+        noteParked(result.parked)
         lock.withLock {
             for record in records { checkpointValue.applied(partition: record.partition, offset: record.offset) }
             for (partition, next) in ends { checkpointValue.reachedEnd(partition: partition, nextOffset: next) }
@@ -272,13 +326,13 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         let targetLabel = target.rawValue
         batchDuration.observe((ContinuousClock.now - started).inSeconds, projection, targetLabel)
         let committedAt = Date()
-        for event in stored { eventAge.observe(committedAt.timeIntervalSince(event.envelope.occurredAt), projection, targetLabel) }
+        for event in batch.events { eventAge.observe(committedAt.timeIntervalSince(event.envelope.occurredAt), projection, targetLabel) }
         applied.increment(by: Double(outcome.appliedCount), projection)
         if outcome.duplicates > 0 { skipped.increment(by: Double(outcome.duplicates), projection, "duplicate") }
         if outcome.early > 0 { skipped.increment(by: Double(outcome.early), projection, "early") }
         if outcome.invalid > 0 { skipped.increment(by: Double(outcome.invalid), projection, "invalid") }
         committed(outcome)
-        if logger.isEnabled(.debug) { logHandled(stored) }
+        if logger.isEnabled(.debug) { logHandled(batch.events) }
         return records.count
     }
 
@@ -346,8 +400,9 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         if let existing { await existing.close() }
         lock.withLock { consumer = nil }
         let projection = configuration.projection
-        let (stored, epoch) = try await pool.withConnection {
-            (try ProjectionOffsets.load(projection, on: $0), try ProjectionLogEpoch.load(projection, on: $0))
+        let (stored, epoch, parkedStreams) = try await pool.withConnection {
+            (try ProjectionOffsets.load(projection, on: $0), try ProjectionLogEpoch.load(projection, on: $0),
+             try ProjectionQuarantine.parkedVersions(projection, on: $0))
         }
         let fresh = try KafkaConsumer(configuration: Self.consumerConfiguration(kafka, fetchWait: configuration.fetchWait))
         var checkpoint = ProjectionCheckpoint(partitionCount: configuration.partitionCount, stored: stored)
@@ -362,6 +417,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
             consumer = fresh
             checkpointValue = checkpoint
             logEpoch = epoch
+            parked = parkedStreams
             needsReload = false
         }
         logger.info("projection consuming", ["projection": projection,

@@ -14,8 +14,9 @@ public protocol StreamFoldState {
 ///
 /// For each event, in order: the stream-version rule (`StreamVersionRule`) skips duplicates
 /// and early arrivals, an unreadable event or one naming another tenant than its stream's
-/// is skipped as invalid, and otherwise `apply` changes the existing state or `create`
-/// makes the stream's first (nil: not a creation, skipped as invalid). The outcome counts
+/// is rejected (listed in `outcome.rejected`, for the runner to park its stream from it on,
+/// with the stream's later events of the batch), and otherwise `apply` changes the existing state or `create`
+/// makes the stream's first (nil: not a creation, rejected). The outcome counts
 /// each case and lists the last applied version per stream; the returned ids are the
 /// streams that changed, in first-change order, for the read model to write back.
 public enum StreamFold {
@@ -50,8 +51,17 @@ public enum StreamFold {
     ) -> [UUID] {
         var changed: [UUID] = []
         var seen: Set<UUID> = []
+        var rejectedStreams: Set<UUID> = []
         for stored in events {
             let envelope = stored.envelope
+            func reject(_ reason: String) {
+                rejectedStreams.insert(envelope.streamId)
+                outcome.rejected.append(RejectedEvent(streamId: envelope.streamId, version: envelope.streamVersion, reason: reason))
+            }
+            if rejectedStreams.contains(envelope.streamId) {
+                reject(RejectedEvent.behindRejected)
+                continue
+            }
             let current = states[envelope.streamId]
             switch StreamVersionRule.decide(version: envelope.streamVersion, lastApplied: current?.version ?? 0) {
             case .duplicate:
@@ -64,12 +74,12 @@ public enum StreamFold {
                 break
             }
             guard let event = try? ClientEvent.decode(envelope) else {
-                outcome.invalid += 1
+                reject("the event cannot be read (unknown type or schema version, or malformed data)")
                 continue
             }
             if var state = current {
                 guard state.tenantId == envelope.tenantId else {
-                    outcome.invalid += 1
+                    reject("the event names another tenant than its stream")
                     continue
                 }
                 apply(&state, event, envelope)
@@ -77,7 +87,7 @@ public enum StreamFold {
             } else if let state = create(event, envelope) {
                 states[envelope.streamId] = state
             } else {
-                outcome.invalid += 1
+                reject("the stream's first event is not a creation")
                 continue
             }
             if seen.insert(envelope.streamId).inserted { changed.append(envelope.streamId) }

@@ -10,8 +10,11 @@ import Postgres
 /// also updated in the shadow's transactions, so a rebuild resumes after a crash.
 /// `projection_log_epochs` holds, per projection name, the newest log epoch it has read (see
 /// `ProjectionLogEpoch`), written with its offsets.
+/// `projection_parked_events` holds the events of the streams a projection parked (see
+/// `ProjectionQuarantine`), in stream order, written in the batch's transaction with the
+/// offsets past them; `projection_passed_events` records each event an operator skipped.
 public enum ProjectionSchema {
-    /// Migration versions 1 and 2; read models number theirs from 100.
+    /// Migration versions 1 to 3; read models number theirs from 100.
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "projection offsets and rebuild state", sql: """
         CREATE TABLE projection_offsets (
@@ -33,6 +36,38 @@ public enum ProjectionSchema {
             projection  TEXT PRIMARY KEY,
             epoch       BIGINT NOT NULL CHECK (epoch >= 0)
         );
+        """),
+        // The event itself is kept as bytes (its envelope in the internal JSON coding): it may
+        // hold exactly what the read model's tables refused, such as a NUL that `jsonb` and
+        // `text` reject. `reason` is written by the projection and never holds event data.
+        Migration(version: 3, name: "projection parked events", sql: """
+        CREATE TABLE projection_parked_events (
+            projection      TEXT NOT NULL,
+            stream_id       UUID NOT NULL,
+            stream_version  BIGINT NOT NULL CHECK (stream_version > 0),
+            tenant_id       UUID NOT NULL,
+            event_id        UUID NOT NULL,
+            event_type      TEXT NOT NULL,
+            log_partition   INT NOT NULL,
+            log_offset      BIGINT NOT NULL,
+            position        BIGINT NOT NULL,
+            envelope        BYTEA NOT NULL,
+            reason          TEXT NOT NULL,
+            parked_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (projection, stream_id, stream_version)
+        );
+        CREATE TABLE projection_passed_events (
+            projection      TEXT NOT NULL,
+            stream_id       UUID NOT NULL,
+            stream_version  BIGINT NOT NULL,
+            tenant_id       UUID NOT NULL,
+            event_id        UUID NOT NULL,
+            event_type      TEXT NOT NULL,
+            reason          TEXT NOT NULL,
+            passed_by       TEXT NOT NULL,
+            passed_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        CREATE INDEX projection_passed_events_by_stream ON projection_passed_events (projection, stream_id, stream_version);
         """),
     ]
 }

@@ -21,7 +21,7 @@ public final class AppliedFeed: Sendable {
 
     private struct State {
         /// Kept commits, oldest first: commit `first + i` is `commits[i]`.
-        var commits: [[AppliedVersion]] = []
+        var commits: [Commit] = []
         var first: UInt64 = 1
         /// Stream versions in `commits`.
         var kept = 0
@@ -41,12 +41,20 @@ public final class AppliedFeed: Sendable {
         self.state = Mutex(State())
     }
 
-    /// Adds a commit's applied versions and wakes the waiting reads.
-    public func published(_ versions: [AppliedVersion]) {
-        guard !versions.isEmpty else { return }
+    /// One commit's applied and parked stream versions.
+    private struct Commit {
+        var applied: [AppliedVersion]
+        var parked: [AppliedVersion]
+        var count: Int { applied.count + parked.count }
+    }
+
+    /// Adds a commit's applied (and parked) versions and wakes the waiting reads.
+    public func published(_ versions: [AppliedVersion], parked: [AppliedVersion] = []) {
+        guard !versions.isEmpty || !parked.isEmpty else { return }
         let woken = state.withLock { state in
-            state.commits.append(versions)
-            state.kept += versions.count
+            let commit = Commit(applied: versions, parked: parked)
+            state.commits.append(commit)
+            state.kept += commit.count
             while state.kept > capacity && state.commits.count > 1 {
                 state.kept -= state.commits.removeFirst().count
                 state.first += 1
@@ -133,13 +141,15 @@ public final class AppliedFeed: Sendable {
         }
         guard after < state.next else { return nil }
         var applied: [AppliedVersion] = []
+        var parked: [AppliedVersion] = []
         var cursor = after
         while cursor < state.next {
             let commit = state.commits[Int(cursor - state.first)]
-            if !applied.isEmpty && applied.count + commit.count > maxPerPage { break }
-            applied += commit
+            if applied.count + parked.count > 0 && applied.count + parked.count + commit.count > maxPerPage { break }
+            applied += commit.applied
+            parked += commit.parked
             cursor += 1
         }
-        return AppliedPage(epoch: feedEpoch, next: cursor, complete: true, applied: applied)
+        return AppliedPage(epoch: feedEpoch, next: cursor, complete: true, applied: applied, parked: parked)
     }
 }

@@ -34,7 +34,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
                                       create: { event, envelope in SearchRow(creating: event, envelope: envelope) })
             // An event that is not a valid creation counts as a duplicate if its stream has a
             // row: only the read below tells, so such a batch takes the usual way.
-            if outcome.invalid > 0 {
+            if !outcome.rejected.isEmpty {
                 creationsOnly = false
                 rows = [:]
                 outcome = ProjectionApplyOutcome()
@@ -129,6 +129,11 @@ public struct ClientSearchProjection: ProjectionReadModel {
             FROM pg_index WHERE indrelid = $1::regclass AND NOT indisprimary AND indisunique = $3
             ORDER BY indexrelid
             """, [table, SearchSchema.shadowTable, unique]).map { try $0.decode(0, as: String.self) }
+    }
+
+    /// Moves the client's row to `version`; its columns stay as they were.
+    public func passOver(streamId: UUID, version: Int64, in target: ProjectionTarget, on connection: PostgresConnection) throws {
+        try connection.execute("UPDATE \(Self.table(target)) SET version = $2 WHERE id = $1 AND version = $2 - 1", [streamId, version])
     }
 
     public func promoteShadow(on connection: PostgresConnection) throws {

@@ -112,5 +112,30 @@ public enum SearchSchema {
         CREATE INDEX clients_by_tenant_segment ON clients (tenant_id, status, plan_effective, account_type_effective)
             WHERE NOT deleted;
         """),
+        // A B-tree index entry holds at most about 2,700 bytes: a longer value in an indexed
+        // column fails its whole batch with SQLSTATE 54000, and only when the index exists
+        // (a rebuild's shadow builds its indexes after the bulk load). These checks refuse such
+        // a row itself, in the live table and the shadow alike (it is made `LIKE` the live
+        // one), with SQLSTATE 23514, so the projection parks that one stream at once. `email`
+        // is held lower: the domain index stores `lower()` of it, and lower-casing can grow a
+        // string by half. The APIs accept far less (`ClientFieldLimits`); these bound what
+        // the tables can hold whatever an event carries. NOT VALID: existing rows all fit
+        // their indexes already, and need no scan.
+        Migration(version: 104, name: "search read model: byte limits of indexed columns", sql: """
+        DO $$
+        DECLARE
+            target TEXT;
+        BEGIN
+            FOREACH target IN ARRAY ARRAY['clients', 'clients_rebuild'] LOOP
+                CONTINUE WHEN to_regclass(target) IS NULL;
+                EXECUTE format('ALTER TABLE %I '
+                    'ADD CONSTRAINT %I CHECK (octet_length(name) <= 2600 AND octet_length(phone) <= 2600 '
+                    '    AND octet_length(status) <= 2600 AND octet_length(company_name) <= 2600 '
+                    '    AND octet_length(display_name) <= 2600 AND octet_length(email) <= 1700) NOT VALID',
+                    target, target || '_indexed_bytes');
+            END LOOP;
+        END
+        $$;
+        """),
     ]
 }

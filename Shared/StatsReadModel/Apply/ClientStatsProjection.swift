@@ -18,7 +18,7 @@ import Projection
 /// nothing. A client deleted leaves every counter; its tombstone keeps the version.
 ///
 /// Events whose tenant is the nil UUID (`StatsSchema.allTenants`, where the sums over all
-/// tenants are kept) are refused as invalid.
+/// tenants are kept) are rejected (the runner parks them).
 public struct ClientStatsProjection: ProjectionReadModel {
     public init() {}
 
@@ -36,7 +36,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
             var states: [UUID: StatsClientState] = [:]
             var delta = StatsDelta()
             let changed = Self.fold(events, into: &states, outcome: &created, delta: &delta)
-            if created.invalid == 0, !changed.isEmpty,
+            if created.rejected.isEmpty, !changed.isEmpty,
                try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets,
                          onlyIfNew: true, on: connection) {
                 return (created, offsets != nil)
@@ -212,6 +212,13 @@ public struct ClientStatsProjection: ProjectionReadModel {
             $$;
             """
         }.joined(separator: "\n"))
+    }
+
+    /// Moves the client's state row to `version` (its counters stay as they were).
+    public func passOver(streamId: UUID, version: Int64, in target: ProjectionTarget, on connection: PostgresConnection) throws {
+        let tables = StatsTables.of(target)
+        _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [tables.lock])
+        try connection.execute("UPDATE \(tables.clients) SET version = $2 WHERE id = $1 AND version = $2 - 1", [streamId, version])
     }
 
     public func promoteShadow(on connection: PostgresConnection) throws {

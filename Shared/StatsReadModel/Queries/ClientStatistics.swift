@@ -28,6 +28,12 @@ public struct ClientStatistics: Sendable {
         self.pool = pool
     }
 
+    /// The version the stats hold for a client (a deleted one keeps its last), if any: the
+    /// client's contribution to the figures is as of that version.
+    public func version(of id: UUID) async throws -> Int64? {
+        try await pool.query("SELECT version FROM stats_clients WHERE id = $1", [id]).first?.decode(0, as: Int64.self)
+    }
+
     /// The figures of the live clients of `scope`'s tenants, with periods as of `asOf`.
     public func stats(for scope: ClientListQuery.TenantScope, asOf: Date) async throws -> ClientStats {
         let tenants: [UUID]

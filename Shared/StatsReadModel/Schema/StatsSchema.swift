@@ -114,5 +114,25 @@ public enum StatsSchema {
         END
         $$;
         """),
+        // The counted values are parts of primary keys (B-tree entries of at most about 2,700
+        // bytes). A longer one would fail its whole batch with SQLSTATE 54000; these checks
+        // refuse the client's state row itself (SQLSTATE 23514), in the live tables and a
+        // rebuild's shadow alike (made `LIKE` them), so the projection parks that one stream.
+        // The APIs accept far less (`ClientFieldLimits`). NOT VALID: existing rows fit already.
+        Migration(version: 102, name: "stats read model: byte limits of counted values", sql: """
+        DO $$
+        DECLARE
+            suffix TEXT;
+        BEGIN
+            FOREACH suffix IN ARRAY ARRAY['', '_rebuild'] LOOP
+                CONTINUE WHEN to_regclass('stats_clients' || suffix) IS NULL;
+                EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (octet_length(status) <= 1700 '
+                    'AND octet_length(plan) <= 1700 AND octet_length(account_type) <= 1700 AND octet_length(provider) <= 1700 '
+                    'AND octet_length(country) <= 1700 AND octet_length(company) <= 1700 AND octet_length(industry) <= 1700) NOT VALID',
+                    'stats_clients' || suffix, 'stats_clients' || suffix || '_value_bytes');
+            END LOOP;
+        END
+        $$;
+        """),
     ]
 }
