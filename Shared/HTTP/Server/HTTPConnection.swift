@@ -9,6 +9,8 @@ import CLinuxIO
 /// Requests are answered strictly in order (pipelining): while the current request waits
 /// for an async handler, later requests stay in the parser's bounded buffer. Inline
 /// handlers run right here, so pipelined inline requests are answered in one write.
+/// Unsent output is bounded by `OutputBackpressure`: a client that does not read its answers
+/// is not read either, and is closed when it has taken nothing for the idle timeout.
 final class HTTPConnection: @unchecked Sendable {
     // @unchecked Sendable: every property is read and written only on `loop`'s thread.
     // Handler tasks hold a reference solely to send it back through `loop.execute`.
@@ -32,6 +34,7 @@ final class HTTPConnection: @unchecked Sendable {
     private var parser: HTTPRequestParser
     private var output: [UInt8] = []
     private var outputOffset = 0
+    private var backpressure: OutputBackpressure
     private var exchange: Exchange?
     private var requestID = 0
     private var awaitingResponse = false
@@ -45,6 +48,8 @@ final class HTTPConnection: @unchecked Sendable {
     private(set) var isClosed = false
     private var registeredEvents: UInt32 = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
     private var headStartedAt: UInt64 = 0
+    /// When the peer last showed it is there: took output, or sent input while no output
+    /// waited (see `noteInput()`); the idle timeout counts from here.
     private var lastActivity: UInt64
 
     init(fd: Int32, loop: EventLoop, remoteAddress: String) {
@@ -52,6 +57,7 @@ final class HTTPConnection: @unchecked Sendable {
         self.loop = loop
         self.remoteAddress = remoteAddress
         self.parser = HTTPRequestParser(limits: loop.context.parserLimits)
+        self.backpressure = OutputBackpressure(limit: loop.context.maxPendingOutputBytes)
         self.lastActivity = loop.now
     }
 
@@ -63,7 +69,8 @@ final class HTTPConnection: @unchecked Sendable {
             return
         }
         if events & EPOLLOUT.rawValue != 0 {
-            flush()
+            // The peer took enough of a held connection's output: go on with what it sent.
+            if flush() { process() }
             if isClosed { return }
         }
         if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
@@ -76,7 +83,7 @@ final class HTTPConnection: @unchecked Sendable {
         let buffer = loop.readBuffer
         let n = read(fd, buffer.baseAddress, buffer.count)
         if n > 0 {
-            lastActivity = loop.now
+            noteInput()
             if lingering { return }
             if exchange == nil, headStartedAt == 0 { headStartedAt = loop.now }
             parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
@@ -95,30 +102,41 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     /// Turns buffered bytes into requests until blocked, then writes what is ready.
+    ///
+    /// Stops early while too much output waits (`backpressure`); goes on at once if the write
+    /// that follows drains it.
     private func process() {
-        while !isClosed, !closeAfterWrite, !streamPaused, !(exchange?.bodyComplete ?? false) {
-            let event: HTTPRequestParser.Event?
-            do {
-                event = try parser.next()
-            } catch {
-                protocolError(error.httpError)
-                break
+        repeat {
+            while !isClosed, !closeAfterWrite, !streamPaused, !(exchange?.bodyComplete ?? false),
+                  backpressure.mayProceed(pending: output.count - outputOffset) {
+                let event: HTTPRequestParser.Event?
+                do {
+                    event = try parser.next()
+                } catch {
+                    protocolError(error.httpError)
+                    break
+                }
+                guard let event else { break }
+                switch event {
+                case .head(let head): begin(head)
+                case .body(let bytes): receive(bytes)
+                case .end: endOfBody()
+                }
             }
-            guard let event else { break }
-            switch event {
-            case .head(let head): begin(head)
-            case .body(let bytes): receive(bytes)
-            case .end: endOfBody()
+            if inputClosed, !streamPaused, !backpressure.isHolding, !isClosed {
+                // The peer sends nothing more: answer complete requests, then close.
+                if let stream = exchange?.stream, exchange?.bodyComplete == false {
+                    stream.fail(HTTPError(status: .badRequest, message: "Request body truncated"))
+                }
+                if exchange?.bodyComplete != true { closeAfterWrite = true }
             }
-        }
-        if inputClosed, !streamPaused, !isClosed {
-            // The peer sends nothing more: answer complete requests, then close.
-            if let stream = exchange?.stream, exchange?.bodyComplete == false {
-                stream.fail(HTTPError(status: .badRequest, message: "Request body truncated"))
-            }
-            if exchange?.bodyComplete != true { closeAfterWrite = true }
-        }
-        flush()
+        } while flush()
+    }
+
+    /// Input counts as activity only while none of our output waits: a peer that sends
+    /// requests and never reads the answers still reaches the idle timeout.
+    private func noteInput() {
+        if outputOffset == output.count { lastActivity = loop.now }
     }
 
     private func begin(_ head: HTTPRequestHead) {
@@ -174,7 +192,7 @@ final class HTTPConnection: @unchecked Sendable {
     private func receive(_ bytes: [UInt8]) {
         guard var exchange else { return }
         if let stream = exchange.stream {
-            lastActivity = loop.now
+            noteInput()
             if !stream.append(bytes) { streamPaused = true }
             return
         }
@@ -253,7 +271,7 @@ final class HTTPConnection: @unchecked Sendable {
     private func resumeStream(id: Int) {
         guard !isClosed, id == requestID, streamPaused else { return }
         streamPaused = false
-        lastActivity = loop.now
+        noteInput()
         process()
         if !isClosed { updateInterest() }
     }
@@ -281,9 +299,10 @@ final class HTTPConnection: @unchecked Sendable {
         var close = closeAfterWrite || !head.keepAlive || loop.isShuttingDown
         if !close, response.headers.containsToken("close", in: "Connection") { close = true }
         if close { closeAfterWrite = true }
+        // The peer's time to take the answer starts now, unless earlier answers still wait.
+        if outputOffset == output.count { lastActivity = loop.now }
         HTTPConnection.serialize(response, isHead: head.method == .HEAD, close: close,
                                  keepAliveHeader: head.version == .http1_0, into: &output)
-        lastActivity = loop.now
         headStartedAt = parser.bufferedByteCount > 0 ? loop.now : 0
         if let observer = loop.context.observer {
             let elapsed = loop.now &- exchange.startedAt
@@ -294,8 +313,11 @@ final class HTTPConnection: @unchecked Sendable {
 
     // MARK: Output
 
-    private func flush() {
-        while outputOffset < output.count {
+    /// Writes queued output until it is all sent or the socket is full; true when this ends
+    /// a backpressure hold, so the caller goes on with the requests already received.
+    @discardableResult
+    private func flush() -> Bool {
+        writing: while outputOffset < output.count {
             let written = output.withUnsafeBytes { bytes -> Int in
                 guard let base = bytes.baseAddress else { return 0 }
                 return send(fd, base + outputOffset, bytes.count - outputOffset, Int32(MSG_NOSIGNAL))
@@ -306,19 +328,30 @@ final class HTTPConnection: @unchecked Sendable {
             } else if written < 0, errno == EINTR {
                 continue
             } else if written < 0, errno == EAGAIN {
-                return
+                break writing
             } else {
                 close()
-                return
+                return false
             }
         }
-        if outputOffset > 0 {
-            output.removeAll(keepingCapacity: output.capacity <= 256 * 1024)
+        let pending = output.count - outputOffset
+        if pending == 0 {
+            if outputOffset > 0 {
+                output.removeAll(keepingCapacity: output.capacity <= 256 * 1024)
+                outputOffset = 0
+            }
+            if closeAfterWrite, !awaitingResponse, !lingering {
+                startLingering()
+                if isClosed { return false }
+            }
+        } else if outputOffset >= pending {
+            // A slow reader never drains to zero: drop what was sent once it outweighs what
+            // waits, so the buffer stays near the backpressure limit instead of growing with
+            // everything sent since the reader last caught up.
+            output.removeSubrange(0..<outputOffset)
             outputOffset = 0
         }
-        if closeAfterWrite, !awaitingResponse, !lingering {
-            startLingering()
-        }
+        return backpressure.drained(pending: pending)
     }
 
     /// Half-closes after the last response and discards input for a moment, so that a
@@ -337,7 +370,8 @@ final class HTTPConnection: @unchecked Sendable {
     private func updateInterest() {
         var events: UInt32 = 0
         let bufferBound = loop.context.parserLimits.maxHeaderBytes + loop.context.parserLimits.maxRequestTargetBytes + 64 * 1024
-        if lingering || (!inputClosed && !streamPaused && !closeAfterWrite && parser.bufferedByteCount < bufferBound) {
+        if lingering || (!inputClosed && !streamPaused && !closeAfterWrite && !backpressure.isHolding
+                         && parser.bufferedByteCount < bufferBound) {
             events |= EPOLLIN.rawValue | EPOLLRDHUP.rawValue
         }
         if outputOffset < output.count { events |= EPOLLOUT.rawValue }

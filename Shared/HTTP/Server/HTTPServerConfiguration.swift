@@ -18,20 +18,24 @@ public struct HTTPServerConfiguration: Sendable {
     /// pause while receiving a body (408 beyond).
     public var headerTimeout: Duration
     /// How long a keep-alive connection may stay idle between requests, and how long a
-    /// client may leave our response unread.
+    /// client may leave our responses unread. While responses wait unsent, only the client
+    /// taking them counts as activity, not its sending more.
     public var idleTimeout: Duration
     /// Time to receive a complete request body after its head (408 beyond). Time the
     /// server waits for its own handler is not limited.
     public var requestTimeout: Duration
     /// How long a graceful shutdown waits for in-flight requests before closing everything.
     public var shutdownGracePeriod: Duration
+    /// Unsent response bytes a connection may have queued: beyond this it is neither read
+    /// nor starts requests until its client has taken all but half of them.
+    public var maxPendingOutputBytes: Int
 
     public init(host: String = "127.0.0.1", port: Int = 0,
                 eventLoopCount: Int = ProcessInfo.processInfo.activeProcessorCount,
                 maxConnections: Int = 10_000, maxHeaderBytes: Int = 16 * 1024,
                 maxRequestTargetBytes: Int = 8 * 1024, headerTimeout: Duration = .seconds(10),
                 idleTimeout: Duration = .seconds(60), requestTimeout: Duration = .seconds(60),
-                shutdownGracePeriod: Duration = .seconds(10)) {
+                shutdownGracePeriod: Duration = .seconds(10), maxPendingOutputBytes: Int = 256 * 1024) {
         self.host = host
         self.port = port
         self.eventLoopCount = eventLoopCount
@@ -42,6 +46,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.requestTimeout = requestTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.maxPendingOutputBytes = maxPendingOutputBytes
     }
 }
 

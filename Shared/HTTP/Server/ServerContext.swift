@@ -11,6 +11,7 @@ final class ServerContext: Sendable {
     let idleTimeout: UInt64
     let requestTimeout: UInt64
     let gracePeriod: UInt64
+    let maxPendingOutputBytes: Int
     /// How often loops look for expired deadlines, in milliseconds.
     let tickMilliseconds: Int32
     private let openConnections = Locked(0)
@@ -29,6 +30,7 @@ final class ServerContext: Sendable {
         idleTimeout = configuration.idleTimeout.clampedNanoseconds
         requestTimeout = configuration.requestTimeout.clampedNanoseconds
         gracePeriod = configuration.shutdownGracePeriod.clampedNanoseconds
+        maxPendingOutputBytes = max(0, configuration.maxPendingOutputBytes)
         let shortest = min(headerTimeout, idleTimeout, requestTimeout) / 4 / 1_000_000
         tickMilliseconds = Int32(min(250, max(5, shortest)))
     }

@@ -10,8 +10,9 @@ import Glibc
 ///
 /// Common variables: `LOG_LEVEL` (debug, info, warning, error), `HTTP_HOST`, `HTTP_PORT`,
 /// `HTTP_MAX_CONNECTIONS`, `HTTP_HEADER_TIMEOUT_MS`, `HTTP_IDLE_TIMEOUT_MS`,
-/// `HTTP_REQUEST_TIMEOUT_MS`, `SHUTDOWN_GRACE_MS`. An invalid value prints one line naming
-/// the variable to standard error and exits with status 78 (EX_CONFIG).
+/// `HTTP_REQUEST_TIMEOUT_MS`, `HTTP_MAX_PENDING_OUTPUT_BYTES`, `SHUTDOWN_GRACE_MS`. An invalid
+/// value prints one line naming the variable to standard error and exits with status 78
+/// (EX_CONFIG).
 public enum ServiceMain {
     public static func run(name: String, defaultPort: Int,
                            environment: EnvironmentReader = EnvironmentReader(),
@@ -32,6 +33,8 @@ public enum ServiceMain {
             http.headerTimeout = try environment.milliseconds("HTTP_HEADER_TIMEOUT_MS", default: http.headerTimeout, in: 100...600_000)
             http.idleTimeout = try environment.milliseconds("HTTP_IDLE_TIMEOUT_MS", default: http.idleTimeout, in: 100...3_600_000)
             http.requestTimeout = try environment.milliseconds("HTTP_REQUEST_TIMEOUT_MS", default: http.requestTimeout, in: 100...3_600_000)
+            http.maxPendingOutputBytes = try environment.int("HTTP_MAX_PENDING_OUTPUT_BYTES", default: http.maxPendingOutputBytes,
+                                                             in: 4096...1_073_741_824)
             let grace = try environment.milliseconds("SHUTDOWN_GRACE_MS", default: .seconds(20), in: 0...600_000)
             http.shutdownGracePeriod = grace
 
