@@ -129,7 +129,8 @@ let package = Package(
         // Checks docker-compose.yml, deploy/ and the README against Package.swift and the
         // sources (reads files and runs `swift package dump-package`; no other dependency).
         .testTarget(name: "DeploymentTests", path: "Tests/DeploymentTests", swiftSettings: strictSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity", "Infrastructure"],
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity", "Infrastructure",
+                                                             "ClientDomain"],
                     path: "Tests/IntegrationTests", swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

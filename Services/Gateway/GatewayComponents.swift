@@ -10,6 +10,10 @@ struct GatewayComponents: Sendable {
     var commands: CommandClient
     var search: SearchClient
     var stats: StatsClient
+    /// Read-your-writes against the search projection (every API's reads) and the stats
+    /// projection (the admin API's figures too).
+    var searchVisibility: ProjectionVisibility
+    var statsVisibility: ProjectionVisibility
     var readYourWritesTimeout: Duration
     /// Per-principal rate limits; nil when `RATE_LIMIT_REQUESTS` or `RATE_LIMIT_WINDOW_SECONDS` is 0.
     var rateLimiter: RateLimiter?

@@ -13,17 +13,19 @@ enum GatewayRoutes {
         var setup = setup
         if components.rateLimiter != nil { setup.routeMiddleware.append(RateLimitHeaders.wrap) }
         let verifiedKeys = VerifiedAPIKeyCache()
+        // Each API's writes wait for the projections its reads come from.
+        let searchShows = ReadYourWrites(projections: [components.searchVisibility], timeout: components.readYourWritesTimeout)
+        let searchAndStatsShow = ReadYourWrites(projections: [components.searchVisibility, components.statsVisibility],
+                                                timeout: components.readYourWritesTimeout)
         OrganizationClientsAPI(
             authenticator: APIKeyAuthenticator(store: components.identity, cache: verifiedKeys, rateLimiter: components.rateLimiter),
-            commands: components.commands, search: components.search,
-            readYourWritesTimeout: components.readYourWritesTimeout).register(on: setup)
+            commands: components.commands, search: components.search, readYourWrites: searchShows).register(on: setup)
         let authAPI = AuthAPI(store: components.identity, settings: components.sessions, rateLimiter: components.rateLimiter)
         authAPI.register(on: setup)
-        let settle = ReadYourWrites(search: components.search, timeout: components.readYourWritesTimeout)
         LeadsClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
-                        search: components.search, readYourWrites: settle).register(on: setup)
+                        search: components.search, readYourWrites: searchShows).register(on: setup)
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
-                        search: components.search, stats: components.stats, readYourWrites: settle).register(on: setup)
+                        search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow).register(on: setup)
         CompaniesAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
         UsersAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
         APIKeysAPI(store: components.identity, authenticator: authAPI.authenticator, verifiedKeys: verifiedKeys).register(on: setup)

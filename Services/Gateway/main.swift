@@ -59,18 +59,23 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
         visibilityClient.shutdown()
     }
 
-    // Read-your-writes waits on the search projection's applied-versions feed: one request
-    // per projection commit instead of one per write.
-    let feed = AppliedFeedFollower(baseURL: upstreams.searchProjection, token: token, http: client, logger: setup.logger,
-                                   metrics: setup.metrics)
-    setup.services.append(feed)
+    // Read-your-writes waits on the projections' applied-versions feeds: one request per
+    // projection commit instead of one per write.
+    let searchFeed = AppliedFeedFollower(projection: "search", baseURL: upstreams.searchProjection, token: token, http: client,
+                                         logger: setup.logger, metrics: setup.metrics)
+    let statsFeed = AppliedFeedFollower(projection: "stats", baseURL: upstreams.statsProjection, token: token, http: client,
+                                        logger: setup.logger, metrics: setup.metrics)
+    setup.services += [searchFeed, statsFeed]
 
     GatewayRoutes.register(on: setup, GatewayComponents(
         identity: identity, sessions: sessions,
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
-        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, visibilityHTTP: visibilityClient,
-                             feed: feed, metrics: setup.metrics),
+        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, metrics: setup.metrics),
         stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
+        searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: upstreams.searchProjection, token: token,
+                                               http: visibilityClient, feed: searchFeed),
+        statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: upstreams.statsProjection, token: token,
+                                              http: visibilityClient, feed: statsFeed),
         readYourWritesTimeout: readYourWrites,
         rateLimiter: rateLimit.map { RateLimiter(policy: $0) }))
 }

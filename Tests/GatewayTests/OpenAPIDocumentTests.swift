@@ -31,7 +31,8 @@ final class OpenAPIDocumentTests: XCTestCase {
         let readiness = ReadinessChecks()
         let setup = ServiceSetup(name: "gateway", environment: environment, logger: logger, metrics: metrics,
                                  readiness: readiness, router: router, httpConfiguration: HTTPServerConfiguration())
-        HealthRoutes.register(on: router, service: "gateway", readiness: readiness, metrics: metrics, logger: logger)
+        HealthRoutes.register(on: router, service: "gateway", readiness: readiness, metrics: metrics, logger: logger,
+                              token: InternalToken("an-internal-token-for-tests"))
         let http = HTTPClient()
         self.http = http
         let token = InternalToken("an-internal-token-for-tests")
@@ -39,8 +40,12 @@ final class OpenAPIDocumentTests: XCTestCase {
         GatewayRoutes.register(on: setup, GatewayComponents(
             identity: IdentityStore(pool: pool), sessions: try SessionSettings(environment: environment),
             commands: CommandClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
-            search: SearchClient(baseURL: "http://127.0.0.1:1", token: token, http: http, visibilityHTTP: http),
+            search: SearchClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
             stats: StatsClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
+            searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: "http://127.0.0.1:1", token: token,
+                                                   http: http, feed: nil),
+            statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: "http://127.0.0.1:1", token: token,
+                                                  http: http, feed: nil),
             readYourWritesTimeout: .seconds(1),
             rateLimiter: RateLimiter(policy: RateLimitPolicy(requests: 600, windowSeconds: 60))))
         return router

@@ -14,8 +14,9 @@ final class ReadYourWritesFeedTests: XCTestCase {
         super.tearDown()
     }
 
-    private func metrics(_ service: ServiceProcess) async throws -> String {
-        let response = try await http.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics"))
+    private func metrics(_ service: ServiceProcess, of stack: ClienteleStack) async throws -> String {
+        let response = try await http.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics",
+                                                                headers: ["X-Internal-Token": stack.internalToken]))
         return String(decoding: response.body, as: UTF8.self)
     }
 
@@ -29,7 +30,7 @@ final class ReadYourWritesFeedTests: XCTestCase {
 
     private func waitUntilFollowing(_ stack: ClienteleStack) async throws {
         let deadline = ContinuousClock.now + .seconds(20)
-        while value("clientele_gateway_applied_feed_following", in: try await metrics(stack.gateway)) != 1 {
+        while value("clientele_gateway_applied_feed_following{projection=\"search\"}", in: try await metrics(stack.gateway, of: stack)) != 1 {
             guard ContinuousClock.now < deadline else { throw TestSupportError("the gateway never followed the feed") }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -71,12 +72,12 @@ final class ReadYourWritesFeedTests: XCTestCase {
             let status = try await read(stack, key: key, id: id)
             XCTAssertEqual(status, 200)
         }
-        let search = try await metrics(stack.searchProjection)
+        let search = try await metrics(stack.searchProjection, of: stack)
         XCTAssertEqual(value(#"http_requests_total{method="GET",route="/internal/v1/clients/:id/visibility",status="200"}"#, in: search), 0,
                        "writes waited on the feed, not on a request each")
         XCTAssertGreaterThan(value(#"http_requests_total{method="GET",route="/internal/v1/applied",status="200"}"#, in: search), 0)
-        let gatewayBefore = try await metrics(stack.gateway)
-        XCTAssertEqual(value("clientele_gateway_visibility_fallbacks_total", in: gatewayBefore), 0)
+        let gatewayBefore = try await metrics(stack.gateway, of: stack)
+        XCTAssertEqual(value("clientele_gateway_visibility_fallbacks_total{projection=\"search\"}", in: gatewayBefore), 0)
 
         // Without the projection a write is still stored and answered, marked pending.
         stack.searchProjection.process.signal(SIGKILL)
@@ -96,10 +97,10 @@ final class ReadYourWritesFeedTests: XCTestCase {
         XCTAssertFalse(after.pending)
         let readAfter = try await read(stack, key: key, id: after.id)
         XCTAssertEqual(readAfter, 200)
-        let gateway = try await metrics(stack.gateway)
-        XCTAssertGreaterThan(value("clientele_gateway_visibility_fallbacks_total", in: gateway), 0,
+        let gateway = try await metrics(stack.gateway, of: stack)
+        XCTAssertGreaterThan(value("clientele_gateway_visibility_fallbacks_total{projection=\"search\"}", in: gateway), 0,
                              "the write made while the feed was lost asked on its own")
-        let searchAfter = try await metrics(stack.searchProjection)
+        let searchAfter = try await metrics(stack.searchProjection, of: stack)
         XCTAssertEqual(value(#"http_requests_total{method="GET",route="/internal/v1/clients/:id/visibility",status="200"}"#,
                              in: searchAfter), 0)
     }

@@ -11,7 +11,8 @@ import ServiceRuntime
 /// (their own companies), through the `clients.admin` permission.
 ///
 /// Lists, searches and the dashboard read the search projection, statistics the stats
-/// projection; writes are commands. A client of a company the caller does not cover is 404,
+/// projection; writes are commands, answered once both projections show them (bounded:
+/// `ReadYourWrites`; a bulk request waits once, for all its items together). A client of a company the caller does not cover is 404,
 /// exactly like a missing one. DELETE is a hard delete: a `client.deleted` event after which
 /// every read model drops the client's data. Every client created here also gets a portal
 /// account with a random temporary password nobody sees (only its hash is stored).
@@ -233,16 +234,13 @@ struct AdminClientsAPI: Sendable {
                 errors.append(["index": .int(Int64(index)), "id": item["id"] ?? .null, "error": body["message"] ?? "Internal server error"])
             }
         }
-        var response = AdminClientView.ok([
+        let response = AdminClientView.ok([
             "message": .string("Bulk \(verb) completed: \(results.count) successful, \(errors.count) failed"),
             "results": .array(results), "errors": .array(errors),
             "summary": ["total": .int(Int64(items.count)), "successful": .int(Int64(results.count)),
                         "failed": .int(Int64(errors.count))],
         ])
-        for (id, outcome) in written {
-            response = await readYourWrites.settle(response, id: id, outcome: outcome)
-        }
-        return response
+        return await readYourWrites.settle(response, writes: written.map { ($0.0, $0.1.version) })
     }
 
     // MARK: Parts

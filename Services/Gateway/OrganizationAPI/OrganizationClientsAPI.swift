@@ -13,14 +13,14 @@ import ServiceRuntime
 /// first; reads need `clients:read`, writes `clients:write`. A client of another company is
 /// answered exactly like a missing one (404).
 ///
-/// After a successful write the answer waits (at most `readYourWritesTimeout`) until the
-/// search projection shows the written version, so an immediate get or list sees it. If it
-/// does not in time, the write's 2xx is sent anyway with `X-Consistency: pending`.
+/// After a successful write the answer waits (`readYourWrites`, bounded) until the search
+/// projection shows the written version, so an immediate get or list sees it. If it does not
+/// in time, the write's 2xx is sent anyway with `X-Consistency: pending`.
 struct OrganizationClientsAPI: Sendable {
     let authenticator: APIKeyAuthenticator
     let commands: CommandClient
     let search: SearchClient
-    let readYourWritesTimeout: Duration
+    let readYourWrites: ReadYourWrites
 
     static let path = "/api/v1/clients"
     /// Largest accepted write body (a client's fields fit in far less).
@@ -102,7 +102,7 @@ struct OrganizationClientsAPI: Sendable {
 
     /// Waits for the search projection to show the write (`ReadYourWrites`).
     private func afterWrite(_ response: HTTPResponse, id: UUID, outcome: ClientCommandResponse) async -> HTTPResponse {
-        await ReadYourWrites(search: search, timeout: readYourWritesTimeout).settle(response, id: id, outcome: outcome)
+        await readYourWrites.settle(response, id: id, outcome: outcome)
     }
 
     // MARK: Request parts

@@ -4,9 +4,9 @@ import InternalAPI
 import ServiceRuntime
 import Synchronization
 
-/// Follows the search projection's applied-versions feed (`InternalPaths.applied`), so that a
-/// write waiting to become visible learns it from one request per projection commit instead
-/// of asking the projection itself.
+/// Follows a projection's applied-versions feed (`InternalPaths.applied`), so that a write
+/// waiting to become visible learns it from one request per projection commit instead of
+/// asking the projection itself. The gateway follows the search and the stats projections'.
 ///
 /// The follower keeps the versions the feed brought (the latest `recentCapacity` streams) and
 /// wakes the writes they satisfy; a write whose version the projection parked (its stream
@@ -15,7 +15,9 @@ import Synchronization
 /// writes that were waiting across such a gap, `waitUntilVisible` asks the projection per
 /// write, as before the feed existed.
 final class AppliedFeedFollower: Service, Sendable {
-    let name = "applied-feed-follower"
+    let name: String
+    /// The projection followed (`search`, `stats`): the metrics' label.
+    let projection: String
     /// How many streams' versions are kept: a write looks here when its commit reached the
     /// feed before the write started waiting (its answer from the command service was slow).
     static let recentCapacity = 65_536
@@ -62,15 +64,19 @@ final class AppliedFeedFollower: Service, Sendable {
         }
     }
 
-    init(baseURL: String, token: InternalToken, http: HTTPClient, logger: Logger, metrics: MetricsRegistry) {
+    init(projection: String, baseURL: String, token: InternalToken, http: HTTPClient, logger: Logger, metrics: MetricsRegistry) {
+        self.name = "applied-feed-follower-\(projection)"
+        self.projection = projection
         self.baseURL = baseURL
         self.token = token
         self.http = http
         self.logger = logger
         following = metrics.gauge("clientele_gateway_applied_feed_following",
-                                  help: "1 while the gateway follows the search projection's applied-versions feed.")
+                                  help: "1 while the gateway follows the projection's applied-versions feed.", labels: ["projection"])
         fallbacks = metrics.counter("clientele_gateway_visibility_fallbacks_total",
-                                    help: "Writes whose visibility was asked of the search projection directly (feed not followed).")
+                                    help: "Writes whose visibility was asked of the projection directly (feed not followed).",
+                                    labels: ["projection"])
+        following.set(0, projection)
     }
 
     func run() async throws {
@@ -84,8 +90,8 @@ final class AppliedFeedFollower: Service, Sendable {
                 backoff = .milliseconds(100)
             } catch {
                 if cursor != nil {
-                    logger.warning("lost the search projection's applied-versions feed; asking per write until it is back",
-                                   ["error": String(describing: error)])
+                    logger.warning("lost a projection's applied-versions feed; asking per write until it is back",
+                                   ["projection": projection, "error": String(describing: error)])
                 }
                 lose()
                 cursor = nil
@@ -107,7 +113,7 @@ final class AppliedFeedFollower: Service, Sendable {
         let held = try? await waiters.wait(streamId: id, version: version, timeout: timeout) { [self] in
             let (isFollowing, gaps, seen) = known.withLock { ($0.isFollowing, $0.gaps, $0.versions[id]) }
             if isFollowing && gaps == gapsAtStart { return seen ?? StreamVisibility() }
-            fallbacks.increment()
+            fallbacks.increment(projection)
             return await ask(max(.zero, deadline - ContinuousClock.now)) ?? StreamVisibility()
         }
         return held?.isVisible(version) ?? false
@@ -139,7 +145,7 @@ final class AppliedFeedFollower: Service, Sendable {
                 }
             }
         }
-        following.set(1)
+        following.set(1, projection)
         // After `known` took the page: a write that starts waiting now finds its version there.
         waiters.parked(page.parked)
         waiters.published(page.applied)
@@ -154,7 +160,7 @@ final class AppliedFeedFollower: Service, Sendable {
             known.order.removeAll()
             known.oldest = 0
         }
-        following.set(0)
+        following.set(0, projection)
         waiters.recheckAll()
     }
 

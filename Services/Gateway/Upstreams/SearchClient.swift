@@ -5,8 +5,8 @@ import HTTP
 import InternalAPI
 import ServiceRuntime
 
-/// Every call the gateway makes to the search projection: list, get, and the
-/// read-your-writes wait.
+/// The gateway's reads of the search projection: list and get (its read-your-writes waits
+/// are `ProjectionVisibility`).
 ///
 /// The one place that knows the projection's routes and parameters (`InternalPaths`), so the
 /// adapters only see `ClientListQuery`, `ClientRecord` and `ClientListPage`. Single-client
@@ -15,21 +15,13 @@ struct SearchClient: Sendable {
     let baseURL: String
     let token: InternalToken
     let http: HTTPClient
-    /// A client whose request timeout is just above the visibility wait, so a stuck
-    /// projection cannot hold a write's answer longer than the bound.
-    let visibilityHTTP: HTTPClient
     let lookups: ClientLookupCoalescer
-    /// The applied-versions feed, when followed: writes wait on it rather than asking one by one.
-    let feed: AppliedFeedFollower?
 
     /// `metrics`, when given, gets `clientele_gateway_lookup_batch_size`: the lookups per batch request.
-    init(baseURL: String, token: InternalToken, http: HTTPClient, visibilityHTTP: HTTPClient, feed: AppliedFeedFollower? = nil,
-         metrics: MetricsRegistry? = nil) {
+    init(baseURL: String, token: InternalToken, http: HTTPClient, metrics: MetricsRegistry? = nil) {
         self.baseURL = baseURL
         self.token = token
         self.http = http
-        self.visibilityHTTP = visibilityHTTP
-        self.feed = feed
         let sizes = metrics?.histogram("clientele_gateway_lookup_batch_size",
                                        help: "Client lookups per batch request to the search projection.",
                                        buckets: [1, 2, 4, 8, 16, 32, 64, 128])
@@ -70,28 +62,6 @@ struct SearchClient: Sendable {
             throw UpstreamError.clienteleError(from: response, service: "search-projection")
         }
         return try decode(response) { value throws(JSONFieldError) in try TenantClientId.records(fromAnswer: value) }
-    }
-
-    /// Waits up to `timeout` for the projection to show client `id` at `version` or later.
-    /// False when it did not in time or could not be asked: never an error, since the write
-    /// it follows is already stored. Waits on the feed when one is followed.
-    func waitUntilVisible(_ id: UUID, version: Int64, timeout: Duration) async -> Bool {
-        guard let feed else { return await askVisibility(id, version: version, timeout: timeout)?.isVisible(version) ?? false }
-        return await feed.waitUntilVisible(id, version: version, timeout: timeout) { [self] remaining in
-            await askVisibility(id, version: version, timeout: remaining)
-        }
-    }
-
-    /// Asks the projection to answer once client `id` is at `version` or later (or parked
-    /// there), or after `timeout`; what it holds then (nil: it could not be asked).
-    func askVisibility(_ id: UUID, version: Int64, timeout: Duration) async -> StreamVisibility? {
-        let path = InternalPaths.visibility(id) + "?version=\(version)&timeoutMs=\(max(0, timeout.inMilliseconds))"
-        guard let response = try? await visibilityHTTP.execute(request(path)), response.status.code == 200,
-              let value = try? JSONParser.parse(response.body),
-              let visibility = try? ClientVisibility(internalJSON: value) else {
-            return nil
-        }
-        return StreamVisibility(applied: visibility.version, parked: visibility.parked ? version : nil)
     }
 
     /// `query` as the projection's query string.

@@ -1,0 +1,163 @@
+import ClientDomain
+import Foundation
+import HTTP
+import Postgres
+import TestSupport
+import XCTest
+
+/// One caller's poison event cannot stop the system: it parks its own stream while every
+/// other write stays visible, a write to it is answered at once as pending, and an operator
+/// releases it with `clientctl quarantine` once the cause is removed. And a bulk write waits
+/// once for all its items.
+final class PoisonEventTests: XCTestCase {
+    private let http = HTTPClient(configuration: HTTPClientConfiguration())
+
+    override func tearDown() {
+        http.shutdown()
+        super.tearDown()
+    }
+
+    private func call(_ stack: ClienteleStack, _ method: HTTPMethod, _ path: String, key: String, body: String? = nil,
+                      headers: HTTPHeaders = [:]) async throws -> HTTPClientResponse {
+        try await Self.call(http, stack, method, path, key: key, body: body, headers: headers)
+    }
+
+    private static func call(_ http: HTTPClient, _ stack: ClienteleStack, _ method: HTTPMethod, _ path: String, key: String,
+                             body: String? = nil, headers: HTTPHeaders = [:]) async throws -> HTTPClientResponse {
+        var headers = headers
+        headers.add(name: "Authorization", value: "Bearer \(key)")
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        return try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path, headers: headers,
+                                                        body: Array((body ?? "").utf8)))
+    }
+
+    private static func json(_ response: HTTPClientResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+    }
+
+    /// The finding: a name of "a" and 3,000 combining marks (1 character, 6 KB) stopped the
+    /// search projection for every company. The APIs refuse it now, so the test writes the
+    /// event into the event store itself, as a release without that limit would have.
+    func testAPoisonEventParksItsStreamWhileEveryOtherWriteStaysVisible() async throws {
+        let stack = try await ClienteleStack.start("poison", gatewayEnvironment: ["RATE_LIMIT_REQUESTS": "0"])
+        defer { stack.stop() }
+        let (companyId, _, key) = try stack.createCompanyWithKey("Poison Co")
+        var ids: [String] = []
+        for name in ["Ordinary", "Another"] {
+            let created = try await call(stack, .POST, "/api/v1/clients", key: key, body: #"{"name":"\#(name)"}"#)
+            XCTAssertEqual(created.status.code, 201)
+            ids.append(try XCTUnwrap((Self.json(created)["data"] as? [String: Any])?["id"] as? String))
+        }
+        let (id, other) = (ids[0], ids[1])
+
+        // Version 2 of each, appended to the store and its outbox as the command service would.
+        let longName = "a" + String(repeating: "\u{0300}", count: 3000)
+        let event = ClientEvent.profileChanged(ClientProfileChanged(changes: ClientProfileChanges(name: .set(longName))))
+        let commands = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
+        for stream in ids {
+            try await commands.execute("""
+                WITH appended AS (
+                    INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version, occurred_at,
+                                        actor_kind, actor_id, correlation_id, causation_id, data, traceparent)
+                    VALUES ($1, $2, 2, $3, $4, $5, now(), 'system', 'test', 'poison', NULL, $6::jsonb, NULL)
+                    RETURNING position)
+                INSERT INTO outbox (position) SELECT position FROM appended
+                """, [UUID(), try XCTUnwrap(UUID(uuidString: stream)), try XCTUnwrap(UUID(uuidString: companyId)), event.type,
+                      event.schemaVersion, String(decoding: try event.encode(), as: UTF8.self)])
+        }
+        let environment = ["SEARCH_SERVICE_URL": stack.searchProjection.baseURL, "STATS_SERVICE_URL": stack.statsProjection.baseURL,
+                           "COMMAND_SERVICE_URL": stack.commandService.baseURL, "INTERNAL_TOKEN": stack.internalToken]
+        try await eventually("the search projection parked both streams") {
+            let list = try stack.clientctl(["quarantine", "list"], environment: environment)
+            return list.contains(id.lowercased()) && list.contains(other.lowercased())
+        }
+        let status = try stack.clientctl(["status"], environment: environment)
+        XCTAssertTrue(status.contains("PARKED STREAMS: search 2"), status)
+
+        // A thousand writes of other clients (by 20 callers) are all visible when answered.
+        let pending = LockedValue(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<20 {
+                group.addTask { [http] in
+                    for index in 0..<50 {
+                        let reply = try await Self.call(http, stack, .POST, "/api/v1/clients", key: key,
+                                                        body: #"{"name":"Other \#(caller)-\#(index)"}"#)
+                        XCTAssertEqual(reply.status.code, 201)
+                        if reply.headers["X-Consistency"] != nil { pending.withLock { $0 += 1 } }
+                        let newId = (Self.json(reply)["data"] as? [String: Any])?["id"] as? String ?? ""
+                        let got = try await Self.call(http, stack, .GET, "/api/v1/clients/\(newId)", key: key)
+                        XCTAssertEqual(got.status.code, 200)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertEqual(pending.withLock { $0 }, 0, "no write of another client waited for the parked stream")
+
+        // A write to a parked stream is answered at once, as pending.
+        let started = ContinuousClock.now
+        let fix = try await call(stack, .PATCH, "/api/v1/clients/\(other)", key: key, body: #"{"name":"Fixed"}"#)
+        let waited = ContinuousClock.now - started
+        XCTAssertEqual(fix.status.code, 200, String(decoding: fix.body, as: UTF8.self))
+        XCTAssertEqual(fix.headers["X-Consistency"], "pending")
+        XCTAssertLessThan(waited, .seconds(1), "answered when parked, not after the read-your-writes wait")
+
+        // While the cause stays, a retry changes nothing; once the read model's limit is lifted
+        // (the operator's migration), it applies each stream's events in order.
+        XCTAssertThrowsError(try stack.clientctl(["quarantine", "retry", id], environment: environment))
+        let search = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.searchDatabase, poolSize: 1))
+        try await search.execute("ALTER TABLE clients DROP CONSTRAINT clients_indexed_bytes")
+        try await search.execute("DROP INDEX clients_by_tenant_name")
+        let retried = try stack.clientctl(["quarantine", "retry", id], environment: environment)
+        XCTAssertTrue(retried.contains("search: 1 applied"), retried)
+        let got = try await call(stack, .GET, "/api/v1/clients/\(id)", key: key)
+        XCTAssertEqual((Self.json(got)["data"] as? [String: Any])?["name"] as? String, longName)
+        XCTAssertEqual(got.headers["ETag"], "\"2\"")
+        let retriedOther = try stack.clientctl(["quarantine", "retry", other], environment: environment)
+        XCTAssertTrue(retriedOther.contains("search: 2 applied"), retriedOther)
+        let fixed = try await call(stack, .GET, "/api/v1/clients/\(other)", key: key)
+        XCTAssertEqual((Self.json(fixed)["data"] as? [String: Any])?["name"] as? String, "Fixed")
+        XCTAssertEqual(fixed.headers["ETag"], "\"3\"")
+        let list = try stack.clientctl(["quarantine", "list"], environment: environment)
+        XCTAssertTrue(list.hasPrefix("no parked streams"), list)
+        await commands.close()
+        await search.close()
+    }
+
+    /// A bulk request waits for all its items at once, within one read-your-writes timeout:
+    /// before, each item waited in turn (20 items, 20 timeouts while the projections lag).
+    func testABulkRequestWaitsOnceForAllItsItems() async throws {
+        let adminEmail = "bulk@admin.test"
+        let adminPassword = "admin-bootstrap-\(UUID().uuidString)"
+        let stack = try await ClienteleStack.start("bulkwait", gatewayEnvironment: [
+            "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword, "READ_YOUR_WRITES_TIMEOUT_MS": "500",
+        ], privateBroker: true)
+        defer { stack.stop() }
+        let login = try await http.execute(HTTPClientRequest(
+            method: .POST, url: stack.gateway.baseURL + "/api/auth/login", headers: ["Content-Type": "application/json"],
+            body: Array(#"{"email":"\#(adminEmail)","password":"\#(adminPassword)"}"#.utf8)))
+        let token = try XCTUnwrap(Self.json(login)["token"] as? String)
+        let company = try await call(stack, .POST, "/api/companies", key: token, body: #"{"name":"Bulk Co"}"#)
+        let companyId = try XCTUnwrap((Self.json(company)["data"] as? [String: Any])?["id"] as? String)
+        var ids: [String] = []
+        for index in 0..<20 {
+            let reply = try await call(stack, .POST, "/api/admin/clients", key: token,
+                                       body: #"{"email":"bulk\#(index)@example.com","companyId":"\#(companyId)"}"#)
+            XCTAssertEqual(reply.status.code, 200, String(decoding: reply.body, as: UTF8.self))
+            ids.append(try XCTUnwrap((Self.json(reply)["data"] as? [String: Any])?["id"] as? String))
+        }
+        // With the broker frozen the writes are stored but no projection sees them: every
+        // item's wait runs to the timeout.
+        stack.broker.pause()
+        defer { stack.broker.resume() }
+        let started = ContinuousClock.now
+        let body = try JSONSerialization.data(withJSONObject: ["clients": ids.map { ["id": $0, "plan": "premium"] }])
+        let update = try await call(stack, .PUT, "/api/admin/clients/bulk", key: token, body: String(decoding: body, as: UTF8.self))
+        let elapsed = ContinuousClock.now - started
+        stack.broker.resume()
+        XCTAssertEqual(update.status.code, 200, String(decoding: update.body, as: UTF8.self))
+        XCTAssertEqual(Self.json(update)["message"] as? String, "Bulk update completed: 20 successful, 0 failed")
+        XCTAssertEqual(update.headers["X-Consistency"], "pending")
+        XCTAssertLessThan(elapsed, .seconds(3), "one 500 ms wait for all twenty items, not one each: \(elapsed)")
+    }
+}
