@@ -132,7 +132,8 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(fetched.status.code, 200)
 
         func metrics(_ service: ServiceProcess) async throws -> String {
-            let response = try await http.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics"))
+            let response = try await http.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics",
+                                                                    headers: ["X-Internal-Token": stack.internalToken]))
             XCTAssertEqual(response.status.code, 200)
             return String(decoding: response.body, as: UTF8.self)
         }

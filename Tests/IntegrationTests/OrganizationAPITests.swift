@@ -422,7 +422,8 @@ final class OrganizationAPITests: XCTestCase {
 
     /// The gateway's `clientele_gateway_lookup_batch_size` histogram: (batch requests, lookups).
     private func lookupBatches() async throws -> (count: Int, sum: Int) {
-        let response = try await http.execute(HTTPClientRequest(url: try await stack.gateway.baseURL + "/metrics"))
+        let response = try await http.execute(HTTPClientRequest(url: try await stack.gateway.baseURL + "/metrics",
+                                                                headers: ["X-Internal-Token": try await stack.internalToken]))
         var count = 0, sum = 0
         for line in String(decoding: response.body, as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: " ")

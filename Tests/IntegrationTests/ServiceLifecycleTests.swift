@@ -34,7 +34,8 @@ final class ServiceLifecycleTests: XCTestCase {
         services.append(try ServiceProcess.start("search-projection", environment: kafka.merging(["DATABASE_URL": try database("search")]) { $1 }, logDirectory: logs))
         services.append(try ServiceProcess.start("stats-projection", environment: kafka.merging(["DATABASE_URL": try database("stats")]) { $1 }, logDirectory: logs))
         services.append(try ServiceProcess.start("document-store", environment: ["DATABASE_URL": try database("documents"),
-                                                                                 "DOCUMENT_DIRECTORY": logs.appendingPathComponent("documents").path], logDirectory: logs))
+                                                                                 "DOCUMENT_DIRECTORY": logs.appendingPathComponent("documents").path,
+                                                                                 "INTERNAL_TOKEN": token], logDirectory: logs))
         services.append(try ServiceProcess.start("crm-sync", environment: kafka, logDirectory: logs))
         let gateway = try ServiceProcess.start("gateway", environment: [
             "COMMAND_SERVICE_URL": services[0].baseURL, "SEARCH_SERVICE_URL": services[1].baseURL,
@@ -54,7 +55,18 @@ final class ServiceLifecycleTests: XCTestCase {
             XCTAssertEqual(body?["status"] as? String, "ok", service.name)
             XCTAssertEqual(body?["service"] as? String, service.name)
 
-            let metrics = try await client.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics"))
+            // /readyz says ready or not to anyone, and each check's outcome only to a caller with the token.
+            let ready = try await client.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/readyz"))
+            let readyBody = try JSONSerialization.jsonObject(with: Data(ready.body)) as? [String: Any]
+            XCTAssertNil(readyBody?["checks"], service.name)
+            let detailed = try await client.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/readyz",
+                                                                      headers: ["X-Internal-Token": token]))
+            let detailedBody = try JSONSerialization.jsonObject(with: Data(detailed.body)) as? [String: Any]
+            XCTAssertNotNil(detailedBody?["checks"], service.name)
+            let unauthenticated = try await client.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics"))
+            XCTAssertEqual(unauthenticated.status.code, 401, "/metrics needs the internal token (\(service.name))")
+            let metrics = try await client.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics",
+                                                                     headers: ["X-Internal-Token": token]))
             XCTAssertEqual(metrics.status.code, 200)
             XCTAssertEqual(metrics.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
             let text = String(decoding: metrics.body, as: UTF8.self)
@@ -100,7 +112,8 @@ final class ServiceLifecycleTests: XCTestCase {
         let logs = try ProjectPaths.scratchDirectory("bad-config")
         let cases: [(String, [String: String], String)] = [
             ("gateway", ["HTTP_PORT": "eighty"], "HTTP_PORT"),
-            ("gateway", ["COMMAND_SERVICE_URL": "not a url"], "COMMAND_SERVICE_URL"),
+            ("gateway", ["COMMAND_SERVICE_URL": "not a url", "INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"],
+             "COMMAND_SERVICE_URL"),
             ("gateway", ["LOG_LEVEL": "loud"], "LOG_LEVEL"),
             ("gateway", ["INTERNAL_TOKEN": ""], "INTERNAL_TOKEN"),
             ("gateway", ["INTERNAL_TOKEN": "short"], "INTERNAL_TOKEN"),
@@ -114,7 +127,9 @@ final class ServiceLifecycleTests: XCTestCase {
                          "ADMIN_EMAIL": "root", "ADMIN_PASSWORD": "long enough password"], "ADMIN_EMAIL"),
             ("command-service", ["DATABASE_URL": "", "INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"], "DATABASE_URL"),
             ("command-service", ["INTERNAL_TOKEN": ""], "INTERNAL_TOKEN"),
-            ("crm-sync", ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "EVENTS_TOPIC_PARTITIONS": "0"], "EVENTS_TOPIC_PARTITIONS"),
+            ("crm-sync", ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "EVENTS_TOPIC_PARTITIONS": "0",
+                          "INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"], "EVENTS_TOPIC_PARTITIONS"),
+            ("crm-sync", ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"], "INTERNAL_TOKEN"),
         ]
         for (index, (executable, environment, variable)) in cases.enumerated() {
             let process = try ManagedProcess(name: "\(executable)-\(index)", executable: ServiceProcess.binDirectory.appendingPathComponent(executable),

@@ -82,7 +82,7 @@ public final class ClienteleStack: Sendable {
                                                    logDirectory: logDirectory)
         documentStore = try ServiceProcess.start("document-store", environment: [
             "DATABASE_URL": try postgres.createDatabase("\(name)_documents"),
-            "DOCUMENT_DIRECTORY": logDirectory.appendingPathComponent("documents").path,
+            "DOCUMENT_DIRECTORY": logDirectory.appendingPathComponent("documents").path, "INTERNAL_TOKEN": internalToken,
         ], logDirectory: logDirectory)
         gateway = try ServiceProcess.start("gateway", environment: [
             "COMMAND_SERVICE_URL": commandService.baseURL, "SEARCH_SERVICE_URL": searchProjection.baseURL,

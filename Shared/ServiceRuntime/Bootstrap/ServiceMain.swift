@@ -40,7 +40,10 @@ public enum ServiceMain {
 
             var setup = ServiceSetup(name: name, environment: environment, logger: logger, metrics: metrics,
                                      readiness: readiness, router: router, httpConfiguration: http)
-            HealthRoutes.register(on: router, service: name, readiness: readiness, metrics: metrics, logger: logger)
+            // Every service shares the internal token: it guards /metrics and /readyz's details
+            // (read before anything connects, so a missing one stops the service at once).
+            HealthRoutes.register(on: router, service: name, readiness: readiness, metrics: metrics, logger: logger,
+                                  token: try setup.requireInternalToken())
             try await configure(&setup)
 
             let server = HTTPServer(configuration: setup.httpConfiguration, router: router,

@@ -9,9 +9,12 @@ public final class ReadinessChecks: @unchecked Sendable {
     // @unchecked Sendable: `checks` and `draining` are only touched under `lock`.
     public typealias Check = @Sendable () async throws -> Void
 
+    // `latest` too.
     private let lock = NSLock()
     private var checks: [(name: String, check: Check)] = []
     private var draining = false
+    /// The last evaluation started, shared by every /readyz within `maxAge` of its start.
+    private var latest: (startedAt: ContinuousClock.Instant, evaluation: Task<(ready: Bool, results: [String: String]), Never>)?
     public let timeout: Duration
 
     public init(timeout: Duration = .seconds(2)) {
@@ -26,6 +29,24 @@ public final class ReadinessChecks: @unchecked Sendable {
     /// Marks the service as shutting down: from now on it reports not ready, so load
     /// balancers stop sending it work while in-flight requests finish.
     public func beginDraining() { lock.withLock { draining = true } }
+
+    /// The outcome of an evaluation started less than `maxAge` ago, or of a new one: however
+    /// many callers ask, the checks (which may call other services) run at most once per
+    /// `maxAge`. Draining shows at once.
+    public func recentEvaluation(maxAge: Duration, logger: Logger) async -> (ready: Bool, results: [String: String]) {
+        let evaluation = lock.withLock {
+            if let latest, ContinuousClock.now - latest.startedAt < maxAge { return latest.evaluation }
+            let evaluation = Task { await self.evaluate(logger: logger) }
+            latest = (ContinuousClock.now, evaluation)
+            return evaluation
+        }
+        var (ready, results) = await evaluation.value
+        if lock.withLock({ draining }) {
+            ready = false
+            results["shutdown"] = "draining"
+        }
+        return (ready, results)
+    }
 
     /// Runs every check concurrently; the result maps each name to its outcome.
     public func evaluate(logger: Logger) async -> (ready: Bool, results: [String: String]) {

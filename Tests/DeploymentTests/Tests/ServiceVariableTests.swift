@@ -26,7 +26,7 @@ final class ServiceVariableTests: XCTestCase {
         XCTAssertTrue(crmSync.isRequired("KAFKA_BOOTSTRAP_SERVERS"))
         XCTAssertTrue(crmSync.reads("KAFKA_MESSAGE_TIMEOUT_MS"), "KAFKA_* is passed to librdkafka")
         XCTAssertFalse(crmSync.reads("DATABASE_URL"), "crm-sync links the PostgreSQL wiring but never opens a pool")
-        XCTAssertFalse(crmSync.reads("INTERNAL_TOKEN"))
+        XCTAssertTrue(crmSync.isRequired("INTERNAL_TOKEN"), "every service guards /metrics with it")
         XCTAssertEqual(crmSync.defaultValue(of: "EVENTS_TOPIC"), "clientele.client-events")
 
         for product in ["gateway", "command-service", "search-projection", "stats-projection", "document-store", "crm-sync"] {
@@ -60,8 +60,8 @@ final class ServiceVariableTests: XCTestCase {
                                                                              with: "JWT_TTL_SECOND: ${JWT_TTL_SECONDS:-3600}"))
         XCTAssertTrue(misspelt.unknownVariableProblems().contains("service gateway sets JWT_TTL_SECOND, which gateway never reads"))
         let oversharing = try checks.with(composeText: text.replacingOccurrences(of: "      HTTP_PORT: \"8185\"\n",
-                                                                                with: "      HTTP_PORT: \"8185\"\n      INTERNAL_TOKEN: ${INTERNAL_TOKEN:?x}\n"))
-        XCTAssertTrue(oversharing.unknownVariableProblems().contains("service crm-sync sets INTERNAL_TOKEN, which crm-sync never reads"))
+                                                                                with: "      HTTP_PORT: \"8185\"\n      DATABASE_URL: ${CRM_DATABASE_URL:?x}\n"))
+        XCTAssertTrue(oversharing.unknownVariableProblems().contains("service crm-sync sets DATABASE_URL, which crm-sync never reads"))
     }
 
     func testTheReadmeTableListsEveryVariableReadAnywhere() throws {
