@@ -14,7 +14,8 @@ enum GatewayRoutes {
         if components.rateLimiter != nil { setup.routeMiddleware.append(RateLimitHeaders.wrap) }
         let verifiedKeys = VerifiedAPIKeyCache()
         OrganizationClientsAPI(
-            authenticator: APIKeyAuthenticator(store: components.identity, cache: verifiedKeys, rateLimiter: components.rateLimiter),
+            authenticator: APIKeyAuthenticator(store: components.identity, cache: verifiedKeys, rateLimiter: components.rateLimiter,
+                                               trustedProxies: components.sessions.trustedProxies, metrics: setup.metrics),
             commands: components.commands, search: components.search,
             readYourWritesTimeout: components.readYourWritesTimeout).register(on: setup)
         let authAPI = AuthAPI(store: components.identity, settings: components.sessions, rateLimiter: components.rateLimiter)
