@@ -40,7 +40,7 @@ let package = Package(
                 swiftSettings: strictSettings),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Errors"], path: "Shared/Kafka",
                 swiftSettings: strictSettings),
-        .target(name: "Crypto", dependencies: ["CLibCrypto"], path: "Shared/Crypto",
+        .target(name: "Crypto", dependencies: ["CLibCrypto", "Errors"], path: "Shared/Crypto",
                 swiftSettings: strictSettings),
 
         // MARK: Shared layers
@@ -106,7 +106,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "ClientDomainTests", dependencies: ["ClientDomain"], path: "Tests/ClientDomainTests",
                     swiftSettings: strictSettings),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests",
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Errors"], path: "Tests/CryptoTests",
                     swiftSettings: strictSettings),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "HTTP"],
                     path: "Tests/ServiceRuntimeTests", swiftSettings: strictSettings),
@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto"],
                     path: "Tests/IdentityTests", swiftSettings: strictSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
-                                                         "ServiceRuntime", "Identity", "Postgres"],
+                                                         "ServiceRuntime", "Identity", "Postgres", "Crypto"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
         // Checks docker-compose.yml, deploy/ and the README against Package.swift and the
         // sources (reads files and runs `swift package dump-package`; no other dependency).

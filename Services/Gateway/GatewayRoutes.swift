@@ -18,7 +18,8 @@ enum GatewayRoutes {
         let searchAndStatsShow = ReadYourWrites(projections: [components.searchVisibility, components.statsVisibility],
                                                 timeout: components.readYourWritesTimeout)
         OrganizationClientsAPI(
-            authenticator: APIKeyAuthenticator(store: components.identity, cache: verifiedKeys, rateLimiter: components.rateLimiter),
+            authenticator: APIKeyAuthenticator(store: components.identity, cache: verifiedKeys, rateLimiter: components.rateLimiter,
+                                               trustedProxies: components.sessions.trustedProxies, metrics: setup.metrics),
             commands: components.commands, search: components.search, readYourWrites: searchShows).register(on: setup)
         let authAPI = AuthAPI(store: components.identity, settings: components.sessions, rateLimiter: components.rateLimiter)
         authAPI.register(on: setup)

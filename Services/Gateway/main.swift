@@ -1,3 +1,4 @@
+import Crypto
 import Errors
 import HTTP
 import Identity
@@ -14,7 +15,8 @@ import ServiceRuntime
 // the session settings (JWT_KEYS required, see SessionSettings), ADMIN_EMAIL and
 // ADMIN_PASSWORD (the first super-admin, created at start when none exists),
 // RATE_LIMIT_REQUESTS (600) per RATE_LIMIT_WINDOW_SECONDS (60) for each API key and each staff
-// user, counted by this instance alone (either at 0 turns limits off; see RateLimiter), plus
+// user, counted by this instance alone (either at 0 turns limits off; see RateLimiter),
+// PASSWORD_HASH_THREADS (0: one per core; password hashes at once, see PasswordHashQueue), plus
 // the common ones (see ServiceMain). Routes are registered in GatewayRoutes, nowhere else, so
 // that OpenAPIDocumentTests sees them all.
 await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
@@ -23,6 +25,7 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     let readYourWrites = try setup.environment.milliseconds("READ_YOUR_WRITES_TIMEOUT_MS", default: .seconds(2), in: 0...30_000)
     let sessions = try SessionSettings(environment: setup.environment)
     let rateLimit = try RateLimitPolicy.configured(by: setup.environment)
+    let hashThreads = try setup.environment.int("PASSWORD_HASH_THREADS", default: 0, in: 0...1024)
     let adminEmail = setup.environment.string("ADMIN_EMAIL", default: "")
     let adminPassword = setup.environment.string("ADMIN_PASSWORD", default: "")
     let bootstrapsAdmin = !adminEmail.isEmpty && !adminPassword.isEmpty
@@ -35,8 +38,10 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
         }
     }
     let pool = try await setup.openPostgres(migrations: IdentitySchema.migrations)
-    let identity = IdentityStore(pool: pool)
+    let passwordHashes = PasswordHashQueue(threads: hashThreads)
+    let identity = IdentityStore(pool: pool, passwordHashes: passwordHashes)
     await IdentityStore.prepareCredentialChecks()
+    registerPasswordHashMetrics(setup.metrics, passwordHashes)
     // Never log the password; the id is enough to find the account.
     if bootstrapsAdmin, let admin = try await identity.bootstrapSuperAdmin(email: adminEmail, password: adminPassword) {
         setup.logger.info("created the first super-admin from ADMIN_EMAIL", ["user_id": admin.id.lowercasedString])
@@ -78,4 +83,20 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
                                               http: visibilityClient, feed: statsFeed),
         readYourWritesTimeout: readYourWrites,
         rateLimiter: rateLimit.map { RateLimiter(policy: $0) }))
+}
+
+/// The password-hash queue's counts (logins and password changes), read at scrape time.
+func registerPasswordHashMetrics(_ metrics: MetricsRegistry, _ queue: PasswordHashQueue) {
+    metrics.collector("clientele_password_hashes_total", help: "Password hashes (PBKDF2) started", type: "counter") {
+        [(labels: [:], value: Double(queue.counts.started))]
+    }
+    metrics.collector("clientele_password_hashes_refused_total",
+                      help: "Password checks and changes refused (503) because every hash slot was taken", type: "counter") {
+        [(labels: [:], value: Double(queue.counts.refused))]
+    }
+    metrics.collector("clientele_password_hashes_in_progress", help: "Password hashes running and waiting for a slot") {
+        let counts = queue.counts
+        return [(labels: ["state": "running"], value: Double(counts.running)),
+                (labels: ["state": "waiting"], value: Double(counts.waiting))]
+    }
 }

@@ -70,3 +70,10 @@ public protocol ClienteleErrorConvertible: Error {
 extension ClienteleError: ClienteleErrorConvertible {
     public var clienteleError: ClienteleError { self }
 }
+
+/// An error after which the caller should wait before trying again: the gateway's answer
+/// carries `Retry-After: <retryAfterSeconds>` (`APIErrorRendering`).
+public protocol RetryAfterAdvising: Error {
+    /// Seconds to wait, at least 1.
+    var retryAfterSeconds: Int { get }
+}

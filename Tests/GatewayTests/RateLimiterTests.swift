@@ -150,3 +150,17 @@ final class RateLimiterTests: XCTestCase {
         XCTAssertNil(anonymous.headers["RateLimit-Limit"], "no principal, no headers")
     }
 }
+
+extension RateLimiterTests {
+    func testARefundGivesOneRequestBack() {
+        let limiter = limiter(3, per: 60)
+        let address = RateLimitPrincipal.clientAddress("203.0.113.1")
+        for _ in 0..<3 { XCTAssertTrue(limiter.admit(address, at: at(0)).allowed) }
+        XCTAssertFalse(limiter.admit(address, at: at(0)).allowed)
+        limiter.refund(address)
+        XCTAssertTrue(limiter.admit(address, at: at(0)).allowed, "the refunded request is available again")
+        XCTAssertFalse(limiter.admit(address, at: at(0)).allowed, "and only that one")
+        limiter.refund(.clientAddress("203.0.113.2"))
+        XCTAssertEqual(limiter.admit(.clientAddress("203.0.113.2"), at: at(0)).remaining, 2, "refunding an untracked principal changes nothing")
+    }
+}

@@ -221,32 +221,126 @@ final class UserStoreTests: XCTestCase {
         XCTAssertFalse(afterCleanup, "a record past its token's expiry is deleted")
     }
 
-    func testThrottleLocksAKeyAfterMaxFailuresWithinTheWindow() async throws {
-        let store = try await makeStore()
-        let throttle = LoginThrottle(pool: store.pool, maxFailures: 3, window: .seconds(60))
-        let account = LoginThrottle.accountKey(" Jane@Example.com")
-        XCTAssertEqual(account, LoginThrottle.accountKey("jane@example.com"))
-        let address = LoginThrottle.addressKey("10.0.0.1")
-        for _ in 0..<2 { try await throttle.recordFailure([account, address]) }
-        let notYet = try await throttle.retryAfter([account, address])
-        XCTAssertNil(notYet)
-        try await throttle.recordFailure([account])
-        let locked = try await throttle.retryAfter([account])
-        XCTAssertNotNil(locked)
-        XCTAssertTrue((1...60).contains(locked ?? 0), "\(String(describing: locked))")
-        let addressOnly = try await throttle.retryAfter([address])
-        XCTAssertNil(addressOnly, "the address has two failures, under the limit")
-        try await throttle.clear(account)
-        let cleared = try await throttle.retryAfter([account])
-        XCTAssertNil(cleared)
+    /// The row count of `key` in `login_failures` (nil: no row).
+    private func count(_ key: String, in store: IdentityStore) async throws -> Int64? {
+        try await store.pool.query("SELECT failures FROM login_failures WHERE key = $1", [key]).first?.decode(0, as: Int64.self)
+    }
 
-        let short = LoginThrottle(pool: store.pool, maxFailures: 1, window: .seconds(1))
-        let key = LoginThrottle.accountKey("brief@example.com")
-        try await short.recordFailure([key])
-        let lockedBriefly = try await short.retryAfter([key])
-        XCTAssertEqual(lockedBriefly, 1)
-        try await Task.sleep(for: .milliseconds(1100))
-        let expired = try await short.retryAfter([key])
-        XCTAssertNil(expired, "the lock ends with its window")
+    private func limits(pair: Int = 3, account: Int = 1000, address: Int = 1000, window: Duration = .seconds(60))
+        -> LoginThrottle.Limits {
+        LoginThrottle.Limits(perAccountAndAddress: pair, perAccount: account, perAddress: address, window: window)
+    }
+
+    /// The decision alone: a pair and an address are locked past their limits; an account
+    /// past its limit refuses only an address that has already tried it.
+    func testThrottleDecisions() {
+        let limits = limits(pair: 5, account: 20, address: 50)
+        XCTAssertFalse(limits.refuses(.accountAndAddress, count: 5, pairCount: 5))
+        XCTAssertTrue(limits.refuses(.accountAndAddress, count: 6, pairCount: 6))
+        XCTAssertFalse(limits.refuses(.address, count: 50, pairCount: 1))
+        XCTAssertTrue(limits.refuses(.address, count: 51, pairCount: 1))
+        XCTAssertFalse(limits.refuses(.account, count: 20, pairCount: 3), "at the limit the account is not slowed yet")
+        XCTAssertFalse(limits.refuses(.account, count: 500, pairCount: 1), "an address that has not tried gets its try")
+        XCTAssertTrue(limits.refuses(.account, count: 21, pairCount: 2), "one that has is refused")
+        XCTAssertEqual(LoginThrottle.accountKey(" Jane@Example.com"), LoginThrottle.accountKey("jane@example.com"))
+        XCTAssertEqual(LoginThrottle.accountAndAddressKey(email: "Jane@Example.com ", address: "10.0.0.1"),
+                       LoginThrottle.accountAndAddressKey(email: "jane@example.com", address: "10.0.0.1"))
+    }
+
+    /// 200 concurrent attempts on one account from one address: each is counted by one
+    /// atomic statement before any hash, so exactly the limit are admitted.
+    func testConcurrentAttemptsAreAdmittedOnlyUpToTheLimit() async throws {
+        let store = try await makeStore()
+        let throttle = LoginThrottle(pool: store.pool, limits: limits(pair: 5))
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<200 {
+                group.addTask {
+                    if case .admitted = try await throttle.admit(email: "race@example.com", address: "10.0.0.9") { return true }
+                    return false
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        XCTAssertEqual(admitted, 5)
+        let pair = try await count(LoginThrottle.accountAndAddressKey(email: "race@example.com", address: "10.0.0.9"), in: store)
+        XCTAssertEqual(pair, 5, "refused attempts give their count back")
+    }
+
+    func testFailuresLockTheirOwnAddressNotTheAccountsOwner() async throws {
+        let store = try await makeStore()
+        let throttle = LoginThrottle(pool: store.pool, limits: limits(pair: 3, account: 5))
+        func admit(_ address: String) async throws -> LoginThrottle.Admission {
+            try await throttle.admit(email: "Victim@example.com", address: address)
+        }
+        func fail(_ address: String) async throws {
+            guard case .admitted(let attempt) = try await admit(address) else { return XCTFail("\(address) refused") }
+            try await throttle.failed(attempt)
+        }
+        for _ in 0..<3 { try await fail("10.0.0.1") }
+        guard case .refused(let retryAfter) = try await admit("10.0.0.1") else { return XCTFail("a fourth try was admitted") }
+        XCTAssertTrue((1...60).contains(retryAfter), "\(retryAfter)")
+
+        // The owner, elsewhere, is not locked; its success forgets its pair and gives back its
+        // account count.
+        guard case .admitted(let owner) = try await admit("10.0.0.2") else { return XCTFail("the owner is locked out") }
+        try await throttle.succeeded(owner)
+        let ownerPair = try await count(owner.accountAndAddress, in: store)
+        XCTAssertNil(ownerPair)
+        let account = try await count(LoginThrottle.accountKey("victim@example.com"), in: store)
+        XCTAssertEqual(account, 3)
+
+        // Past the account's limit (3 + 2 + 1 = 6 > 5), an address that has tried is refused
+        // at once; a fresh one gets one try, and the owner's fresh address gets through.
+        for _ in 0..<2 { try await fail("10.0.0.3") }
+        try await fail("10.0.0.4")
+        guard case .refused = try await admit("10.0.0.3") else { return XCTFail("a failed address was admitted to a slowed account") }
+        try await fail("10.0.0.5")
+        guard case .refused = try await admit("10.0.0.5") else { return XCTFail("a second try from a fresh address was admitted") }
+        guard case .admitted(let again) = try await admit("10.0.0.6") else { return XCTFail("the owner is locked out") }
+        try await throttle.succeeded(again)
+
+        // An attempt that checked no password counts for nothing.
+        guard case .admitted(let abandoned) = try await admit("10.0.0.7") else { return XCTFail("refused") }
+        try await throttle.abandoned(abandoned)
+        let abandonedPair = try await count(abandoned.accountAndAddress, in: store)
+        XCTAssertEqual(abandonedPair, 0)
+    }
+
+    /// An address past its own limit is refused before the accounts it names are counted.
+    func testAnAddressPastItsLimitIsRefusedForEveryAccount() async throws {
+        let store = try await makeStore()
+        let throttle = LoginThrottle(pool: store.pool, limits: limits(address: 2))
+        for index in 0..<2 {
+            guard case .admitted(let attempt) = try await throttle.admit(email: "a\(index)@example.com", address: "10.0.1.1") else {
+                return XCTFail("refused")
+            }
+            try await throttle.failed(attempt)
+        }
+        guard case .refused = try await throttle.admit(email: "other@example.com", address: "10.0.1.1") else {
+            return XCTFail("admitted past the address's limit")
+        }
+        let other = try await count(LoginThrottle.accountKey("other@example.com"), in: store)
+        XCTAssertNil(other, "the refused attempt counted against the account it named")
+        guard case .admitted = try await throttle.admit(email: "other@example.com", address: "10.0.1.2") else {
+            return XCTFail("another address is refused")
+        }
+    }
+
+    func testALockEndsWithItsWindow() async throws {
+        let store = try await makeStore()
+        let throttle = LoginThrottle(pool: store.pool, limits: limits(pair: 1, window: .seconds(1)))
+        guard case .admitted(let attempt) = try await throttle.admit(email: "brief@example.com", address: "10.0.2.1") else {
+            return XCTFail("refused")
+        }
+        try await throttle.failed(attempt)
+        guard case .refused(let retryAfter) = try await throttle.admit(email: "brief@example.com", address: "10.0.2.1") else {
+            return XCTFail("admitted past the limit")
+        }
+        XCTAssertEqual(retryAfter, 1)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while case .refused = try await throttle.admit(email: "brief@example.com", address: "10.0.2.1") {
+            guard ContinuousClock.now < deadline else { return XCTFail("the lock outlived its window") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Identity
 import Postgres
 import TestSupport
 import XCTest
@@ -12,8 +13,8 @@ final class IdentityAPITests: XCTestCase {
     static let adminPassword = "bootstrap-password-\(UUID().uuidString)"
     private static let holder = SharedStack("identityapi", gatewayEnvironment: [
         "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword,
-        "LOGIN_MAX_FAILURES": "3", "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000", "LOGIN_FAILURE_WINDOW_SECONDS": "60",
-        "TRUSTED_PROXIES": "127.0.0.1, ::1",
+        "LOGIN_MAX_FAILURES": "3", "LOGIN_MAX_FAILURES_PER_ACCOUNT": "6", "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
+        "LOGIN_FAILURE_WINDOW_SECONDS": "60", "TRUSTED_PROXIES": "127.0.0.1, ::1", "PASSWORD_HASH_THREADS": "1",
     ])
 
     private let http = HTTPClient(configuration: HTTPClientConfiguration())
@@ -38,6 +39,11 @@ final class IdentityAPITests: XCTestCase {
 
     private func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: String? = nil,
                       headers extra: [(String, String)] = []) async throws -> Reply {
+        try await Self.call(method, path, as: credential, body: body, headers: extra, through: http)
+    }
+
+    private static func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: String? = nil,
+                             headers extra: [(String, String)] = [], through http: HTTPClient) async throws -> Reply {
         let stack = try await Self.holder.stack()
         var headers = HTTPHeaders()
         for (name, value) in extra { headers.add(name: name, value: value) }
@@ -52,12 +58,70 @@ final class IdentityAPITests: XCTestCase {
         return Reply(status: response.status.code, headers: response.headers, body: response.body)
     }
 
-    private func json(_ object: [String: Any]) -> String {
+    private func json(_ object: [String: Any]) -> String { Self.json(object) }
+
+    private static func json(_ object: [String: Any]) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self)
     }
 
-    private func login(_ email: String, _ password: String) async throws -> Reply {
-        try await call(.POST, "/api/auth/login", body: json(["email": email, "password": password]))
+    private func login(_ email: String, _ password: String, from address: String? = nil) async throws -> Reply {
+        try await Self.login(email, password, from: address, through: http)
+    }
+
+    private static func login(_ email: String, _ password: String, from address: String?,
+                              through http: HTTPClient) async throws -> Reply {
+        try await call(.POST, "/api/auth/login", body: json(["email": email, "password": password]),
+                       headers: address.map { [("X-Forwarded-For", $0)] } ?? [], through: http)
+    }
+
+    /// A client for many requests at once, each on its own connection, never retried.
+    private func parallelClient() -> HTTPClient {
+        let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(120), maxConnectionsPerHost: 256,
+                                                                       retries: 0))
+        addTeardownBlock { client.shutdown() }
+        return client
+    }
+
+    /// `count` copies of `request` at once; their answers.
+    private func concurrently(_ count: Int, _ request: @escaping @Sendable (Int) async throws -> Reply) async throws -> [Reply] {
+        try await withThrowingTaskGroup(of: Reply.self) { group in
+            for index in 0..<count { group.addTask { try await request(index) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// The value of one series on the gateway's /metrics (`name{labels}`); nil when absent.
+    private func metric(_ series: String) async throws -> Double? {
+        let stack = try await Self.holder.stack()
+        let response = try await http.execute(HTTPClientRequest(method: .GET, url: stack.gateway.baseURL + "/metrics",
+                                                                headers: ["X-Internal-Token": stack.internalToken]))
+        let line = String(decoding: response.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(series + " ") }
+        return line.flatMap { Double($0.dropFirst(series.count + 1)) }
+    }
+
+    /// Password hashes the gateway has started (`clientele_password_hashes_total`); nil when
+    /// it does not count them.
+    private func passwordHashes() async throws -> Double? {
+        try await metric("clientele_password_hashes_total")
+    }
+
+    /// Hashes started since `before` (a `passwordHashes()` reading); fails without a count.
+    private func hashes(since before: Double?, file: StaticString = #filePath, line: UInt = #line) async throws -> Double {
+        let now = try await passwordHashes()
+        return try XCTUnwrap(now, "no password-hash count", file: file, line: line) - XCTUnwrap(before, file: file, line: line)
+    }
+
+    /// A random documentation address (RFC 5737) to send logins from, through the trusted proxy.
+    private func address() -> String { "198.51.100.\(Int.random(in: 1...254))" }
+
+    /// Creates a staff user with the super-admin's token; its id.
+    private func createUser(_ email: String, _ password: String, roles: [String] = ["sales"], companies: [String]? = nil,
+                            as root: String) async throws -> String {
+        var fields: [String: Any] = ["email": email, "name": "Someone", "password": password, "roles": roles]
+        if let companies { fields["companies"] = companies }
+        let reply = try await call(.POST, "/api/users", as: .bearer(root), body: json(fields))
+        XCTAssertEqual(reply.status, 201, "\(reply.json)")
+        return try XCTUnwrap(reply.data["id"] as? String)
     }
 
     /// Logs in and returns the token; fails the test unless the login succeeds.
@@ -232,6 +296,143 @@ final class IdentityAPITests: XCTestCase {
         await pool.close()
     }
 
+    /// 200 wrong passwords for one account from one address at once: each attempt is counted
+    /// before its hash, so the limit (3 here) are hashed and answered 401, the rest 429 with
+    /// `Retry-After` at no hash's cost. An email no account can have (3,000 bytes) costs no
+    /// hash at all and answers 401, never a 500. (Base bbc6a7f: 200 × 401, 200 hashes; the
+    /// long email 500 after a hash.)
+    func testParallelWrongPasswordsForOneAccountHashAtMostTheLimit() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let email = "parallel-\(UUID().uuidString.prefix(8).lowercased())@clientele.test"
+        _ = try await createUser(email, "the right password", as: root)
+        let client = parallelClient()
+        let from = address()
+        let before = try await passwordHashes()
+        let replies = try await concurrently(200) { index in
+            try await Self.login(email, "wrong password \(index)", from: from, through: client)
+        }
+        let unauthorized = replies.filter { $0.status == 401 }.count
+        let throttled = replies.filter { $0.status == 429 }
+        XCTAssertLessThanOrEqual(unauthorized, 3, "\(replies.map(\.status))")
+        XCTAssertEqual(throttled.count, 200 - unauthorized, "\(Set(replies.map(\.status)))")
+        for reply in throttled {
+            XCTAssertTrue((1...60).contains(Int(reply.headers["Retry-After"] ?? "") ?? 0), "\(reply.headers)")
+        }
+
+        // Random, so PostgreSQL cannot compress it under the B-tree entry limit.
+        let longEmail = String((0..<3000).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! }) + "@clientele.test"
+        let beforeLong = try await passwordHashes()
+        for _ in 0..<10 {
+            let reply = try await login(longEmail, "whatever password", from: address())
+            XCTAssertEqual(reply.status, 401, "\(reply.json)")
+        }
+        let hashed = try XCTUnwrap(beforeLong, "no password-hash count") - XCTUnwrap(before)
+        XCTAssertLessThanOrEqual(hashed, 3, "hashes for 200 attempts")
+        XCTAssertEqual(hashed, Double(unauthorized), "one hash per admitted attempt, none for a refused one")
+        let hashedLong = try await hashes(since: beforeLong)
+        XCTAssertEqual(hashedLong, 0, "an email no account can have costs no hash")
+    }
+
+    /// Failures lock out only the addresses they come from: while other addresses hammer an
+    /// account, its owner logs in from an address that has not failed. Past the account's
+    /// own limit (6 here) the account is slowed: an address that has failed is refused, a
+    /// fresh one gets a single try. (Base bbc6a7f: the owner gets 429.)
+    func testTheOwnerLogsInWhileOtherAddressesHammerItsEmail() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let email = "owner-\(UUID().uuidString.prefix(8).lowercased())@clientele.test"
+        _ = try await createUser(email, "the owner's password", as: root)
+        let client = parallelClient()
+        let attackers = (1...3).map { "203.0.113.\($0 * 10 + Int.random(in: 1...9))" }
+        var failures: [Int] = []
+        for attacker in attackers {
+            let replies = try await concurrently(10) { index in
+                try await Self.login(email, "guess \(index)", from: attacker, through: client)
+            }
+            failures.append(replies.filter { $0.status == 401 }.count)
+            XCTAssertEqual(replies.filter { $0.status == 429 }.count, 10 - failures.last!, "\(attacker): \(replies.map(\.status))")
+        }
+        // 3 + 3 failures reach the account's limit; the third address's first try is past
+        // it, so its others are refused.
+        XCTAssertEqual(failures, [3, 3, 1])
+        let owner = "192.0.2.\(Int.random(in: 1...254))"
+        let ownerLogin = try await login(email, "the owner's password", from: owner)
+        XCTAssertEqual(ownerLogin.status, 200, "the owner is locked out: \(ownerLogin.json)")
+
+        let fresh = "203.0.113.\(200 + Int.random(in: 1...50))"
+        let freshTries = [try await login(email, "guess A", from: fresh).status, try await login(email, "guess B", from: fresh).status]
+        XCTAssertEqual(freshTries, [401, 429], "a slowed account gives a fresh address one try")
+        let lockedOut = try await login(email, "the owner's password", from: attackers[0])
+        XCTAssertEqual(lockedOut.status, 429, "an address that failed stays locked, even with the right password")
+        let again = try await login(email, "the owner's password", from: owner)
+        XCTAssertEqual(again.status, 200, "\(again.json)")
+    }
+
+    /// Password changes hash behind the same bounded queue as logins (1 running and 3
+    /// waiting here): 40 at once from one user get a few 200s and 503s with `Retry-After`,
+    /// and a refused change costs no hash. (Base bbc6a7f: 40 × 200, every hash run.)
+    func testPasswordChangesBeyondTheHashSlotsAnswer503WithRetryAfter() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let id = try await createUser("changes-\(UUID().uuidString.prefix(8).lowercased())@clientele.test", "first password here",
+                                      as: root)
+        let client = parallelClient()
+        let before = try await passwordHashes()
+        let replies = try await concurrently(40) { index in
+            try await Self.call(.PUT, "/api/users/\(id)", as: .bearer(root),
+                                body: Self.json(["password": "new password number \(index)"]), through: client)
+        }
+        let changed = replies.filter { $0.status == 200 }.count
+        let busy = replies.filter { $0.status == 503 }
+        XCTAssertEqual(changed + busy.count, 40, "\(replies.map(\.status))")
+        XCTAssertGreaterThan(changed, 0)
+        XCTAssertGreaterThan(busy.count, 0, "every change was hashed at once")
+        for reply in busy {
+            XCTAssertEqual(reply.headers["Retry-After"], "1")
+            XCTAssertEqual(reply.json["code"] as? String, "unavailable")
+        }
+        let hashed = try await hashes(since: before)
+        XCTAssertEqual(hashed, Double(changed), "a refused change hashed nothing")
+    }
+
+    // MARK: Unknown API keys
+
+    /// A well-formed key the database does not know is looked up once and then remembered;
+    /// distinct unknown keys from one address count against its budget (20 a minute), past
+    /// which it gets 429 with `Retry-After` and no lookup, while a live key from elsewhere is
+    /// served. (Base bbc6a7f: every request a lookup, 25 × 401.)
+    func testUnknownAPIKeysAreRememberedAndLimitedPerAddress() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let unknownLookups = #"clientele_api_key_lookups_total{result="unknown"}"#
+        let before = try await metric(unknownLookups) ?? 0
+        let repeated = APIKeySecret.generate()
+        let patient = address()
+        for _ in 0..<30 {
+            let reply = try await call(.GET, "/api/v1/clients", as: .bearer(repeated), headers: [("X-Forwarded-For", patient)])
+            XCTAssertEqual(reply.status, 401)
+        }
+        let afterRepeats = try await metric(unknownLookups) ?? 0
+        XCTAssertEqual(afterRepeats - before, 1, "one lookup for 30 uses of one unknown key")
+
+        let guesser = "192.0.2.\(Int.random(in: 1...254))"
+        var statuses: [Int] = []
+        for _ in 0..<25 {
+            let reply = try await call(.GET, "/api/v1/clients", as: .bearer(APIKeySecret.generate()), headers: [("X-Forwarded-For", guesser)])
+            statuses.append(reply.status)
+            if reply.status == 429 {
+                XCTAssertTrue((1...3).contains(Int(reply.headers["Retry-After"] ?? "") ?? 0), "\(reply.headers)")
+                XCTAssertEqual(reply.json["code"] as? String, "resource_exhausted")
+            }
+        }
+        XCTAssertEqual(Array(statuses.prefix(20)), Array(repeating: 401, count: 20))
+        XCTAssertEqual(statuses.last, 429, "\(statuses)")
+
+        let company = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": "Unknown keys \(UUID().uuidString.prefix(8))"]))
+        let issued = try await call(.POST, "/api/api-keys", as: .bearer(root),
+                                    body: json(["companyId": try XCTUnwrap(company.data["id"] as? String), "permissions": ["clients:read"]]))
+        let live = try XCTUnwrap(issued.data["key"] as? String)
+        let served = try await call(.GET, "/api/v1/clients", as: .bearer(live), headers: [("X-Forwarded-For", patient)])
+        XCTAssertEqual(served.status, 200, "\(served.json)")
+    }
+
     // MARK: Companies and users by role
 
     func testCompaniesAndUsersRoutesAnswerPerRole() async throws {
@@ -260,6 +461,8 @@ final class IdentityAPITests: XCTestCase {
         let adminA = try await user("admin-a", "admin", [companyA])
         let salesA = try await user("sales-a", "sales", [companyA])
         let adminB = try await user("admin-b", "admin", [companyB])
+        let shared = try await user("shared", "sales", [companyA, companyB])
+        let onlyA = try await user("only-a", "sales", [companyA])
         let rootMe = try await call(.GET, "/api/auth/me", as: .bearer(root))
         let rootId = (rootMe.json["user"] as? [String: Any])?["id"] as? String
 
@@ -292,6 +495,23 @@ final class IdentityAPITests: XCTestCase {
             ("admin moves its user to another company", .bearer(adminA.token), .PUT, "/api/users/\(salesA.id)",
              json(["companies": [companyB]]), 403),
             ("admin changes another company's user", .bearer(adminA.token), .PUT, "/api/users/\(adminB.id)", json(["name": "X"]), 404),
+            // A user who also belongs to another company: an admin of one of its companies may
+            // rename it and change its memberships there, but not its email, password, roles or
+            // active state (with those it could log in as the user and act in the other company).
+            ("admin changes the password of a user also in another company", .bearer(adminA.token), .PUT,
+             "/api/users/\(shared.id)", json(["password": "taken over password"]), 403),
+            ("admin changes the email of a user also in another company", .bearer(adminA.token), .PUT,
+             "/api/users/\(shared.id)", json(["email": "taken-\(suffix)@clientele.test"]), 403),
+            ("admin deactivates a user also in another company", .bearer(adminA.token), .PUT,
+             "/api/users/\(shared.id)", json(["active": false]), 403),
+            ("admin changes the roles of a user also in another company", .bearer(adminA.token), .PUT,
+             "/api/users/\(shared.id)", json(["roles": ["finance"]]), 403),
+            ("admin renames a user also in another company", .bearer(adminA.token), .PUT,
+             "/api/users/\(shared.id)", json(["name": "Shared"]), 200),
+            ("admin changes the password of a user only in its companies", .bearer(adminA.token), .PUT,
+             "/api/users/\(onlyA.id)", json(["password": "a new password here"]), 200),
+            ("super-admin changes the password of a user in two companies", .bearer(root), .PUT,
+             "/api/users/\(shared.id)", json(["password": "a new password here"]), 200),
             ("admin changes the super-admin", .bearer(adminA.token), .PUT, "/api/users/\(rootId ?? "")", json(["name": "X"]), 404),
             ("sales changes a user", .bearer(salesA.token), .PUT, "/api/users/\(salesA.id)", json(["name": "X"]), 403),
             ("super-admin changes anyone", .bearer(root), .PUT, "/api/users/\(adminB.id)", json(["name": "Bea"]), 200),

@@ -8,25 +8,25 @@ import ServiceRuntime
 ///
 /// Login answers `{"token": jwt, "user": user}` and sets the same token as the `token`
 /// cookie. A wrong email and a wrong password (or an inactive user) answer the same 401 after
-/// the same password-hash work. Failures are counted per account and per client address
-/// (`LoginThrottle`); once either is locked, logins answer 429 with `Retry-After` without
-/// checking the password. Logout revokes the token's `jti` and clears the cookie.
+/// the same password-hash work; an email or password no account can have (too long, a
+/// control character in the email) answers that 401 before any other work. Each attempt is
+/// counted by `LoginThrottle` before its password is hashed, per account and client address,
+/// per address and per account: a refused one answers 429 with `Retry-After` without
+/// checking the password. With every password-hash slot taken (`PasswordHashQueue`) a login
+/// answers 503 with `Retry-After` and counts for nothing. Logout revokes the token's `jti` and
+/// clears the cookie.
 struct AuthAPI: Sendable {
     let store: IdentityStore
     let authenticator: SessionAuthenticator
     let cookie: SessionCookie
-    let accountThrottle: LoginThrottle
-    let addressThrottle: LoginThrottle
+    let throttle: LoginThrottle
     let trustedProxies: TrustedProxies
 
     init(store: IdentityStore, settings: SessionSettings, rateLimiter: RateLimiter?) {
         self.store = store
         self.authenticator = SessionAuthenticator(store: store, tokens: settings.tokens, rateLimiter: rateLimiter)
         self.cookie = settings.cookie
-        self.accountThrottle = LoginThrottle(pool: store.pool, maxFailures: settings.maxFailuresPerAccount,
-                                             window: settings.failureWindow)
-        self.addressThrottle = LoginThrottle(pool: store.pool, maxFailures: settings.maxFailuresPerAddress,
-                                             window: settings.failureWindow)
+        self.throttle = LoginThrottle(pool: store.pool, limits: settings.loginLimits)
         self.trustedProxies = settings.trustedProxies
     }
 
@@ -44,19 +44,29 @@ struct AuthAPI: Sendable {
         let email = input.string("email", required: true)
         let password = input.string("password", required: true)
         try input.check()
-        guard let email, let password else { throw Self.invalidCredentials }
-
-        let accountKey = LoginThrottle.accountKey(email)
-        let addressKey = LoginThrottle.addressKey(Self.clientAddress(request, trusting: trustedProxies))
-        let waits = [try await accountThrottle.retryAfter([accountKey]), try await addressThrottle.retryAfter([addressKey])]
-        if let wait = waits.compactMap({ $0 }).max() { throw LoginThrottled(retryAfter: wait) }
-
-        guard let user = try await store.verifyCredentials(email: email, password: password) else {
-            try await accountThrottle.recordFailure([accountKey])
-            try await addressThrottle.recordFailure([addressKey])
+        guard let email, let password, IdentityStore.couldBeCredentials(email: email, password: password) else {
             throw Self.invalidCredentials
         }
-        try await accountThrottle.clear(accountKey)
+
+        let attempt: LoginThrottle.Attempt
+        switch try await throttle.admit(email: email, address: request.clientAddress(trusting: trustedProxies)) {
+        case .refused(let retryAfter): throw LoginThrottled(retryAfter: retryAfter)
+        case .admitted(let admitted): attempt = admitted
+        }
+        let verified: User?
+        do {
+            verified = try await store.verifyCredentials(email: email, password: password)
+        } catch {
+            // No password was checked (no hash slot, or the database failed): the attempt
+            // counts for nothing. The original error is the answer, whatever happens here.
+            try? await throttle.abandoned(attempt)
+            throw error
+        }
+        guard let user = verified else {
+            try await throttle.failed(attempt)
+            throw Self.invalidCredentials
+        }
+        try await throttle.succeeded(attempt)
         let tokens = authenticator.tokens
         let token = tokens.sign(SessionClaims(user: user, now: Date(), lifetime: tokens.lifetime))
         var response = HTTPResponse.json(status: .ok, object: ["token": .string(token), "user": IdentityView.user(user)])
@@ -82,22 +92,5 @@ struct AuthAPI: Sendable {
             user = .object(object)
         }
         return .json(status: .ok, object: ["user": user])
-    }
-
-    /// The address the request came from: the TCP peer without its port (`1.2.3.4:5678` →
-    /// `1.2.3.4`, `[::1]:5678` → `::1`), or, when that peer is one of `proxies`, the client
-    /// its `X-Forwarded-For` names (`TrustedProxies.clientAddress`).
-    static func clientAddress(_ request: HTTPRequest, trusting proxies: TrustedProxies) -> String {
-        proxies.clientAddress(peer: peerAddress(request), forwardedFor: request.headers.values(for: "X-Forwarded-For"))
-    }
-
-    /// The TCP peer's address without its port.
-    static func peerAddress(_ request: HTTPRequest) -> String {
-        let address = request.remoteAddress
-        if address.hasPrefix("["), let end = address.firstIndex(of: "]") {
-            return String(address[address.index(after: address.startIndex)..<end])
-        }
-        if let colon = address.lastIndex(of: ":") { return String(address[..<colon]) }
-        return address
     }
 }

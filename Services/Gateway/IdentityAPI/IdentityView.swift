@@ -11,7 +11,7 @@ import Identity
 /// (never a password or hash); a company `{id, number, name, createdAt}`; ids are lower-case
 /// UUIDs, times RFC 3339 UTC with milliseconds. Errors use the organization API's envelope
 /// (`{"error": message, "code": code, "details": [{field, message}]}`); a throttled login
-/// adds `Retry-After`.
+/// (429) and a full password-hash queue (503) add `Retry-After`.
 enum IdentityView {
     static func user(_ user: User) -> JSONValue {
         .object([
@@ -36,13 +36,9 @@ enum IdentityView {
         ])
     }
 
-    /// `error` as a response; `LoginThrottled` gets its `Retry-After`.
+    /// `error` as a response (`APIErrorRendering` adds `Retry-After` where the error advises one).
     static func error(_ error: any Error) -> HTTPResponse {
-        var response = OrganizationClientView.error(error)
-        if let throttled = error as? LoginThrottled {
-            response.headers.replaceOrAdd(name: "Retry-After", value: String(throttled.retryAfter))
-        }
-        return response
+        OrganizationClientView.error(error)
     }
 
     /// `handler` with every error rendered by `error(_:)` and `Cache-Control: no-store` on
@@ -58,8 +54,10 @@ enum IdentityView {
 }
 
 /// Too many failed logins for the account or the address; retry after `retryAfter` seconds.
-struct LoginThrottled: Error, ClienteleErrorConvertible {
+struct LoginThrottled: Error, ClienteleErrorConvertible, RetryAfterAdvising {
     var retryAfter: Int
+
+    var retryAfterSeconds: Int { retryAfter }
 
     var clienteleError: ClienteleError {
         ClienteleError(.resourceExhausted, "Too many failed logins; retry in \(retryAfter) seconds")

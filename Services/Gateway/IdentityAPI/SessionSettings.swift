@@ -8,15 +8,16 @@ import ServiceRuntime
 ///
 /// `JWT_KEYS` (required; `kid:base64secret,...`, the first signs), `JWT_TTL_SECONDS` (3600),
 /// `SESSION_COOKIE_SECURE` (true; false only for plain-http local stacks),
-/// `LOGIN_MAX_FAILURES` (5 per account), `LOGIN_MAX_FAILURES_PER_ADDRESS` (50 per client
-/// address), `LOGIN_FAILURE_WINDOW_SECONDS` (900) and `TRUSTED_PROXIES` (none: the proxies
-/// whose `X-Forwarded-For` names the client address the per-address count keys by).
+/// the login throttle's limits (`LoginThrottle.Limits`): `LOGIN_MAX_FAILURES` (5 per account
+/// and client address), `LOGIN_MAX_FAILURES_PER_ACCOUNT` (20 per account over every address,
+/// past which it is slowed), `LOGIN_MAX_FAILURES_PER_ADDRESS` (50 per client address),
+/// `LOGIN_FAILURE_WINDOW_SECONDS` (900), and `TRUSTED_PROXIES` (none: the proxies whose
+/// `X-Forwarded-For` names the client address the throttle and the unknown-API-key budget
+/// key by).
 struct SessionSettings: Sendable {
     var tokens: SessionTokens
     var cookie: SessionCookie
-    var maxFailuresPerAccount: Int
-    var maxFailuresPerAddress: Int
-    var failureWindow: Duration
+    var loginLimits: LoginThrottle.Limits
     var trustedProxies: TrustedProxies
 
     init(environment: EnvironmentReader) throws {
@@ -30,9 +31,11 @@ struct SessionSettings: Sendable {
         let lifetime = try environment.int("JWT_TTL_SECONDS", default: 3600, in: 60...604_800)
         tokens = SessionTokens(keys: keys, lifetime: Int64(lifetime))
         cookie = SessionCookie(secure: try environment.bool("SESSION_COOKIE_SECURE", default: true))
-        maxFailuresPerAccount = try environment.int("LOGIN_MAX_FAILURES", default: 5, in: 1...1000)
-        maxFailuresPerAddress = try environment.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default: 50, in: 1...100_000)
-        failureWindow = .seconds(try environment.int("LOGIN_FAILURE_WINDOW_SECONDS", default: 900, in: 1...86_400))
+        loginLimits = LoginThrottle.Limits(
+            perAccountAndAddress: try environment.int("LOGIN_MAX_FAILURES", default: 5, in: 1...1000),
+            perAccount: try environment.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", default: 20, in: 1...100_000),
+            perAddress: try environment.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default: 50, in: 1...100_000),
+            window: .seconds(try environment.int("LOGIN_FAILURE_WINDOW_SECONDS", default: 900, in: 1...86_400)))
         do {
             trustedProxies = try TrustedProxies(parsing: environment.string("TRUSTED_PROXIES", default: ""))
         } catch {

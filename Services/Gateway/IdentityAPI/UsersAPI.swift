@@ -9,7 +9,10 @@ import ServiceRuntime
 ///
 /// Scope: a caller with `companies.manage` (super-admin) manages every user; others (admin)
 /// see and change only users sharing one of their companies (anyone else is 404, as if
-/// missing) and may place users only in their own companies. Grants: a caller may give, and
+/// missing) and may place users only in their own companies. The email, password, roles and
+/// active state of a user change only when every company of the user is one of the caller's
+/// (else 403): otherwise an admin of one company could take over a user of another and act
+/// there as that user. Grants: a caller may give, and
 /// may change a user holding, only roles whose permissions it holds itself, so an admin
 /// cannot create, promote to, or edit a super-admin (403). This rule reads the role mapping,
 /// so a role added by a migration needs no code here.
@@ -67,6 +70,10 @@ struct UsersAPI: Sendable {
                                   roles: input.strings("roles", required: false),
                                   companyIds: input.uuids("companies", required: false))
         try input.check()
+        if changes.altersAccess, !caller.actsInEveryCompany, !target.companyIds.isSubset(of: caller.user.companyIds) {
+            throw ClienteleError(.permissionDenied,
+                                 "You can change the email, password, roles or active state only of users whose companies are all yours")
+        }
         // The caller must be able to grant what the user holds now, and what it is given.
         try await checkGrant(caller, roles: target.roles, companyIds: nil)
         try await checkGrant(caller, roles: changes.roles ?? [], companyIds: changes.companyIds)

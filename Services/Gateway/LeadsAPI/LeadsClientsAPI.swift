@@ -140,7 +140,7 @@ struct LeadsClientsAPI: Sendable {
         try caller.require(Permission.leadsWrite)
         let record = try await lead(request, caller: caller)
         let password = try LeadsClientInput.password(from: try await OrganizationClientsAPI.jsonBody(request))
-        let hash = await IdentityStore.hashPassword(password)
+        let hash = try await identity.hashPassword(password)
         return try await send(.setPortalPassword, record, caller: caller, portalPasswordHash: hash,
                               message: "Password changed successfully")
     }

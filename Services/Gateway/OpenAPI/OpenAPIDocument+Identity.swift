@@ -9,6 +9,8 @@ extension OpenAPIDocument {
         func forbidden(_ permission: String) -> OpenAPIResponse {
             .error("The caller's roles do not grant `\(permission)`")
         }
+        let hashesBusy = OpenAPIResponse("Every password-hash slot is taken; retry after `Retry-After` seconds", schemaRef("Error"),
+                                         headers: ["Retry-After": headerRef("Retry-After")])
         let setCookie: JSONValue = ["description": "The `token` cookie (HttpOnly, SameSite=Lax, Path=/)", "schema": ["type": "string"]]
         return [
             OpenAPIOperation(method: .POST, pattern: "/api/auth/login", operationId: "login",
@@ -17,8 +19,10 @@ extension OpenAPIDocument {
                              responses: [200: OpenAPIResponse("Logged in", schemaRef("LoginResponse"), headers: ["Set-Cookie": setCookie]),
                                          400: invalid,
                                          401: .error("Wrong email or password, or an inactive user (all answer alike)"),
-                                         429: OpenAPIResponse("Too many failed logins for the account or the address",
-                                                              schemaRef("Error"), headers: ["Retry-After": headerRef("Retry-After")])]),
+                                         429: OpenAPIResponse("Too many failed logins for the account from this address, for "
+                                                                  + "the address, or for the account from an address that has failed",
+                                                              schemaRef("Error"), headers: ["Retry-After": headerRef("Retry-After")]),
+                                         503: hashesBusy]),
             OpenAPIOperation(method: .POST, pattern: "/api/auth/logout", operationId: "logout",
                              summary: "Log out: revoke the session token and clear the cookie", tag: "identity", access: .session,
                              responses: [200: OpenAPIResponse("Logged out", schemaRef("Success"), headers: ["Set-Cookie": setCookie])]),
@@ -41,7 +45,7 @@ extension OpenAPIDocument {
                              tag: "identity", access: .session, requestBody: schemaRef("UserCreate"),
                              responses: [201: OpenAPIResponse("Created", envelope("User")), 400: invalid,
                                          403: .error("Lacks `users.manage`, or grants a role or company beyond the caller's own"),
-                                         409: .error("A user with this email (ignoring case) exists")]),
+                                         409: .error("A user with this email (ignoring case) exists"), 503: hashesBusy]),
             OpenAPIOperation(method: .GET, pattern: "/api/users", operationId: "listUsers",
                              summary: "List the users the caller manages", tag: "identity", access: .session,
                              responses: [200: OpenAPIResponse("The users", listEnvelope("User")), 403: forbidden(Permission.usersManage)]),
@@ -49,9 +53,11 @@ extension OpenAPIDocument {
                              summary: "Change some of a user's fields (those left out stay)", tag: "identity", access: .session,
                              requestBody: schemaRef("UserUpdate"),
                              responses: [200: OpenAPIResponse("The user as changed", envelope("User")), 400: invalid,
-                                         403: .error("Lacks `users.manage`, or the user or the change goes beyond the caller's roles"),
+                                         403: .error("Lacks `users.manage`, the user or the change goes beyond the caller's roles, "
+                                                     + "or it changes the email, password, roles or `active` of a user who also "
+                                                     + "belongs to a company that is not the caller's"),
                                          404: .error("No such user among those the caller manages"),
-                                         409: .error("A user with this email (ignoring case) exists")]),
+                                         409: .error("A user with this email (ignoring case) exists"), 503: hashesBusy]),
 
             OpenAPIOperation(method: .POST, pattern: APIKeysAPI.path, operationId: "issueAPIKey",
                              summary: "Issue an API key to a company; the secret is shown this once", tag: "identity",

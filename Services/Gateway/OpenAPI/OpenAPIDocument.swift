@@ -107,7 +107,9 @@ enum OpenAPIDocument {
         }
         if operation.access != .open {
             responses[401] = responses[401] ?? .error("No valid credential (every failure answers alike)")
-            responses[429] = responses[429] ?? .error("The credential's rate limit is spent; retry after `Retry-After` seconds")
+            responses[429] = responses[429] ?? .error(operation.access == .apiKey
+                ? "The key's rate limit is spent, or the client address sent too many unknown keys; retry after `Retry-After` seconds"
+                : "The credential's rate limit is spent; retry after `Retry-After` seconds")
             for status in responses.keys where status != 401 {
                 for name in ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"] {
                     responses[status]?.headers[name] = headerRef(name)

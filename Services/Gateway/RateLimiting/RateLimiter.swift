@@ -58,8 +58,7 @@ final class RateLimiter: Sendable {
     /// Counts one request of `principal` at `now` and says whether it is admitted.
     func admit(_ principal: RateLimitPrincipal, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
         let t = nanoseconds(since: origin, to: now)
-        let shard = shards[Int(UInt(bitPattern: principal.hashValue) % UInt(Self.shardCount))]
-        return shard.state.withLock { state -> RateLimitDecision in
+        return shard(of: principal).state.withLock { state -> RateLimitDecision in
             let known = state.arrivals[principal]
             let start = max(known ?? t, t)
             let next = start + interval
@@ -75,9 +74,23 @@ final class RateLimiter: Sendable {
         }
     }
 
+    /// Gives `principal` back one request `admit` counted (it turned out not to count): its
+    /// TAT moves one interval earlier.
+    func refund(_ principal: RateLimitPrincipal) {
+        shard(of: principal).state.withLock { state in
+            guard let arrival = state.arrivals[principal] else { return }
+            state.arrivals[principal] = arrival - interval
+            state.nextSweep = min(state.nextSweep, arrival - interval)
+        }
+    }
+
     /// Principals tracked now, full buckets not yet dropped included.
     var trackedCount: Int {
         shards.reduce(0) { total, shard in total + shard.state.withLock { $0.arrivals.count } }
+    }
+
+    private func shard(of principal: RateLimitPrincipal) -> Shard {
+        shards[Int(UInt(bitPattern: principal.hashValue) % UInt(Self.shardCount))]
     }
 
     /// Drops the principals whose bucket is full again; whether that made room.

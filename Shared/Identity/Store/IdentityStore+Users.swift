@@ -22,7 +22,7 @@ extension IdentityStore {
         }
         try await checkRolesExist(new.roles)
         try await checkCompaniesExist(new.companyIds)
-        let hash = await Self.hashPassword(new.password)
+        let hash = try await hashPassword(new.password)
         let id = UUID()
         do {
             try await pool.withTransaction { connection in
@@ -52,7 +52,7 @@ extension IdentityStore {
         }
         if let companyIds = changes.companyIds { try await checkCompaniesExist(companyIds) }
         var hash: String?
-        if let password = changes.password { hash = await Self.hashPassword(password) }
+        if let password = changes.password { hash = try await hashPassword(password) }
         let newHash = hash
         let found: Bool
         do {
@@ -127,22 +127,32 @@ extension IdentityStore {
     ///
     /// Takes the same time whether or not the email is known or the user active: an unknown
     /// email is checked against a dummy hash of the same cost, so timing does not reveal which
-    /// addresses have accounts.
+    /// addresses have accounts. Throws `PasswordHashQueueFull` when every hash slot is taken
+    /// (then no password was checked).
     public func verifyCredentials(email: String, password: String) async throws -> User? {
-        guard password.utf8.count <= User.maxPasswordLength, email.utf8.count <= User.maxEmailLength else {
-            _ = await Self.verify(password: "", against: Self.dummyHash)
-            return nil
-        }
+        // No account has a longer email or password (nor a control character in its email):
+        // such a check is answered at once, with no lookup and no hash.
+        guard Self.couldBeCredentials(email: email, password: password) else { return nil }
         let rows = try await pool.query("""
             SELECT \(Self.userColumns), u.password_hash FROM users u WHERE lower(u.email) = lower($1)
             """, [email.trimmingCharacters(in: .whitespaces)])
         guard let row = rows.first, let hash = PasswordHash(encoded: try row.decode(10, as: String.self)) else {
-            _ = await Self.verify(password: password, against: Self.dummyHash)
+            _ = try await verify(password: password, against: Self.dummyHash)
             return nil
         }
         let user = try Self.user(from: row)
-        let matches = await Self.verify(password: password, against: hash)
+        let matches = try await verify(password: password, against: hash)
         return matches && user.active ? user : nil
+    }
+
+    /// Whether `email` and `password` are within what any account can have: an email of at
+    /// most `User.maxEmailLength` bytes without control characters, a password of at most
+    /// `User.maxPasswordLength` bytes. Checked before any other work on a login, so an
+    /// over-long value costs neither a lookup nor a hash (nor a throttle row too large to
+    /// index).
+    public static func couldBeCredentials(email: String, password: String) -> Bool {
+        email.utf8.count <= User.maxEmailLength && password.utf8.count <= User.maxPasswordLength
+            && !email.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     // MARK: Roles and permissions
@@ -180,7 +190,7 @@ extension IdentityStore {
         guard try await !hasSuperAdmin() else { return nil }
         let email = try Self.validEmail(email)
         try Self.checkPassword(password)
-        let hash = await Self.hashPassword(password)
+        let hash = try await hashPassword(password)
         let id = UUID()
         let created = try await pool.withTransaction { connection in
             _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext('clientele.identity.bootstrap-admin'))")
@@ -296,18 +306,16 @@ extension IdentityStore {
     /// A hash of a random password nobody knows, verified against when the email is unknown.
     static let dummyHash = PasswordHash.make(password: SecureRandom.token())
 
-    /// `password`'s stored form, computed on a Dispatch thread: PBKDF2 at 600,000 rounds takes
-    /// a few hundred milliseconds, which must not hold one of the few cooperative threads.
-    public static func hashPassword(_ password: String) async -> String {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: PasswordHash.make(password: password).encoded) }
-        }
+    /// `password`'s stored form, computed through `passwordHashes`: PBKDF2 at 600,000 rounds
+    /// takes a few hundred milliseconds, which must neither hold one of the few cooperative
+    /// threads nor pile up without bound. Throws `PasswordHashQueueFull` (503) when every slot
+    /// is taken.
+    public func hashPassword(_ password: String) async throws -> String {
+        try await passwordHashes.run { PasswordHash.make(password: password).encoded }
     }
 
-    /// Whether `password` matches `hash`, computed on a Dispatch thread (see `hashPassword`).
-    static func verify(password: String, against hash: PasswordHash) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: hash.verify(password)) }
-        }
+    /// Whether `password` matches `hash`, computed like `hashPassword`.
+    func verify(password: String, against hash: PasswordHash) async throws -> Bool {
+        try await passwordHashes.run { hash.verify(password) }
     }
 }

@@ -11,9 +11,12 @@ import Postgres
 /// up to 2 s in front of it (`VerifiedAPIKeyCache`).
 public struct IdentityStore: Sendable {
     public let pool: PostgresPool
+    /// Where passwords are hashed and checked: a bounded queue, one per process.
+    public let passwordHashes: PasswordHashQueue
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, passwordHashes: PasswordHashQueue = PasswordHashQueue()) {
         self.pool = pool
+        self.passwordHashes = passwordHashes
     }
 
     // MARK: Companies

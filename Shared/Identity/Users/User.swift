@@ -79,4 +79,10 @@ public struct UserChanges: Sendable {
         self.roles = roles
         self.companyIds = companyIds
     }
+
+    /// Whether the changes touch how the user logs in or what it may do: its email,
+    /// password, roles or active state.
+    public var altersAccess: Bool {
+        email != nil || password != nil || roles != nil || active != nil
+    }
 }
