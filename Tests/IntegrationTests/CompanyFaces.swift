@@ -29,6 +29,8 @@ struct CompanyFaces {
         var body: [UInt8]
         var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
         var text: String { String(decoding: body, as: UTF8.self) }
+        /// The answer's first 300 code points, for failure messages (a character can be kilobytes).
+        var excerpt: String { excerptOf(text) }
     }
 
     let baseURL: String
@@ -111,3 +113,6 @@ struct CompanyFaces {
 
 /// `value`'s JSON text, for exact comparisons and readable failures.
 func jsonText(_ value: JSONValue?) -> String { String(decoding: (value ?? .null).serialized(), as: UTF8.self) }
+
+/// `text`'s first `count` code points (a prefix of characters can still be kilobytes).
+func excerptOf(_ text: String, _ count: Int = 300) -> String { String(String.UnicodeScalarView(text.unicodeScalars.prefix(count))) }

@@ -288,15 +288,15 @@ struct PropertyRun {
             return
         }
         guard reply.status == 200 else {
-            return XCTFail("admin bulk update answered \(reply.status) (seed \(seed)): \(reply.text.prefix(500))")
+            return XCTFail("admin bulk update answered \(reply.status) (seed \(seed)): \(reply.excerpt)")
         }
         guard case .array(let errors)? = reply.json["errors"], case .array(let results)? = reply.json["results"] else {
-            return XCTFail("admin bulk update: no results (seed \(seed)): \(reply.text.prefix(500))")
+            return XCTFail("admin bulk update: no results (seed \(seed)): \(reply.excerpt)")
         }
         for error in errors {
             let message = jsonText(error["error"])
             XCTAssertFalse(message.contains("Internal server error") || message.contains("temporarily unavailable"),
-                           "a bulk item failed on the server (seed \(seed)): \(reply.text.prefix(500))")
+                           "a bulk item failed on the server (seed \(seed)): \(reply.excerpt)")
             refused += 1
         }
         for result in results {
@@ -320,7 +320,7 @@ struct PropertyRun {
             }
             let method: HTTPMethod = client.face == .organization ? .PATCH : .PUT
             let reply = try await faces.call(method, client.path, as: credential, json: body)
-            XCTAssertEqual(reply.status, 200, "deactivating \(client.path) (seed \(seed)): \(reply.text.prefix(300))")
+            XCTAssertEqual(reply.status, 200, "deactivating \(client.path) (seed \(seed)): \(reply.excerpt)")
             client.expected[status.0] = status.1
             try await track(client)
         }
@@ -431,7 +431,7 @@ struct PropertyRun {
             refused += 1
             return false
         }
-        XCTFail("\(what) answered \(reply.status) (seed \(seed)): \(reply.text.prefix(500))")
+        XCTFail("\(what) answered \(reply.status) (seed \(seed)): \(reply.excerpt)")
         return false
     }
 
@@ -452,10 +452,10 @@ struct PropertyRun {
             let shown = reply.json[key]
             mismatch = client.expected.keys.sorted().compactMap { field in
                 let want = jsonText(client.expected[field]), got = jsonText(shown?[field])
-                return want == got ? nil : "\(field): expected \(want.prefix(200)), got \(got.prefix(200))"
+                return want == got ? nil : "\(field): expected \(excerptOf(want)), got \(excerptOf(got))"
             }.joined(separator: "; ")
             if reply.status == 200 && mismatch.isEmpty { return }
-            if reply.status != 200 { mismatch = "GET answered \(reply.status): \(reply.text.prefix(300))" }
+            if reply.status != 200 { mismatch = "GET answered \(reply.status): \(reply.excerpt)" }
             try await Task.sleep(for: .milliseconds(50))
         }
         XCTFail("\(client.path) does not read back as written (seed \(seed)): \(mismatch)")
