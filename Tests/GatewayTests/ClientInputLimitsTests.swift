@@ -13,18 +13,6 @@ final class ClientInputLimitsTests: XCTestCase {
 
     private func body(_ object: JSONValue) -> [UInt8] { object.serialized() }
 
-    private func issues(_ parse: () throws -> Any) -> [String: String] {
-        do {
-            _ = try parse()
-            XCTFail("expected a validation failure")
-        } catch let failure as ValidationFailure {
-            return Dictionary(failure.issues.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
-        } catch {
-            XCTFail("unexpected error \(error)")
-        }
-        return [:]
-    }
-
     func testOrganizationBodiesNameTheField() throws {
         XCTAssertEqual(issues { try OrganizationClientInput.profile(from: self.body(["name": .string(Self.marked)])) },
                        ["name": "must be at most 800 bytes of UTF-8"])
