@@ -73,11 +73,20 @@ public struct ClientFieldLimits: Sendable {
     }
 
     /// Throws `invalidArgument` naming the first bad field.
-    public func validate(_ profile: ClientProfile) throws {
+    ///
+    /// With `previous` (an update: the profile before it), the text limits apply to the values
+    /// the update sets, so a value stored under older rules does not block changes to other
+    /// fields (the admin API cannot even set a `name`); what the stores cannot hold
+    /// (`ReadModelLimits`) is refused in the whole profile.
+    public func validate(_ profile: ClientProfile, previous: ClientProfile? = nil) throws {
         if let name = profile.name {
             try check(!name.allSatisfy(\.isWhitespace), field: "name", "must not be empty")
         }
-        for (field, text, limit) in texts(of: profile) {
+        // Compared as bytes: Swift's `==` on strings is canonical equivalence, under which a
+        // decomposed value (more bytes) equals its precomposed one.
+        func key(_ field: String, _ text: String) -> [UInt8] { Array(field.utf8) + [0] + Array(text.utf8) }
+        let kept = Set((previous.map(texts(of:)) ?? []).map { key($0.field, $0.text) })
+        for (field, text, limit) in texts(of: profile) where !kept.contains(key(field, text)) {
             if let problem = limit.problem(text) {
                 throw ClienteleError(.invalidArgument, field == "agents" ? "agents agentName \(problem)" : "\(field) \(problem)",
                                      context: ["field": field])

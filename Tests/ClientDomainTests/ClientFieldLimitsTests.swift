@@ -4,8 +4,9 @@ import Foundation
 import XCTest
 
 /// The field limits against what the read models can store: whatever the limits accept fits
-/// every B-tree index and holds no U+0000, and the backstop refuses what would not.
-final class ReadModelLimitsTests: XCTestCase {
+/// every B-tree index and holds no U+0000, and the backstop refuses what would not; and an
+/// update is held to the limits for what it sets.
+final class ClientFieldLimitsTests: XCTestCase {
     let limits = ClientFieldLimits()
 
     /// `limit`'s largest text: all its characters, 4 bytes each (astral), so all its bytes too.
@@ -94,5 +95,32 @@ final class ReadModelLimitsTests: XCTestCase {
                 XCTFail("unexpected \(error)")
             }
         }
+    }
+
+    func testAnUpdateIsHeldToTheLimitsForWhatItSets() async throws {
+        // A client stored under older rules, with a C1 control character in its name.
+        let stored = Client(id: UUID(), tenantId: UUID(), profile: ClientProfile(name: "Old\u{85}Name", phone: "1"), version: 1,
+                            createdAt: Date(), updatedAt: Date(), isDeleted: false)
+        let decider = ClientDecider()
+        func update(_ changes: ClientProfileChanges) async throws -> [ClientEvent] {
+            try await decider.decide(.update(UpdateClient(clientId: stored.id, tenantId: stored.tenantId, changes: changes)),
+                                     current: stored, lookup: FixedLookup())
+        }
+        let events = try await update(ClientProfileChanges(phone: .set("2")))
+        XCTAssertEqual(events.count, 1)
+        do {
+            _ = try await update(ClientProfileChanges(name: .set("New\u{85}Name")))
+            XCTFail("a new name with a control character was accepted")
+        } catch let error as ClienteleError {
+            XCTAssertEqual(error.context["field"], "name")
+        }
+        // A canonically equivalent value in more bytes is a new value to the limits.
+        // 200 Hangul syllables: 600 bytes precomposed, 1,200 as conjoining jamo.
+        let precomposed = String(repeating: "\u{AC00}", count: 200)
+        XCTAssertNil(limits.name.problem(precomposed))
+        let decomposed = String(repeating: "\u{1100}\u{1161}", count: 200)
+        XCTAssertEqual(decomposed, precomposed)
+        XCTAssertThrowsError(try limits.validate(ClientProfile(name: decomposed), previous: ClientProfile(name: precomposed)))
+        XCTAssertNoThrow(try limits.validate(ClientProfile(name: precomposed), previous: ClientProfile(name: precomposed)))
     }
 }
