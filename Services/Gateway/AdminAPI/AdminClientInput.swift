@@ -35,7 +35,7 @@ enum AdminClientInput {
     /// On create `null` means "not given", for every field.
     static func creation(from body: [UInt8]) throws -> Creation {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknown(object, allowed: updatable.union(["companyId"]))
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: updatable.union(["companyId"]))
         let given = object.filter { $0.value != .null }
         var profile = ClientProfile(status: .active, accountType: .individual, plan: .free)
         if given["email"] == nil {
@@ -56,7 +56,7 @@ enum AdminClientInput {
     /// clears a text field or the username; `email`, `status`, `plan`, `accountType` cannot be
     /// cleared.
     static func changes(from object: [String: JSONValue], extraAllowed: Set<String> = []) throws -> ClientProfileChanges {
-        var issues = unknown(object, allowed: updatable.union(extraAllowed))
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: updatable.union(extraAllowed))
         var changes = fields(object, issues: &issues)
         if object["email"] != nil, let email = email(object, issues: &issues) { changes.email = .set(email) }
         guard issues.isEmpty else { throw ValidationFailure(issues) }
@@ -67,7 +67,7 @@ enum AdminClientInput {
     /// http(s) URL, or null to remove).
     static func account(from body: [UInt8]) throws -> ClientProfileChanges {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknown(object, allowed: ["emailVerified", "twoFactorEnabled", "avatar"])
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: ["emailVerified", "twoFactorEnabled", "avatar"])
         var changes = ClientProfileChanges()
         for (name, keyPath) in [("emailVerified", \ClientProfileChanges.emailVerified),
                                 ("twoFactorEnabled", \ClientProfileChanges.twoFactorEnabled)] {
@@ -98,7 +98,7 @@ enum AdminClientInput {
     /// `POST .../activity`: `{"type": "active"}` or `{"type": "submission"}`; true for a submission.
     static func activity(from body: [UInt8]) throws -> Bool {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknown(object, allowed: ["type"])
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: ["type"])
         var submission = false
         switch object["type"] {
         case .string("active")?: submission = false
@@ -172,12 +172,6 @@ enum AdminClientInput {
             return email
         }
         return nil
-    }
-
-    private static func unknown(_ object: [String: JSONValue], allowed: Set<String>) -> [ValidationFailure.Issue] {
-        object.keys.filter { !allowed.contains($0) }.sorted().prefix(10).map {
-            ValidationFailure.Issue(field: String($0.prefix(64)), message: "is not a writable field")
-        }
     }
 
     static func isWebURL(_ text: String) -> Bool {

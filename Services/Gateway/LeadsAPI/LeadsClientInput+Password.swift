@@ -8,7 +8,7 @@ extension LeadsClientInput {
     /// The new portal password of `{"password": ...}`, checked against the password rules.
     static func password(from body: [UInt8]) throws -> String {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknownFieldIssues(object, allowed: ["password"])
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: ["password"])
         var password = ""
         switch object["password"] {
         case nil, .null?: issues.append(.init(field: "password", message: "is required"))

@@ -28,13 +28,13 @@ enum LeadsClientInput {
     /// `name`, `email` and `company` are required; `isActive` defaults to true.
     static func creation(from body: [UInt8]) throws -> Creation {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknownFieldIssues(object, allowed: createFields)
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: createFields)
         var profile = ClientProfile()
         profile.name = requiredText(object, "name", limits.name, issues: &issues)
         profile.email = email(object, issues: &issues)
-        profile.phone = optionalText(object, "phone", limits.phone, issues: &issues)
-        profile.address = optionalText(object, "address", limits.address, issues: &issues)
-        profile.source = optionalText(object, "source", limits.source, issues: &issues)
+        profile.phone = OrganizationClientInput.optionalText(object, "phone", limits.phone, issues: &issues)
+        profile.address = OrganizationClientInput.optionalText(object, "address", limits.address, issues: &issues)
+        profile.source = OrganizationClientInput.optionalText(object, "source", limits.source, issues: &issues)
         profile.agents = agents(object, issues: &issues)
         if let active = isActive(object, issues: &issues) { profile.status = active ? .active : .inactive }
         var companyNumber: Int64 = 0
@@ -51,7 +51,7 @@ enum LeadsClientInput {
     /// `agents`; `name`, `email` and `isActive` cannot be cleared. `agents` replaces the list.
     static func changes(from body: [UInt8]) throws -> ClientProfileChanges {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknownFieldIssues(object, allowed: updatableFields)
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: updatableFields)
         var changes = ClientProfileChanges()
         if object["name"] != nil {
             if let name = requiredText(object, "name", limits.name, issues: &issues) { changes.name = .set(name) }
@@ -73,12 +73,6 @@ enum LeadsClientInput {
     }
 
     // MARK: Fields
-
-    static func unknownFieldIssues(_ object: [String: JSONValue], allowed: Set<String>) -> [ValidationFailure.Issue] {
-        object.keys.filter { !allowed.contains($0) }.sorted().prefix(10).map {
-            ValidationFailure.Issue(field: String($0.prefix(64)), message: "is not a writable field")
-        }
-    }
 
     private static func requiredText(_ object: [String: JSONValue], _ field: String, _ limit: TextLimit,
                                      issues: inout [ValidationFailure.Issue]) -> String? {
@@ -109,27 +103,12 @@ enum LeadsClientInput {
         return trimmed
     }
 
-    private static func optionalText(_ object: [String: JSONValue], _ field: String, _ limit: TextLimit,
-                                     issues: inout [ValidationFailure.Issue]) -> String? {
-        switch object[field] {
-        case nil, .null?: return nil
-        case .string(let text)?:
-            if let problem = limit.problem(text) {
-                issues.append(.init(field: field, message: problem))
-                return nil
-            }
-            return text
-        default: issues.append(.init(field: field, message: "must be a string"))
-        }
-        return nil
-    }
-
     private static func clearable(_ object: [String: JSONValue], _ field: String, _ limit: TextLimit,
                                   issues: inout [ValidationFailure.Issue]) -> FieldChange<String> {
         switch object[field] {
         case nil: return .unchanged
         case .null?: return .cleared
-        default: return optionalText(object, field, limit, issues: &issues).map { .set($0) } ?? .unchanged
+        default: return OrganizationClientInput.optionalText(object, field, limit, issues: &issues).map { .set($0) } ?? .unchanged
         }
     }
 

@@ -13,13 +13,13 @@ import JSON
 ///
 /// Pure (JSON in, domain values out; no HTTP), so the input fuzz target compiles it as is.
 enum OrganizationClientInput {
-    static let writableFields = ["name", "phone", "status", "notes"]
+    static let writableFields: Set<String> = ["name", "phone", "status", "notes"]
     static let limits = ClientFieldLimits()
 
     /// The profile a create body asks for; `name` is required, `status` defaults to active.
     static func profile(from body: [UInt8]) throws -> ClientProfile {
         let object = try jsonObject(body)
-        var issues = unknownFieldIssues(object)
+        var issues = unknownFieldIssues(object, allowed: writableFields)
         var profile = ClientProfile()
         switch object["name"] {
         case nil, .null?: issues.append(.init(field: "name", message: "is required"))
@@ -40,7 +40,7 @@ enum OrganizationClientInput {
     /// `notes`; `name` and `status` cannot be cleared.
     static func changes(from body: [UInt8]) throws -> ClientProfileChanges {
         let object = try jsonObject(body)
-        var issues = unknownFieldIssues(object)
+        var issues = unknownFieldIssues(object, allowed: writableFields)
         var changes = ClientProfileChanges()
         switch object["name"] {
         case nil: break
@@ -80,8 +80,10 @@ enum OrganizationClientInput {
         return object
     }
 
-    private static func unknownFieldIssues(_ object: [String: JSONValue]) -> [ValidationFailure.Issue] {
-        object.keys.filter { !writableFields.contains($0) }.sorted().prefix(10).map {
+    /// An issue for each key of `object` not in `allowed` (the first 10, names cut to 64
+    /// characters); the leads and admin parsers use it too.
+    static func unknownFieldIssues(_ object: [String: JSONValue], allowed: Set<String>) -> [ValidationFailure.Issue] {
+        object.keys.filter { !allowed.contains($0) }.sorted().prefix(10).map {
             ValidationFailure.Issue(field: String($0.prefix(64)), message: "is not a writable field")
         }
     }
@@ -91,8 +93,9 @@ enum OrganizationClientInput {
         return limits.name.problem(name)
     }
 
-    /// A string field that may be absent or null (nil either way).
-    private static func optionalText(_ object: [String: JSONValue], _ field: String, _ limit: TextLimit,
+    /// A string field that may be absent or null (nil either way), kept to `limit`; the leads
+    /// parser uses it too.
+    static func optionalText(_ object: [String: JSONValue], _ field: String, _ limit: TextLimit,
                                      issues: inout [ValidationFailure.Issue]) -> String? {
         switch object[field] {
         case nil, .null?: return nil
