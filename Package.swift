@@ -76,7 +76,7 @@ let package = Package(
                 path: "Shared/Infrastructure", swiftSettings: strictSettings),
 
         // MARK: Services
-        .executableTarget(name: "Gateway", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Crypto", "Identity",
+        .executableTarget(name: "Gateway", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "JSON", "Crypto", "Identity",
                                                          "InternalAPI", "ClientDomain", "Postgres"],
                           path: "Services/Gateway", swiftSettings: strictSettings),
         .executableTarget(name: "CommandService",

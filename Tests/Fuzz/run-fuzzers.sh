@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets for the HTTP module's protocol parsers and the JSON module's parser and runs each for
-# the given number of seconds (default 60) on a copy of the committed seed corpus.
+# Builds the libFuzzer targets for the HTTP module's protocol parsers, the JSON module's parser and the gateway's
+# client input parsers, and runs each for the given number of seconds (default 60) on a copy of the committed seed
+# corpus (with Tests/Fuzz/<name>.dict as its dictionary when there is one).
 # Exits non-zero when a fuzzer finds a crash; reproducers land in Tests/Fuzz/artifacts/.
 #
 # Usage: Tests/Fuzz/run-fuzzers.sh [seconds]
@@ -15,8 +16,10 @@ BUILD="$ROOT/.build-fuzz"
 FUZZ="$ROOT/Tests/Fuzz"
 HTTP="$ROOT/Shared/HTTP"
 JSON="$ROOT/Shared/JSON"
+GATEWAY="$ROOT/Services/Gateway"
+MODULES="$BUILD/modules"
 ARTIFACTS="$FUZZ/artifacts"
-mkdir -p "$BUILD" "$ARTIFACTS"
+mkdir -p "$BUILD" "$MODULES" "$ARTIFACTS"
 # Swift's own crash backtracer trips ASan; let libFuzzer report crashes.
 export SWIFT_BACKTRACE=enable=no
 
@@ -40,6 +43,22 @@ JSON_SOURCES=(
   "$JSON/JSONValue.swift"
 )
 
+# The gateway's client input parsers, compiled from their own files (they import only JSON and ClientDomain), over
+# the modules they import, each built here as a static library.
+CLIENT_INPUT_SOURCES=(
+  "$GATEWAY/OrganizationAPI/OrganizationClientInput.swift"
+  "$GATEWAY/OrganizationAPI/ValidationFailure.swift"
+  "$GATEWAY/LeadsAPI/LeadsClientInput.swift"
+  "$GATEWAY/AdminAPI/AdminClientInput.swift"
+)
+
+build_module() {
+  local name="$1"; shift
+  echo "== building module $name"
+  swiftc -parse-as-library -sanitize=fuzzer,address -O -module-name "$name" -I "$MODULES" \
+    -emit-module -emit-module-path "$MODULES/$name.swiftmodule" -emit-library -static -o "$MODULES/lib$name.a" "$@"
+}
+
 build() {
   local name="$1"; shift
   echo "== building $name"
@@ -54,7 +73,9 @@ run() {
   cp -r "$FUZZ/corpus/$name" "$corpus"
   echo "== running $name for ${SECONDS_EACH}s (full output in $BUILD/$name.log)"
   local result=0
-  "$BUILD/$name-fuzzer" "$corpus" -max_total_time="$SECONDS_EACH" -max_len=4096 -timeout=10 \
+  local dict=()
+  if [ -f "$FUZZ/$name.dict" ]; then dict=(-dict="$FUZZ/$name.dict"); fi
+  "$BUILD/$name-fuzzer" "$corpus" "${dict[@]}" -max_total_time="$SECONDS_EACH" -max_len=4096 -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -seed="$SEED" -artifact_prefix="$ARTIFACTS/$name-" >"$BUILD/$name.log" 2>&1 || result=$?
   if [ "$result" -ne 0 ]; then
     tail -n 60 "$BUILD/$name.log"
@@ -67,11 +88,18 @@ run() {
 build http-request "${REQUEST_SOURCES[@]}" "$FUZZ/HTTPRequestParserFuzz.swift"
 build multipart "${MULTIPART_SOURCES[@]}" "$FUZZ/MultipartParserFuzz.swift"
 build json "${JSON_SOURCES[@]}" "$FUZZ/JSONParserFuzz.swift"
+build_module Errors "$ROOT"/Shared/Errors/*.swift
+build_module JSON "$JSON"/*.swift
+mapfile -t DOMAIN_SOURCES < <(find "$ROOT/Shared/ClientDomain" -name '*.swift' | sort)
+build_module ClientDomain "${DOMAIN_SOURCES[@]}"
+build client-input -I "$MODULES" -L "$MODULES" -lClientDomain -lJSON -lErrors \
+  "${CLIENT_INPUT_SOURCES[@]}" "$FUZZ/ClientInputFuzz.swift"
 
 status=0
 run http-request || status=1
 run multipart || status=1
 run json || status=1
+run client-input || status=1
 if [ "$status" -ne 0 ]; then
   echo "fuzzing found a crash; see $ARTIFACTS" >&2
 fi

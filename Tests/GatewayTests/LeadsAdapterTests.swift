@@ -10,18 +10,6 @@ import XCTest
 final class LeadsAdapterTests: XCTestCase {
     private func body(_ json: String) -> [UInt8] { Array(json.utf8) }
 
-    private func issues(_ body: () throws -> Any) -> [String: String] {
-        do {
-            _ = try body()
-            XCTFail("expected a validation failure")
-        } catch let failure as ValidationFailure {
-            return Dictionary(failure.issues.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
-        } catch {
-            XCTFail("unexpected error \(error)")
-        }
-        return [:]
-    }
-
     /// The document's create example becomes this profile and company.
     func testDocumentCreateBody() throws {
         let creation = try LeadsClientInput.creation(from: body("""

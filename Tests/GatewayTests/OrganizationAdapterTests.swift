@@ -10,18 +10,6 @@ import XCTest
 final class OrganizationAdapterTests: XCTestCase {
     private func body(_ json: String) -> [UInt8] { Array(json.utf8) }
 
-    private func issues(_ body: () throws -> Any) -> [String: String] {
-        do {
-            _ = try body()
-            XCTFail("expected a validation failure")
-        } catch let failure as ValidationFailure {
-            return Dictionary(failure.issues.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
-        } catch {
-            XCTFail("unexpected error \(error)")
-        }
-        return [:]
-    }
-
     func testCreateBodyBecomesAProfileWithActiveDefault() throws {
         let profile = try OrganizationClientInput.profile(from: body(#"{"name":"John Doe","phone":"+1 555-1234"}"#))
         XCTAssertEqual(profile, ClientProfile(name: "John Doe", phone: "+1 555-1234", status: .active))

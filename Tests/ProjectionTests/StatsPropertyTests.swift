@@ -15,18 +15,6 @@ import XCTest
 /// recomputation from the search read model built from the same log, and again after both
 /// are rebuilt from the start of the log.
 final class StatsPropertyTests: XCTestCase {
-    /// A small seeded generator, so a failing run can be replayed (its seed is printed).
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The command handler's clock, moved by the test.
     final class SimulatedClock: @unchecked Sendable {
         // @unchecked Sendable: `time` is only touched under `lock`.

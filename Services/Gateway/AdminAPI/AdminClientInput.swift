@@ -1,6 +1,6 @@
 import ClientDomain
 import Foundation
-import HTTP
+import JSON
 
 /// Reads the admin clients API's bodies: create, update (also each bulk item), the account
 /// flags and activity routes.
@@ -8,13 +8,20 @@ import HTTP
 /// The document's fields map to the shared profile (`company` is the client's own company,
 /// `companyName` in the profile; the tenant is `companyId`). Enumerations follow the
 /// document's validation rules; unknown fields are refused; every bad field is reported.
+/// Text fields keep the domain's limits (`ClientFieldLimits`: characters and UTF-8 bytes, no
+/// control characters but line feed and tab in `bio`, no Unicode noncharacters) and are
+/// stored as sent.
+///
+/// Pure (JSON in, domain values out; no HTTP), so the input fuzz target compiles it as is.
 enum AdminClientInput {
+    static let limits = ClientFieldLimits()
     /// Profile text fields: API name, the change it sets, limit.
     // Key paths to stored properties of a value type are immutable and safe to share.
-    nonisolated(unsafe) static let texts: [(name: String, keyPath: WritableKeyPath<ClientProfileChanges, FieldChange<String>>, max: Int)] = [
-        ("displayName", \.displayName, 200), ("bio", \.bio, 2000), ("jobTitle", \.jobTitle, 200),
-        ("company", \.companyName, 200), ("industry", \.industry, 100), ("phone", \.phone, 50),
-        ("website", \.website, 500), ("location", \.location, 200),
+    nonisolated(unsafe) static let texts: [(name: String, keyPath: WritableKeyPath<ClientProfileChanges, FieldChange<String>>,
+                                            limit: TextLimit)] = [
+        ("displayName", \.displayName, limits.displayName), ("bio", \.bio, limits.bio), ("jobTitle", \.jobTitle, limits.jobTitle),
+        ("company", \.companyName, limits.companyName), ("industry", \.industry, limits.industry), ("phone", \.phone, limits.phone),
+        ("website", \.website, limits.website), ("location", \.location, limits.location),
     ]
     static let updatable: Set<String> = Set(texts.map(\.name)).union(["email", "username", "accountType", "status", "plan"])
 
@@ -23,37 +30,35 @@ enum AdminClientInput {
         var companyId: JSONValue?
     }
 
-    /// A create body: `email` required; `displayName` defaults to the email's local part,
-    /// `accountType` to individual, `status` to active, `plan` to free.
+    /// A create body: `email` required; `displayName` defaults to the email's local part (its
+    /// first 200 characters), `accountType` to individual, `status` to active, `plan` to free.
+    /// On create `null` means "not given", for every field.
     static func creation(from body: [UInt8]) throws -> Creation {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknown(object, allowed: updatable.union(["companyId"]))
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: updatable.union(["companyId"]))
+        let given = object.filter { $0.value != .null }
         var profile = ClientProfile(status: .active, accountType: .individual, plan: .free)
-        switch object["email"] {
-        case .string(let email)? where ClientFieldLimits.looksLikeEmail(email) && email.count <= 254: profile.email = email
-        case nil, .null?: issues.append(.init(field: "email", message: "is required"))
-        default: issues.append(.init(field: "email", message: "must be a valid email address"))
+        if given["email"] == nil {
+            issues.append(.init(field: "email", message: "is required"))
+        } else {
+            profile.email = email(given, issues: &issues)
         }
-        let changes = fields(object, issues: &issues)
+        let changes = fields(given, issues: &issues)
         profile = profile.applying(changes)
         if profile.displayName == nil, let email = profile.email, let local = email.split(separator: "@").first {
-            profile.displayName = String(local)
+            profile.displayName = String(local.prefix(limits.displayName.maxCharacters))
         }
         guard issues.isEmpty else { throw ValidationFailure(issues) }
-        return Creation(profile: profile, companyId: object["companyId"])
+        return Creation(profile: profile, companyId: given["companyId"])
     }
 
     /// An update body (or a bulk item without its `id`): only given fields change; `null`
     /// clears a text field or the username; `email`, `status`, `plan`, `accountType` cannot be
     /// cleared.
     static func changes(from object: [String: JSONValue], extraAllowed: Set<String> = []) throws -> ClientProfileChanges {
-        var issues = unknown(object, allowed: updatable.union(extraAllowed))
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: updatable.union(extraAllowed))
         var changes = fields(object, issues: &issues)
-        switch object["email"] {
-        case nil: break
-        case .string(let email)? where ClientFieldLimits.looksLikeEmail(email) && email.count <= 254: changes.email = .set(email)
-        default: issues.append(.init(field: "email", message: "must be a valid email address"))
-        }
+        if object["email"] != nil, let email = email(object, issues: &issues) { changes.email = .set(email) }
         guard issues.isEmpty else { throw ValidationFailure(issues) }
         return changes
     }
@@ -62,7 +67,7 @@ enum AdminClientInput {
     /// http(s) URL, or null to remove).
     static func account(from body: [UInt8]) throws -> ClientProfileChanges {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknown(object, allowed: ["emailVerified", "twoFactorEnabled", "avatar"])
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: ["emailVerified", "twoFactorEnabled", "avatar"])
         var changes = ClientProfileChanges()
         for (name, keyPath) in [("emailVerified", \ClientProfileChanges.emailVerified),
                                 ("twoFactorEnabled", \ClientProfileChanges.twoFactorEnabled)] {
@@ -75,8 +80,15 @@ enum AdminClientInput {
         switch object["avatar"] {
         case nil: break
         case .null?: changes.avatar = .cleared
-        case .string(let url)? where isWebURL(url) && url.count <= 1000: changes.avatar = .set(url)
-        default: issues.append(.init(field: "avatar", message: "must be an http(s) URL of at most 1000 characters, or null"))
+        case .string(let url)?:
+            if let problem = limits.avatar.problem(url) {
+                issues.append(.init(field: "avatar", message: problem))
+            } else if isWebURL(url) {
+                changes.avatar = .set(url)
+            } else {
+                issues.append(.init(field: "avatar", message: "must be an http(s) URL, or null"))
+            }
+        default: issues.append(.init(field: "avatar", message: "must be an http(s) URL, or null"))
         }
         if object.isEmpty { issues.append(.init(field: "body", message: "must set emailVerified, twoFactorEnabled or avatar")) }
         guard issues.isEmpty else { throw ValidationFailure(issues) }
@@ -86,7 +98,7 @@ enum AdminClientInput {
     /// `POST .../activity`: `{"type": "active"}` or `{"type": "submission"}`; true for a submission.
     static func activity(from body: [UInt8]) throws -> Bool {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknown(object, allowed: ["type"])
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: ["type"])
         var submission = false
         switch object["type"] {
         case .string("active")?: submission = false
@@ -101,13 +113,15 @@ enum AdminClientInput {
 
     private static func fields(_ object: [String: JSONValue], issues: inout [ValidationFailure.Issue]) -> ClientProfileChanges {
         var changes = ClientProfileChanges()
-        for (name, keyPath, max) in texts where object[name] != nil {
+        for (name, keyPath, limit) in texts where object[name] != nil {
             switch object[name] {
             case .null?:
                 if name == "displayName" { issues.append(.init(field: name, message: "cannot be cleared")) }
                 changes[keyPath: keyPath] = .cleared
-            case .string(let text)? where text.count <= max:
-                if name == "website", !isWebURL(text) {
+            case .string(let text)?:
+                if let problem = limit.problem(text) {
+                    issues.append(.init(field: name, message: problem))
+                } else if name == "website", !isWebURL(text) {
                     issues.append(.init(field: name, message: "must be an http(s) URL"))
                 } else if name == "displayName", text.allSatisfy(\.isWhitespace) {
                     issues.append(.init(field: name, message: "must not be empty"))
@@ -115,13 +129,13 @@ enum AdminClientInput {
                     changes[keyPath: keyPath] = .set(text)
                 }
             default:
-                issues.append(.init(field: name, message: "must be a string of at most \(max) characters"))
+                issues.append(.init(field: name, message: "must be a string"))
             }
         }
         switch object["username"] {
         case nil: break
         case .null?: changes.username = .cleared
-        case .string(let name)? where ClientFieldLimits.isUsername(name, lengths: ClientFieldLimits().usernameLengths):
+        case .string(let name)? where ClientFieldLimits.isUsername(name, lengths: limits.usernameLengths):
             changes.username = .set(name)
         default:
             issues.append(.init(field: "username", message: "must be 3 to 50 letters, digits, '.', '_' or '-'"))
@@ -144,10 +158,20 @@ enum AdminClientInput {
         return changes
     }
 
-    private static func unknown(_ object: [String: JSONValue], allowed: Set<String>) -> [ValidationFailure.Issue] {
-        object.keys.filter { !allowed.contains($0) }.sorted().prefix(10).map {
-            ValidationFailure.Issue(field: String($0.prefix(64)), message: "is not a writable field")
+    /// `email` as sent, if it is a valid address within the limits.
+    private static func email(_ object: [String: JSONValue], issues: inout [ValidationFailure.Issue]) -> String? {
+        guard case .string(let email)? = object["email"] else {
+            issues.append(.init(field: "email", message: "must be a valid email address"))
+            return nil
         }
+        if let problem = limits.email.problem(email) {
+            issues.append(.init(field: "email", message: problem))
+        } else if !ClientFieldLimits.looksLikeEmail(email) {
+            issues.append(.init(field: "email", message: "must be a valid email address"))
+        } else {
+            return email
+        }
+        return nil
     }
 
     static func isWebURL(_ text: String) -> Bool {

@@ -1,16 +1,29 @@
+import ClientDomain
 import Foundation
 import HTTP
+import Identity
 
 /// Reads the identity APIs' JSON bodies field by field, collecting every problem so a 400
 /// names all bad fields at once.
 ///
-/// Keys other than the expected ones are refused, as in the organization API.
+/// Keys other than the expected ones are refused, as in the organization API. The stored
+/// text fields keep the clients' text rules (`TextLimit`), checked on the text as the store
+/// keeps it (trimmed of whitespace and newlines): `name` (a company's or a user's) at most
+/// 200 characters and 800 bytes of UTF-8, `email` at most 254 bytes, neither with control
+/// characters or Unicode noncharacters. So a name stays far under the 2,704-byte B-tree
+/// entry of the unique index on `lower(name)`, and no U+0000 reaches a `text` column.
 struct IdentityInput {
     private let object: [String: JSONValue]
     private(set) var issues: [ValidationFailure.Issue] = []
 
     /// Largest accepted body.
     static let maxBodyBytes = 64 * 1024
+
+    /// The limits of the text fields the identity store keeps, by field name.
+    static let textLimits: [String: TextLimit] = [
+        "name": TextLimit(characters: max(User.maxNameLength, Company.maxNameLength)),
+        "email": TextLimit(characters: User.maxEmailLength, bytes: User.maxEmailLength),
+    ]
 
     /// The request's JSON object (415 for another content type, 413 past the limit, 400 for
     /// malformed JSON, a non-object, or keys outside `allowed`).
@@ -26,10 +39,17 @@ struct IdentityInput {
 
     init(object: [String: JSONValue]) { self.object = object }
 
-    /// A string field; nil (and an issue when `required`) if absent, null or not a string.
+    /// A string field; nil (and an issue when `required`) if absent, null or not a string,
+    /// and nil with an issue when it breaks the field's `textLimits`.
     mutating func string(_ field: String, required: Bool) -> String? {
         switch object[field] {
-        case .string(let value): return value
+        case .string(let value):
+            if let limit = Self.textLimits[field],
+               let problem = limit.problem(value.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                issues.append(.init(field: field, message: problem))
+                return nil
+            }
+            return value
         case nil where !required: return nil
         case nil: issues.append(.init(field: field, message: "is required"))
         default: issues.append(.init(field: field, message: "must be a string"))

@@ -1,15 +1,19 @@
 import ClientDomain
 import Foundation
-import HTTP
-import Identity
+import JSON
 
-/// Reads the leads API's create, update and change-password bodies.
+/// Reads the leads API's create and update bodies (the change-password body:
+/// `LeadsClientInput+Password.swift`).
 ///
 /// Writable fields: `name`, `email`, `phone`, `address`, `source`, `agents`
 /// (`[{agentId, agentName?}]`), `isActive`, and on create `company` (a company number).
 /// Any other key is refused, so a typo never passes silently; every bad field is reported
 /// at once. An agent's missing `agentName` is left empty here and filled from the user by
-/// `LeadsAgents`.
+/// `LeadsAgents`. Text fields keep the domain's limits (`ClientFieldLimits`: characters and
+/// UTF-8 bytes, no control characters but line feed and tab in `address`, no Unicode
+/// noncharacters); `email` is stored trimmed of spaces, everything else as sent.
+///
+/// Pure (JSON in, domain values out; no HTTP), so the input fuzz target compiles it as is.
 enum LeadsClientInput {
     static let updatableFields: Set<String> = ["name", "email", "phone", "address", "source", "agents", "isActive"]
     static let createFields = updatableFields.union(["company"])
@@ -24,13 +28,13 @@ enum LeadsClientInput {
     /// `name`, `email` and `company` are required; `isActive` defaults to true.
     static func creation(from body: [UInt8]) throws -> Creation {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknownFieldIssues(object, allowed: createFields)
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: createFields)
         var profile = ClientProfile()
-        profile.name = requiredText(object, "name", max: limits.maxNameLength, issues: &issues)
-        profile.email = email(object, required: true, issues: &issues)
-        profile.phone = optionalText(object, "phone", max: limits.maxPhoneLength, issues: &issues)
-        profile.address = optionalText(object, "address", max: limits.maxAddressLength, issues: &issues)
-        profile.source = optionalText(object, "source", max: limits.maxSourceLength, issues: &issues)
+        profile.name = requiredText(object, "name", limits.name, issues: &issues)
+        profile.email = email(object, issues: &issues)
+        profile.phone = OrganizationClientInput.optionalText(object, "phone", limits.phone, issues: &issues)
+        profile.address = OrganizationClientInput.optionalText(object, "address", limits.address, issues: &issues)
+        profile.source = OrganizationClientInput.optionalText(object, "source", limits.source, issues: &issues)
         profile.agents = agents(object, issues: &issues)
         if let active = isActive(object, issues: &issues) { profile.status = active ? .active : .inactive }
         var companyNumber: Int64 = 0
@@ -47,15 +51,15 @@ enum LeadsClientInput {
     /// `agents`; `name`, `email` and `isActive` cannot be cleared. `agents` replaces the list.
     static func changes(from body: [UInt8]) throws -> ClientProfileChanges {
         let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknownFieldIssues(object, allowed: updatableFields)
+        var issues = OrganizationClientInput.unknownFieldIssues(object, allowed: updatableFields)
         var changes = ClientProfileChanges()
         if object["name"] != nil {
-            if let name = requiredText(object, "name", max: limits.maxNameLength, issues: &issues) { changes.name = .set(name) }
+            if let name = requiredText(object, "name", limits.name, issues: &issues) { changes.name = .set(name) }
         }
-        if object["email"] != nil, let email = email(object, required: true, issues: &issues) { changes.email = .set(email) }
-        changes.phone = clearable(object, "phone", max: limits.maxPhoneLength, issues: &issues)
-        changes.address = clearable(object, "address", max: limits.maxAddressLength, issues: &issues)
-        changes.source = clearable(object, "source", max: limits.maxSourceLength, issues: &issues)
+        if object["email"] != nil, let email = email(object, issues: &issues) { changes.email = .set(email) }
+        changes.phone = clearable(object, "phone", limits.phone, issues: &issues)
+        changes.address = clearable(object, "address", limits.address, issues: &issues)
+        changes.source = clearable(object, "source", limits.source, issues: &issues)
         switch object["agents"] {
         case nil: break
         case .null?: changes.agents = .cleared
@@ -68,44 +72,20 @@ enum LeadsClientInput {
         return changes
     }
 
-    /// The new portal password of `{"password": ...}`, checked against the password rules.
-    static func password(from body: [UInt8]) throws -> String {
-        let object = try OrganizationClientInput.jsonObject(body)
-        var issues = unknownFieldIssues(object, allowed: ["password"])
-        var password = ""
-        switch object["password"] {
-        case nil, .null?: issues.append(.init(field: "password", message: "is required"))
-        case .string(let text)?:
-            do {
-                try IdentityStore.checkPassword(text)
-                password = text
-            } catch {
-                issues.append(.init(field: "password", message: "must be \(User.minPasswordLength) to \(User.maxPasswordLength) bytes"))
-            }
-        default: issues.append(.init(field: "password", message: "must be a string"))
-        }
-        guard issues.isEmpty else { throw ValidationFailure(issues) }
-        return password
-    }
-
     // MARK: Fields
 
-    private static func unknownFieldIssues(_ object: [String: JSONValue], allowed: Set<String>) -> [ValidationFailure.Issue] {
-        object.keys.filter { !allowed.contains($0) }.sorted().prefix(10).map {
-            ValidationFailure.Issue(field: String($0.prefix(64)), message: "is not a writable field")
-        }
-    }
-
-    private static func requiredText(_ object: [String: JSONValue], _ field: String, max: Int,
+    private static func requiredText(_ object: [String: JSONValue], _ field: String, _ limit: TextLimit,
                                      issues: inout [ValidationFailure.Issue]) -> String? {
         switch object[field] {
         case nil, .null?:
             issues.append(.init(field: field, message: "is required"))
         case .string(let text)? where text.allSatisfy(\.isWhitespace):
             issues.append(.init(field: field, message: "must not be empty"))
-        case .string(let text)? where text.count > max:
-            issues.append(.init(field: field, message: "must be at most \(max) characters"))
         case .string(let text)?:
+            if let problem = limit.problem(text) {
+                issues.append(.init(field: field, message: problem))
+                return nil
+            }
             return text
         default:
             issues.append(.init(field: field, message: "must be a string"))
@@ -113,8 +93,8 @@ enum LeadsClientInput {
         return nil
     }
 
-    private static func email(_ object: [String: JSONValue], required: Bool, issues: inout [ValidationFailure.Issue]) -> String? {
-        guard let text = requiredText(object, "email", max: limits.maxEmailLength, issues: &issues) else { return nil }
+    private static func email(_ object: [String: JSONValue], issues: inout [ValidationFailure.Issue]) -> String? {
+        guard let text = requiredText(object, "email", limits.email, issues: &issues) else { return nil }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard ClientFieldLimits.looksLikeEmail(trimmed) else {
             issues.append(.init(field: "email", message: "must be a valid email address"))
@@ -123,23 +103,12 @@ enum LeadsClientInput {
         return trimmed
     }
 
-    private static func optionalText(_ object: [String: JSONValue], _ field: String, max: Int,
-                                     issues: inout [ValidationFailure.Issue]) -> String? {
-        switch object[field] {
-        case nil, .null?: return nil
-        case .string(let text)? where text.count <= max: return text
-        case .string?: issues.append(.init(field: field, message: "must be at most \(max) characters"))
-        default: issues.append(.init(field: field, message: "must be a string"))
-        }
-        return nil
-    }
-
-    private static func clearable(_ object: [String: JSONValue], _ field: String, max: Int,
+    private static func clearable(_ object: [String: JSONValue], _ field: String, _ limit: TextLimit,
                                   issues: inout [ValidationFailure.Issue]) -> FieldChange<String> {
         switch object[field] {
         case nil: return .unchanged
         case .null?: return .cleared
-        default: return optionalText(object, field, max: max, issues: &issues).map { .set($0) } ?? .unchanged
+        default: return OrganizationClientInput.optionalText(object, field, limit, issues: &issues).map { .set($0) } ?? .unchanged
         }
     }
 
@@ -173,10 +142,13 @@ enum LeadsClientInput {
             var name = ""
             switch fields["agentName"] {
             case nil, .null?: break
-            case .string(let text)? where text.count <= limits.maxAgentNameLength: name = text
-            default:
-                issues.append(.init(field: "agents[\(index)].agentName",
-                                    message: "must be a string of at most \(limits.maxAgentNameLength) characters"))
+            case .string(let text)?:
+                if let problem = limits.agentName.problem(text) {
+                    issues.append(.init(field: "agents[\(index)].agentName", message: problem))
+                } else {
+                    name = text
+                }
+            default: issues.append(.init(field: "agents[\(index)].agentName", message: "must be a string"))
             }
             if let unknown = fields.keys.first(where: { $0 != "agentId" && $0 != "agentName" }) {
                 issues.append(.init(field: "agents[\(index)].\(unknown.prefix(64))", message: "is not a writable field"))

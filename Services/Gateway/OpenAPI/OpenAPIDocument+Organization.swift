@@ -83,9 +83,9 @@ extension OpenAPIDocument {
 
     static var organizationSchemas: [String: JSONValue] {
         let limits = ClientFieldLimits()
-        let name: JSONValue = ["type": "string", "minLength": 1, "maxLength": .int(Int64(limits.maxNameLength))]
-        let phone: JSONValue = ["type": ["string", "null"], "maxLength": .int(Int64(limits.maxPhoneLength))]
-        let notes: JSONValue = ["type": ["string", "null"], "maxLength": .int(Int64(limits.maxNotesLength))]
+        let name: JSONValue = ["type": "string", "minLength": 1, "maxLength": .int(Int64(limits.name.maxCharacters))]
+        let phone: JSONValue = ["type": ["string", "null"], "maxLength": .int(Int64(limits.phone.maxCharacters))]
+        let notes: JSONValue = ["type": ["string", "null"], "maxLength": .int(Int64(limits.notes.maxCharacters))]
         let status: JSONValue = ["enum": ["active", "inactive"]]
         let time: JSONValue = ["type": "string", "format": "date-time"]
         return [

@@ -55,15 +55,6 @@ enum OrganizationClientView {
 
     static func statusName(_ status: ClientStatus) -> String { status == .active ? "active" : "inactive" }
 
-    /// The domain status an API status name stands for.
-    static func status(named name: String) -> ClientStatus? {
-        switch name {
-        case "active": .active
-        case "inactive": .inactive
-        default: nil
-        }
-    }
-
     /// The domain statuses the API's `inactive` covers in list filters.
     static let inactiveStatuses: [ClientStatus] = ClientStatus.allCases.filter { $0 != .active }
 

@@ -48,7 +48,7 @@ enum OrganizationListParameters {
             var statuses: [ClientStatus] = []
             let names = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for name in names.prefix(10) {
-                switch OrganizationClientView.status(named: name) {
+                switch OrganizationClientInput.status(named: name) {
                 case .active?: statuses.append(.active)
                 case .some: statuses += OrganizationClientView.inactiveStatuses
                 case nil: issues.append(.init(field: "status", message: "must be a comma-separated list of active, inactive"))

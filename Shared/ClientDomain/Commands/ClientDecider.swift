@@ -31,7 +31,7 @@ public struct ClientDecider: Sendable {
             let changes = update.changes.effective(against: client.profile)
             if changes.isEmpty { return [] }
             let proposed = client.profile.applying(changes)
-            try limits.validate(proposed)
+            try limits.validate(proposed, previous: client.profile)
             try await checkInvariants(proposed, clientId: client.id, tenantId: client.tenantId, lookup: lookup)
             return [.profileChanged(ClientProfileChanged(changes: changes))]
 

@@ -1,55 +1,99 @@
 import Errors
 
-/// Size and format limits on profile fields, checked on every proposed profile.
+/// Size and character limits on profile fields, checked on every proposed profile: the
+/// command service's decider runs `validate` for every create and update, whichever API
+/// sent it, and each API's input adapter checks the same limits first so that it can answer
+/// in its own error shape.
+///
+/// Every free-text field has a `TextLimit`: characters, UTF-8 bytes (4 per character) and no
+/// control characters or noncharacters (multi-line fields keep line feed and tab):
+///
+/// | field | characters | bytes | indexed by |
+/// |---|---|---|---|
+/// | name | 200 | 800 | search: B-tree (tenant, name, id), trigram |
+/// | email | 254 | 254 | search: B-tree (tenant, email, id), (tenant, lower(domain)), trigram; unique claim |
+/// | phone | 50 | 200 | search: B-tree (tenant, phone, id), trigram |
+/// | notes (multi-line) | 10,000 | 40,000 | – |
+/// | address (multi-line) | 500 | 2,000 | – |
+/// | source | 100 | 400 | – |
+/// | agents' agentName | 200 | 800 | – (in the `agents` jsonb) |
+/// | displayName | 200 | 800 | search: B-tree (tenant, display_name, id), trigram |
+/// | bio (multi-line) | 2,000 | 8,000 | – |
+/// | jobTitle | 200 | 800 | – |
+/// | companyName | 200 | 800 | search: B-tree (tenant, company_name, id), trigram; stats key |
+/// | industry | 100 | 400 | search: trigram; stats key |
+/// | location | 200 | 800 | search: trigram; stats key of its country (last comma-separated part) |
+/// | provider | 50 | 200 | stats key |
+/// | website | 500 | 2,000 | – |
+/// | avatar | 1,000 | 4,000 | – |
+///
+/// Usernames are 3 to 50 ASCII letters, digits, `.`, `_`, `-` (a unique claim). So the
+/// largest indexed value accepted is 800 bytes, and the largest B-tree entry about 850
+/// bytes ((tenant, value, id) in the search read model; (tenant, dimension, value) and
+/// (tenant, dimension, count, value) in the stats read model), far under PostgreSQL's
+/// 2,704-byte limit; `ReadModelLimits` checks that bound on every profile as a backstop.
 public struct ClientFieldLimits: Sendable {
-    public var maxNameLength = 200
-    public var maxEmailLength = 254
-    public var maxPhoneLength = 50
-    public var maxNotesLength = 10_000
-    public var maxAddressLength = 500
-    public var maxSourceLength = 100
+    public var name = TextLimit(characters: 200)
+    /// RFC 5321's 254 octets: one byte per character at most.
+    public var email = TextLimit(characters: 254, bytes: 254)
+    public var phone = TextLimit(characters: 50)
+    public var notes = TextLimit(characters: 10_000, multiLine: true)
+    public var address = TextLimit(characters: 500, multiLine: true)
+    public var source = TextLimit(characters: 100)
     public var maxAgents = 50
-    public var maxAgentNameLength = 200
-    /// Limits of the admin API's free-text fields, by field name.
-    public var maxTextLengths: [String: Int] = [
-        "displayName": 200, "bio": 2000, "jobTitle": 200, "companyName": 200, "industry": 100,
-        "location": 200, "provider": 50, "website": 500, "avatar": 1000,
-    ]
+    public var agentName = TextLimit(characters: 200)
+    public var displayName = TextLimit(characters: 200)
+    public var bio = TextLimit(characters: 2_000, multiLine: true)
+    public var jobTitle = TextLimit(characters: 200)
+    public var companyName = TextLimit(characters: 200)
+    public var industry = TextLimit(characters: 100)
+    public var location = TextLimit(characters: 200)
+    public var provider = TextLimit(characters: 50)
+    public var website = TextLimit(characters: 500)
+    public var avatar = TextLimit(characters: 1_000)
     /// Usernames: 3 to 50 of a-z, 0-9, `.`, `_`, `-` (any case), starting with a letter or digit.
     public var usernameLengths = 3...50
 
     public init() {}
 
+    /// The profile's free-text fields that are set (agents' names under `agents`), each with
+    /// its limit, in the order `validate` checks them.
+    public func texts(of profile: ClientProfile) -> [(field: String, text: String, limit: TextLimit)] {
+        let fields: [(String, String?, TextLimit)] = [
+            ("name", profile.name, name), ("email", profile.email, email), ("phone", profile.phone, phone),
+            ("notes", profile.notes, notes), ("address", profile.address, address), ("source", profile.source, source),
+            ("displayName", profile.displayName, displayName), ("bio", profile.bio, bio), ("jobTitle", profile.jobTitle, jobTitle),
+            ("companyName", profile.companyName, companyName), ("industry", profile.industry, industry),
+            ("location", profile.location, location), ("provider", profile.provider, provider),
+            ("website", profile.website, website), ("avatar", profile.avatar, avatar),
+        ]
+        var texts = fields.compactMap { field, text, limit in text.map { (field: field, text: $0, limit: limit) } }
+        for agent in profile.agents ?? [] { texts.append((field: "agents", text: agent.agentName, limit: agentName)) }
+        return texts
+    }
+
     /// Throws `invalidArgument` naming the first bad field.
-    public func validate(_ profile: ClientProfile) throws {
+    ///
+    /// With `previous` (an update: the profile before it), the text limits apply to the values
+    /// the update sets, so a value stored under older rules does not block changes to other
+    /// fields (the admin API cannot even set a `name`); what the stores cannot hold
+    /// (`ReadModelLimits`) is refused in the whole profile.
+    public func validate(_ profile: ClientProfile, previous: ClientProfile? = nil) throws {
         if let name = profile.name {
             try check(!name.allSatisfy(\.isWhitespace), field: "name", "must not be empty")
-            try check(name.count <= maxNameLength, field: "name", "must be at most \(maxNameLength) characters")
+        }
+        // Compared as bytes: Swift's `==` on strings is canonical equivalence, under which a
+        // decomposed value (more bytes) equals its precomposed one.
+        func key(_ field: String, _ text: String) -> [UInt8] { Array(field.utf8) + [0] + Array(text.utf8) }
+        let kept = Set((previous.map(texts(of:)) ?? []).map { key($0.field, $0.text) })
+        for (field, text, limit) in texts(of: profile) where !kept.contains(key(field, text)) {
+            if let problem = limit.problem(text) {
+                throw ClienteleError(.invalidArgument, field == "agents" ? "agents agentName \(problem)" : "\(field) \(problem)",
+                                     context: ["field": field])
+            }
         }
         if let email = profile.email {
-            try check(email.count <= maxEmailLength, field: "email", "must be at most \(maxEmailLength) characters")
             try check(Self.looksLikeEmail(email), field: "email", "must be a valid email address")
-        }
-        if let phone = profile.phone {
-            try check(phone.count <= maxPhoneLength, field: "phone", "must be at most \(maxPhoneLength) characters")
-        }
-        if let notes = profile.notes {
-            try check(notes.count <= maxNotesLength, field: "notes", "must be at most \(maxNotesLength) characters")
-        }
-        if let address = profile.address {
-            try check(address.count <= maxAddressLength, field: "address", "must be at most \(maxAddressLength) characters")
-        }
-        if let source = profile.source {
-            try check(source.count <= maxSourceLength, field: "source", "must be at most \(maxSourceLength) characters")
-        }
-        let texts: [(String, String?)] = [
-            ("displayName", profile.displayName), ("bio", profile.bio), ("jobTitle", profile.jobTitle),
-            ("companyName", profile.companyName), ("industry", profile.industry), ("location", profile.location),
-            ("provider", profile.provider), ("website", profile.website), ("avatar", profile.avatar),
-        ]
-        for case let (field, text?) in texts {
-            let max = maxTextLengths[field] ?? 200
-            try check(text.count <= max, field: field, "must be at most \(max) characters")
         }
         if let username = profile.username {
             try check(Self.isUsername(username, lengths: usernameLengths), field: "username",
@@ -60,10 +104,9 @@ public struct ClientFieldLimits: Sendable {
             try check(Set(agents.map(\.agentId)).count == agents.count, field: "agents", "must not list an agent twice")
             for agent in agents {
                 try check(agent.agentId > 0, field: "agents", "agentId must be a positive integer")
-                try check(agent.agentName.count <= maxAgentNameLength, field: "agents",
-                          "agentName must be at most \(maxAgentNameLength) characters")
             }
         }
+        try ReadModelLimits.check(profile)
     }
 
     public static func isUsername(_ value: String, lengths: ClosedRange<Int>) -> Bool {
@@ -82,7 +125,7 @@ public struct ClientFieldLimits: Sendable {
         guard parts.count == 2, !parts[0].isEmpty, parts[1].count >= 3 else { return false }
         let domain = parts[1]
         guard domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return false }
-        return value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7f }
+        return value.unicodeScalars.allSatisfy { $0.value > 0x20 && !TextLimit.isControl($0, multiLine: false) }
     }
 
     private func check(_ condition: Bool, field: String, _ problem: String) throws {
@@ -91,4 +134,3 @@ public struct ClientFieldLimits: Sendable {
         }
     }
 }
-

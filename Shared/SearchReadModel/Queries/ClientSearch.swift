@@ -190,13 +190,16 @@ public struct ClientSearch: Sendable {
     }
 
     /// `text` with LIKE's wildcards and escape character made literal.
+    ///
+    /// Walks code points, as PostgreSQL's LIKE does: a `%` followed by a combining mark is one
+    /// `Character` to Swift but still a wildcard to PostgreSQL.
     static func escapeLike(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "%" || scalar == "_" || scalar == "\\" { escaped.append("\\") }
+            escaped.append(scalar)
         }
-        return escaped
+        return String(escaped)
     }
 
     static func record(from row: PostgresRow) throws -> ClientRecord {

@@ -1,0 +1,56 @@
+/// How long one free-text field may be, and which characters it may hold.
+///
+/// Length is limited twice: in characters (grapheme clusters, what a person counts) and in
+/// UTF-8 bytes (what the stores hold), because one character with combining marks can be
+/// kilobytes ("a" followed by 3,000 marks is 1 character and about 6 KB). The byte limit
+/// defaults to 4 bytes per character, so any text of single-code-point characters that
+/// meets the character limit meets it too.
+///
+/// Refused characters, anywhere in the text:
+/// - control characters: C0 (U+0000–U+001F), DEL (U+007F) and C1 (U+0080–U+009F); a
+///   multi-line field keeps line feed (U+000A) and tab (U+0009), and still refuses carriage
+///   return (PostgreSQL's `text` and `jsonb` refuse U+0000 outright);
+/// - Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of every plane,
+///   U+FFFE, U+FFFF, …, U+10FFFF): reserved for a program's internal use, never text.
+///
+/// Lone UTF-16 surrogates never reach a field: `JSONParser` refuses a lone `\uD800`-style
+/// escape and invalid UTF-8, and a Swift `String` cannot hold one. Format characters such as
+/// right-to-left marks, zero-width joiners and the byte-order mark are text and are kept.
+public struct TextLimit: Sendable, Equatable {
+    public var maxCharacters: Int
+    public var maxBytes: Int
+    /// Whether line feed and tab are allowed.
+    public var multiLine: Bool
+
+    /// `bytes` defaults to 4 × `characters`.
+    public init(characters: Int, bytes: Int? = nil, multiLine: Bool = false) {
+        maxCharacters = characters
+        maxBytes = bytes ?? 4 * characters
+        self.multiLine = multiLine
+    }
+
+    /// What is wrong with `text` (a phrase to follow the field's name, such as "must be at
+    /// most 200 characters"), or nil when the field may hold it.
+    public func problem(_ text: String) -> String? {
+        if text.count > maxCharacters { return "must be at most \(maxCharacters) characters" }
+        if text.utf8.count > maxBytes { return "must be at most \(maxBytes) bytes of UTF-8" }
+        var noncharacter = false
+        for scalar in text.unicodeScalars {
+            if Self.isControl(scalar, multiLine: multiLine) {
+                return multiLine ? "must not contain control characters (other than line feed and tab)"
+                                 : "must not contain control characters"
+            }
+            if scalar.properties.isNoncharacterCodePoint { noncharacter = true }
+        }
+        return noncharacter ? "must not contain Unicode noncharacters" : nil
+    }
+
+    /// Whether `scalar` is a control character this field refuses.
+    public static func isControl(_ scalar: Unicode.Scalar, multiLine: Bool) -> Bool {
+        switch scalar.value {
+        case 0x0A, 0x09: !multiLine
+        case 0x00...0x1F, 0x7F...0x9F: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import HTTP
+import TestSupport
+import XCTest
+
+/// One fresh company reached through every client-writing face of the gateway: the
+/// organization API with an API key, the leads API and the admin API with an admin's session.
+///
+/// Shared by the hostile-input and the random-Unicode tests, which run on one stack (rate
+/// limits off: the property test makes a few hundred calls as one principal). Bodies are
+/// bytes, so a test can send exactly the JSON it means (escapes included); answers are read
+/// with the project's own parser, so strings compare exactly (`JSONValue.serialized()`),
+/// not up to Unicode canonical equivalence as Swift's `==` would.
+struct CompanyFaces {
+    static let rootEmail = "root@input.test"
+    static let rootPassword = "input-bootstrap-\(UUID().uuidString)"
+    static let stack = SharedStack("input", gatewayEnvironment: [
+        "ADMIN_EMAIL": rootEmail, "ADMIN_PASSWORD": rootPassword, "RATE_LIMIT_REQUESTS": "0",
+    ])
+
+    enum Credential {
+        case apiKey(String)
+        case session(String)
+    }
+
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+        var text: String { String(decoding: body, as: UTF8.self) }
+        /// The answer's first 300 code points, for failure messages (a character can be kilobytes).
+        var excerpt: String { excerptOf(text) }
+    }
+
+    let baseURL: String
+    let http: HTTPClient
+    let root: String
+    let companyId: String
+    let companyNumber: Int64
+    let apiKey: String
+    /// An admin of the company (it may write leads and admin clients, and is an agent candidate).
+    let admin: String
+    let adminNumber: Int64
+    let adminName: String
+
+    /// A new company with a key and an admin.
+    static func make(http: HTTPClient) async throws -> CompanyFaces {
+        let baseURL = try await stack.stack().gateway.baseURL
+        func call(_ method: HTTPMethod, _ path: String, token: String?, _ body: JSONValue) async throws -> JSONValue {
+            let reply = try await send(http: http, baseURL: baseURL, method, path, token.map(Credential.session), body.serialized())
+            guard (200..<300).contains(reply.status) else { throw TestSupportError("\(method) \(path): \(reply.status) \(reply.text)") }
+            return reply.json
+        }
+        let root = try await call(.POST, "/api/auth/login", token: nil, ["email": .string(rootEmail), "password": .string(rootPassword)])
+        guard case .string(let rootToken)? = root["token"] else { throw TestSupportError("no token: \(root)") }
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let company = try await call(.POST, "/api/companies", token: rootToken, ["name": .string("Input \(suffix)")])["data"]
+        guard case .string(let companyId)? = company?["id"], case .int(let companyNumber)? = company?["number"] else {
+            throw TestSupportError("unexpected company: \(String(describing: company))")
+        }
+        let key = try await call(.POST, "/api/api-keys", token: rootToken, ["companyId": .string(companyId)])["data"]
+        guard case .string(let apiKey)? = key?["key"] else { throw TestSupportError("unexpected key: \(String(describing: key))") }
+        let email = "admin-\(suffix)@input.test", password = "an input test password", name = "Ada Input"
+        let user = try await call(.POST, "/api/users", token: rootToken, [
+            "email": .string(email), "name": .string(name), "password": .string(password),
+            "roles": ["admin"], "companies": [.string(companyId)],
+        ])["data"]
+        guard case .int(let adminNumber)? = user?["number"] else { throw TestSupportError("unexpected user: \(String(describing: user))") }
+        let login = try await call(.POST, "/api/auth/login", token: nil, ["email": .string(email), "password": .string(password)])
+        guard case .string(let admin)? = login["token"] else { throw TestSupportError("no token: \(login)") }
+        return CompanyFaces(baseURL: baseURL, http: http, root: rootToken, companyId: companyId, companyNumber: companyNumber,
+                            apiKey: apiKey, admin: admin, adminNumber: adminNumber, adminName: name)
+    }
+
+    func call(_ method: HTTPMethod, _ path: String, as credential: Credential, body: [UInt8]? = nil) async throws -> Reply {
+        try await Self.send(http: http, baseURL: baseURL, method, path, credential, body)
+    }
+
+    func call(_ method: HTTPMethod, _ path: String, as credential: Credential, json: JSONValue) async throws -> Reply {
+        try await call(method, path, as: credential, body: json.serialized())
+    }
+
+    private static func send(http: HTTPClient, baseURL: String, _ method: HTTPMethod, _ path: String, _ credential: Credential?,
+                             _ body: [UInt8]?) async throws -> Reply {
+        var headers = HTTPHeaders()
+        switch credential {
+        case .apiKey(let key)?: headers.add(name: "Authorization", value: "Bearer \(key)")
+        case .session(let token)?: headers.add(name: "Authorization", value: "Bearer \(token)")
+        case nil: break
+        }
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let response = try await http.execute(HTTPClientRequest(method: method, url: baseURL + path, headers: headers, body: body ?? []))
+        return Reply(status: response.status.code, headers: response.headers, body: response.body)
+    }
+
+    /// The admin API's statistics of this company (`data`), once `done` holds for them; fails
+    /// after `timeout`.
+    func stats(until done: (JSONValue) -> Bool, timeout: Duration = .seconds(20)) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + timeout
+        var last = JSONValue.null
+        while ContinuousClock.now < deadline {
+            let reply = try await call(.GET, "/api/admin/clients/stats", as: .session(admin))
+            if reply.status == 200, let data = reply.json["data"] {
+                last = data
+                if done(data) { return data }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestSupportError("statistics did not settle within \(timeout); last: \(String(decoding: last.serialized(), as: UTF8.self))")
+    }
+}
+
+/// `value`'s JSON text, for exact comparisons and readable failures.
+func jsonText(_ value: JSONValue?) -> String { String(decoding: (value ?? .null).serialized(), as: UTF8.self) }
+
+/// `text`'s first `count` code points (a prefix of characters can still be kilobytes).
+func excerptOf(_ text: String, _ count: Int = 300) -> String { String(String.UnicodeScalarView(text.unicodeScalars.prefix(count))) }
