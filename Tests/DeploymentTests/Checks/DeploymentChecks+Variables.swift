@@ -60,33 +60,35 @@ extension DeploymentChecks {
     }
 
     /// The host variables the compose file interpolates are exactly those that
-    /// `envExample` and the README's containers table list.
-    func hostVariableProblems(envExample: String, readme: String) throws -> [String] {
+    /// `envExample` and the `.env` table of `configuration` (docs/configuration.md) list.
+    func hostVariableProblems(envExample: String, configuration: String) throws -> [String] {
+        let documented = ConfigurationDocument.composeEnvironment
+        guard let table = documented.find(in: configuration) else { return [documented.missing] }
         var problems: [String] = []
         let used = try hostVariables()
         let example = EnvFileNames.parse(envExample)
-        let table = Set(MarkdownSection.find("Containers", in: readme)?.table(".env variable")?.firstColumnNames ?? [])
+        let listed = Set(table.firstColumnNames)
         for name in used.sorted() {
             if !example.contains(name) { problems.append("docker-compose.yml interpolates \(name), which deploy/compose.env.example does not list") }
-            if !table.contains(name) { problems.append("docker-compose.yml interpolates \(name), which the README's Containers table does not list") }
+            if !listed.contains(name) { problems.append("docker-compose.yml interpolates \(name), which \(documented.name) does not list") }
         }
         for name in example.subtracting(used).sorted() {
             problems.append("deploy/compose.env.example lists \(name), which docker-compose.yml does not use")
         }
-        for name in table.subtracting(used).sorted() {
-            problems.append("the README's Containers table lists \(name), which docker-compose.yml does not use")
+        for name in listed.subtracting(used).sorted() {
+            problems.append("\(documented.name) lists \(name), which docker-compose.yml does not use")
         }
         return problems
     }
 
-    /// Every variable any executable reads is in the README's configuration table, every row
-    /// names a variable something reads, its services cell names exactly the executables that
-    /// read it ("all": every one that serves HTTP; "same": as the row above), and its default
-    /// cell shows the sources' literal default.
-    func readmeProblems(readme: String) -> [String] {
-        guard let table = MarkdownSection.find("Configuration", in: readme)?.table("variable") else {
-            return ["the README has no `## Configuration` section with a `| variable | …` table"]
-        }
+    /// Every variable any executable reads is in the service variables table of
+    /// `configuration` (docs/configuration.md), every row names a variable something reads,
+    /// its services cell names exactly the executables that read it ("all": every one that
+    /// serves HTTP; "same": as the row above), and its default cell shows the sources'
+    /// literal default.
+    func configurationProblems(configuration: String) -> [String] {
+        let documented = ConfigurationDocument.serviceVariables
+        guard let table = documented.find(in: configuration) else { return [documented.missing] }
         var problems: [String] = []
         var readers: [String: Set<String>] = [:]
         for (product, variables) in variablesByProduct {
@@ -95,7 +97,7 @@ extension DeploymentChecks {
         }
         let listed = Set(table.firstColumnNames)
         for name in readers.keys.sorted() where !listed.contains(name) {
-            problems.append("\(name) (read by \(readers[name]!.sorted().joined(separator: ", "))) is missing from the README's configuration table")
+            problems.append("\(name) (read by \(readers[name]!.sorted().joined(separator: ", "))) is missing from \(documented.name)")
         }
         let servers = Set(variablesByProduct.filter { $0.value.reads("HTTP_PORT") }.keys)
         var previous: Set<String> = []
@@ -114,37 +116,40 @@ extension DeploymentChecks {
             previous = named
             for name in MarkdownSection.backtickedNames(in: row.first ?? "") {
                 guard let actual = readers[name] else {
-                    problems.append("the README's configuration table lists \(name), which no executable reads")
+                    problems.append("\(documented.name) lists \(name), which no executable reads")
                     continue
                 }
                 if named != actual {
-                    problems.append("the README's configuration table says \(name) is read by \(named.sorted().joined(separator: ", ")); the sources say \(actual.sorted().joined(separator: ", "))")
+                    problems.append("\(documented.name) says \(name) is read by \(named.sorted().joined(separator: ", ")); the sources say \(actual.sorted().joined(separator: ", "))")
                 }
                 let defaults = Set(actual.compactMap { variablesByProduct[$0]?.defaultValue(of: name) }.filter { !$0.isEmpty })
                 let defaultCell = (row.count > 1 ? row[1] : "").replacingOccurrences(of: "`", with: "")
                 for value in defaults.sorted() where !defaultCell.contains(value) {
-                    problems.append("the README's configuration table gives \(name) the default \"\(defaultCell)\"; the sources default to \(value)")
+                    problems.append("\(documented.name) gives \(name) the default \"\(defaultCell)\"; the sources default to \(value)")
                 }
             }
         }
         return problems
     }
 
-    /// The local stack script uses only names the services read, names the README documents
-    /// as its own settings, and names of the other programs it runs.
-    func localStackProblems(script: String, readme: String) -> [String] {
-        let own = Set(MarkdownSection.find("Configuration", in: readme)?.table("local stack variable")?.firstColumnNames ?? [])
+    /// The local stack script uses only names the services read, names the local stack table
+    /// of `configuration` (docs/configuration.md) documents as its own settings, and names of
+    /// the other programs it runs; every name that table lists, it uses.
+    func localStackProblems(script: String, configuration: String) -> [String] {
+        let documented = ConfigurationDocument.localStack
+        guard let table = documented.find(in: configuration) else { return [documented.missing] }
+        let own = Set(table.firstColumnNames)
         var problems: [String] = []
         let used = ShellScriptVariables(script: script).names
         let services = Array(variablesByProduct.values)
         for (name, line) in used.sorted(by: { $0.key < $1.key }) {
             let readByAService = services.contains { $0.reads(name) }
             if !readByAService && !own.contains(name) && !Self.externalNames.contains(name) {
-                problems.append("deploy/local/run.sh:\(line) uses \(name), which no service reads and the README's local stack table does not list")
+                problems.append("deploy/local/run.sh:\(line) uses \(name), which no service reads and \(documented.name) does not list")
             }
         }
         for name in own.sorted() where used[name] == nil {
-            problems.append("the README's local stack table lists \(name), which deploy/local/run.sh does not use")
+            problems.append("\(documented.name) lists \(name), which deploy/local/run.sh does not use")
         }
         return problems
     }

@@ -87,14 +87,23 @@ final class ComposeFileTests: XCTestCase {
         XCTAssertTrue(try broken("count=$$(", "count=$(").interpolationProblems().contains { $0.contains("invalid interpolation format") })
     }
 
-    func testTheEnvExampleAndTheReadmeListEveryHostVariable() throws {
+    func testTheEnvExampleAndTheConfigurationListEveryHostVariable() throws {
         let example = try Repository.text("deploy/compose.env.example")
-        let readme = try Repository.text("README.md")
-        XCTAssertEqual(try checks.hostVariableProblems(envExample: example, readme: readme), [])
-        XCTAssertTrue(try checks.hostVariableProblems(envExample: example.replacingOccurrences(of: "\nJWT_KEYS=", with: "\n"), readme: readme)
+        let document = try ConfigurationDocument.text()
+        XCTAssertEqual(try checks.hostVariableProblems(envExample: example, configuration: document), [])
+        XCTAssertTrue(try checks.hostVariableProblems(envExample: example.replacingOccurrences(of: "\nJWT_KEYS=", with: "\n"), configuration: document)
             .contains("docker-compose.yml interpolates JWT_KEYS, which deploy/compose.env.example does not list"))
-        XCTAssertTrue(try checks.hostVariableProblems(envExample: example + "\nUNUSED_SETTING=1\n", readme: readme)
+        XCTAssertTrue(try checks.hostVariableProblems(envExample: example + "\nUNUSED_SETTING=1\n", configuration: document)
             .contains("deploy/compose.env.example lists UNUSED_SETTING, which docker-compose.yml does not use"))
+        let row = "| `GATEWAY_BIND_ADDRESS` | `127.0.0.1` | host address the gateway is published on |\n"
+        XCTAssertTrue(document.contains(row))
+        XCTAssertTrue(try checks.hostVariableProblems(envExample: example, configuration: document.replacingOccurrences(of: row, with: ""))
+            .contains("docker-compose.yml interpolates GATEWAY_BIND_ADDRESS, which the .env table of docs/configuration.md does not list"))
+        let extra = document.replacingOccurrences(of: row, with: row + "| `GATEWAY_HOST` | — | not used |\n")
+        XCTAssertTrue(try checks.hostVariableProblems(envExample: example, configuration: extra)
+            .contains("the .env table of docs/configuration.md lists GATEWAY_HOST, which docker-compose.yml does not use"))
+        XCTAssertEqual(try checks.hostVariableProblems(envExample: example, configuration: document.replacingOccurrences(of: "| .env variable |", with: "| variable |")),
+                       ["docs/configuration.md has no `## Compose .env` section with a `| .env variable | …` table"])
     }
 
     func testSecretsHaveNoDefaults() throws {

@@ -1,7 +1,7 @@
 import XCTest
 
 /// The variables each service reads, found in the sources, against docker-compose.yml, the
-/// README's configuration table and the local stack.
+/// tables of docs/configuration.md and the local stack.
 final class ServiceVariableTests: XCTestCase {
     private var checks: DeploymentChecks!
 
@@ -64,30 +64,44 @@ final class ServiceVariableTests: XCTestCase {
         XCTAssertTrue(oversharing.unknownVariableProblems().contains("service crm-sync sets DATABASE_URL, which crm-sync never reads"))
     }
 
-    func testTheReadmeTableListsEveryVariableReadAnywhere() throws {
-        let readme = try Repository.text("README.md")
-        XCTAssertEqual(checks.readmeProblems(readme: readme), [])
-        let withoutRow = readme.split(separator: "\n", omittingEmptySubsequences: false)
+    func testTheConfigurationTableListsEveryVariableReadAnywhere() throws {
+        let document = try ConfigurationDocument.text()
+        XCTAssertEqual(checks.configurationProblems(configuration: document), [])
+        let withoutRow = document.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("| `LOGIN_MAX_FAILURES_PER_ADDRESS`") }.joined(separator: "\n")
-        XCTAssertTrue(checks.readmeProblems(readme: withoutRow)
-            .contains("LOGIN_MAX_FAILURES_PER_ADDRESS (read by gateway) is missing from the README's configuration table"))
+        XCTAssertTrue(checks.configurationProblems(configuration: withoutRow)
+            .contains("LOGIN_MAX_FAILURES_PER_ADDRESS (read by gateway) is missing from the service variables table of docs/configuration.md"))
         let poolRow = "| `DATABASE_POOL_SIZE` | 10 | command-service, search-projection, stats-projection, document-store, gateway |"
-        XCTAssertTrue(readme.contains(poolRow))
-        let wrongServices = readme.replacingOccurrences(of: poolRow, with: poolRow.replacingOccurrences(of: "gateway |", with: "gateway, clientctl |"))
-        XCTAssertTrue(checks.readmeProblems(readme: wrongServices).contains(
-            "the README's configuration table says DATABASE_POOL_SIZE is read by clientctl, command-service, document-store, gateway, search-projection, stats-projection; the sources say command-service, document-store, gateway, search-projection, stats-projection"))
-        let wrongDefault = readme.replacingOccurrences(of: "| `SHUTDOWN_GRACE_MS` | 20000 |", with: "| `SHUTDOWN_GRACE_MS` | 30000 |")
-        XCTAssertTrue(checks.readmeProblems(readme: wrongDefault).contains(
-            "the README's configuration table gives SHUTDOWN_GRACE_MS the default \"30000\"; the sources default to 20000"))
+        XCTAssertTrue(document.contains(poolRow))
+        let wrongServices = document.replacingOccurrences(of: poolRow, with: poolRow.replacingOccurrences(of: "gateway |", with: "gateway, clientctl |"))
+        XCTAssertTrue(checks.configurationProblems(configuration: wrongServices).contains(
+            "the service variables table of docs/configuration.md says DATABASE_POOL_SIZE is read by clientctl, command-service, document-store, gateway, search-projection, stats-projection; the sources say command-service, document-store, gateway, search-projection, stats-projection"))
+        let wrongDefault = document.replacingOccurrences(of: "| `SHUTDOWN_GRACE_MS` | 20000 |", with: "| `SHUTDOWN_GRACE_MS` | 30000 |")
+        XCTAssertTrue(checks.configurationProblems(configuration: wrongDefault).contains(
+            "the service variables table of docs/configuration.md gives SHUTDOWN_GRACE_MS the default \"30000\"; the sources default to 20000"))
+        let unread = document.replacingOccurrences(of: poolRow, with: "| `DATABASE_POOL_SIZES` | 10 | gateway | misspelt |\n" + poolRow)
+        XCTAssertTrue(checks.configurationProblems(configuration: unread)
+            .contains("the service variables table of docs/configuration.md lists DATABASE_POOL_SIZES, which no executable reads"))
+        let renamedSection = document.replacingOccurrences(of: "\n## Service variables\n", with: "\n## Variables\n")
+        XCTAssertEqual(checks.configurationProblems(configuration: renamedSection),
+                       ["docs/configuration.md has no `## Service variables` section with a `| variable | …` table"])
     }
 
     func testTheLocalStackUsesOnlyKnownNames() throws {
         let script = try Repository.text("deploy/local/run.sh")
-        let readme = try Repository.text("README.md")
-        XCTAssertEqual(checks.localStackProblems(script: script, readme: readme), [])
+        let document = try ConfigurationDocument.text()
+        XCTAssertEqual(checks.localStackProblems(script: script, configuration: document), [])
         let misspelt = script.replacingOccurrences(of: "SESSION_COOKIE_SECURE=false", with: "SESSION_COOKIES_SECURE=false")
-        XCTAssertTrue(checks.localStackProblems(script: misspelt, readme: readme).contains {
-            $0.contains("uses SESSION_COOKIES_SECURE, which no service reads and the README's local stack table does not list")
+        XCTAssertTrue(checks.localStackProblems(script: misspelt, configuration: document).contains {
+            $0.contains("uses SESSION_COOKIES_SECURE, which no service reads and the local stack table of docs/configuration.md does not list")
         })
+        let portRow = "| `CLIENTELE_PG_PORT` | 55432 | the private PostgreSQL cluster's port |\n"
+        XCTAssertTrue(document.contains(portRow))
+        XCTAssertTrue(checks.localStackProblems(script: script, configuration: document.replacingOccurrences(of: portRow, with: "")).contains {
+            $0.contains("uses CLIENTELE_PG_PORT, which no service reads and the local stack table of docs/configuration.md does not list")
+        })
+        let unused = document.replacingOccurrences(of: portRow, with: portRow + "| `CLIENTELE_PG_HOST` | 127.0.0.1 | not a setting |\n")
+        XCTAssertTrue(checks.localStackProblems(script: script, configuration: unused)
+            .contains("the local stack table of docs/configuration.md lists CLIENTELE_PG_HOST, which deploy/local/run.sh does not use"))
     }
 }
