@@ -51,7 +51,9 @@ let package = Package(
         .target(name: "JSON", path: "Shared/JSON", swiftSettings: strictSettings),
         .target(name: "HTTP", dependencies: ["CLinuxIO", "Errors", "JSON"], path: "Shared/HTTP",
                 swiftSettings: strictSettings),
-        .target(name: "ServiceRuntime", dependencies: ["HTTP", "Errors", "Crypto"], path: "Shared/ServiceRuntime",
+        // Concurrency primitives every layer may use: signals, locks, waiters, retry with backoff.
+        .target(name: "Coordination", path: "Shared/Coordination", swiftSettings: strictSettings),
+        .target(name: "ServiceRuntime", dependencies: ["HTTP", "Errors", "Crypto", "Coordination"], path: "Shared/ServiceRuntime",
                 swiftSettings: strictSettings),
 
         .target(name: "ClientDomain", dependencies: ["Errors", "JSON"], path: "Shared/ClientDomain",

@@ -1,3 +1,4 @@
+import Coordination
 import Dispatch
 import Foundation
 #if canImport(Glibc)
