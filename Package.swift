@@ -62,7 +62,8 @@ let package = Package(
                 path: "Shared/EventStore", swiftSettings: strictSettings),
         .target(name: "InternalAPI", dependencies: ["ClientDomain", "HTTP", "Errors"], path: "Shared/InternalAPI",
                 swiftSettings: strictSettings),
-        .target(name: "Projection", dependencies: ["EventStore", "ClientDomain", "InternalAPI", "Postgres", "Kafka", "ServiceRuntime", "Errors"],
+        .target(name: "Projection", dependencies: ["EventStore", "ClientDomain", "InternalAPI", "Postgres", "Kafka", "ServiceRuntime", "Errors",
+                                                   "Coordination"],
                 path: "Shared/Projection", swiftSettings: strictSettings),
         // How a projection service keeps its projection: runner, rebuild, read-your-writes, internal routes.
         .target(name: "ProjectionHosting", dependencies: ["Projection", "InternalAPI", "Infrastructure", "ServiceRuntime", "HTTP",
