@@ -1,5 +1,6 @@
 import ClientDomain
 @testable import EventStore
+import Coordination
 import Foundation
 import InternalAPI
 import Kafka

@@ -1,4 +1,5 @@
 import ClientDomain
+import Coordination
 import Errors
 import Foundation
 import Postgres

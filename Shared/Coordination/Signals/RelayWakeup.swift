@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import ServiceRuntime
 
 /// Tells the outbox relay that new entries were committed, so it does not wait for its
 /// next poll. A signal while nobody waits is remembered (once), so none is missed.
@@ -54,7 +53,9 @@ public final class RelayWakeup: @unchecked Sendable {
                     continuation.resume()
                     return
                 }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.inNanoseconds))) { [weak self] in
+                let (seconds, attoseconds) = timeout.components
+                let nanoseconds = Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
                     self?.resume(generation: current)
                 }
             }
