@@ -60,7 +60,7 @@ let package = Package(
                 swiftSettings: strictSettings),
         .target(name: "EventStore", dependencies: ["ClientDomain", "Postgres", "Kafka", "ServiceRuntime", "Errors", "Coordination"],
                 path: "Shared/EventStore", swiftSettings: strictSettings),
-        .target(name: "InternalAPI", dependencies: ["ClientDomain", "HTTP", "Errors"], path: "Shared/InternalAPI",
+        .target(name: "InternalAPI", dependencies: ["ClientDomain", "HTTP", "Errors", "Coordination"], path: "Shared/InternalAPI",
                 swiftSettings: strictSettings),
         .target(name: "Projection", dependencies: ["EventStore", "ClientDomain", "InternalAPI", "Postgres", "Kafka", "ServiceRuntime", "Errors",
                                                    "Coordination"],
