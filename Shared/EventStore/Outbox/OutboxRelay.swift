@@ -1,4 +1,5 @@
 import Coordination
+import EventLog
 import Foundation
 import Kafka
 import Postgres

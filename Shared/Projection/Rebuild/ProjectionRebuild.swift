@@ -1,5 +1,4 @@
 import Coordination
-import EventStore
 import Foundation
 import InternalAPI
 import Kafka

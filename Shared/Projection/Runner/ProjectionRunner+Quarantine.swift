@@ -1,5 +1,4 @@
 import Errors
-import EventStore
 import Foundation
 import InternalAPI
 import Postgres

@@ -1,5 +1,5 @@
 import Coordination
-import EventStore
+import EventLog
 import Foundation
 import Kafka
 import Postgres
