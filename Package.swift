@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "EventStore", dependencies: ["ClientDomain", "EventLog", "Postgres", "Kafka", "ServiceRuntime", "Errors",
                                                    "Coordination"],
                 path: "Shared/EventStore", swiftSettings: strictSettings),
-        .target(name: "InternalAPI", dependencies: ["ClientDomain", "HTTP", "Errors", "Coordination"], path: "Shared/InternalAPI",
+        .target(name: "InternalAPI", dependencies: ["ClientDomain", "JSON", "Errors", "Coordination"], path: "Shared/InternalAPI",
                 swiftSettings: strictSettings),
         .target(name: "Projection", dependencies: ["EventLog", "ClientDomain", "InternalAPI", "Postgres", "Kafka", "ServiceRuntime", "Errors",
                                                    "Coordination"],
