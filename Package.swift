@@ -86,7 +86,7 @@ let package = Package(
 
         // MARK: Services
         .executableTarget(name: "Gateway", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Crypto", "Identity",
-                                                         "InternalAPI", "ClientDomain", "Postgres"],
+                                                         "InternalAPI", "ClientDomain", "Postgres", "Coordination"],
                           path: "Services/Gateway", swiftSettings: strictSettings),
         .executableTarget(name: "CommandService",
                           dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Kafka", "EventStore",

@@ -144,20 +144,19 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        var backoff: Duration = .milliseconds(500)
+        var backoff = Backoff(initial: .milliseconds(500))
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 if try await isRunning() {
                     try await rebuild()
-                    backoff = .milliseconds(500)
+                    backoff.reset()
                 } else {
                     await wake.wait(upTo: .seconds(1))
                 }
             } catch {
                 logger.warning("rebuild step failed; resuming from its stored offsets",
                                ["projection": liveName, "error": String(describing: error)])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                await backoff.pause()
             }
         }
     }

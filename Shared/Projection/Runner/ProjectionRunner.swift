@@ -173,16 +173,15 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        var backoff: Duration = .milliseconds(200)
+        var backoff = Backoff(initial: .milliseconds(200))
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 _ = try await step()
-                backoff = .milliseconds(200)
+                backoff.reset()
             } catch {
                 logger.warning("projection batch failed; retrying from the stored offsets",
                                ["projection": configuration.projection, "error": String(describing: error)])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                await backoff.pause()
             }
         }
         await close()
