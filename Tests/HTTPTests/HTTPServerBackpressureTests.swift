@@ -4,6 +4,7 @@ import XCTest
 import Glibc
 #endif
 @testable import HTTP
+import Synchronization
 
 /// A client that sends requests and never reads the answers must not grow the server's
 /// memory, must not hold up other clients, and is closed after the idle timeout.
@@ -26,8 +27,7 @@ final class HTTPServerBackpressureTests: XCTestCase {
     }
 
     /// A sender thread that pipelines requests on one socket until stopped or refused.
-    private final class PipeliningSender: @unchecked Sendable {
-        // @unchecked Sendable: `state` is a lock; `fd` and `batch` are immutable.
+    private final class PipeliningSender: Sendable {
         private struct State {
             var stop = false
             var finished = false
@@ -37,7 +37,7 @@ final class HTTPServerBackpressureTests: XCTestCase {
         private let fd: Int32
         private let batch: [UInt8]
         private let requestsPerBatch: Int
-        private let state = Locked(State())
+        private let state = Mutex(State())
 
         init(fd: Int32, request: String, requestsPerBatch: Int) {
             self.fd = fd
