@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Lets tasks wait until a reader has applied a key at a version (read-your-writes), or has
 /// parked it there (then the write will not show until an operator acts, and the wait ends
@@ -10,13 +11,15 @@ import Foundation
 /// that key at that version or lower is woken at once and handed the committed version,
 /// without reading again. A waiter registers before it reads the current version, so a
 /// commit in between is not missed.
-public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `waiters`, `sweeping` and every waiter's mutable state are only
-    // touched under `lock`; `sweepQueue` is a serial queue.
-    private let lock = NSLock()
-    private var waiters: [Key: [Waiter]] = [:]
-    /// Whether the deadline sweep is scheduled (it stops itself when nobody waits).
-    private var sweeping = false
+public final class VersionWaiters<Key: Hashable & Sendable>: Sendable {
+    private struct State {
+        var waiters: [Key: [Waiter]] = [:]
+        /// Whether the deadline sweep is scheduled (it stops itself when nobody waits).
+        var sweeping = false
+    }
+
+    /// Every waiter's mutable state is touched only holding this too.
+    private let state = Mutex(State())
     private let sweepQueue = DispatchQueue(label: "clientele.version-waiters.deadlines")
     /// How often waiters past their deadline are let go: a wait may last up to this much
     /// longer than its timeout.
@@ -38,7 +41,7 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
     /// recheck, the deadline sweep or cancellation, whichever takes it out of `waiters` (or
     /// finds `wake` set before it suspended) first.
     private final class Waiter: @unchecked Sendable {
-        // @unchecked Sendable: `continuation` and `wake` are only touched under the owner's `lock`.
+        // @unchecked Sendable: `continuation` and `wake` are only touched holding the owner's `state`.
         let version: Int64
         let deadline: ContinuousClock.Instant
         var continuation: CheckedContinuation<Wake, Never>?
@@ -55,11 +58,11 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
     /// Wakes the waiters these committed versions satisfy.
     public func published(_ versions: some Collection<(key: Key, version: Int64)>) {
         guard !versions.isEmpty else { return }
-        let ready: [(CheckedContinuation<Wake, Never>, Wake)] = lock.withLock {
-            guard !waiters.isEmpty else { return [] }
+        let ready: [(CheckedContinuation<Wake, Never>, Wake)] = state.withLock { state in
+            guard !state.waiters.isEmpty else { return [] }
             var ready: [(CheckedContinuation<Wake, Never>, Wake)] = []
             for applied in versions {
-                guard let list = waiters[applied.key] else { continue }
+                guard let list = state.waiters[applied.key] else { continue }
                 var remaining: [Waiter] = []
                 for waiter in list {
                     if waiter.version <= applied.version {
@@ -70,7 +73,7 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
                         remaining.append(waiter)
                     }
                 }
-                waiters[applied.key] = remaining.isEmpty ? nil : remaining
+                state.waiters[applied.key] = remaining.isEmpty ? nil : remaining
             }
             return ready
         }
@@ -80,11 +83,11 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
     /// Wakes the waiters of these keys at these versions or lower: the commit parked them.
     public func parked(_ versions: some Collection<(key: Key, version: Int64)>) {
         guard !versions.isEmpty else { return }
-        let ready: [(CheckedContinuation<Wake, Never>, Wake)] = lock.withLock {
-            guard !waiters.isEmpty else { return [] }
+        let ready: [(CheckedContinuation<Wake, Never>, Wake)] = state.withLock { state in
+            guard !state.waiters.isEmpty else { return [] }
             var ready: [(CheckedContinuation<Wake, Never>, Wake)] = []
             for parked in versions {
-                guard let list = waiters[parked.key] else { continue }
+                guard let list = state.waiters[parked.key] else { continue }
                 var remaining: [Waiter] = []
                 for waiter in list {
                     if waiter.version <= parked.version {
@@ -95,7 +98,7 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
                         remaining.append(waiter)
                     }
                 }
-                waiters[parked.key] = remaining.isEmpty ? nil : remaining
+                state.waiters[parked.key] = remaining.isEmpty ? nil : remaining
             }
             return ready
         }
@@ -105,9 +108,9 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
     /// Wakes every waiter to read the version again (after a rebuild swapped in new tables,
     /// whose versions were never published one by one).
     public func recheckAll() {
-        let all: [CheckedContinuation<Wake, Never>] = lock.withLock {
-            defer { waiters.removeAll() }
-            return waiters.values.flatMap { $0.compactMap { Self.settle($0, .recheck) } }
+        let all: [CheckedContinuation<Wake, Never>] = state.withLock { state in
+            defer { state.waiters.removeAll() }
+            return state.waiters.values.flatMap { $0.compactMap { Self.settle($0, .recheck) } }
         }
         for continuation in all { continuation.resume(returning: .recheck) }
     }
@@ -126,10 +129,10 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
         let deadline = ContinuousClock.now + timeout
         while true {
             let waiter = Waiter(version: version, deadline: deadline)
-            let startSweep: Bool = lock.withLock {
-                waiters[key, default: []].append(waiter)
-                defer { sweeping = true }
-                return !sweeping
+            let startSweep: Bool = state.withLock { state in
+                state.waiters[key, default: []].append(waiter)
+                defer { state.sweeping = true }
+                return !state.sweeping
             }
             if startSweep { scheduleSweep() }
             let held: HeldVersion
@@ -149,7 +152,7 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
             }
             let wake = await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
-                    let now: Wake? = lock.withLock {
+                    let now: Wake? = state.withLock { _ in
                         if let wake = waiter.wake { return wake }
                         waiter.continuation = continuation
                         return nil
@@ -169,10 +172,10 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
     }
 
     /// Waiters currently registered (for tests and metrics).
-    public var count: Int { lock.withLock { waiters.values.reduce(0) { $0 + $1.count } } }
+    public var count: Int { state.withLock { state in state.waiters.values.reduce(0) { $0 + $1.count } } }
 
     /// Marks `waiter` woken by `wake`; returns its continuation to resume (outside the lock)
-    /// if it is suspended. Called under `lock`, on a waiter just taken out of `waiters`.
+    /// if it is suspended. Called holding `state`, on a waiter just taken out of `waiters`.
     private static func settle(_ waiter: Waiter, _ wake: Wake) -> CheckedContinuation<Wake, Never>? {
         guard waiter.wake == nil else { return nil }
         waiter.wake = wake
@@ -181,19 +184,19 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
     }
 
     private func remove(_ waiter: Waiter, key: Key) {
-        lock.withLock {
-            guard var list = waiters[key] else { return }
+        state.withLock { state in
+            guard var list = state.waiters[key] else { return }
             list.removeAll { $0 === waiter }
-            waiters[key] = list.isEmpty ? nil : list
+            state.waiters[key] = list.isEmpty ? nil : list
         }
     }
 
     /// Takes `waiter` out and wakes it as expired (cancellation).
     private func expire(_ waiter: Waiter, key: Key) {
-        let continuation: CheckedContinuation<Wake, Never>? = lock.withLock {
-            if var list = waiters[key] {
+        let continuation: CheckedContinuation<Wake, Never>? = state.withLock { state in
+            if var list = state.waiters[key] {
                 list.removeAll { $0 === waiter }
-                waiters[key] = list.isEmpty ? nil : list
+                state.waiters[key] = list.isEmpty ? nil : list
             }
             return Self.settle(waiter, .expired)
         }
@@ -209,9 +212,9 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
     /// Lets go of every waiter past its deadline; schedules the next sweep while any remain.
     private func sweep() {
         let now = ContinuousClock.now
-        let (expired, again): ([CheckedContinuation<Wake, Never>], Bool) = lock.withLock {
+        let (expired, again): ([CheckedContinuation<Wake, Never>], Bool) = state.withLock { state in
             var expired: [CheckedContinuation<Wake, Never>] = []
-            for (key, list) in waiters {
+            for (key, list) in state.waiters {
                 guard list.contains(where: { $0.deadline <= now }) else { continue }
                 var remaining: [Waiter] = []
                 for waiter in list {
@@ -221,10 +224,10 @@ public final class VersionWaiters<Key: Hashable & Sendable>: @unchecked Sendable
                         remaining.append(waiter)
                     }
                 }
-                waiters[key] = remaining.isEmpty ? nil : remaining
+                state.waiters[key] = remaining.isEmpty ? nil : remaining
             }
-            sweeping = !waiters.isEmpty
-            return (expired, sweeping)
+            state.sweeping = !state.waiters.isEmpty
+            return (expired, state.sweeping)
         }
         for continuation in expired { continuation.resume(returning: .expired) }
         if again { scheduleSweep() }
