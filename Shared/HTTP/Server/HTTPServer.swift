@@ -2,8 +2,8 @@ import Errors
 import Foundation
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
+import Synchronization
 
 /// An HTTP/1.1 server: epoll event-loop threads in front of a `Router`.
 ///
