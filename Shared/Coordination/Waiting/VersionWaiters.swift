@@ -57,52 +57,37 @@ public final class VersionWaiters<Key: Hashable & Sendable>: Sendable {
 
     /// Wakes the waiters these committed versions satisfy.
     public func published(_ versions: some Collection<(key: Key, version: Int64)>) {
-        guard !versions.isEmpty else { return }
-        let ready: [(CheckedContinuation<Wake, Never>, Wake)] = state.withLock { state in
-            guard !state.waiters.isEmpty else { return [] }
-            var ready: [(CheckedContinuation<Wake, Never>, Wake)] = []
-            for applied in versions {
-                guard let list = state.waiters[applied.key] else { continue }
-                var remaining: [Waiter] = []
-                for waiter in list {
-                    if waiter.version <= applied.version {
-                        if let continuation = Self.settle(waiter, .applied(applied.version)) {
-                            ready.append((continuation, .applied(applied.version)))
-                        }
-                    } else {
-                        remaining.append(waiter)
-                    }
-                }
-                state.waiters[applied.key] = remaining.isEmpty ? nil : remaining
-            }
-            return ready
-        }
-        for (continuation, wake) in ready { continuation.resume(returning: wake) }
+        wake(versions, as: Wake.applied)
     }
 
     /// Wakes the waiters of these keys at these versions or lower: the commit parked them.
     public func parked(_ versions: some Collection<(key: Key, version: Int64)>) {
+        wake(versions, as: Wake.parked)
+    }
+
+    /// Wakes, with `wake(version)`, each waiter of these keys at these versions or lower.
+    private func wake(_ versions: some Collection<(key: Key, version: Int64)>, as wake: (Int64) -> Wake) {
         guard !versions.isEmpty else { return }
         let ready: [(CheckedContinuation<Wake, Never>, Wake)] = state.withLock { state in
             guard !state.waiters.isEmpty else { return [] }
             var ready: [(CheckedContinuation<Wake, Never>, Wake)] = []
-            for parked in versions {
-                guard let list = state.waiters[parked.key] else { continue }
+            for committed in versions {
+                guard let list = state.waiters[committed.key] else { continue }
                 var remaining: [Waiter] = []
                 for waiter in list {
-                    if waiter.version <= parked.version {
-                        if let continuation = Self.settle(waiter, .parked(parked.version)) {
-                            ready.append((continuation, .parked(parked.version)))
+                    if waiter.version <= committed.version {
+                        if let continuation = Self.settle(waiter, wake(committed.version)) {
+                            ready.append((continuation, wake(committed.version)))
                         }
                     } else {
                         remaining.append(waiter)
                     }
                 }
-                state.waiters[parked.key] = remaining.isEmpty ? nil : remaining
+                state.waiters[committed.key] = remaining.isEmpty ? nil : remaining
             }
             return ready
         }
-        for (continuation, wake) in ready { continuation.resume(returning: wake) }
+        for (continuation, woken) in ready { continuation.resume(returning: woken) }
     }
 
     /// Wakes every waiter to read the version again (after a rebuild swapped in new tables,
