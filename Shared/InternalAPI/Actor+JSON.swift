@@ -1,5 +1,5 @@
 import ClientDomain
-import HTTP
+import JSON
 
 extension Actor {
     /// This actor as `InternalJSON.encoder()` writes it.

@@ -1,6 +1,6 @@
 import ClientDomain
 import Foundation
-import HTTP
+import JSON
 
 extension ClientCommandRequest {
     /// This request as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.

@@ -1,4 +1,4 @@
-import HTTP
+import JSON
 
 extension ClientListPage {
     /// This page's text as `InternalJSON.encoder()` writes it, without `JSONEncoder`.

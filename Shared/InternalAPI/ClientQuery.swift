@@ -90,26 +90,3 @@ public struct ClientVisibility: Codable, Sendable, Equatable {
         self.init(visible: held.isVisible(version), version: held.applied, parked: !held.isVisible(version) && held.isParked(version))
     }
 }
-
-/// The internal routes, shared by the services that serve them and the gateway that calls them.
-public enum InternalPaths {
-    /// Command service: `POST` a `ClientCommandRequest`, answered with a `ClientCommandResponse`.
-    public static let clientCommands = "/internal/v1/client-commands"
-    /// Search projection: `GET` with `ClientListQuery` parameters, answered with a `ClientListPage`.
-    public static let clients = "/internal/v1/clients"
-    /// Search projection: `GET /internal/v1/clients/:id?tenantId=` → `ClientRecord` or 404.
-    public static func client(_ id: UUID) -> String { "\(clients)/\(id.lowercasedString)" }
-    /// Search projection: `GET .../:id/visibility?version=V&timeoutMs=T` → `ClientVisibility`,
-    /// answering as soon as the client is at `version` or later, else after `timeoutMs`.
-    public static func visibility(_ id: UUID) -> String { "\(client(id))/visibility" }
-    /// Search projection: `GET ?after=N&epoch=E&timeoutMs=T` → the `AppliedPage` after cursor
-    /// `N` of feed `E` (both left out: start following), waiting up to `T` ms for a commit.
-    public static let applied = "/internal/v1/applied"
-    /// Search projection: `POST` a batch of `TenantClientId`s (`TenantClientId+JSON`), answered
-    /// with one record or `null` per lookup, in order. Not under `clients`, so a projection
-    /// without it answers the router's 404 (`HTTPError.noRouteCode`), not a 405 of `:id`.
-    public static let clientLookups = "/internal/v1/client-lookups"
-    /// Stats projection: `GET` with `tenantId` (comma-separated UUIDs) or `allTenants=true`,
-    /// and optionally `asOf` (RFC 3339; default now), answered with a `ClientStats`.
-    public static let stats = "/internal/v1/stats"
-}

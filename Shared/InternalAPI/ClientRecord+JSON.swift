@@ -1,6 +1,6 @@
 import ClientDomain
 import Foundation
-import HTTP
+import JSON
 
 extension ClientRecord {
     /// This record's text as `InternalJSON.encoder()` writes it, without `JSONEncoder`.

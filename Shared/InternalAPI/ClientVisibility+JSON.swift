@@ -1,4 +1,4 @@
-import HTTP
+import JSON
 
 extension ClientVisibility {
     /// This answer as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.

@@ -75,9 +75,3 @@ public struct OutboxStatus: Codable, Sendable, Equatable {
         self.published = published
     }
 }
-
-extension InternalPaths {
-    /// Every service with background work: `GET` answers a `ServiceStatus`. Requires the
-    /// internal token. A service without this route has nothing to report (404).
-    public static let status = "/internal/v1/status"
-}

@@ -1,5 +1,5 @@
 import Foundation
-import HTTP
+import JSON
 
 /// The batch lookup's wire shapes, read and written without `Codable`.
 ///

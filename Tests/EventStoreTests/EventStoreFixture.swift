@@ -1,4 +1,5 @@
 import ClientDomain
+import Coordination
 import EventStore
 import Foundation
 import Postgres

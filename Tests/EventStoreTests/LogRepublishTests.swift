@@ -1,5 +1,6 @@
 import ClientDomain
 @testable import EventStore
+import EventLog
 import Foundation
 import Kafka
 import Postgres

@@ -1,4 +1,5 @@
 import ClientDomain
+import EventLog
 import EventStore
 import Foundation
 import Kafka

@@ -4,30 +4,27 @@ import XCTest
 import Glibc
 #endif
 @testable import HTTP
+import Synchronization
 
 /// A client that sends requests and never reads the answers must not grow the server's
 /// memory, must not hold up other clients, and is closed after the idle timeout.
 final class HTTPServerBackpressureTests: XCTestCase {
     /// Open connections and queued responses, as the server reports them.
-    private final class ServerEvents: HTTPServerObserver, @unchecked Sendable {
-        // @unchecked Sendable: both counters are read and written only under `lock`.
-        private let lock = NSLock()
-        private var open = 0
-        private var completed = 0
+    private final class ServerEvents: HTTPServerObserver, Sendable {
+        private let counts = Mutex((open: 0, completed: 0))
 
-        var openConnections: Int { lock.withLock { open } }
-        var completedRequests: Int { lock.withLock { completed } }
+        var openConnections: Int { counts.withLock { $0.open } }
+        var completedRequests: Int { counts.withLock { $0.completed } }
 
         func requestCompleted(_ request: HTTPRequest, status: HTTPStatus, duration: Duration) {
-            lock.withLock { completed += 1 }
+            counts.withLock { $0.completed += 1 }
         }
 
-        func connectionCountChanged(_ open: Int) { lock.withLock { self.open = open } }
+        func connectionCountChanged(_ open: Int) { counts.withLock { $0.open = open } }
     }
 
     /// A sender thread that pipelines requests on one socket until stopped or refused.
-    private final class PipeliningSender: @unchecked Sendable {
-        // @unchecked Sendable: `state` is a lock; `fd` and `batch` are immutable.
+    private final class PipeliningSender: Sendable {
         private struct State {
             var stop = false
             var finished = false
@@ -37,7 +34,7 @@ final class HTTPServerBackpressureTests: XCTestCase {
         private let fd: Int32
         private let batch: [UInt8]
         private let requestsPerBatch: Int
-        private let state = Locked(State())
+        private let state = Mutex(State())
 
         init(fd: Int32, request: String, requestsPerBatch: Int) {
             self.fd = fd

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -331,14 +332,12 @@ final class HTTPServerTests: XCTestCase {
     }
 
     func testThousandIdleKeepAliveConnectionsAreServed() async throws {
-        final class Counter: HTTPServerObserver, @unchecked Sendable {
-            // @unchecked Sendable: guarded by the lock.
-            let lock = NSLock()
-            var peak = 0, requests = 0
+        final class Counter: HTTPServerObserver, Sendable {
+            let counts = Mutex((peak: 0, requests: 0))
             func requestCompleted(_ request: HTTPRequest, status: HTTPStatus, duration: Duration) {
-                lock.withLock { requests += 1 }
+                counts.withLock { $0.requests += 1 }
             }
-            func connectionCountChanged(_ open: Int) { lock.withLock { peak = max(peak, open) } }
+            func connectionCountChanged(_ open: Int) { counts.withLock { $0.peak = max($0.peak, open) } }
         }
         let counter = Counter()
         let running = try await RunningServer.start(makeRouter(), observer: counter)
@@ -351,8 +350,8 @@ final class HTTPServerTests: XCTestCase {
             try connection.send("GET /clients/1 HTTP/1.1\r\nHost: x\r\n\r\n")
             XCTAssertEqual(try connection.readResponse().status, 200)
         }
-        XCTAssertEqual(counter.lock.withLock { counter.peak }, 1000)
-        XCTAssertEqual(counter.lock.withLock { counter.requests }, 1050)
+        XCTAssertEqual(counter.counts.withLock { $0.peak }, 1000)
+        XCTAssertEqual(counter.counts.withLock { $0.requests }, 1050)
         connections.removeAll()
         try await running.stop()
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTP
 import Infrastructure
 import Postgres
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -41,13 +42,18 @@ final class OnLoopPostgresTests: XCTestCase {
         let port: Int
         let client = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(20),
                                                                        maxConnectionsPerHost: 256, retries: 0))
-        private let bodies = LockedValue<[String: Body]>([:])
+        /// The registered bodies by name, shared with the route (so held by reference).
+        private final class Bodies: Sendable {
+            let byName = Mutex<[String: Body]>([:])
+        }
+
+        private let bodies = Bodies()
 
         init(loops: Int) async throws {
             let router = Router()
             let bodies = self.bodies
             router.get("/run/:name", options: RouteOptions(runsOnEventLoop: true)) { request in
-                guard let body = bodies.withLock({ $0[request.pathParameters["name"] ?? ""] }) else {
+                guard let body = bodies.byName.withLock({ $0[request.pathParameters["name"] ?? ""] }) else {
                     return .text("no such body", status: .notFound)
                 }
                 guard EventLoopWait.isAvailable else { return .text("not on an event loop") }
@@ -65,7 +71,7 @@ final class OnLoopPostgresTests: XCTestCase {
         }
 
         func register(_ name: String, _ body: @escaping Body) {
-            bodies.withLock { $0[name] = body }
+            bodies.byName.withLock { $0[name] = body }
         }
 
         func get(_ path: String) async throws -> String {
@@ -124,7 +130,7 @@ final class OnLoopPostgresTests: XCTestCase {
 
         // The same error, message and public form as through the pool's threads.
         let threadError = await capture { try await pool.query("SELECT 1 / $1", [0]) }
-        let loopError = LockedValue<PostgresError?>(nil)
+        let loopError = Mutex<PostgresError?>(nil)
         server.register("capture") {
             do { _ = try await pool.query("SELECT 1 / $1", [0], waitingOn: readiness) } catch let error as PostgresError {
                 loopError.withLock { $0 = error }

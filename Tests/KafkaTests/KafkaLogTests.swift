@@ -1,14 +1,13 @@
 import Foundation
 import Kafka
+import Synchronization
 import XCTest
 
 final class KafkaLogTests: XCTestCase {
-    final class Lines: @unchecked Sendable {
-        // @unchecked Sendable: `lines` is only touched under `lock`.
-        private let lock = NSLock()
-        private var lines: [(Int32, String, String)] = []
-        func append(_ line: (Int32, String, String)) { lock.withLock { lines.append(line) } }
-        var all: [(Int32, String, String)] { lock.withLock { lines } }
+    final class Lines: Sendable {
+        private let lines = Mutex<[(Int32, String, String)]>([])
+        func append(_ line: (Int32, String, String)) { lines.withLock { $0.append(line) } }
+        var all: [(Int32, String, String)] { lines.withLock { $0 } }
     }
 
     /// librdkafka's own lines (here: a refused connection) reach the handler, not stderr.

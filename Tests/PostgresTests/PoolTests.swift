@@ -1,6 +1,7 @@
 import Errors
 import Foundation
 import Postgres
+import Synchronization
 import XCTest
 
 final class PoolTests: PostgresTestCase {
@@ -194,14 +195,10 @@ func waitUntil(_ condition: @Sendable () -> Bool, file: StaticString = #filePath
 }
 
 /// Counts bodies running at once and keeps the peak.
-///
-/// `@unchecked Sendable`: `current` and `peak` are only touched under `lock`.
-final class PeakCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = 0
-    private var peak = 0
+final class PeakCounter: Sendable {
+    private let counts = Mutex((current: 0, peak: 0))
 
-    func enter() { lock.withLock { current += 1; peak = max(peak, current) } }
-    func leave() { lock.withLock { current -= 1 } }
-    var maximum: Int { lock.withLock { peak } }
+    func enter() { counts.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) } }
+    func leave() { counts.withLock { $0.current -= 1 } }
+    var maximum: Int { counts.withLock { $0.peak } }
 }

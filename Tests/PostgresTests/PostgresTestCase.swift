@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -45,13 +46,11 @@ class PostgresTestCase: XCTestCase {
         return nil
     }
 
-    /// `@unchecked Sendable`: `names` is only touched under `lock`.
-    private final class Databases: @unchecked Sendable {
-        private let lock = NSLock()
-        private var names: [String: String] = [:]
+    private final class Databases: Sendable {
+        private let names = Mutex<[String: String]>([:])
 
         func connectionString(for testClass: String) throws -> String {
-            try lock.withLock {
+            try names.withLock { names in
                 if let existing = names[testClass] { return existing }
                 let created = try PostgresServer.shared().createDatabase(testClass)
                 names[testClass] = created

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 import XCTest
 
 final class ReconnectTests: PostgresTestCase {
@@ -56,11 +57,8 @@ final class ReconnectTests: PostgresTestCase {
 }
 
 /// Collects logger messages.
-///
-/// `@unchecked Sendable`: `messages` is only touched under `lock`.
-final class Warnings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var messages: [String] = []
-    func append(_ message: String) { lock.withLock { messages.append(message) } }
-    var all: [String] { lock.withLock { messages } }
+final class Warnings: Sendable {
+    private let messages = Mutex<[String]>([])
+    func append(_ message: String) { messages.withLock { $0.append(message) } }
+    var all: [String] { messages.withLock { $0 } }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import InternalAPI
 import Projection
+import Synchronization
 import XCTest
 
 /// The checkpoint and version rule as plain state machines, and the in-process waiters.
@@ -61,15 +62,15 @@ final class ProjectionCheckpointTests: XCTestCase {
     func testWaitersWakeOnPublishAndTimeOutOtherwise() async throws {
         let waiters = AppliedVersionWaiters()
         let id = UUID()
-        let held = Locked<Int64?>(nil)
+        let held = Mutex<Int64?>(nil)
         let start = ContinuousClock.now
-        async let woken = waiters.wait(streamId: id, version: 2, timeout: .seconds(5)) { StreamVisibility(applied: held.value) }
+        async let woken = waiters.wait(streamId: id, version: 2, timeout: .seconds(5)) { StreamVisibility(applied: held.withLock { $0 }) }
         try await Task.sleep(for: .milliseconds(100))
         waiters.published([AppliedVersion(streamId: UUID(), version: 9)])
         waiters.published([AppliedVersion(streamId: id, version: 1)])
-        held.value = 1
+        held.withLock { $0 = 1 }
         try await Task.sleep(for: .milliseconds(100))
-        held.value = 3
+        held.withLock { $0 = 3 }
         waiters.published([AppliedVersion(streamId: id, version: 3)])
         let version = try await woken
         XCTAssertEqual(version.applied, 3)
@@ -77,7 +78,7 @@ final class ProjectionCheckpointTests: XCTestCase {
         XCTAssertEqual(waiters.count, 0)
 
         let timedOut = ContinuousClock.now
-        let stale = try await waiters.wait(streamId: id, version: 4, timeout: .milliseconds(300)) { StreamVisibility(applied: held.value) }
+        let stale = try await waiters.wait(streamId: id, version: 4, timeout: .milliseconds(300)) { StreamVisibility(applied: held.withLock { $0 }) }
         XCTAssertEqual(stale.applied, 3)
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - timedOut, .milliseconds(300))
         XCTAssertEqual(waiters.count, 0)
@@ -88,30 +89,30 @@ final class ProjectionCheckpointTests: XCTestCase {
     func testPublishedVersionIsReturnedWithoutReadingAgain() async throws {
         let waiters = AppliedVersionWaiters()
         let id = UUID()
-        let reads = Locked(0)
+        let reads = Mutex(0)
         async let woken = waiters.wait(streamId: id, version: 2, timeout: .seconds(5)) {
-            reads.value += 1
+            reads.withLock { $0 += 1 }
             return StreamVisibility(applied: 1)
         }
         try await Task.sleep(for: .milliseconds(100))
         waiters.published([AppliedVersion(streamId: id, version: 4)])
         let version = try await woken
         XCTAssertEqual(version.applied, 4)
-        XCTAssertEqual(reads.value, 1)
+        XCTAssertEqual(reads.withLock { $0 }, 1)
         XCTAssertEqual(waiters.count, 0)
     }
 
     func testRecheckAllMakesWaitersReadAgainWithoutEndingEarly() async throws {
         let waiters = AppliedVersionWaiters()
         let id = UUID()
-        let held = Locked<Int64?>(1)
+        let held = Mutex<Int64?>(1)
         let start = ContinuousClock.now
-        async let woken = waiters.wait(streamId: id, version: 5, timeout: .seconds(5)) { StreamVisibility(applied: held.value) }
+        async let woken = waiters.wait(streamId: id, version: 5, timeout: .seconds(5)) { StreamVisibility(applied: held.withLock { $0 }) }
         try await Task.sleep(for: .milliseconds(100))
         waiters.recheckAll()  // still at 1: the waiter must keep waiting
         try await Task.sleep(for: .milliseconds(100))
         XCTAssertEqual(waiters.count, 1)
-        held.value = 7  // a swapped-in model holds a later version, never published per stream
+        held.withLock { $0 = 7 }  // a swapped-in model holds a later version, never published per stream
         waiters.recheckAll()
         let version = try await woken
         XCTAssertEqual(version.applied, 7)
@@ -164,17 +165,5 @@ final class ProjectionCheckpointTests: XCTestCase {
         XCTAssertEqual(version.applied, 2)
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
         XCTAssertEqual(waiters.count, 0)
-    }
-}
-
-/// A value shared between a test and closures, under a lock.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `stored` is only read and written holding `lock`.
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }

@@ -1,23 +1,21 @@
 import ClientDomain
-import EventStore
 import Foundation
 import Kafka
 import Projection
 import SearchReadModel
 import ServiceRuntime
+import Synchronization
 import TestSupport
 import XCTest
 
 /// What an operator sees of a projection: its lag while it is behind, and a log line per
 /// event that carries the event's correlation id and trace id.
 final class ProjectionObservabilityTests: XCTestCase {
-    final class Lines: @unchecked Sendable {
-        // @unchecked Sendable: `lines` is only touched under `lock`.
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.withLock { lines.append(line) } }
+    final class Lines: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
         var objects: [[String: String]] {
-            lock.withLock { lines }.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String] }
+            lines.withLock { $0 }.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String] }
         }
     }
 

@@ -1,5 +1,5 @@
 import ClientDomain
-import EventStore
+import EventLog
 import Foundation
 import Errors
 import InternalAPI
@@ -8,6 +8,7 @@ import Projection
 import SearchReadModel
 import ServiceRuntime
 import StatsReadModel
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -182,13 +183,14 @@ final class QuarantineTests: XCTestCase {
                       try script.create(suspect, tenant: tenant, ClientProfile(name: "Suspect")),
                       try script.create(UUID(), tenant: tenant, ClientProfile(name: "Three"))]
         let ends = try await fixture.produce(events)
-        let failure = LockedValue<(any Error)?>(PostgresError(PostgresError.Code(.query, sqlState: "42P01"), "relation missing"))
+        let model = FailingReadModel(inner: ClientSearchProjection(), stream: suspect,
+                                     failure: PostgresError(PostgresError.Code(.query, sqlState: "42P01"), "relation missing"))
         var configuration = ProjectionRunner.Configuration(projection: "search", target: .live, topic: fixture.topic,
                                                            partitionCount: fixture.partitions)
         configuration.pollTimeout = .milliseconds(100)
         configuration.maxBatchAttempts = 3
         let runner = ProjectionRunner(configuration: configuration, pool: fixture.pool, kafka: fixture.broker.configuration(),
-                                      model: FailingReadModel(inner: ClientSearchProjection(), stream: suspect, failure: failure),
+                                      model: model,
                                       logger: ProjectionFixture.quietLogger, metrics: fixture.metrics)
         var failures = 0
         while failures < 8 {
@@ -199,7 +201,7 @@ final class QuarantineTests: XCTestCase {
         let value11 = try await runner.quarantine().parked
         XCTAssertEqual(value11, [])
 
-        failure.withLock { $0 = CancellationError() }  // not a database error: unknown
+        model.failure.withLock { $0 = CancellationError() }  // not a database error: unknown
         failures = 0
         while !runner.checkpoint.hasReached(ends) {
             do { try await runner.step() } catch { failures += 1 }
@@ -215,7 +217,7 @@ final class QuarantineTests: XCTestCase {
         XCTAssertEqual(value14, 1)
         let value15 = try await search.version(of: suspect)
         XCTAssertNil(value15)
-        failure.withLock { $0 = nil }
+        model.failure.withLock { $0 = nil }
         _ = try await runner.retryParked(suspect)
         let value16 = try await search.version(of: suspect)
         XCTAssertEqual(value16, 1)
@@ -283,10 +285,16 @@ final class QuarantineTests: XCTestCase {
 }
 
 /// A read model that fails every batch holding one stream's events with `failure` (while set).
-struct FailingReadModel: ProjectionReadModel {
+final class FailingReadModel: ProjectionReadModel {
     let inner: any ProjectionReadModel
     let stream: UUID
-    let failure: LockedValue<(any Error)?>
+    let failure: Mutex<(any Error)?>
+
+    init(inner: any ProjectionReadModel, stream: UUID, failure: (any Error)?) {
+        self.inner = inner
+        self.stream = stream
+        self.failure = Mutex(failure)
+    }
 
     func apply(_ events: [StoredEvent], to target: ProjectionTarget, storing offsets: ProjectionOffsets.Pending?,
                on connection: PostgresConnection) throws -> (ProjectionApplyOutcome, storedOffsets: Bool) {

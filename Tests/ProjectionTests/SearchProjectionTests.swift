@@ -1,5 +1,7 @@
 import ClientDomain
 @testable import EventStore
+import Coordination
+import EventLog
 import Foundation
 import InternalAPI
 import Kafka

@@ -1,5 +1,4 @@
 import ClientDomain
-import EventStore
 import Foundation
 import InternalAPI
 import Kafka

@@ -1,5 +1,6 @@
 import ClientDomain
 @testable import EventStore
+import Coordination
 import Foundation
 import InternalAPI
 import Kafka
@@ -8,6 +9,7 @@ import Projection
 import SearchReadModel
 import ServiceRuntime
 import StatsReadModel
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -16,13 +18,11 @@ import XCTest
 /// are rebuilt from the start of the log.
 final class StatsPropertyTests: XCTestCase {
     /// The command handler's clock, moved by the test.
-    final class SimulatedClock: @unchecked Sendable {
-        // @unchecked Sendable: `time` is only touched under `lock`.
-        private let lock = NSLock()
-        private var time: Date
-        init(_ time: Date) { self.time = time }
-        var now: Date { lock.withLock { time } }
-        func set(_ date: Date) { lock.withLock { time = date } }
+    final class SimulatedClock: Sendable {
+        private let time: Mutex<Date>
+        init(_ time: Date) { self.time = Mutex(time) }
+        var now: Date { time.withLock { $0 } }
+        func set(_ date: Date) { time.withLock { $0 = date } }
     }
 
     static let companies = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne",

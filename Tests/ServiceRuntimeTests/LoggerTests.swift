@@ -1,14 +1,13 @@
 import Foundation
 import ServiceRuntime
+import Synchronization
 import XCTest
 
 final class LoggerTests: XCTestCase {
-    final class Lines: @unchecked Sendable {
-        // @unchecked Sendable: `lines` is only touched under `lock`.
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.withLock { lines.append(line) } }
-        var all: [String] { lock.withLock { lines } }
+    final class Lines: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        var all: [String] { lines.withLock { $0 } }
     }
 
     func testWritesOneJSONObjectPerLineWithContext() throws {

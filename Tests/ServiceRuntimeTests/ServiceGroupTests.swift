@@ -1,5 +1,6 @@
 import Foundation
 import ServiceRuntime
+import Synchronization
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -20,12 +21,10 @@ final class ServiceGroupTests: XCTestCase {
         }
     }
 
-    final class Journal: @unchecked Sendable {
-        // @unchecked Sendable: `entries` is only touched under `lock`.
-        private let lock = NSLock()
-        private var entries: [String] = []
-        func append(_ entry: String) { lock.withLock { entries.append(entry) } }
-        var all: [String] { lock.withLock { entries } }
+    final class Journal: Sendable {
+        private let entries = Mutex<[String]>([])
+        func append(_ entry: String) { entries.withLock { $0.append(entry) } }
+        var all: [String] { entries.withLock { $0 } }
     }
 
     struct FailingService: Service {

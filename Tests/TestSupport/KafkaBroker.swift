@@ -3,6 +3,7 @@ import Kafka
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A Tansu broker (Kafka protocol, in-memory storage) that tests start on a free port.
 ///
@@ -10,14 +11,11 @@ import Glibc
 /// stop, pause or restart a broker take a private one from `start()`. Topics are not
 /// auto-created usefully on Tansu, so tests create theirs with `createTopic`, each under a
 /// unique name. The broker keeps its log in memory: `restart()` and `stop()` lose it.
-public final class KafkaBroker: @unchecked Sendable {
-    // @unchecked Sendable: `process` and `generation` are only read and written holding `lock`;
-    // everything else is immutable.
+public final class KafkaBroker: Sendable {
     public let port: Int
     public let logDirectory: URL
-    private let lock = NSLock()
-    private var process: ManagedProcess
-    private var generation = 1
+    /// The broker process running now, and how many were started.
+    private let current: Mutex<(process: ManagedProcess, generation: Int)>
 
     /// `127.0.0.1:<port>`, for `bootstrap.servers`.
     public var bootstrapServers: String { "127.0.0.1:\(port)" }
@@ -56,7 +54,7 @@ public final class KafkaBroker: @unchecked Sendable {
     private init(port: Int, logDirectory: URL, process: ManagedProcess) {
         self.port = port
         self.logDirectory = logDirectory
-        self.process = process
+        self.current = Mutex((process, 1))
     }
 
     /// Fails unless the loaded librdkafka can talk to Tansu (2.0.2 cannot; 2.16 can).
@@ -118,25 +116,25 @@ public final class KafkaBroker: @unchecked Sendable {
     }
 
     /// Freezes the broker (SIGSTOP): connections stay open but nothing is answered.
-    public func pause() { lock.withLock { process }.signal(SIGSTOP) }
+    public func pause() { current.withLock { $0.process }.signal(SIGSTOP) }
 
     /// Thaws a paused broker (SIGCONT).
-    public func resume() { lock.withLock { process }.signal(SIGCONT) }
+    public func resume() { current.withLock { $0.process }.signal(SIGCONT) }
 
     /// Stops the broker and starts a new one on the same port; the log (all topics) is lost.
     public func restart() throws {
-        let (old, generation) = lock.withLock { () -> (ManagedProcess, Int) in
-            self.generation += 1
-            return (process, self.generation)
+        let (old, generation) = current.withLock { current -> (ManagedProcess, Int) in
+            current.generation += 1
+            return (current.process, current.generation)
         }
         Self.kill(old)
         let new = try Self.launch(port: port, logDirectory: logDirectory, generation: generation)
-        lock.withLock { process = new }
+        current.withLock { $0.process = new }
     }
 
     /// Stops the broker. It is killed outright: its log is in memory, there is nothing to
     /// save, and Tansu takes seconds to act on SIGTERM.
-    public func stop() { Self.kill(lock.withLock { process }) }
+    public func stop() { Self.kill(current.withLock { $0.process }) }
 
     private static func kill(_ process: ManagedProcess) {
         process.signal(SIGKILL)
@@ -144,5 +142,5 @@ public final class KafkaBroker: @unchecked Sendable {
     }
 
     /// The end of the current broker process's log, for failure messages.
-    public func logTail(bytes: Int = 4000) -> String { lock.withLock { process }.logTail(bytes: bytes) }
+    public func logTail(bytes: Int = 4000) -> String { current.withLock { $0.process }.logTail(bytes: bytes) }
 }

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A child process a test started: its output goes to a log file, and it is stopped when the
 /// test process exits, so no server outlives the suite.
@@ -75,14 +76,12 @@ public final class ManagedProcess: @unchecked Sendable {
         return registry
     }()
 
-    private final class Registry: @unchecked Sendable {
-        // @unchecked Sendable: every access to `processes` holds `lock`.
-        private let lock = NSLock()
-        private var processes: [ObjectIdentifier: ManagedProcess] = [:]
-        func add(_ process: ManagedProcess) { lock.withLock { processes[ObjectIdentifier(process)] = process } }
-        func remove(_ process: ManagedProcess) { _ = lock.withLock { processes.removeValue(forKey: ObjectIdentifier(process)) } }
+    private final class Registry: Sendable {
+        private let processes = Mutex<[ObjectIdentifier: ManagedProcess]>([:])
+        func add(_ process: ManagedProcess) { processes.withLock { $0[ObjectIdentifier(process)] = process } }
+        func remove(_ process: ManagedProcess) { _ = processes.withLock { $0.removeValue(forKey: ObjectIdentifier(process)) } }
         func stopAll() {
-            let all = lock.withLock { Array(processes.values) }
+            let all = processes.withLock { Array($0.values) }
             for process in all { process.stop(timeout: 5) }
         }
     }

@@ -3,6 +3,7 @@ import Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A private PostgreSQL server for one test process: a fresh cluster in a scratch directory,
 /// on 127.0.0.1 and a free port, with its own unix-socket directory.
@@ -17,10 +18,10 @@ public final class PostgresServer: Sendable {
     public let directory: URL
     public let dataDirectory: URL
     public let socketDirectory: URL
-    private let process: LockedValue<ManagedProcess?>
-    private let databaseCounter = LockedValue(0)
+    private let process: Mutex<ManagedProcess?>
+    private let databaseCounter = Mutex(0)
 
-    private static let instance = LockedValue<Result<PostgresServer, TestSupportError>?>(nil)
+    private static let instance = Mutex<Result<PostgresServer, TestSupportError>?>(nil)
 
     /// The server shared by every test in this process, started on first use.
     public static func shared() throws -> PostgresServer {
@@ -48,7 +49,7 @@ public final class PostgresServer: Sendable {
         socketDirectory = directory.appendingPathComponent("sockets")
         try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
         port = try FreePort.next()
-        process = LockedValue(nil)
+        process = Mutex(nil)
         if Self.isRoot { try Self.run("/bin/chown", ["-R", "postgres:postgres", directory.path]) }
         try Self.run(Self.asServerUser(ProjectPaths.postgresBin.appendingPathComponent("initdb").path), [
             "-D", dataDirectory.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",

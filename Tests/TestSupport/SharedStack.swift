@@ -1,15 +1,13 @@
 import Foundation
+import Synchronization
 
 /// One `ClienteleStack` shared by the tests of a class, started on first use.
 ///
 /// A failed start is kept too, so every test of the class reports it instead of starting
 /// the stack again. The stack lives until the test process ends (its processes die with it).
-///
-/// `@unchecked Sendable`: `result` is only touched under `lock`.
-public final class SharedStack: @unchecked Sendable {
-    private let lock = NSLock()
+public final class SharedStack: Sendable {
     private let start: @Sendable () async throws -> ClienteleStack
-    private var result: Result<ClienteleStack, any Error>?
+    private let result = Mutex<Result<ClienteleStack, any Error>?>(nil)
 
     /// A stack `ClienteleStack.start(name, gatewayEnvironment:)` starts.
     public convenience init(_ name: String, gatewayEnvironment: [String: String] = [:]) {
@@ -22,14 +20,14 @@ public final class SharedStack: @unchecked Sendable {
     }
 
     public func stack() async throws -> ClienteleStack {
-        if let result = lock.withLock({ result }) { return try result.get() }
+        if let result = result.withLock({ $0 }) { return try result.get() }
         let started: Result<ClienteleStack, any Error>
         do {
             started = .success(try await start())
         } catch {
             started = .failure(error)
         }
-        return try lock.withLock {
+        return try result.withLock { result in
             if result == nil { result = started } else if case .success(let extra) = started { extra.stop() }
             return try result!.get()
         }

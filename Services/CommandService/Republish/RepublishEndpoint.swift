@@ -1,3 +1,4 @@
+import Coordination
 import EventStore
 import Foundation
 import HTTP

@@ -1,3 +1,4 @@
+import Coordination
 import Foundation
 import HTTP
 import InternalAPI
@@ -81,13 +82,13 @@ final class AppliedFeedFollower: Service, Sendable {
 
     func run() async throws {
         var cursor: (epoch: String, next: UInt64)?
-        var backoff: Duration = .milliseconds(100)
+        var backoff = Backoff(initial: .milliseconds(100))
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 let page = try await read(after: cursor)
                 record(page)
                 cursor = (page.epoch, page.next)
-                backoff = .milliseconds(100)
+                backoff.reset()
             } catch {
                 if cursor != nil {
                     logger.warning("lost a projection's applied-versions feed; asking per write until it is back",
@@ -95,8 +96,7 @@ final class AppliedFeedFollower: Service, Sendable {
                 }
                 lose()
                 cursor = nil
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                await backoff.pause()
             }
         }
         lose()

@@ -1,5 +1,7 @@
 import ClientDomain
+import Coordination
 import Errors
+import EventLog
 import Foundation
 import Postgres
 

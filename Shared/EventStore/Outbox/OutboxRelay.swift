@@ -1,3 +1,5 @@
+import Coordination
+import EventLog
 import Foundation
 import Kafka
 import Postgres
@@ -112,14 +114,14 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        var backoff: Duration = .milliseconds(100)
+        var backoff = Backoff(initial: .milliseconds(100), maximum: maxBackoff)
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 if ContinuousClock.now - lastBacklogReading >= .seconds(1) { try await readBacklog() }
                 // Signals so far are for entries this round's read will see.
                 wake.clear()
                 let sent = try await relayOnce()
-                backoff = .milliseconds(100)
+                backoff.reset()
                 if sent == 0 { await wake.wait(upTo: idlePoll) }
             } catch {
                 metrics.failures.increment()
@@ -131,8 +133,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                     self.producer = nil
                     metrics.rebuilds.increment()
                 }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, maxBackoff)
+                await backoff.pause()
             }
         }
         if unsettled != nil { try? await settle(nil) }

@@ -1,5 +1,6 @@
 import ClientDomain
 import Errors
+import EventLog
 import Foundation
 import Postgres
 

@@ -5,8 +5,9 @@ import Foundation
 /// Keeps blocking calls off Swift's cooperative pool. Threads are started on demand up to
 /// `maxThreads` and stay for reuse; jobs queue when all are busy.
 final class ClientWorkers: @unchecked Sendable {
-    // @unchecked Sendable: `jobs`, `idle`, `threads` and `stopped` are only accessed with
-    // `condition` locked.
+    // @unchecked Sendable: `jobs`, `idle`, `threads`, `stopped` and `submitted` are only accessed with
+    // `condition` locked. A condition variable rather than a Mutex: idle workers sleep on it
+    // until a job arrives.
 
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []

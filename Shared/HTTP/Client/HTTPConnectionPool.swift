@@ -6,6 +6,7 @@ import Foundation
 final class HTTPConnectionPool: @unchecked Sendable {
     // @unchecked Sendable: `hosts` and `isShutdown` are only accessed with `condition` locked;
     // ClientSocket objects move between threads only through the pool, one owner at a time.
+    // A condition variable rather than a Mutex: `acquire` sleeps on it until a slot frees.
 
     struct Key: Hashable {
         var host: String

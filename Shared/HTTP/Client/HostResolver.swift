@@ -3,14 +3,13 @@ import Glibc
 #endif
 import Foundation
 import CLinuxIO
+import Synchronization
 
 /// Resolves host names (such as `command-service` in containers) to addresses with
 /// `getaddrinfo`, caching each answer for `timeToLive` so a busy client does not resolve
 /// per request. Numeric hosts and "localhost" never reach the resolver.
-final class HostResolver: @unchecked Sendable {
-    // @unchecked Sendable: `cache` is only touched under `lock`.
-    private let lock = NSLock()
-    private var cache: [String: (address: Socket.Address, expires: UInt64)] = [:]
+final class HostResolver: Sendable {
+    private let cache = Mutex<[String: (address: Socket.Address, expires: UInt64)]>([:])
     private let timeToLive: UInt64
 
     init(timeToLive: Duration = .seconds(30)) {
@@ -22,11 +21,12 @@ final class HostResolver: @unchecked Sendable {
         if let numeric = Socket.Address(host: host, port: port) { return numeric }
         let key = "\(host):\(port)"
         let now = Socket.monotonicNanoseconds()
-        if let cached = lock.withLock({ cache[key] }), cached.expires > now { return cached.address }
+        if let cached = cache.withLock({ $0[key] }), cached.expires > now { return cached.address }
         guard let resolved = Self.lookUp(host: host, port: port) else { return nil }
-        lock.withLock {
+        let expires = now &+ timeToLive
+        cache.withLock { cache in
             if cache.count > 1024 { cache.removeAll() }
-            cache[key] = (resolved, now &+ timeToLive)
+            cache[key] = (resolved, expires)
         }
         return resolved
     }
@@ -35,7 +35,7 @@ final class HostResolver: @unchecked Sendable {
     func knownAddress(host: String, port: Int) -> Socket.Address? {
         if let numeric = Socket.Address(host: host, port: port) { return numeric }
         let now = Socket.monotonicNanoseconds()
-        guard let cached = lock.withLock({ cache["\(host):\(port)"] }), cached.expires > now else { return nil }
+        guard let cached = cache.withLock({ $0["\(host):\(port)"] }), cached.expires > now else { return nil }
         return cached.address
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import CLinuxIO
+import Synchronization
 
 /// One epoll thread serving its own listener and the connections accepted on it.
 ///
@@ -33,7 +34,7 @@ final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private var listenFD: Int32
-    private let mailbox = Locked(Mailbox())
+    private let mailbox = Mutex(Mailbox())
     private let onExit: @Sendable () -> Void
 
     private var connections: [HTTPConnection?] = []

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Maps methods and path patterns to handlers.
 ///
@@ -16,7 +17,7 @@ public final class Router: Sendable {
         var table: RouteTable?
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     public init() {}
 

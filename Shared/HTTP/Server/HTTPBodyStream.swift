@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The hand-over of a streamed request body from an event loop to one handler task.
 ///
@@ -6,10 +7,7 @@ import Foundation
 /// stops reading the socket, and the consumer calls `onDemand` once it has drained the
 /// buffer below `lowWaterMark`, so at most about `highWaterMark` plus one read stays in
 /// memory.
-final class HTTPBodyStream: @unchecked Sendable {
-    // @unchecked Sendable: all mutable state is in `state`, behind its lock; `onDemand` is
-    // immutable and @Sendable.
-
+final class HTTPBodyStream: Sendable {
     static let highWaterMark = 256 * 1024
     static let lowWaterMark = 64 * 1024
 
@@ -25,7 +23,7 @@ final class HTTPBodyStream: @unchecked Sendable {
         var peakBufferedBytes = 0
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
     private let onDemand: @Sendable () -> Void
 
     /// - Parameter onDemand: called (off the loop) when a paused producer should read again.

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// An HTTP/1.1 server: epoll event-loop threads in front of a `Router`.
 ///
@@ -30,7 +31,7 @@ public final class HTTPServer: Sendable {
     private let router: Router
     private let observer: (any HTTPServerObserver)?
     private let errorResponse: @Sendable (any Error) -> HTTPResponse
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     /// - Parameter errorResponse: turns errors thrown by handlers (and protocol errors) into
     ///   responses; the default is the project-wide mapping `HTTPResponse(error:)`.

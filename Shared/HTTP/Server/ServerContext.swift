@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What every event loop of one server shares: settings, routes, callbacks and counters.
 final class ServerContext: Sendable {
@@ -14,7 +15,7 @@ final class ServerContext: Sendable {
     let maxPendingOutputBytes: Int
     /// How often loops look for expired deadlines, in milliseconds.
     let tickMilliseconds: Int32
-    private let openConnections = Locked(0)
+    private let openConnections = Mutex(0)
 
     init(configuration: HTTPServerConfiguration, routes: RouteTable, observer: (any HTTPServerObserver)?,
          errorResponse: @escaping @Sendable (any Error) -> HTTPResponse) {

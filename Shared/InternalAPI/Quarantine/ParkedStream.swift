@@ -97,13 +97,3 @@ public struct QuarantineRelease: Codable, Sendable, Equatable {
         self.version = version
     }
 }
-
-extension InternalPaths {
-    /// Projection services: `GET` → `QuarantineReport`.
-    public static let quarantine = "/internal/v1/admin/quarantine"
-    /// Projection services: `POST` → `QuarantineRelease` (200), or 409 when the stream's
-    /// events still cannot be applied (it stays parked), 404 when it is not parked.
-    public static func quarantineRetry(_ stream: UUID) -> String { "\(quarantine)/\(stream.lowercasedString)/retry" }
-    /// Projection services: `POST` `{"by": "<operator>"}` → `QuarantineRelease`; 404 when not parked.
-    public static func quarantineSkip(_ stream: UUID) -> String { "\(quarantine)/\(stream.lowercasedString)/skip" }
-}

@@ -1,5 +1,5 @@
 import Foundation
-import HTTP
+import JSON
 
 /// The feed page's wire shape, read and written without `Codable`:
 /// `{"epoch":"…","next":N,"complete":true,"applied":[["<uuid>",V],…]}` (pairs, not objects:

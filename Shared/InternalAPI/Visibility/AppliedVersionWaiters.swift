@@ -1,231 +1,38 @@
-import Dispatch
+import Coordination
 import Foundation
 
-/// Lets requests wait until a projection has applied a stream at a version (read-your-writes),
-/// or has parked it there (then the write will not show until an operator acts, and the
-/// wait ends at once).
-///
-/// The runner calls `published` (and `parked`) after each commit; a waiter registered for
-/// that stream at that version or lower is woken at once and handed the committed version,
-/// without reading the database again. A waiter registers before it reads the current version, so a commit in
-/// between is not missed.
-public final class AppliedVersionWaiters: @unchecked Sendable {
-    // @unchecked Sendable: `waiters`, `sweeping` and every waiter's mutable state are only
-    // touched under `lock`; `sweepQueue` is a serial queue.
-    private let lock = NSLock()
-    private var waiters: [UUID: [Waiter]] = [:]
-    /// Whether the deadline sweep is scheduled (it stops itself when nobody waits).
-    private var sweeping = false
-    private let sweepQueue = DispatchQueue(label: "clientele.projection.visibility-deadlines")
-    /// How often waiters past their deadline are let go: a wait may last up to this much
-    /// longer than its timeout.
-    static let sweepIntervalMilliseconds = 10
+/// Read-your-writes waiters of a projection: `VersionWaiters` keyed by stream id, taking the
+/// committed `AppliedVersion`s and answering with `StreamVisibility`.
+public typealias AppliedVersionWaiters = VersionWaiters<UUID>
 
-    /// How a wait ended.
-    private enum Wake {
-        /// A commit reached the version: this one.
-        case applied(Int64)
-        /// A commit parked the stream at this version.
-        case parked(Int64)
-        /// Read the version again (tables were swapped).
-        case recheck
-        /// The deadline passed or the task was cancelled.
-        case expired
-    }
-
-    /// One waiting request. Its continuation is resumed exactly once: by a publish, a
-    /// recheck, the deadline sweep or cancellation, whichever takes it out of `waiters` (or
-    /// finds `wake` set before it suspended) first.
-    private final class Waiter: @unchecked Sendable {
-        // @unchecked Sendable: `continuation` and `wake` are only touched under the owner's `lock`.
-        let version: Int64
-        let deadline: ContinuousClock.Instant
-        var continuation: CheckedContinuation<Wake, Never>?
-        var wake: Wake?
-
-        init(version: Int64, deadline: ContinuousClock.Instant) {
-            self.version = version
-            self.deadline = deadline
-        }
-    }
-
-    public init() {}
-
+extension VersionWaiters where Key == UUID {
     /// Wakes the waiters these committed versions satisfy.
     public func published(_ versions: [AppliedVersion]) {
-        guard !versions.isEmpty else { return }
-        let ready: [(CheckedContinuation<Wake, Never>, Wake)] = lock.withLock {
-            guard !waiters.isEmpty else { return [] }
-            var ready: [(CheckedContinuation<Wake, Never>, Wake)] = []
-            for applied in versions {
-                guard let list = waiters[applied.streamId] else { continue }
-                var remaining: [Waiter] = []
-                for waiter in list {
-                    if waiter.version <= applied.version {
-                        if let continuation = Self.settle(waiter, .applied(applied.version)) {
-                            ready.append((continuation, .applied(applied.version)))
-                        }
-                    } else {
-                        remaining.append(waiter)
-                    }
-                }
-                waiters[applied.streamId] = remaining.isEmpty ? nil : remaining
-            }
-            return ready
-        }
-        for (continuation, wake) in ready { continuation.resume(returning: wake) }
+        published(versions.lazy.map { (key: $0.streamId, version: $0.version) })
     }
 
     /// Wakes the waiters of these streams at these versions or lower: the commit parked them.
     public func parked(_ versions: [AppliedVersion]) {
-        guard !versions.isEmpty else { return }
-        let ready: [(CheckedContinuation<Wake, Never>, Wake)] = lock.withLock {
-            guard !waiters.isEmpty else { return [] }
-            var ready: [(CheckedContinuation<Wake, Never>, Wake)] = []
-            for parked in versions {
-                guard let list = waiters[parked.streamId] else { continue }
-                var remaining: [Waiter] = []
-                for waiter in list {
-                    if waiter.version <= parked.version {
-                        if let continuation = Self.settle(waiter, .parked(parked.version)) {
-                            ready.append((continuation, .parked(parked.version)))
-                        }
-                    } else {
-                        remaining.append(waiter)
-                    }
-                }
-                waiters[parked.streamId] = remaining.isEmpty ? nil : remaining
-            }
-            return ready
-        }
-        for (continuation, wake) in ready { continuation.resume(returning: wake) }
+        parked(versions.lazy.map { (key: $0.streamId, version: $0.version) })
     }
 
-    /// Wakes every waiter to read the version again (after a rebuild swapped in new tables,
-    /// whose versions were never published one by one).
-    public func recheckAll() {
-        let all: [CheckedContinuation<Wake, Never>] = lock.withLock {
-            defer { waiters.removeAll() }
-            return waiters.values.flatMap { $0.compactMap { Self.settle($0, .recheck) } }
-        }
-        for continuation in all { continuation.resume(returning: .recheck) }
-    }
-
-    /// Returns what the read model holds once its applied version is `version` or later, or
-    /// the stream is parked at `version` or later; else what it holds when `timeout` passes
-    /// (an applied version that may be lower, or nil if the stream is unknown).
-    ///
-    /// Waits hold no timer of their own: one sweep every `sweepIntervalMilliseconds`, running only while
-    /// someone waits, lets go of those past their deadline (a timer per wait, cancelled on
-    /// nearly every write, cost the projection a tenth of its CPU under load).
-    ///
-    /// - Parameter current: reads what the read model holds now.
+    /// Returns what the read model holds once its applied version of `streamId` is `version`
+    /// or later, or the stream is parked at `version` or later; else what it holds when
+    /// `timeout` passes (see `VersionWaiters.wait(for:version:timeout:current:)`).
     public func wait(streamId: UUID, version: Int64, timeout: Duration,
                      current: @Sendable () async throws -> StreamVisibility) async throws -> StreamVisibility {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let waiter = Waiter(version: version, deadline: deadline)
-            let startSweep: Bool = lock.withLock {
-                waiters[streamId, default: []].append(waiter)
-                defer { sweeping = true }
-                return !sweeping
-            }
-            if startSweep { scheduleSweep() }
-            let held: StreamVisibility
-            do {
-                held = try await current()
-            } catch {
-                remove(waiter, streamId: streamId)
-                throw error
-            }
-            if held.settles(version) {
-                remove(waiter, streamId: streamId)
-                return held
-            }
-            if ContinuousClock.now >= deadline || Task.isCancelled {
-                remove(waiter, streamId: streamId)
-                return held
-            }
-            let wake = await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
-                    let now: Wake? = lock.withLock {
-                        if let wake = waiter.wake { return wake }
-                        waiter.continuation = continuation
-                        return nil
-                    }
-                    if let now { continuation.resume(returning: now) }
-                }
-            } onCancel: {
-                expire(waiter, streamId: streamId)
-            }
-            switch wake {
-            case .applied(let applied): return StreamVisibility(applied: applied)
-            case .parked(let parked): return StreamVisibility(applied: held.applied, parked: parked)
-            case .expired: return held
-            case .recheck: continue
-            }
-        }
+        StreamVisibility(try await wait(for: streamId, version: version, timeout: timeout) { HeldVersion(try await current()) })
     }
+}
 
-    /// Waiters currently registered (for tests and metrics).
-    public var count: Int { lock.withLock { waiters.values.reduce(0) { $0 + $1.count } } }
-
-    /// Marks `waiter` woken by `wake`; returns its continuation to resume (outside the lock)
-    /// if it is suspended. Called under `lock`, on a waiter just taken out of `waiters`.
-    private static func settle(_ waiter: Waiter, _ wake: Wake) -> CheckedContinuation<Wake, Never>? {
-        guard waiter.wake == nil else { return nil }
-        waiter.wake = wake
-        defer { waiter.continuation = nil }
-        return waiter.continuation
+extension StreamVisibility {
+    public init(_ held: HeldVersion) {
+        self.init(applied: held.applied, parked: held.parked)
     }
+}
 
-    private func remove(_ waiter: Waiter, streamId: UUID) {
-        lock.withLock {
-            guard var list = waiters[streamId] else { return }
-            list.removeAll { $0 === waiter }
-            waiters[streamId] = list.isEmpty ? nil : list
-        }
-    }
-
-    /// Takes `waiter` out and wakes it as expired (cancellation).
-    private func expire(_ waiter: Waiter, streamId: UUID) {
-        let continuation: CheckedContinuation<Wake, Never>? = lock.withLock {
-            if var list = waiters[streamId] {
-                list.removeAll { $0 === waiter }
-                waiters[streamId] = list.isEmpty ? nil : list
-            }
-            return Self.settle(waiter, .expired)
-        }
-        continuation?.resume(returning: .expired)
-    }
-
-    private func scheduleSweep() {
-        sweepQueue.asyncAfter(deadline: .now() + .milliseconds(Self.sweepIntervalMilliseconds)) { [weak self] in
-            self?.sweep()
-        }
-    }
-
-    /// Lets go of every waiter past its deadline; schedules the next sweep while any remain.
-    private func sweep() {
-        let now = ContinuousClock.now
-        let (expired, again): ([CheckedContinuation<Wake, Never>], Bool) = lock.withLock {
-            var expired: [CheckedContinuation<Wake, Never>] = []
-            for (streamId, list) in waiters {
-                guard list.contains(where: { $0.deadline <= now }) else { continue }
-                var remaining: [Waiter] = []
-                for waiter in list {
-                    if waiter.deadline <= now {
-                        if let continuation = Self.settle(waiter, .expired) { expired.append(continuation) }
-                    } else {
-                        remaining.append(waiter)
-                    }
-                }
-                waiters[streamId] = remaining.isEmpty ? nil : remaining
-            }
-            sweeping = !waiters.isEmpty
-            return (expired, sweeping)
-        }
-        for continuation in expired { continuation.resume(returning: .expired) }
-        if again { scheduleSweep() }
+extension HeldVersion {
+    public init(_ visibility: StreamVisibility) {
+        self.init(applied: visibility.applied, parked: visibility.parked)
     }
 }

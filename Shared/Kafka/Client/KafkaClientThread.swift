@@ -12,7 +12,8 @@ import Foundation
 /// `wake` is called after a job is queued so that a blocking `idle` can return early.
 final class KafkaClientThread: @unchecked Sendable {
     // @unchecked Sendable: `jobs` and `stopping` are only touched while holding `condition`;
-    // `idle` and `wake` are immutable @Sendable closures.
+    // `idle` and `wake` are immutable @Sendable closures. A condition variable rather than a
+    // Mutex: the thread sleeps on it until a job arrives.
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var stopping = false

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Synchronization
 
 /// Where librdkafka's own log lines go.
 ///
@@ -14,24 +15,18 @@ public enum KafkaLog {
 
     /// Routes every later-created client's log lines to `handler` (nil: standard error).
     public static func setHandler(_ handler: Handler?) {
-        storage.lock.withLock { storage.handler = handler }
+        storedHandler.withLock { $0 = handler }
     }
 
     static func emit(level: Int32, facility: String, message: String) {
-        if let handler = storage.lock.withLock({ storage.handler }) {
+        if let handler = storedHandler.withLock({ $0 }) {
             handler(level, facility, message)
         } else {
             FileHandle.standardError.write(Data("%\(level)|\(facility)| \(message)\n".utf8))
         }
     }
 
-    private static let storage = Storage()
-
-    private final class Storage: @unchecked Sendable {
-        // @unchecked Sendable: `handler` is only read or written while holding `lock`.
-        let lock = NSLock()
-        var handler: Handler?
-    }
+    private static let storedHandler = Mutex<Handler?>(nil)
 }
 
 /// The C callback librdkafka calls for each log line; forwards to `KafkaLog`.

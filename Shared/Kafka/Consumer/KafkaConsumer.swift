@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Synchronization
 
 /// A consumer of manually assigned partitions, reading from offsets the application keeps.
 ///
@@ -145,18 +146,22 @@ public final class KafkaConsumer: Sendable {
 
 /// The consumer's librdkafka handle and the error kept for the next poll.
 final class ConsumerState: @unchecked Sendable {
-    // @unchecked Sendable: `handle` is written once before the consumer is shared; the other
-    // stored properties are read and written holding `lock`. Calls from callers' threads
-    // (assign) hold the lock and check `destroyed`, which is set under the lock before the
-    // handle is destroyed; poll, seek and shutDown run only on the consumer's thread.
-    private let lock = NSLock()
+    // @unchecked Sendable: `handle`, a pointer, is written once before the consumer is
+    // shared; everything else is in `state`'s Mutex. Calls from callers' threads (assign)
+    // hold the Mutex and check `destroyed`, which is set holding it before the handle is
+    // destroyed; poll, seek and shutDown run only on the consumer's thread.
     var handle: OpaquePointer!
-    private var closing = false
-    private var destroyed = false
-    private var pendingError: KafkaError?
-    /// Each assigned partition's next offset, when known (absolute), and since when it was set
-    /// by assign or seek (records and EOFs move it on without resetting the time).
-    private var positions: [KafkaTopicPartition: (next: Int64, since: ContinuousClock.Instant)] = [:]
+
+    private struct State {
+        var closing = false
+        var destroyed = false
+        var pendingError: KafkaError?
+        /// Each assigned partition's next offset, when known (absolute), and since when it was
+        /// set by assign or seek (records and EOFs move it on without resetting the time).
+        var positions: [KafkaTopicPartition: (next: Int64, since: ContinuousClock.Instant)] = [:]
+    }
+
+    private let state = Mutex(State())
 
     /// How long after an assign or seek a next offset past the cached high watermark is taken
     /// as past the end of the log: long enough for fetches (every fetch.wait.max.ms, 500 ms by
@@ -166,20 +171,20 @@ final class ConsumerState: @unchecked Sendable {
     /// Notes where assigned partitions start (logical offsets: unknown until the first event).
     func track(_ assignments: [(KafkaTopicPartition, offset: Int64)], replacing: Bool) {
         let now = ContinuousClock.now
-        lock.withLock {
-            if replacing { positions.removeAll() }
+        state.withLock { state in
+            if replacing { state.positions.removeAll() }
             for (partition, offset) in assignments {
-                positions[partition] = offset >= 0 ? (offset, now) : nil
+                state.positions[partition] = offset >= 0 ? (offset, now) : nil
             }
         }
     }
 
     private func advance(_ partition: KafkaTopicPartition, to next: Int64) {
-        lock.withLock {
-            if let since = positions[partition]?.since {
-                positions[partition] = (next, since)
+        state.withLock { state in
+            if let since = state.positions[partition]?.since {
+                state.positions[partition] = (next, since)
             } else {
-                positions[partition] = (next, .now - Self.endOfLogGrace)
+                state.positions[partition] = (next, .now - Self.endOfLogGrace)
             }
         }
     }
@@ -187,7 +192,7 @@ final class ConsumerState: @unchecked Sendable {
     /// A partition whose next offset lies past the end of its log (see KafkaConsumer's doc).
     private func partitionPastEndOfLog() -> KafkaError? {
         let now = ContinuousClock.now
-        let candidates = lock.withLock { positions.filter { now - $0.value.since >= Self.endOfLogGrace } }
+        let candidates = state.withLock { $0.positions.filter { now - $0.value.since >= Self.endOfLogGrace } }
         for (partition, position) in candidates {
             var low: Int64 = -1
             var high: Int64 = -1
@@ -203,39 +208,39 @@ final class ConsumerState: @unchecked Sendable {
 
     /// The cached watermarks of `partition`, unless the handle is closing or gone.
     func cachedWatermarks(_ partition: KafkaTopicPartition) -> (low: Int64, high: Int64)? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !closing, !destroyed else { return nil }
-        var low: Int64 = -1
-        var high: Int64 = -1
-        let error = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
-        return (max(low, 0), high)
+        state.withLock { state in
+            guard !state.closing, !state.destroyed else { return nil }
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let error = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+            return (max(low, 0), high)
+        }
     }
 
     /// Keeps an error for the next poll to throw (the first one wins).
     func keep(_ error: KafkaError) {
-        lock.withLock { if pendingError == nil { pendingError = error } }
+        state.withLock { if $0.pendingError == nil { $0.pendingError = error } }
     }
 
     func beginClosing() -> Bool {
-        lock.withLock {
-            if closing { return false }
-            closing = true
+        state.withLock { state in
+            if state.closing { return false }
+            state.closing = true
             return true
         }
     }
 
     func withLiveHandle(_ what: String, _ body: (OpaquePointer) throws(KafkaError) -> Void) throws(KafkaError) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !closing, !destroyed else { throw KafkaError.closed(what) }
-        try body(handle)
+        try state.withLock { state throws(KafkaError) in
+            guard !state.closing, !state.destroyed else { throw KafkaError.closed(what) }
+            try body(handle)
+        }
     }
 
     /// Runs on the consumer's thread.
     func seek(_ partition: KafkaTopicPartition, offset: Int64) {
-        guard lock.withLock({ !closing }) else { return }
+        guard state.withLock({ !$0.closing }) else { return }
         let list = KafkaConsumer.partitionList([(partition, offset)])
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let context = ["topic": partition.topic, "partition": String(partition.partition)]
@@ -248,9 +253,9 @@ final class ConsumerState: @unchecked Sendable {
 
     /// Runs on the consumer's thread.
     func poll(maxEvents: Int, timeout: Duration) throws(KafkaError) -> [KafkaConsumerEvent] {
-        let (isClosing, pending) = lock.withLock {
-            defer { pendingError = nil }
-            return (closing, pendingError)
+        let (isClosing, pending) = state.withLock { state in
+            defer { state.pendingError = nil }
+            return (state.closing, state.pendingError)
         }
         if isClosing { throw KafkaError.closed("consumer") }
         if let pending { throw pending }
@@ -312,9 +317,9 @@ final class ConsumerState: @unchecked Sendable {
 
     /// Closes the consumer and destroys the handle. Runs on the consumer's thread.
     func shutDown() {
-        guard lock.withLock({ !destroyed }) else { return }
+        guard state.withLock({ !$0.destroyed }) else { return }
         _ = rd_kafka_consumer_close(handle)
-        lock.withLock { destroyed = true }
+        state.withLock { $0.destroyed = true }
         rd_kafka_destroy(handle)
     }
 }

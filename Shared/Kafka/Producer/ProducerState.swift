@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Synchronization
 
 /// Where a delivery report goes: one awaiting `send`, or one slot of a `sendBatch`.
 enum DeliveryTarget {
@@ -15,26 +16,27 @@ enum DeliveryTarget {
 }
 
 /// The results of one `sendBatch`, filled in by delivery reports in any order.
-final class DeliveryBatch: @unchecked Sendable {
-    // @unchecked Sendable: every stored property is read and written holding `lock`.
-    private let lock = NSLock()
-    private var results: [Result<KafkaDeliveryReport, KafkaError>?]
-    private var remaining: Int
-    private var continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>?
+final class DeliveryBatch: Sendable {
+    private struct State {
+        var results: [Result<KafkaDeliveryReport, KafkaError>?]
+        var remaining: Int
+        var continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>?
+    }
+
+    private let state: Mutex<State>
 
     init(count: Int) {
-        results = Array(repeating: nil, count: count)
-        remaining = count
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count))
     }
 
     func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, KafkaError>) {
-        let resume: (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? = lock.withLock {
-            guard results[index] == nil else { return nil }
-            results[index] = result
-            remaining -= 1
-            guard remaining == 0, let continuation else { return nil }
-            self.continuation = nil
-            return (continuation, results.map { $0! })
+        let resume: (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? = state.withLock { state in
+            guard state.results[index] == nil else { return nil }
+            state.results[index] = result
+            state.remaining -= 1
+            guard state.remaining == 0, let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (continuation, state.results.map { $0! })
         }
         if let (continuation, all) = resume { continuation.resume(returning: all) }
     }
@@ -42,9 +44,9 @@ final class DeliveryBatch: @unchecked Sendable {
     /// Waits until every slot has a result.
     func wait() async -> [Result<KafkaDeliveryReport, KafkaError>] {
         await withCheckedContinuation { continuation in
-            let all: [Result<KafkaDeliveryReport, KafkaError>]? = lock.withLock {
-                if remaining == 0 { return results.map { $0! } }
-                self.continuation = continuation
+            let all: [Result<KafkaDeliveryReport, KafkaError>]? = state.withLock { state in
+                if state.remaining == 0 { return state.results.map { $0! } }
+                state.continuation = continuation
                 return nil
             }
             if let all { continuation.resume(returning: all) }
@@ -56,18 +58,25 @@ final class DeliveryBatch: @unchecked Sendable {
 /// and health. Reached from callers' tasks (enqueue), the poll thread (delivery reports) and
 /// librdkafka's callbacks (through the conf opaque).
 final class ProducerState: @unchecked Sendable {
-    // @unchecked Sendable: `handle` is written once before the producer is shared; every other
-    // stored property is read and written holding `lock`. librdkafka's produce and yield are
-    // thread-safe; destroy happens only after `destroyed` is set under the lock, so no
+    // @unchecked Sendable: `handle`, a pointer, is written once before the producer is
+    // shared; everything else is in `state`'s Mutex. librdkafka's produce and yield are
+    // thread-safe; destroy happens only after `destroyed` is set holding the Mutex, so no
     // other thread can be inside a librdkafka call on the handle when it is freed.
-    private let lock = NSLock()
     var handle: OpaquePointer!
-    private var nextID: UInt = 1
-    private var inFlight: [UInt: DeliveryTarget] = [:]
-    private(set) var closing = false
-    private var destroyed = false
-    private var consecutiveTimeouts = 0
-    private var fatal = false
+
+    private struct State {
+        var nextID: UInt = 1
+        var inFlight: [UInt: DeliveryTarget] = [:]
+        var closing = false
+        var destroyed = false
+        var consecutiveTimeouts = 0
+        var fatal = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Whether closing has begun (`beginClosing`).
+    var closing: Bool { state.withLock { $0.closing } }
 
     enum EnqueueOutcome {
         case enqueued
@@ -78,29 +87,29 @@ final class ProducerState: @unchecked Sendable {
     /// Hands `message` to librdkafka; its delivery report will complete `target`.
     /// On `.queueFull` and `.failed` the target is not kept and the caller completes it.
     func enqueue(_ message: KafkaOutgoingMessage, target: DeliveryTarget) -> EnqueueOutcome {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !closing else { return .failed(.closed("producer")) }
-        let id = nextID
-        nextID += 1
-        let headers = Self.makeHeaders(message.headers)
-        let partition = message.partition ?? clientele_rd_kafka_partition_unassigned()
-        let error: rd_kafka_resp_err_t = message.topic.withCString { topic in
-            message.value.withUnsafeBytes { value in
-                Self.withOptionalBytes(message.key) { key in
-                    clientele_rd_kafka_produce(handle, topic, partition, key.baseAddress, key.count,
-                                               value.count == 0 ? nil : value.baseAddress, value.count,
-                                               headers, UnsafeMutableRawPointer(bitPattern: id))
+        return state.withLock { state in
+            guard !state.closing else { return .failed(.closed("producer")) }
+            let id = state.nextID
+            state.nextID += 1
+            let headers = Self.makeHeaders(message.headers)
+            let partition = message.partition ?? clientele_rd_kafka_partition_unassigned()
+            let error: rd_kafka_resp_err_t = message.topic.withCString { topic in
+                message.value.withUnsafeBytes { value in
+                    Self.withOptionalBytes(message.key) { key in
+                        clientele_rd_kafka_produce(handle, topic, partition, key.baseAddress, key.count,
+                                                   value.count == 0 ? nil : value.baseAddress, value.count,
+                                                   headers, UnsafeMutableRawPointer(bitPattern: id))
+                    }
                 }
             }
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                state.inFlight[id] = target
+                return .enqueued
+            }
+            if let headers { rd_kafka_headers_destroy(headers) }
+            if error == RD_KAFKA_RESP_ERR__QUEUE_FULL { return .queueFull }
+            return .failed(KafkaError(error, context: ["topic": message.topic]))
         }
-        if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-            inFlight[id] = target
-            return .enqueued
-        }
-        if let headers { rd_kafka_headers_destroy(headers) }
-        if error == RD_KAFKA_RESP_ERR__QUEUE_FULL { return .queueFull }
-        return .failed(KafkaError(error, context: ["topic": message.topic]))
     }
 
     /// A delivery report from librdkafka (on the poll thread).
@@ -113,58 +122,58 @@ final class ProducerState: @unchecked Sendable {
         } else {
             result = .failure(KafkaError(message.err, context: ["topic": topic, "partition": String(message.partition)]))
         }
-        let target: DeliveryTarget? = lock.withLock {
+        let target: DeliveryTarget? = state.withLock { state in
             if message.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT {
-                consecutiveTimeouts += 1
+                state.consecutiveTimeouts += 1
             } else if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                consecutiveTimeouts = 0
+                state.consecutiveTimeouts = 0
             }
             if case .failure(let error) = result, error.code.kind == .fatal {
-                fatal = true
+                state.fatal = true
             }
-            return inFlight.removeValue(forKey: id)
+            return state.inFlight.removeValue(forKey: id)
         }
         target?.complete(result)
     }
 
     /// Records a fatal error (from the error callback): this producer cannot go on.
     func markFatal() {
-        lock.withLock { fatal = true }
+        state.withLock { $0.fatal = true }
     }
 
     var health: (consecutiveTimeouts: Int, fatal: Bool) {
-        lock.withLock { (consecutiveTimeouts, fatal) }
+        state.withLock { ($0.consecutiveTimeouts, $0.fatal) }
     }
 
     /// Refuses further messages; false if closing had already begun.
     func beginClosing() -> Bool {
-        lock.withLock {
-            if closing { return false }
-            closing = true
+        state.withLock { state in
+            if state.closing { return false }
+            state.closing = true
             return true
         }
     }
 
     /// Calls `body` with the handle unless it has been destroyed (for calls from other threads).
     func withLiveHandle(_ body: (OpaquePointer) -> Void) {
-        lock.withLock {
-            if !destroyed { body(handle) }
+        state.withLock { state in
+            if !state.destroyed { body(handle) }
         }
     }
 
     /// Flushes for up to `timeout`, purges what is left, serves the purge reports, destroys
     /// the handle and fails any message whose report never came. Runs on the poll thread.
     func shutDown(timeout: Duration) {
-        let alreadyDestroyed = lock.withLock { destroyed }
+        let alreadyDestroyed = state.withLock { $0.destroyed }
         guard !alreadyDestroyed else { return }
         _ = rd_kafka_flush(handle, timeout.milliseconds)
         _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
         _ = rd_kafka_flush(handle, 500)
-        lock.withLock { destroyed = true }
+        state.withLock { $0.destroyed = true }
         rd_kafka_destroy(handle)
-        let leftovers = lock.withLock {
-            let all = Array(inFlight.values)
-            inFlight.removeAll()
+        let leftovers = state.withLock { state in
+            let all = Array(state.inFlight.values)
+            state.inFlight.removeAll()
             return all
         }
         for target in leftovers { target.complete(.failure(.closed("producer"))) }
@@ -172,7 +181,7 @@ final class ProducerState: @unchecked Sendable {
 
     /// Serves delivery reports for up to 100 ms (the poll thread's idle work).
     func poll() {
-        let live = lock.withLock { !destroyed }
+        let live = state.withLock { !$0.destroyed }
         if live { rd_kafka_poll(handle, 100) }
     }
 

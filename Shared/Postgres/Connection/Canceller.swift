@@ -1,30 +1,37 @@
 import CLibPQ
-import Foundation
+import Synchronization
 
 /// Lets another thread ask the server to cancel a connection's running statement.
 ///
-/// `@unchecked Sendable`: `cancel` is only touched under `lock`, and libpq documents
-/// `PQcancel` as safe to call from any thread while the connection is in use.
-final class Canceller: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancel: OpaquePointer?
+/// The cancel object is only used or freed holding `cancel`'s lock.
+final class Canceller: Sendable {
+    /// libpq's `PGcancel`.
+    ///
+    /// `@unchecked Sendable`: a pointer, which Swift does not consider Sendable; libpq
+    /// documents `PQcancel` as safe to call from any thread while the connection is in use,
+    /// and the pointer is only used or freed inside the Mutex.
+    private struct CancelObject: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
 
-    init(_ cancel: OpaquePointer?) { self.cancel = cancel }
+    private let cancel: Mutex<CancelObject?>
+
+    init(_ cancel: OpaquePointer?) { self.cancel = Mutex(cancel.map(CancelObject.init)) }
 
     deinit { invalidate() }
 
     /// Sends a cancel request for whatever statement is running; harmless if none is.
     func cancelRunningStatement() {
-        lock.withLock {
+        cancel.withLock { cancel in
             guard let cancel else { return }
             var buffer = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+            _ = PQcancel(cancel.pointer, &buffer, Int32(buffer.count))
         }
     }
 
     func invalidate() {
-        lock.withLock {
-            if let cancel { PQfreeCancel(cancel) }
+        cancel.withLock { cancel in
+            if let cancel { PQfreeCancel(cancel.pointer) }
             cancel = nil
         }
     }

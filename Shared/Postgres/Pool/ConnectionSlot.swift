@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// One place in a pool: a serial queue of its own and the connection that lives on it.
 ///
@@ -11,12 +12,12 @@ import Foundation
 /// `@unchecked Sendable`: only the pool's current borrower of the slot (between `acquire` and
 /// `release`, which pass through the pool's lock) touches `connection`, one call at a time:
 /// on `queue` for `run`, from the borrowing task for `runOnLoop`; `close` runs after every
-/// borrower returned. `canceller` is guarded by `Locked`.
+/// borrower returned. `canceller` is guarded by its `Mutex`.
 final class ConnectionSlot: @unchecked Sendable {
     let id: Int
     private let queue: DispatchQueue
     private var connection: PostgresConnection?
-    private let canceller = Locked<Canceller?>(nil)
+    private let canceller = Mutex<Canceller?>(nil)
 
     init(id: Int) {
         self.id = id

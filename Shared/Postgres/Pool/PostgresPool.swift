@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// A fixed-size pool of PostgreSQL connections, shared by all tasks of a service.
 ///
@@ -47,7 +48,7 @@ public final class PostgresPool: Sendable {
 
     public let configuration: PostgresConfiguration
     private let logger: Logger?
-    private let state = Locked(State())
+    private let state = Mutex(State())
     private let timers = DispatchQueue(label: "clientele.postgres.pool.timers")
 
     private struct State {

@@ -1,5 +1,5 @@
 import ClientDomain
-import EventStore
+import EventLog
 import Foundation
 import InternalAPI
 import Postgres

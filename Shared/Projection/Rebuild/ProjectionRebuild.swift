@@ -1,9 +1,10 @@
-import EventStore
+import Coordination
 import Foundation
 import InternalAPI
 import Kafka
 import Postgres
 import ServiceRuntime
+import Synchronization
 
 /// Rebuilds a projection by replaying the events topic into shadow tables while the live
 /// projection keeps serving and consuming, then swaps the shadow in.
@@ -23,9 +24,7 @@ import ServiceRuntime
 /// shadow offsets and tables as last committed (and builds what the shadow still lacks). The
 /// swap's transaction checks that nothing is left to complete, so the shadow never serves
 /// without its indexes.
-public final class ProjectionRebuild: Service, @unchecked Sendable {
-    // @unchecked Sendable: `shadow` and `rate` are only touched under `lock`; the rest is
-    // immutable.
+public final class ProjectionRebuild: Service, Sendable {
     public let name: String
     private let live: ProjectionRunner
     private let pool: PostgresPool
@@ -37,9 +36,13 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
     private let maxEventsPerSecond: Int?
     private let batchSize: Int
     private let completionConnections: Int
-    private let lock = NSLock()
-    private var shadow: ProjectionRunner?
-    private var rate: (since: ContinuousClock.Instant, events: Int64)?
+    /// The replay under way, if any: its runner, and when it started and how many events it applied.
+    private struct Replay {
+        var shadow: ProjectionRunner?
+        var rate: (since: ContinuousClock.Instant, events: Int64)?
+    }
+
+    private let replay = Mutex(Replay())
     private let rebuildsFinished: Counter
     private let swapped: @Sendable () -> Void
 
@@ -118,7 +121,7 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
             """, [liveName])
         let shadowName = self.shadowName
         let stored = try await pool.withConnection { try ProjectionOffsets.load(shadowName, on: $0) }
-        let (shadow, rate) = lock.withLock { (self.shadow, self.rate) }
+        let (shadow, rate) = replay.withLock { ($0.shadow, $0.rate) }
         let liveOffsets = live.checkpoint.nextOffsets
         let shadowPartitions = shadow?.checkpoint.partitions
         let partitions = (0..<live.configuration.partitionCount).map { partition in
@@ -144,20 +147,19 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        var backoff: Duration = .milliseconds(500)
+        var backoff = Backoff(initial: .milliseconds(500))
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 if try await isRunning() {
                     try await rebuild()
-                    backoff = .milliseconds(500)
+                    backoff.reset()
                 } else {
                     await wake.wait(upTo: .seconds(1))
                 }
             } catch {
                 logger.warning("rebuild step failed; resuming from its stored offsets",
                                ["projection": liveName, "error": String(describing: error)])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                await backoff.pause()
             }
         }
     }
@@ -182,18 +184,18 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
                 """, [liveName, outcome.total])
         }
         let since = ContinuousClock.now
-        lock.withLock {
-            self.shadow = shadow
-            self.rate = (since, 0)
+        replay.withLock { replay in
+            replay.shadow = shadow
+            replay.rate = (since, 0)
         }
-        defer { lock.withLock { self.shadow = nil; self.rate = nil } }
+        defer { replay.withLock { $0 = Replay() } }
         logger.info("rebuild replaying", ["projection": liveName])
         var completed = false
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             let handled = try await shadow.step()
-            let events: Int64 = lock.withLock {
-                rate?.events += Int64(handled)
-                return rate?.events ?? 0
+            let events: Int64 = replay.withLock { replay in
+                replay.rate?.events += Int64(handled)
+                return replay.rate?.events ?? 0
             }
             if let maxEventsPerSecond, maxEventsPerSecond > 0 {
                 let due = since + .milliseconds(Int64(events) * 1000 / Int64(maxEventsPerSecond))
@@ -252,14 +254,12 @@ public final class ProjectionRebuild: Service, @unchecked Sendable {
     }
 
     /// Hands out statements to the completion tasks, each once.
-    private final class StatementQueue: @unchecked Sendable {
-        // @unchecked Sendable: `remaining` is only touched holding `lock`.
-        private let lock = NSLock()
-        private var remaining: ArraySlice<String>
+    private final class StatementQueue: Sendable {
+        private let remaining: Mutex<ArraySlice<String>>
 
-        init(_ statements: [String]) { remaining = statements[...] }
+        init(_ statements: [String]) { remaining = Mutex(statements[...]) }
 
-        func next() -> String? { lock.withLock { remaining.popFirst() } }
+        func next() -> String? { remaining.withLock { $0.popFirst() } }
     }
 
     /// Promotes the shadow tables and hands their offsets to the live projection, atomically.

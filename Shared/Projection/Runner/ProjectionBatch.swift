@@ -1,4 +1,4 @@
-import EventStore
+import EventLog
 import Foundation
 
 /// One poll's events as the runner applies them: those to apply, with where the log had

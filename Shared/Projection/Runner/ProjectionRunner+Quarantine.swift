@@ -1,5 +1,4 @@
 import Errors
-import EventStore
 import Foundation
 import InternalAPI
 import Postgres
@@ -87,12 +86,12 @@ extension ProjectionRunner {
     func noteParked(_ entries: [ProjectionQuarantine.Entry]) {
         guard !entries.isEmpty else { return }
         let projection = configuration.projection
-        let newlyParked: [ProjectionQuarantine.Entry] = lock.withLock {
+        let newlyParked: [ProjectionQuarantine.Entry] = state.withLock { state in
             var fresh: [ProjectionQuarantine.Entry] = []
             for entry in entries {
                 let envelope = entry.event.envelope
-                if parked[envelope.streamId] == nil { fresh.append(entry) }
-                parked[envelope.streamId] = max(parked[envelope.streamId] ?? 0, envelope.streamVersion)
+                if state.parked[envelope.streamId] == nil { fresh.append(entry) }
+                state.parked[envelope.streamId] = max(state.parked[envelope.streamId] ?? 0, envelope.streamVersion)
             }
             return fresh
         }
@@ -110,11 +109,11 @@ extension ProjectionRunner {
 
     /// The highest parked version of `stream`; nil when it is not parked.
     public func parkedVersion(of stream: UUID) -> Int64? {
-        lock.withLock { parked[stream] }
+        state.withLock { $0.parked[stream] }
     }
 
     /// How many streams are parked.
-    public var parkedStreamCount: Int { lock.withLock { parked.count } }
+    public var parkedStreamCount: Int { state.withLock { $0.parked.count } }
 
     /// The parked streams and the latest skipped events, as stored.
     public func quarantine() async throws -> (parked: [ParkedStream], passed: [PassedEvent]) {
@@ -151,7 +150,7 @@ extension ProjectionRunner {
                 try ProjectionQuarantine.release(projection, stream: stream, on: connection)
                 return outcome
             }
-            lock.withLock { parked[stream] = nil }
+            state.withLock { $0.parked[stream] = nil }
             return outcome
         }
         logger.warning("projection released a parked stream: its events applied", [
@@ -207,7 +206,7 @@ extension ProjectionRunner {
                 try ProjectionQuarantine.release(projection, stream: stream, on: connection)
                 return (outcome, passed)
             }
-            lock.withLock { parked[stream] = nil }
+            state.withLock { $0.parked[stream] = nil }
             return result
         }
         for event in passed {

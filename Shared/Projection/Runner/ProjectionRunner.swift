@@ -1,8 +1,10 @@
-import EventStore
+import Coordination
+import EventLog
 import Foundation
 import Kafka
 import Postgres
 import ServiceRuntime
+import Synchronization
 
 /// Keeps a read model from the events topic, exactly once across crashes and redelivery.
 ///
@@ -39,11 +41,7 @@ import ServiceRuntime
 /// old log. The runner then moves them back to 0 (storing the new epoch) and reads the new
 /// log from the start; the stream-version rule skips what was applied already, so nothing
 /// is applied twice and nothing is missed.
-public final class ProjectionRunner: Service, @unchecked Sendable {
-    // @unchecked Sendable: the mutable state (`consumer`, `checkpoint`, `needsReload`,
-    // `lastStep`, `logEpoch`, `parked`, `failedBatch`) is only touched holding `lock`;
-    // `consumer` is only used by `step`, which runs one at a time under `stepLock`, as do the
-    // quarantine's retry and skip.
+public final class ProjectionRunner: Service, Sendable {
     public struct Configuration: Sendable {
         /// The name its offsets are stored under, and its metrics label.
         public var projection: String
@@ -87,17 +85,24 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
     /// Time from each applied event's occurrence to the commit that applied it.
     private let eventAge: Histogram
     let parkedEvents: Counter
+    /// Held by each `step`, so one runs at a time (and uses `consumer`), as do the quarantine's
+    /// retry and skip.
     let stepLock = AsyncLock()
-    let lock = NSLock()
-    private var consumer: KafkaConsumer?
-    private var checkpointValue: ProjectionCheckpoint
-    private var needsReload = true
-    private var lastStep: ContinuousClock.Instant?
-    private var logEpoch: Int64 = 0
-    /// The highest parked version of each parked stream, as stored (loaded with the offsets).
-    var parked: [UUID: Int64] = [:]
-    /// Where the batch that last failed for an unknown reason started, and how many times it failed.
-    private var failedBatch: (start: [Int32: Int64], attempts: Int)?
+
+    struct State {
+        var consumer: KafkaConsumer?
+        /// The position as of the last commit or EOF.
+        var checkpoint: ProjectionCheckpoint
+        var needsReload = true
+        var lastStep: ContinuousClock.Instant?
+        var logEpoch: Int64 = 0
+        /// The highest parked version of each parked stream, as stored (loaded with the offsets).
+        var parked: [UUID: Int64] = [:]
+        /// Where the batch that last failed for an unknown reason started, and how many times it failed.
+        var failedBatch: (start: [Int32: Int64], attempts: Int)?
+    }
+
+    let state: Mutex<State>
 
     /// - Parameters:
     ///   - committed: called after each commit, outside the transaction.
@@ -114,7 +119,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         self.logger = logger
         self.inTransaction = inTransaction
         self.committed = committed
-        self.checkpointValue = ProjectionCheckpoint(partitionCount: configuration.partitionCount)
+        self.state = Mutex(State(checkpoint: ProjectionCheckpoint(partitionCount: configuration.partitionCount)))
         self.applied = metrics.counter("clientele_projection_events_applied_total", help: "Events applied to a read model.",
                                        labels: ["projection"])
         self.skipped = metrics.counter("clientele_projection_events_skipped_total",
@@ -154,7 +159,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
             }
             metrics.collector("clientele_projection_parked_streams", help: "Streams parked, waiting for an operator (clientctl quarantine).") { [weak self] in
                 guard let self else { return [] }
-                return [(["projection": projection], Double(self.lock.withLock { self.parked.count }))]
+                return [(["projection": projection], Double(self.state.withLock { $0.parked.count }))]
             }
             metrics.collector("clientele_projection_caught_up", help: "1 when every partition is applied up to its end.") { [weak self] in
                 guard let self else { return [] }
@@ -164,24 +169,23 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
     }
 
     /// The position as of the last commit or EOF.
-    public var checkpoint: ProjectionCheckpoint { lock.withLock { checkpointValue } }
+    public var checkpoint: ProjectionCheckpoint { state.withLock { $0.checkpoint } }
 
     /// Whether a poll succeeded within `window` (for readiness).
     public func isRunning(within window: Duration = .seconds(30)) -> Bool {
-        lock.withLock { lastStep.map { ContinuousClock.now - $0 < window } ?? false }
+        state.withLock { state in state.lastStep.map { ContinuousClock.now - $0 < window } ?? false }
     }
 
     public func run() async throws {
-        var backoff: Duration = .milliseconds(200)
+        var backoff = Backoff(initial: .milliseconds(200))
         while !GracefulShutdown.isRequested && !Task.isCancelled {
             do {
                 _ = try await step()
-                backoff = .milliseconds(200)
+                backoff.reset()
             } catch {
                 logger.warning("projection batch failed; retrying from the stored offsets",
                                ["projection": configuration.projection, "error": String(describing: error)])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                await backoff.pause()
             }
         }
         await close()
@@ -196,7 +200,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
             do {
                 return try await stepHoldingLock()
             } catch {
-                lock.withLock { needsReload = true }
+                state.withLock { $0.needsReload = true }
                 throw error
             }
         }
@@ -210,14 +214,14 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
 
     /// Makes the next step re-read the stored offsets and re-assign (after a swap moved them).
     public func reloadPosition() {
-        lock.withLock { needsReload = true }
+        state.withLock { $0.needsReload = true }
     }
 
     /// Closes the consumer; a later step opens a new one.
     public func close() async {
-        let consumer: KafkaConsumer? = lock.withLock {
-            defer { self.consumer = nil; needsReload = true }
-            return self.consumer
+        let consumer: KafkaConsumer? = state.withLock { state in
+            defer { state.consumer = nil; state.needsReload = true }
+            return state.consumer
         }
         await consumer?.close()
     }
@@ -247,13 +251,13 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
             }
         }
         guard !records.isEmpty else {
-            lock.withLock {
-                for (partition, next) in ends { checkpointValue.reachedEnd(partition: partition, nextOffset: next) }
-                lastStep = .now
+            state.withLock { state in
+                for (partition, next) in ends { state.checkpoint.reachedEnd(partition: partition, nextOffset: next) }
+                state.lastStep = .now
             }
             return 0
         }
-        let known = lock.withLock { logEpoch }
+        let known = state.withLock { $0.logEpoch }
         if let newest = records.lazy.compactMap(CloudEventsKafkaBinding.logEpoch(of:)).max(), newest > known {
             try await readAgainFromStart(newEpoch: newest, reason: "new_log_epoch",
                                          detail: ["stored_epoch": String(known), "epoch": String(newest)])
@@ -264,7 +268,7 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         var invalid = 0
         var nextOffsets: [Int32: Int64] = [:]
         var start: [Int32: Int64] = [:]
-        let parkedStreams = lock.withLock { parked }
+        let parkedStreams = state.withLock { $0.parked }
         for record in records {
             nextOffsets[record.partition] = max(nextOffsets[record.partition] ?? 0, record.offset + 1)
             start[record.partition] = min(start[record.partition] ?? record.offset, record.offset)
@@ -294,14 +298,14 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         let result: (outcome: ProjectionApplyOutcome, parked: [ProjectionQuarantine.Entry])
         do {
             result = try await applyWhole(batch, invalid: invalid, nextOffsets: nextOffsets)
-            lock.withLock { failedBatch = nil }
+            state.withLock { $0.failedBatch = nil }
         } catch {
             let failure = ProjectionFailure(classifying: error)
             // Only failures of unknown cause count towards the batch's tries.
-            let attempts: Int = lock.withLock {
+            let attempts: Int = state.withLock { state in
                 guard failure == .unknown else { return 0 }
-                let attempts = failedBatch.map { $0.start == start ? $0.attempts + 1 : 1 } ?? 1
-                failedBatch = (start, attempts)
+                let attempts = state.failedBatch.map { $0.start == start ? $0.attempts + 1 : 1 } ?? 1
+                state.failedBatch = (start, attempts)
                 return attempts
             }
             switch failure {
@@ -313,15 +317,15 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
                 logger.warning("projection batch failed on its data; applying it stream by stream to park the failing streams",
                                ["projection": projection, "reason": ProjectionFailure.reason(for: error), "attempts": String(attempts)])
                 result = try await applyByStream(batch, invalid: invalid, nextOffsets: nextOffsets, failure: failure, error: error)
-                lock.withLock { failedBatch = nil }
+                state.withLock { $0.failedBatch = nil }
             }
         }
         let outcome = result.outcome
         noteParked(result.parked)
-        lock.withLock {
-            for record in records { checkpointValue.applied(partition: record.partition, offset: record.offset) }
-            for (partition, next) in ends { checkpointValue.reachedEnd(partition: partition, nextOffset: next) }
-            lastStep = .now
+        state.withLock { state in
+            for record in records { state.checkpoint.applied(partition: record.partition, offset: record.offset) }
+            for (partition, next) in ends { state.checkpoint.reachedEnd(partition: partition, nextOffset: next) }
+            state.lastStep = .now
         }
         let targetLabel = target.rawValue
         batchDuration.observe((ContinuousClock.now - started).inSeconds, projection, targetLabel)
@@ -361,12 +365,13 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
             try ProjectionOffsets.rewind(projection, on: connection)
             if let newEpoch { try ProjectionLogEpoch.store(projection, newEpoch, on: connection) }
         }
-        lock.withLock {
+        let partitionCount = configuration.partitionCount
+        state.withLock { state in
             // The old log's ends mean nothing for the new one.
-            checkpointValue = ProjectionCheckpoint(partitionCount: configuration.partitionCount)
-            if let newEpoch { logEpoch = newEpoch }
-            needsReload = true
-            lastStep = .now
+            state.checkpoint = ProjectionCheckpoint(partitionCount: partitionCount)
+            if let newEpoch { state.logEpoch = newEpoch }
+            state.needsReload = true
+            state.lastStep = .now
         }
         rewinds.increment(by: 1, projection, reason)
         logger.warning("the events log was replaced: reading it again from the start",
@@ -395,10 +400,10 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
     /// The consumer, opened and assigned at the stored offsets if there is none or a reload
     /// was asked for.
     private func currentConsumer() async throws -> KafkaConsumer {
-        let (existing, reload) = lock.withLock { (consumer, needsReload) }
+        let (existing, reload) = state.withLock { ($0.consumer, $0.needsReload) }
         if let existing, !reload { return existing }
         if let existing { await existing.close() }
-        lock.withLock { consumer = nil }
+        state.withLock { $0.consumer = nil }
         let projection = configuration.projection
         let (stored, epoch, parkedStreams) = try await pool.withConnection {
             (try ProjectionOffsets.load(projection, on: $0), try ProjectionLogEpoch.load(projection, on: $0),
@@ -406,19 +411,19 @@ public final class ProjectionRunner: Service, @unchecked Sendable {
         }
         let fresh = try KafkaConsumer(configuration: Self.consumerConfiguration(kafka, fetchWait: configuration.fetchWait))
         var checkpoint = ProjectionCheckpoint(partitionCount: configuration.partitionCount, stored: stored)
-        let known = lock.withLock { checkpointValue }
+        let known = state.withLock { $0.checkpoint }
         for (partition, state) in known.partitions {
             if let end = state.end { checkpoint.reachedEnd(partition: partition, nextOffset: end) }
         }
         try fresh.assign(checkpoint.nextOffsets.sorted { $0.key < $1.key }.map {
             (KafkaTopicPartition(topic: configuration.topic, partition: $0.key), offset: $0.value)
         })
-        lock.withLock {
-            consumer = fresh
-            checkpointValue = checkpoint
-            logEpoch = epoch
-            parked = parkedStreams
-            needsReload = false
+        state.withLock { state in
+            state.consumer = fresh
+            state.checkpoint = checkpoint
+            state.logEpoch = epoch
+            state.parked = parkedStreams
+            state.needsReload = false
         }
         logger.info("projection consuming", ["projection": projection,
                                              "offsets": checkpoint.nextOffsets.sorted { $0.key < $1.key }

@@ -1,3 +1,5 @@
+import Coordination
+
 /// A long-running part of a process: an HTTP server, a consumer loop, an outbox relay.
 ///
 /// `run()` does the work until the service is asked to stop, then finishes what it has in

@@ -1,5 +1,7 @@
+import Coordination
 import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -95,10 +97,8 @@ public struct ServiceGroup: Sendable {
 }
 
 /// Keeps the first error recorded.
-private final class FirstError: @unchecked Sendable {
-    // @unchecked Sendable: `stored` is only touched under `lock`.
-    private let lock = NSLock()
-    private var stored: (any Error)?
-    func record(_ error: any Error) { lock.withLock { if stored == nil { stored = error } } }
-    var error: (any Error)? { lock.withLock { stored } }
+private final class FirstError: Sendable {
+    private let stored = Mutex<(any Error)?>(nil)
+    func record(_ error: any Error) { stored.withLock { if $0 == nil { $0 = error } } }
+    var error: (any Error)? { stored.withLock { $0 } }
 }

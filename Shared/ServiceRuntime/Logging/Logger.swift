@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -93,7 +94,7 @@ public struct LogSink: Sendable {
 
     /// Standard output; each line is one write(2) under a lock, so lines never interleave.
     public static let standardOutput = LogSink { line in
-        StandardOutputLock.shared.lock.withLock {
+        standardOutputLock.withLock { _ in
             var bytes = Array(line.utf8)
             var offset = 0
             while offset < bytes.count {
@@ -111,10 +112,8 @@ public struct LogSink: Sendable {
     }
 }
 
-private final class StandardOutputLock: Sendable {
-    static let shared = StandardOutputLock()
-    let lock = NSLock()
-}
+/// Held for each line written to standard output.
+private let standardOutputLock = Mutex(())
 
 /// JSON string quoting for log lines, without going through JSONEncoder.
 enum JSONString {

@@ -1,13 +1,12 @@
 import Foundation
+import Synchronization
 
 /// A monotonically increasing count per label set, such as requests served.
-public final class Counter: MetricFamily, @unchecked Sendable {
-    // @unchecked Sendable: `values` is only touched while holding `lock`.
+public final class Counter: MetricFamily, Sendable {
     public let name: String
     public let help: String
     public let labelNames: [String]
-    private let lock = NSLock()
-    private var values: [[String]: Double] = [:]
+    private let values = Mutex<[[String]: Double]>([:])
 
     init(name: String, help: String, labelNames: [String]) {
         self.name = name
@@ -19,16 +18,16 @@ public final class Counter: MetricFamily, @unchecked Sendable {
     public func increment(by amount: Double = 1, _ labelValues: String...) {
         precondition(labelValues.count == labelNames.count, "metric \(name): wrong number of label values")
         precondition(amount >= 0, "metric \(name): a counter cannot decrease")
-        lock.withLock { values[labelValues, default: 0] += amount }
+        values.withLock { $0[labelValues, default: 0] += amount }
     }
 
     /// The current value of one series (for tests).
     public func value(_ labelValues: String...) -> Double {
-        lock.withLock { values[labelValues] ?? 0 }
+        values.withLock { $0[labelValues] ?? 0 }
     }
 
     func render(into out: inout String) {
         PrometheusText.render(name: name, help: help, type: "counter", labelNames: labelNames,
-                              samples: lock.withLock { values }, into: &out)
+                              samples: values.withLock { $0 }, into: &out)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
+import Synchronization
 
 /// Observations counted into cumulative buckets per label set, such as request latency.
-public final class Histogram: MetricFamily, @unchecked Sendable {
-    // @unchecked Sendable: `series` is only touched while holding `lock`.
+public final class Histogram: MetricFamily, Sendable {
     /// Latency buckets in seconds, from 0.5 ms to 10 s.
     public static let defaultLatencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     /// Buckets for an event's way through the pipeline (publish, apply): milliseconds when
@@ -14,8 +14,7 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
     public let help: String
     public let labelNames: [String]
     public let buckets: [Double]
-    private let lock = NSLock()
-    private var series: [[String]: Series] = [:]
+    private let series = Mutex<[[String]: Series]>([:])
 
     private struct Series {
         var bucketCounts: [UInt64]
@@ -39,8 +38,9 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
     public func observe(_ value: Double, labelValues: [String]) {
         precondition(labelValues.count == labelNames.count, "metric \(name): wrong number of label values")
         let index = buckets.firstIndex { value <= $0 } ?? buckets.count
-        lock.withLock {
-            var entry = series[labelValues] ?? Series(bucketCounts: Array(repeating: 0, count: buckets.count + 1))
+        let bucketCount = buckets.count
+        series.withLock { series in
+            var entry = series[labelValues] ?? Series(bucketCounts: Array(repeating: 0, count: bucketCount + 1))
             entry.bucketCounts[index] &+= 1
             entry.count &+= 1
             entry.sum += value
@@ -50,11 +50,11 @@ public final class Histogram: MetricFamily, @unchecked Sendable {
 
     /// The number of observations in one series (for tests).
     public func count(_ labelValues: String...) -> UInt64 {
-        lock.withLock { series[labelValues]?.count ?? 0 }
+        series.withLock { $0[labelValues]?.count ?? 0 }
     }
 
     func render(into out: inout String) {
-        let snapshot = lock.withLock { series }
+        let snapshot = series.withLock { $0 }
         out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
         for key in snapshot.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             guard let entry = snapshot[key] else { continue }

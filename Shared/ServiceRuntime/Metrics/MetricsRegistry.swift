@@ -1,17 +1,21 @@
 import Foundation
+import Synchronization
 
 /// The metrics one service exposes, rendered in Prometheus' text exposition format at /metrics.
 ///
 /// Families are registered once (registering the same name again returns the existing one)
 /// and updated from any thread. Gauges that mirror state owned elsewhere (pool sizes, lag)
 /// are registered as collectors and read at scrape time, so nothing has to push them.
-public final class MetricsRegistry: @unchecked Sendable {
-    // @unchecked Sendable: `families` and `collectors` are only touched while holding `lock`;
-    // each family guards its own samples.
-    private let lock = NSLock()
-    private var families: [String: any MetricFamily] = [:]
-    private var order: [String] = []
-    private var collectors: [(name: String, help: String, type: String, collect: @Sendable () -> [(labels: [String: String], value: Double)])] = []
+public final class MetricsRegistry: Sendable {
+    /// The families and collectors registered; each family guards its own samples.
+    private struct State {
+        var families: [String: any MetricFamily] = [:]
+        var order: [String] = []
+        var collectors: [(name: String, help: String, type: String,
+                          collect: @Sendable () -> [(labels: [String: String], value: Double)])] = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
@@ -34,12 +38,12 @@ public final class MetricsRegistry: @unchecked Sendable {
     /// A gauge read at scrape time from `collect`, which returns one value per label set.
     public func collector(_ name: String, help: String, type: String = "gauge",
                           collect: @escaping @Sendable () -> [(labels: [String: String], value: Double)]) {
-        lock.withLock { collectors.append((name, help, type, collect)) }
+        state.withLock { $0.collectors.append((name, help, type, collect)) }
     }
 
     /// Every family in the text exposition format (version 0.0.4).
     public func render() -> String {
-        let (snapshot, collectorSnapshot) = lock.withLock { (order.compactMap { families[$0] }, collectors) }
+        let (snapshot, collectorSnapshot) = state.withLock { state in (state.order.compactMap { state.families[$0] }, state.collectors) }
         var out = ""
         for family in snapshot { family.render(into: &out) }
         for collector in collectorSnapshot {
@@ -52,16 +56,16 @@ public final class MetricsRegistry: @unchecked Sendable {
     }
 
     private func register<F: MetricFamily>(_ name: String, make: () -> F) -> F {
-        lock.withLock {
-            if let existing = families[name] {
+        state.withLock { state in
+            if let existing = state.families[name] {
                 guard let typed = existing as? F else {
                     preconditionFailure("metric \(name) registered twice with different types")
                 }
                 return typed
             }
             let family = make()
-            families[name] = family
-            order.append(name)
+            state.families[name] = family
+            state.order.append(name)
             return family
         }
     }

@@ -21,6 +21,11 @@ struct PackageManifest {
         try PackageManifest(json: try dumpPackage())
     }
 
+    init(executables: [String: String], targets: [String: Target]) {
+        self.executables = executables
+        self.targets = targets
+    }
+
     init(json: Data) throws {
         guard let root = try JSONSerialization.jsonObject(with: json) as? [String: Any],
               let products = root["products"] as? [[String: Any]],

@@ -2,10 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A blocking one-thread-per-connection server whose replies a test scripts exactly.
-final class ScriptedServer: @unchecked Sendable {
-    // @unchecked Sendable: mutable counters are guarded by `lock`; `listenFD` is set once.
+final class ScriptedServer: Sendable {
     enum Action {
         case respond(String)
         case closeWithoutResponse
@@ -13,15 +13,12 @@ final class ScriptedServer: @unchecked Sendable {
 
     let port: Int
     private let listenFD: Int32
-    private let lock = NSLock()
-    private var _requests: [String] = []
-    private var _connections = 0
-    private var stopped = false
+    private let state = Mutex((requests: [String](), connections: 0, stopped: false))
     private let acceptLoopEnded = DispatchSemaphore(value: 0)
     private let script: @Sendable (_ requestOnConnection: Int) -> Action
 
-    var requests: [String] { lock.withLock { _requests } }
-    var connections: Int { lock.withLock { _connections } }
+    var requests: [String] { state.withLock { $0.requests } }
+    var connections: Int { state.withLock { $0.connections } }
 
     init(script: @escaping @Sendable (Int) -> Action) {
         self.script = script
@@ -55,9 +52,9 @@ final class ScriptedServer: @unchecked Sendable {
     /// left `accept`: closing it earlier let a later test's socket reuse the number, and this
     /// server's thread then accepted (and scripted) that test's connections.
     func stop() {
-        let first: Bool = lock.withLock {
-            defer { stopped = true }
-            return !stopped
+        let first: Bool = state.withLock { state in
+            defer { state.stopped = true }
+            return !state.stopped
         }
         guard first else { return }
         shutdown(listenFD, Int32(SHUT_RDWR))
@@ -69,11 +66,11 @@ final class ScriptedServer: @unchecked Sendable {
         while true {
             let fd = accept(listenFD, nil, nil)
             guard fd >= 0 else { return }
-            if lock.withLock({ stopped }) {
+            if state.withLock({ $0.stopped }) {
                 close(fd)
                 return
             }
-            lock.withLock { _connections += 1 }
+            state.withLock { $0.connections += 1 }
             let thread = Thread { [self] in serve(fd) }
             thread.start()
         }
@@ -104,7 +101,7 @@ final class ScriptedServer: @unchecked Sendable {
                 guard n > 0 else { return }
                 buffer += chunk[0..<n]
             }
-            lock.withLock { _requests.append(request ?? "") }
+            state.withLock { $0.requests.append(request ?? "") }
             count += 1
             switch script(count) {
             case .respond(let text):

@@ -2,11 +2,13 @@
 ///
 /// A projection holds it for each batch; a rebuild holds it to pause the live projection
 /// while it swaps tables. Not reentrant, not cancellable (holders keep it briefly).
-actor AsyncLock {
+public actor AsyncLock {
     private var held = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func lock() async {
+    public init() {}
+
+    public func lock() async {
         if !held {
             held = true
             return
@@ -15,7 +17,7 @@ actor AsyncLock {
         await withCheckedContinuation { waiters.append($0) }
     }
 
-    func unlock() {
+    public func unlock() {
         if waiters.isEmpty {
             held = false
         } else {
@@ -24,7 +26,7 @@ actor AsyncLock {
     }
 
     /// Runs `body` holding the lock.
-    nonisolated func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    public nonisolated func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await lock()
         do {
             let value = try await body()

@@ -1,4 +1,4 @@
-import EventStore
+import Coordination
 import XCTest
 
 final class RelayWakeupTests: XCTestCase {
