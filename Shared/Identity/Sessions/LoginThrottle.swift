@@ -128,10 +128,15 @@ public struct LoginThrottle: Sendable {
         try await giveBack([attempt.address, attempt.account])
     }
 
-    /// The password was wrong: the counts stay. Deletes rows whose window ended a day ago.
+    /// The password was wrong: the counts stay. Deletes up to 100 rows whose window ended a
+    /// day ago, skipping rows other attempts hold, so concurrent logins never wait on (or
+    /// deadlock with) the clean-up.
     public func failed(_ attempt: Attempt) async throws {
-        try await pool.execute("DELETE FROM login_failures WHERE window_start + make_interval(secs => $1) < now() - interval '1 day'",
-                               [windowSeconds])
+        try await pool.execute("""
+            DELETE FROM login_failures WHERE key IN (
+                SELECT key FROM login_failures WHERE window_start + make_interval(secs => $1) < now() - interval '1 day'
+                LIMIT 100 FOR UPDATE SKIP LOCKED)
+            """, [windowSeconds])
     }
 
     /// No password was checked: gives back every increment of the attempt.
@@ -154,11 +159,12 @@ public struct LoginThrottle: Sendable {
         return (Int(try rows[0].decode(0, as: Int64.self)), max(1, Int(try rows[0].decode(1, as: Int64.self))))
     }
 
-    /// Takes one attempt off each of `keys`.
+    /// Takes one attempt off each of `keys`, one row per statement: a statement that locks
+    /// several rows can deadlock with a concurrent one locking them in another order.
     private func giveBack(_ keys: [String]) async throws {
-        try await pool.execute("""
-            UPDATE login_failures SET failures = failures - 1 WHERE key = ANY ($1::text[]) AND failures > 0
-            """, [PostgresArray(keys)])
+        for key in keys {
+            try await pool.execute("UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0", [key])
+        }
     }
 
     private static func normalized(_ email: String) -> String {
