@@ -139,8 +139,8 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
                                                          "ServiceRuntime", "Identity", "Postgres", "Crypto"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
-        // Checks docker-compose.yml, deploy/ and the README against Package.swift and the
-        // sources (reads files and runs `swift package dump-package`; no other dependency).
+        // Checks docker-compose.yml, deploy/ and docs/configuration.md against Package.swift and
+        // the sources (reads files and runs `swift package dump-package`; no other dependency).
         .testTarget(name: "DeploymentTests", path: "Tests/DeploymentTests", swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity", "Infrastructure",
                                                              "ClientDomain"],

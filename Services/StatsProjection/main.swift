@@ -23,9 +23,9 @@ await ServiceMain.run(name: "stats-projection", defaultPort: 8183) { setup in
     let pool = try await setup.openPostgres(migrations: StatsSchema.migrations, rebuildable: true)
     let events = try await setup.openEventsTopic()
     // Batches of a tenth of a second cost the database and the broker a fraction of 10 ms
-    // ones (a stats batch costs about the same for 10 events as for 100); the admin API's
-    // writes, which wait for the stats too, take up to that much longer. KAFKA_FETCH_WAIT_MAX_MS
-    // overrides it.
+    // ones, since a stats batch costs about the same for few events as for many (measured:
+    // docs/performance.md, design measurements); the admin API's writes, which wait for the
+    // stats too, take up to that much longer. KAFKA_FETCH_WAIT_MAX_MS overrides it.
     let projection = HostedProjection(setup: &setup, projection: "stats", model: ClientStatsProjection(), pool: pool,
                                       events: events, batchSize: batchSize, fetchWait: .milliseconds(100),
                                       maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate)

@@ -5,11 +5,12 @@ import JSON
 extension ClientRecord {
     /// This record's text as `InternalJSON.encoder()` writes it, without `JSONEncoder`.
     ///
-    /// The search projection answers every client lookup with it: Foundation's encoder was 7%
-    /// of the projection's CPU there, and a `JSONValue` dictionary 8% more. Same keys in the
-    /// same (sorted) order, upper case UUIDs as `UUID`'s `Codable` writes them, absent
-    /// optionals left out, dates through `Timestamp.format`; `init(internalJSON:)` and
-    /// `InternalJSON.decoder()` read it back to the same record.
+    /// The search projection answers every client lookup with it: Foundation's encoder, or a
+    /// `JSONValue` dictionary built per record, cost the projection CPU on every one (measured:
+    /// docs/performance.md, design measurements). Same keys in the same (sorted) order, upper
+    /// case UUIDs as `UUID`'s `Codable` writes them, absent optionals left out, dates through
+    /// `Timestamp.format`; `init(internalJSON:)` and `InternalJSON.decoder()` read it back to
+    /// the same record.
     public var internalJSONBytes: [UInt8] {
         var writer = JSONWriter(capacity: 512)
         write(to: &writer)
@@ -39,7 +40,8 @@ extension ClientRecord {
     /// Accepts and refuses what `InternalJSON.decoder()` does (unknown keys ignored, optional
     /// keys absent or `null`, UUIDs in either case, dates as `Timestamp.parse` reads them) and
     /// fails on the same first field; the gateway decodes every search answer with it
-    /// (`JSONDecoder` was 17% of the gateway's CPU per GET).
+    /// (`JSONDecoder` there cost the gateway a large share of its CPU per GET; measured:
+    /// docs/performance.md, design measurements).
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         try self.init(internalJSON: JSONObjectReader(value))
     }

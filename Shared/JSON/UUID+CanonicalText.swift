@@ -5,13 +5,13 @@ extension UUID {
     /// APIs, the events and the SQL parameters write ids.
     ///
     /// Written straight from the bytes: `uuidString.lowercased()` formats through `snprintf`
-    /// and allocates twice (0.71 µs against 0.13 µs here), and ids are written several times
-    /// per request.
+    /// and allocates twice (measured: docs/performance.md, design measurements), and ids are
+    /// written several times per request.
     public var lowercasedString: String { canonicalText(letterBase: UInt8(ascii: "a")) }
 
     /// The canonical text form in upper case, as `uuidString` and `UUID`'s `Codable` write it,
-    /// without `uuidString`'s `snprintf` (3.4% of the search projection's CPU per GET, two
-    /// ids per record answered).
+    /// without `uuidString`'s `snprintf`, which showed in the search projection's CPU per GET
+    /// (two ids per record answered; measured: docs/performance.md, design measurements).
     public var uppercasedString: String { canonicalText(letterBase: UInt8(ascii: "A")) }
 
     private func canonicalText(letterBase: UInt8) -> String {

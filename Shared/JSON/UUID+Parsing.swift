@@ -5,8 +5,9 @@ extension UUID {
     /// `UUID(uuidString:)` gives for it; nil for anything else.
     ///
     /// The internal JSON codings and the PostgreSQL layer read every id with it: on Linux
-    /// `UUID(uuidString:)` runs `sscanf`, about 2% of the gateway's CPU per GET for a record's
-    /// two ids, and 4% of the search projection's decoding the rows it answers with.
+    /// `UUID(uuidString:)` runs `sscanf`, which showed in the gateway's CPU per GET (a record
+    /// has two ids) and in the search projection's decoding of the rows it answers with
+    /// (measured: docs/performance.md, design measurements).
     public init?(canonical text: String) {
         let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in Self.parseCanonical(bytes) }
         guard let uuid = parsed ?? Self.parseCanonical(Array(text.utf8)) else { return nil }

@@ -20,10 +20,10 @@
 # sampler's, whose start time matches a stall to the PostgreSQL log; BENCH_PG_OPTIONS adds
 # server options such as "-c log_min_duration_statement=20").
 #
-# Creates with read-your-writes are bound by the pipeline's latency (about 22 ms a create), not
-# by CPU: their rate is connections / latency. The default of 40 connections is the load at
-# which their p99 still sits well inside the 50 ms asked (32 give about 1,450/s at p99 35 ms,
-# 40 about 1,650/s at p99 38 ms; README, Performance).
+# Creates with read-your-writes are bound by the pipeline's latency, not by CPU: their rate is
+# connections / latency (docs/performance.md, Reading the figures). The default of 40
+# connections is the load at which their p99 still sits well inside the 50 ms asked (measured
+# against 32: docs/performance.md, design measurements).
 #
 # usage: Tests/Benchmarks/client-core.sh [seconds=10] [connections=40] [paced writes/s=500]
 set -euo pipefail
@@ -81,7 +81,8 @@ echo "== pgbench -i -s 10 (baseline database)"
 pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -i -s 10 -q pgbench_baseline >"$work/pgbench-init.txt" 2>&1
 # Its 150 MB go to disk now, not in the kernel's writeback 30 s later (vm.dirty_expire_centisecs),
 # which lands in the create phase: sampled there, every commit of the event store waited in
-# WALSync for 400 ms while the kernel wrote the baseline's table out.
+# WALSync while the kernel wrote the baseline's table out (measured: docs/performance.md,
+# design measurements).
 psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CHECKPOINT"; sync
 
 echo "== seeding at least 3000 clients through the API (wrk -c128, rounds of 4 s, at most 60 s)"

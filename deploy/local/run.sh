@@ -5,7 +5,7 @@
 #
 # Settings (environment): GATEWAY_PORT (8080), CLIENTELE_PG_PORT (55432),
 # CLIENTELE_KAFKA_PORT (59092), CLIENTELE_BUILD (release|debug), and every service variable
-# in the README's configuration table.
+# in docs/configuration.md (Service variables).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -89,7 +89,7 @@ for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null &
 echo "Kafka-protocol broker: 127.0.0.1:$kafka_port"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port"
 # One partition on one machine: each projection runs one consumer anyway, and this broker's
-# fetches cost more the more batches each fetched partition holds (README, Performance).
+# fetches cost more the more batches each fetched partition holds (docs/performance.md).
 export EVENTS_TOPIC_PARTITIONS="${EVENTS_TOPIC_PARTITIONS:-1}"
 
 # --- Services ------------------------------------------------------------------------------

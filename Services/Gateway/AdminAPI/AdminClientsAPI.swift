@@ -120,7 +120,8 @@ struct AdminClientsAPI: Sendable {
         // The client's account: a random temporary password, never shown, logged or put in an
         // event. It is a 256-bit random token, not something a person chose, so key stretching
         // adds nothing: one PBKDF2 round keeps the stored form uniform without spending the
-        // 600,000 rounds (about 0.3 s of CPU) a human password needs on every create.
+        // 600,000 rounds (a few hundred milliseconds of one core) a human password needs on
+        // every create.
         let temporary = PasswordHash.make(password: SecureRandom.token(), iterations: 1).encoded
         let outcome = try await commands.send(ClientCommandRequest(command: .create, clientId: UUID(), tenantId: tenant,
                                                                    profile: creation.profile, actor: caller.actor,

@@ -14,7 +14,8 @@ enum OrganizationClientView {
     /// Writes the client's JSON object as `writer`'s next value, members in the document's order.
     ///
     /// Written directly (`JSONWriter`): building and sorting a `JSONValue` dictionary per
-    /// client was 5.7% of the gateway's CPU per GET.
+    /// client showed in the gateway's CPU per GET (measured: docs/performance.md, design
+    /// measurements).
     static func write(_ record: ClientRecord, to writer: inout JSONWriter) {
         let profile = record.profile
         writer.object { object in

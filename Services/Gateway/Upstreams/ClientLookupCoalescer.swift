@@ -44,9 +44,9 @@ final class ClientLookupCoalescer: Sendable {
     private let passes: Int
 
     /// `batchSizes`, when given, observes the size of every request sent. `passes`: how many
-    /// pass ends a batch stays open for (at least 1). Two measured best: batches of 3.3
-    /// lookups on average became 5.4 under `client-core.sh`'s load, and CPU per get fell by
-    /// 5% in the gateway and 8% in the projection.
+    /// pass ends a batch stays open for (at least 1). Two measured best: under
+    /// `client-core.sh`'s load batches grew, and CPU per get fell in the gateway and in the
+    /// projection (docs/performance.md, design measurements).
     init(limit: Int = TenantClientId.maxPerLookup, pass: Pass = .eventLoop, passes: Int = 2, batchSizes: Histogram? = nil,
          send: @escaping Send) {
         batches = Mutex(LookupBatches(limit: limit))

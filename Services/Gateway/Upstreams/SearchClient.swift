@@ -101,8 +101,9 @@ struct SearchClient: Sendable {
         try await http.execute(request(path))
     }
 
-    /// The response body read by `read` (parsed by `JSONParser`: `JSONDecoder` was a sixth of
-    /// the gateway's CPU per GET); an internal error when it does not fit.
+    /// The response body read by `read` (parsed by `JSONParser`: `JSONDecoder` was a large
+    /// share of the gateway's CPU per GET; measured: docs/performance.md, design
+    /// measurements); an internal error when it does not fit.
     private static func decode<T>(_ response: HTTPClientResponse, _ read: (JSONValue) throws(JSONFieldError) -> T) throws -> T {
         do {
             return try read(try JSONParser.parse(response.body))

@@ -104,9 +104,10 @@ public final class VersionWaiters<Key: Hashable & Sendable>: Sendable {
     /// key is parked at `version` or later; else what it holds when `timeout` passes (an
     /// applied version that may be lower, or nil if the key is unknown).
     ///
-    /// Waits hold no timer of their own: one sweep every `sweepIntervalMilliseconds`, running only while
-    /// someone waits, lets go of those past their deadline (a timer per wait, cancelled on
-    /// nearly every write, cost the projection a tenth of its CPU under load).
+    /// Waits hold no timer of their own: one sweep every `sweepIntervalMilliseconds`, running
+    /// only while someone waits, lets go of those past their deadline (a timer per wait,
+    /// cancelled on nearly every write, cost the projection a noticeable share of its CPU under
+    /// load; measured: docs/performance.md, design measurements).
     ///
     /// - Parameter current: reads what the reader holds now.
     public func wait(for key: Key, version: Int64, timeout: Duration,

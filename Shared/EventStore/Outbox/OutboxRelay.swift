@@ -144,9 +144,9 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     ///
     /// A round hands its whole batch to the producer at once, so waiting for more records
     /// (librdkafka's default 5 ms) only delays the round, and with it every read-your-writes
-    /// answer. A tenth of a millisecond still lets one produce request carry the whole batch
-    /// (Tests/Benchmarks/client-core.sh: a round's send took 3.5 ms on average instead of 4.5
-    /// with 1 ms, and creates went from 1,050 to 1,180/s).
+    /// answer. A tenth of a millisecond still lets one produce request carry the whole batch,
+    /// and a round's send takes less time and creates run faster than with 1 ms (measured:
+    /// docs/performance.md, design measurements).
     public static func producerConfiguration(_ kafka: KafkaConfiguration) -> KafkaConfiguration {
         var configuration = kafka
         if configuration.properties["linger.ms"] == nil && configuration.properties["queue.buffering.max.ms"] == nil {
@@ -171,8 +171,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     /// The events are fetched by position (`= ANY`), never joined to the outbox: a join's plan
     /// follows the outbox's statistics, which go stale as the queue swings between vacuums, and
     /// the prepared statement's generic plan then became a merge join walking `events_pkey`
-    /// from the first event on every round (1.9 ms a round at 85,000 events, growing with the
-    /// log; pg_stat_statements under Tests/Benchmarks/client-core.sh).
+    /// from the first event on every round, its time growing with the log (measured with
+    /// pg_stat_statements: docs/performance.md, design measurements).
     static let pendingEventsSQL = """
         SELECT e.position, \(PostgresEventStore.columns) FROM events e
         WHERE e.position = ANY(ARRAY(SELECT position FROM outbox ORDER BY position LIMIT $1))

@@ -355,7 +355,8 @@ public final class PostgresConnection {
 
     func checkNoNUL(_ text: String, what: String) throws {
         // Over the contiguous bytes: a projection's batch parameter is hundreds of kilobytes,
-        // and the generic `UTF8View` scan showed as 5% of its CPU.
+        // and the generic `UTF8View` scan showed in its CPU (measured: docs/performance.md,
+        // design measurements).
         if text.utf8.withContiguousStorageIfAvailable({ $0.contains(0) }) ?? text.utf8.contains(0) {
             throw PostgresError(.invalidArgument, "\(what) contains a NUL character, which PostgreSQL cannot store")
         }

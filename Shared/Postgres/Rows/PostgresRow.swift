@@ -40,7 +40,8 @@ public struct PostgresRow: Sendable {
     ///
     /// Decodes `T` itself rather than going through `Optional`'s conformance: from another
     /// module that path instantiated `Optional<T>`'s metadata and looked up its conditional
-    /// conformance on every call, 10% of the search projection's CPU per lookup (perf).
+    /// conformance on every call, a noticeable share of the search projection's CPU per lookup
+    /// (measured: docs/performance.md, design measurements).
     public func decodeIfPresent<T: PostgresDecodable>(_ column: Int, as type: T.Type = T.self) throws -> T? {
         guard let text = try cell(column) else { return nil }
         return try value(of: text, column, as: type)

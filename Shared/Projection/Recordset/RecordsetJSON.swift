@@ -3,11 +3,12 @@ import Foundation
 /// Writes rows as the JSON array `jsonb_to_recordset` reads, straight into UTF-8 bytes.
 ///
 /// The read models' upserts send a batch's changed rows as one JSON parameter. Building
-/// `[String: Any]` dictionaries for `JSONSerialization` took about 78% of the search
-/// projection's CPU during a rebuild (boxing, dynamic casts and bridging per field), and
-/// `JSONEncoder` about 11% of the stats projection's; this writes the same JSON directly. Strings are escaped as JSON requires (quote, backslash and
-/// control characters); a field written as nil is `null`. Keys are written as given, unescaped,
-/// so they must be plain column names.
+/// `[String: Any]` dictionaries for `JSONSerialization` took most of the search projection's
+/// CPU during a rebuild (boxing, dynamic casts and bridging per field), and `JSONEncoder` a
+/// noticeable share of the stats projection's (measured: docs/performance.md, design
+/// measurements); this writes the same JSON directly. Strings are escaped as JSON requires
+/// (quote, backslash and control characters); a field written as nil is `null`. Keys are
+/// written as given, unescaped, so they must be plain column names.
 public struct RecordsetJSON {
     public private(set) var bytes: [UInt8] = [UInt8(ascii: "[")]
     private var rows = 0

@@ -384,8 +384,9 @@ public final class ProjectionRunner: Service, Sendable {
     /// A projection that serves read-your-writes needs a fetch to come back as soon as records
     /// arrive. librdkafka's default lets the broker hold a fetch up to 500 ms waiting for more
     /// data, and Tansu holds every fetch that long, records or not, answering with what it
-    /// found when the fetch began: writes then waited 250 ms on average to become visible
-    /// (Tests/Benchmarks/client-core.sh showed 128 creates/s at 500 ms and 868/s at 10 ms).
+    /// found when the fetch began: writes then waited half of that on average to become
+    /// visible, and creates with read-your-writes slowed with them (measured:
+    /// docs/performance.md, design measurements).
     /// A projection nobody waits on (stats) takes a longer wait: fewer, larger batches, and
     /// fewer fetches for the in-memory broker, whose fetch cost grows with the log.
     /// `KAFKA_FETCH_WAIT_MAX_MS` still overrides it.

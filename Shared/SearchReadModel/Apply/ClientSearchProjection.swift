@@ -88,10 +88,11 @@ public struct ClientSearchProjection: ProjectionReadModel {
     /// Creates the shadow with the live table's columns, constraints, primary key and unique
     /// indexes; its other indexes come from `shadowCompletion` once it is filled.
     ///
-    /// Kept up row by row, the live table's twenty secondary indexes (eight of them GIN) made
-    /// a plain upsert of a million rows take 93 s (`Tests/Benchmarks/rebuild-vs-copy.sh`);
-    /// built once over the filled table, two at a time, they took 17 s. The unique ones stay,
-    /// so a row that breaks one fails the batch it comes in, as it does live.
+    /// Kept up row by row, the live table's twenty secondary indexes (eight of them GIN) make a
+    /// plain upsert of a million rows cost far more than building them once over the filled
+    /// table, two at a time (measured with `Tests/Benchmarks/rebuild-vs-copy.sh`:
+    /// docs/performance.md, design measurements). The unique ones stay, so a row that breaks
+    /// one fails the batch it comes in, as it does live.
     public func prepareShadow(on connection: PostgresConnection) throws {
         let shadow = SearchSchema.shadowTable
         try connection.executeScript("""

@@ -62,8 +62,8 @@ public struct ClientSearch: Sendable {
         let window = "LIMIT $\(parameters.count + 1) OFFSET $\(parameters.count + 2)"
         // With search text the matches are found through the trigram indexes first and then
         // sorted: otherwise the planner may walk a sort index through a whole tenant looking
-        // for a rare match (measured at 200,000 clients per tenant: 0.3 s that way, 4 ms for the
-        // trigram bitmap scan of the same filter).
+        // for a rare match, far slower than the trigram bitmap scan of the same filter
+        // (measured: docs/performance.md, design measurements).
         let pageSQL = query.text?.isEmpty == false
             ? "WITH matches AS MATERIALIZED (SELECT \(Self.recordColumns) FROM clients WHERE \(filter)) "
                 + "SELECT \(Self.recordColumns) FROM matches \(order) \(window)"
@@ -115,8 +115,8 @@ public struct ClientSearch: Sendable {
     ///
     /// Not one `id = ANY($1::uuid[])` statement: PostgreSQL's generic plan for it guesses ten
     /// rows and a bitmap scan, which costs more than the custom plans, so it planned every
-    /// execution again (measured with pgbench, 4 ids: 7,600 statements/s that way, 16,300/s
-    /// with `id IN ($1, …, $4)`, whose generic plan is an index scan of the four).
+    /// execution again; the generic plan of `id IN ($1, …, $4)` is an index scan of the four
+    /// and is reused (measured with pgbench: docs/performance.md, design measurements).
     static func lookupSlots(for count: Int) -> Int {
         var slots = 1
         while slots < count { slots *= 2 }

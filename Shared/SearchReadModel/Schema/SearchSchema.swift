@@ -17,8 +17,9 @@ import Projection
 /// the admin API: sorts by company, submissions and display name, the email domain, trigram
 /// searches of company, location and industry, and `(tenant, status, plan, account type)` (the
 /// last two as generated columns with their defaults) so the advanced search's count over
-/// those filters is an index-only scan: measured at 1,000,000 clients in one tenant, 6.8 ms
-/// against 103 ms with an expression index.
+/// those filters is an index-only scan, which an expression index over the defaults cannot
+/// give (measured at a million clients in one tenant: docs/performance.md, design
+/// measurements).
 public enum SearchSchema {
     /// The live table's name; a rebuild fills `shadowTable` and renames it to this.
     public static let table = "clients"

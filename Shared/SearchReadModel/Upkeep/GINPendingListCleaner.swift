@@ -6,14 +6,14 @@ import ServiceRuntime
 ///
 /// A GIN index takes new entries into a pending list, and whichever insert finds the list
 /// over `gin_pending_list_limit` (4 MB) moves all of it into the index before its
-/// transaction commits: under creates, one projection batch in a few hundred took 25-45 ms
-/// doing that, and every write waiting to become visible waited behind it. Emptied every
-/// `interval` in which rows were applied, the lists stay far below the limit at the live
-/// rate (a create adds a few hundred bytes to each), so batches never clean; and since the
-/// limit stays at its default, a catch-up of a long backlog, whose lists fill in seconds,
-/// still merges them in large, cheap steps (with the limit at 256 kB instead, a COPY plus
-/// upsert of a million rows took 154 s against 123, and the live projection applied them in
-/// 237 s against 207; `Tests/Benchmarks/rebuild-vs-copy.sh 1000000`).
+/// transaction commits: under creates, every so often one projection batch took many times
+/// its usual time doing that, and every write waiting to become visible waited behind it.
+/// Emptied every `interval` in which rows were applied, the lists stay far below the limit
+/// at the live rate (a create adds a few hundred bytes to each), so batches never clean; and
+/// since the limit stays at its default, a catch-up of a long backlog, whose lists fill in
+/// seconds, still merges them in large, cheap steps (a smaller limit slows a COPY plus
+/// upsert of a million rows, and the live projection's applying them, measured with
+/// `Tests/Benchmarks/rebuild-vs-copy.sh 1000000`: docs/performance.md, design measurements).
 ///
 /// `gin_clean_pending_list` does not block inserts: they add to the list meanwhile, and an
 /// insert that finds a cleanup under way leaves the list to it. It locks only the index, so

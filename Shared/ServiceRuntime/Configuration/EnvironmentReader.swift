@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Every service reads its whole configuration through one reader at start, so an invalid
 /// value fails fast with a `ConfigurationError` naming the variable. Reads are recorded, so
-/// a service can list the variables it understands (for the README table and compose checks).
+/// a service can list the variables it understands (for docs/configuration.md's table and the
+/// compose checks).
 public struct EnvironmentReader: Sendable {
     public let values: [String: String]
 

@@ -86,7 +86,8 @@ public struct ClientStatsProjection: ProjectionReadModel {
     /// is the same for every batch (empty changes are empty arrays), so it stays prepared.
     /// Every row is found through its key (a LATERAL lookup that is not flattened, an id
     /// array, the row's ctid): the planner takes a JSON recordset for 100 rows, and a join
-    /// with it scanned whole tables (1 ms per batch at 11,000 clients).
+    /// with it scanned whole tables, a cost per batch that grew with them (measured:
+    /// docs/performance.md, design measurements).
     ///
     /// With `onlyIfNew` it writes nothing (and returns false) if any of the states' streams
     /// has a row already (the batch was folded without reading them).
@@ -130,7 +131,8 @@ public struct ClientStatsProjection: ProjectionReadModel {
     static func writeStatement(_ tables: StatsTables, storingOffsets: Bool, onlyIfNew: Bool) -> String {
         // One LATERAL key lookup per state, like the counters': `id = ANY (...)` took a seq scan
         // when its generic plan was made while the table was small, and kept it as the table
-        // grew (4 ms of a 5 ms batch at 15,000 clients, before autoanalyze came by).
+        // grew, until autoanalyze came by (most of a batch's time; measured:
+        // docs/performance.md, design measurements).
         let existing = onlyIfNew ? """
             existing AS (
                 SELECT count(*) AS n FROM jsonb_array_elements($1::jsonb) AS e

@@ -19,8 +19,8 @@ stack_init() {
     trap stack_cleanup EXIT
     export LD_LIBRARY_PATH="$root/.local/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     # One partition, as deploy/local/run.sh runs it: the in-memory broker's fetch cost grows
-    # with the batches each fetched partition holds (measured: its CPU per create rose from
-    # 0.23 to 0.69 ms over 45,000 creates with 8 partitions, 0.13 to 0.21 ms with 1).
+    # with the batches each fetched partition holds, and faster with more partitions
+    # (measured: docs/performance.md, design measurements).
     export EVENTS_TOPIC_PARTITIONS="${EVENTS_TOPIC_PARTITIONS:-1}"
     export INTERNAL_TOKEN="bench-internal-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     JWT_KEYS="bench1:$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
