@@ -79,6 +79,7 @@ supervise broker "$work/logs/broker.log" TERM "$root/.local/bin/tansu" broker --
     --advertised-listener-url "tcp://127.0.0.1:$kafka_port" --storage-engine memory://tansu/
 for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && break; sleep 0.1; done
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port"
+export KAFKA_MESSAGE_TIMEOUT_MS="${KAFKA_MESSAGE_TIMEOUT_MS:-5000}"   # as deploy/local/run.sh sets it
 
 admin_email="faults-root@clientele.test"
 admin_password="faults-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"

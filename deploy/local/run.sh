@@ -108,6 +108,10 @@ export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port"
 # One partition on one machine: each projection runs one consumer anyway, and this broker's
 # fetches cost more the more batches each fetched partition holds (README, Performance).
 export EVENTS_TOPIC_PARTITIONS="${EVENTS_TOPIC_PARTITIONS:-1}"
+# A producer connected when this broker restarts can stall until its messages time out; only
+# then does the relay notice the lost log and republish (README, Recovering from a lost broker
+# log). 5 s instead of librdkafka's 30 s keeps that recovery within seconds (Tests/Faults times it).
+export KAFKA_MESSAGE_TIMEOUT_MS="${KAFKA_MESSAGE_TIMEOUT_MS:-5000}"
 
 # --- Services ------------------------------------------------------------------------------
 admin_file="$state/admin-credentials"
