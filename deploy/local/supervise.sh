@@ -26,7 +26,6 @@
 #
 # Set supervise_dir (where the pid files go) before the first call.
 
-supervise_names=()
 supervise_loops=()
 
 supervise_backoff_max=30       # seconds between restarts, at most
@@ -38,7 +37,6 @@ supervise() { # NAME LOG STOP_SIGNAL COMMAND...
     mkdir -p "$supervise_dir"
     : >"$2"
     supervise_loop "$@" &
-    supervise_names+=("$1")
     supervise_loops+=($!)
 }
 
@@ -55,6 +53,7 @@ supervise_loop() {
         started=$SECONDS
         setsid "$@" >>"$log" 2>&1 </dev/null &
         child=$!
+        [ "$stopping" = 1 ] && kill -s "$stop_signal" "$child" 2>/dev/null   # asked to stop while starting it
         echo "$child" >"$supervise_dir/$name.pid"
         while :; do
             wait "$child" 2>/dev/null; status=$?   # (2>/dev/null: no "Killed" line from bash)

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from caller import Caller                                   # noqa: E402
@@ -220,7 +221,7 @@ class Markers:
         return None
 
     def visible(self, client, version):
-        query = f"SELECT version FROM {{}} WHERE id = '{client}'"
+        query = f"SELECT version FROM {{}} WHERE id = '{uuid.UUID(client)}'"
         for database, table in (("clientele_search", "clients"), ("clientele_stats", "stats_clients")):
             try:
                 rows = self.db.rows(database, query.format(table), attempts=1)
@@ -271,7 +272,9 @@ class Progress(threading.Thread):
 
 
 # --- Setup ----------------------------------------------------------------------------------------------
-def setup(ports, admin_email, admin_password, workers):
+def setup(ports, admin_email, admin_password, workers, seeded):
+    """Logs the super-admin in and makes, through the API, three companies with an API key each,
+    one for markers, with `seeded` one for the seeded events, and a staff user per worker."""
     caller = Caller(ports["gateway"], 30.0)
 
     def call(method, path, body, token=None, expect=(200, 201)):
@@ -296,7 +299,7 @@ def setup(ports, admin_email, admin_password, workers):
                                            "password": secrets.token_urlsafe(18), "roles": ["sales"],
                                            "companies": [companies[index % len(companies)]["id"]]}, token)["data"]
         users.append(user["id"])
-    return Tenancy(companies, markers, token, users), call
+    return Tenancy(companies, markers, token, users), company("Fault Seed") if seeded else None
 
 
 def seed(db, root, bin_dir, ports, company, events):
@@ -458,7 +461,8 @@ def main():
 
     db = Database(ports["postgres"])
     stack = Stack(args.work, ports)
-    tenancy, _ = setup(ports, args.admin_email, os.environ["FAULTS_ADMIN_PASSWORD"], args.workers)
+    tenancy, seeded_company = setup(ports, args.admin_email, os.environ["FAULTS_ADMIN_PASSWORD"], args.workers,
+                                    seeded=args.seed_events > 0)
     token = os.environ["INTERNAL_TOKEN"]
     stats_caller = Caller(ports["stats-projection"], 10.0)
 
@@ -468,8 +472,7 @@ def main():
         return answer.json() if answer.status == 200 else None
 
     tenants = [company["id"] for company in tenancy.companies + [tenancy.markers]]
-    if args.seed_events:
-        seeded_company = setup_company(ports, tenancy, "Fault Seed")
+    if seeded_company:
         seed(db, root, args.bin, ports, seeded_company, args.seed_events)
         tenants.append(seeded_company["id"])
 
@@ -499,14 +502,6 @@ def main():
     print(f"{findings} finding(s)" if findings else "no findings: nothing lost, nothing doubled, every caller answered "
           "within the contract")
     return 1 if findings else 0
-
-
-def setup_company(ports, tenancy, name):
-    caller = Caller(ports["gateway"], 30.0)
-    answer = caller.call("POST", "/api/companies", {"Authorization": f"Bearer {tenancy.token}"}, {"name": name})
-    if answer.status != 201:
-        raise SystemExit(f"setup: creating {name} answered {answer.outcome()}")
-    return answer.json()["data"]
 
 
 def keep_records(work, load):
