@@ -116,5 +116,5 @@ ports_json+="\"postgres\": $pg_port, \"broker\": $kafka_port}"
 suite_args=(--work "$work" --bin "$bin" --ports "$ports_json" --admin-email "$admin_email" --seed-events "$seed")
 [ "$short" = 1 ] && suite_args+=(--short)
 status=0
-FAULTS_ADMIN_PASSWORD="$admin_password" python3 "$root/Tests/Faults/lib/faults.py" "${suite_args[@]}" "${faults[@]}" || status=$?
+FAULTS_ADMIN_PASSWORD="$admin_password" python3 -B "$root/Tests/Faults/lib/faults.py" "${suite_args[@]}" "${faults[@]}" || status=$?
 exit "$status"
