@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine: a private PostgreSQL cluster (data kept in
 # .local/postgres, so it survives restarts), a Kafka-protocol broker (Tansu, in memory),
-# and every Clientele service. Prints the gateway URL; Ctrl-C stops everything it started.
+# and every Clientele service. Prints the gateway URL; Ctrl-C stops everything it started,
+# in order (the gateway first, PostgreSQL last).
+#
+# Every process is supervised (deploy/local/supervise.sh): one that exits is started again
+# with a capped exponential backoff, as compose's `restart: unless-stopped` would, and each
+# restart is a line in this terminal. A process that cannot start (exit status 78, a
+# configuration error) stops everything, with its last log lines. Pids are in .local/pids.
 #
 # Settings (environment): GATEWAY_PORT (8080), CLIENTELE_PG_PORT (55432),
 # CLIENTELE_KAFKA_PORT (59092), CLIENTELE_BUILD (release|debug), and every service variable
@@ -28,20 +34,20 @@ if ! swift build -c "$build" >"$state/logs/build.log" 2>&1; then
 fi
 bin="$(swift build -c "$build" --show-bin-path)"
 
-mkdir -p "$state/logs"
-pids=()
-pg_started=0
-stop_all() {
-    trap - INT TERM EXIT
+# shellcheck source=supervise.sh
+source "$root/deploy/local/supervise.sh"
+supervise_dir="$state/pids"
+stop_all() { # exit status
+    trap '' INT TERM
+    trap - EXIT
     echo
     echo "stopping..."
-    for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [ "$pg_started" = 1 ]; then as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -m fast -w stop >/dev/null || true; fi
+    supervise_stop_all
     echo "stopped."
-    exit 0
+    exit "${1:-0}"
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all 0' INT TERM
+trap 'stop_all 1' EXIT
 
 # PostgreSQL refuses to run as root: run it as the postgres user on a directory it owns.
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -69,9 +75,22 @@ if [ ! -f "$state/postgres/data/PG_VERSION" ]; then
 fi
 mkdir -p "$state/postgres/run"
 [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$state/postgres/run"
-as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -l "$state/postgres/server.log" -w -t 60 \
-    -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $state/postgres/run" start >/dev/null
-pg_started=1
+if as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" status >/dev/null 2>&1; then
+    echo "error: the PostgreSQL cluster in .local/postgres/data is already running (another run.sh?)." >&2
+    echo "       If nothing else uses it: runuser -u postgres -- $pg_bin/pg_ctl -D $state/postgres/data stop" >&2
+    exit 1
+fi
+# In the foreground, under supervision (setpriv runs it as the postgres user without a
+# process in between, so its pid is the postmaster's).
+pg_command=("$pg_bin/postgres" -D "$state/postgres/data" -p "$pg_port" -c listen_addresses=127.0.0.1 -k "$state/postgres/run")
+[ "$(id -u)" -eq 0 ] && pg_command=(setpriv --reuid=postgres --regid=postgres --init-groups "${pg_command[@]}")
+supervise postgres "$state/logs/postgres.log" INT "${pg_command[@]}"
+for _ in $(seq 1 600); do
+    pg_isready -q -h 127.0.0.1 -p "$pg_port" && break
+    supervise_alive || exit 1
+    sleep 0.1
+done
+pg_isready -q -h 127.0.0.1 -p "$pg_port" || { echo "error: PostgreSQL did not start; see .local/logs/postgres.log" >&2; exit 1; }
 pg_url() { echo "postgresql://postgres:${pg_password}@127.0.0.1:${pg_port}/$1"; }
 for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway; do
     PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc \
@@ -81,16 +100,18 @@ done
 echo "PostgreSQL: 127.0.0.1:$pg_port (data in .local/postgres/data)"
 
 # --- The broker: Tansu, memory storage (its log is gone when it stops) ---------------------
-"$state/bin/tansu" broker --listener-url "tcp://127.0.0.1:$kafka_port" \
-    --advertised-listener-url "tcp://127.0.0.1:$kafka_port" --storage-engine memory://tansu/ \
-    >"$state/logs/broker.log" 2>&1 &
-pids+=($!)
+supervise broker "$state/logs/broker.log" TERM "$state/bin/tansu" broker --listener-url "tcp://127.0.0.1:$kafka_port" \
+    --advertised-listener-url "tcp://127.0.0.1:$kafka_port" --storage-engine memory://tansu/
 for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && break; sleep 0.1; done
 echo "Kafka-protocol broker: 127.0.0.1:$kafka_port"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port"
 # One partition on one machine: each projection runs one consumer anyway, and this broker's
 # fetches cost more the more batches each fetched partition holds (docs/performance.md).
 export EVENTS_TOPIC_PARTITIONS="${EVENTS_TOPIC_PARTITIONS:-1}"
+# A producer connected when this broker restarts can stall until its messages time out; only
+# then does the relay notice the lost log and republish (README, Recovering from a lost broker
+# log). 5 s instead of librdkafka's 30 s keeps that recovery within seconds (Tests/Faults times it).
+export KAFKA_MESSAGE_TIMEOUT_MS="${KAFKA_MESSAGE_TIMEOUT_MS:-5000}"
 
 # --- Services ------------------------------------------------------------------------------
 admin_file="$state/admin-credentials"
@@ -121,8 +142,7 @@ export JWT_KEYS
 
 start_service() { # name port [VAR=value...]
     local name="$1" port="$2"; shift 2
-    env HTTP_PORT="$port" "$@" "$bin/$name" >"$state/logs/$name.log" 2>&1 &
-    pids+=($!)
+    supervise "$name" "$state/logs/$name.log" TERM env HTTP_PORT="$port" "$@" "$bin/$name"
 }
 start_service command-service 8181 DATABASE_URL="$(pg_url clientele_commands)"
 start_service search-projection 8182 DATABASE_URL="$(pg_url clientele_search)"
@@ -138,6 +158,7 @@ for svc in command-service:8181 search-projection:8182 stats-projection:8183 doc
     ready=0
     for _ in $(seq 1 300); do
         if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then ready=1; break; fi
+        supervise_alive || exit 1
         sleep 0.2
     done
     if [ "$ready" = 1 ]; then echo "  $name ready on 127.0.0.1:$port"; else
@@ -159,8 +180,8 @@ Clientele is running.
               DATABASE_URL=$(pg_url clientele_gateway) $bin/clientctl company create NAME
               DATABASE_URL=$(pg_url clientele_gateway) $bin/clientctl api-key issue --company NAME
             then: curl -H "Authorization: Bearer ba_..." http://127.0.0.1:$gateway_port/api/v1/clients
-  Logs:     .local/logs/<service>.log (JSON lines)
+  Logs:     .local/logs/<service>.log (JSON lines); a process that exits is restarted (noted here)
 Press Ctrl-C to stop everything.
 INFO
-wait -n "${pids[@]}" || true
-echo "a process exited; see .local/logs" >&2
+supervise_watch || true
+stop_all 1

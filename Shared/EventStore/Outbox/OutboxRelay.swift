@@ -40,7 +40,9 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     private let wake: RelayWakeup
     public var batchSize = 500
     public var idlePoll: Duration = .milliseconds(50)
-    public var leaseDuration: Duration = .seconds(10)
+    /// How long the lease lasts unrenewed: the longest a crashed leader (which renews nothing
+    /// and releases nothing) holds up the log before another relay, or its own restart, takes over.
+    public var leaseDuration: Duration = .seconds(3)
     public var maxBackoff: Duration = .seconds(5)
     let metrics: Metrics
     private let backlogEntries: Gauge
