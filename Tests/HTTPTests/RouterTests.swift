@@ -56,6 +56,16 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(post.headers["Allow"], "POST")
     }
 
+    func testEveryRecognisedMethodAPathDoesNotServeIs405WithAllow() async {
+        for method in HTTPMethod.recognised where ![.GET, .HEAD, .DELETE].contains(method) {
+            let response = await call(makeRouter(), method, "/api/clients/1")
+            XCTAssertEqual(response.status.code, 405, method.rawValue)
+            XCTAssertEqual(response.headers["Allow"], "DELETE, GET, HEAD", method.rawValue)
+        }
+        let unknownPath = await call(makeRouter(), .TRACE, "/nope")
+        XCTAssertEqual(unknownPath.status.code, 404, "no resource, nothing to allow")
+    }
+
     func testHeadUsesGetWithoutBody() async {
         let response = await call(makeRouter(), .HEAD, "/api/clients/5")
         XCTAssertEqual(response.status, .ok)
