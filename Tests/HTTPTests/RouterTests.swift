@@ -35,6 +35,16 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(json(response), ["route": "static"])
     }
 
+    func testAStaticResourceIsNotServedByAParameterRouteForAnotherMethod() async {
+        // `/api/clients/search` is its own resource (GET only): DELETE there is 405 with its
+        // Allow, not `DELETE /api/clients/:id` with id "search".
+        let response = await call(makeRouter(), .DELETE, "/api/clients/search")
+        XCTAssertEqual(response.status.code, 405)
+        XCTAssertEqual(response.headers["Allow"], "GET, HEAD")
+        let parameter = await call(makeRouter(), .DELETE, "/api/clients/7")
+        XCTAssertEqual(parameter.status.code, 409, "the parameter route still serves other ids")
+    }
+
     func testWildcardCapturesRest() async {
         let response = await call(makeRouter(), .GET, "/files/a/b/c.txt")
         XCTAssertEqual(json(response), ["rest": "a/b/c.txt"])

@@ -386,6 +386,7 @@ public struct HTTPRequestParser: Sendable {
         case 5:
             if equals("PATCH") { return .PATCH }
             if equals("TRACE") { return .TRACE }
+            if equals("QUERY") { return .QUERY }
         case 6:
             if equals("DELETE") { return .DELETE }
         case 7:
@@ -394,7 +395,7 @@ public struct HTTPRequestParser: Sendable {
         default:
             break
         }
-        // A token that is no method of RFC 9110 or PATCH: one the server does not recognise.
+        // A token that is none of `HTTPMethod.recognised`: a method the server does not recognise.
         // (A recognised method a path does not serve is the router's 405.)
         throw HTTPParseError(.notImplemented, "Method not implemented")
     }
