@@ -92,12 +92,15 @@ final class OpenAPIDocumentTests: XCTestCase {
         var operationIds: [String] = []
         for (path, item) in paths {
             XCTAssertFalse(path.contains(":"), "\(path) uses OpenAPI templating, not the router's")
-            let declared = Set(((item["parameters"] as? [[String: Any]]) ?? []).filter { $0["in"] as? String == "path" }
-                .compactMap { $0["name"] as? String })
             let templated = Set(path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) })
-            XCTAssertEqual(declared, templated, "\(path) declares its path parameters")
             for (method, value) in item where methods.contains(method) {
                 let operation = try XCTUnwrap(value as? [String: Any], "\(method) \(path)")
+                let pathParameters = ((operation["parameters"] as? [[String: Any]]) ?? []).filter { $0["in"] as? String == "path" }
+                XCTAssertEqual(Set(pathParameters.compactMap { $0["name"] as? String }), templated,
+                               "\(method) \(path) declares its path parameters")
+                for parameter in pathParameters {
+                    XCTAssertNotNil((parameter["schema"] as? [String: Any])?["type"], "\(method) \(path): \(parameter) has a schema")
+                }
                 let responses = try XCTUnwrap(operation["responses"] as? [String: [String: Any]], "\(method) \(path)")
                 XCTAssertFalse(responses.isEmpty, "\(method) \(path) has responses")
                 XCTAssertTrue(responses.keys.contains { $0.hasPrefix("2") }, "\(method) \(path) has a success answer")
@@ -131,7 +134,7 @@ final class OpenAPIDocumentTests: XCTestCase {
             XCTAssertNotNil(node, "\(reference) resolves")
         }
         let schemes = try XCTUnwrap((document["components"] as? [String: Any])?["securitySchemes"] as? [String: Any])
-        XCTAssertEqual(Set(schemes.keys), ["apiKey", "sessionBearer", "sessionCookie"])
+        XCTAssertEqual(Set(schemes.keys), ["apiKey", "sessionBearer", "sessionCookie", "internalToken"])
     }
 
     func testAuthenticatedOperationsDeclareTheRateLimitAnswer() throws {

@@ -57,6 +57,17 @@ struct IdentityInput {
         return nil
     }
 
+    /// An email field: a string as `string` reads it, in ASCII (`APIText`) once trimmed; the
+    /// store checks its shape.
+    mutating func email(_ field: String, required: Bool) -> String? {
+        guard let value = string(field, required: required) else { return nil }
+        guard APIText.isVisibleASCII(value.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            issues.append(.init(field: field, message: "must be an email address in ASCII"))
+            return nil
+        }
+        return value
+    }
+
     mutating func bool(_ field: String) -> Bool? {
         switch object[field] {
         case .bool(let value): return value
