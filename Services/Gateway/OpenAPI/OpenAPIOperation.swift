@@ -6,7 +6,7 @@ import HTTP
 /// OpenAPI templating (`/api/v1/clients/{id}`), each `:name` with its schema from
 /// `pathParameters`. `OpenAPIDocument` adds the answers that follow from the operation's
 /// `access` and body (see `OpenAPIDocument.operationObject`), in the API's `errorSchema`;
-/// list every other answer in `responses`. `ResponseContractTests` drives each operation
+/// list every other answer in `responses`. `OpenAPIResponseContractTests` drives each operation
 /// through the real routes and fails on any answer not declared here.
 struct OpenAPIOperation: Sendable {
     /// The credential an operation takes.
