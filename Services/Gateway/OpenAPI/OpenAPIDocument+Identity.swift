@@ -159,8 +159,8 @@ extension OpenAPIDocument {
         return [
             "LoginRequest": [
                 "type": "object", "required": ["email", "password"], "additionalProperties": false,
-                "description": "Any other email or password, of whatever length, is a 401",
-                "properties": ["email": identityText(emailLimit), "password": ["type": "string"]],
+                "description": "Any email or password that is not an account's, of whatever length or characters, is a 401",
+                "properties": ["email": ["type": "string"], "password": ["type": "string"]],
             ],
             "LoginResponse": [
                 "type": "object", "required": ["token", "user"],

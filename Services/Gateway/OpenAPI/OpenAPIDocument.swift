@@ -5,13 +5,19 @@ import ServiceRuntime
 ///
 /// It lists every route the gateway serves except the placeholders of APIs not built yet
 /// (`GatewayRoutes.placeholders`: every method under those prefixes answers 501, and
-/// `info.description` names them). `OpenAPIDocumentTests` builds the gateway's real route
-/// table and fails when a route is missing here or an operation here has no route.
+/// `info.description` names them), with every answer each gives and every rule its input
+/// must meet. It is the contract, checked both ways: `OpenAPIDocumentTests` builds the
+/// gateway's real route table and fails when a route is missing here or an operation here
+/// has no route; `OpenAPIResponseContractTests` fails when an operation answers a status
+/// (or a body) not declared here; `Tests/Contract/schemathesis.sh` (in CI) runs schemathesis
+/// against a running stack.
 ///
 /// Adding an API: write its operations and schemas in `OpenAPIDocument+<API>.swift` (see
-/// `OpenAPIDocument+Organization.swift`), then add them to `operations` and `schemas` below.
-/// Security requirements, the 401/413/415/429 answers and the rate-limit headers are added
-/// from each operation's `access` and body (see `OpenAPIOperation`).
+/// `OpenAPIDocument+Organization.swift`; shared schemas such as `text(_:)` are in
+/// `OpenAPIDocument+Schemas.swift`), add them to `operations` and `schemas` below, and give
+/// each operation an example request in `OpenAPIResponseContractTests.example`. Security
+/// requirements, the answers that follow from access and body, and the rate-limit headers
+/// are added from each operation's `access` and body (`answers(of:)`).
 enum OpenAPIDocument {
     static let path = "/openapi.json"
 
