@@ -1,3 +1,5 @@
+import ClientDomain
+
 /// Rules on text the APIs take beyond `TextLimit`'s.
 enum APIText {
     /// Whether `text` is visible ASCII (U+0021–U+007E: no spaces, controls or anything beyond
@@ -6,5 +8,13 @@ enum APIText {
     /// so do `Idempotency-Key` values.
     static func isVisibleASCII(_ text: String) -> Bool {
         text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+
+    /// What is wrong with `email` as a client's email, or nil: `limit`, then the shape
+    /// (`ClientFieldLimits.looksLikeEmail`) in visible ASCII.
+    static func clientEmailProblem(_ email: String, limit: TextLimit) -> String? {
+        if let problem = limit.problem(email) { return problem }
+        guard ClientFieldLimits.looksLikeEmail(email), isVisibleASCII(email) else { return "must be a valid email address (in ASCII)" }
+        return nil
     }
 }

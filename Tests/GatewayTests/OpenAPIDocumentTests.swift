@@ -7,7 +7,8 @@ import XCTest
 @testable import ServiceRuntime
 
 /// `/openapi.json` against the gateway's real route table, built the way `main.swift` builds
-/// it (nothing connects: stores and clients open connections on first use).
+/// it (`ContractGateway.routes`; nothing connects: stores and clients open connections on
+/// first use). What the routes answer is `OpenAPIResponseContractTests`'.
 ///
 /// Placeholder routes (`GatewayRoutes.placeholders`, answering 501 to every method on a
 /// prefix and below) are left out of the comparison by name, and only those: the document
@@ -24,31 +25,11 @@ final class OpenAPIDocumentTests: XCTestCase {
 
     /// A router with every route the gateway registers.
     private func gatewayRouter() throws -> Router {
-        let router = Router()
-        let environment = EnvironmentReader(["JWT_KEYS": "test1:" + Data(repeating: 7, count: 32).base64EncodedString()])
-        let logger = Logger(service: "gateway", level: .error)
-        let metrics = MetricsRegistry()
-        let readiness = ReadinessChecks()
-        let setup = ServiceSetup(name: "gateway", environment: environment, logger: logger, metrics: metrics,
-                                 readiness: readiness, router: router, httpConfiguration: HTTPServerConfiguration())
-        HealthRoutes.register(on: router, service: "gateway", readiness: readiness, metrics: metrics, logger: logger,
-                              token: InternalToken("an-internal-token-for-tests"))
         let http = HTTPClient()
         self.http = http
-        let token = InternalToken("an-internal-token-for-tests")
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: "postgresql://127.0.0.1:1/unused"))
-        GatewayRoutes.register(on: setup, GatewayComponents(
-            identity: IdentityStore(pool: pool), sessions: try SessionSettings(environment: environment),
-            commands: CommandClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
-            search: SearchClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
-            stats: StatsClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
-            searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: "http://127.0.0.1:1", token: token,
-                                                   http: http, feed: nil),
-            statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: "http://127.0.0.1:1", token: token,
-                                                  http: http, feed: nil),
-            readYourWritesTimeout: .seconds(1),
-            rateLimiter: RateLimiter(policy: RateLimitPolicy(requests: 600, windowSeconds: 60))))
-        return router
+        return try ContractGateway.routes(identity: IdentityStore(pool: pool), upstreams: "http://127.0.0.1:1",
+                                          rateLimit: RateLimitPolicy(requests: 600, windowSeconds: 60), http: http)
     }
 
     private var placeholderRoutes: Set<RegisteredRoute> {

@@ -164,14 +164,11 @@ enum AdminClientInput {
             issues.append(.init(field: "email", message: "must be a valid email address"))
             return nil
         }
-        if let problem = limits.email.problem(email) {
+        if let problem = APIText.clientEmailProblem(email, limit: limits.email) {
             issues.append(.init(field: "email", message: problem))
-        } else if !ClientFieldLimits.looksLikeEmail(email) || !APIText.isVisibleASCII(email) {
-            issues.append(.init(field: "email", message: "must be a valid email address (in ASCII)"))
-        } else {
-            return email
+            return nil
         }
-        return nil
+        return email
     }
 
     /// Whether `text` is an http(s) URL as this API takes it: `http://` or `https://` (any

@@ -102,14 +102,11 @@ enum LeadsClientInput {
             return nil
         }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let problem = limits.email.problem(trimmed) {
+        if let problem = APIText.clientEmailProblem(trimmed, limit: limits.email) {
             issues.append(.init(field: "email", message: problem))
-        } else if !ClientFieldLimits.looksLikeEmail(trimmed) || !APIText.isVisibleASCII(trimmed) {
-            issues.append(.init(field: "email", message: "must be a valid email address (in ASCII)"))
-        } else {
-            return trimmed
+            return nil
         }
-        return nil
+        return trimmed
     }
 
     private static func clearable(_ object: [String: JSONValue], _ field: String, _ limit: TextLimit,

@@ -10,42 +10,42 @@ import TestSupport
 
 /// The gateway's real routes on an HTTP server on port 0, built as `main.swift` builds them,
 /// over an identity store and upstream services a test chooses.
-final class ContractGateway: Sendable {
-    let baseURL: String
-    private let server: HTTPServer
-    private let task: Task<Void, any Error>
+struct ContractGateway: Sendable {
+    private let server: LocalServer
+    var baseURL: String { server.baseURL }
 
     static let internalToken = InternalToken("an-internal-token-for-the-contract-tests")
     static let environment = EnvironmentReader(["JWT_KEYS": "contract1:" + Data(repeating: 9, count: 32).base64EncodedString()])
 
     init(identity: IdentityStore, upstreams: String, rateLimit: RateLimitPolicy, http: HTTPClient) async throws {
+        server = try await LocalServer(try Self.routes(identity: identity, upstreams: upstreams, rateLimit: rateLimit, http: http))
+    }
+
+    func stop() async { await server.stop() }
+
+    /// A router with every route the gateway registers (the health routes included), calling
+    /// `upstreams` for every internal service; nothing connects before a request needs it.
+    static func routes(identity: IdentityStore, upstreams: String, rateLimit: RateLimitPolicy, http: HTTPClient) throws -> Router {
         let router = Router()
         let logger = Logger(service: "gateway", level: .error)
         let metrics = MetricsRegistry()
         let readiness = ReadinessChecks()
-        let setup = ServiceSetup(name: "gateway", environment: Self.environment, logger: logger, metrics: metrics,
+        let setup = ServiceSetup(name: "gateway", environment: environment, logger: logger, metrics: metrics,
                                  readiness: readiness, router: router, httpConfiguration: HTTPServerConfiguration())
         HealthRoutes.register(on: router, service: "gateway", readiness: readiness, metrics: metrics, logger: logger,
-                              token: Self.internalToken)
-        let token = Self.internalToken
+                              token: internalToken)
         GatewayRoutes.register(on: setup, GatewayComponents(
-            identity: identity, sessions: try SessionSettings(environment: Self.environment),
-            commands: CommandClient(baseURL: upstreams, token: token, http: http),
-            search: SearchClient(baseURL: upstreams, token: token, http: http),
-            stats: StatsClient(baseURL: upstreams, token: token, http: http),
-            searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: upstreams, token: token, http: http, feed: nil),
-            statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: upstreams, token: token, http: http, feed: nil),
+            identity: identity, sessions: try SessionSettings(environment: environment),
+            commands: CommandClient(baseURL: upstreams, token: internalToken, http: http),
+            search: SearchClient(baseURL: upstreams, token: internalToken, http: http),
+            stats: StatsClient(baseURL: upstreams, token: internalToken, http: http),
+            searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: upstreams, token: internalToken, http: http,
+                                                   feed: nil),
+            statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: upstreams, token: internalToken, http: http,
+                                                  feed: nil),
             readYourWritesTimeout: .milliseconds(200),
             rateLimiter: RateLimiter(policy: rateLimit)))
-        let server = HTTPServer(configuration: HTTPServerConfiguration(eventLoopCount: 1), router: router)
-        self.server = server
-        task = Task { try await server.run() }
-        baseURL = "http://127.0.0.1:\(try await server.boundPort())"
-    }
-
-    func stop() async {
-        server.beginGracefulShutdown()
-        _ = try? await task.value
+        return router
     }
 }
 

@@ -63,25 +63,18 @@ final class FakeUpstreams: Sendable {
     }
 
     private let answers: Answers
-    private let server: HTTPServer
-    private let task: Task<Void, any Error>
-    let baseURL: String
+    private let server: LocalServer
+    var baseURL: String { server.baseURL }
 
     /// Starts the services; every read and write answers `client`.
     init(client: ClientRecord) async throws {
         answers = Answers(client: client)
         let router = Router()
         Self.register(answers, on: router)
-        let server = HTTPServer(configuration: HTTPServerConfiguration(eventLoopCount: 1), router: router)
-        self.server = server
-        task = Task { try await server.run() }
-        baseURL = "http://127.0.0.1:\(try await server.boundPort())"
+        server = try await LocalServer(router)
     }
 
-    func stop() async {
-        server.beginGracefulShutdown()
-        _ = try? await task.value
-    }
+    func stop() async { await server.stop() }
 
     /// Makes `service` answer `code` wherever it can (nil: succeed again).
     func fail(_ service: Service, with code: ClienteleError.Code?) {
