@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto"],
                     path: "Tests/IdentityTests", swiftSettings: strictSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
-                                                         "ServiceRuntime", "Identity", "Postgres", "Crypto"],
+                                                         "ServiceRuntime", "Identity", "Postgres", "Crypto", "TestSupport"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
         // Checks docker-compose.yml, deploy/ and docs/configuration.md against Package.swift and
         // the sources (reads files and runs `swift package dump-package`; no other dependency).

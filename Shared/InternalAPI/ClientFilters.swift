@@ -31,8 +31,21 @@ public struct ClientFilters: Sendable, Equatable {
 
     public var isEmpty: Bool { self == ClientFilters() }
 
-    /// The longest accepted text parameter.
-    public static let maxTextLength = 200
+    /// `text` as a list of `T`: one or more raw values separated by commas, nothing else
+    /// between them (no spaces, no empty items); nil when any item is not a `T`. A value
+    /// given twice counts once.
+    public static func commaList<T: RawRepresentable>(_ text: String, of type: T.Type) -> [T]? where T.RawValue == String {
+        var values: [T] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let value = T(rawValue: String(item)) else { return nil }
+            if !values.contains(where: { $0.rawValue == value.rawValue }) { values.append(value) }
+        }
+        return values
+    }
+
+    /// A text parameter's limit: 200 characters (code points), no control characters or
+    /// noncharacters.
+    public static let textLimit = TextLimit(characters: 200)
 
     /// The filters as query parameters, named as the admin API names them.
     public var queryItems: [(String, String)] {
@@ -54,38 +67,40 @@ public struct ClientFilters: Sendable, Equatable {
 
     /// Reads the filters from query parameters (`parameter(name)` answers one); a bad value
     /// is an `invalidArgument` error naming the parameter and what it must be.
+    ///
+    /// A list is one or more values separated by commas, nothing else between them; a date,
+    /// count or flag must have a value; an empty text is no filter. (The gateway's OpenAPI
+    /// document states these rules.)
     public init(parameter: (String) -> String?) throws {
         func invalid(_ name: String, _ expected: String) -> ClienteleError {
             ClienteleError(.invalidArgument, "\(name) must be \(expected)", context: ["field": name])
         }
         func list<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> [T] where T.RawValue == String {
-            guard let text = parameter(name), !text.isEmpty else { return [] }
+            guard let text = parameter(name) else { return [] }
             let names = T.allCases.map(\.rawValue).joined(separator: ", ")
-            return try text.split(separator: ",").map { part in
-                guard let value = T(rawValue: part.trimmingCharacters(in: .whitespaces)) else {
-                    throw invalid(name, "one or more of \(names)")
-                }
-                return value
-            }
+            guard let values = Self.commaList(text, of: type) else { throw invalid(name, "one or more of \(names), comma-separated") }
+            return values
         }
         func text(_ name: String) throws -> String? {
             guard let value = parameter(name), !value.isEmpty else { return nil }
-            guard value.count <= Self.maxTextLength else { throw invalid(name, "at most \(Self.maxTextLength) characters") }
+            if let problem = Self.textLimit.problem(value) {
+                throw ClienteleError(.invalidArgument, "\(name) \(problem)", context: ["field": name])
+            }
             return value
         }
         func date(_ name: String) throws -> Date? {
-            guard let value = parameter(name), !value.isEmpty else { return nil }
-            guard let date = Timestamp.parse(value) else { throw invalid(name, "an ISO 8601 date-time or YYYY-MM-DD") }
+            guard let value = parameter(name) else { return nil }
+            guard let date = Timestamp.parse(value) else { throw invalid(name, "an RFC 3339 date-time or YYYY-MM-DD") }
             return date
         }
         func count(_ name: String) throws -> Int64? {
-            guard let value = parameter(name), !value.isEmpty else { return nil }
+            guard let value = parameter(name) else { return nil }
             guard let number = Int64(value), number >= 0 else { throw invalid(name, "an integer of 0 or more") }
             return number
         }
         func flag(_ name: String) throws -> Bool? {
             switch parameter(name) {
-            case nil, ""?: return nil
+            case nil: return nil
             case "true"?: return true
             case "false"?: return false
             default: throw invalid(name, "true or false")

@@ -1,8 +1,8 @@
 import ClientDomain
 import XCTest
 
-/// What one text field may hold: characters and UTF-8 bytes, no control characters or
-/// noncharacters, line feed and tab only in multi-line fields.
+/// What one text field may hold: characters (code points) and UTF-8 bytes, no control
+/// characters or noncharacters, line feed and tab only in multi-line fields.
 final class TextLimitTests: XCTestCase {
     let line = TextLimit(characters: 10)
     let block = TextLimit(characters: 10, multiLine: true)
@@ -13,11 +13,40 @@ final class TextLimitTests: XCTestCase {
         XCTAssertEqual(line.problem(String(repeating: "x", count: 11)), "must be at most 10 characters")
         // Ten astral characters are 40 bytes: exactly the default 4 per character.
         XCTAssertNil(line.problem(String(repeating: "\u{1D400}", count: 10)))
-        // One character of 41 bytes: a base and 20 two-byte combining marks.
+        // One grapheme cluster of 21 code points (41 bytes): a base and 20 combining marks.
+        // Characters are code points, as JSON Schema's maxLength counts them.
         let marked = "a" + String(repeating: "\u{301}", count: 20)
         XCTAssertEqual(marked.count, 1)
-        XCTAssertEqual(line.problem(marked), "must be at most 40 bytes of UTF-8")
+        XCTAssertEqual(line.problem(marked), "must be at most 10 characters")
+        XCTAssertNil(line.problem("a" + String(repeating: "\u{301}", count: 9)), "10 code points")
+        // A byte limit tighter than 4 per character still binds.
+        let tight = TextLimit(characters: 10, bytes: 12)
+        XCTAssertNil(tight.problem(String(repeating: "\u{E9}", count: 6)))
+        XCTAssertEqual(tight.problem(String(repeating: "\u{E9}", count: 7)), "must be at most 12 bytes of UTF-8")
         XCTAssertEqual(TextLimit(characters: 254, bytes: 254).maxBytes, 254)
+    }
+
+    func testRefusedScalarsAreExactlyWhatProblemRefuses() {
+        // The OpenAPI document states the rule with these ranges.
+        for multiLine in [false, true] {
+            let limit = TextLimit(characters: 10, multiLine: multiLine)
+            let ranges = TextLimit.refusedScalars(multiLine: multiLine)
+            for value in UInt32(0)...0x10FFFF {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                let refused = limit.problem(String(Character(scalar))) != nil
+                XCTAssertEqual(refused, ranges.contains { $0.contains(value) }, "U+\(String(value, radix: 16)), multiLine \(multiLine)")
+                if refused != ranges.contains(where: { $0.contains(value) }) { return }
+            }
+        }
+    }
+
+    func testBlankIsWhiteSpaceCodePointByCodePoint() {
+        XCTAssertTrue(TextLimit.isBlank(""))
+        XCTAssertTrue(TextLimit.isBlank(" \u{A0}\u{3000}\n"))
+        // A space with a combining mark is one grapheme Swift calls white space, but its mark is not.
+        XCTAssertTrue(Character(" \u{301}").isWhitespace)
+        XCTAssertFalse(TextLimit.isBlank(" \u{301}"))
+        XCTAssertFalse(TextLimit.isBlank("\u{200B}"), "a zero-width space is a format character, not white space")
     }
 
     func testControlCharactersAreRefusedButLineFeedAndTabInMultiLineFields() {

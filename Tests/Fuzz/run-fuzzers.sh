@@ -50,6 +50,7 @@ CLIENT_INPUT_SOURCES=(
   "$GATEWAY/OrganizationAPI/ValidationFailure.swift"
   "$GATEWAY/LeadsAPI/LeadsClientInput.swift"
   "$GATEWAY/AdminAPI/AdminClientInput.swift"
+  "$GATEWAY/APIText.swift"
 )
 
 build_module() {

@@ -4,18 +4,20 @@ import HTTP
 import XCTest
 @testable import Gateway
 
-/// Every face's input parser keeps the domain's text limits and names the field: bytes as
-/// well as characters, no control characters (line feed and tab in multi-line fields), no
-/// noncharacters; and what a parser accepts, the domain accepts.
+/// Every face's input parser keeps the domain's text limits and names the field: characters
+/// (code points, as the OpenAPI document's `maxLength` counts them) and bytes, no control
+/// characters (line feed and tab in multi-line fields), no noncharacters; and what a parser
+/// accepts, the domain accepts.
 final class ClientInputLimitsTests: XCTestCase {
-    /// One character of 3,001 code points and 6,001 bytes.
+    /// One grapheme cluster of 3,001 code points and 6,001 bytes: 3,001 characters as the
+    /// limits count them.
     static let marked = "a" + String(repeating: "\u{301}", count: 3_000)
 
     private func body(_ object: JSONValue) -> [UInt8] { object.serialized() }
 
     func testOrganizationBodiesNameTheField() throws {
         XCTAssertEqual(issues { try OrganizationClientInput.profile(from: self.body(["name": .string(Self.marked)])) },
-                       ["name": "must be at most 800 bytes of UTF-8"])
+                       ["name": "must be at most 200 characters"])
         XCTAssertEqual(issues { try OrganizationClientInput.profile(from: self.body(["name": "a", "notes": "\u{0}"])) },
                        ["notes": "must not contain control characters (other than line feed and tab)"])
         XCTAssertEqual(issues { try OrganizationClientInput.changes(from: self.body(["phone": "+1\u{85}555"])) },
@@ -31,11 +33,11 @@ final class ClientInputLimitsTests: XCTestCase {
         func create(_ extra: [String: JSONValue]) -> [String: String] {
             issues { try LeadsClientInput.creation(from: self.body(.object(base.merging(extra) { $1 }))) }
         }
-        XCTAssertEqual(create(["name": .string(Self.marked)]), ["name": "must be at most 800 bytes of UTF-8"])
+        XCTAssertEqual(create(["name": .string(Self.marked)]), ["name": "must be at most 200 characters"])
         XCTAssertEqual(create(["source": "\u{1B}[1m"]), ["source": "must not contain control characters"])
         XCTAssertEqual(create(["email": "lead\u{0}@example.com"]), ["email": "must not contain control characters"])
         XCTAssertEqual(create(["agents": [["agentId": 4, "agentName": .string(Self.marked)]]]),
-                       ["agents[0].agentName": "must be at most 800 bytes of UTF-8"])
+                       ["agents[0].agentName": "must be at most 200 characters"])
         XCTAssertEqual(create(["agents": [["agentId": 4, "agentName": 7]]]), ["agents[0].agentName": "must be a string"])
         XCTAssertEqual(issues { try LeadsClientInput.changes(from: self.body(["address": "a\rb"])) },
                        ["address": "must not contain control characters (other than line feed and tab)"])
@@ -50,7 +52,7 @@ final class ClientInputLimitsTests: XCTestCase {
         for field in ["displayName", "company", "industry", "location", "jobTitle"] {
             XCTAssertEqual(create([field: .string(Self.marked)]).keys.sorted(), [field])
         }
-        XCTAssertEqual(create(["company": .string(Self.marked)]), ["company": "must be at most 800 bytes of UTF-8"])
+        XCTAssertEqual(create(["company": .string(Self.marked)]), ["company": "must be at most 200 characters"])
         XCTAssertEqual(create(["industry": .string(String(repeating: "\u{1D400}", count: 101))]),
                        ["industry": "must be at most 100 characters"])
         XCTAssertEqual(create(["bio": "a\u{0}"]), ["bio": "must not contain control characters (other than line feed and tab)"])
@@ -93,7 +95,7 @@ final class ClientInputLimitsTests: XCTestCase {
         // A password is hashed, never stored as text: any characters.
         XCTAssertEqual(input.string("password", required: true), "p\u{0}ssword")
         XCTAssertEqual(Dictionary(input.issues.map { ($0.field, $0.message) }) { first, _ in first },
-                       ["name": "must be at most 800 bytes of UTF-8", "email": "must not contain control characters"])
+                       ["name": "must be at most 200 characters", "email": "must not contain control characters"])
         // Checked as the store keeps it: trimmed.
         var trimmed = IdentityInput(object: ["name": "  Acme Pty Ltd\n"])
         XCTAssertEqual(trimmed.string("name", required: true), "  Acme Pty Ltd\n")

@@ -32,7 +32,7 @@ final class LeadsAdapterTests: XCTestCase {
                 """))
         }
         XCTAssertEqual(found["name"], "is required")
-        XCTAssertEqual(found["email"], "must be a valid email address")
+        XCTAssertEqual(found["email"], "must be a valid email address (in ASCII)")
         XCTAssertEqual(found["company"], "must be a company id (a positive integer)")
         XCTAssertEqual(found["isActive"], "must be true or false")
         XCTAssertEqual(found["agents[0].agentId"], "must be a user id (a positive integer)")

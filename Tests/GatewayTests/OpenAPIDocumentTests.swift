@@ -7,7 +7,8 @@ import XCTest
 @testable import ServiceRuntime
 
 /// `/openapi.json` against the gateway's real route table, built the way `main.swift` builds
-/// it (nothing connects: stores and clients open connections on first use).
+/// it (`ContractGateway.routes`; nothing connects: stores and clients open connections on
+/// first use). What the routes answer is `OpenAPIResponseContractTests`'.
 ///
 /// Placeholder routes (`GatewayRoutes.placeholders`, answering 501 to every method on a
 /// prefix and below) are left out of the comparison by name, and only those: the document
@@ -24,31 +25,11 @@ final class OpenAPIDocumentTests: XCTestCase {
 
     /// A router with every route the gateway registers.
     private func gatewayRouter() throws -> Router {
-        let router = Router()
-        let environment = EnvironmentReader(["JWT_KEYS": "test1:" + Data(repeating: 7, count: 32).base64EncodedString()])
-        let logger = Logger(service: "gateway", level: .error)
-        let metrics = MetricsRegistry()
-        let readiness = ReadinessChecks()
-        let setup = ServiceSetup(name: "gateway", environment: environment, logger: logger, metrics: metrics,
-                                 readiness: readiness, router: router, httpConfiguration: HTTPServerConfiguration())
-        HealthRoutes.register(on: router, service: "gateway", readiness: readiness, metrics: metrics, logger: logger,
-                              token: InternalToken("an-internal-token-for-tests"))
         let http = HTTPClient()
         self.http = http
-        let token = InternalToken("an-internal-token-for-tests")
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: "postgresql://127.0.0.1:1/unused"))
-        GatewayRoutes.register(on: setup, GatewayComponents(
-            identity: IdentityStore(pool: pool), sessions: try SessionSettings(environment: environment),
-            commands: CommandClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
-            search: SearchClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
-            stats: StatsClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
-            searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: "http://127.0.0.1:1", token: token,
-                                                   http: http, feed: nil),
-            statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: "http://127.0.0.1:1", token: token,
-                                                  http: http, feed: nil),
-            readYourWritesTimeout: .seconds(1),
-            rateLimiter: RateLimiter(policy: RateLimitPolicy(requests: 600, windowSeconds: 60))))
-        return router
+        return try ContractGateway.routes(identity: IdentityStore(pool: pool), upstreams: "http://127.0.0.1:1",
+                                          rateLimit: RateLimitPolicy(requests: 600, windowSeconds: 60), http: http)
     }
 
     private var placeholderRoutes: Set<RegisteredRoute> {
@@ -92,12 +73,15 @@ final class OpenAPIDocumentTests: XCTestCase {
         var operationIds: [String] = []
         for (path, item) in paths {
             XCTAssertFalse(path.contains(":"), "\(path) uses OpenAPI templating, not the router's")
-            let declared = Set(((item["parameters"] as? [[String: Any]]) ?? []).filter { $0["in"] as? String == "path" }
-                .compactMap { $0["name"] as? String })
             let templated = Set(path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) })
-            XCTAssertEqual(declared, templated, "\(path) declares its path parameters")
             for (method, value) in item where methods.contains(method) {
                 let operation = try XCTUnwrap(value as? [String: Any], "\(method) \(path)")
+                let pathParameters = ((operation["parameters"] as? [[String: Any]]) ?? []).filter { $0["in"] as? String == "path" }
+                XCTAssertEqual(Set(pathParameters.compactMap { $0["name"] as? String }), templated,
+                               "\(method) \(path) declares its path parameters")
+                for parameter in pathParameters {
+                    XCTAssertNotNil((parameter["schema"] as? [String: Any])?["type"], "\(method) \(path): \(parameter) has a schema")
+                }
                 let responses = try XCTUnwrap(operation["responses"] as? [String: [String: Any]], "\(method) \(path)")
                 XCTAssertFalse(responses.isEmpty, "\(method) \(path) has responses")
                 XCTAssertTrue(responses.keys.contains { $0.hasPrefix("2") }, "\(method) \(path) has a success answer")
@@ -131,7 +115,7 @@ final class OpenAPIDocumentTests: XCTestCase {
             XCTAssertNotNil(node, "\(reference) resolves")
         }
         let schemes = try XCTUnwrap((document["components"] as? [String: Any])?["securitySchemes"] as? [String: Any])
-        XCTAssertEqual(Set(schemes.keys), ["apiKey", "sessionBearer", "sessionCookie"])
+        XCTAssertEqual(Set(schemes.keys), ["apiKey", "sessionBearer", "sessionCookie", "internalToken"])
     }
 
     func testAuthenticatedOperationsDeclareTheRateLimitAnswer() throws {

@@ -164,7 +164,11 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(parse("PATCH / HTTP/1.1\r\nHost: a\r\n\r\n").last, .error(411))
         XCTAssertEqual(parse("DELETE / HTTP/1.1\r\nHost: a\r\n\r\n"), [.head("DELETE", "/"), .end])
         XCTAssertEqual(parse("BREW / HTTP/1.1\r\nHost: a\r\n\r\n").last, .error(501))
-        XCTAssertEqual(parse("TRACE / HTTP/1.1\r\nHost: a\r\n\r\n").last, .error(501))
+        XCTAssertEqual(parse("TRACE / HTTP/1.1\r\nHost: a\r\n\r\n"), [.head("TRACE", "/"), .end],
+                       "a method of RFC 9110 is recognised (the router answers 405 where no route serves it)")
+        XCTAssertEqual(parse("CONNECT /a HTTP/1.1\r\nHost: a\r\n\r\n"), [.head("CONNECT", "/a"), .end])
+        XCTAssertEqual(parse("CONNECT example.com:443 HTTP/1.1\r\nHost: a\r\n\r\n").last, .error(400), "no proxy: origin-form only")
+        XCTAssertEqual(parse("trace / HTTP/1.1\r\nHost: a\r\n\r\n").last, .error(501), "methods are case-sensitive")
         XCTAssertEqual(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").last, .error(501))
         XCTAssertEqual(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n").last, .error(501))
         XCTAssertEqual(parse("GET / HTTP/2.0\r\nHost: a\r\n\r\n").last, .error(505))

@@ -104,6 +104,15 @@ final class HTTPServerTests: XCTestCase {
         let wrongMethod = try connection.readResponse()
         XCTAssertEqual(wrongMethod.status, 405)
         XCTAssertEqual(wrongMethod.headers["Allow"], "GET, HEAD")
+        // TRACE, CONNECT and QUERY are methods the server knows, so a path that does not
+        // serve them is 405 with Allow; 501 is for a token it does not recognise (BREW above).
+        for method in ["TRACE", "CONNECT", "OPTIONS", "QUERY"] {
+            try connection.send("\(method) /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            let answer = try connection.readResponse()
+            XCTAssertEqual(answer.status, 405, method)
+            XCTAssertEqual(answer.headers["Allow"], "GET, HEAD", method)
+            XCTAssertEqual(answer.json?["error"], "method_not_allowed", method)
+        }
         try await running.stop()
     }
 

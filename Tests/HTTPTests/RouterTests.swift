@@ -35,6 +35,16 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(json(response), ["route": "static"])
     }
 
+    func testAStaticResourceIsNotServedByAParameterRouteForAnotherMethod() async {
+        // `/api/clients/search` is its own resource (GET only): DELETE there is 405 with its
+        // Allow, not `DELETE /api/clients/:id` with id "search".
+        let response = await call(makeRouter(), .DELETE, "/api/clients/search")
+        XCTAssertEqual(response.status.code, 405)
+        XCTAssertEqual(response.headers["Allow"], "GET, HEAD")
+        let parameter = await call(makeRouter(), .DELETE, "/api/clients/7")
+        XCTAssertEqual(parameter.status.code, 409, "the parameter route still serves other ids")
+    }
+
     func testWildcardCapturesRest() async {
         let response = await call(makeRouter(), .GET, "/files/a/b/c.txt")
         XCTAssertEqual(json(response), ["rest": "a/b/c.txt"])
@@ -54,6 +64,16 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(json(response)?["error"], "method_not_allowed")
         let post = await call(makeRouter(), .GET, "/api/clients")
         XCTAssertEqual(post.headers["Allow"], "POST")
+    }
+
+    func testEveryRecognisedMethodAPathDoesNotServeIs405WithAllow() async {
+        for method in HTTPMethod.recognised where ![.GET, .HEAD, .DELETE].contains(method) {
+            let response = await call(makeRouter(), method, "/api/clients/1")
+            XCTAssertEqual(response.status.code, 405, method.rawValue)
+            XCTAssertEqual(response.headers["Allow"], "DELETE, GET, HEAD", method.rawValue)
+        }
+        let unknownPath = await call(makeRouter(), .TRACE, "/nope")
+        XCTAssertEqual(unknownPath.status.code, 404, "no resource, nothing to allow")
     }
 
     func testHeadUsesGetWithoutBody() async {

@@ -46,7 +46,7 @@ enum AdminClientInput {
         let changes = fields(given, issues: &issues)
         profile = profile.applying(changes)
         if profile.displayName == nil, let email = profile.email, let local = email.split(separator: "@").first {
-            profile.displayName = String(local.prefix(limits.displayName.maxCharacters))
+            profile.displayName = String(String.UnicodeScalarView(local.unicodeScalars.prefix(limits.displayName.maxCharacters)))
         }
         guard issues.isEmpty else { throw ValidationFailure(issues) }
         return Creation(profile: profile, companyId: given["companyId"])
@@ -123,7 +123,7 @@ enum AdminClientInput {
                     issues.append(.init(field: name, message: problem))
                 } else if name == "website", !isWebURL(text) {
                     issues.append(.init(field: name, message: "must be an http(s) URL"))
-                } else if name == "displayName", text.allSatisfy(\.isWhitespace) {
+                } else if name == "displayName", TextLimit.isBlank(text) {
                     issues.append(.init(field: name, message: "must not be empty"))
                 } else {
                     changes[keyPath: keyPath] = .set(text)
@@ -164,19 +164,26 @@ enum AdminClientInput {
             issues.append(.init(field: "email", message: "must be a valid email address"))
             return nil
         }
-        if let problem = limits.email.problem(email) {
+        if let problem = APIText.clientEmailProblem(email, limit: limits.email) {
             issues.append(.init(field: "email", message: problem))
-        } else if !ClientFieldLimits.looksLikeEmail(email) {
-            issues.append(.init(field: "email", message: "must be a valid email address"))
-        } else {
-            return email
+            return nil
         }
-        return nil
+        return email
     }
 
+    /// Whether `text` is an http(s) URL as this API takes it: `http://` or `https://` (any
+    /// case), then a host that starts with none of `/?#@:`, and no white space anywhere. (The
+    /// OpenAPI document states the same rule as a pattern; `URL(string:)` would take some
+    /// text with spaces, percent-encoding it.)
     static func isWebURL(_ text: String) -> Bool {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty else { return false }
-        return true
+        let scalars = Array(text.unicodeScalars)
+        guard !scalars.contains(where: \.properties.isWhitespace) else { return false }
+        let scheme = String(String.UnicodeScalarView(scalars.prefix(8))).lowercased()
+        let rest: ArraySlice<Unicode.Scalar>
+        if scheme.hasPrefix("http://") { rest = scalars.dropFirst(7) } else if scheme == "https://" { rest = scalars.dropFirst(8) } else {
+            return false
+        }
+        guard let first = rest.first else { return false }
+        return !"/?#@:".unicodeScalars.contains(first)
     }
 }

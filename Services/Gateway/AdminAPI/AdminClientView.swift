@@ -16,9 +16,10 @@ enum AdminClientView {
         record.number.map { .string("client_\($0)") } ?? .string("client_" + record.id.lowercasedString)
     }
 
-    /// The number an id of this API names; nil when it is not one.
+    /// The number an id of this API names (`client_<number>`, the number written as the
+    /// API writes it: no sign, no leading zeros); nil when it is not one.
     static func number(fromId id: String) -> Int64? {
-        guard id.hasPrefix("client_"), let number = Int64(id.dropFirst(7)), number > 0 else { return nil }
+        guard id.hasPrefix("client_"), let number = Int64(id.dropFirst(7)), number > 0, "client_\(number)" == id else { return nil }
         return number
     }
 

@@ -6,16 +6,22 @@ import InternalAPI
 
 /// Reads the admin API's list, dashboard and advanced-search parameters into a query.
 ///
-/// All: `page` (≥ 1, default 1), `limit` (1–100, default 10), `search` (name or email),
+/// All: `page` (1–100,000, default 1), `limit` (1–100, default 10), `search` (name or email),
 /// `status` (one or a comma list), `plan`, `accountType`, `provider`. The dashboard adds
 /// `createdAfter`/`createdBefore`; the advanced search every `ClientFilters` field and
 /// `sortBy` (createdAt, updatedAt, name, email, company, totalSubmissions) with `sortOrder`.
-/// Lists are newest first unless sorted otherwise. Bad values are `invalidArgument` errors
-/// naming the parameter.
+/// Each reads only its own parameters (others are ignored). Lists are newest first unless
+/// sorted otherwise; `minSubmissions` above `maxSubmissions` matches no client. Bad values are
+/// `invalidArgument` errors naming the parameter; texts follow `ClientFilters.textLimit`,
+/// lists `ClientFilters.commaList`.
 enum AdminListParameters {
     enum Kind { case list, dashboard, advancedSearch }
 
     static let maxPage = 100_000
+    static let textLimit = ClientFilters.textLimit
+    /// The `ClientFilters` parameters each kind reads.
+    static let basicFilters: Set<String> = ["plan", "accountType", "provider"]
+    static let dashboardFilters = basicFilters.union(["createdAfter", "createdBefore"])
 
     struct Parsed {
         var query: ClientListQuery
@@ -42,29 +48,27 @@ enum AdminListParameters {
         var query = ClientListQuery(scope: scope, sortBy: .createdAt, sortOrder: .desc, limit: limit, offset: (page - 1) * limit)
         var applied: [String: JSONValue] = [:]
         if let search = request.queryParameter("search"), !search.isEmpty {
-            guard search.count <= ClientFilters.maxTextLength else { throw invalid("search", "at most 200 characters") }
+            if let problem = textLimit.problem(search) {
+                throw ClienteleError(.invalidArgument, "search \(problem)", context: ["field": "search"])
+            }
             query.text = search
             applied["search"] = .string(search)
         }
-        if let raw = request.queryParameter("status"), !raw.isEmpty {
-            query.statuses = try raw.split(separator: ",").map { part in
-                guard let status = ClientStatus(rawValue: part.trimmingCharacters(in: .whitespaces)) else {
-                    throw invalid("status", "active, inactive, suspended, or trial")
-                }
-                return status
+        if let raw = request.queryParameter("status") {
+            guard let statuses = ClientFilters.commaList(raw, of: ClientStatus.self) else {
+                throw invalid("status", "one or more of active, inactive, suspended, trial, comma-separated")
             }
+            query.statuses = statuses
             applied["status"] = .string(raw)
         }
-        var filters = try ClientFilters { request.queryParameter($0) }
-        switch kind {
-        case .list:
-            filters = basic(filters)
-        case .dashboard:
-            var kept = basic(filters)
-            kept.createdAfter = filters.createdAfter
-            kept.createdBefore = filters.createdBefore
-            filters = kept
-        case .advancedSearch:
+        let filters = try ClientFilters { name in
+            switch kind {
+            case .list: basicFilters.contains(name) ? request.queryParameter(name) : nil
+            case .dashboard: dashboardFilters.contains(name) ? request.queryParameter(name) : nil
+            case .advancedSearch: request.queryParameter(name)
+            }
+        }
+        if kind == .advancedSearch {
             if let raw = request.queryParameter("sortBy") {
                 let fields: [String: ClientListQuery.SortField] = [
                     "createdAt": .createdAt, "updatedAt": .updatedAt, "name": .displayName, "email": .email,
@@ -79,9 +83,6 @@ enum AdminListParameters {
                 guard let order = ClientListQuery.SortOrder(rawValue: raw) else { throw invalid("sortOrder", "asc or desc") }
                 query.sortOrder = order
             }
-            if let minimum = filters.minSubmissions, let maximum = filters.maxSubmissions, minimum > maximum {
-                throw invalid("minSubmissions", "at most maxSubmissions")
-            }
         }
         query.filters = filters
         for (name, value) in filters.queryItems {
@@ -92,14 +93,5 @@ enum AdminListParameters {
             }
         }
         return Parsed(query: query, page: page, limit: limit, applied: applied)
-    }
-
-    /// Only the basic list's filters: plan, account type, provider.
-    private static func basic(_ filters: ClientFilters) -> ClientFilters {
-        var kept = ClientFilters()
-        kept.plans = filters.plans
-        kept.accountTypes = filters.accountTypes
-        kept.provider = filters.provider
-        return kept
     }
 }

@@ -41,8 +41,10 @@ struct AuthAPI: Sendable {
 
     func login(_ request: HTTPRequest) async throws -> HTTPResponse {
         var input = try await IdentityInput.read(request, allowed: ["email", "password"])
-        let email = input.string("email", required: true)
-        let password = input.string("password", required: true)
+        // Credentials, not text to store: an email no account can have is the same 401 as
+        // a wrong one (below), never a 400 that would tell the two apart.
+        let email = input.string("email", required: true, limited: false)
+        let password = input.string("password", required: true, limited: false)
         try input.check()
         guard let email, let password, IdentityStore.couldBeCredentials(email: email, password: password) else {
             throw Self.invalidCredentials

@@ -40,11 +40,12 @@ struct IdentityInput {
     init(object: [String: JSONValue]) { self.object = object }
 
     /// A string field; nil (and an issue when `required`) if absent, null or not a string,
-    /// and nil with an issue when it breaks the field's `textLimits`.
-    mutating func string(_ field: String, required: Bool) -> String? {
+    /// and nil with an issue when it breaks the field's `textLimits` (unless `limited` is
+    /// false: login reads credentials, which no limit refuses with a 400).
+    mutating func string(_ field: String, required: Bool, limited: Bool = true) -> String? {
         switch object[field] {
         case .string(let value):
-            if let limit = Self.textLimits[field],
+            if limited, let limit = Self.textLimits[field],
                let problem = limit.problem(value.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 issues.append(.init(field: field, message: problem))
                 return nil
@@ -55,6 +56,17 @@ struct IdentityInput {
         default: issues.append(.init(field: field, message: "must be a string"))
         }
         return nil
+    }
+
+    /// An email field: a string as `string` reads it, in ASCII (`APIText`) once trimmed; the
+    /// store checks its shape.
+    mutating func email(_ field: String, required: Bool) -> String? {
+        guard let value = string(field, required: required) else { return nil }
+        guard APIText.isVisibleASCII(value.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            issues.append(.init(field: field, message: "must be an email address in ASCII"))
+            return nil
+        }
+        return value
     }
 
     mutating func bool(_ field: String) -> Bool? {

@@ -39,7 +39,7 @@ struct UsersAPI: Sendable {
         let caller = try await authenticator.authenticate(request)
         try caller.require(Permission.usersManage)
         var input = try await IdentityInput.read(request, allowed: ["email", "name", "password", "roles", "companies"])
-        let email = input.string("email", required: true)
+        let email = input.email("email", required: true)
         let name = input.string("name", required: true)
         let password = input.string("password", required: true)
         let roles = input.strings("roles", required: true)
@@ -65,7 +65,7 @@ struct UsersAPI: Sendable {
         guard let raw = request.pathParameters["id"], raw.utf8.count == 36, let id = UUID(uuidString: raw),
               let target = try await store.user(id: id), caller.reaches(anyOf: target.companyIds) else { throw Self.notFound }
         var input = try await IdentityInput.read(request, allowed: ["email", "name", "password", "active", "roles", "companies"])
-        var changes = UserChanges(email: input.string("email", required: false), name: input.string("name", required: false),
+        var changes = UserChanges(email: input.email("email", required: false), name: input.string("name", required: false),
                                   password: input.string("password", required: false), active: input.bool("active"),
                                   roles: input.strings("roles", required: false),
                                   companyIds: input.uuids("companies", required: false))

@@ -11,7 +11,8 @@ import JSON
 /// at once. An agent's missing `agentName` is left empty here and filled from the user by
 /// `LeadsAgents`. Text fields keep the domain's limits (`ClientFieldLimits`: characters and
 /// UTF-8 bytes, no control characters but line feed and tab in `address`, no Unicode
-/// noncharacters); `email` is stored trimmed of spaces, everything else as sent.
+/// noncharacters); `email` is trimmed of spaces and tabs, then held to its limits in ASCII
+/// (`APIText`); everything else is stored as sent.
 ///
 /// Pure (JSON in, domain values out; no HTTP), so the input fuzz target compiles it as is.
 enum LeadsClientInput {
@@ -79,7 +80,7 @@ enum LeadsClientInput {
         switch object[field] {
         case nil, .null?:
             issues.append(.init(field: field, message: "is required"))
-        case .string(let text)? where text.allSatisfy(\.isWhitespace):
+        case .string(let text)? where TextLimit.isBlank(text):
             issues.append(.init(field: field, message: "must not be empty"))
         case .string(let text)?:
             if let problem = limit.problem(text) {
@@ -93,11 +94,16 @@ enum LeadsClientInput {
         return nil
     }
 
+    /// `email` trimmed of spaces and tabs, then held to the email limit and shape, in ASCII.
     private static func email(_ object: [String: JSONValue], issues: inout [ValidationFailure.Issue]) -> String? {
-        guard let text = requiredText(object, "email", limits.email, issues: &issues) else { return nil }
+        guard case .string(let text)? = object["email"] else {
+            issues.append(.init(field: "email", message: object["email"] == nil || object["email"] == .null ? "is required"
+                                                                                                          : "must be a string"))
+            return nil
+        }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard ClientFieldLimits.looksLikeEmail(trimmed) else {
-            issues.append(.init(field: "email", message: "must be a valid email address"))
+        if let problem = APIText.clientEmailProblem(trimmed, limit: limits.email) {
+            issues.append(.init(field: "email", message: problem))
             return nil
         }
         return trimmed

@@ -30,19 +30,19 @@ struct LeadsClientsAPI: Sendable {
     /// The most leads one unpaged list returns.
     static let maxUnpagedList = 1000
     static let maxBodyBytes = 64 * 1024
-    static let maxQueryLength = 200
+    static let queryLimit = TextLimit(characters: 200)
     static let maxPage = 100_000
 
     func register(on setup: ServiceSetup) {
         let options = RouteOptions(maxBodyBytes: Self.maxBodyBytes)
         setup.route(.GET, Self.path, rendering(list))
         setup.route(.POST, Self.path, options: options, rendering(create))
-        setup.route(.GET, Self.path + "/userClients/:id", rendering(agentClients))
-        setup.route(.POST, Self.path + "/passport/:id", rendering(uploadPassport))
-        setup.route(.GET, Self.path + "/:id", rendering(get))
-        setup.route(.PUT, Self.path + "/:id", options: options, rendering(update))
-        setup.route(.DELETE, Self.path + "/:id", rendering(disable))
-        setup.route(.POST, Self.path + "/:id/change-password", options: options, rendering(changePassword))
+        setup.route(.GET, Self.path + "/userClients/:agentId", rendering(agentClients))
+        setup.route(.POST, Self.path + "/passport/:leadId", rendering(uploadPassport))
+        setup.route(.GET, Self.path + "/:leadId", rendering(get))
+        setup.route(.PUT, Self.path + "/:leadId", options: options, rendering(update))
+        setup.route(.DELETE, Self.path + "/:leadId", rendering(disable))
+        setup.route(.POST, Self.path + "/:leadId/change-password", options: options, rendering(changePassword))
     }
 
     /// `handler` with every error rendered in this API's envelope.
@@ -63,14 +63,13 @@ struct LeadsClientsAPI: Sendable {
                                                                       identity: identity),
                                     sortBy: .createdAt, sortOrder: .desc)
         if let text = request.queryParameter("query"), !text.isEmpty {
-            guard text.count <= Self.maxQueryLength else {
-                throw ClienteleError(.invalidArgument, "query must be at most \(Self.maxQueryLength) characters",
-                                     context: ["field": "query"])
+            if let problem = Self.queryLimit.problem(text) {
+                throw ClienteleError(.invalidArgument, "query \(problem)", context: ["field": "query"])
             }
             query.text = text
         }
         switch request.queryParameter("category") {
-        case nil, ""?: break
+        case nil: break
         case "active"?: query.statuses = [.active]
         case "not_active"?: query.statuses = ClientStatus.allCases.filter { $0 != .active }
         default:
@@ -82,8 +81,8 @@ struct LeadsClientsAPI: Sendable {
     func agentClients(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request)
         try caller.require(Permission.leadsRead)
-        guard let raw = request.pathParameters["id"], let agent = Int64(raw), agent > 0 else {
-            throw ClienteleError(.invalidArgument, "Invalid user ID", context: ["field": "id"])
+        guard let raw = request.pathParameters["agentId"], let agent = Int64(raw), agent > 0 else {
+            throw ClienteleError(.invalidArgument, "Invalid user ID", context: ["field": "agentId"])
         }
         let query = ClientListQuery(scope: caller.readScope, sortBy: .createdAt, sortOrder: .desc, agent: agent)
         return try await page("clients", query, request: request)
@@ -164,11 +163,12 @@ struct LeadsClientsAPI: Sendable {
         return await readYourWrites.settle(LeadsClientView.message(message), id: record.id, outcome: outcome)
     }
 
-    /// The lead the `:id` path parameter numbers, among those the caller's companies hold;
-    /// 400 for an id that is not a number, 404 when there is no such lead there.
+    /// The lead the `:leadId` path parameter numbers (a client's public number), among those
+    /// the caller's companies hold; 400 for an id that is not a number, 404 when there is no
+    /// such lead there.
     private func lead(_ request: HTTPRequest, caller: LeadsCaller) async throws -> ClientRecord {
-        guard let raw = request.pathParameters["id"], let number = Int64(raw), number > 0 else {
-            throw ClienteleError(.invalidArgument, "Invalid client ID", context: ["field": "id"])
+        guard let raw = request.pathParameters["leadId"], let number = Int64(raw), number > 0 else {
+            throw ClienteleError(.invalidArgument, "Invalid client ID", context: ["field": "leadId"])
         }
         if case .tenants(let ids) = caller.readScope, ids.isEmpty { throw Self.notFound }
         let page = try await search.list(ClientListQuery(scope: caller.readScope, limit: 1, number: number))

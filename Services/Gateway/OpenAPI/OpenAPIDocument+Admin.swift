@@ -1,53 +1,66 @@
+import ClientDomain
 import HTTP
+import InternalAPI
 
 /// The admin clients API, `/api/admin/clients` (`AdminClientsAPI`).
 extension OpenAPIDocument {
     static var adminOperations: [OpenAPIOperation] {
         let path = AdminClientsAPI.path
-        let invalid = OpenAPIResponse("Validation error; `errors` names every bad field", schemaRef("AdminError"))
-        let forbidden = OpenAPIResponse("Admin privileges required", schemaRef("AdminError"))
-        let missing = OpenAPIResponse("Client not found", schemaRef("AdminError"))
+        let invalid = OpenAPIResponse("Validation error, a duplicate email or username included; `errors` names every bad field",
+                                      schemaRef("AdminError"))
+        let forbidden = OpenAPIResponse("Admin privileges required, or a company the caller may not use", schemaRef("AdminError"))
+        let missing = OpenAPIResponse("Client not found (also for an id that is not `client_<number>`)", schemaRef("AdminError"))
         let client = OpenAPIResponse("The client", schemaRef("AdminClientEnvelope"))
-        let bulk = OpenAPIResponse("Per-item results", schemaRef("AdminBulkResult"))
+        let bulk = OpenAPIResponse("Per-item results: an item that fails is in `errors`, the others are done", schemaRef("AdminBulkResult"))
         let listParameters: [JSONValue] = [
-            parameter("page", in: "query", ["type": "integer", "minimum": 1, "default": 1], "Page"),
+            parameter("page", in: "query", ["type": "integer", "minimum": 1, "maximum": .int(Int64(AdminListParameters.maxPage)),
+                                             "default": 1], "Page"),
             parameter("limit", in: "query", ["type": "integer", "minimum": 1, "maximum": 100, "default": 10], "Page size"),
-            parameter("search", in: "query", ["type": "string", "maxLength": 200], "Name or email"),
-            parameter("status", in: "query", ["type": "string"], "active, inactive, suspended, trial (comma list)"),
-            parameter("plan", in: "query", ["type": "string"], "free, standard, premium (comma list)"),
-            parameter("accountType", in: "query", ["type": "string"], "individual, business, enterprise (comma list)"),
-            parameter("provider", in: "query", ["type": "string"], "Authentication provider"),
+            parameter("search", in: "query", text(AdminListParameters.textLimit), "Name or email (empty: no filter)"),
+            listParameter("status", ClientStatus.allCases.map(\.rawValue), "Statuses, comma-separated"),
+            listParameter("plan", Plan.allCases.map(\.rawValue), "Plans, comma-separated"),
+            listParameter("accountType", AccountType.allCases.map(\.rawValue), "Account types, comma-separated"),
+            parameter("provider", in: "query", text(AdminListParameters.textLimit), "Authentication provider (empty: no filter)"),
         ]
+        let moment: JSONValue = ["anyOf": [["type": "string", "format": "date-time", "maxLength": .int(Int64(Timestamp.maxParsedLength))],
+                                           ["type": "string", "format": "date"]]]
         let dates: [JSONValue] = [
-            parameter("createdAfter", in: "query", ["type": "string"], "ISO date-time or YYYY-MM-DD (exclusive)"),
-            parameter("createdBefore", in: "query", ["type": "string"], "ISO date-time or YYYY-MM-DD (exclusive)"),
+            parameter("createdAfter", in: "query", moment, "RFC 3339 date-time or YYYY-MM-DD (exclusive)"),
+            parameter("createdBefore", in: "query", moment, "RFC 3339 date-time or YYYY-MM-DD (exclusive)"),
         ]
+        let count: JSONValue = ["type": "integer", "minimum": 0, "maximum": .int(Int64.max)]
         var advanced = listParameters + dates + [
             parameter("sortBy", in: "query", ["enum": ["createdAt", "updatedAt", "name", "email", "company", "totalSubmissions"]],
                       "Sort field"),
             parameter("sortOrder", in: "query", ["enum": ["asc", "desc"], "default": "desc"], "Sort direction"),
-            parameter("minSubmissions", in: "query", ["type": "integer", "minimum": 0], "Minimum submissions"),
-            parameter("maxSubmissions", in: "query", ["type": "integer", "minimum": 0], "Maximum submissions"),
+            parameter("minSubmissions", in: "query", count, "Minimum submissions (above `maxSubmissions`: no client matches)"),
+            parameter("maxSubmissions", in: "query", count, "Maximum submissions"),
         ]
         for name in ["emailDomain", "companySearch", "locationSearch", "industrySearch"] {
-            advanced.append(parameter(name, in: "query", ["type": "string", "maxLength": 200], name))
+            advanced.append(parameter(name, in: "query", text(AdminListParameters.textLimit), "\(name) (empty: no filter)"))
         }
         for name in ["emailVerified", "twoFactorEnabled", "hasAvatar", "hasWebsite", "hasPhone"] {
             advanced.append(parameter(name, in: "query", ["type": "boolean"], name))
         }
         func operation(_ method: HTTPMethod, _ pattern: String, _ id: String, _ summary: String, parameters: [JSONValue] = [],
-                       body: JSONValue? = nil, _ responses: [Int: OpenAPIResponse]) -> OpenAPIOperation {
+                       body: JSONValue? = nil, maxBodyBytes: Int = AdminClientsAPI.maxBodyBytes,
+                       _ responses: [Int: OpenAPIResponse]) -> OpenAPIOperation {
             OpenAPIOperation(method: method, pattern: pattern, operationId: id, summary: summary, tag: "admin", access: .session,
-                             parameters: parameters, requestBody: body, responses: responses)
+                             pathParameters: ["clientId": clientId], parameters: parameters, requestBody: body,
+                             maxBodyBytes: body == nil ? nil : maxBodyBytes, errorSchema: schemaRef("AdminError"),
+                             responses: responses)
         }
         let bulkBody: JSONValue = ["type": "object", "required": ["clients"], "properties": [
-            "clients": ["type": "array", "minItems": 1, "maxItems": 100, "items": ["type": "object", "required": ["id"]]],
+            "clients": ["type": "array", "minItems": 1, "maxItems": .int(Int64(AdminClientsAPI.maxBulkItems)), "items": [
+                "type": "object", "required": ["id"], "properties": ["id": ["type": "string"]],
+                "description": "`id` and, for an update, the fields to change (`AdminClientUpdate`); checked item by item",
+            ]],
         ]]
         return [
             operation(.GET, path, "adminListClients", "Paginated clients", parameters: listParameters,
                       [200: OpenAPIResponse("Clients and `meta`", schemaRef("AdminList")), 400: invalid, 403: forbidden]),
             operation(.POST, path, "adminCreateClient", "Create a client (`companyId` names the company when needed)",
-                      body: schemaRef("AdminClientWrite"), [200: client, 400: invalid, 403: forbidden]),
+                      body: schemaRef("AdminClientCreate"), [200: client, 400: invalid, 403: forbidden]),
             operation(.GET, path + "/stats", "adminClientStats", "Statistics of the caller's companies",
                       [200: OpenAPIResponse("Statistics", schemaRef("AdminEnvelope")), 403: forbidden]),
             operation(.GET, path + "/dashboard", "adminDashboard", "List, statistics and pagination",
@@ -58,53 +71,82 @@ extension OpenAPIDocument {
                       [200: OpenAPIResponse("Results, pagination, searchMetadata", schemaRef("AdminEnvelope")),
                        400: invalid, 403: forbidden]),
             operation(.PUT, path + "/bulk", "adminBulkUpdate", "Update up to 100 clients", body: bulkBody,
-                      [200: bulk, 400: invalid, 403: forbidden]),
+                      maxBodyBytes: AdminClientsAPI.maxBulkBodyBytes, [200: bulk, 400: invalid, 403: forbidden]),
             operation(.DELETE, path + "/bulk", "adminBulkDelete", "Delete up to 100 clients", body: bulkBody,
-                      [200: bulk, 400: invalid, 403: forbidden]),
+                      maxBodyBytes: AdminClientsAPI.maxBulkBodyBytes, [200: bulk, 400: invalid, 403: forbidden]),
             operation(.GET, path + "/:clientId", "adminGetClient", "The complete profile", [200: client, 403: forbidden, 404: missing]),
-            operation(.PUT, path + "/:clientId", "adminUpdateClient", "Partial update", body: schemaRef("AdminClientWrite"),
+            operation(.PUT, path + "/:clientId", "adminUpdateClient", "Partial update", body: schemaRef("AdminClientUpdate"),
                       [200: client, 400: invalid, 403: forbidden, 404: missing]),
             operation(.DELETE, path + "/:clientId", "adminDeleteClient", "Permanent delete",
                       [200: OpenAPIResponse("Deleted", schemaRef("AdminEnvelope")), 403: forbidden, 404: missing]),
             operation(.POST, path + "/:clientId/activity", "adminRecordActivity", "Record portal activity (beyond the document)",
-                      body: ["type": "object", "required": ["type"], "properties": ["type": ["enum": ["active", "submission"]]]],
+                      body: ["type": "object", "required": ["type"], "additionalProperties": false,
+                             "properties": ["type": ["enum": ["active", "submission"]]]],
                       [200: client, 400: invalid, 403: forbidden, 404: missing]),
             operation(.PUT, path + "/:clientId/account", "adminSetAccountFlags", "Set account flags (beyond the document)",
-                      body: ["type": "object", "properties": ["emailVerified": ["type": "boolean"], "twoFactorEnabled": ["type": "boolean"],
-                                                              "avatar": ["type": ["string", "null"], "format": "uri"]]],
+                      body: ["type": "object", "minProperties": 1, "additionalProperties": false,
+                             "properties": ["emailVerified": ["type": "boolean"], "twoFactorEnabled": ["type": "boolean"],
+                                            "avatar": webURL(AdminClientInput.limits.avatar, nullable: true)]],
                       [200: client, 400: invalid, 403: forbidden, 404: missing]),
         ]
     }
 
+    /// `client_<number>`, the number without sign or leading zeros.
+    static let clientId: JSONValue = ["type": "string", "pattern": "^client_[1-9][0-9]{0,18}$"]
+
     static var adminSchemas: [String: JSONValue] {
-        let text: JSONValue = ["type": ["string", "null"]]
+        let limits = AdminClientInput.limits
+        let username: JSONValue = [
+            "type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+            "minLength": .int(Int64(limits.usernameLengths.lowerBound)), "maxLength": .int(Int64(limits.usernameLengths.upperBound)),
+        ]
+        var texts: [String: JSONValue] = ["website": webURL(limits.website, nullable: true), "username": username]
+        for (name, _, limit) in AdminClientInput.texts where name != "website" && name != "displayName" {
+            texts[name] = text(limit, nullable: true)
+        }
+        func choice<T: RawRepresentable & CaseIterable>(_ type: T.Type, nullable: Bool) -> JSONValue where T.RawValue == String {
+            .object(["enum": .array(type.allCases.map { .string($0.rawValue) } + (nullable ? [.null] : []))])
+        }
+        var create = texts
+        create["email"] = clientEmail(limits.email)
+        create["displayName"] = text(limits.displayName, nullable: true, notBlank: true)
+        create["accountType"] = choice(AccountType.self, nullable: true)
+        create["status"] = choice(ClientStatus.self, nullable: true)
+        create["plan"] = choice(Plan.self, nullable: true)
+        create["companyId"] = ["anyOf": [uuid, positiveNumber, ["type": "null"]],
+                               "description": "The client's company (its id or number); required unless the caller belongs to exactly one"]
+        var update = texts
+        update["email"] = clientEmail(limits.email)
+        update["displayName"] = text(limits.displayName, notBlank: true)
+        update["accountType"] = choice(AccountType.self, nullable: false)
+        update["status"] = choice(ClientStatus.self, nullable: false)
+        update["plan"] = choice(Plan.self, nullable: false)
         return [
-            "AdminClientWrite": [
-                "type": "object",
-                "properties": [
-                    "email": ["type": "string", "format": "email"], "displayName": text, "username": text, "bio": text,
-                    "jobTitle": text, "company": text, "industry": text, "phone": text, "website": text, "location": text,
-                    "accountType": ["enum": ["individual", "business", "enterprise"]],
-                    "status": ["enum": ["active", "inactive", "suspended", "trial"]],
-                    "plan": ["enum": ["free", "standard", "premium"]],
-                    "companyId": ["type": ["string", "integer"], "description": "The tenant (create only)"],
-                ],
+            "AdminClientCreate": [
+                "type": "object", "required": ["email"], "additionalProperties": false,
+                "description": "`null` is the same as leaving a field out",
+                "properties": .object(create),
+            ],
+            "AdminClientUpdate": [
+                "type": "object", "additionalProperties": false,
+                "description": "Only the fields given change; `null` clears a text field or the username",
+                "properties": .object(update),
             ],
             "AdminEnvelope": [
                 "type": "object", "required": ["success"],
-                "properties": ["success": ["type": "boolean"], "data": ["type": "object"], "message": ["type": "string"]],
+                "properties": ["success": ["const": true], "data": ["type": "object"], "message": ["type": "string"]],
             ],
             "AdminClientEnvelope": [
                 "type": "object", "required": ["success", "data"],
-                "properties": ["success": ["type": "boolean"], "data": ["type": "object"], "message": ["type": "string"]],
+                "properties": ["success": ["const": true], "data": ["type": "object"], "message": ["type": "string"]],
             ],
             "AdminList": [
                 "type": "object", "required": ["success", "data", "meta"],
-                "properties": ["success": ["type": "boolean"], "data": ["type": "object"], "meta": ["type": "object"]],
+                "properties": ["success": ["const": true], "data": ["type": "object"], "meta": ["type": "object"]],
             ],
             "AdminBulkResult": [
                 "type": "object", "required": ["success", "message", "results", "errors", "summary"],
-                "properties": ["success": ["type": "boolean"], "message": ["type": "string"], "results": ["type": "array"],
+                "properties": ["success": ["const": true], "message": ["type": "string"], "results": ["type": "array"],
                                "errors": ["type": "array"], "summary": ["type": "object"]],
             ],
             "AdminError": [

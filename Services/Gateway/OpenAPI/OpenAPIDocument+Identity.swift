@@ -1,3 +1,4 @@
+import ClientDomain
 import HTTP
 import Identity
 
@@ -15,14 +16,17 @@ extension OpenAPIDocument {
         return [
             OpenAPIOperation(method: .POST, pattern: "/api/auth/login", operationId: "login",
                              summary: "Log in: a session token, also set as the `token` cookie", tag: "identity", access: .open,
-                             requestBody: schemaRef("LoginRequest"),
+                             requestBody: schemaRef("LoginRequest"), maxBodyBytes: IdentityInput.maxBodyBytes,
                              responses: [200: OpenAPIResponse("Logged in", schemaRef("LoginResponse"), headers: ["Set-Cookie": setCookie]),
                                          400: invalid,
                                          401: .error("Wrong email or password, or an inactive user (all answer alike)"),
                                          429: OpenAPIResponse("Too many failed logins for the account from this address, for "
                                                                   + "the address, or for the account from an address that has failed",
                                                               schemaRef("Error"), headers: ["Retry-After": headerRef("Retry-After")]),
-                                         503: hashesBusy]),
+                                         500: .error("An internal error (reported in the logs)"),
+                                         503: OpenAPIResponse("The database is unavailable, or every password-hash slot is taken; "
+                                                                  + "retry (after `Retry-After` seconds when given)", schemaRef("Error"),
+                                                              headers: ["Retry-After": headerRef("Retry-After")])]),
             OpenAPIOperation(method: .POST, pattern: "/api/auth/logout", operationId: "logout",
                              summary: "Log out: revoke the session token and clear the cookie", tag: "identity", access: .session,
                              responses: [200: OpenAPIResponse("Logged out", schemaRef("Success"), headers: ["Set-Cookie": setCookie])]),
@@ -32,6 +36,7 @@ extension OpenAPIDocument {
 
             OpenAPIOperation(method: .POST, pattern: "/api/companies", operationId: "createCompany", summary: "Create a company",
                              tag: "identity", access: .session, requestBody: schemaRef("CompanyCreate"),
+                             maxBodyBytes: IdentityInput.maxBodyBytes,
                              responses: [201: OpenAPIResponse("Created", envelope("Company")), 400: invalid,
                                          403: forbidden(Permission.companiesManage),
                                          409: .error("A company with this name (ignoring case) exists")]),
@@ -43,6 +48,7 @@ extension OpenAPIDocument {
             OpenAPIOperation(method: .POST, pattern: "/api/users", operationId: "createUser",
                              summary: "Create a staff user (an admin only in its own companies, with roles it could grant)",
                              tag: "identity", access: .session, requestBody: schemaRef("UserCreate"),
+                             maxBodyBytes: IdentityInput.maxBodyBytes,
                              responses: [201: OpenAPIResponse("Created", envelope("User")), 400: invalid,
                                          403: .error("Lacks `users.manage`, or grants a role or company beyond the caller's own"),
                                          409: .error("A user with this email (ignoring case) exists"), 503: hashesBusy]),
@@ -51,7 +57,8 @@ extension OpenAPIDocument {
                              responses: [200: OpenAPIResponse("The users", listEnvelope("User")), 403: forbidden(Permission.usersManage)]),
             OpenAPIOperation(method: .PUT, pattern: "/api/users/:id", operationId: "updateUser",
                              summary: "Change some of a user's fields (those left out stay)", tag: "identity", access: .session,
-                             requestBody: schemaRef("UserUpdate"),
+                             pathParameters: ["id": uuid], requestBody: schemaRef("UserUpdate"),
+                             maxBodyBytes: IdentityInput.maxBodyBytes,
                              responses: [200: OpenAPIResponse("The user as changed", envelope("User")), 400: invalid,
                                          403: .error("Lacks `users.manage`, the user or the change goes beyond the caller's roles, "
                                                      + "or it changes the email, password, roles or `active` of a user who also "
@@ -61,23 +68,52 @@ extension OpenAPIDocument {
 
             OpenAPIOperation(method: .POST, pattern: APIKeysAPI.path, operationId: "issueAPIKey",
                              summary: "Issue an API key to a company; the secret is shown this once", tag: "identity",
-                             access: .session, requestBody: schemaRef("APIKeyCreate"),
+                             access: .session, requestBody: schemaRef("APIKeyCreate"), maxBodyBytes: IdentityInput.maxBodyBytes,
                              responses: [201: OpenAPIResponse("Issued", envelope("IssuedAPIKey")), 400: invalid,
                                          403: forbidden(Permission.apiKeysManage)]),
             OpenAPIOperation(method: .GET, pattern: APIKeysAPI.path, operationId: "listAPIKeys",
                              summary: "List API keys, newest first, revoked ones included, never with secrets", tag: "identity",
                              access: .session,
-                             parameters: [parameter("companyId", in: "query", ["type": "string", "format": "uuid"],
-                                                    "Only this company's keys")],
+                             parameters: [parameter("companyId", in: "query", uuid, "Only this company's keys")],
                              responses: [200: OpenAPIResponse("The keys", listEnvelope("APIKey")), 400: invalid,
                                          403: forbidden(Permission.apiKeysManage)]),
             OpenAPIOperation(method: .DELETE, pattern: APIKeysAPI.path + "/:id", operationId: "revokeAPIKey",
                              summary: "Revoke an API key (at once in this gateway, within 2 s in others)", tag: "identity",
-                             access: .session,
+                             access: .session, pathParameters: ["id": uuid],
                              responses: [200: OpenAPIResponse("Revoked", schemaRef("Success")),
                                          403: forbidden(Permission.apiKeysManage),
                                          404: .error("No live key with this id")]),
         ]
+    }
+
+    /// A text field the identity store keeps trimmed of white space (`IdentityInput.string`):
+    /// any white space around it, and within it at most `limit`'s characters, none it refuses.
+    /// (A `maxLength` would count the white space too.)
+    static func identityText(_ limit: TextLimit, notBlank: Bool = false) -> JSONValue {
+        let space = characterClass(trimmedByIdentity)
+        let allowed = characterClass(TextLimit.refusedScalars(multiLine: false), negated: true)
+        var schema: [String: JSONValue] = [
+            "type": "string", "pattern": .string("^\(space)*\(allowed){0,\(limit.maxCharacters)}\(space)*$"),
+            "description": .string("Trimmed of white space, at most \(limit.maxCharacters) characters"
+                                   + (limit.maxBytes < 4 * limit.maxCharacters ? " and \(limit.maxBytes) bytes of UTF-8" : "")
+                                   + "; no control characters or Unicode noncharacters"
+                                   + (notBlank ? "; not only white space" : "")),
+        ]
+        if notBlank { schema["allOf"] = [["pattern": .string(characterClass(trimmedByIdentity, negated: true))]] }
+        return .object(schema)
+    }
+
+    /// A staff email as `IdentityStore.validEmail` reads it once trimmed, in visible ASCII
+    /// (`IdentityInput.email`): a local part, `@`, a domain with a dot neither first nor last;
+    /// within `limit`.
+    static func identityEmail(_ limit: TextLimit) -> JSONValue {
+        let space = characterClass(trimmedByIdentity)
+        guard case .object(var schema) = identityText(limit) else { return identityText(limit) }
+        schema["allOf"] = [["pattern": .string("^\(space)*\(emailLocalCharacters)+@\(emailLabelCharacters)+"
+                                               + "(?:\\.+\(emailLabelCharacters)+)+\(space)*$")]]
+        schema["description"] = .string("An email address in ASCII, trimmed of white space: a local part, `@`, a domain with a "
+                                         + "dot neither first nor last; at most \(limit.maxCharacters) characters")
+        return .object(schema)
     }
 
     /// `{"data": <schema>}`.
@@ -91,16 +127,19 @@ extension OpenAPIDocument {
     }
 
     static var identitySchemas: [String: JSONValue] {
-        let uuid: JSONValue = ["type": "string", "format": "uuid"]
         let time: JSONValue = ["type": "string", "format": "date-time"]
-        let email: JSONValue = ["type": "string", "format": "email", "maxLength": .int(Int64(User.maxEmailLength))]
-        let name: JSONValue = ["type": "string", "minLength": 1, "maxLength": .int(Int64(User.maxNameLength))]
-        let password: JSONValue = ["type": "string", "minLength": .int(Int64(User.minPasswordLength)),
-                                   "description": .string("At most \(User.maxPasswordLength) bytes")]
-        let roles: JSONValue = ["type": "array", "items": ["type": "string"], "uniqueItems": true,
-                                "description": "Role names such as `admin`, `sales`, `finance`, `agent`, `super-admin`"]
-        let companies: JSONValue = ["type": "array", "items": uuid, "uniqueItems": true]
-        let keyPermissions: JSONValue = ["type": "array", "uniqueItems": true,
+        let emailLimit = IdentityInput.textLimits["email"] ?? TextLimit(characters: User.maxEmailLength)
+        let nameLimit = IdentityInput.textLimits["name"] ?? TextLimit(characters: User.maxNameLength)
+        let email = identityEmail(emailLimit)
+        let name = identityText(nameLimit, notBlank: true)
+        let roles: JSONValue = [
+            "type": "array", "minItems": 1,
+            "items": ["enum": .array([Role.superAdmin, Role.admin, Role.sales, Role.finance, Role.agent].map(JSONValue.string))],
+            "description": "Roles (rows of the roles table, which the identity migrations seed); a role given twice counts once",
+        ]
+        let companies: JSONValue = ["type": "array", "items": uuid,
+                                    "description": "Ids of existing companies (another is 400); an id given twice counts once"]
+        let keyPermissions: JSONValue = ["type": "array", "minItems": 1,
                                          "items": ["enum": .array(APIKeyPermission.all.sorted().map(JSONValue.string))]]
         let userProperties: [String: JSONValue] = [
             "id": uuid, "number": ["type": "integer"], "email": ["type": "string"], "name": ["type": "string"],
@@ -120,6 +159,7 @@ extension OpenAPIDocument {
         return [
             "LoginRequest": [
                 "type": "object", "required": ["email", "password"], "additionalProperties": false,
+                "description": "Any email or password that is not an account's, of whatever length or characters, is a 401",
                 "properties": ["email": ["type": "string"], "password": ["type": "string"]],
             ],
             "LoginResponse": [
@@ -147,7 +187,7 @@ extension OpenAPIDocument {
             ],
             "CompanyCreate": [
                 "type": "object", "required": ["name"], "additionalProperties": false,
-                "properties": ["name": ["type": "string", "minLength": 1, "maxLength": .int(Int64(Company.maxNameLength))]],
+                "properties": ["name": name],
             ],
             "APIKey": ["type": "object", "required": keyRequired, "properties": .object(keyProperties)],
             "IssuedAPIKey": [

@@ -15,34 +15,30 @@ extension OpenAPIDocument {
                                                 "X-Consistency": consistencyHeader])
         let deleted = OpenAPIResponse("Deleted", schemaRef("Success"),
                                       headers: ["Idempotent-Replayed": replayedHeader, "X-Consistency": consistencyHeader])
-        let invalid = OpenAPIResponse.error("Validation failed; `details` names every bad field, parameter or header")
+        let invalid = OpenAPIResponse.error("Validation failed; `details` names every bad field, parameter or header "
+                                            + "(a body, a list parameter, `Idempotency-Key`)")
         let forbidden = OpenAPIResponse.error("The key lacks `clients:read` (reads) or `clients:write` (writes)")
         let missing = OpenAPIResponse.error("No such client in the key's company (another company's client, or an id that is not a UUID)")
         let stale = OpenAPIResponse.error("`If-Match` does not carry the client's current ETag; nothing changed")
         let reused = OpenAPIResponse.error("The `Idempotency-Key` was used with another request")
-        let unavailable = OpenAPIResponse.error("An internal service is unavailable; retry")
+        func operation(_ method: HTTPMethod, _ pattern: String, _ id: String, _ summary: String, parameters: [JSONValue] = [],
+                       body: JSONValue? = nil, _ responses: [Int: OpenAPIResponse]) -> OpenAPIOperation {
+            OpenAPIOperation(method: method, pattern: pattern, operationId: id, summary: summary, tag: "organization",
+                             access: .apiKey, pathParameters: ["id": uuid], parameters: parameters, requestBody: body,
+                             maxBodyBytes: body == nil ? nil : OrganizationClientsAPI.maxBodyBytes, responses: responses)
+        }
         return [
-            OpenAPIOperation(method: .GET, pattern: path, operationId: "listClients",
-                             summary: "List the company's clients, filtered, sorted and paged", tag: "organization",
-                             access: .apiKey, parameters: listParameters,
-                             responses: [200: OpenAPIResponse("A page of clients and the total over the filter", schemaRef("ClientPage")),
-                                         400: invalid, 403: forbidden, 503: unavailable]),
-            OpenAPIOperation(method: .POST, pattern: path, operationId: "createClient", summary: "Create a client",
-                             tag: "organization", access: .apiKey, parameters: [idempotencyKey],
-                             requestBody: schemaRef("ClientCreate"),
-                             responses: [201: created, 400: invalid, 403: forbidden, 422: reused, 503: unavailable]),
-            OpenAPIOperation(method: .GET, pattern: path + "/:id", operationId: "getClient", summary: "Get a client",
-                             tag: "organization", access: .apiKey,
-                             responses: [200: client, 403: forbidden, 404: missing, 503: unavailable]),
-            OpenAPIOperation(method: .PATCH, pattern: path + "/:id", operationId: "updateClient",
-                             summary: "Change some of a client's fields (`null` clears phone or notes)", tag: "organization",
-                             access: .apiKey, parameters: [ifMatch, idempotencyKey], requestBody: schemaRef("ClientPatch"),
-                             responses: [200: written, 400: invalid, 403: forbidden, 404: missing, 412: stale, 422: reused,
-                                         503: unavailable]),
-            OpenAPIOperation(method: .DELETE, pattern: path + "/:id", operationId: "deleteClient", summary: "Delete a client",
-                             tag: "organization", access: .apiKey, parameters: [ifMatch, idempotencyKey],
-                             responses: [200: deleted, 400: invalid, 403: forbidden, 404: missing, 412: stale, 422: reused,
-                                         503: unavailable]),
+            operation(.GET, path, "listClients", "List the company's clients, filtered, sorted and paged", parameters: listParameters,
+                      [200: OpenAPIResponse("A page of clients and the total over the filter", schemaRef("ClientPage")),
+                       400: invalid, 403: forbidden]),
+            operation(.POST, path, "createClient", "Create a client", parameters: [idempotencyKey], body: schemaRef("ClientCreate"),
+                      [201: created, 400: invalid, 403: forbidden, 422: reused]),
+            operation(.GET, path + "/:id", "getClient", "Get a client", [200: client, 403: forbidden, 404: missing]),
+            operation(.PATCH, path + "/:id", "updateClient", "Change some of a client's fields (`null` clears phone or notes)",
+                      parameters: [ifMatch, idempotencyKey], body: schemaRef("ClientPatch"),
+                      [200: written, 400: invalid, 403: forbidden, 404: missing, 412: stale, 422: reused]),
+            operation(.DELETE, path + "/:id", "deleteClient", "Delete a client", parameters: [ifMatch, idempotencyKey],
+                      [200: deleted, 400: invalid, 403: forbidden, 404: missing, 412: stale, 422: reused]),
         ]
     }
 
@@ -52,25 +48,25 @@ extension OpenAPIDocument {
             parameter("offset", in: "query",
                       ["type": "integer", "minimum": 0, "maximum": .int(Int64(OrganizationListParameters.maxOffset)), "default": 0],
                       "Clients to skip"),
-            parameter("query", in: "query", ["type": "string", "maxLength": .int(Int64(OrganizationListParameters.maxQueryLength))],
-                      "Case-insensitive substring of name or phone"),
+            parameter("query", in: "query", text(OrganizationListParameters.queryLimit),
+                      "Case-insensitive substring of name or phone (empty: no filter)"),
             parameter("sortBy", in: "query", ["enum": ["name", "phone", "status", "createdAt"], "default": "createdAt"], "Sort field"),
             parameter("sortOrder", in: "query", ["enum": ["asc", "desc"], "default": "asc"], "Sort direction"),
-            parameter("status", in: "query", ["type": "string", "pattern": "^(active|inactive)(,(active|inactive))*$"],
-                      "Comma list of statuses; `inactive` covers every status but active"),
+            listParameter("status", ["active", "inactive"], maxItems: OrganizationListParameters.maxStatuses,
+                          "Statuses, comma-separated (`active,inactive`); `inactive` covers every status but active"),
         ]
     }
 
     private static var idempotencyKey: JSONValue {
         parameter("Idempotency-Key", in: "header",
                   ["type": "string", "minLength": 1, "maxLength": .int(Int64(OrganizationWriteHeaders.maxIdempotencyKeyLength)),
-                   "pattern": "^[!-~]+$"],
+                   "pattern": "^[!-~]+$", "description": "Printable ASCII without spaces"],
                   "Repeating a write with the same key, method, path and body answers the first response and writes nothing")
     }
 
     private static var ifMatch: JSONValue {
         parameter("If-Match", in: "header", ["type": "string", "examples": ["\"3\"", "*"]],
-                  "The client's current ETag (or `*`); otherwise 412 and nothing changes")
+                  "The client's current ETag (or `*`); any other value, malformed ones included, is 412 and nothing changes")
     }
 
     private static let etagHeader: JSONValue = ["description": "The client's version, `\"<n>\"`", "schema": ["type": "string"]]
@@ -82,10 +78,10 @@ extension OpenAPIDocument {
     ]
 
     static var organizationSchemas: [String: JSONValue] {
-        let limits = ClientFieldLimits()
-        let name: JSONValue = ["type": "string", "minLength": 1, "maxLength": .int(Int64(limits.name.maxCharacters))]
-        let phone: JSONValue = ["type": ["string", "null"], "maxLength": .int(Int64(limits.phone.maxCharacters))]
-        let notes: JSONValue = ["type": ["string", "null"], "maxLength": .int(Int64(limits.notes.maxCharacters))]
+        let limits = OrganizationClientInput.limits
+        let name = text(limits.name, notBlank: true)
+        let phone = text(limits.phone, nullable: true)
+        let notes = text(limits.notes, nullable: true)
         let status: JSONValue = ["enum": ["active", "inactive"]]
         let time: JSONValue = ["type": "string", "format": "date-time"]
         return [
@@ -108,7 +104,8 @@ extension OpenAPIDocument {
                 "required": ["name"],
                 "additionalProperties": false,
                 "properties": ["name": name, "phone": phone, "notes": notes,
-                               "status": ["enum": ["active", "inactive"], "default": "active"]],
+                               "status": ["enum": ["active", "inactive", .null], "default": "active",
+                                          "description": "`null` is the same as leaving it out: active"]],
             ],
             "ClientPatch": [
                 "type": "object",

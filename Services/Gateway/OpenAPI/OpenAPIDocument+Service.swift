@@ -11,8 +11,8 @@ extension OpenAPIDocument {
                              tag: "operations", access: .open,
                              responses: [200: OpenAPIResponse("Ready", schemaRef("Readiness")),
                                          503: OpenAPIResponse("Not ready, with each check's outcome", schemaRef("Readiness"))]),
-            OpenAPIOperation(method: .GET, pattern: "/metrics", operationId: "metrics", summary: "Prometheus metrics",
-                             tag: "operations", access: .open,
+            OpenAPIOperation(method: .GET, pattern: "/metrics", operationId: "metrics",
+                             summary: "Prometheus metrics (for operators: the internal token)", tag: "operations", access: .internalToken,
                              responses: [200: OpenAPIResponse("Prometheus text exposition format 0.0.4", ["type": "string"],
                                                               contentType: "text/plain")]),
             OpenAPIOperation(method: .GET, pattern: path, operationId: "openAPIDocument", summary: "This OpenAPI document",
@@ -30,12 +30,13 @@ extension OpenAPIDocument {
             ],
             "Readiness": [
                 "type": "object",
-                "required": ["status", "service", "checks"],
+                "required": ["status", "service"],
                 "properties": [
                     "status": ["enum": ["ready", "not_ready"]],
                     "service": ["type": "string"],
                     "checks": ["type": "object", "additionalProperties": ["type": "string"],
-                               "description": "Each check's outcome by name (`postgres`, `command-service`…)"],
+                               "description": .string("Each check's outcome by name (`postgres`, `command-service`…); only "
+                                                      + "to a caller with the internal token (`X-Internal-Token`)")],
                 ],
             ],
         ]

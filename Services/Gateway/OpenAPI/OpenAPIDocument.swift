@@ -5,13 +5,19 @@ import ServiceRuntime
 ///
 /// It lists every route the gateway serves except the placeholders of APIs not built yet
 /// (`GatewayRoutes.placeholders`: every method under those prefixes answers 501, and
-/// `info.description` names them). `OpenAPIDocumentTests` builds the gateway's real route
-/// table and fails when a route is missing here or an operation here has no route.
+/// `info.description` names them), with every answer each gives and every rule its input
+/// must meet. It is the contract, checked both ways: `OpenAPIDocumentTests` builds the
+/// gateway's real route table and fails when a route is missing here or an operation here
+/// has no route; `OpenAPIResponseContractTests` fails when an operation answers a status
+/// (or a body) not declared here; `Tests/Contract/schemathesis.sh` (in CI) runs schemathesis
+/// against a running stack.
 ///
 /// Adding an API: write its operations and schemas in `OpenAPIDocument+<API>.swift` (see
-/// `OpenAPIDocument+Organization.swift`), then add them to `operations` and `schemas` below.
-/// Security requirements, the 401/413/415/429 answers and the rate-limit headers are added
-/// from each operation's `access` and body (see `OpenAPIOperation`).
+/// `OpenAPIDocument+Organization.swift`; shared schemas such as `text(_:)` are in
+/// `OpenAPIDocument+Schemas.swift`), add them to `operations` and `schemas` below, and give
+/// each operation an example request in `OpenAPIResponseContractTests.example`. Security
+/// requirements, the answers that follow from access and body, and the rate-limit headers
+/// are added from each operation's `access` and body (`answers(of:)`).
 enum OpenAPIDocument {
     static let path = "/openapi.json"
 
@@ -57,27 +63,14 @@ enum OpenAPIDocument {
 
     static func build() -> JSONValue {
         var items: [String: [String: JSONValue]] = [:]
-        var pathParameters: [String: [String]] = [:]
         for operation in operations {
-            let path = operation.templatedPath
-            items[path, default: [:]][operation.method.rawValue.lowercased()] = operationObject(operation)
-            pathParameters[path] = operation.pathParameterNames
-        }
-        var paths: [String: JSONValue] = [:]
-        for (path, methods) in items {
-            var item = methods
-            if let names = pathParameters[path], !names.isEmpty {
-                item["parameters"] = .array(names.map { name in
-                    ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]]
-                })
-            }
-            paths[path] = .object(item)
+            items[operation.templatedPath, default: [:]][operation.method.rawValue.lowercased()] = operationObject(operation)
         }
         return [
             "openapi": "3.1.0",
             "info": info,
             "tags": tags,
-            "paths": .object(paths),
+            "paths": .object(items.mapValues(JSONValue.object)),
             "components": [
                 "schemas": .object(schemas),
                 "securitySchemes": securitySchemes,
@@ -86,12 +79,51 @@ enum OpenAPIDocument {
         ]
     }
 
-    static func operationObject(_ operation: OpenAPIOperation) -> JSONValue {
+    /// Every answer of `operation`: its own `responses` and those that follow from its access
+    /// and body.
+    ///
+    /// With a body: 400 (not JSON, not an object, or against the schema), 413 (larger than
+    /// the route reads; the HTTP layer answers it before the operation, in its own envelope)
+    /// and 415 (not `application/json`). With a credential: 401, 429 (`Retry-After`), and 500
+    /// and 503 (the database or an internal service failed or is unavailable), with the
+    /// `RateLimit-*` headers on every answer after authentication (all but 401, 500 and 503).
+    static func answers(of operation: OpenAPIOperation) -> [Int: OpenAPIResponse] {
         var responses = operation.responses
-        if operation.requestBody != nil {
-            responses[413] = responses[413] ?? .error("The body is larger than the route's limit (64 KiB)")
-            responses[415] = responses[415] ?? .error("The body is not `application/json`")
+        func add(_ status: Int, _ description: String, _ schema: JSONValue) {
+            if responses[status] == nil { responses[status] = OpenAPIResponse(description, schema) }
         }
+        if operation.requestBody != nil {
+            add(400, "The body is not JSON, not an object, or does not match the schema; the error names each bad field",
+                operation.errorSchema)
+            let limit = operation.maxBodyBytes.map { "\($0 / 1024) KiB" } ?? "the route's limit"
+            add(413, "The body is larger than \(limit) (answered before the operation, in the HTTP layer's envelope)",
+                schemaRef("ServiceError"))
+            add(415, "The body is not `application/json` (or another `application/*+json` type)", operation.errorSchema)
+        }
+        switch operation.access {
+        case .open:
+            break
+        case .internalToken:
+            add(401, "No valid `X-Internal-Token`", schemaRef("ServiceError"))
+        case .apiKey, .session:
+            add(401, "No valid credential (every failure answers alike)", operation.errorSchema)
+            add(429, operation.access == .apiKey
+                ? "The key's rate limit is spent, or the client address sent too many unknown keys; retry after `Retry-After` seconds"
+                : "The credential's rate limit is spent; retry after `Retry-After` seconds", operation.errorSchema)
+            add(500, "An internal error: an internal service answered what it must not (reported in the logs)",
+                operation.errorSchema)
+            add(503, "The database or an internal service is unavailable; retry", operation.errorSchema)
+            for status in responses.keys where ![401, 500, 503].contains(status) {
+                for name in ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"] {
+                    responses[status]?.headers[name] = headerRef(name)
+                }
+            }
+            responses[429]?.headers["Retry-After"] = headerRef("Retry-After")
+        }
+        return responses
+    }
+
+    static func operationObject(_ operation: OpenAPIOperation) -> JSONValue {
         var object: [String: JSONValue] = [
             "operationId": .string(operation.operationId),
             "summary": .string(operation.summary),
@@ -104,25 +136,18 @@ enum OpenAPIDocument {
             object["security"] = [["apiKey": []]]
         case .session:
             object["security"] = [["sessionBearer": []], ["sessionCookie": []]]
+        case .internalToken:
+            object["security"] = [["internalToken": []]]
         }
-        if operation.access != .open {
-            responses[401] = responses[401] ?? .error("No valid credential (every failure answers alike)")
-            responses[429] = responses[429] ?? .error(operation.access == .apiKey
-                ? "The key's rate limit is spent, or the client address sent too many unknown keys; retry after `Retry-After` seconds"
-                : "The credential's rate limit is spent; retry after `Retry-After` seconds")
-            for status in responses.keys where status != 401 {
-                for name in ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"] {
-                    responses[status]?.headers[name] = headerRef(name)
-                }
-            }
-            responses[429]?.headers["Retry-After"] = headerRef("Retry-After")
+        let pathParameters: [JSONValue] = operation.pathParameterNames.map { name in
+            ["name": .string(name), "in": "path", "required": true, "schema": operation.pathParameters[name] ?? [:]]
         }
-        if !operation.parameters.isEmpty { object["parameters"] = .array(operation.parameters) }
+        if !(pathParameters + operation.parameters).isEmpty { object["parameters"] = .array(pathParameters + operation.parameters) }
         if let schema = operation.requestBody {
             object["requestBody"] = ["required": true, "content": ["application/json": ["schema": schema]]]
         }
         var rendered: [String: JSONValue] = [:]
-        for (status, response) in responses {
+        for (status, response) in answers(of: operation) {
             var answer: [String: JSONValue] = ["description": .string(response.description)]
             if let schema = response.schema { answer["content"] = [response.contentType: ["schema": schema]] }
             if !response.headers.isEmpty { answer["headers"] = .object(response.headers) }
@@ -141,13 +166,22 @@ enum OpenAPIDocument {
             "title": "Clientele gateway",
             "version": .string(ClienteleVersion.current),
             "description": .string("""
-                The public HTTP surface of Clientele. The APIs' errors are \
-                `{"error": message, "code": code}`, plus `details: [{field, message}]` for bad input; \
-                paths without a route (404, 405) and the reserved paths below answer \
-                `{"error": code, "message": message}`. \
+                The public HTTP surface of Clientele. Each operation lists every answer it gives. The \
+                organization and identity APIs' errors are `{"error": message, "code": code}`, plus \
+                `details: [{field, message}]` for bad input; the leads API's `{"message", "errors"?}`; \
+                the admin API's `{"success": false, "message", "code", "errors"?}`. \
+                Before any operation, the HTTP layer answers what no operation sees, in the envelope \
+                `{"error": code, "message": message}` (`ServiceError`): 400 (a malformed request or \
+                percent-encoding), 404 (no route for the path), 405 with `Allow` (a method of RFC 9110 \
+                the path does not serve), 408, 411 (a body without a length), 413 (a body larger than \
+                the route reads: 1 MiB where an operation declares no body), 414, 431, 501 (a method \
+                the server does not recognise) and 505. \
                 Every answer carries `X-Request-Id` and `X-Correlation-Id`. Authenticated answers carry \
                 `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy` when \
                 rate limits are on (per API key or staff user, per gateway instance). \
+                Text limits count characters as Unicode code points (as `maxLength` does), and no text \
+                field takes control characters (line feed and tab only where a field says so) or \
+                Unicode noncharacters. \
                 Reserved for APIs not built yet, answering 501 `not_implemented` to every method: \(reserved) \
                 and every path below them.
                 """),
@@ -169,6 +203,8 @@ enum OpenAPIDocument {
                           "description": "A staff session token from `POST /api/auth/login`"],
         "sessionCookie": ["type": "apiKey", "in": "cookie", "name": "token",
                           "description": "The same session token as the `token` cookie set by login"],
+        "internalToken": ["type": "apiKey", "in": "header", "name": "X-Internal-Token",
+                          "description": "The services' shared `INTERNAL_TOKEN` (operators only)"],
     ]
 
     static let headers: JSONValue = [
@@ -191,6 +227,15 @@ enum OpenAPIDocument {
                 "error": ["type": "string", "description": "A message safe to show"],
                 "code": ["type": "string", "description": "A stable code such as `invalid_argument` or `resource_exhausted`"],
                 "details": ["type": "array", "items": schemaRef("FieldIssue")],
+            ],
+        ],
+        "ServiceError": [
+            "type": "object",
+            "required": ["error", "message"],
+            "description": "The HTTP layer's and the operations routes' envelope (not an API's)",
+            "properties": [
+                "error": ["type": "string", "description": "A stable code such as `payload_too_large` or `unauthenticated`"],
+                "message": ["type": "string"],
             ],
         ],
         "FieldIssue": [

@@ -3,10 +3,11 @@ import HTTP
 /// One operation of the gateway's OpenAPI document: a route and what it takes and answers.
 ///
 /// `pattern` is the router's pattern (`/api/v1/clients/:id`); the document writes it with
-/// OpenAPI templating (`/api/v1/clients/{id}`) and declares its path parameters itself. For
-/// operations that need a credential, `OpenAPIDocument` adds the security requirement, the
-/// 401 and 429 answers, and the `RateLimit-*` headers on every answer but 401; for those with
-/// a request body, the 413 and 415 answers. List only the other answers in `responses`.
+/// OpenAPI templating (`/api/v1/clients/{id}`), each `:name` with its schema from
+/// `pathParameters`. `OpenAPIDocument` adds the answers that follow from the operation's
+/// `access` and body (see `OpenAPIDocument.operationObject`), in the API's `errorSchema`;
+/// list every other answer in `responses`. `OpenAPIResponseContractTests` drives each operation
+/// through the real routes and fails on any answer not declared here.
 struct OpenAPIOperation: Sendable {
     /// The credential an operation takes.
     enum Access: Sendable {
@@ -16,6 +17,8 @@ struct OpenAPIOperation: Sendable {
         case apiKey
         /// A staff session: `Authorization: Bearer <jwt>` or the `token` cookie.
         case session
+        /// The services' internal token, `X-Internal-Token` (metrics).
+        case internalToken
     }
 
     var method: HTTPMethod
@@ -24,10 +27,17 @@ struct OpenAPIOperation: Sendable {
     var summary: String
     var tag: String
     var access: Access
+    /// The schema of each `:name` segment of `pattern`, by name.
+    var pathParameters: [String: JSONValue] = [:]
     /// Query and header parameters (path parameters come from `pattern`).
     var parameters: [JSONValue] = []
     /// The schema of an `application/json` request body, required when present.
     var requestBody: JSONValue? = nil
+    /// The largest body the route reads (its `RouteOptions.maxBodyBytes`), for the 413 answer.
+    var maxBodyBytes: Int? = nil
+    /// The body of this API's errors (`Error`, `LeadsError`, `AdminError`…), for the answers
+    /// the document adds.
+    var errorSchema: JSONValue = OpenAPIDocument.schemaRef("Error")
     var responses: [Int: OpenAPIResponse]
 
     /// The path in OpenAPI templating: `:id` becomes `{id}`.
@@ -63,7 +73,7 @@ struct OpenAPIResponse: Sendable {
         self.headers = headers
     }
 
-    /// An error in the APIs' envelope (`{"error": message, "code": code, "details"?}`).
+    /// An error in the organization and identity APIs' envelope (`{"error": message, "code": code, "details"?}`).
     static func error(_ description: String) -> OpenAPIResponse {
         OpenAPIResponse(description, OpenAPIDocument.schemaRef("Error"))
     }

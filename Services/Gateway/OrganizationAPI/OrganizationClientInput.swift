@@ -89,7 +89,7 @@ enum OrganizationClientInput {
     }
 
     private static func nameProblem(_ name: String) -> String? {
-        if name.allSatisfy(\.isWhitespace) { return "must not be empty" }
+        if TextLimit.isBlank(name) { return "must not be empty" }
         return limits.name.problem(name)
     }
 

@@ -79,8 +79,9 @@ struct OrganizationClientsAPI: Sendable {
         let id = try Self.clientId(request)
         let body = try await Self.jsonBody(request)
         let changes = try OrganizationClientInput.changes(from: body)
-        let expectedVersion = try Self.expectedVersion(request)
+        // Malformed input (400) before the precondition (412), as RFC 9110 §13.2.1 orders them.
         let idempotency = try OrganizationWriteHeaders.idempotency(request, body: body, keyId: key.id)
+        let expectedVersion = try Self.expectedVersion(request)
         let outcome = try await commands.send(ClientCommandRequest(command: .update, clientId: id, tenantId: key.companyId,
                                                                    changes: changes, expectedVersion: expectedVersion,
                                                                    actor: Self.actor(key), idempotency: idempotency))
@@ -92,8 +93,8 @@ struct OrganizationClientsAPI: Sendable {
         let key = try await authenticator.authenticate(request, requiring: APIKeyPermission.clientsWrite)
         let id = try Self.clientId(request)
         let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-        let expectedVersion = try Self.expectedVersion(request)
         let idempotency = try OrganizationWriteHeaders.idempotency(request, body: body, keyId: key.id)
+        let expectedVersion = try Self.expectedVersion(request)
         let outcome = try await commands.send(ClientCommandRequest(command: .delete, clientId: id, tenantId: key.companyId,
                                                                    expectedVersion: expectedVersion, actor: Self.actor(key),
                                                                    idempotency: idempotency))

@@ -5,14 +5,19 @@ import InternalAPI
 
 /// Reads `GET /api/v1/clients` query parameters into a `ClientListQuery` for one tenant.
 ///
-/// `limit` 1–100 (50), `offset` 0–1,000,000 (0), `query` up to 200 characters (name or
-/// phone), `sortBy` name|phone|status|createdAt (createdAt), `sortOrder` asc|desc (asc),
-/// `status` a comma list of active|inactive. Out-of-range or unknown values are refused with
-/// every bad parameter named; unknown parameters are ignored; a repeated one counts once
-/// (the first).
+/// `limit` 1–100 (50), `offset` 0–1,000,000 (0), `query` up to 200 characters without
+/// control characters (name or phone; empty is no filter), `sortBy` name|phone|status|createdAt
+/// (createdAt), `sortOrder` asc|desc (asc), `status` 1 to 10 of active|inactive separated by
+/// commas, nothing else between them. Out-of-range or unknown values are refused with every
+/// bad parameter named; unknown parameters are ignored; a repeated one counts once (the
+/// first). The OpenAPI document states the same rules.
 enum OrganizationListParameters {
     static let maxOffset = 1_000_000
-    static let maxQueryLength = 200
+    static let queryLimit = TextLimit(characters: 200)
+    static let maxStatuses = 10
+
+    /// The statuses this API names (`inactive` covers every status but active).
+    enum StatusName: String { case active, inactive }
     static let sortFields: [String: ClientListQuery.SortField] = ["name": .name, "phone": .phone, "status": .status,
                                                                    "createdAt": .createdAt]
 
@@ -30,9 +35,7 @@ enum OrganizationListParameters {
             }
         }
         if let raw = request.queryParameter("query"), !raw.isEmpty {
-            if raw.count <= maxQueryLength { query.text = raw } else {
-                issues.append(.init(field: "query", message: "must be at most \(maxQueryLength) characters"))
-            }
+            if let problem = queryLimit.problem(raw) { issues.append(.init(field: "query", message: problem)) } else { query.text = raw }
         }
         if let raw = request.queryParameter("sortBy") {
             if let field = sortFields[raw] { query.sortBy = field } else {
@@ -45,18 +48,15 @@ enum OrganizationListParameters {
             }
         }
         if let raw = request.queryParameter("status") {
-            var statuses: [ClientStatus] = []
-            let names = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            for name in names.prefix(10) {
-                switch OrganizationClientInput.status(named: name) {
-                case .active?: statuses.append(.active)
-                case .some: statuses += OrganizationClientView.inactiveStatuses
-                case nil: issues.append(.init(field: "status", message: "must be a comma-separated list of active, inactive"))
-                }
+            if raw.split(separator: ",", omittingEmptySubsequences: false).count > maxStatuses {
+                issues.append(.init(field: "status", message: "must list at most \(maxStatuses) statuses"))
+            } else if let names = ClientFilters.commaList(raw, of: StatusName.self) {
+                var statuses: [ClientStatus] = []
+                for name in names { statuses += name == .active ? [.active] : OrganizationClientView.inactiveStatuses }
+                query.statuses = statuses
+            } else {
+                issues.append(.init(field: "status", message: "must be a comma-separated list of active, inactive"))
             }
-            if names.count > 10 { issues.append(.init(field: "status", message: "lists too many values")) }
-            var seen = Set<ClientStatus>()
-            query.statuses = statuses.filter { seen.insert($0).inserted }
         }
         guard issues.isEmpty else {
             var seen = Set<String>()

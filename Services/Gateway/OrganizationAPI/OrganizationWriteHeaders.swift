@@ -36,7 +36,7 @@ enum OrganizationWriteHeaders {
     /// is the SHA-256 of method, path and body, so the same key with another body is refused.
     static func idempotency(_ request: HTTPRequest, body: [UInt8], keyId: UUID) throws -> IdempotencyToken? {
         guard let key = request.headers["Idempotency-Key"] else { return nil }
-        guard !key.isEmpty, key.utf8.count <= maxIdempotencyKeyLength, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+        guard !key.isEmpty, key.utf8.count <= maxIdempotencyKeyLength, APIText.isVisibleASCII(key) else {
             throw ValidationFailure(field: "Idempotency-Key",
                                     "must be 1 to \(maxIdempotencyKeyLength) printable ASCII characters without spaces")
         }

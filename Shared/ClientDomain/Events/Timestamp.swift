@@ -53,11 +53,15 @@ public enum Timestamp {
         }
     }
 
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, or a plain `YYYY-MM-DD` (midnight UTC).
-    /// Nil for anything else, including impossible dates such as February 30th.
+    /// The longest text `parse` reads.
+    public static let maxParsedLength = 40
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, or a plain `YYYY-MM-DD` (midnight UTC),
+    /// of at most `maxParsedLength` characters. Nil for anything else, including impossible
+    /// dates such as February 30th.
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 10, bytes.count <= 40 else { return nil }
+        guard bytes.count >= 10, bytes.count <= maxParsedLength else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count else { return nil }
             var value = 0

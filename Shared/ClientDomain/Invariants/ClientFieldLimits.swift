@@ -80,7 +80,7 @@ public struct ClientFieldLimits: Sendable {
     /// (`ReadModelLimits`) is refused in the whole profile.
     public func validate(_ profile: ClientProfile, previous: ClientProfile? = nil) throws {
         if let name = profile.name {
-            try check(!name.allSatisfy(\.isWhitespace), field: "name", "must not be empty")
+            try check(!TextLimit.isBlank(name), field: "name", "must not be empty")
         }
         // Compared as bytes: Swift's `==` on strings is canonical equivalence, under which a
         // decomposed value (more bytes) equals its precomposed one.
@@ -119,13 +119,16 @@ public struct ClientFieldLimits: Sendable {
         (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
     }
 
-    /// One `@`, a non-empty local part, a dotted domain, no spaces or control characters.
+    /// One `@`, a non-empty local part, a domain of two or more dot-separated labels (none
+    /// empty), no spaces or control characters; read code point by code point, as the OpenAPI
+    /// document's pattern reads it.
     public static func looksLikeEmail(_ value: String) -> Bool {
-        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].count >= 3 else { return false }
-        let domain = parts[1]
-        guard domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return false }
-        return value.unicodeScalars.allSatisfy { $0.value > 0x20 && !TextLimit.isControl($0, multiLine: false) }
+        let scalars = Array(value.unicodeScalars)
+        guard scalars.allSatisfy({ $0.value > 0x20 && !TextLimit.isControl($0, multiLine: false) }) else { return false }
+        let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
     }
 
     private func check(_ condition: Bool, field: String, _ problem: String) throws {

@@ -1,12 +1,14 @@
 /// How long one free-text field may be, and which characters it may hold.
 ///
-/// Length is limited twice: in characters (grapheme clusters, what a person counts) and in
-/// UTF-8 bytes (what the stores hold), because one character with combining marks can be
-/// kilobytes ("a" followed by 3,000 marks is 1 character and about 6 KB). The byte limit
-/// defaults to 4 bytes per character, so any text of single-code-point characters that
-/// meets the character limit meets it too.
+/// Length is limited twice: in characters and in UTF-8 bytes (what the stores hold). A
+/// character here is a Unicode scalar (a code point): what JSON Schema's `maxLength` counts,
+/// so the OpenAPI document can state the limit exactly. (Swift's `String.count` counts
+/// grapheme clusters instead, and "a" followed by 3,000 combining marks is one of those but
+/// 3,001 code points and about 6 KB.) The byte limit defaults to 4 bytes per character, which
+/// no text within the character limit can exceed; a field with a tighter byte limit (email)
+/// says so.
 ///
-/// Refused characters, anywhere in the text:
+/// Refused characters, anywhere in the text (`refusedScalars`):
 /// - control characters: C0 (U+0000–U+001F), DEL (U+007F) and C1 (U+0080–U+009F); a
 ///   multi-line field keeps line feed (U+000A) and tab (U+0009), and still refuses carriage
 ///   return (PostgreSQL's `text` and `jsonb` refuse U+0000 outright);
@@ -32,7 +34,7 @@ public struct TextLimit: Sendable, Equatable {
     /// What is wrong with `text` (a phrase to follow the field's name, such as "must be at
     /// most 200 characters"), or nil when the field may hold it.
     public func problem(_ text: String) -> String? {
-        if text.count > maxCharacters { return "must be at most \(maxCharacters) characters" }
+        if text.unicodeScalars.count > maxCharacters { return "must be at most \(maxCharacters) characters" }
         if text.utf8.count > maxBytes { return "must be at most \(maxBytes) bytes of UTF-8" }
         var noncharacter = false
         for scalar in text.unicodeScalars {
@@ -43,6 +45,25 @@ public struct TextLimit: Sendable, Equatable {
             if scalar.properties.isNoncharacterCodePoint { noncharacter = true }
         }
         return noncharacter ? "must not contain Unicode noncharacters" : nil
+    }
+
+    /// Every character a field refuses, as ranges of code points (ascending): the control
+    /// characters (`isControl`) and the noncharacters. The OpenAPI document states the rule
+    /// with these ranges, so the two cannot drift apart.
+    public static func refusedScalars(multiLine: Bool) -> [ClosedRange<UInt32>] {
+        let controls: [ClosedRange<UInt32>] = multiLine ? [0x00...0x08, 0x0B...0x1F, 0x7F...0x9F] : [0x00...0x1F, 0x7F...0x9F]
+        let planeEnds = (0...0x10 as ClosedRange<UInt32>).map { plane -> ClosedRange<UInt32> in
+            (plane << 16 | 0xFFFE)...(plane << 16 | 0xFFFF)
+        }
+        return controls + [0xFDD0...0xFDEF] + planeEnds
+    }
+
+    /// Whether `text` is empty or only white space, code point by code point (Unicode's
+    /// White_Space): the rule for fields that must not be blank. (Swift's
+    /// `Character.isWhitespace` calls a space followed by a combining mark white space; a
+    /// schema, counting code points, cannot.)
+    public static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
     }
 
     /// Whether `scalar` is a control character this field refuses.

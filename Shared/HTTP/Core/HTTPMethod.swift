@@ -2,8 +2,12 @@ import Foundation
 
 /// An HTTP request method.
 ///
-/// Any token is representable; the server only dispatches the constants below and answers
-/// 501 for other methods.
+/// Any token is representable. The server recognises the methods of RFC 9110 (GET, HEAD,
+/// POST, PUT, DELETE, CONNECT, OPTIONS, TRACE), PATCH (RFC 5789) and QUERY (the IETF's safe
+/// method with a body, draft-ietf-httpbis-safe-method-w-body, which API testers probe): one
+/// of these on a path that has routes, but none for it, is answered 405 with `Allow` (RFC
+/// 9110 §15.5.6). Any other token is a method the server does not recognise at all, answered
+/// 501 (§15.6.2).
 public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -15,11 +19,18 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let PATCH = HTTPMethod(rawValue: "PATCH")
     public static let DELETE = HTTPMethod(rawValue: "DELETE")
     public static let OPTIONS = HTTPMethod(rawValue: "OPTIONS")
+    public static let TRACE = HTTPMethod(rawValue: "TRACE")
+    public static let CONNECT = HTTPMethod(rawValue: "CONNECT")
+    public static let QUERY = HTTPMethod(rawValue: "QUERY")
+
+    /// Every method the server recognises; the request parser answers 501 for any other.
+    public static let recognised: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS, .TRACE, .CONNECT,
+                                                   .QUERY]
 
     /// Whether repeating the request has the same effect as sending it once (RFC 9110 §9.2.2).
     public var isIdempotent: Bool {
         switch rawValue {
-        case "GET", "HEAD", "PUT", "DELETE", "OPTIONS": return true
+        case "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE", "QUERY": return true
         default: return false
         }
     }

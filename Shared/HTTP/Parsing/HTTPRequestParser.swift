@@ -385,13 +385,18 @@ public struct HTTPRequestParser: Sendable {
             if equals("HEAD") { return .HEAD }
         case 5:
             if equals("PATCH") { return .PATCH }
+            if equals("TRACE") { return .TRACE }
+            if equals("QUERY") { return .QUERY }
         case 6:
             if equals("DELETE") { return .DELETE }
         case 7:
             if equals("OPTIONS") { return .OPTIONS }
+            if equals("CONNECT") { return .CONNECT }
         default:
             break
         }
+        // A token that is none of `HTTPMethod.recognised`: a method the server does not recognise.
+        // (A recognised method a path does not serve is the router's 405.)
         throw HTTPParseError(.notImplemented, "Method not implemented")
     }
 

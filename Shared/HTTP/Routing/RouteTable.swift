@@ -2,10 +2,13 @@ import Foundation
 
 /// An immutable compiled set of routes: a trie over path segments.
 ///
-/// Matching prefers static segments, then `:name` parameters, then a trailing `*`, and
-/// backtracks, so `/a/b` and `/a/:id` coexist. Empty segments are ignored (`/a//b/` is
-/// `/a/b`). Segments are percent-decoded after splitting, so `%2F` stays inside one
-/// parameter.
+/// Matching finds the resource first, then its handler for the method. The resource is the
+/// first pattern with any handler that the path matches, preferring static segments, then
+/// `:name` parameters, then a trailing `*`, and backtracking past branches that have none,
+/// so `/a/b` and `/a/:id` coexist. A method the resource does not serve is 405 with the
+/// resource's own `Allow`, never another pattern's handler: `PUT /a/b` is not `PUT /a/:id`
+/// with id `b`. Empty segments are ignored (`/a//b/` is `/a/b`). Segments are
+/// percent-decoded after splitting, so `%2F` stays inside one parameter.
 final class RouteTable: Sendable {
     struct Entry: Sendable {
         let method: HTTPMethod
@@ -93,45 +96,39 @@ final class RouteTable: Sendable {
         }
         var values: [String] = []
         var wildcard: String? = nil
-        if let entry = find(root, segments, 0, &values, &wildcard, { node, isWildcard in
-            let table = isWildcard ? node.wildcardHandlers : node.handlers
-            return table[method] ?? (method == .HEAD ? table[.GET] : nil)
-        }) {
-            var parameters: [String: String] = [:]
-            for (name, value) in zip(entry.parameterNames, values) { parameters[name] = value }
-            if let wildcard { parameters["*"] = wildcard }
-            return .found(entry, parameters: parameters)
+        guard let (node, isWildcard) = resource(root, segments, 0, &values, &wildcard) else { return .notFound }
+        let table = isWildcard ? node.wildcardHandlers : node.handlers
+        guard let entry = table[method] ?? (method == .HEAD ? table[.GET] : nil) else {
+            var allowed = Set(table.keys)
+            if allowed.contains(.GET) { allowed.insert(.HEAD) }
+            return .methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue })
         }
-        var allowed: Set<HTTPMethod> = []
-        values.removeAll()
-        _ = find(root, segments, 0, &values, &wildcard) { node, isWildcard -> Entry? in
-            let table = isWildcard ? node.wildcardHandlers : node.handlers
-            allowed.formUnion(table.keys)
-            return nil
-        }
-        if allowed.isEmpty { return .notFound }
-        if allowed.contains(.GET) { allowed.insert(.HEAD) }
-        return .methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue })
+        var parameters: [String: String] = [:]
+        for (name, value) in zip(entry.parameterNames, values) { parameters[name] = value }
+        if let wildcard { parameters["*"] = wildcard }
+        return .found(entry, parameters: parameters)
     }
 
-    private func find(_ node: Node, _ segments: [String], _ i: Int, _ values: inout [String],
-                      _ wildcard: inout String?, _ accept: (Node, Bool) -> Entry?) -> Entry? {
+    /// The node of the first pattern with any handler that `segments` (from `i`) match, and
+    /// whether its wildcard handlers are the ones; the parameter values and wildcard rest on
+    /// the way are left in `values` and `wildcard`.
+    private func resource(_ node: Node, _ segments: [String], _ i: Int, _ values: inout [String],
+                          _ wildcard: inout String?) -> (Node, Bool)? {
         if i == segments.count {
-            if let entry = accept(node, false) { return entry }
+            if !node.handlers.isEmpty { return (node, false) }
         } else {
-            if let child = node.statics[segments[i]],
-               let entry = find(child, segments, i + 1, &values, &wildcard, accept) {
-                return entry
+            if let child = node.statics[segments[i]], let found = resource(child, segments, i + 1, &values, &wildcard) {
+                return found
             }
             if let child = node.parameter {
                 values.append(segments[i])
-                if let entry = find(child, segments, i + 1, &values, &wildcard, accept) { return entry }
+                if let found = resource(child, segments, i + 1, &values, &wildcard) { return found }
                 values.removeLast()
             }
         }
-        if !node.wildcardHandlers.isEmpty, let entry = accept(node, true) {
+        if !node.wildcardHandlers.isEmpty {
             wildcard = segments[i...].joined(separator: "/")
-            return entry
+            return (node, true)
         }
         return nil
     }

@@ -5,8 +5,10 @@ import Synchronization
 ///
 /// Patterns are `/`-separated; a `:name` segment captures one segment into
 /// `pathParameters[name]`, a final `*` captures the rest into `pathParameters["*"]`.
-/// Static segments win over parameters. A path that matches no pattern is answered 404,
-/// a path that matches with another method 405 with `Allow`. HEAD uses the GET handler
+/// Static segments win over parameters. A path that matches no pattern is answered 404; a
+/// method the path's resource (its most specific pattern with handlers) does not serve is
+/// 405 with that resource's `Allow`, even where a less specific pattern serves the method
+/// (`RouteTable`). HEAD uses the GET handler
 /// when no HEAD handler exists, and the server sends no body.
 ///
 /// Register routes before `HTTPServer.run()`: the server compiles the routes when it starts

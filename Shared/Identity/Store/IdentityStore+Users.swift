@@ -285,7 +285,8 @@ extension IdentityStore {
 
     /// Throws `invalidArgument` (field `password`) unless `password` has an accepted length.
     public static func checkPassword(_ password: String) throws {
-        guard password.count >= User.minPasswordLength, password.utf8.count <= User.maxPasswordLength else {
+        // Code points, as the OpenAPI document's minLength counts them.
+        guard password.unicodeScalars.count >= User.minPasswordLength, password.utf8.count <= User.maxPasswordLength else {
             throw ClienteleError(.invalidArgument,
                                  "A password must be \(User.minPasswordLength) to \(User.maxPasswordLength) characters",
                                  context: ["field": "password"])

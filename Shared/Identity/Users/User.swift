@@ -38,7 +38,7 @@ public struct User: Sendable, Equatable {
     public static let maxNameLength = 200
     /// The longest accepted email address, in bytes (RFC 5321's path limit).
     public static let maxEmailLength = 254
-    /// The shortest accepted password, in characters.
+    /// The shortest accepted password, in characters (code points).
     public static let minPasswordLength = 12
     /// The longest accepted password, in bytes; bounds the work one login can cause.
     public static let maxPasswordLength = 1024

@@ -1,0 +1,120 @@
+import ClientDomain
+import Errors
+import Foundation
+import HTTP
+import InternalAPI
+import Synchronization
+
+/// The internal services the gateway calls (command service, search and stats projections),
+/// faked on one HTTP server on port 0: each answers a fixed client, page or statistics, or
+/// the failure a test chooses, as the real service renders it (`HTTPResponse(error:)`).
+///
+/// A failure is answered only where the real service can give it (`possibleFailures`), so
+/// the answers the gateway passes on are the ones a caller can meet.
+final class FakeUpstreams: Sendable {
+    /// The internal endpoints, by the service that answers them.
+    enum Service: Sendable, CaseIterable {
+        case commands, search, stats
+    }
+
+    /// What the command service can answer a command with, besides success: a domain rule
+    /// (`invalid_argument`) when it sets fields, not found unless it creates, a stale
+    /// `expectedVersion`, a reused idempotency key, a unique claim (email, username), and
+    /// unavailable or internal.
+    static func possibleFailures(of command: ClientCommandRequest) -> [ClienteleError] {
+        var failures = [ClienteleError(.unavailable, "The client is being changed by many writers at once; try again"),
+                        ClienteleError(.internal, "Internal server error")]
+        if command.profile != nil || command.changes != nil {
+            failures.append(ClienteleError(.invalidArgument, "name must be at most 200 characters", context: ["field": "name"]))
+        }
+        if command.command != .create { failures.append(ClienteleError(.notFound, "Client not found")) }
+        if command.expectedVersion != nil {
+            failures.append(ClienteleError(.preconditionFailed, "The client has changed since the given version"))
+        }
+        if command.idempotency != nil {
+            failures.append(ClienteleError(.unprocessable, "This idempotency key was already used for a different request"))
+        }
+        func sets(_ change: FieldChange<String>?) -> Bool { if case .set? = change { true } else { false } }
+        let setsEmail = command.profile?.email != nil || sets(command.changes?.email)
+        let setsUsername = command.profile?.username != nil || sets(command.changes?.username)
+        if setsEmail { failures.append(ClienteleError(.conflict, "A client with this email already exists", context: ["field": "email"])) }
+        if setsUsername {
+            failures.append(ClienteleError(.conflict, "A client with this username already exists", context: ["field": "username"]))
+        }
+        return failures
+    }
+
+    /// What a projection can answer a read with, besides success.
+    static let projectionFailures = [ClienteleError(.unavailable, "Service temporarily unavailable"),
+                                     ClienteleError(.internal, "Internal server error")]
+
+    /// What the services answer: `client`, or the failure chosen for each service.
+    final class Answers: Sendable {
+        let client: ClientRecord
+        /// The failure the next calls to a service meet: the failure code, or nil to succeed.
+        let failing = Mutex<[Service: ClienteleError.Code]>([:])
+
+        init(client: ClientRecord) { self.client = client }
+
+        func failure(_ service: Service, among possible: [ClienteleError]) -> ClienteleError? {
+            guard let code = failing.withLock({ $0[service] }) else { return nil }
+            return possible.first { $0.code == code }
+        }
+    }
+
+    private let answers: Answers
+    private let server: LocalServer
+    var baseURL: String { server.baseURL }
+
+    /// Starts the services; every read and write answers `client`.
+    init(client: ClientRecord) async throws {
+        answers = Answers(client: client)
+        let router = Router()
+        Self.register(answers, on: router)
+        server = try await LocalServer(router)
+    }
+
+    func stop() async { await server.stop() }
+
+    /// Makes `service` answer `code` wherever it can (nil: succeed again).
+    func fail(_ service: Service, with code: ClienteleError.Code?) {
+        answers.failing.withLock { $0[service] = code }
+    }
+
+    /// The routes, added before the server starts (it compiles them then).
+    private static func register(_ answers: Answers, on router: Router) {
+        let client = answers.client
+        router.post(InternalPaths.clientCommands) { request in
+            let command = try ClientCommandRequest(internalJSON: JSONParser.parse(try await request.body.collect(upTo: 1 << 20)))
+            if let failure = answers.failure(.commands, among: Self.possibleFailures(of: command)) { throw failure }
+            let written = command.command == .delete ? nil : client
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
+                                body: ClientCommandResponse(client: written, version: client.version, replayed: false).internalJSONBytes)
+        }
+        router.get(InternalPaths.clients) { _ in
+            if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
+                                body: ClientListPage(data: [client], total: 1).internalJSONBytes)
+        }
+        router.post(InternalPaths.clientLookups) { request in
+            if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
+            let lookups = try TenantClientId.lookups(fromRequest: JSONParser.parse(try await request.body.collect(upTo: 1 << 20)))
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
+                                body: TenantClientId.answerJSON(lookups.map { lookup in
+                                    var found = client
+                                    found.id = lookup.id
+                                    found.tenantId = lookup.tenantId
+                                    return found
+                                }))
+        }
+        router.get(InternalPaths.clients + "/:id/visibility") { _ in
+            if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
+            return .json(status: .ok, object: ClientVisibility(visible: true, version: client.version, parked: false).internalJSON)
+        }
+        router.get(InternalPaths.stats) { _ in
+            if let failure = answers.failure(.stats, among: Self.projectionFailures) { throw failure }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
+                                body: Array(try InternalJSON.encoder().encode(ClientStats())))
+        }
+    }
+}
