@@ -50,16 +50,13 @@ public final class ServiceProcess: Sendable {
 
     /// Polls /readyz until it answers 200.
     public func waitUntilReady(client: HTTPClient, timeout: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + timeout
         var last = ""
-        while ContinuousClock.now < deadline {
-            if let response = try? await client.execute(HTTPClientRequest(method: .GET, url: baseURL + "/readyz")) {
-                if response.status.code == 200 { return }
-                last = String(decoding: response.body, as: UTF8.self)
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        try await eventually("\(name) is ready (last answer: \(last))\n\(process.logTail())", timeout: timeout) {
+            guard let response = try? await client.execute(HTTPClientRequest(method: .GET, url: baseURL + "/readyz")) else { return false }
+            if response.status.code == 200 { return true }
+            last = String(decoding: response.body, as: UTF8.self)
+            return false
         }
-        throw TestSupportError("\(name) not ready within \(timeout): \(last)\n\(process.logTail())")
     }
 
     /// The service's log lines, parsed as JSON objects.
