@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto"],
                     path: "Tests/IdentityTests", swiftSettings: strictSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
-                                                         "ServiceRuntime", "Identity", "Postgres", "Crypto", "TestSupport"],
+                                                         "ServiceRuntime", "Identity", "Postgres", "Crypto", "Coordination", "TestSupport"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
         // Checks docker-compose.yml, deploy/ and the README against Package.swift and the
         // sources (reads files and runs `swift package dump-package`; no other dependency).
