@@ -111,15 +111,15 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Postgres", "Kafka", "HTTP"],
                 path: "Tests/TestSupport", swiftSettings: strictSettings),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Errors", "JSON"], path: "Tests/HTTPTests",
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Errors", "JSON", "Coordination", "TestSupport"], path: "Tests/HTTPTests",
                     swiftSettings: strictSettings),
         .testTarget(name: "ClientDomainTests", dependencies: ["ClientDomain", "Errors"], path: "Tests/ClientDomainTests",
                     swiftSettings: strictSettings),
-        .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], path: "Tests/CoordinationTests",
+        .testTarget(name: "CoordinationTests", dependencies: ["Coordination", "TestSupport"], path: "Tests/CoordinationTests",
                     swiftSettings: strictSettings),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Errors"], path: "Tests/CryptoTests",
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Errors", "TestSupport"], path: "Tests/CryptoTests",
                     swiftSettings: strictSettings),
-        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "HTTP", "Errors"],
+        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "HTTP", "Errors", "Coordination", "TestSupport"],
                     path: "Tests/ServiceRuntimeTests", swiftSettings: strictSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport", "Errors"],
                     path: "Tests/PostgresTests", swiftSettings: strictSettings),
@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto"],
                     path: "Tests/IdentityTests", swiftSettings: strictSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
-                                                         "ServiceRuntime", "Identity", "Postgres", "Crypto", "TestSupport"],
+                                                         "ServiceRuntime", "Identity", "Postgres", "Crypto", "Coordination", "TestSupport"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
         // Checks docker-compose.yml, deploy/ and docs/configuration.md against Package.swift and
         // the sources (reads files and runs `swift package dump-package`; no other dependency).

@@ -23,7 +23,8 @@ final class BackoffTests: XCTestCase {
         }
         pausing.cancel()
         let after = await pausing.value
-        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
+        // A correctness bound, not a performance claim: the uncancelled pause is 30 s.
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(15))
         XCTAssertEqual(after, .seconds(30), "the pause still counts as taken")
     }
 }

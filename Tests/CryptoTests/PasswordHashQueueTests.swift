@@ -2,6 +2,7 @@ import Crypto
 import Dispatch
 import Errors
 import Synchronization
+import TestSupport
 import XCTest
 
 /// The bounded queue password hashing runs behind: never more than `maxRunning` at once,
@@ -35,11 +36,9 @@ final class PasswordHashQueueTests: XCTestCase {
         }
         // Every call has been admitted or refused once 2 run (both inside `work`), 3 wait and
         // 5 were refused.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while queue.counts != PasswordHashQueue.Counts(started: 2, refused: 5, running: 2, waiting: 3)
-                || concurrency.withLock({ $0.now }) != 2 {
-            guard ContinuousClock.now < deadline else { return XCTFail("\(queue.counts)") }
-            try await Task.sleep(for: .milliseconds(10))
+        try await eventually("2 run, 3 wait and 5 were refused (now \(queue.counts))") {
+            queue.counts == PasswordHashQueue.Counts(started: 2, refused: 5, running: 2, waiting: 3)
+                && concurrency.withLock({ $0.now }) == 2
         }
         for _ in 0..<5 { gate.signal() }
         let results = try await outcomes.value

@@ -4,6 +4,7 @@ import EventStore
 import Foundation
 import Postgres
 import Synchronization
+import TestSupport
 import XCTest
 
 /// Group commit of plain appends: concurrent creates share statements, each caller still
@@ -56,16 +57,20 @@ final class AppendBatcherTests: XCTestCase {
         let existing = UUID()
         _ = try await fixture.create(ClientProfile(name: "First"), id: existing)
         let fresh = (0..<10).map { _ in UUID() }
-        // A slow append keeps the batcher writing, so the creates below queue into one batch.
-        async let slow = fixture.store.appendBatched(Self.request(streamId: UUID(), tenant: fixture.tenant, delay: 0.4))
-        try await Task.sleep(for: .milliseconds(100))
-        let results = await withTaskGroup(of: (UUID, Result<CommandOutcome, any Error>).self) { group in
+        // An append held at a gate keeps the batcher writing, so the creates below queue into
+        // one batch; the gate opens once all of them have queued.
+        let writing = BlockingGate()
+        async let slow = fixture.store.appendBatched(Self.request(streamId: UUID(), tenant: fixture.tenant, holdingAt: writing))
+        try await eventually("the first batch is being written") { writing.arrivals == 1 }
+        let results = try await withThrowingTaskGroup(of: (UUID, Result<CommandOutcome, any Error>).self) { group in
             for id in [existing] + fresh {
                 group.addTask {
                     do { return (id, .success(try await fixture.create(ClientProfile(name: "New"), id: id))) } catch { return (id, .failure(error)) }
                 }
             }
-            return await group.reduce(into: [UUID: Result<CommandOutcome, any Error>]()) { $0[$1.0] = $1.1 }
+            try await eventually("the eleven creates queued") { fixture.store.batcher.queued == 11 }
+            writing.open()
+            return try await group.reduce(into: [UUID: Result<CommandOutcome, any Error>]()) { $0[$1.0] = $1.1 }
         }
         _ = try await slow
         XCTAssertThrowsError(try results[existing]?.get()) { error in
@@ -89,16 +94,18 @@ final class AppendBatcherTests: XCTestCase {
     /// nothing of it is written; the next creates land.
     func testABatchWhoseStatementFailsFailsItsCallersAndWritesNothing() async throws {
         let fixture = try await EventStoreFixture.make()
-        // Another transaction locks the events table, so batches block in their insert.
+        // Another transaction locks the events table (until the gate opens), so batches block
+        // in their insert.
+        let locked = BlockingGate()
         async let locker: Void = fixture.pool.withTransaction { connection in
             try connection.execute("LOCK TABLE events IN EXCLUSIVE MODE")
-            Thread.sleep(forTimeInterval: 3)
+            try locked.pass()
         }
-        try await Task.sleep(for: .milliseconds(200))
+        try await eventually("the events table is locked") { locked.arrivals == 1 }
         let first = Task { try await fixture.create(ClientProfile(name: "A")) }
         let leader = try await Self.lockWaiter(fixture.pool, excluding: [])
         let queued = (0..<5).map { index in Task { try await fixture.create(ClientProfile(name: "Q\(index)")) } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the five creates queued behind the blocked batch") { fixture.store.batcher.queued == 5 }
         try await fixture.pool.execute("SELECT pg_terminate_backend($1)", [leader])
         let firstResult = await first.result
         XCTAssertThrowsError(try firstResult.get())
@@ -109,6 +116,7 @@ final class AppendBatcherTests: XCTestCase {
             let result = await task.result
             XCTAssertThrowsError(try result.get(), "a caller of the failed batch")
         }
+        locked.open()
         try await locker
         let counts = try await fixture.pool.query("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM outbox)")
         XCTAssertEqual(try counts[0].decode(0, as: Int.self), 0)
@@ -122,11 +130,12 @@ final class AppendBatcherTests: XCTestCase {
     /// every caller of the batch (other companies' creates among them) got the error.
     func testABadMemberOfABatchFailsAloneAndTheRestCommit() async throws {
         let fixture = try await EventStoreFixture.make()
-        async let slow = fixture.store.appendBatched(Self.request(streamId: UUID(), tenant: fixture.tenant, delay: 0.4))
-        try await Task.sleep(for: .milliseconds(100))
+        let writing = BlockingGate()
+        async let slow = fixture.store.appendBatched(Self.request(streamId: UUID(), tenant: fixture.tenant, holdingAt: writing))
+        try await eventually("the first batch is being written") { writing.arrivals == 1 }
         let good = (0..<10).map { _ in UUID() }
         let bad = UUID()
-        let results = await withTaskGroup(of: (UUID, Result<AppendBatcher.Appended, any Error>).self) { group in
+        let results = try await withThrowingTaskGroup(of: (UUID, Result<AppendBatcher.Appended, any Error>).self) { group in
             for id in good + [bad] {
                 group.addTask {
                     let request = id == bad ? Self.request(streamId: id, tenant: fixture.tenant, data: #"{"name":"a\u0000b"}"#)
@@ -134,7 +143,9 @@ final class AppendBatcherTests: XCTestCase {
                     do { return (id, .success(try await fixture.store.appendBatched(request))) } catch { return (id, .failure(error)) }
                 }
             }
-            return await group.reduce(into: [UUID: Result<AppendBatcher.Appended, any Error>]()) { $0[$1.0] = $1.1 }
+            try await eventually("the eleven appends queued into one batch") { fixture.store.batcher.queued == 11 }
+            writing.open()
+            return try await group.reduce(into: [UUID: Result<AppendBatcher.Appended, any Error>]()) { $0[$1.0] = $1.1 }
         }
         _ = try await slow
         XCTAssertThrowsError(try results[bad]?.get()) { error in
@@ -151,13 +162,18 @@ final class AppendBatcherTests: XCTestCase {
         let fixture = try await EventStoreFixture.make()
         let stream = UUID()
         let other = UUID()
-        async let slow = fixture.store.appendBatched(Self.request(streamId: UUID(), tenant: fixture.tenant, delay: 0.3))
-        try await Task.sleep(for: .milliseconds(100))
+        let writing = BlockingGate()
+        let batcher = fixture.store.batcher
+        async let slow = fixture.store.appendBatched(Self.request(streamId: UUID(), tenant: fixture.tenant, holdingAt: writing))
+        try await eventually("the first batch is being written") { writing.arrivals == 1 }
+        // Queued one after the other, in this order, behind the held batch.
         async let v1 = fixture.store.appendBatched(Self.request(streamId: stream, tenant: fixture.tenant, version: 1))
-        try await Task.sleep(for: .milliseconds(20))
+        try await eventually("v1 queued") { batcher.queued == 1 }
         async let v2 = fixture.store.appendBatched(Self.request(streamId: stream, tenant: fixture.tenant, version: 2))
-        try await Task.sleep(for: .milliseconds(20))
+        try await eventually("v2 queued") { batcher.queued == 2 }
         async let o1 = fixture.store.appendBatched(Self.request(streamId: other, tenant: fixture.tenant, version: 1))
+        try await eventually("o1 queued") { batcher.queued == 3 }
+        writing.open()
         let (first, second, third, _) = try await (v1, v2, o1, slow)
         XCTAssertLessThan(first.position, second.position)
         XCTAssertLessThan(third.position, second.position, "the second append to a stream waits for the next batch")
@@ -165,11 +181,12 @@ final class AppendBatcherTests: XCTestCase {
         XCTAssertEqual(stored.map(\.streamVersion), [1, 2])
     }
 
-    /// A plain append of an event to `streamId`; `delay` holds the batch's connection while it is made.
-    private static func request(streamId: UUID, tenant: UUID, version: Int64 = 1, delay: TimeInterval = 0,
+    /// A plain append of an event to `streamId`; with `gate`, the batch's connection is held
+    /// while it is made, until the gate opens.
+    private static func request(streamId: UUID, tenant: UUID, version: Int64 = 1, holdingAt gate: BlockingGate? = nil,
                                 data: String = #"{"quote":"\"a,b\" {NULL}"}"#) -> AppendBatcher.Request {
         AppendBatcher.Request(streamId: streamId, numbers: nil) { _ in
-            if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+            try gate?.pass()
             return EventEnvelope(type: "TestEvent", schemaVersion: 1, streamId: streamId, streamVersion: version, tenantId: tenant,
                                  occurredAt: Date(), actor: Actor(kind: .user, id: "u1"), correlationId: "c", causationId: nil,
                                  data: Data(data.utf8))
@@ -178,20 +195,13 @@ final class AppendBatcherTests: XCTestCase {
 
     /// Waits for a backend (not in `excluding`) blocked on a lock; returns its pid.
     private static func lockWaiter(_ pool: PostgresPool, excluding: [Int32]) async throws -> Int32 {
-        for _ in 0..<300 {
+        try await eventuallyValue("a backend waits for the lock") {
             let waiting = try await pool.query("""
                 SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
                 """).map { try $0.decode(0, as: Int32.self) }
-            if let pid = waiting.first(where: { !excluding.contains($0) }) { return pid }
-            try await Task.sleep(for: .milliseconds(10))
+            return waiting.first(where: { !excluding.contains($0) })
         }
-        throw TestFailure("no backend waited for the lock")
     }
-}
-
-private struct TestFailure: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
 }
 
 /// Numbers from `test_numbers`, counting the batch draws.

@@ -3,6 +3,7 @@ import Errors
 import EventStore
 import Foundation
 import Postgres
+import TestSupport
 import XCTest
 
 final class ClientCommandHandlerTests: XCTestCase {
@@ -62,7 +63,7 @@ final class ClientCommandHandlerTests: XCTestCase {
         XCTAssertEqual(stream.map(\.streamVersion), Array(1...Int64(writers + 1)))
         let notes = Set(try stream.dropFirst().map { envelope -> String in
             guard case .profileChanged(let changed) = try ClientEvent.decode(envelope), case .set(let note) = changed.changes.notes else {
-                throw XCTSkip("unexpected event")
+                throw TestSupportError("expected a profile change setting the notes, got \(envelope.type)")
             }
             return note
         })

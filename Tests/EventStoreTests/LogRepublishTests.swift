@@ -42,26 +42,11 @@ final class LogRepublishTests: XCTestCase {
         return try await fixture.store.load(streamId: id)
     }
 
-    /// Runs the relay's rounds (as `run()` would, rebuilding a stalled producer) until the
-    /// outbox is empty and no republish runs.
+    /// Relays until the outbox is empty and no republish runs.
     func drain(_ relay: OutboxRelay, _ fixture: EventStoreFixture, timeout: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let busy = try await fixture.pool.query("""
-                SELECT EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM log_republishes WHERE state = 'running')
-                """)[0].decode(0, as: Bool.self)
-            if !busy { return }
-            guard ContinuousClock.now < deadline else { throw TestSupportError("relay did not drain within \(timeout)") }
-            do {
-                _ = try await relay.relayOnce()
-            } catch {
-                if let producer = relay.producer, !producer.isHealthy {
-                    await producer.close(timeout: .seconds(1))
-                    relay.producer = nil
-                }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        try await self.relay(relay, fixture, until: """
+            SELECT NOT (EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM log_republishes WHERE state = 'running'))
+            """, timeout: timeout)
     }
 
     /// The records of `epoch` (by the log-epoch header), decoded, in log order.
@@ -135,21 +120,21 @@ final class LogRepublishTests: XCTestCase {
         XCTAssertEqual(try ends[0].decode(0, as: Int64.self), Int64(records.count), "the recorded end is the log's")
     }
 
-    /// Steps the relay like `drain` until `condition` (SQL returning one boolean) holds.
+    /// Runs the relay's rounds (as `run()` would, rebuilding a stalled producer) until
+    /// `condition` (SQL returning one boolean) holds.
     func relay(_ relay: OutboxRelay, _ fixture: EventStoreFixture, until condition: String,
                timeout: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !fixture.pool.query(condition)[0].decode(0, as: Bool.self) {
-            guard ContinuousClock.now < deadline else { throw TestSupportError("relay never got to \(condition) within \(timeout)") }
+        try await eventually("the relay got to \(condition)", timeout: timeout) {
+            if try await fixture.pool.query(condition)[0].decode(0, as: Bool.self) { return true }
             do {
-                if try await relay.relayOnce() == 0 { try await Task.sleep(for: .milliseconds(50)) }
+                _ = try await relay.relayOnce()
             } catch {
                 if let producer = relay.producer, !producer.isHealthy {
                     await producer.close(timeout: .seconds(1))
                     relay.producer = nil
                 }
-                try await Task.sleep(for: .milliseconds(100))
             }
+            return false
         }
     }
 

@@ -3,6 +3,7 @@ import Errors
 import Foundation
 import InternalAPI
 import Synchronization
+import TestSupport
 import XCTest
 @testable import Gateway
 
@@ -137,10 +138,8 @@ final class ClientLookupCoalescerTests: XCTestCase {
                     catch { return (index, .failure(error)) }
                 }
             }
-            let start = ContinuousClock.now
-            while coalescer.pendingCount(on: fake.loop) < lookups.count {
-                guard ContinuousClock.now - start < .seconds(10) else { throw CancellationError() }
-                try await Task.sleep(for: .milliseconds(1))
+            try await eventually("all \(lookups.count) lookups joined the pass's batch") {
+                coalescer.pendingCount(on: fake.loop) >= lookups.count
             }
             XCTAssertEqual(fake.queued, 1, "one flush per pass")
             fake.runQueued()
@@ -179,11 +178,7 @@ final class ClientLookupCoalescerTests: XCTestCase {
             Task { try await coalescer.client(record.id, tenantId: tenant) }
         }
         func waitForPending(_ count: Int) async throws {
-            let start = ContinuousClock.now
-            while coalescer.pendingCount(on: fake.loop) < count {
-                guard ContinuousClock.now - start < .seconds(10) else { throw CancellationError() }
-                try await Task.sleep(for: .milliseconds(1))
-            }
+            try await eventually("\(count) lookups pending") { coalescer.pendingCount(on: fake.loop) >= count }
         }
         let first = lookUp(records[0])
         try await waitForPending(1)

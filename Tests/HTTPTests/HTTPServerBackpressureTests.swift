@@ -5,6 +5,7 @@ import Glibc
 #endif
 @testable import HTTP
 import Synchronization
+import TestSupport
 
 /// A client that sends requests and never reads the answers must not grow the server's
 /// memory, must not hold up other clients, and is closed after the idle timeout.
@@ -102,7 +103,7 @@ final class HTTPServerBackpressureTests: XCTestCase {
         let residentBefore = try Self.residentBytes()
 
         let greedy = try running.connect(timeout: 0.05)
-        try await Self.waitUntil("the server accepts the second connection", timeout: .seconds(5)) { events.openConnections == 2 }
+        try await eventually("the server accepts the second connection") { events.openConnections == 2 }
         let sender = PipeliningSender(fd: greedy.fd, request: "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n", requestsPerBatch: 100)
         // 10,000 answers of 64 KB: 640 MB if the server queued them all.
         sender.start(maxRequests: 10_000)
@@ -110,21 +111,24 @@ final class HTTPServerBackpressureTests: XCTestCase {
 
         var residentPeak = residentBefore
         var otherAnswers = 0
-        let deadline = ContinuousClock.now + .seconds(5)
-        // `other` stays open: one connection left means the server closed the greedy one.
-        while events.openConnections > 1, ContinuousClock.now < deadline {
+        // `other` stays open: one connection left means the server closed the greedy one. Each
+        // round waits for a ping's answer, so it needs no pause. (30 s bounds a server that
+        // never closes the greedy client; it is not a measure of the 500 ms idle timeout.)
+        try await eventually("the greedy client is closed", timeout: .seconds(30), pausing: false) {
+            guard events.openConnections > 1 else { return true }
             residentPeak = max(residentPeak, try Self.residentBytes())
-            if residentPeak - residentBefore > 50 << 20 { break }
+            if residentPeak - residentBefore > 50 << 20 { return true }
             try other.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
             XCTAssertEqual(try other.readResponse().text, "pong")
             otherAnswers += 1
+            return false
         }
         let grewBy = residentPeak - residentBefore
         XCTAssertLessThan(grewBy, 50 << 20, "resident size grew by \(grewBy >> 20) MB")
         XCTAssertEqual(events.openConnections, 1, "the client that reads nothing is closed after the idle timeout")
         XCTAssertGreaterThan(otherAnswers, 10, "the other client is served meanwhile")
         sender.stop()
-        try await Self.waitUntil("the sender stops", timeout: .seconds(5)) { sender.isFinished }
+        try await eventually("the sender stops") { sender.isFinished }
         try await running.stop()
     }
 
@@ -165,22 +169,24 @@ final class HTTPServerBackpressureTests: XCTestCase {
             $0.maxPendingOutputBytes = 64 << 20
         }
         let greedy = try running.connect()
-        try await Self.waitUntil("the server accepts the connection", timeout: .seconds(5)) { events.openConnections == 1 }
+        try await eventually("the server accepts the connection") { events.openConnections == 1 }
         // 13 MB of answers: more than the kernel's socket buffers hold, less than the limit.
         try greedy.send(String(repeating: "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", count: 200))
-        try await Self.waitUntil("the burst is answered", timeout: .seconds(5)) { events.completedRequests >= 200 }
+        try await eventually("the burst is answered") { events.completedRequests >= 200 }
 
         // One request each time the last is answered, until the server closes the connection.
         let ping = Array("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
-        let deadline = ContinuousClock.now + .seconds(3)
         var answered = events.completedRequests
-        while events.openConnections > 0, ContinuousClock.now < deadline {
+        // 30 s bounds a server that never closes it; it is not a measure of the idle timeout.
+        try await eventually("the server closes the connection", timeout: .seconds(30), pausing: false) {
+            guard events.openConnections > 0 else { return true }
             let sent = ping.withUnsafeBytes { send(greedy.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-            guard sent == ping.count else { break }
-            try await Self.waitUntil("the ping is answered or the connection closed", timeout: .seconds(2)) {
+            guard sent == ping.count else { return true }
+            try await eventually("the ping is answered or the connection closed") {
                 events.completedRequests > answered || events.openConnections == 0
             }
             answered = events.completedRequests
+            return false
         }
         XCTAssertEqual(events.openConnections, 0, "a client that keeps sending but reads nothing is closed")
         try await running.stop()
@@ -192,21 +198,8 @@ final class HTTPServerBackpressureTests: XCTestCase {
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kilobytes = Int(line.dropFirst("VmRSS:".count).trimmingCharacters(in: .whitespaces).dropLast(3)
                   .trimmingCharacters(in: .whitespaces)) else {
-            throw Failure(description: "no VmRSS line in /proc/self/status")
+            throw TestSupportError("no VmRSS line in /proc/self/status")
         }
         return kilobytes * 1024
-    }
-
-    private struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// Polls `condition` every few milliseconds; throws when `timeout` passes first.
-    private static func waitUntil(_ what: String, timeout: Duration, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw Failure(description: "timed out waiting until \(what)") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Coordination
 import Foundation
 import Synchronization
 import XCTest
@@ -7,8 +8,19 @@ import Glibc
 @testable import HTTP
 
 final class HTTPServerTests: XCTestCase {
+    /// `/held` signals `heldEntered` and answers "held" once `heldRelease` is signalled: a
+    /// request the test knows is in flight, for as long as the test wants.
+    private let heldEntered = OneShotEvent()
+    private let heldRelease = OneShotEvent()
+
     private func makeRouter() -> Router {
         let router = Router()
+        let (heldEntered, heldRelease) = (self.heldEntered, self.heldRelease)
+        router.get("/held") { _ in
+            heldEntered.signal()
+            await heldRelease.wait()
+            return .text("held")
+        }
         router.addInline(.GET, "/ping") { _ in .json(status: .ok, object: ["pong": true]) }
         router.get("/clients/:id") { request in
             .json(status: .ok, object: ["id": .string(request.pathParameters["id"] ?? "")])
@@ -17,6 +29,8 @@ final class HTTPServerTests: XCTestCase {
             HTTPResponse(status: .ok, body: try await request.body.collect(upTo: 1024))
         }
         router.get("/slow") { _ in
+            // The delay is the behaviour under test: a slow answer that later, faster ones
+            // must not overtake.
             try await Task.sleep(for: .milliseconds(400))
             return .text("slow")
         }
@@ -149,7 +163,9 @@ final class HTTPServerTests: XCTestCase {
         try connection.send("GET /ping HTTP/1.1\r\nHost:")
         let response = try connection.readResponse()
         XCTAssertEqual(response.status, 408)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        // A correctness bound, not a performance claim: the 300 ms header timeout answered,
+        // well before the connection's 5 s read timeout would have failed the read.
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4)
         XCTAssertTrue(connection.isClosedByPeer())
 
         let stalled = try running.connect()
@@ -247,38 +263,45 @@ final class HTTPServerTests: XCTestCase {
     }
 
     func testGracefulShutdownFinishesInFlightRequest() async throws {
-        let running = try await RunningServer.start(makeRouter())
+        let running = try await RunningServer.start(makeRouter()) { $0.shutdownGracePeriod = .seconds(30) }
         let busy = try running.connect()
         let idle = try running.connect()
         try idle.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try idle.readResponse().status, 200)
-        try busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(100))
-        let started = Date()
+        try busy.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+        await heldEntered.wait()
         running.server.beginGracefulShutdown()
         XCTAssertTrue(idle.isClosedByPeer())
+        let released = Date()
+        heldRelease.signal()
         let response = try busy.readResponse()
-        XCTAssertEqual(response.text, "slow")
+        XCTAssertEqual(response.text, "held")
         XCTAssertEqual(response.headers["Connection"], "close")
         try await running.task.value
-        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+        // A correctness bound, not a performance claim: the server ends once its last request
+        // is answered, not when the 30 s grace period runs out.
+        XCTAssertLessThan(Date().timeIntervalSince(released), 15)
         XCTAssertThrowsError(try running.connect())
     }
 
     func testShutdownForceClosesAfterGracePeriod() async throws {
         let router = Router()
+        let entered = OneShotEvent()
         router.get("/hang") { _ in
+            entered.signal()
             try? await Task.sleep(for: .seconds(30))
             return .text("late")
         }
         let running = try await RunningServer.start(router) { $0.shutdownGracePeriod = .milliseconds(300) }
         let connection = try running.connect()
         try connection.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(50))
+        await entered.wait()
         let started = Date()
         running.server.beginGracefulShutdown()
         try await running.task.value
-        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        // A correctness bound, not a performance claim: the handler hangs for 30 s, so ending
+        // well before that means the 300 ms grace period closed it.
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15)
         XCTAssertTrue(connection.isClosedByPeer())
     }
 
@@ -318,18 +341,22 @@ final class HTTPServerTests: XCTestCase {
     func testOnLoopHandlerOutlivingItsLoopStillFinishes() async throws {
         let finished = expectation(description: "the handler's task finishes after the loop stopped")
         let router = Router()
+        let (entered, release) = (OneShotEvent(), OneShotEvent())
         router.get("/hang", options: RouteOptions(runsOnEventLoop: true)) { _ in
-            try? await Task.sleep(for: .milliseconds(600))
+            entered.signal()
+            await release.wait()
             finished.fulfill()
             return .text("late")
         }
         let running = try await RunningServer.start(router) { $0.shutdownGracePeriod = .milliseconds(100) }
         let connection = try running.connect()
         try connection.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(50))
+        await entered.wait()
         running.server.beginGracefulShutdown()
         try await running.task.value
         XCTAssertTrue(connection.isClosedByPeer())
+        // Released only now that the server and its loops have stopped.
+        release.signal()
         await fulfillment(of: [finished], timeout: 5)
     }
 

@@ -119,15 +119,11 @@ final class BrokerOutageTests: XCTestCase {
     /// fails with the last difference after `timeout`.
     private func waitForReadModel(_ stack: ClienteleStack, key: String, _ expected: [String: Expected], timeout: Duration,
                                   file: StaticString = #filePath, line: UInt = #line) async throws {
-        let deadline = ContinuousClock.now + timeout
         var problem = ""
-        while true {
+        try await eventually("the read model matches the acknowledged writes (\(problem))", timeout: timeout) {
             problem = try await readModelDifference(stack, key: key, expected)
-            if problem.isEmpty { return }
-            guard ContinuousClock.now < deadline else { break }
-            try await Task.sleep(for: .milliseconds(250))
+            return problem.isEmpty
         }
-        XCTFail("read model never matched the acknowledged writes within \(timeout): \(problem)", file: file, line: line)
     }
 
     /// "" when the list holds exactly the expected clients with their last values (and total
@@ -184,13 +180,15 @@ final class BrokerOutageTests: XCTestCase {
         pending += try await patch(stack, key: key, &expected, notes: "second patch")
         // Show that the outage was real: the projection could not see these writes.
         XCTAssertGreaterThan(pending, 0, "no write answered X-Consistency: pending while the broker was frozen")
-        // Keep it frozen past the message time-out, so the relay's sends fail at least once.
+        // Keep it frozen past the message time-out, so the relay's sends fail at least once
+        // (the outage's length is the behaviour under test).
         let frozenFor = ContinuousClock.now - frozenAt
         if frozenFor < .seconds(4) { try await Task.sleep(for: .seconds(4) - frozenFor) }
         stack.broker.resume()
 
         try await waitForReadModel(stack, key: key, expected, timeout: .seconds(30))
-        // The read model stays right once settled (a late duplicate would show here).
+        // The read model stays right once settled (a late duplicate would show here): the
+        // second's wait is the behaviour under test.
         try await Task.sleep(for: .seconds(1))
         let settled = try await readModelDifference(stack, key: key, expected)
         XCTAssertEqual(settled, "", "read model changed after it matched")

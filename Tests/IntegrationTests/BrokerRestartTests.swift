@@ -113,17 +113,18 @@ final class BrokerRestartTests: XCTestCase {
     /// holds), or fails with the last difference.
     private func waitForReadModel(_ stack: ClienteleStack, timeout: Duration,
                                   until extra: @escaping () async throws -> Bool = { true }) async throws {
-        let deadline = ContinuousClock.now + timeout
         var stored: [String: Int64] = [:]
         var search: [String: Int64] = [:]
-        while ContinuousClock.now < deadline {
+        func difference() -> String {
+            let behind = stored.filter { search[$0.key] != $0.value }
+            return "\(behind.count) clients differ, e.g. \(behind.prefix(3)) vs \(behind.prefix(3).map { search[$0.key] })"
+        }
+        try await eventually("the read model matches the event store (\(difference()))", timeout: timeout) {
             stored = try await storedVersions(stack)
             search = try await searchVersions(stack)
-            if stored == search, try await extra() { return }
-            try await Task.sleep(for: .milliseconds(250))
+            guard stored == search else { return false }
+            return try await extra()
         }
-        let behind = stored.filter { search[$0.key] != $0.value }
-        XCTFail("the read model never matched the event store within \(timeout): \(behind.count) clients differ, e.g. \(behind.prefix(3)) vs \(behind.prefix(3).map { search[$0.key] })")
     }
 
     private static let applied = #"clientele_projection_events_applied_total{projection="search"}"#

@@ -97,17 +97,14 @@ struct CompanyFaces {
     /// The admin API's statistics of this company (`data`), once `done` holds for them; fails
     /// after `timeout`.
     func stats(until done: (JSONValue) -> Bool, timeout: Duration = .seconds(20)) async throws -> JSONValue {
-        let deadline = ContinuousClock.now + timeout
         var last = JSONValue.null
-        while ContinuousClock.now < deadline {
+        return try await eventuallyValue("the statistics settle (last: \(String(decoding: last.serialized(), as: UTF8.self)))",
+                                         timeout: timeout) {
             let reply = try await call(.GET, "/api/admin/clients/stats", as: .session(admin))
-            if reply.status == 200, let data = reply.json["data"] {
-                last = data
-                if done(data) { return data }
-            }
-            try await Task.sleep(for: .milliseconds(100))
+            guard reply.status == 200, let data = reply.json["data"] else { return nil }
+            last = data
+            return done(data) ? data : nil
         }
-        throw TestSupportError("statistics did not settle within \(timeout); last: \(String(decoding: last.serialized(), as: UTF8.self))")
     }
 }
 

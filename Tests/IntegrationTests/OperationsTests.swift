@@ -46,13 +46,8 @@ final class OperationsTests: XCTestCase {
 
     /// The first log line of `service` matching `predicate`, waiting up to 10 s for it.
     private func logLine(_ service: ServiceProcess, where predicate: ([String: String]) -> Bool) async throws -> [String: String] {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            if let line = service.logLines().first(where: predicate) { return line }
-            guard ContinuousClock.now < deadline else {
-                throw TestSupportError("no matching log line from \(service.name):\n\(service.process.logTail())")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        try await eventuallyValue("a matching log line from \(service.name):\n\(service.process.logTail())", timeout: .seconds(10)) {
+            service.logLines().first(where: predicate)
         }
     }
 
@@ -182,20 +177,19 @@ final class OperationsTests: XCTestCase {
         let clientctl = ServiceProcess.binDirectory.appendingPathComponent("clientctl").path
 
         // Poll the JSON until the search projection has no lag and the outbox is empty.
-        let deadline = ContinuousClock.now + .seconds(30)
         var report: [String: Any] = [:]
-        while true {
+        var output = ""
+        try await eventually("lag and backlog reach 0: \(output)") {
             let result = try ExternalProgram.run(clientctl, ["status", "--json"], environment: environment)
             XCTAssertEqual(result.status, 0, result.standardError)
+            output = result.standardOutput
             report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any],
                                    result.standardOutput)
             let projections = report["projections"] as? [[String: Any]] ?? []
             let search = projections.first { $0["name"] as? String == "search" }
             let stats = projections.first { $0["name"] as? String == "stats" }
             let outbox = report["outbox"] as? [String: Any]
-            if search?["lag"] as? Int == 0, stats?["lag"] as? Int == 0, outbox?["entries"] as? Int == 0 { break }
-            guard ContinuousClock.now < deadline else { return XCTFail("lag or backlog never reached 0: \(result.standardOutput)") }
-            try await Task.sleep(for: .milliseconds(200))
+            return search?["lag"] as? Int == 0 && stats?["lag"] as? Int == 0 && outbox?["entries"] as? Int == 0
         }
         let projections = try XCTUnwrap(report["projections"] as? [[String: Any]])
         let search = try XCTUnwrap(projections.first { $0["name"] as? String == "search" })

@@ -29,10 +29,8 @@ final class ReadYourWritesFeedTests: XCTestCase {
     }
 
     private func waitUntilFollowing(_ stack: ClienteleStack) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while value("clientele_gateway_applied_feed_following{projection=\"search\"}", in: try await metrics(stack.gateway, of: stack)) != 1 {
-            guard ContinuousClock.now < deadline else { throw TestSupportError("the gateway never followed the feed") }
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually("the gateway follows the feed", timeout: .seconds(20)) {
+            value("clientele_gateway_applied_feed_following{projection=\"search\"}", in: try await metrics(stack.gateway, of: stack)) == 1
         }
     }
 
@@ -88,10 +86,8 @@ final class ReadYourWritesFeedTests: XCTestCase {
         // writes wait on the feed again.
         try await stack.restartSearchProjection()
         try await waitUntilFollowing(stack)
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await read(stack, key: key, id: whileDown.id) != 200 {
-            guard ContinuousClock.now < deadline else { return XCTFail("the write made while the projection was down never showed") }
-            try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the write made while the projection was down shows", timeout: .seconds(20)) {
+            try await read(stack, key: key, id: whileDown.id) == 200
         }
         let after = try await create(stack, key: key, name: "After")
         XCTAssertFalse(after.pending)

@@ -26,7 +26,9 @@ final class ServiceLifecycleTests: XCTestCase {
         let commandEnvironment = kafka.merging(["DATABASE_URL": try database("commands")]) { $1 }
         let firstRun = try ServiceProcess.start("command-service", environment: commandEnvironment,
                                                 logDirectory: try ProjectPaths.scratchDirectory("lifecycle-first-run"))
+        // At once after "listening": a stop that comes that early must not be lost either.
         firstRun.process.signal(SIGTERM)
+        try await eventually("command-service exits on SIGTERM:\n\(firstRun.process.logTail())") { !firstRun.process.isRunning }
         XCTAssertEqual(firstRun.process.waitForExit(), 0, firstRun.process.logTail())
 
         var services: [ServiceProcess] = []
@@ -98,6 +100,7 @@ final class ServiceLifecycleTests: XCTestCase {
         // SIGTERM: each stops on its own with status 0, gateway first.
         for service in services.reversed() {
             service.process.signal(SIGTERM)
+            try await eventually("\(service.name) exits on SIGTERM:\n\(service.process.logTail())") { !service.process.isRunning }
             XCTAssertEqual(service.process.waitForExit(), 0, "\(service.name):\n\(service.process.logTail())")
             let lines = service.logLines()
             XCTAssertEqual(lines.last?["msg"], "stopped", service.name)

@@ -445,19 +445,17 @@ struct PropertyRun {
         if let index = clients.firstIndex(where: { $0.path == client.path }) { clients[index] = client } else { clients.append(client) }
         let credential: CompanyFaces.Credential = client.face == .organization ? .apiKey(faces.apiKey) : .session(faces.admin)
         let key = client.face == .leads ? "leads" : "data"
-        let deadline = ContinuousClock.now + .seconds(10)
         var mismatch = ""
-        while ContinuousClock.now < deadline {
+        let faces = self.faces
+        try await eventually("\(client.path) reads back as written (seed \(seed)): \(mismatch)", timeout: .seconds(10)) {
             let reply = try await faces.call(.GET, client.path, as: credential)
             let shown = reply.json[key]
             mismatch = client.expected.keys.sorted().compactMap { field in
                 let want = jsonText(client.expected[field]), got = jsonText(shown?[field])
                 return want == got ? nil : "\(field): expected \(excerptOf(want)), got \(excerptOf(got))"
             }.joined(separator: "; ")
-            if reply.status == 200 && mismatch.isEmpty { return }
             if reply.status != 200 { mismatch = "GET answered \(reply.status): \(reply.excerpt)" }
-            try await Task.sleep(for: .milliseconds(50))
+            return reply.status == 200 && mismatch.isEmpty
         }
-        XCTFail("\(client.path) does not read back as written (seed \(seed)): \(mismatch)")
     }
 }

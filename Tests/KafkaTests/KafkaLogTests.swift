@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Synchronization
+import TestSupport
 import XCTest
 
 final class KafkaLogTests: XCTestCase {
@@ -16,10 +17,7 @@ final class KafkaLogTests: XCTestCase {
         KafkaLog.setHandler { level, facility, message in lines.append((level, facility, message)) }
         defer { KafkaLog.setHandler(nil) }
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"))
-        let deadline = ContinuousClock.now + .seconds(10)
-        while lines.all.isEmpty && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await eventually("a log line reaches the handler", timeout: .seconds(10)) { !lines.all.isEmpty }
         await producer.close(timeout: .milliseconds(100))
         let first = try XCTUnwrap(lines.all.first, "no log line reached the handler")
         XCTAssertLessThanOrEqual(first.0, 4, "a refused connection is logged as an error or warning")

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Synchronization
+import TestSupport
 import XCTest
 
 final class ReconnectTests: PostgresTestCase {
@@ -30,7 +31,10 @@ final class ReconnectTests: PostgresTestCase {
         let firstPID = try await pool.query("SELECT pg_backend_pid()")[0].decode(0, as: Int.self)
         let killer = try makePool(poolSize: 1)
         _ = try await killer.query("SELECT pg_terminate_backend($1::int4)", [firstPID])
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the terminated backend is gone") {
+            try await killer.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int4", [firstPID])[0]
+                .decode(0, as: Int.self) == 0
+        }
         let secondPID = try await pool.query("SELECT pg_backend_pid()")[0].decode(0, as: Int.self)
         XCTAssertNotEqual(firstPID, secondPID)
     }
@@ -47,7 +51,10 @@ final class ReconnectTests: PostgresTestCase {
                 return error
             }
         }()
-        try await Task.sleep(for: .milliseconds(200))
+        try await eventually("the statement runs on the server") {
+            try await killer.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int4 AND state = 'active'", [victim])[0]
+                .decode(0, as: Int.self) == 1
+        }
         _ = try await killer.query("SELECT pg_terminate_backend($1::int4)", [victim])
         let error = await failing as? PostgresError
         XCTAssertEqual(error?.clienteleError.code, .unavailable, "\(String(describing: error))")

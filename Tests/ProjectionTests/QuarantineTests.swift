@@ -71,7 +71,7 @@ final class QuarantineTests: XCTestCase {
         let third = try script.change(poisoned, tenant: tenant, ClientProfileChanges(status: .inactive))
         let late = UUID()
         let started = ContinuousClock.now
-        async let waited = fixture.waiters.wait(streamId: poisoned, version: 3, timeout: .seconds(20)) {
+        async let waited = fixture.waiters.wait(streamId: poisoned, version: 3, timeout: .seconds(60)) {
             StreamVisibility(applied: try await search.version(of: poisoned), parked: runner.parkedVersion(of: poisoned))
         }
         ends = try await fixture.produce([third, try script.create(late, tenant: tenant, ClientProfile(name: "Late"))])
@@ -79,7 +79,8 @@ final class QuarantineTests: XCTestCase {
         let visibility = try await waited
         XCTAssertTrue(visibility.isParked(3))
         XCTAssertFalse(visibility.isVisible(3))
-        XCTAssertLessThan(ContinuousClock.now - started, .seconds(10), "the parked write is answered when parked, not at its timeout")
+        // A correctness bound, not a performance claim: the wait's timeout is 60 s.
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(30), "the parked write is answered when parked, not at its timeout")
         let value5 = try await search.client(id: late, tenantId: tenant)
         XCTAssertNotNil(value5)
         XCTAssertEqual(runner.parkedVersion(of: poisoned), 3)

@@ -52,13 +52,12 @@ final class RebuildTests: XCTestCase {
             ends = try await fixture.produce(more)
             produced += more.count
             var status = try await rebuild.status()
-            let deadline = ContinuousClock.now + .seconds(60)
-            while status.state == .running {
+            try await eventually("the rebuild is done (\(status))", timeout: .seconds(60)) {
+                if status.state != .running { return true }
                 let page = try await search.list(ClientListQuery(tenantId: tenant, limit: 1))
                 XCTAssertGreaterThanOrEqual(page.total, 2400, "the live tables serve during the rebuild")
-                guard ContinuousClock.now < deadline else { throw TestSupportError("rebuild not done: \(status)") }
-                try await Task.sleep(for: .milliseconds(20))
                 status = try await rebuild.status()
+                return status.state != .running
             }
             let elapsed = ContinuousClock.now - start
             measured = (status.eventsApplied, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
@@ -68,11 +67,7 @@ final class RebuildTests: XCTestCase {
             let after = try script.population(clients: 10, tenant: tenant)
             ends = try await fixture.produce(after)
             produced += after.count
-            let waitUntil = ContinuousClock.now + .seconds(30)
-            while !live.checkpoint.hasReached(ends) {
-                guard ContinuousClock.now < waitUntil else { throw TestSupportError("live did not continue: \(live.checkpoint)") }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await eventually("the live projection continued (\(live.checkpoint))") { live.checkpoint.hasReached(ends) }
             group.cancelAll()
         }
         await live.close()
@@ -167,7 +162,7 @@ final class RebuildTests: XCTestCase {
         defer { client.shutdown() }
         var service = try ServiceProcess.start("search-projection", environment: environment, logDirectory: logs)
         try await service.waitUntilReady(client: client)
-        try await waitFor("the live projection to apply every event") {
+        try await eventually("the live projection to apply every event", timeout: .seconds(60)) {
             try await fixture.offsetsSum() == Int64(events.count)
         }
         let live = try await fixture.checksum()
@@ -203,7 +198,7 @@ final class RebuildTests: XCTestCase {
         // Start a rebuild and kill the process in the middle of it.
         let started = try await client.execute(HTTPClientRequest(method: .POST, url: service.baseURL + InternalPaths.rebuild, headers: Self.authorized))
         XCTAssertEqual(started.status.code, 202)
-        try await waitFor("the rebuild to be under way") {
+        try await eventually("the rebuild to be under way", timeout: .seconds(60)) {
             try await Self.progress(client, service).eventsApplied >= 1000
         }
         service.process.signal(SIGKILL)
@@ -219,7 +214,7 @@ final class RebuildTests: XCTestCase {
         service = try ServiceProcess.start("search-projection", environment: environment, logDirectory: logs)
         try await service.waitUntilReady(client: client)
         var progress = try await Self.progress(client, service)
-        try await waitFor("the resumed rebuild to finish") {
+        try await eventually("the resumed rebuild to finish", timeout: .seconds(60)) {
             progress = try await Self.progress(client, service)
             return progress.state == .done
         }
@@ -246,13 +241,5 @@ final class RebuildTests: XCTestCase {
     static func progress(_ client: HTTPClient, _ service: ServiceProcess) async throws -> RebuildProgress {
         let response = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.rebuild, headers: Self.authorized))
         return try InternalJSON.decoder().decode(RebuildProgress.self, from: Data(response.body))
-    }
-
-    func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw TestSupportError("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
     }
 }

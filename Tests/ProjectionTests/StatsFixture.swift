@@ -68,11 +68,10 @@ func rebuildToCompletion(_ live: ProjectionRunner, _ rebuild: ProjectionRebuild,
         group.addTask { try await live.run() }
         group.addTask { try await rebuild.run() }
         var status = try await rebuild.start()
-        let deadline = ContinuousClock.now + timeout
-        while status.state == .running {
-            guard ContinuousClock.now < deadline else { throw TestSupportError("rebuild not done: \(status)") }
-            try await Task.sleep(for: .milliseconds(20))
+        try await eventually("the rebuild is done (\(status))", timeout: timeout) {
+            if status.state != .running { return true }
             status = try await rebuild.status()
+            return status.state != .running
         }
         group.cancelAll()
         return status

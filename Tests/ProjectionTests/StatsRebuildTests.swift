@@ -42,7 +42,7 @@ final class StatsRebuildTests: XCTestCase {
         defer { client.shutdown() }
         var service = try ServiceProcess.start("stats-projection", environment: environment, logDirectory: logs)
         try await service.waitUntilReady(client: client)
-        try await waitFor("the live projection to apply every event") {
+        try await eventually("the live projection to apply every event", timeout: .seconds(60)) {
             try await fixture.offsetsSum() == Int64(events.count)
         }
         let live = try await fixture.checksum()
@@ -86,7 +86,7 @@ final class StatsRebuildTests: XCTestCase {
         let started = try await client.execute(HTTPClientRequest(method: .POST, url: service.baseURL + InternalPaths.rebuild,
                                                                  headers: Self.authorized))
         XCTAssertEqual(started.status.code, 202)
-        try await waitFor("the rebuild to be under way") {
+        try await eventually("the rebuild to be under way", timeout: .seconds(60)) {
             try await Self.progress(client, service).eventsApplied >= 1000
         }
         service.process.signal(SIGKILL)
@@ -104,7 +104,7 @@ final class StatsRebuildTests: XCTestCase {
         service = try ServiceProcess.start("stats-projection", environment: environment, logDirectory: logs)
         try await service.waitUntilReady(client: client)
         var progress = try await Self.progress(client, service)
-        try await waitFor("the resumed rebuild to finish") {
+        try await eventually("the resumed rebuild to finish", timeout: .seconds(60)) {
             progress = try await Self.progress(client, service)
             return progress.state == .done
         }
@@ -149,13 +149,5 @@ final class StatsRebuildTests: XCTestCase {
     static func progress(_ client: HTTPClient, _ service: ServiceProcess) async throws -> RebuildProgress {
         let response = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.rebuild, headers: Self.authorized))
         return try InternalJSON.decoder().decode(RebuildProgress.self, from: Data(response.body))
-    }
-
-    func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw TestSupportError("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
     }
 }

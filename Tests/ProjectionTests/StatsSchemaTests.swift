@@ -41,10 +41,9 @@ final class StatsSchemaTests: XCTestCase {
         let expectedUpdates = before.updates + Int64(rounds * 4)
         // Table statistics reach the view asynchronously (a backend flushes them about once a second).
         var after = before
-        let deadline = ContinuousClock.now + .seconds(15)
-        while after.updates < expectedUpdates, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
+        try await eventually("the statistics show \(expectedUpdates) updates (\(after.updates))") {
             after = try await Self.updates(of: "stats_counts", on: fixture.pool)
+            return after.updates >= expectedUpdates
         }
         XCTAssertGreaterThanOrEqual(after.updates, expectedUpdates, "the status counters were updated, not deleted and inserted")
         let updates = after.updates - before.updates

@@ -1,6 +1,7 @@
 import Foundation
 import ServiceRuntime
 import Synchronization
+import TestSupport
 import XCTest
 
 /// The housekeeping loop behind the outbox vacuum and the GIN pending-list cleaner.
@@ -16,14 +17,12 @@ final class PeriodicUpkeepTests: XCTestCase {
             if step == 1 { throw CancellationError() }
         }
         func wait(for count: Int) async throws {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while steps.withLock({ $0 }) < count {
-                guard ContinuousClock.now < deadline else { return XCTFail("step \(count) never ran") }
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            try await eventually("step \(count) ran") { steps.withLock { $0 } >= count }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await upkeep.run() }
+            // The sleeps below are the behaviour under test, not ordering: several 10 ms
+            // intervals pass with nothing noted, and none may run the step.
             try await Task.sleep(for: .milliseconds(80))
             XCTAssertEqual(steps.withLock { $0 }, 0, "nothing noted: no step")
             upkeep.note(7)

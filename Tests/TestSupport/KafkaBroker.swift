@@ -74,16 +74,17 @@ public final class KafkaBroker: Sendable {
             arguments: ["broker", "--listener-url", url, "--advertised-listener-url", url,
                         "--storage-engine", "memory://tansu/"],
             logDirectory: logDirectory)
-        let deadline = Date().addingTimeInterval(15)
-        while !canConnect(port: port) {
-            guard process.isRunning else {
-                throw TestSupportError("Tansu exited (status \(process.waitForExit())) before listening on \(port); log:\n\(process.logTail())")
+        do {
+            try eventuallyBlocking("Tansu listens on \(port); log:\n\(process.logTail())", timeout: .seconds(15)) {
+                if canConnect(port: port) { return true }
+                guard process.isRunning else {
+                    throw TestSupportError("Tansu exited (status \(process.waitForExit())) before listening on \(port); log:\n\(process.logTail())")
+                }
+                return false
             }
-            guard Date() < deadline else {
-                process.stop()
-                throw TestSupportError("Tansu did not listen on \(port) within 15 s; log:\n\(process.logTail())")
-            }
-            usleep(50_000)
+        } catch {
+            process.stop()
+            throw error
         }
         return process
     }

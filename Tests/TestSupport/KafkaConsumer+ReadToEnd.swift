@@ -10,21 +10,25 @@ extension KafkaConsumer {
         try consumer.assign(all.map { ($0, offset: -2) })
         var records: [KafkaRecord] = []
         var ended: Set<KafkaTopicPartition> = []
-        let deadline = ContinuousClock.now + timeout
-        while ended != all {
-            guard ContinuousClock.now < deadline else {
-                await consumer.close()
-                throw TestSupportError("no end of \(all.subtracting(ended)) within \(timeout); \(records.count) records read")
-            }
-            for event in try await consumer.poll(maxEvents: 1000, timeout: .milliseconds(500)) {
-                switch event {
-                case .record(let record):
-                    records.append(record)
-                    ended.remove(record.topicPartition)
-                case .partitionEOF(let partition, _):
-                    ended.insert(partition)
+        do {
+            // Each poll waits on the broker itself: no pause between them.
+            try await eventually("the end of \(all.subtracting(ended)) (\(records.count) records read)", timeout: timeout,
+                                 pausing: false) {
+                if ended == all { return true }
+                for event in try await consumer.poll(maxEvents: 1000, timeout: .milliseconds(500)) {
+                    switch event {
+                    case .record(let record):
+                        records.append(record)
+                        ended.remove(record.topicPartition)
+                    case .partitionEOF(let partition, _):
+                        ended.insert(partition)
+                    }
                 }
+                return false
             }
+        } catch {
+            await consumer.close()
+            throw error
         }
         await consumer.close()
         return records

@@ -113,9 +113,8 @@ public final class PostgresServer: Sendable {
             ],
             logDirectory: directory)
         process.withLock { $0 = launched }
-        let deadline = Date().addingTimeInterval(30)
         var lastError = ""
-        while Date() < deadline {
+        try eventuallyBlocking("postgres accepts connections (\(lastError)). Log tail:\n\(launched.logTail())") {
             guard launched.isRunning else {
                 throw TestSupportError("postgres exited during start-up. Log tail:\n\(launched.logTail())")
             }
@@ -124,13 +123,12 @@ public final class PostgresServer: Sendable {
                 configuration.connectTimeout = .seconds(2)
                 let connection = try PostgresConnection.connect(configuration: configuration)
                 connection.close()
-                return
+                return true
             } catch {
                 lastError = "\(error) \((error as? PostgresError)?.internalDetail ?? "")"
-                usleep(100_000)
+                return false
             }
         }
-        throw TestSupportError("postgres did not accept connections within 30 s (\(lastError)). Log tail:\n\(launched.logTail())")
     }
 
     private static var isRoot: Bool { geteuid() == 0 }

@@ -28,18 +28,19 @@ public final class ServiceProcess: Sendable {
         env["LOG_LEVEL"] = env["LOG_LEVEL"] ?? "info"
         let process = try ManagedProcess(name: executable, executable: binDirectory.appendingPathComponent(executable),
                                          arguments: [], environment: env, logDirectory: logDirectory)
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let port = listeningPort(in: process.logFile) {
-                return ServiceProcess(name: executable, process: process, port: port)
+        var port: Int?
+        do {
+            try eventuallyBlocking("\(executable) listens:\n\(process.logTail())", timeout: .milliseconds(Int64(timeout * 1000))) {
+                port = listeningPort(in: process.logFile)
+                guard port == nil else { return true }
+                guard process.isRunning else { throw TestSupportError("\(executable) exited before listening:\n\(process.logTail())") }
+                return false
             }
-            if !process.isRunning {
-                throw TestSupportError("\(executable) exited before listening:\n\(process.logTail())")
-            }
-            usleep(20_000)
+        } catch {
+            process.stop()
+            throw error
         }
-        process.stop()
-        throw TestSupportError("\(executable) did not start listening within \(timeout) s:\n\(process.logTail())")
+        return ServiceProcess(name: executable, process: process, port: port!)
     }
 
     private init(name: String, process: ManagedProcess, port: Int) {
@@ -50,16 +51,13 @@ public final class ServiceProcess: Sendable {
 
     /// Polls /readyz until it answers 200.
     public func waitUntilReady(client: HTTPClient, timeout: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + timeout
         var last = ""
-        while ContinuousClock.now < deadline {
-            if let response = try? await client.execute(HTTPClientRequest(method: .GET, url: baseURL + "/readyz")) {
-                if response.status.code == 200 { return }
-                last = String(decoding: response.body, as: UTF8.self)
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        try await eventually("\(name) is ready (last answer: \(last))\n\(process.logTail())", timeout: timeout) {
+            guard let response = try? await client.execute(HTTPClientRequest(method: .GET, url: baseURL + "/readyz")) else { return false }
+            if response.status.code == 200 { return true }
+            last = String(decoding: response.body, as: UTF8.self)
+            return false
         }
-        throw TestSupportError("\(name) not ready within \(timeout): \(last)\n\(process.logTail())")
     }
 
     /// The service's log lines, parsed as JSON objects.

@@ -28,6 +28,10 @@ public final class RelayWakeup: Sendable {
         continuation?.resume()
     }
 
+    /// Whether a wait is under way (suspended until a signal, its timeout or cancellation):
+    /// lets tests act on a waiter that is really waiting, without a sleep.
+    public var isWaiting: Bool { state.withLock { $0.waiter != nil } }
+
     /// Forgets a signal given before now: the relay calls it before reading the outbox,
     /// whose read then sees every entry committed before that signal (signals follow commits),
     /// so the signal would only cost a round that finds nothing.

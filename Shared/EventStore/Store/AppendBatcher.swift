@@ -85,6 +85,10 @@ public final class AppendBatcher: Sendable {
         self.readiness = readiness
     }
 
+    /// Appends waiting for the next batch (for tests: they queue appends behind a batch
+    /// being written and wait for them here instead of sleeping).
+    public var queued: Int { state.withLock { $0.queue.count } }
+
     /// Appends `request`'s event with those of concurrent callers (see the type).
     public func append(_ request: Request) async throws -> Appended {
         let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in

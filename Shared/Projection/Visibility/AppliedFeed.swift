@@ -85,6 +85,10 @@ public final class AppliedFeed: Sendable {
         state.withLock { current in Self.page(after: after, epoch: epoch, feedEpoch: self.epoch, current) }
     }
 
+    /// Reads waiting for the next commit right now (for tests: they act on a read that is
+    /// really waiting instead of sleeping).
+    public var waitingReads: Int { state.withLock { $0.waiting.count } }
+
     /// Like `page(after:epoch:)`, but waits up to `timeout` for a commit; after the timeout,
     /// an empty complete page with the same cursor.
     public func read(after: UInt64?, epoch: String?, timeout: Duration) async -> AppliedPage {

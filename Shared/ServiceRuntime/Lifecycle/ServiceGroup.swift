@@ -32,7 +32,7 @@ public struct ServiceGroup: Sendable {
         let stopSignals = services.map { _ in OneShotEvent() }
         let finished = services.map { _ in OneShotEvent() }
         let failure = FirstError()
-        let signalSources = installSignalHandlers(logger: logger, onSignal: { shutdownRequested.signal() })
+        let signalSources = await installSignalHandlers(logger: logger, onSignal: { shutdownRequested.signal() })
         defer { signalSources.forEach { $0.cancel() } }
 
         await withTaskGroup(of: Void.self) { group in
@@ -82,17 +82,25 @@ public struct ServiceGroup: Sendable {
         logger.info("stopped")
     }
 
-    private func installSignalHandlers(logger: Logger, onSignal: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-        signals.map { number in
+    /// Routes `signals` to `onSignal` and returns once every one is routed: libdispatch
+    /// installs a source asynchronously after `resume()`, and a signal arriving before that
+    /// (already ignored, so the default action cannot kill the process) would be lost. So the
+    /// services start, and a service's "listening" is logged, only once a stop signal is heard.
+    private func installSignalHandlers(logger: Logger, onSignal: @escaping @Sendable () -> Void) async -> [any DispatchSourceSignal] {
+        let installed = signals.map { number in
             Glibc.signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            let registered = OneShotEvent()
+            source.setRegistrationHandler { registered.signal() }
             source.setEventHandler {
                 logger.info("signal received", ["signal": String(number)])
                 onSignal()
             }
             source.resume()
-            return source
+            return (source, registered)
         }
+        for (_, registered) in installed { await registered.wait() }
+        return installed.map(\.0)
     }
 }
 
