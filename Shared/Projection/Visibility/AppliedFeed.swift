@@ -99,12 +99,14 @@ public final class AppliedFeed: Sendable {
             if remaining <= .zero || Task.isCancelled {
                 return AppliedPage(epoch: self.epoch, next: after ?? 0, complete: true, applied: [])
             }
-            await waitForCommit(upTo: remaining)
+            await waitForCommit(after: after, epoch: epoch, upTo: remaining)
         }
     }
 
     /// Returns after the next commit or reset, after `timeout`, or on cancellation.
-    private func waitForCommit(upTo timeout: Duration) async {
+    /// A commit (or reset) published after the caller's page check and before this wait
+    /// registers is not missed: registering checks for it under the same lock.
+    private func waitForCommit(after: UInt64?, epoch: String?, upTo timeout: Duration) async {
         let id = state.withLock { state in
             state.waitCounter += 1
             return state.waitCounter
@@ -113,6 +115,7 @@ public final class AppliedFeed: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
                     if Task.isCancelled { return true }
+                    if Self.page(after: after, epoch: epoch, feedEpoch: self.epoch, state) != nil { return true }
                     state.waiting[id] = continuation
                     return false
                 }
