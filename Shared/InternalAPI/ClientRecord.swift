@@ -22,10 +22,13 @@ public struct ClientRecord: Codable, Sendable, Equatable {
     public var lastActiveAt: Date?
     /// How many submissions the client made.
     public var submissionCount: Int64
+    /// The client's documents, oldest first.
+    public var documents: [DocumentReference]
 
     public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date,
                 number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false, lastActiveAt: Date? = nil,
-                submissionCount: Int64 = 0) {
+                submissionCount: Int64 = 0, documents: [DocumentReference] = []) {
+        self.documents = documents
         self.lastActiveAt = lastActiveAt
         self.submissionCount = submissionCount
         self.number = number
@@ -45,6 +48,6 @@ public struct ClientRecord: Codable, Sendable, Equatable {
         self.init(id: client.id, tenantId: client.tenantId, profile: client.profile, version: client.version,
                   createdAt: client.createdAt, updatedAt: client.updatedAt, number: client.number,
                   createdBy: client.createdBy, hasJoined: client.hasJoined, lastActiveAt: client.lastActiveAt,
-                  submissionCount: client.submissionCount)
+                  submissionCount: client.submissionCount, documents: client.documents)
     }
 }
