@@ -91,7 +91,8 @@ let package = Package(
                           dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Kafka", "Projection",
                                          "ProjectionHosting", "StatsReadModel", "InternalAPI"],
                           path: "Services/StatsProjection", swiftSettings: strictSettings),
-        .executableTarget(name: "DocumentStore", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres"],
+        .executableTarget(name: "DocumentStore", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Crypto",
+                                                               "ClientDomain", "InternalAPI", "Errors"],
                           path: "Services/DocumentStore", swiftSettings: strictSettings),
         .executableTarget(name: "CRMSync", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Kafka"],
                           path: "Services/CRMSync", swiftSettings: strictSettings),
@@ -126,6 +127,8 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
                                                          "ServiceRuntime", "Identity", "Postgres", "Crypto"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
+        .testTarget(name: "DocumentStoreTests", dependencies: ["DocumentStore", "ClientDomain"], path: "Tests/DocumentStoreTests",
+                    swiftSettings: strictSettings),
         // Checks docker-compose.yml, deploy/ and the README against Package.swift and the
         // sources (reads files and runs `swift package dump-package`; no other dependency).
         .testTarget(name: "DeploymentTests", path: "Tests/DeploymentTests", swiftSettings: strictSettings),

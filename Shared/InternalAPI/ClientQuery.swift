@@ -112,4 +112,19 @@ public enum InternalPaths {
     /// Stats projection: `GET` with `tenantId` (comma-separated UUIDs) or `allTenants=true`,
     /// and optionally `asOf` (RFC 3339; default now), answered with a `ClientStats`.
     public static let stats = "/internal/v1/stats"
+    /// Document store: `POST ?use=passport|care&field=NAME[&fields=a,b]` a `multipart/form-data`
+    /// body (streamed), answered 201 with a `DocumentUploadResult`; `DELETE ?clientId=` deletes a
+    /// client's documents.
+    public static let documents = "/internal/v1/documents"
+    /// Document store: `GET` a `StoredDocument`, `DELETE` it.
+    public static func document(_ id: UUID) -> String { "\(documents)/\(id.lowercasedString)" }
+    /// Document store: `GET` the bytes (`Range` honoured, `ETag` the SHA-256).
+    public static func documentContent(_ id: UUID) -> String { "\(document(id))/content" }
+    /// Document store: `POST {"tenantId", "clientId"}` claims an upload for its client.
+    public static func documentClaim(_ id: UUID) -> String { "\(document(id))/claim" }
+    /// Document store: `POST` rehashes every file, answered with a `DocumentVerifyReport`.
+    public static let documentVerification = "/internal/v1/document-verification"
+    /// Document store: `POST` runs the sweep now (unclaimed uploads and unreferenced files past
+    /// the grace period), answered with `{"uploads": n, "files": n}` removed.
+    public static let documentSweep = "/internal/v1/document-sweep"
 }
