@@ -78,12 +78,22 @@ public struct ClientCommandResponse: Codable, Sendable, Equatable {
     public var replayed: Bool
     /// The documents the command took from the client (a replaced passport, a removed
     /// document): the gateway has the document store delete them.
-    public var detachedDocumentIds: [UUID]
+    public var detachedDocumentIds: [UUID] {
+        get { storedDetachedDocumentIds ?? [] }
+        set { storedDetachedDocumentIds = newValue.isEmpty ? nil : newValue }
+    }
+    /// `detachedDocumentIds` as coded: left out when there are none.
+    private var storedDetachedDocumentIds: [UUID]?
+
+    private enum CodingKeys: String, CodingKey {
+        case client, version, replayed
+        case storedDetachedDocumentIds = "detachedDocumentIds"
+    }
 
     public init(client: ClientRecord?, version: Int64, replayed: Bool, detachedDocumentIds: [UUID] = []) {
         self.client = client
         self.version = version
         self.replayed = replayed
-        self.detachedDocumentIds = detachedDocumentIds
+        self.storedDetachedDocumentIds = detachedDocumentIds.isEmpty ? nil : detachedDocumentIds
     }
 }

@@ -42,6 +42,7 @@ final class OpenAPIDocumentTests: XCTestCase {
             commands: CommandClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
             search: SearchClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
             stats: StatsClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
+            documents: DocumentClient(baseURL: "http://127.0.0.1:1", token: token, http: http),
             searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: "http://127.0.0.1:1", token: token,
                                                    http: http, feed: nil),
             statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: "http://127.0.0.1:1", token: token,

@@ -31,10 +31,6 @@ extension OpenAPIDocument {
             operation(.GET, path + "/userClients/:id", "listAgentLeads", "Leads assigned to an agent (user number)",
                       parameters: page,
                       [200: OpenAPIResponse("The agent's leads", schemaRef("AgentLeadsPage")), 400: invalid, 403: forbidden]),
-            operation(.POST, path + "/passport/:id", "uploadLeadPassport", "Upload a passport (not built yet: 501)",
-                      [200: OpenAPIResponse("The document's answer once the document store is built: `{message, path}`",
-                                            schemaRef("LeadsMessage")),
-                       403: forbidden, 404: missing, 501: OpenAPIResponse("Not built yet (today's answer)", schemaRef("LeadsError"))]),
             operation(.GET, path + "/:id", "getLead", "Get a lead (agents: only assigned ones)",
                       [200: OpenAPIResponse("The lead under `leads`", schemaRef("LeadEnvelope")), 400: invalid, 403: forbidden,
                        404: missing]),
@@ -67,6 +63,7 @@ extension OpenAPIDocument {
                     "source": text, "isActive": ["type": "boolean"], "createdBy": ["type": ["integer", "null"]],
                     "createdAt": ["type": "string", "format": "date-time"], "updatedAt": ["type": "string", "format": "date-time"],
                     "company": text, "hasJoined": ["type": "boolean"], "agents": agents,
+                    "passport": ["type": ["string", "null"], "description": "Where the lead's passport downloads; null without one"],
                 ],
             ],
             "LeadCreate": [

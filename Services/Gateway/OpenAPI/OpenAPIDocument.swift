@@ -17,7 +17,7 @@ enum OpenAPIDocument {
 
     /// Every documented operation.
     static var operations: [OpenAPIOperation] {
-        serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations
+        serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations + documentOperations
     }
 
     /// Every named schema, referenced as `#/components/schemas/<name>`.
@@ -27,6 +27,7 @@ enum OpenAPIDocument {
             .merging(identitySchemas) { first, _ in first }
             .merging(leadsSchemas) { first, _ in first }
             .merging(adminSchemas) { first, _ in first }
+            .merging(documentSchemas) { first, _ in first }
     }
 
     /// The document.
@@ -119,7 +120,7 @@ enum OpenAPIDocument {
         }
         if !operation.parameters.isEmpty { object["parameters"] = .array(operation.parameters) }
         if let schema = operation.requestBody {
-            object["requestBody"] = ["required": true, "content": ["application/json": ["schema": schema]]]
+            object["requestBody"] = ["required": true, "content": [operation.requestContentType: ["schema": schema]]]
         }
         var rendered: [String: JSONValue] = [:]
         for (status, response) in responses {
@@ -159,6 +160,7 @@ enum OpenAPIDocument {
         ["name": "identity", "description": "Staff sessions, companies, users and API keys"],
         ["name": "leads", "description": "The leads API, for staff sessions"],
         ["name": "admin", "description": "The admin clients API, for super-admins and admins"],
+        ["name": "care", "description": "The care API's client documents, for staff sessions with care.documents"],
         ["name": "operations", "description": "Health, readiness, metrics and this document"],
     ]
 

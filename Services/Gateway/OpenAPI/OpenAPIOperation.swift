@@ -26,9 +26,11 @@ struct OpenAPIOperation: Sendable {
     var access: Access
     /// Query and header parameters (path parameters come from `pattern`).
     var parameters: [JSONValue] = []
-    /// The schema of an `application/json` request body, required when present.
+    /// The schema of the request body (`requestContentType`), required when present.
     var requestBody: JSONValue? = nil
     var responses: [Int: OpenAPIResponse]
+    /// The request body's media type (`multipart/form-data` for uploads).
+    var requestContentType = "application/json"
 
     /// The path in OpenAPI templating: `:id` becomes `{id}`.
     var templatedPath: String { Self.templated(pattern) }
