@@ -133,7 +133,7 @@ let package = Package(
         // sources (reads files and runs `swift package dump-package`; no other dependency).
         .testTarget(name: "DeploymentTests", path: "Tests/DeploymentTests", swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity", "Infrastructure",
-                                                             "ClientDomain"],
+                                                             "ClientDomain", "Crypto"],
                     path: "Tests/IntegrationTests", swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

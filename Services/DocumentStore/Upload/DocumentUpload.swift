@@ -19,6 +19,9 @@ struct DocumentUpload: Sendable {
     let store: ContentStore
     let metadata: DocumentMetadata
     let limits: UploadLimits
+    /// Fault tests only (`DOCUMENT_FAULT_PAUSE_AFTER_RENAME_MS`): a pause between the rename and
+    /// the metadata commit, so a test can kill the process there.
+    var pauseAfterRename: Duration = .zero
 
     /// What the query asks: the use, the file part's name and the text fields to return.
     struct Parameters: Equatable {
@@ -154,6 +157,7 @@ struct DocumentUpload: Sendable {
         try await FileIO.offload { try store.commit(file, sha256: sha256) }
         committed = true
         defer { store.release(sha256) }
+        if pauseAfterRename > .zero { try await Task.sleep(for: pauseAfterRename) }
         let document = DocumentReference(id: UUID(), use: parameters.use, name: name, contentType: format.contentType,
                                          size: Int64(size), sha256: sha256, uploadedAt: Self.now())
         try await metadata.insert(document)
