@@ -29,14 +29,14 @@ extension HTTPClient {
                 if let contentLength, sent > contentLength {
                     throw ClienteleError(.internal, "Internal server error", internalDetail: "streamed body longer than its length")
                 }
-                answeredEarly = try await onWorker { try exchange.sendBody(chunk) }
+                answeredEarly = try await send(exchange.framed(chunk), on: exchange)
                 if answeredEarly { break }
             }
             if !answeredEarly {
                 if let contentLength, sent != contentLength {
                     throw ClienteleError(.internal, "Internal server error", internalDetail: "streamed body shorter than its length")
                 }
-                if contentLength == nil { _ = try await onWorker { try exchange.sendBody([], last: true) } }
+                if contentLength == nil { answeredEarly = try await send(exchange.framed([], last: true), on: exchange) }
             }
             let response = try await onWorker { try exchange.receiveResponse() }
             exchange.finish(reusable: !answeredEarly)
@@ -44,6 +44,16 @@ extension HTTPClient {
         } catch {
             exchange.finish(reusable: false)
             throw clienteleError(error, target: target)
+        }
+    }
+
+    /// Sends `wire`: what the socket takes at once from this task, the rest (waiting for room)
+    /// on a worker thread; true when the server answered first.
+    private func send(_ wire: [UInt8], on exchange: StreamedExchange) async throws -> Bool {
+        switch try exchange.sendWithoutWaiting(wire) {
+        case .answered: return true
+        case .sent(let offset) where offset == wire.count: return false
+        case .sent(let offset): return try await onWorker { try exchange.send(wire, from: offset) }
         }
     }
 
@@ -104,33 +114,52 @@ final class StreamedExchange: @unchecked Sendable {
             chunked = true
             head.append(contentsOf: "Transfer-Encoding: chunked\r\n\r\n".utf8)
         }
-        _ = try send(head)
+        _ = try send(head, from: 0)
     }
 
-    /// Sends one chunk of the body (chunk-framed when chunked; `last` adds the final chunk);
-    /// true when the server answered already (stop sending and read the answer).
-    func sendBody(_ bytes: [UInt8], last: Bool = false) throws -> Bool {
-        if Self.hasInput(socket.fd) { return true }
-        var wire: [UInt8]
-        if chunked {
-            wire = []
-            if !bytes.isEmpty {
-                wire.append(contentsOf: String(bytes.count, radix: 16).utf8)
-                wire.append(contentsOf: [13, 10])
-                wire.append(contentsOf: bytes)
-                wire.append(contentsOf: [13, 10])
-            }
-            if last { wire.append(contentsOf: "0\r\n\r\n".utf8) }
-        } else {
-            wire = bytes
+    /// `bytes` as the body's next piece on the wire (chunk-framed when chunked; `last` adds the
+    /// final chunk).
+    func framed(_ bytes: [UInt8], last: Bool = false) -> [UInt8] {
+        guard chunked else { return bytes }
+        var wire: [UInt8] = []
+        if !bytes.isEmpty {
+            wire.reserveCapacity(bytes.count + 16)
+            wire.append(contentsOf: String(bytes.count, radix: 16).utf8)
+            wire.append(contentsOf: [13, 10])
+            wire.append(contentsOf: bytes)
+            wire.append(contentsOf: [13, 10])
         }
-        return try send(wire)
+        if last { wire.append(contentsOf: "0\r\n\r\n".utf8) }
+        return wire
     }
 
-    /// Sends `bytes`, waiting for room; true (stopping early) when the server answers or
-    /// closes meanwhile: its answer is read next.
-    private func send(_ bytes: [UInt8]) throws -> Bool {
+    enum Progress {
+        case sent(Int)
+        case answered
+    }
+
+    /// Sends what the socket takes of `wire` now, never waiting: how far it got, or that the
+    /// server answered (or closed) before the body was complete.
+    func sendWithoutWaiting(_ wire: [UInt8]) throws -> Progress {
+        if Self.hasInput(socket.fd) { return .answered }
         var offset = 0
+        while offset < wire.count {
+            let n: Int
+            do {
+                n = try socket.sendSome(wire, from: offset)
+            } catch ClientSocket.Failure.closed {
+                return .answered
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        return .sent(offset)
+    }
+
+    /// Sends `bytes` from `offset` on, waiting for room; true (stopping early) when the server
+    /// answers or closes meanwhile: its answer is read next.
+    func send(_ bytes: [UInt8], from offset: Int) throws -> Bool {
+        var offset = offset
         while offset < bytes.count {
             let n: Int
             do {
