@@ -86,6 +86,18 @@ pids+=($!)
 for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$nginx_port/files/" 2>/dev/null && break; sleep 0.1; done
 
 now() { date +%s.%N; }
+# cpu_report BEFORE AFTER SECONDS: cores each part used over the interval (where the time goes).
+cpu_report() {
+    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'
+import sys
+def load(text): return {l.split()[0]: int(l.split()[1]) for l in text.strip().splitlines()}
+before, after, seconds, hz = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+used = {k: (after[k] - before.get(k, 0)) / hz / seconds for k in after}
+machine = used.pop("machine")
+parts = sorted(((k, v) for k, v in used.items() if v >= 0.01), key=lambda kv: -kv[1])
+print("    cpu (cores of 2): " + ", ".join(f"{k} {v:.2f}" for k, v in parts) + f"; machine total {machine:.2f}")
+PY
+}
 rate() { python3 -c "print(round($1 / ($3 - $2), 1))"; }
 
 # run_parallel FILE_OF_COMMANDS: runs each line with bash, $concurrency at a time; fails on any failure.
@@ -100,8 +112,10 @@ for i in $(seq 1 "$count"); do
 done
 start="$(now)"; run_parallel "$work/nginx-uploads.txt"; end="$(now)"
 nginx_up="$(rate "$total_mb" "$start" "$end")"
+before="$(cpu_sample)"
 start="$(now)"; run_parallel "$work/gateway-uploads.txt"; end="$(now)"
 gateway_up="$(rate "$total_mb" "$start" "$end")"
+upload_cpu="$(cpu_report "$before" "$(cpu_sample)" "$(python3 -c "print($end - $start)")")"
 
 # Downloads: nginx serves the same files statically; the gateway by the url each upload answered.
 cp "$work"/files/doc-*.pdf "$work/nginx/static/"
@@ -115,12 +129,16 @@ done
 run_parallel "$work/nginx-downloads.txt"   # warm the page cache for both sides alike
 start="$(now)"; run_parallel "$work/nginx-downloads.txt"; end="$(now)"
 nginx_down="$(rate "$total_mb" "$start" "$end")"
+before="$(cpu_sample)"
 start="$(now)"; run_parallel "$work/gateway-downloads.txt"; end="$(now)"
 gateway_down="$(rate "$total_mb" "$start" "$end")"
+download_cpu="$(cpu_report "$before" "$(cpu_sample)" "$(python3 -c "print($end - $start)")")"
 
 printf '%-44s %10s\n' "$count x ${size_mb} MB, $concurrency at a time" "MB/s"
 printf '%-44s %10s\n' "nginx uploads (client_body_in_file_only)" "$nginx_up"
 printf '%-44s %10s\n' "gateway uploads (streamed, fsynced)" "$gateway_up"
+echo "$upload_cpu"
 printf '%-44s %10s\n' "nginx downloads (static)" "$nginx_down"
 printf '%-44s %10s\n' "gateway downloads (authorized)" "$gateway_down"
+echo "$download_cpu"
 echo "ratio gateway/nginx: uploads $(python3 -c "print(round($gateway_up / $nginx_up, 2))"), downloads $(python3 -c "print(round($gateway_down / $nginx_down, 2))") (target >= 0.5 each)"
