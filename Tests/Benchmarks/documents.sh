@@ -86,18 +86,6 @@ pids+=($!)
 for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$nginx_port/files/" 2>/dev/null && break; sleep 0.1; done
 
 now() { date +%s.%N; }
-# cpu_report BEFORE AFTER SECONDS: cores each part used over the interval (where the time goes).
-cpu_report() {
-    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'
-import sys
-def load(text): return {l.split()[0]: int(l.split()[1]) for l in text.strip().splitlines()}
-before, after, seconds, hz = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-used = {k: (after[k] - before.get(k, 0)) / hz / seconds for k in after}
-machine = used.pop("machine")
-parts = sorted(((k, v) for k, v in used.items() if v >= 0.01), key=lambda kv: -kv[1])
-print("    cpu (cores of 2): " + ", ".join(f"{k} {v:.2f}" for k, v in parts) + f"; machine total {machine:.2f}")
-PY
-}
 rate() { python3 -c "print(round($1 / ($3 - $2), 1))"; }
 
 # run_parallel FILE_OF_COMMANDS: runs each line with bash, $concurrency at a time; fails on any failure.
