@@ -183,6 +183,22 @@ final class DocumentsAPITests: XCTestCase {
             let reply = try await w.careDocument(client, care)
             XCTAssertEqual(reply.status, 201, reply.text)
         }
+        // Removing a care document detaches it: gone from the list and the download, its row
+        // deleted; the file stays while the other client's copy names it.
+        let leadList = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
+        let removedURL = try XCTUnwrap(((leadList.json["data"] as? [[String: Any]])?.first)?["url"] as? String, leadList.text)
+        let rowsBefore = try await w.storedRows()
+        let notYours = try await w.call(.DELETE, removedURL, token: w.adminB)
+        XCTAssertEqual(notYours.status, 404)
+        let removed = try await w.call(.DELETE, removedURL, token: w.adminA)
+        XCTAssertEqual(removed.status, 200, removed.text)
+        let gone = try await w.call(.GET, removedURL, token: w.adminA)
+        XCTAssertEqual(gone.status, 404)
+        let listAfter = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
+        XCTAssertEqual((listAfter.json["data"] as? [Any])?.count, 0, listAfter.text)
+        let rowsAfterRemoval = try await w.storedRows()
+        XCTAssertEqual(rowsAfterRemoval, rowsBefore - 1)
+        XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(care)))
         // Hard-deleting the client (admin API) removes its documents; the shared file stays for the other client.
         let deleted = try await w.call(.DELETE, "/api/admin/clients/client_\(lead)", token: w.adminA)
         XCTAssertEqual(deleted.status, 200, deleted.text)

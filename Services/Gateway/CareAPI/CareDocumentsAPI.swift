@@ -26,6 +26,7 @@ struct CareDocumentsAPI: Sendable {
         setup.route(.POST, Self.path + "/upload", options: DocumentAttachments.routeOptions, rendering(upload))
         setup.route(.GET, Self.path + "/client/:clientId", rendering(list))
         setup.route(.GET, Self.path + "/file/:documentId", rendering(download))
+        setup.route(.DELETE, Self.path + "/file/:documentId", rendering(remove))
     }
 
     private func rendering(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> HTTPHandler {
@@ -69,15 +70,34 @@ struct CareDocumentsAPI: Sendable {
     /// The file, if the document is one of a client the caller reaches and still attached.
     func download(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request)
+        let (id, _, document) = try await attached(request, caller)
+        let upstream = try await attachments.documents.content(id, range: request.headers["Range"],
+                                                               ifNoneMatch: request.headers["If-None-Match"])
+        return DocumentDownload.response(upstream, document: document)
+    }
+
+    /// Detaches the document from its client (an event of the client's stream); the document
+    /// store then deletes it, and its file goes once nothing names it.
+    func remove(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let caller = try await caller(request)
+        let (id, record, _) = try await attached(request, caller)
+        let outcome = try await attachments.commands.send(ClientCommandRequest(command: .removeDocument, clientId: record.id,
+                                                                               tenantId: record.tenantId, actor: caller.actor,
+                                                                               documentId: id))
+        return await readYourWrites.settle(CareDocumentsView.ok(.null, message: "Document deleted successfully"),
+                                           id: record.id, outcome: outcome)
+    }
+
+    /// The `:documentId` care document, its client and reference, when the client is one the
+    /// caller reaches and the document is still attached to it; 404 otherwise.
+    private func attached(_ request: HTTPRequest, _ caller: CareCaller) async throws -> (UUID, ClientRecord, DocumentReference) {
         guard let id = request.pathParameters["documentId"].flatMap(UUID.init(canonical:)),
               let stored = try await attachments.documents.document(id),
               let tenantId = stored.tenantId, let clientId = stored.clientId, stored.reference.use == .care,
               caller.staff.reaches(anyOf: [tenantId]),
               let record = try await search.client(clientId, tenantId: tenantId),
               let document = record.documents.first(where: { $0.id == id }) else { throw Self.documentNotFound }
-        let upstream = try await attachments.documents.content(id, range: request.headers["Range"],
-                                                               ifNoneMatch: request.headers["If-None-Match"])
-        return DocumentDownload.response(upstream, document: document)
+        return (id, record, document)
     }
 
     static let notFound = ClienteleError(.notFound, "Client not found")

@@ -71,6 +71,12 @@ extension OpenAPIDocument {
                              responses: [200: binary, 206: partial, 304: notModified, 416: unsatisfiable,
                                          403: OpenAPIResponse("The role does not allow this", careError),
                                          404: OpenAPIResponse("No such document of a client the caller reaches", careError)]),
+            OpenAPIOperation(method: .DELETE, pattern: care + "/file/:documentId", operationId: "deleteCareDocument",
+                             summary: "Detach a client document; its file goes once nothing names it", tag: "care",
+                             access: .session,
+                             responses: [200: OpenAPIResponse("`{success: true, data: null, message}`", schemaRef("CareDeleted")),
+                                         403: OpenAPIResponse("The role does not allow this", careError),
+                                         404: OpenAPIResponse("No such document of a client the caller reaches", careError)]),
         ]
     }
 
@@ -100,6 +106,10 @@ extension OpenAPIDocument {
             "CareDocumentList": [
                 "type": "object", "required": ["success", "data"],
                 "properties": ["success": ["const": true], "data": ["type": "array", "items": schemaRef("CareDocument")]],
+            ],
+            "CareDeleted": [
+                "type": "object", "required": ["success", "message"],
+                "properties": ["success": ["const": true], "data": ["type": "null"], "message": ["type": "string"]],
             ],
             "CareError": [
                 "type": "object", "required": ["success", "message"],
