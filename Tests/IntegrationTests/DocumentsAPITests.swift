@@ -115,6 +115,15 @@ final class DocumentsAPITests: XCTestCase {
             ("an agent uploading a passport", { try await w.passport(lead, pdf, token: w.agentA) }, 403),
             ("sales uploading a care document", { try await w.careDocument(lead, pdf, token: w.salesA) }, 403),
             ("no session", { try await w.careDocument(lead, pdf, token: "not-a-token") }, 401),
+            // A small file beside a part the store does not keep, without a declared length: the
+            // whole body is bounded too, not only the file.
+            ("an oversized extra part, chunked", {
+                try await w.upload("/api/document/upload", token: w.adminA,
+                                   Multipart([.file("file", "p.pdf", pdf), .field("clientId", String(lead)),
+                                              .field("documentType", "report"),
+                                              .file("extra", "x.bin", [UInt8](repeating: 7, count: 26 * 1024 * 1024))]),
+                                   chunked: true)
+            }, 413),
         ]
         for (name, send, expected) in cases {
             let reply = try await send()

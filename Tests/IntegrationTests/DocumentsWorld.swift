@@ -83,13 +83,15 @@ struct DocumentsWorld {
         return try XCTUnwrap(Int(reply.headers["Location"]?.split(separator: "/").last ?? ""))
     }
 
-    /// Sends `body` to the gateway as a stream of 64 KiB chunks, with its length.
-    func upload(_ path: String, token: String?, _ body: Multipart) async throws -> Reply {
+    /// Sends `body` to the gateway as a stream of 64 KiB chunks, with its length (`chunked`:
+    /// without one, in chunked framing).
+    func upload(_ path: String, token: String?, _ body: Multipart, chunked: Bool = false) async throws -> Reply {
         var headers: HTTPHeaders = ["Content-Type": body.contentType]
         if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
         let bytes = body.bytes
         let response = try await http.execute(HTTPClientRequest(method: .POST, url: stack.gateway.baseURL + path, headers: headers),
-                                              streaming: Chunks(bytes: bytes, size: 64 * 1024), contentLength: bytes.count)
+                                              streaming: Chunks(bytes: bytes, size: 64 * 1024),
+                                              contentLength: chunked ? nil : bytes.count)
         return Reply(status: response.status.code, headers: response.headers, body: response.body)
     }
 

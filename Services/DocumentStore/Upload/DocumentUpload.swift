@@ -10,7 +10,8 @@ import InternalAPI
 /// whole body was read and every check passed.
 ///
 /// Refusals, each before anything is stored (the temporary file is removed): 413 as soon as
-/// the declared `Content-Length` or the file's streamed size passes the use's cap; 415 as
+/// the declared `Content-Length` or the file's streamed size passes the use's cap (or the
+/// whole body passes the cap plus `UploadLimits.framingAllowance`, whatever its parts); 415 as
 /// soon as the first bytes rule out every accepted format (else when the end shows it is
 /// none of them: an office file's central directory, text's last character); 400 for a
 /// malformed body, a missing file part or a missing field. File names are sanitised
@@ -76,7 +77,11 @@ struct DocumentUpload: Sendable {
         var fileComplete = false
         var fields: [String: String] = [:]
 
+        var bodyBytes = 0
         for try await chunk in request.body {
+            // The whole body too (other parts are read and dropped): at most the cap plus framing.
+            bodyBytes += chunk.count
+            guard bodyBytes <= cap + UploadLimits.framingAllowance else { throw Self.tooLarge(cap) }
             let events: [MultipartEvent]
             do {
                 events = try parser.feed(chunk)
