@@ -101,7 +101,8 @@ let package = Package(
                           dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "ProjectionHosting", "StatsReadModel",
                                          "InternalAPI", "ClientDomain", "Errors"],
                           path: "Services/StatsProjection", swiftSettings: strictSettings),
-        .executableTarget(name: "DocumentStore", dependencies: ["ServiceRuntime", "Infrastructure"],
+        .executableTarget(name: "DocumentStore", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Crypto",
+                                                               "ClientDomain", "InternalAPI", "Errors"],
                           path: "Services/DocumentStore", swiftSettings: strictSettings),
         .executableTarget(name: "CRMSync", dependencies: ["ServiceRuntime", "Infrastructure"],
                           path: "Services/CRMSync", swiftSettings: strictSettings),
@@ -139,11 +140,13 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
                                                          "ServiceRuntime", "Identity", "Postgres", "Crypto", "Coordination", "TestSupport"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
+        .testTarget(name: "DocumentStoreTests", dependencies: ["DocumentStore", "ClientDomain"], path: "Tests/DocumentStoreTests",
+                    swiftSettings: strictSettings),
         // Checks docker-compose.yml, deploy/ and docs/configuration.md against Package.swift and
         // the sources (reads files and runs `swift package dump-package`; no other dependency).
         .testTarget(name: "DeploymentTests", path: "Tests/DeploymentTests", swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity", "Infrastructure",
-                                                             "ClientDomain"],
+                                                             "ClientDomain", "Crypto"],
                     path: "Tests/IntegrationTests", swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -35,6 +35,9 @@ enum ClientCtl {
                           republish the whole event store into the events topic (after the broker
                           lost its log, or into a fresh topic), showing progress; --status shows
                           the latest republish without starting one
+      documents verify [--json]
+                          rehash every document file against its metadata; report missing, corrupt
+                          and orphaned files; needs INTERNAL_TOKEN; exit 1 if anything is reported
       help                show this text
     """
 
@@ -73,6 +76,13 @@ enum ClientCtl {
         case "quarantine":
             do {
                 return try await QuarantineCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "documents":
+            do {
+                return try await DocumentsCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78

@@ -10,6 +10,7 @@ struct GatewayComponents: Sendable {
     var commands: CommandClient
     var search: SearchClient
     var stats: StatsClient
+    var documents: DocumentClient
     /// Read-your-writes against the search projection (every API's reads) and the stats
     /// projection (the admin API's figures too).
     var searchVisibility: ProjectionVisibility

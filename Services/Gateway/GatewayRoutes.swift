@@ -23,8 +23,11 @@ enum GatewayRoutes {
             commands: components.commands, search: components.search, readYourWrites: searchShows).register(on: setup)
         let authAPI = AuthAPI(store: components.identity, settings: components.sessions, rateLimiter: components.rateLimiter)
         authAPI.register(on: setup)
+        let attachments = DocumentAttachments(documents: components.documents, commands: components.commands, logger: setup.logger)
         LeadsClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
-                        search: components.search, readYourWrites: searchShows).register(on: setup)
+                        search: components.search, readYourWrites: searchShows, attachments: attachments).register(on: setup)
+        CareDocumentsAPI(authenticator: authAPI.authenticator, search: components.search, attachments: attachments,
+                         readYourWrites: searchShows).register(on: setup)
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
                         search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow).register(on: setup)
         CompaniesAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
@@ -37,12 +40,12 @@ enum GatewayRoutes {
     /// The API families not built yet, by path prefix: every method on the prefix and below
     /// it answers 501 until its issue builds it (and removes it from here).
     /// (`/api/v1/clients` is `OrganizationClientsAPI`, `/api/clients` `LeadsClientsAPI`,
-    /// `/api/admin/clients` `AdminClientsAPI`; `/api/auth`, `/api/companies`,
+    /// `/api/admin/clients` `AdminClientsAPI`, `/api/document` `CareDocumentsAPI`; `/api/auth`, `/api/companies`,
     /// `/api/users` and `/api/api-keys` are `AuthAPI`, `CompaniesAPI`, `UsersAPI` and
     /// `APIKeysAPI`.)
     static let placeholders: [(prefix: String, what: String)] = [
         ("/v1/workspace/:workspaceId/clients", "The workspace clients API"),
-    ] + ["/api/user", "/api/clientDetails", "/api/frontend", "/api/document", "/api/goal", "/api/medication",
+    ] + ["/api/user", "/api/clientDetails", "/api/frontend", "/api/goal", "/api/medication",
          "/api/appointment"].map { ($0, "The care clients API (\($0))") }
 
     static func registerPlaceholders(on setup: ServiceSetup) {

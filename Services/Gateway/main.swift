@@ -59,10 +59,15 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
             guard response.status.code == 200 else { throw UpstreamNotHealthy(name: name, status: response.status.code) }
         }
     }
+    // Uploads and downloads stream for as long as the caller sends or reads (a slow phone on
+    // a 25 MiB file): a long bound, and few connections per request.
+    let documentClient = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(900), maxIdlePerHost: 16))
     setup.shutdownHooks.append {
         client.shutdown()
         visibilityClient.shutdown()
+        documentClient.shutdown()
     }
+    let documents = DocumentClient(baseURL: upstreams.documentStore, token: token, http: documentClient)
 
     // Read-your-writes waits on the projections' applied-versions feeds: one request per
     // projection commit instead of one per write.
@@ -74,9 +79,11 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
 
     GatewayRoutes.register(on: setup, GatewayComponents(
         identity: identity, sessions: sessions,
-        commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client),
+        commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client, documents: documents,
+                                logger: setup.logger),
         search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, metrics: setup.metrics),
         stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
+        documents: documents,
         searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: upstreams.searchProjection, token: token,
                                                http: visibilityClient, feed: searchFeed),
         statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: upstreams.statsProjection, token: token,

@@ -44,6 +44,10 @@ public struct ClienteleError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let conflict = Code(rawValue: "conflict")
         /// A precondition such as `If-Match` does not hold (HTTP 412).
         public static let preconditionFailed = Code(rawValue: "precondition_failed")
+        /// The request's content is larger than the limit for it (HTTP 413).
+        public static let payloadTooLarge = Code(rawValue: "payload_too_large")
+        /// The request's content is of a type not accepted here (HTTP 415).
+        public static let unsupportedMediaType = Code(rawValue: "unsupported_media_type")
         /// The request is well formed but cannot be processed (HTTP 422).
         public static let unprocessable = Code(rawValue: "unprocessable")
         /// A quota or rate limit was reached (HTTP 429).

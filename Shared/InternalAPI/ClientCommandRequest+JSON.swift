@@ -17,6 +17,8 @@ extension ClientCommandRequest {
         if let idempotency { object["idempotency"] = idempotency.internalJSON }
         if let portalPasswordHash { object["portalPasswordHash"] = .string(portalPasswordHash) }
         if let submission { object["submission"] = .bool(submission) }
+        if let document { object["document"] = document.json }
+        if let documentId { object["documentId"] = .string(documentId.uppercasedString) }
         return .object(object)
     }
 
@@ -42,7 +44,11 @@ extension ClientCommandRequest {
         self.init(command: command, clientId: clientId, tenantId: tenantId, profile: profile, changes: changes,
                   expectedVersion: expectedVersion, actor: actor, idempotency: idempotency,
                   portalPasswordHash: try object.optionalString("portalPasswordHash"),
-                  submission: try object.optionalBool("submission"))
+                  submission: try object.optionalBool("submission"),
+                  document: try object.optionalObject("document").map { reader throws(JSONFieldError) in
+                      try DocumentReference(json: reader)
+                  },
+                  documentId: try object.optionalParsed("documentId", UUID.init(canonical:)))
     }
 }
 
@@ -64,6 +70,9 @@ extension ClientCommandResponse {
                 object.key("client")
                 client.write(to: &object)
             }
+            if !detachedDocumentIds.isEmpty {
+                object.member("detachedDocumentIds", JSONValue.array(detachedDocumentIds.map { .string($0.uppercasedString) }))
+            }
             object.member("replayed", replayed)
             object.member("version", version)
         }
@@ -73,6 +82,13 @@ extension ClientCommandResponse {
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         let object = try JSONObjectReader(value)
         let client = try object.optionalObject("client").map { reader throws(JSONFieldError) in try ClientRecord(internalJSON: reader) }
-        self.init(client: client, version: try object.int64("version"), replayed: try object.bool("replayed"))
+        let detached = try object.optionalArray("detachedDocumentIds") { value, path throws(JSONFieldError) in
+            guard let id = UUID(canonical: try JSONObjectReader.string(value, path: path)) else {
+                throw JSONFieldError(.invalidValue, path: path, detail: "expected a UUID")
+            }
+            return id
+        }
+        self.init(client: client, version: try object.int64("version"), replayed: try object.bool("replayed"),
+                  detachedDocumentIds: detached ?? [])
     }
 }

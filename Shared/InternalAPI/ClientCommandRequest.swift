@@ -6,7 +6,7 @@ import Foundation
 /// resolved the tenant; the command service validates and decides.
 public struct ClientCommandRequest: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
-        case create, update, delete, setPortalPassword, recordActivity
+        case create, update, delete, setPortalPassword, recordActivity, attachDocument, removeDocument
     }
 
     public var command: Kind
@@ -27,10 +27,17 @@ public struct ClientCommandRequest: Codable, Sendable, Equatable {
     public var portalPasswordHash: String?
     /// recordActivity only: whether the activity was a submission.
     public var submission: Bool?
+    /// attachDocument only: the stored document to attach.
+    public var document: DocumentReference?
+    /// removeDocument only: the document to detach.
+    public var documentId: UUID?
 
     public init(command: Kind, clientId: UUID, tenantId: UUID, profile: ClientProfile? = nil, changes: ClientProfileChanges? = nil,
                 expectedVersion: Int64? = nil, actor: Actor, idempotency: IdempotencyToken? = nil,
-                portalPasswordHash: String? = nil, submission: Bool? = nil) {
+                portalPasswordHash: String? = nil, submission: Bool? = nil, document: DocumentReference? = nil,
+                documentId: UUID? = nil) {
+        self.document = document
+        self.documentId = documentId
         self.submission = submission
         self.portalPasswordHash = portalPasswordHash
         self.command = command
@@ -69,10 +76,24 @@ public struct ClientCommandResponse: Codable, Sendable, Equatable {
     public var version: Int64
     /// True when this answers a repeated idempotency key: nothing new was written.
     public var replayed: Bool
+    /// The documents the command took from the client (a replaced passport, a removed
+    /// document): the gateway has the document store delete them.
+    public var detachedDocumentIds: [UUID] {
+        get { storedDetachedDocumentIds ?? [] }
+        set { storedDetachedDocumentIds = newValue.isEmpty ? nil : newValue }
+    }
+    /// `detachedDocumentIds` as coded: left out when there are none.
+    private var storedDetachedDocumentIds: [UUID]?
 
-    public init(client: ClientRecord?, version: Int64, replayed: Bool) {
+    private enum CodingKeys: String, CodingKey {
+        case client, version, replayed
+        case storedDetachedDocumentIds = "detachedDocumentIds"
+    }
+
+    public init(client: ClientRecord?, version: Int64, replayed: Bool, detachedDocumentIds: [UUID] = []) {
         self.client = client
         self.version = version
         self.replayed = replayed
+        self.storedDetachedDocumentIds = detachedDocumentIds.isEmpty ? nil : detachedDocumentIds
     }
 }

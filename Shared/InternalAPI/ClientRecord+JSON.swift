@@ -23,6 +23,7 @@ extension ClientRecord {
             // Keys in ascending order, as `JSONEncoder`'s `.sortedKeys` writes them.
             object.member("createdAt", Timestamp.format(createdAt))
             if let createdBy { object.member("createdBy", createdBy.internalJSON) }
+            if !documents.isEmpty { object.member("documents", JSONValue.array(documents.map(\.json))) }
             object.member("hasJoined", hasJoined)
             object.member("id", id.uppercasedString)
             if let lastActiveAt { object.member("lastActiveAt", Timestamp.format(lastActiveAt)) }
@@ -58,8 +59,11 @@ extension ClientRecord {
         let hasJoined = try object.bool("hasJoined")
         let lastActiveAt = try object.optionalParsed("lastActiveAt", Timestamp.parse)
         let submissionCount = try object.int64("submissionCount")
+        let documents = try object.optionalArray("documents") { value, path throws(JSONFieldError) in
+            try DocumentReference(json: value, path: path)
+        }
         self.init(id: id, tenantId: tenantId, profile: profile, version: version, createdAt: createdAt, updatedAt: updatedAt,
                   number: number, createdBy: createdBy, hasJoined: hasJoined, lastActiveAt: lastActiveAt,
-                  submissionCount: submissionCount)
+                  submissionCount: submissionCount, documents: documents ?? [])
     }
 }

@@ -22,10 +22,23 @@ public struct ClientRecord: Codable, Sendable, Equatable {
     public var lastActiveAt: Date?
     /// How many submissions the client made.
     public var submissionCount: Int64
+    /// The client's documents, oldest first.
+    public var documents: [DocumentReference] {
+        get { storedDocuments ?? [] }
+        set { storedDocuments = newValue.isEmpty ? nil : newValue }
+    }
+    /// `documents` as coded: left out when there are none, as `internalJSONBytes` writes it.
+    private var storedDocuments: [DocumentReference]?
+
+    private enum CodingKeys: String, CodingKey {
+        case id, tenantId, profile, version, createdAt, updatedAt, number, createdBy, hasJoined, lastActiveAt, submissionCount
+        case storedDocuments = "documents"
+    }
 
     public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date,
                 number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false, lastActiveAt: Date? = nil,
-                submissionCount: Int64 = 0) {
+                submissionCount: Int64 = 0, documents: [DocumentReference] = []) {
+        self.storedDocuments = documents.isEmpty ? nil : documents
         self.lastActiveAt = lastActiveAt
         self.submissionCount = submissionCount
         self.number = number
@@ -45,6 +58,6 @@ public struct ClientRecord: Codable, Sendable, Equatable {
         self.init(id: client.id, tenantId: client.tenantId, profile: client.profile, version: client.version,
                   createdAt: client.createdAt, updatedAt: client.updatedAt, number: client.number,
                   createdBy: client.createdBy, hasJoined: client.hasJoined, lastActiveAt: client.lastActiveAt,
-                  submissionCount: client.submissionCount)
+                  submissionCount: client.submissionCount, documents: client.documents)
     }
 }

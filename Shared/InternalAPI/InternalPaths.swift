@@ -38,4 +38,22 @@ public enum InternalPaths {
     public static func quarantineRetry(_ stream: UUID) -> String { "\(quarantine)/\(stream.lowercasedString)/retry" }
     /// Projection services: `POST` `{"by": "<operator>"}` → `QuarantineRelease`; 404 when not parked.
     public static func quarantineSkip(_ stream: UUID) -> String { "\(quarantine)/\(stream.lowercasedString)/skip" }
+
+    // MARK: Document store
+
+    /// Document store: `POST ?use=passport|care&field=NAME[&fields=a,b]` a `multipart/form-data`
+    /// body (streamed), answered 201 with a `DocumentUploadResult`; `DELETE ?clientId=` deletes a
+    /// client's documents.
+    public static let documents = "/internal/v1/documents"
+    /// Document store: `GET` a `StoredDocument`, `DELETE` it.
+    public static func document(_ id: UUID) -> String { "\(documents)/\(id.lowercasedString)" }
+    /// Document store: `GET` the bytes (`Range` honoured, `ETag` the SHA-256).
+    public static func documentContent(_ id: UUID) -> String { "\(document(id))/content" }
+    /// Document store: `POST {"tenantId", "clientId"}` claims an upload for its client.
+    public static func documentClaim(_ id: UUID) -> String { "\(document(id))/claim" }
+    /// Document store: `POST` rehashes every file, answered with a `DocumentVerifyReport`.
+    public static let documentVerification = "/internal/v1/document-verification"
+    /// Document store: `POST` runs the sweep now (unclaimed uploads and unreferenced files past
+    /// the grace period), answered with `{"uploads": n, "files": n}` removed.
+    public static let documentSweep = "/internal/v1/document-sweep"
 }

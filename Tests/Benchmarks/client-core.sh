@@ -44,19 +44,6 @@ projection_env=()
 [ -n "${BENCH_FETCH_WAIT_MS:-}" ] && projection_env=(KAFKA_FETCH_WAIT_MAX_MS="$BENCH_FETCH_WAIT_MS")
 start_clientele "${projection_env[@]}"
 
-# cpu_report BEFORE AFTER SECONDS: cores used by each part over the interval.
-cpu_report() {
-    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'
-import sys
-def load(text): return {l.split()[0]: int(l.split()[1]) for l in text.strip().splitlines()}
-before, after, seconds, hz = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-used = {k: (after[k] - before.get(k, 0)) / hz / seconds for k in after}
-machine = used.pop("machine")
-parts = sorted(used.items(), key=lambda kv: -kv[1])
-print("  cpu (cores of 2): " + ", ".join(f"{k} {v:.2f}" for k, v in parts)
-      + f"; machine total {machine:.2f} (rest = wrk and other users {machine - sum(used.values()):.2f})")
-PY
-}
 
 # wrk_run NAME URL [wrk args...]: runs wrk with CPU accounting; output kept in $work/NAME.txt;
 # prints "<requests/s> <p99 ms>".

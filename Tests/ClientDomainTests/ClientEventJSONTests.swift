@@ -16,6 +16,8 @@ final class ClientEventJSONTests: XCTestCase {
         case .deleted(let event): return try encoder.encode(event)
         case .portalPasswordSet(let event): return try encoder.encode(event)
         case .activityRecorded(let event): return try encoder.encode(event)
+        // Never stored through `JSONEncoder`: their only form is `encode()`'s.
+        case .documentAttached, .documentReplaced, .documentRemoved: return try event.encode()
         }
     }
 
@@ -27,6 +29,7 @@ final class ClientEventJSONTests: XCTestCase {
         case .deleted: return .deleted(try decoder.decode(ClientDeleted.self, from: data))
         case .portalPasswordSet: return .portalPasswordSet(try decoder.decode(ClientPortalPasswordSet.self, from: data))
         case .activityRecorded: return .activityRecorded(try decoder.decode(ClientActivityRecorded.self, from: data))
+        case .documentAttached, .documentReplaced, .documentRemoved: return try ClientEvent.decode(envelope(event, data: data))
         }
     }
 
@@ -62,6 +65,14 @@ final class ClientEventJSONTests: XCTestCase {
         .portalPasswordSet(ClientPortalPasswordSet()),
         .activityRecorded(ClientActivityRecorded(submission: true)),
         .activityRecorded(ClientActivityRecorded(submission: false)),
+        .documentAttached(ClientDocumentAttached(document: DocumentReference(
+            id: UUID(uuidString: "6F1D7A1E-0B7C-4E8F-9A51-0C1B2D3E4F50")!, use: .care, documentType: .ndisPlan,
+            name: "Plan \"2024\" ✓.pdf", contentType: "application/pdf", size: 1234,
+            sha256: String(repeating: "ab", count: 32), uploadedAt: Date(timeIntervalSince1970: 1_700_000_000.125)))),
+        .documentReplaced(ClientDocumentReplaced(replacedId: UUID(), document: DocumentReference(
+            id: UUID(), use: .passport, name: "p.png", contentType: "image/png", size: 0,
+            sha256: String(repeating: "0", count: 64), uploadedAt: Date(timeIntervalSince1970: 0)))),
+        .documentRemoved(ClientDocumentRemoved(documentId: UUID())),
     ]
 
     func testNewEventsAreStoredByteForByteAsJSONEncoderStoredThem() throws {

@@ -75,8 +75,14 @@ final class LeadsAdapterTests: XCTestCase {
             "id": 123, "name": "Jane Doe", "email": "jane@example.com", "phone": "+971500000000", "address": "Dubai, UAE",
             "source": .null, "isActive": false, "createdBy": 12, "createdAt": "2025-01-02T10:15:36.000Z",
             "updatedAt": "2025-01-15T08:01:10.000Z", "company": "Acme Properties", "hasJoined": true,
-            "agents": [["agentId": 42, "agentName": "Ahmed Ali"]],
+            "agents": [["agentId": 42, "agentName": "Ahmed Ali"]], "passport": .null,
         ])
+        // With a passport, the path it downloads from (through the gateway).
+        var withPassport = record
+        withPassport.documents = [DocumentReference(id: UUID(), use: .passport, name: "p.pdf", contentType: "application/pdf",
+                                                    size: 1, sha256: String(repeating: "a", count: 64), uploadedAt: Date())]
+        let shown = LeadsClientView.client(withPassport, .init())
+        XCTAssertEqual(shown["passport"], "/api/clients/passport/123")
     }
 
     func testErrorsUseTheDocumentsMessages() throws {

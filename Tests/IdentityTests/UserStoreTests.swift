@@ -37,10 +37,11 @@ final class UserStoreTests: XCTestCase {
         XCTAssertEqual(mapping[Role.superAdmin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                                   Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
                                                   Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite,
-                                                  Permission.leadsReadAssigned, Permission.clientsAdmin])
+                                                  Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments])
         XCTAssertEqual(mapping[Role.admin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                              Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
-                                             Permission.leadsWrite, Permission.leadsReadAssigned, Permission.clientsAdmin])
+                                             Permission.leadsWrite, Permission.leadsReadAssigned, Permission.clientsAdmin,
+                                             Permission.careDocuments])
         // The leads API's matrix: finance may write leads, an agent only reads its own.
         XCTAssertEqual(mapping[Role.finance], [Permission.clientsRead, Permission.leadsRead, Permission.leadsWrite])
         XCTAssertEqual(mapping[Role.sales], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,

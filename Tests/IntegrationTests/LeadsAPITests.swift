@@ -155,7 +155,8 @@ final class LeadsAPITests: XCTestCase {
             ("update", .PUT, "/api/clients/\(leadId)", { ["phone": "+971511111111"] }, [401, 200, 200, 200, 200, 403, 403, 404]),
             ("change password", .POST, "/api/clients/\(leadId)/change-password", { ["password": "NewStrongPassword!"] },
              [401, 200, 200, 200, 200, 403, 403, 404]),
-            ("passport upload", .POST, "/api/clients/passport/\(leadId)", nil, [401, 501, 501, 501, 501, 403, 403, 404]),
+            // No multipart body: refused once authorized (uploads are DocumentsAPITests').
+            ("passport upload", .POST, "/api/clients/passport/\(leadId)", nil, [401, 400, 400, 400, 400, 403, 403, 404]),
             ("disable", .DELETE, "/api/clients/\(leadId)", nil, [401, 200, 200, 200, 200, 403, 403, 404]),
         ]
         for (name, method, path, body, expected) in rows {
@@ -298,10 +299,13 @@ final class LeadsAPITests: XCTestCase {
         XCTAssertEqual(changed["message"] as? String, "Password changed successfully")
         let joinedLead = try await lead(leadId, as: w.sales.token)
         XCTAssertEqual(joinedLead["hasJoined"] as? Bool, true)
-        // The passport upload is not built yet: a clear 501.
+        // The passport upload as the document writes it; the lead then shows where it downloads.
         let (passportStatus, passportReply) = try run(commands[7])
-        XCTAssertEqual(passportStatus, 501)
-        XCTAssertTrue((passportReply["message"] as? String ?? "").contains("not built yet"), "\(passportReply)")
+        XCTAssertEqual(passportStatus, 200, "\(passportReply)")
+        XCTAssertEqual(passportReply["message"] as? String, "Passport uploaded successfully")
+        XCTAssertEqual(passportReply["path"] as? String, "/api/clients/passport/\(leadId)")
+        let withPassport = try await lead(leadId, as: w.sales.token)
+        XCTAssertEqual(withPassport["passport"] as? String, "/api/clients/passport/\(leadId)")
     }
 
     // MARK: Lists, scoping and input

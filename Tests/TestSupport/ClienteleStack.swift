@@ -31,7 +31,12 @@ public final class ClienteleStack: Sendable {
     private let searchProjectionSlot: Mutex<ServiceProcess>
     private let searchEnvironment: [String: String]
     public let statsProjection: ServiceProcess
-    public let documentStore: ServiceProcess
+    public var documentStore: ServiceProcess { documentStoreSlot.withLock { $0 } }
+    private let documentStoreSlot: Mutex<ServiceProcess>
+    private let documentEnvironment: [String: String]
+    /// The document store's `DOCUMENT_DIRECTORY` and database.
+    public let documentDirectory: URL
+    public let documentDatabase: String
     public let gateway: ServiceProcess
 
     public var services: [ServiceProcess] { [commandService, searchProjection, statsProjection, documentStore, gateway] }
@@ -41,14 +46,16 @@ public final class ClienteleStack: Sendable {
     /// `gatewayEnvironment` adds to or overrides the gateway's variables (for example a short
     /// `READ_YOUR_WRITES_TIMEOUT_MS`), `commandEnvironment` the command service's (for example
     /// `KAFKA_MESSAGE_TIMEOUT_MS`), `searchEnvironment` the search projection's (for example
-    /// `LOG_LEVEL`). `privateBroker` gives the stack a broker of its own, which the test may
+    /// `LOG_LEVEL`), `documentEnvironment` the document store's (for example its caps or sweep
+    /// grace). `privateBroker` gives the stack a broker of its own, which the test may
     /// pause or restart without disturbing other tests.
     public static func start(_ name: String, gatewayEnvironment: [String: String] = [:],
                              commandEnvironment: [String: String] = [:], searchEnvironment: [String: String] = [:],
+                             documentEnvironment: [String: String] = [:],
                              privateBroker: Bool = false) async throws -> ClienteleStack {
         let stack = try ClienteleStack(name: name, gatewayEnvironment: gatewayEnvironment,
                                        commandEnvironment: commandEnvironment, searchEnvironment: searchEnvironment,
-                                       privateBroker: privateBroker)
+                                       documentEnvironment: documentEnvironment, privateBroker: privateBroker)
         let client = HTTPClient(configuration: HTTPClientConfiguration())
         defer { client.shutdown() }
         for service in stack.services { try await service.waitUntilReady(client: client) }
@@ -56,7 +63,7 @@ public final class ClienteleStack: Sendable {
     }
 
     private init(name: String, gatewayEnvironment: [String: String], commandEnvironment: [String: String],
-                 searchEnvironment: [String: String], privateBroker: Bool) throws {
+                 searchEnvironment: [String: String], documentEnvironment: [String: String], privateBroker: Bool) throws {
         postgres = try PostgresServer.shared()
         broker = privateBroker ? try KafkaBroker.start() : try KafkaBroker.shared()
         ownsBroker = privateBroker
@@ -80,10 +87,14 @@ public final class ClienteleStack: Sendable {
         statsProjection = try ServiceProcess.start("stats-projection",
                                                    environment: kafka.merging(["DATABASE_URL": try postgres.createDatabase("\(name)_stats")]) { $1 },
                                                    logDirectory: logDirectory)
-        documentStore = try ServiceProcess.start("document-store", environment: [
-            "DATABASE_URL": try postgres.createDatabase("\(name)_documents"),
-            "DOCUMENT_DIRECTORY": logDirectory.appendingPathComponent("documents").path, "INTERNAL_TOKEN": internalToken,
-        ], logDirectory: logDirectory)
+        documentDirectory = logDirectory.appendingPathComponent("documents")
+        documentDatabase = try postgres.createDatabase("\(name)_documents")
+        self.documentEnvironment = [
+            "DATABASE_URL": documentDatabase,
+            "DOCUMENT_DIRECTORY": documentDirectory.path, "INTERNAL_TOKEN": internalToken,
+        ].merging(documentEnvironment) { $1 }
+        let documentStore = try ServiceProcess.start("document-store", environment: self.documentEnvironment, logDirectory: logDirectory)
+        documentStoreSlot = Mutex(documentStore)
         gateway = try ServiceProcess.start("gateway", environment: [
             "COMMAND_SERVICE_URL": commandService.baseURL, "SEARCH_SERVICE_URL": searchProjection.baseURL,
             "STATS_SERVICE_URL": statsProjection.baseURL, "DOCUMENT_SERVICE_URL": documentStore.baseURL,
@@ -138,6 +149,15 @@ public final class ClienteleStack: Sendable {
     public func restartSearchProjection() async throws -> ServiceProcess {
         let new = try await restart(searchProjection, environment: searchEnvironment)
         searchProjectionSlot.withLock { $0 = new }
+        return new
+    }
+
+    /// Starts the document store again (after a test killed it), as `restartCommandService()`
+    /// does; `environment` adds to or overrides its variables for the new process.
+    @discardableResult
+    public func restartDocumentStore(environment: [String: String] = [:]) async throws -> ServiceProcess {
+        let new = try await restart(documentStore, environment: documentEnvironment.merging(environment) { $1 })
+        documentStoreSlot.withLock { $0 = new }
         return new
     }
 

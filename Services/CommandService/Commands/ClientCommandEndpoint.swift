@@ -1,6 +1,7 @@
 import ClientDomain
 import Crypto
 import Errors
+import EventLog
 import EventStore
 import Foundation
 import HTTP
@@ -130,6 +131,16 @@ struct ClientCommandEndpoint: Sendable {
         case .recordActivity:
             return .recordActivity(RecordActivity(clientId: request.clientId, tenantId: request.tenantId,
                                                   submission: request.submission ?? false))
+        case .attachDocument:
+            guard let document = request.document else {
+                throw ClienteleError(.invalidArgument, "document is required to attach a document", context: ["field": "document"])
+            }
+            return .attachDocument(AttachDocument(clientId: request.clientId, tenantId: request.tenantId, document: document))
+        case .removeDocument:
+            guard let documentId = request.documentId else {
+                throw ClienteleError(.invalidArgument, "documentId is required to remove a document", context: ["field": "documentId"])
+            }
+            return .removeDocument(RemoveDocument(clientId: request.clientId, tenantId: request.tenantId, documentId: documentId))
         }
     }
 
@@ -162,6 +173,22 @@ struct ClientCommandEndpoint: Sendable {
             // Only a failed create leaves no client, and that throws before here.
             return ClientCommandResponse(client: nil, version: 0, replayed: false)
         }
-        return response(client: client)
+        var response = response(client: client)
+        response.detachedDocumentIds = detachedDocumentIds(outcome.events)
+        return response
+    }
+
+    /// The documents `events` took from their client (a replaced passport, a removed document).
+    static func detachedDocumentIds(_ events: [StoredEvent]) -> [UUID] {
+        events.compactMap { stored -> UUID? in
+            let type = stored.envelope.type
+            guard type == ClientDocumentReplaced.type || type == ClientDocumentRemoved.type,
+                  let event = try? ClientEvent.decode(stored.envelope) else { return nil }
+            switch event {
+            case .documentReplaced(let replaced): return replaced.replacedId
+            case .documentRemoved(let removed): return removed.documentId
+            default: return nil
+            }
+        }
     }
 }

@@ -10,7 +10,8 @@ import InternalAPI
 /// A client is the document's `Client`: `id` (its public number), `name`, `email`, `phone`,
 /// `address`, `source`, `isActive` (true only for the active status), `createdBy` (the
 /// creating user's number; null when an API key or the system created it), `createdAt`,
-/// `updatedAt`, `company` (the company's name), `hasJoined`, `agents`. Errors are
+/// `updatedAt`, `company` (the company's name), `hasJoined`, `agents`, and `passport` (the
+/// path its passport downloads from, null without one). Errors are
 /// `{"message": ...}` as the document writes them; a validation error adds
 /// `errors: [{field, message}]` naming every bad field.
 enum LeadsClientView {
@@ -43,7 +44,13 @@ enum LeadsClientView {
             "agents": .array((profile.agents ?? []).map {
                 .object(["agentId": .int($0.agentId), "agentName": .string($0.agentName)])
             }),
+            "passport": record.documents.passport == nil ? .null : .string(passportPath(record)),
         ])
+    }
+
+    /// Where the lead's passport downloads (through the gateway, authorized per request).
+    static func passportPath(_ record: ClientRecord) -> String {
+        "\(LeadsClientsAPI.path)/passport/\(record.number.map(String.init) ?? record.id.lowercasedString)"
     }
 
     /// `{key: [clients], totalPages}`: `key` is `leads` or `clients`, as each route's document says.

@@ -24,6 +24,7 @@ struct LeadsClientsAPI: Sendable {
     let commands: CommandClient
     let search: SearchClient
     let readYourWrites: ReadYourWrites
+    let attachments: DocumentAttachments
 
     static let path = "/api/clients"
     static let pageSize = 10
@@ -38,7 +39,8 @@ struct LeadsClientsAPI: Sendable {
         setup.route(.GET, Self.path, rendering(list))
         setup.route(.POST, Self.path, options: options, rendering(create))
         setup.route(.GET, Self.path + "/userClients/:agentId", rendering(agentClients))
-        setup.route(.POST, Self.path + "/passport/:leadId", rendering(uploadPassport))
+        setup.route(.POST, Self.path + "/passport/:leadId", options: DocumentAttachments.routeOptions, rendering(uploadPassport))
+        setup.route(.GET, Self.path + "/passport/:leadId", rendering(downloadPassport))
         setup.route(.GET, Self.path + "/:leadId", rendering(get))
         setup.route(.PUT, Self.path + "/:leadId", options: options, rendering(update))
         setup.route(.DELETE, Self.path + "/:leadId", rendering(disable))
@@ -144,12 +146,32 @@ struct LeadsClientsAPI: Sendable {
                               message: "Password changed successfully")
     }
 
-    /// Authorized like the other writes, then 501 until the document store is built.
+    /// Uploads or replaces the lead's passport (multipart field `passport`). Authorized like
+    /// the other writes from the request head (the lead is resolved before a byte of the body
+    /// is read); the body then streams to the document store, which types it by content. The
+    /// previous passport is detached by the same event and its file goes once nothing names it.
     func uploadPassport(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request)
         try caller.require(Permission.leadsWrite)
-        _ = try await lead(request, caller: caller)
-        throw ClienteleError(.notImplemented, "Passport upload is not built yet: it arrives with the document store")
+        let record = try await lead(request, caller: caller)
+        let uploaded = try await attachments.upload(request, use: .passport, field: "passport")
+        let (outcome, _) = try await attachments.attach(uploaded.document, to: record, actor: caller.actor)
+        let response = HTTPResponse.json(status: .ok, object: ["message": "Passport uploaded successfully",
+                                                               "path": .string(LeadsClientView.passportPath(record))])
+        return await readYourWrites.settle(response, id: record.id, outcome: outcome)
+    }
+
+    /// The lead's current passport file (the `path` the upload answered), for whoever may read
+    /// the lead; 404 when it has none.
+    func downloadPassport(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let caller = try await caller(request)
+        try caller.requireRead()
+        let record = try await lead(request, caller: caller)
+        try caller.requireRead(record)
+        guard let passport = record.documents.passport else { throw ClienteleError(.notFound, "This lead has no passport") }
+        let upstream = try await attachments.documents.content(passport.id, range: request.headers["Range"],
+                                                               ifNoneMatch: request.headers["If-None-Match"])
+        return DocumentDownload.response(upstream, document: passport)
     }
 
     // MARK: Parts

@@ -23,7 +23,7 @@ enum OpenAPIDocument {
 
     /// Every documented operation.
     static var operations: [OpenAPIOperation] {
-        serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations
+        serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations + documentOperations
     }
 
     /// Every named schema, referenced as `#/components/schemas/<name>`.
@@ -33,6 +33,7 @@ enum OpenAPIDocument {
             .merging(identitySchemas) { first, _ in first }
             .merging(leadsSchemas) { first, _ in first }
             .merging(adminSchemas) { first, _ in first }
+            .merging(documentSchemas) { first, _ in first }
     }
 
     /// The document.
@@ -144,7 +145,7 @@ enum OpenAPIDocument {
         }
         if !(pathParameters + operation.parameters).isEmpty { object["parameters"] = .array(pathParameters + operation.parameters) }
         if let schema = operation.requestBody {
-            object["requestBody"] = ["required": true, "content": ["application/json": ["schema": schema]]]
+            object["requestBody"] = ["required": true, "content": [operation.requestContentType: ["schema": schema]]]
         }
         var rendered: [String: JSONValue] = [:]
         for (status, response) in answers(of: operation) {
@@ -193,6 +194,7 @@ enum OpenAPIDocument {
         ["name": "identity", "description": "Staff sessions, companies, users and API keys"],
         ["name": "leads", "description": "The leads API, for staff sessions"],
         ["name": "admin", "description": "The admin clients API, for super-admins and admins"],
+        ["name": "care", "description": "The care API's client documents, for staff sessions with care.documents"],
         ["name": "operations", "description": "Health, readiness, metrics and this document"],
     ]
 

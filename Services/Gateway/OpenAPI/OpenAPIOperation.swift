@@ -31,7 +31,7 @@ struct OpenAPIOperation: Sendable {
     var pathParameters: [String: JSONValue] = [:]
     /// Query and header parameters (path parameters come from `pattern`).
     var parameters: [JSONValue] = []
-    /// The schema of an `application/json` request body, required when present.
+    /// The schema of the request body (`requestContentType`), required when present.
     var requestBody: JSONValue? = nil
     /// The largest body the route reads (its `RouteOptions.maxBodyBytes`), for the 413 answer.
     var maxBodyBytes: Int? = nil
@@ -39,6 +39,8 @@ struct OpenAPIOperation: Sendable {
     /// the document adds.
     var errorSchema: JSONValue = OpenAPIDocument.schemaRef("Error")
     var responses: [Int: OpenAPIResponse]
+    /// The request body's media type (`multipart/form-data` for uploads).
+    var requestContentType = "application/json"
 
     /// The path in OpenAPI templating: `:id` becomes `{id}`.
     var templatedPath: String { Self.templated(pattern) }

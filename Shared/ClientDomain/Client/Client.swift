@@ -22,6 +22,8 @@ public struct Client: Sendable, Equatable {
     public private(set) var lastActiveAt: Date?
     /// How many submissions the client made.
     public private(set) var submissionCount: Int64 = 0
+    /// The client's documents, oldest first (at most one passport).
+    public private(set) var documents: [DocumentReference] = []
 
     /// Folds a stream's envelopes, oldest first; nil for an empty stream.
     ///
@@ -59,6 +61,8 @@ public struct Client: Sendable, Equatable {
         case .activityRecorded(let activity):
             lastActiveAt = time
             if activity.submission { submissionCount += 1 }
+        case .documentAttached, .documentReplaced, .documentRemoved:
+            documents.apply(event)
         }
         version += 1
         updatedAt = time
@@ -66,7 +70,8 @@ public struct Client: Sendable, Equatable {
 
     public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date, isDeleted: Bool,
                 number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false, lastActiveAt: Date? = nil,
-                submissionCount: Int64 = 0) {
+                submissionCount: Int64 = 0, documents: [DocumentReference] = []) {
+        self.documents = documents
         self.lastActiveAt = lastActiveAt
         self.submissionCount = submissionCount
         self.number = number

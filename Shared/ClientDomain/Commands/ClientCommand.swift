@@ -7,6 +7,8 @@ public enum ClientCommand: Sendable, Equatable {
     case delete(DeleteClient)
     case setPortalPassword(SetPortalPassword)
     case recordActivity(RecordActivity)
+    case attachDocument(AttachDocument)
+    case removeDocument(RemoveDocument)
 
     public var clientId: UUID {
         switch self {
@@ -15,6 +17,8 @@ public enum ClientCommand: Sendable, Equatable {
         case .delete(let command): command.clientId
         case .setPortalPassword(let command): command.clientId
         case .recordActivity(let command): command.clientId
+        case .attachDocument(let command): command.clientId
+        case .removeDocument(let command): command.clientId
         }
     }
 
@@ -24,7 +28,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .create: nil
         case .update(let command): command.expectedVersion
         case .delete(let command): command.expectedVersion
-        case .setPortalPassword, .recordActivity: nil
+        case .setPortalPassword, .recordActivity, .attachDocument, .removeDocument: nil
         }
     }
 
@@ -35,6 +39,8 @@ public enum ClientCommand: Sendable, Equatable {
         case .delete(let command): command.tenantId
         case .setPortalPassword(let command): command.tenantId
         case .recordActivity(let command): command.tenantId
+        case .attachDocument(let command): command.tenantId
+        case .removeDocument(let command): command.tenantId
         }
     }
 }
@@ -106,5 +112,31 @@ public struct DeleteClient: Sendable, Equatable {
         self.clientId = clientId
         self.tenantId = tenantId
         self.expectedVersion = expectedVersion
+    }
+}
+
+/// Attach a stored document to the client; a passport replaces the client's passport.
+public struct AttachDocument: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+    public var document: DocumentReference
+
+    public init(clientId: UUID, tenantId: UUID, document: DocumentReference) {
+        self.clientId = clientId
+        self.tenantId = tenantId
+        self.document = document
+    }
+}
+
+/// Detach one of the client's documents.
+public struct RemoveDocument: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+    public var documentId: UUID
+
+    public init(clientId: UUID, tenantId: UUID, documentId: UUID) {
+        self.clientId = clientId
+        self.tenantId = tenantId
+        self.documentId = documentId
     }
 }

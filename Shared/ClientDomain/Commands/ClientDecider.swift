@@ -46,7 +46,38 @@ public struct ClientDecider: Sendable {
         case .recordActivity(let record):
             _ = try live(current, tenantId: record.tenantId, expectedVersion: nil)
             return [.activityRecorded(ClientActivityRecorded(submission: record.submission))]
+
+        case .attachDocument(let attach):
+            let client = try live(current, tenantId: attach.tenantId, expectedVersion: nil)
+            return [try Self.attaching(attach.document, to: client)]
+
+        case .removeDocument(let remove):
+            let client = try live(current, tenantId: remove.tenantId, expectedVersion: nil)
+            guard client.documents.contains(where: { $0.id == remove.documentId }) else {
+                throw ClienteleError(.notFound, "Document not found")
+            }
+            return [.documentRemoved(ClientDocumentRemoved(documentId: remove.documentId))]
         }
+    }
+
+    /// The event attaching `document`: a passport replaces the client's passport; a care
+    /// document is refused beyond `DocumentReference.maxCareDocuments`, and an id the client
+    /// has already is a conflict.
+    static func attaching(_ document: DocumentReference, to client: Client) throws -> ClientEvent {
+        guard document.isWellFormed else {
+            throw ClienteleError(.invalidArgument, "The document reference is malformed", context: ["field": "document"])
+        }
+        guard !client.documents.contains(where: { $0.id == document.id }) else {
+            throw ClienteleError(.conflict, "This document is attached already", context: ["field": "document"])
+        }
+        if document.use == .passport, let passport = client.documents.passport {
+            return .documentReplaced(ClientDocumentReplaced(replacedId: passport.id, document: document))
+        }
+        if document.use == .care,
+           client.documents.count(where: { $0.use == .care }) >= DocumentReference.maxCareDocuments {
+            throw ClienteleError(.conflict, "The client has \(DocumentReference.maxCareDocuments) documents already; remove one first")
+        }
+        return .documentAttached(ClientDocumentAttached(document: document))
     }
 
     /// The client if it exists, is not deleted, belongs to `tenantId` and is at `expectedVersion`.

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 
 // Each event's data as a `JSONValue`, written and read as the synthesised `Codable`
@@ -13,6 +14,10 @@ extension ClientEvent {
         case .deleted: .object([:])
         case .portalPasswordSet: .object([:])
         case .activityRecorded(let event): event.json
+        case .documentAttached(let event): .object(["document": event.document.json])
+        case .documentReplaced(let event):
+            .object(["document": event.document.json, "replacedId": .string(event.replacedId.uppercasedString)])
+        case .documentRemoved(let event): .object(["documentId": .string(event.documentId.uppercasedString)])
         }
     }
 
@@ -25,6 +30,13 @@ extension ClientEvent {
         case ClientDeleted.type: self = .deleted(ClientDeleted())
         case ClientPortalPasswordSet.type: self = .portalPasswordSet(ClientPortalPasswordSet())
         case ClientActivityRecorded.type: self = .activityRecorded(ClientActivityRecorded(submission: try object.bool("submission")))
+        case ClientDocumentAttached.type:
+            self = .documentAttached(ClientDocumentAttached(document: try DocumentReference(json: object.object("document"))))
+        case ClientDocumentReplaced.type:
+            self = .documentReplaced(ClientDocumentReplaced(replacedId: try object.parsed("replacedId", UUID.init(canonical:)),
+                                                            document: try DocumentReference(json: object.object("document"))))
+        case ClientDocumentRemoved.type:
+            self = .documentRemoved(ClientDocumentRemoved(documentId: try object.parsed("documentId", UUID.init(canonical:))))
         default: throw JSONFieldError(.invalidValue, path: "", detail: "unknown event type \(type)")
         }
     }

@@ -11,6 +11,9 @@ public enum ClientEvent: Sendable, Equatable {
     case deleted(ClientDeleted)
     case portalPasswordSet(ClientPortalPasswordSet)
     case activityRecorded(ClientActivityRecorded)
+    case documentAttached(ClientDocumentAttached)
+    case documentReplaced(ClientDocumentReplaced)
+    case documentRemoved(ClientDocumentRemoved)
 
     public var type: String {
         switch self {
@@ -19,6 +22,9 @@ public enum ClientEvent: Sendable, Equatable {
         case .deleted: ClientDeleted.type
         case .portalPasswordSet: ClientPortalPasswordSet.type
         case .activityRecorded: ClientActivityRecorded.type
+        case .documentAttached: ClientDocumentAttached.type
+        case .documentReplaced: ClientDocumentReplaced.type
+        case .documentRemoved: ClientDocumentRemoved.type
         }
     }
 
@@ -29,6 +35,9 @@ public enum ClientEvent: Sendable, Equatable {
         case .deleted: ClientDeleted.schemaVersion
         case .portalPasswordSet: ClientPortalPasswordSet.schemaVersion
         case .activityRecorded: ClientActivityRecorded.schemaVersion
+        case .documentAttached: ClientDocumentAttached.schemaVersion
+        case .documentReplaced: ClientDocumentReplaced.schemaVersion
+        case .documentRemoved: ClientDocumentRemoved.schemaVersion
         }
     }
 
@@ -117,6 +126,38 @@ public struct ClientActivityRecorded: Sendable, Equatable, Codable {
     public var submission: Bool
 
     public init(submission: Bool) { self.submission = submission }
+}
+
+/// A document was attached to the client (a care document, or its first passport).
+public struct ClientDocumentAttached: Sendable, Equatable {
+    public static let type = "client.document_attached"
+    public static let schemaVersion = 1
+    public var document: DocumentReference
+
+    public init(document: DocumentReference) { self.document = document }
+}
+
+/// A document took the place of another of the client's (a new passport replaces the old
+/// one); the replaced one is no longer the client's.
+public struct ClientDocumentReplaced: Sendable, Equatable {
+    public static let type = "client.document_replaced"
+    public static let schemaVersion = 1
+    public var replacedId: UUID
+    public var document: DocumentReference
+
+    public init(replacedId: UUID, document: DocumentReference) {
+        self.replacedId = replacedId
+        self.document = document
+    }
+}
+
+/// A document is no longer the client's.
+public struct ClientDocumentRemoved: Sendable, Equatable {
+    public static let type = "client.document_removed"
+    public static let schemaVersion = 1
+    public var documentId: UUID
+
+    public init(documentId: UUID) { self.documentId = documentId }
 }
 
 /// An event that cannot be read.

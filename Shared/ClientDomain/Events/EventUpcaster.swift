@@ -46,6 +46,9 @@ public struct EventUpcaster: Sendable {
         upcaster.register(type: ClientDeleted.type, currentVersion: ClientDeleted.schemaVersion)
         upcaster.register(type: ClientPortalPasswordSet.type, currentVersion: ClientPortalPasswordSet.schemaVersion)
         upcaster.register(type: ClientActivityRecorded.type, currentVersion: ClientActivityRecorded.schemaVersion)
+        upcaster.register(type: ClientDocumentAttached.type, currentVersion: ClientDocumentAttached.schemaVersion)
+        upcaster.register(type: ClientDocumentReplaced.type, currentVersion: ClientDocumentReplaced.schemaVersion)
+        upcaster.register(type: ClientDocumentRemoved.type, currentVersion: ClientDocumentRemoved.schemaVersion)
         // client.created v1 → v2: the flat organization-API fields move into `profile`;
         // a missing status was the API's default, active.
         upcaster.addStep(type: ClientCreated.type, from: 1) { v1 in

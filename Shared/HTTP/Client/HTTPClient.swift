@@ -17,9 +17,9 @@ import Foundation
 /// timeout, `.unavailable` when the server cannot be reached or answers malformed HTTP.
 public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
-    private let pool: HTTPConnectionPool
+    let pool: HTTPConnectionPool
     let workers: ClientWorkers
-    private let resolver = HostResolver()
+    let resolver = HostResolver()
 
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
         self.configuration = configuration
@@ -329,7 +329,7 @@ public final class HTTPClient: Sendable {
         return out
     }
 
-    private func clienteleError(_ error: any Error, target: Target) -> ClienteleError {
+    func clienteleError(_ error: any Error, target: Target) -> ClienteleError {
         let upstream = "\(target.host):\(target.port)"
         switch error {
         case let error as ClienteleError:

@@ -180,6 +180,8 @@ struct HTTPResponseParser: Sendable {
                 throw HTTPParseError(.badGateway, "Invalid Content-Length in response")
             }
             guard length <= limits.maxBodyBytes else { throw HTTPParseError(.badGateway, "Response body too large") }
+            // One allocation for a large body (a document download) instead of a doubling series.
+            body.reserveCapacity(length)
             return length == 0 ? Framing.none : .length(length)
         }
         keepAlive = false

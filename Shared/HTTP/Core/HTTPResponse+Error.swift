@@ -40,6 +40,8 @@ extension HTTPResponse {
         case .methodNotAllowed: return .methodNotAllowed
         case .conflict: return .conflict
         case .preconditionFailed: return .preconditionFailed
+        case .payloadTooLarge: return .payloadTooLarge
+        case .unsupportedMediaType: return .unsupportedMediaType
         case .unprocessable: return .unprocessableContent
         case .resourceExhausted: return .tooManyRequests
         case .notImplemented: return .notImplemented

@@ -129,5 +129,13 @@ public enum IdentitySchema {
         Migration(version: 5, name: "user session epochs", sql: """
         ALTER TABLE users ADD COLUMN session_epoch BIGINT NOT NULL DEFAULT 0;
         """),
+        // The care API's client documents: super-admin (every company) and admin (its own
+        // companies) until the care API's roles exist and are granted it too.
+        Migration(version: 6, name: "care documents permission", sql: """
+        INSERT INTO permissions (name, description) VALUES
+            ('care.documents', 'Upload, list and download the care API''s client documents');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'care.documents'), ('admin', 'care.documents');
+        """),
     ]
 }

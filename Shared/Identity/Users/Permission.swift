@@ -20,4 +20,7 @@ public enum Permission {
     public static let leadsWrite = "leads.write"
     /// The admin clients API.
     public static let clientsAdmin = "clients.admin"
+    /// The care API's client documents (upload, list, download). Granted to super-admin and
+    /// admin until the care API's own roles exist; they get it from their migration.
+    public static let careDocuments = "care.documents"
 }

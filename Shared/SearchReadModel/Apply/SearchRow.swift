@@ -19,6 +19,8 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
     var hasJoined: Bool
     var lastActiveAt: Date?
     var submissionCount: Int64
+    /// The client's documents (none for a tombstone).
+    var documents: [DocumentReference]
 
     /// The columns, in the order `init(row:)` reads them.
     static let columns = ClientColumns.list
@@ -36,6 +38,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         lastActiveAt = try row.decodeIfPresent(9, as: Date.self)
         submissionCount = try row.decode(10, as: Int64.self)
         profile = deleted ? nil : try ClientColumns.profile(row)
+        documents = try ClientColumns.documents(row)
     }
 
     /// The row a stream's first event creates; nil when that event is not a creation.
@@ -53,6 +56,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         hasJoined = false
         lastActiveAt = nil
         submissionCount = 0
+        documents = []
     }
 
     /// How the `created_by` column writes an actor: `kind:id`.
@@ -75,12 +79,15 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
             hasJoined = false
             lastActiveAt = nil
             submissionCount = 0
+            documents = []
             deleted = true
         case .portalPasswordSet:
             hasJoined = true
         case .activityRecorded(let activity):
             lastActiveAt = envelope.occurredAt
             if activity.submission { submissionCount += 1 }
+        case .documentAttached, .documentReplaced, .documentRemoved:
+            if !deleted { documents.apply(event) }
         }
         version = envelope.streamVersion
         if !deleted { updatedAt = envelope.occurredAt }
@@ -102,6 +109,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         json.field("last_active_at", lastActiveAt.map(Timestamp.format))
         json.field("submission_count", submissionCount)
         ClientColumns.write(profile, into: &json)
+        ClientColumns.write(documents, into: &json)
         json.endRow()
     }
 }

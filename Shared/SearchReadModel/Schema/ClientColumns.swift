@@ -1,5 +1,6 @@
 import ClientDomain
 import Foundation
+import JSON
 import Postgres
 import Projection
 
@@ -25,14 +26,17 @@ enum ClientColumns {
         ("email_verified", "boolean"), ("two_factor_enabled", "boolean"), ("avatar", "text"),
     ]
 
-    /// Every column, state then profile.
-    static let list = stateList + ", " + profileColumns.map(\.name).joined(separator: ", ")
+    /// Every column, state then profile, then the documents.
+    static let list = stateList + ", " + profileColumns.map(\.name).joined(separator: ", ") + ", documents"
+
+    /// The `documents` column's index in `list`.
+    static let documentsIndex = profileBase + profileColumns.count
 
     /// The record type of `jsonb_to_recordset` for an upsert of every column.
     static let recordsetTypes = """
         id uuid, tenant_id uuid, version bigint, created_at timestamptz, updated_at timestamptz, deleted boolean, \
         number bigint, created_by text, has_joined boolean, last_active_at timestamptz, submission_count bigint
-        """ + ", " + profileColumns.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
+        """ + ", " + profileColumns.map { "\($0.name) \($0.type)" }.joined(separator: ", ") + ", documents jsonb"
 
     /// `SET` assignments copying every column but the key from `EXCLUDED`.
     static let updateAssignments = (list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -58,6 +62,33 @@ enum ClientColumns {
             plan: try row.decodeIfPresent(base + 17, as: String.self).flatMap(Plan.init(rawValue:)),
             provider: try row.decodeIfPresent(base + 18), emailVerified: try row.decodeIfPresent(base + 19),
             twoFactorEnabled: try row.decodeIfPresent(base + 20), avatar: try row.decodeIfPresent(base + 21))
+    }
+
+    /// The documents stored at `documentsIndex` (none when null).
+    static func documents(_ row: PostgresRow) throws -> [DocumentReference] {
+        guard let stored = try row.decodeIfPresent(documentsIndex, as: PostgresJSON.self) else { return [] }
+        do {
+            let value = try JSONParser.parse(Array(stored.text.utf8))
+            return try JSONObjectReader.array(value, path: "documents") { element, path throws(JSONFieldError) in
+                try DocumentReference(json: element, path: path)
+            }
+        } catch {
+            throw PostgresError(.decoding, "unreadable documents in the read model", context: ["column": "documents"])
+        }
+    }
+
+    /// Writes the `documents` column into the current row of `json` (null when none).
+    static func write(_ documents: [DocumentReference], into json: inout RecordsetJSON) {
+        json.field("documents", array: documents.isEmpty ? nil : documents) { json, document in
+            json.field("id", document.id.uppercasedString)
+            json.field("use", document.use.rawValue)
+            json.field("documentType", document.documentType?.rawValue)
+            json.field("name", document.name)
+            json.field("contentType", document.contentType)
+            json.field("size", document.size)
+            json.field("sha256", document.sha256)
+            json.field("uploadedAt", Timestamp.format(document.uploadedAt))
+        }
     }
 
     /// Writes the profile columns into the current row of `json` (for `jsonb_to_recordset`);

@@ -138,5 +138,21 @@ public enum SearchSchema {
         END
         $$;
         """),
+        // The client's documents (the log's `client.document_*` events), as the JSON array
+        // `ClientColumns.write(_:into:)` writes; null when none, and for a tombstone. Added to
+        // a rebuild's shadow too when one exists, as 104 does.
+        Migration(version: 105, name: "search read model: documents", sql: """
+        DO $$
+        DECLARE
+            target TEXT;
+        BEGIN
+            FOREACH target IN ARRAY ARRAY['clients', 'clients_rebuild'] LOOP
+                CONTINUE WHEN to_regclass(target) IS NULL;
+                EXECUTE format('ALTER TABLE %I ADD COLUMN documents JSONB, '
+                    'ADD CONSTRAINT %I CHECK (NOT deleted OR documents IS NULL)', target, target || '_tombstone_documents');
+            END LOOP;
+        END
+        $$;
+        """),
     ]
 }

@@ -98,7 +98,8 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
             }
         case .deleted:
             self = StatsClientState(tombstoneOf: self)
-        case .portalPasswordSet:
+        case .portalPasswordSet, .documentAttached, .documentReplaced, .documentRemoved:
+            // Counted nowhere; applied (the version moves) so the stream is never parked.
             break
         case .activityRecorded(let activity):
             lastActiveDay = StatsDay(envelope.occurredAt)

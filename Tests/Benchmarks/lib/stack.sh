@@ -160,3 +160,17 @@ cpu_sample() {
     echo "postgres $total"
     echo "machine $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"
 }
+
+# cpu_report BEFORE AFTER SECONDS: cores used by each part over the interval.
+cpu_report() {
+    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'
+import sys
+def load(text): return {l.split()[0]: int(l.split()[1]) for l in text.strip().splitlines()}
+before, after, seconds, hz = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+used = {k: (after[k] - before.get(k, 0)) / hz / seconds for k in after}
+machine = used.pop("machine")
+parts = sorted(used.items(), key=lambda kv: -kv[1])
+print("  cpu (cores of 2): " + ", ".join(f"{k} {v:.2f}" for k, v in parts)
+      + f"; machine total {machine:.2f} (rest = wrk and other users {machine - sum(used.values()):.2f})")
+PY
+}

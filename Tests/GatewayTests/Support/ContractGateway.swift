@@ -39,6 +39,7 @@ struct ContractGateway: Sendable {
             commands: CommandClient(baseURL: upstreams, token: internalToken, http: http),
             search: SearchClient(baseURL: upstreams, token: internalToken, http: http),
             stats: StatsClient(baseURL: upstreams, token: internalToken, http: http),
+            documents: DocumentClient(baseURL: upstreams, token: internalToken, http: http),
             searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: upstreams, token: internalToken, http: http,
                                                    feed: nil),
             statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: upstreams, token: internalToken, http: http,

@@ -1,0 +1,41 @@
+import ClientDomain
+import Foundation
+import HTTP
+
+/// A document's bytes as the public APIs serve them: always an attachment under its sanitised
+/// name, never sniffed by the browser, typed by the store's content sniffing, with the SHA-256
+/// as `ETag`; `Range` (206) and `If-None-Match` (304) answered by the document store.
+///
+/// Downloads go through the gateway (`url` is a gateway path), so each one is authorized like
+/// the client the document belongs to, at that moment: a revoked role, a removed document or
+/// a deleted client stops the next download at once, which a signed URL valid for minutes
+/// would not, and no signing key has to be shared with the store.
+enum DocumentDownload {
+    /// The care API's download path of a document (its `url`).
+    static func carePath(_ id: UUID) -> String { "/api/document/file/\(id.lowercasedString)" }
+
+    static func response(_ upstream: HTTPClientResponse, document: DocumentReference) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        for name in ["Content-Type", "Content-Range", "ETag", "Accept-Ranges"] {
+            if let value = upstream.headers[name] { headers.replaceOrAdd(name: name, value: value) }
+        }
+        headers.replaceOrAdd(name: "Content-Disposition", value: contentDisposition(document.name))
+        headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        headers.replaceOrAdd(name: "Cache-Control", value: "private, no-cache")
+        return HTTPResponse(status: upstream.status, headers: headers, body: upstream.body)
+    }
+
+    /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266).
+    static func contentDisposition(_ name: String) -> String {
+        let fallback = String(name.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" && scalar != "%" ? Character(scalar) : "_"
+        })
+        var encoded = ""
+        for byte in name.utf8 {
+            let unreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || [UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~")].contains(byte)
+            encoded += unreserved ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
+        }
+        return "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+    }
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Benchmark: document uploads and downloads through the gateway (streamed to the document
+# store, which hashes, fsyncs and renames each file and commits its metadata) against nginx
+# doing the same transfers in the same run:
+#
+#   uploads:   N multipart POSTs of an 8 MB file (distinct contents) to
+#              POST /api/document/upload  vs  nginx writing each body to disk
+#              (client_body_in_file_only on, then a body-less answer from an upstream)
+#   downloads: the same N files from GET /api/document/file/:id (authorized per request)
+#              vs  nginx serving them as static files
+#
+# Each side runs with the same curl settings and concurrency; prints MB/s and the ratio of the
+# gateway to nginx (target: at least 0.5 for each). Release builds, LOG_LEVEL=warning, free
+# loopback ports, everything stopped on exit. Not a test: it never fails on a number.
+#
+# usage: Tests/Benchmarks/documents.sh [uploads=100] [size MB=8] [concurrency=4]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+count="${1:-100}"
+size_mb="${2:-8}"
+concurrency="${3:-4}"
+# shellcheck source=lib/stack.sh
+source "$root/Tests/Benchmarks/lib/stack.sh"
+stack_build
+stack_init
+start_postgres
+create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
+start_broker
+start_clientele
+
+# A super-admin (care.documents in every company), its session, and one client to attach to.
+admin_email="bench@documents.bench"
+admin_password="bench-password-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+ADMIN_PASSWORD="$admin_password" DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" create-admin --email "$admin_email" >/dev/null
+token="$(curl -fsS -H 'Content-Type: application/json' -d "{\"email\":\"$admin_email\",\"password\":\"$admin_password\"}" \
+    "$gateway/api/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+company="$(curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"name":"Documents Bench"}' \
+    "$gateway/api/companies" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["number"])')"
+client="$(curl -fsS -D - -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"Bench Client\",\"email\":\"bench@example.com\",\"company\":$company}" "$gateway/api/clients" \
+    | awk -F/ 'tolower($0) ~ /^location:/ {gsub(/\r/, ""); print $NF}')"
+
+# N files of SIZE MB: a PDF header and random bytes (distinct, so nothing deduplicates).
+mkdir -p "$work/files" "$work/nginx/body" "$work/nginx/static"
+for i in $(seq 1 "$count"); do
+    { printf '%%PDF-1.7\n'; head -c $((size_mb * 1024 * 1024 - 9)) /dev/urandom; } >"$work/files/doc-$i.pdf"
+done
+total_mb=$((count * size_mb))
+
+nginx_port="$(free_port)"
+sink_port="$(free_port)"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_max_body_size 1g;
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        # The whole body goes to a file on disk (kept), then a body-less call answers.
+        location /upload {
+            client_body_in_file_only on;
+            client_body_buffer_size 128k;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header X-Body-File \$request_body_file;
+            proxy_pass http://127.0.0.1:$sink_port;
+        }
+        location /files/ { alias $work/nginx/static/; }
+    }
+    server {
+        listen 127.0.0.1:$sink_port;
+        location / { default_type application/json; return 201 '{"stored":true}'; }
+    }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" &
+pids+=($!)
+for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$nginx_port/files/" 2>/dev/null && break; sleep 0.1; done
+
+now() { date +%s.%N; }
+rate() { python3 -c "print(round($1 / ($3 - $2), 1))"; }
+
+# run_parallel FILE_OF_COMMANDS: runs each line with bash, $concurrency at a time; fails on any failure.
+run_parallel() { xargs -d '\n' -P "$concurrency" -I{} bash -c '{}' <"$1"; }
+
+# Uploads: the same curl invocation shape for both.
+: >"$work/nginx-uploads.txt"
+: >"$work/gateway-uploads.txt"
+for i in $(seq 1 "$count"); do
+    echo "curl -fsS -o /dev/null -F file=@$work/files/doc-$i.pdf http://127.0.0.1:$nginx_port/upload" >>"$work/nginx-uploads.txt"
+    echo "curl -fsS -o $work/files/doc-$i.json -H 'Authorization: Bearer $token' -F file=@$work/files/doc-$i.pdf -F clientId=$client -F documentType=report $gateway/api/document/upload" >>"$work/gateway-uploads.txt"
+done
+start="$(now)"; run_parallel "$work/nginx-uploads.txt"; end="$(now)"
+nginx_up="$(rate "$total_mb" "$start" "$end")"
+before="$(cpu_sample)"
+start="$(now)"; run_parallel "$work/gateway-uploads.txt"; end="$(now)"
+gateway_up="$(rate "$total_mb" "$start" "$end")"
+upload_cpu="$(cpu_report "$before" "$(cpu_sample)" "$(python3 -c "print($end - $start)")")"
+
+# Downloads: nginx serves the same files statically; the gateway by the url each upload answered.
+cp "$work"/files/doc-*.pdf "$work/nginx/static/"
+: >"$work/nginx-downloads.txt"
+: >"$work/gateway-downloads.txt"
+for i in $(seq 1 "$count"); do
+    url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"]["url"])' "$work/files/doc-$i.json")"
+    echo "curl -fsS -o /dev/null http://127.0.0.1:$nginx_port/files/doc-$i.pdf" >>"$work/nginx-downloads.txt"
+    echo "curl -fsS -o /dev/null -H 'Authorization: Bearer $token' $gateway$url" >>"$work/gateway-downloads.txt"
+done
+run_parallel "$work/nginx-downloads.txt"   # warm the page cache for both sides alike
+start="$(now)"; run_parallel "$work/nginx-downloads.txt"; end="$(now)"
+nginx_down="$(rate "$total_mb" "$start" "$end")"
+before="$(cpu_sample)"
+start="$(now)"; run_parallel "$work/gateway-downloads.txt"; end="$(now)"
+gateway_down="$(rate "$total_mb" "$start" "$end")"
+download_cpu="$(cpu_report "$before" "$(cpu_sample)" "$(python3 -c "print($end - $start)")")"
+
+printf '%-44s %10s\n' "$count x ${size_mb} MB, $concurrency at a time" "MB/s"
+printf '%-44s %10s\n' "nginx uploads (client_body_in_file_only)" "$nginx_up"
+printf '%-44s %10s\n' "gateway uploads (streamed, fsynced)" "$gateway_up"
+echo "$upload_cpu"
+printf '%-44s %10s\n' "nginx downloads (static)" "$nginx_down"
+printf '%-44s %10s\n' "gateway downloads (authorized)" "$gateway_down"
+echo "$download_cpu"
+echo "ratio gateway/nginx: uploads $(python3 -c "print(round($gateway_up / $nginx_up, 2))"), downloads $(python3 -c "print(round($gateway_down / $nginx_down, 2))") (target >= 0.5 each)"

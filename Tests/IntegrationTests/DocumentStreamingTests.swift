@@ -1,0 +1,166 @@
+import Foundation
+import HTTP
+import TestSupport
+import XCTest
+
+/// Uploads as streams: memory that stays flat whatever the file's size, a slow client that
+/// holds up no one, a client that disconnects and a store killed mid-upload or between its
+/// rename and its metadata commit, each leaving either nothing or the whole document and
+/// `clientctl documents verify` clean. Each test has its own stack (they kill and restart
+/// the document store).
+final class DocumentStreamingTests: XCTestCase {
+    private let http = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(120)))
+
+    override func tearDown() {
+        http.shutdown()
+        super.tearDown()
+    }
+
+    private func start(_ name: String) async throws -> (ClienteleStack, DocumentsWorld) {
+        let stack = try await ClienteleStack.start(name, gatewayEnvironment: DocumentsWorld.gatewayEnvironment,
+                                                   documentEnvironment: ["DOCUMENT_SWEEP_GRACE_SECONDS": "1",
+                                                                         "DOCUMENT_SWEEP_INTERVAL_SECONDS": "1"])
+        return (stack, try await DocumentsWorld.make(stack, http: http))
+    }
+
+    /// The process's resident set, from /proc.
+    static func residentBytes(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
+    }
+
+    func testA25MBUploadKeepsTheGatewayAndTheStoreWithin32MBOfIdle() async throws {
+        let (stack, w) = try await start("docmemory")
+        defer { stack.stop() }
+        let lead = try await w.lead()
+        // Warm both paths up with a small upload and download, then take the idle sizes.
+        let warm = try await w.careDocument(lead, DocumentsWorld.pdf(100_000, seed: 3))
+        XCTAssertEqual(warm.status, 201, warm.text)
+        let pids = [("gateway", stack.gateway.process.pid), ("document-store", stack.documentStore.process.pid)]
+        let idle = pids.map { Self.residentBytes($0.1) }
+        let file = DocumentsWorld.pdf(25 * 1024 * 1024, seed: 99)
+        let sampled = pids.map(\.1)
+        let sampling = Task.detached { await DocumentStreamingTests.sample(sampled, from: idle) }
+        let reply = try await w.careDocument(lead, file, name: "big.pdf")
+        sampling.cancel()
+        let peaks = await sampling.value
+        XCTAssertEqual(reply.status, 201, reply.text)
+        XCTAssertEqual((reply.json["data"] as? [String: Any])?["sha256"] as? String, DocumentsWorld.sha256(file))
+        for (index, (name, _)) in pids.enumerated() {
+            let growth = peaks[index] - idle[index]
+            print("\(name): idle \(idle[index] / 1024) KiB, peak growth \(growth / 1024) KiB during a 25 MB upload")
+            XCTAssertLessThanOrEqual(growth, 32 * 1024 * 1024, "\(name) grew \(growth / 1024) KiB during a 25 MB upload")
+        }
+    }
+
+    /// Each process's largest resident set, sampled until cancelled (from `initial`).
+    static func sample(_ pids: [Int32], from initial: [Int]) async -> [Int] {
+        var peaks = initial
+        while !Task.isCancelled {
+            let now = pids.map { residentBytes($0) }
+            for index in peaks.indices { peaks[index] = max(peaks[index], now[index]) }
+            // The sampling interval, not an ordering wait.
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return peaks
+    }
+
+    /// `curl` uploading `file` as a care document, throttled to `rate` bytes per second.
+    private func curlUpload(_ w: DocumentsWorld, lead: Int, file: URL, rate: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-o", "/dev/null", "--limit-rate", rate, "-H", "Authorization: Bearer \(w.adminA)",
+                             "-F", "file=@\(file.path);filename=slow.pdf", "-F", "clientId=\(lead)", "-F", "documentType=report",
+                             w.stack.gateway.baseURL + "/api/document/upload"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    func testASlowClientHoldsUpNoOneAndADisconnectLeavesNothing() async throws {
+        let (stack, w) = try await start("docslow")
+        defer { stack.stop() }
+        let lead = try await w.lead()
+        let slowFile = FileManager.default.temporaryDirectory.appendingPathComponent("slow-\(UUID()).pdf")
+        try Data(DocumentsWorld.pdf(200_000, seed: 7)).write(to: slowFile)
+        defer { try? FileManager.default.removeItem(at: slowFile) }
+        let rows = try await w.storedRows()
+        let slow = try curlUpload(w, lead: lead, file: slowFile, rate: "1K")
+        try await eventually("the slow upload reached the store") { !w.temporaryFiles().isEmpty }
+
+        // Meanwhile other uploads go through at once.
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<6 {
+                group.addTask { try await w.careDocument(lead, DocumentsWorld.pdf(1_000_000, seed: UInt64(100 + index))).status }
+            }
+            for try await status in group { XCTAssertEqual(status, 201) }
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(20), "uploads waited for the slow one")
+        XCTAssertTrue(slow.isRunning, "the slow upload is still sending")
+
+        // The slow client goes away mid-upload: nothing of it stays.
+        kill(slow.processIdentifier, SIGKILL)
+        slow.waitUntilExit()
+        try await eventually("the abandoned upload's temporary file is removed") { w.temporaryFiles().isEmpty }
+        let rowsAfter = try await w.storedRows()
+        XCTAssertEqual(rowsAfter, rows + 6)
+        let list = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
+        XCTAssertEqual((list.json["data"] as? [Any])?.count, 6, list.text)
+        let verify = try w.verify()
+        XCTAssertEqual(verify.status, 0, "\(verify.report)")
+    }
+
+    func testAStoreKilledMidUploadOrBetweenRenameAndCommitLeavesNothingOrTheWhole() async throws {
+        let (stack, w) = try await start("doccrash")
+        defer { stack.stop() }
+        let lead = try await w.lead()
+        let rows = try await w.storedRows()
+
+        // 1. Killed while the body streams in: after the restart, nothing.
+        let slowFile = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID()).pdf")
+        try Data(DocumentsWorld.pdf(200_000, seed: 11)).write(to: slowFile)
+        defer { try? FileManager.default.removeItem(at: slowFile) }
+        let slow = try curlUpload(w, lead: lead, file: slowFile, rate: "2K")
+        try await eventually("the upload reached the store") { !w.temporaryFiles().isEmpty }
+        stack.documentStore.process.signal(SIGKILL)
+        _ = stack.documentStore.process.waitForExit()
+        slow.waitUntilExit()
+        try await stack.restartDocumentStore()
+        XCTAssertTrue(w.temporaryFiles().isEmpty, "the restart removes the crashed upload's temporary file")
+        var rowsNow = try await w.storedRows()
+        XCTAssertEqual(rowsNow, rows)
+        var verify = try w.verify()
+        XCTAssertEqual(verify.status, 0, "\(verify.report)")
+
+        // 2. Killed after the file's rename, before its metadata commit: the file is whole but
+        // nothing names it; the sweep removes it and the upload is simply not there.
+        try await stack.restartDocumentStore(environment: ["DOCUMENT_FAULT_PAUSE_AFTER_RENAME_MS": "60000"])
+        let file = DocumentsWorld.pdf(300_000, seed: 12)
+        let digest = DocumentsWorld.sha256(file)
+        let upload = Task { try await w.careDocument(lead, file) }
+        try await eventually("the file was renamed into place") { w.objects().contains(digest) }
+        stack.documentStore.process.signal(SIGKILL)
+        _ = stack.documentStore.process.waitForExit()
+        let answered = try await upload.value
+        XCTAssertGreaterThanOrEqual(answered.status, 500, "the client is told the upload failed: \(answered.text)")
+        try await stack.restartDocumentStore()
+        rowsNow = try await w.storedRows()
+        XCTAssertEqual(rowsNow, rows, "no metadata row was committed")
+        try await eventually("the unreferenced file is swept") { !w.objects().contains(digest) }
+        verify = try w.verify()
+        XCTAssertEqual(verify.status, 0, "\(verify.report)")
+        let list = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
+        XCTAssertEqual((list.json["data"] as? [Any])?.count, 0, list.text)
+
+        // The same bytes upload whole afterwards.
+        let again = try await w.careDocument(lead, file)
+        XCTAssertEqual(again.status, 201, again.text)
+        let url = try XCTUnwrap((again.json["data"] as? [String: Any])?["url"] as? String)
+        let download = try await w.call(.GET, url, token: w.adminA)
+        XCTAssertTrue(download.body == file)
+    }
+}

@@ -1,0 +1,214 @@
+import Crypto
+import Foundation
+import HTTP
+import Postgres
+import TestSupport
+import XCTest
+
+/// What the document tests share: a stack, two companies with staff of several roles, leads,
+/// multipart bodies sent as streams, and looks behind the gateway (the store's rows and files).
+struct DocumentsWorld {
+    static let rootEmail = "root@documents.test"
+    static let rootPassword = "documents-bootstrap-\(UUID().uuidString)"
+    static let gatewayEnvironment = ["ADMIN_EMAIL": rootEmail, "ADMIN_PASSWORD": rootPassword, "RATE_LIMIT_REQUESTS": "0"]
+
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+        var text: String { String(decoding: body.prefix(2000), as: UTF8.self) }
+    }
+
+    let stack: ClienteleStack
+    let http: HTTPClient
+    var root = ""
+    var companyA = (id: "", number: 0)
+    var companyB = (id: "", number: 0)
+    var adminA = "", salesA = "", agentA = "", adminB = ""
+
+    static func make(_ stack: ClienteleStack, http: HTTPClient) async throws -> DocumentsWorld {
+        var world = DocumentsWorld(stack: stack, http: http)
+        world.root = try await world.login(rootEmail, rootPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        func company(_ name: String) async throws -> (String, Int) {
+            let reply = try await world.call(.POST, "/api/companies", token: world.root, json: ["name": "\(name) \(suffix)"])
+            let data = try XCTUnwrap(reply.json["data"] as? [String: Any], reply.text)
+            return (try XCTUnwrap(data["id"] as? String), try XCTUnwrap(data["number"] as? Int))
+        }
+        world.companyA = try await company("Acme")
+        world.companyB = try await company("Bluth")
+        func person(_ role: String, _ company: String) async throws -> String {
+            let email = "\(role)-\(UUID().uuidString.prefix(8).lowercased())@documents.test"
+            let password = "a documents test password"
+            let reply = try await world.call(.POST, "/api/users", token: world.root, json: [
+                "email": email, "name": "Test \(role)", "password": password, "roles": [role], "companies": [company],
+            ])
+            XCTAssertEqual(reply.status, 201, reply.text)
+            return try await world.login(email, password)
+        }
+        world.adminA = try await person("admin", world.companyA.id)
+        world.salesA = try await person("sales", world.companyA.id)
+        world.agentA = try await person("agent", world.companyA.id)
+        world.adminB = try await person("admin", world.companyB.id)
+        return world
+    }
+
+    func login(_ email: String, _ password: String) async throws -> String {
+        let reply = try await call(.POST, "/api/auth/login", token: nil, json: ["email": email, "password": password])
+        return try XCTUnwrap(reply.json["token"] as? String, reply.text)
+    }
+
+    func call(_ method: HTTPMethod, _ path: String, token: String?, json: Any? = nil,
+              headers extra: HTTPHeaders = HTTPHeaders()) async throws -> Reply {
+        var headers = extra
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        var body: [UInt8] = []
+        if let json {
+            headers.add(name: "Content-Type", value: "application/json")
+            body = Array(try JSONSerialization.data(withJSONObject: json))
+        }
+        let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path, headers: headers,
+                                                                body: body))
+        return Reply(status: response.status.code, headers: response.headers, body: response.body)
+    }
+
+    /// Creates a lead in company A (or B) and returns its number.
+    func lead(in company: Int? = nil, token: String? = nil) async throws -> Int {
+        let reply = try await call(.POST, "/api/clients", token: token ?? adminA, json: [
+            "name": "Doc Lead", "email": "\(UUID().uuidString.prefix(12).lowercased())@example.com",
+            "company": company ?? companyA.number,
+        ])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        return try XCTUnwrap(Int(reply.headers["Location"]?.split(separator: "/").last ?? ""))
+    }
+
+    /// Sends `body` to the gateway as a stream of 64 KiB chunks, with its length (`chunked`:
+    /// without one, in chunked framing).
+    func upload(_ path: String, token: String?, _ body: Multipart, chunked: Bool = false) async throws -> Reply {
+        var headers: HTTPHeaders = ["Content-Type": body.contentType]
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let bytes = body.bytes
+        let response = try await http.execute(HTTPClientRequest(method: .POST, url: stack.gateway.baseURL + path, headers: headers),
+                                              streaming: Chunks(bytes: bytes, size: 64 * 1024),
+                                              contentLength: chunked ? nil : bytes.count)
+        return Reply(status: response.status.code, headers: response.headers, body: response.body)
+    }
+
+    func passport(_ lead: Int, _ file: [UInt8], name: String = "passport.pdf", token: String? = nil) async throws -> Reply {
+        try await upload("/api/clients/passport/\(lead)", token: token ?? adminA, Multipart([.file("passport", name, file)]))
+    }
+
+    func careDocument(_ lead: Int, _ file: [UInt8], name: String = "plan.pdf", type: String = "ndis_plan",
+                      token: String? = nil) async throws -> Reply {
+        try await upload("/api/document/upload", token: token ?? adminA,
+                         Multipart([.file("file", name, file), .field("clientId", String(lead)), .field("documentType", type)]))
+    }
+
+    /// The store's metadata rows.
+    func storedRows() async throws -> Int {
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.documentDatabase, poolSize: 1))
+        defer { Task { await pool.close() } }
+        return try await pool.query("SELECT count(*)::bigint FROM documents")[0].decode(0, as: Int.self)
+    }
+
+    /// The digests of the objects on the volume, and the temporary files.
+    func objects() -> Set<String> {
+        var names: Set<String> = []
+        let root = stack.documentDirectory.appendingPathComponent("objects").path
+        for fan in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + fan)) ?? [] { names.insert(name) }
+        }
+        return names
+    }
+
+    func temporaryFiles() -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: stack.documentDirectory.appendingPathComponent("tmp").path)) ?? []
+    }
+
+    /// `clientctl documents verify --json` against the stack: exit status and report.
+    func verify() throws -> (status: Int32, report: [String: Any]) {
+        let result = try ExternalProgram.run(ServiceProcess.binDirectory.appendingPathComponent("clientctl").path,
+                                             ["documents", "verify", "--json"],
+                                             environment: ["DOCUMENT_SERVICE_URL": stack.documentStore.baseURL,
+                                                           "INTERNAL_TOKEN": stack.internalToken])
+        let report = (try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))) as? [String: Any] ?? [:]
+        return (result.status, report)
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(bytes)) }
+
+    /// A PDF-looking file of `size` bytes (its magic, then pseudo-random bytes).
+    static func pdf(_ size: Int, seed: UInt64 = 1) -> [UInt8] {
+        var bytes = Array("%PDF-1.7\n".utf8.prefix(size))
+        var state = seed
+        bytes.reserveCapacity(size)
+        while bytes.count < size {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            var word = state
+            for _ in 0..<8 where bytes.count < size {
+                bytes.append(UInt8(truncatingIfNeeded: word >> 56))
+                word <<= 8
+            }
+        }
+        return bytes
+    }
+
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR-png-body".utf8)
+    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10] + Array("JFIF-jpeg-body".utf8)
+    static let elf: [UInt8] = [0x7F] + Array("ELF".utf8) + [2, 1, 1, 0] + [UInt8](repeating: 0x90, count: 64)
+}
+
+/// A `multipart/form-data` body.
+struct Multipart {
+    enum Part {
+        case field(String, String)
+        case file(String, String, [UInt8])
+    }
+
+    let boundary = "clientele-\(UUID().uuidString)"
+    let parts: [Part]
+
+    init(_ parts: [Part]) { self.parts = parts }
+
+    var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        for part in parts {
+            out += Array("--\(boundary)\r\n".utf8)
+            switch part {
+            case .field(let name, let value):
+                out += Array("Content-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+            case .file(let name, let filename, let data):
+                out += Array("Content-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\n".utf8)
+                out += Array("Content-Type: application/octet-stream\r\n\r\n".utf8)
+                out += data
+                out += [13, 10]
+            }
+        }
+        out += Array("--\(boundary)--\r\n".utf8)
+        return out
+    }
+}
+
+/// `bytes` as an async sequence of `size`-byte chunks.
+struct Chunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let bytes: [UInt8]
+    let size: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let bytes: [UInt8]
+        let size: Int
+        var offset = 0
+        mutating func next() async throws -> [UInt8]? {
+            guard offset < bytes.count else { return nil }
+            let end = Swift.min(bytes.count, offset + size)
+            defer { offset = end }
+            return Array(bytes[offset..<end])
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes, size: size) }
+}
