@@ -6,7 +6,6 @@ import EventStore
 import Foundation
 import HTTP
 import InternalAPI
-import Postgres
 import ServiceRuntime
 
 /// `POST` `InternalPaths.clientCommands`: runs one `ClientCommandRequest` through the
