@@ -3,7 +3,8 @@ import Foundation
 import JSON
 
 extension ClientCommandRequest {
-    /// This request as `InternalJSON.encoder()` writes it, built without `JSONEncoder`.
+    /// This request's wire shape (serialised with sorted keys, upper-case UUIDs, absent
+    /// optionals left out), built without `JSONEncoder`.
     public var internalJSON: JSONValue {
         var object: [String: JSONValue] = [
             "command": .string(command.rawValue),
@@ -22,9 +23,9 @@ extension ClientCommandRequest {
         return .object(object)
     }
 
-    /// Reads a request without `JSONDecoder`, accepting and refusing what
-    /// `InternalJSON.decoder()` does and failing on the same first field, so the command
-    /// service's 400s name the same field with the same message.
+    /// Reads a request without `JSONDecoder`: unknown keys ignored, optional keys absent or
+    /// `null`, UUIDs in either case; it fails on the first bad field, so the command service's
+    /// 400s name that field.
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         let object = try JSONObjectReader(value)
         let command = try object.parsed("command", Kind.init(rawValue:))
@@ -63,7 +64,8 @@ extension IdempotencyToken {
 }
 
 extension ClientCommandResponse {
-    /// This response's text as `InternalJSON.encoder()` writes it, without `JSONEncoder`.
+    /// This response's wire text, written without `JSONEncoder` (sorted keys, `client` and an
+    /// empty `detachedDocumentIds` left out when absent).
     public var internalJSONBytes: [UInt8] {
         JSONWriter.object(capacity: 640) { object in
             if let client {
@@ -78,7 +80,7 @@ extension ClientCommandResponse {
         }
     }
 
-    /// Reads a response without `JSONDecoder`, as `InternalJSON.decoder()` would.
+    /// Reads a response without `JSONDecoder`.
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         let object = try JSONObjectReader(value)
         let client = try object.optionalObject("client").map { reader throws(JSONFieldError) in try ClientRecord(internalJSON: reader) }

@@ -3,9 +3,11 @@ import Foundation
 
 /// A client command sent by the gateway to the command service
 /// (`POST` `InternalPaths.clientCommands`). The gateway has authenticated the caller and
-/// resolved the tenant; the command service validates and decides.
-public struct ClientCommandRequest: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+/// resolved the tenant; the command service validates and decides. The request, its token
+/// and the response are coded by hand (`ClientCommandRequest+JSON.swift`): every write
+/// sends them.
+public struct ClientCommandRequest: Sendable, Equatable {
+    public enum Kind: String, Sendable {
         case create, update, delete, setPortalPassword, recordActivity, attachDocument, removeDocument
     }
 
@@ -56,7 +58,7 @@ public struct ClientCommandRequest: Codable, Sendable, Equatable {
 /// `scope` names the caller (for example `api_key:<id>`), so two callers' keys never
 /// collide; `requestHash` is a digest of the request, so the same key with a different
 /// body is refused (422) instead of silently answered with the first outcome.
-public struct IdempotencyToken: Codable, Sendable, Equatable {
+public struct IdempotencyToken: Sendable, Equatable {
     public var scope: String
     public var key: String
     public var requestHash: String
@@ -69,7 +71,7 @@ public struct IdempotencyToken: Codable, Sendable, Equatable {
 }
 
 /// What the command service answers to a command.
-public struct ClientCommandResponse: Codable, Sendable, Equatable {
+public struct ClientCommandResponse: Sendable, Equatable {
     /// The client after the command; nil after a delete.
     public var client: ClientRecord?
     /// The stream version the command left the client at (the version to wait for).
@@ -78,22 +80,12 @@ public struct ClientCommandResponse: Codable, Sendable, Equatable {
     public var replayed: Bool
     /// The documents the command took from the client (a replaced passport, a removed
     /// document): the gateway has the document store delete them.
-    public var detachedDocumentIds: [UUID] {
-        get { storedDetachedDocumentIds ?? [] }
-        set { storedDetachedDocumentIds = newValue.isEmpty ? nil : newValue }
-    }
-    /// `detachedDocumentIds` as coded: left out when there are none.
-    private var storedDetachedDocumentIds: [UUID]?
-
-    private enum CodingKeys: String, CodingKey {
-        case client, version, replayed
-        case storedDetachedDocumentIds = "detachedDocumentIds"
-    }
+    public var detachedDocumentIds: [UUID]
 
     public init(client: ClientRecord?, version: Int64, replayed: Bool, detachedDocumentIds: [UUID] = []) {
         self.client = client
         self.version = version
         self.replayed = replayed
-        self.storedDetachedDocumentIds = detachedDocumentIds.isEmpty ? nil : detachedDocumentIds
+        self.detachedDocumentIds = detachedDocumentIds
     }
 }

@@ -1,7 +1,7 @@
 import JSON
 
 extension ClientListPage {
-    /// This page's text as `InternalJSON.encoder()` writes it, without `JSONEncoder`.
+    /// This page's wire text, written without `JSONEncoder`.
     public var internalJSONBytes: [UInt8] {
         JSONWriter.object(capacity: 128 + 512 * data.count) { object in
             object.key("data")
@@ -12,7 +12,7 @@ extension ClientListPage {
         }
     }
 
-    /// Reads a page without `JSONDecoder`, as `InternalJSON.decoder()` would.
+    /// Reads a page without `JSONDecoder`.
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         let object = try JSONObjectReader(value)
         let data = try JSONObjectReader.array(object.required("data", .array), path: "data") { item, path throws(JSONFieldError) in

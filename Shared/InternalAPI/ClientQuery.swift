@@ -2,7 +2,7 @@ import ClientDomain
 import Foundation
 
 /// A page of clients from the search projection.
-public struct ClientListPage: Codable, Sendable, Equatable {
+public struct ClientListPage: Sendable, Equatable {
     public var data: [ClientRecord]
     public var total: Int
 
@@ -71,7 +71,7 @@ public struct ClientListQuery: Sendable, Equatable {
 }
 
 /// Whether the search projection shows a client at (at least) a version yet.
-public struct ClientVisibility: Codable, Sendable, Equatable {
+public struct ClientVisibility: Sendable, Equatable {
     public var visible: Bool
     /// The version the projection holds for the client, if any (a deleted client keeps its last).
     public var version: Int64?

@@ -3,14 +3,14 @@ import Foundation
 import JSON
 
 extension ClientRecord {
-    /// This record's text as `InternalJSON.encoder()` writes it, without `JSONEncoder`.
+    /// This record's wire text, written without `JSONEncoder`: keys in ascending order,
+    /// upper-case UUIDs, absent optionals and an empty `documents` left out, dates through
+    /// `Timestamp.format` (the conventions of `InternalJSON`). `init(internalJSON:)` reads it
+    /// back to the same record.
     ///
     /// The search projection answers every client lookup with it: Foundation's encoder, or a
     /// `JSONValue` dictionary built per record, cost the projection CPU on every one (measured:
-    /// docs/performance.md, design measurements). Same keys in the same (sorted) order, upper
-    /// case UUIDs as `UUID`'s `Codable` writes them, absent optionals left out, dates through
-    /// `Timestamp.format`; `init(internalJSON:)` and `InternalJSON.decoder()` read it back to
-    /// the same record.
+    /// docs/performance.md, design measurements).
     public var internalJSONBytes: [UInt8] {
         var writer = JSONWriter(capacity: 512)
         write(to: &writer)
@@ -20,7 +20,7 @@ extension ClientRecord {
     /// Writes `internalJSONBytes` as the next value of `writer`.
     public func write(to writer: inout JSONWriter) {
         writer.object { object in
-            // Keys in ascending order, as `JSONEncoder`'s `.sortedKeys` writes them.
+            // Keys in ascending order.
             object.member("createdAt", Timestamp.format(createdAt))
             if let createdBy { object.member("createdBy", createdBy.internalJSON) }
             if !documents.isEmpty { object.member("documents", JSONValue.array(documents.map(\.json))) }
@@ -38,11 +38,10 @@ extension ClientRecord {
 
     /// Reads a record from `internalJSONBytes`' shape without `JSONDecoder`.
     ///
-    /// Accepts and refuses what `InternalJSON.decoder()` does (unknown keys ignored, optional
-    /// keys absent or `null`, UUIDs in either case, dates as `Timestamp.parse` reads them) and
-    /// fails on the same first field; the gateway decodes every search answer with it
-    /// (`JSONDecoder` there cost the gateway a large share of its CPU per GET; measured:
-    /// docs/performance.md, design measurements).
+    /// Unknown keys are ignored, optional keys may be absent or `null`, UUIDs in either case,
+    /// dates as `Timestamp.parse` reads them; it fails naming the first bad field. The gateway
+    /// decodes every search answer with it (`JSONDecoder` there cost the gateway a large share
+    /// of its CPU per GET; measured: docs/performance.md, design measurements).
     public init(internalJSON value: JSONValue) throws(JSONFieldError) {
         try self.init(internalJSON: JSONObjectReader(value))
     }

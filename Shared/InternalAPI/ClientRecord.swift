@@ -3,8 +3,8 @@ import Foundation
 
 /// A client as the internal services exchange it: the command service returns it after a
 /// write, the search projection from its read model. Each gateway adapter renders it in its
-/// own API's shape.
-public struct ClientRecord: Codable, Sendable, Equatable {
+/// own API's shape. Coded by hand (`ClientRecord+JSON.swift`): it is on every read's path.
+public struct ClientRecord: Sendable, Equatable {
     public var id: UUID
     public var tenantId: UUID
     public var profile: ClientProfile
@@ -23,22 +23,12 @@ public struct ClientRecord: Codable, Sendable, Equatable {
     /// How many submissions the client made.
     public var submissionCount: Int64
     /// The client's documents, oldest first.
-    public var documents: [DocumentReference] {
-        get { storedDocuments ?? [] }
-        set { storedDocuments = newValue.isEmpty ? nil : newValue }
-    }
-    /// `documents` as coded: left out when there are none, as `internalJSONBytes` writes it.
-    private var storedDocuments: [DocumentReference]?
-
-    private enum CodingKeys: String, CodingKey {
-        case id, tenantId, profile, version, createdAt, updatedAt, number, createdBy, hasJoined, lastActiveAt, submissionCount
-        case storedDocuments = "documents"
-    }
+    public var documents: [DocumentReference]
 
     public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date,
                 number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false, lastActiveAt: Date? = nil,
                 submissionCount: Int64 = 0, documents: [DocumentReference] = []) {
-        self.storedDocuments = documents.isEmpty ? nil : documents
+        self.documents = documents
         self.lastActiveAt = lastActiveAt
         self.submissionCount = submissionCount
         self.number = number

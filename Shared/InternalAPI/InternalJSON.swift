@@ -1,8 +1,14 @@
 import ClientDomain
 import Foundation
 
-/// The JSON coding every internal API uses: dates as RFC 3339 UTC with milliseconds
+/// The JSON conventions every internal API uses: dates as RFC 3339 UTC with milliseconds
 /// (`Timestamp`), keys sorted so equal values encode equally.
+///
+/// Each internal wire type has one codec. Those on a hot path (records, list pages, lookups,
+/// command requests and responses, visibility answers, the applied feed) are coded by hand
+/// (`internalJSON`, `internalJSONBytes`, `init(internalJSON:)`) and follow these conventions;
+/// the others (status, rebuild and republish progress, quarantine reports, stats) are
+/// `Codable` through this encoder and decoder.
 public enum InternalJSON {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()

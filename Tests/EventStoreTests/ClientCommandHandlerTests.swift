@@ -160,7 +160,7 @@ final class ClientCommandHandlerTests: XCTestCase {
         var handler = fixture.handler
         handler.numbers = SequenceNumbers()
         func create(_ profile: ClientProfile, id: UUID = UUID(),
-                    alongside: (@Sendable (PostgresConnection, Client) throws -> Void)? = nil) async throws -> CommandOutcome {
+                    alongside: (@Sendable (Client) throws -> AppendBatcher.Alongside)? = nil) async throws -> CommandOutcome {
             try await handler.handle(.create(CreateClient(clientId: id, tenantId: fixture.tenant, profile: profile)),
                                      metadata: fixture.metadata, alongside: alongside)
         }
@@ -175,17 +175,31 @@ final class ClientCommandHandlerTests: XCTestCase {
             XCTAssertEqual(stored.map(\.eventId), outcome.events.map(\.envelope.eventId))
         }
 
-        // Failing inside the append's transaction: neither the event nor its outbox entry stays.
+        // Failing alongside (making what goes beside the events, or a statement run in the
+        // append's transaction): neither the event nor its outbox entry stays.
         struct Refused: Error {}
         let refusedId = UUID()
         do {
-            _ = try await create(ClientProfile(name: "C"), id: refusedId) { _, _ in throw Refused() }
+            _ = try await create(ClientProfile(name: "C"), id: refusedId) { _ in throw Refused() }
             XCTFail("expected the error of alongside")
         } catch is Refused {}
-        let refused = try await fixture.store.load(streamId: refusedId)
-        XCTAssertEqual(refused, [])
+        let failingId = UUID()
+        do {
+            _ = try await create(ClientProfile(name: "C", email: "c@example.com"), id: failingId) { _ in
+                AppendBatcher.Alongside(statements: [PostgresStatement("INSERT INTO no_such_table VALUES (1)")])
+            }
+            XCTFail("expected the error of the statement alongside")
+        } catch let error as PostgresError {
+            XCTAssertEqual(error.sqlState, "42P01")
+        }
+        for id in [refusedId, failingId] {
+            let refused = try await fixture.store.load(streamId: id)
+            XCTAssertEqual(refused, [])
+        }
         let outbox = try await fixture.pool.query("SELECT count(*) FROM outbox")
         XCTAssertEqual(try outbox[0].decode(0, as: Int.self), 2)
+        let claimed = try await fixture.store.claimHolder(kind: "email", value: "c@example.com", tenantId: fixture.tenant)
+        XCTAssertNil(claimed, "the failed create's claim was rolled back with its event")
 
         // A create carrying its own number keeps it; the next drawn one is still higher.
         let given = try await handler.handle(.create(CreateClient(clientId: UUID(), tenantId: fixture.tenant,

@@ -177,7 +177,7 @@ final class RebuildTests: XCTestCase {
                                                                  + "?tenantId=\(tenant)&status=trial,inactive&sortBy=name&sortOrder=desc&limit=3",
                                                                  headers: Self.authorized))
         XCTAssertEqual(listed.status.code, 200)
-        let page = try InternalJSON.decoder().decode(ClientListPage.self, from: Data(listed.body))
+        let page = try ClientListPage(internalJSON: JSONParser.parse(listed.body))
         XCTAssertEqual(page.total, 1040)
         XCTAssertEqual(page.data.map(\.profile.name), ["Client999", "Client998", "Client997"])
         // A caller of many companies: the most tenants a query may name still fit the request line.
@@ -186,14 +186,14 @@ final class RebuildTests: XCTestCase {
                                                                + "?tenantId=\(manyTenants.joined(separator: ","))&limit=1",
                                                                headers: Self.authorized))
         XCTAssertEqual(wide.status.code, 200, String(decoding: wide.body, as: UTF8.self))
-        XCTAssertEqual(try InternalJSON.decoder().decode(ClientListPage.self, from: Data(wide.body)).total, 1040)
+        XCTAssertEqual(try ClientListPage(internalJSON: JSONParser.parse(wide.body)).total, 1040)
         let someone = try XCTUnwrap(page.data.first)
         let got = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.client(someone.id) + "?tenantId=\(tenant)", headers: Self.authorized))
-        XCTAssertEqual(try InternalJSON.decoder().decode(ClientRecord.self, from: Data(got.body)), someone)
+        XCTAssertEqual(try ClientRecord(internalJSON: JSONParser.parse(got.body)), someone)
         let foreign = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.client(someone.id) + "?tenantId=\(UUID())", headers: Self.authorized))
         XCTAssertEqual(foreign.status.code, 404)
         let seen = try await client.execute(HTTPClientRequest(url: service.baseURL + InternalPaths.visibility(someone.id) + "?version=3&timeoutMs=50", headers: Self.authorized))
-        XCTAssertEqual(try InternalJSON.decoder().decode(ClientVisibility.self, from: Data(seen.body)), ClientVisibility(visible: true, version: 3))
+        XCTAssertEqual(try ClientVisibility(internalJSON: JSONParser.parse(seen.body)), ClientVisibility(visible: true, version: 3))
 
         // Start a rebuild and kill the process in the middle of it.
         let started = try await client.execute(HTTPClientRequest(method: .POST, url: service.baseURL + InternalPaths.rebuild, headers: Self.authorized))

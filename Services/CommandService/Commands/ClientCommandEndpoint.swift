@@ -6,7 +6,6 @@ import EventStore
 import Foundation
 import HTTP
 import InternalAPI
-import Postgres
 import ServiceRuntime
 
 /// `POST` `InternalPaths.clientCommands`: runs one `ClientCommandRequest` through the
@@ -15,11 +14,11 @@ import ServiceRuntime
 /// With `idempotency` set, a key already recorded in its scope answers the recorded response
 /// with `replayed: true` and writes nothing, or 422 if the key was recorded for a different
 /// request (another `requestHash`). Concurrent requests with one key resolve to one write:
-/// the key is recorded inside the events' transaction, the loser's transaction is rolled
-/// back and it answers the winner's response.
+/// the key is recorded with the events (`IdempotencyRecord`), the loser's append is refused
+/// whole (`idempotencyKeyTaken`) and it answers the winner's response.
 ///
-/// The handler draws a create's public number (`ClientNumbers`) on the append's connection; a
-/// `setPortalPassword` stores the hash (`PortalCredentialStore`) in the event's transaction.
+/// The append draws a create's public number (`ClientNumbers`); a `setPortalPassword` stores
+/// the hash (`PortalCredentialStore`) alongside the event, in its transaction.
 ///
 /// The events carry the request's correlation id, its request id as causation id, and its
 /// trace (`traceparent`); with debug logging on, each command handled gets a log line.
@@ -53,38 +52,48 @@ struct ClientCommandEndpoint: Sendable {
         let metadata = CommandMetadata(actor: request.actor,
                                        correlationId: LogContext.correlationId ?? LogContext.requestId ?? UUID().uuidString,
                                        causationId: LogContext.requestId, traceparent: LogContext.trace?.traceparent)
-        let portalPasswordHash = try Self.portalPasswordHash(request)
-        var storeCredential: (@Sendable (PostgresConnection, Client) throws -> Void)?
-        if let hash = portalPasswordHash {
-            let temporary = request.command == .create
-            storeCredential = { connection, client in
-                try PortalCredentialStore.record(clientId: client.id, passwordHash: hash, temporary: temporary, on: connection)
-            }
-        }
+        let credential = try Self.portalPasswordHash(request).map { (hash: $0, temporary: request.command == .create) }
         guard let token = request.idempotency else {
-            return Self.response(for: try await handler.handle(command, metadata: metadata, alongside: storeCredential),
-                                 command: command)
+            let outcome = try await handler.handle(command, metadata: metadata,
+                                                   alongside: Self.alongside(credential: credential, token: nil))
+            return Self.response(for: outcome, command: command)
         }
         try Self.validate(token)
         if let earlier = try await idempotency.earlier(token) { return try Self.answer(earlier) }
-        let credential = storeCredential
         do {
-            let outcome = try await handler.handle(command, metadata: metadata) { connection, client in
-                try credential?(connection, client)
-                let response = Self.response(client: client)
-                try IdempotencyStore.record(token, response: response, on: connection)
-            }
+            let outcome = try await handler.handle(command, metadata: metadata,
+                                                   alongside: Self.alongside(credential: credential, token: token))
             let response = Self.response(for: outcome, command: command)
             if outcome.events.isEmpty {
                 // Nothing was appended, so nothing recorded the key: record it on its own.
-                try await idempotency.record(token, response: response)
+                let record = IdempotencyStore.record(token, response: response)
+                _ = try await handler.store.append(AppendBatcher.Request(streamId: command.clientId, numbers: nil) { _ in
+                    AppendBatcher.Writes(events: [], alongside: AppendBatcher.Alongside(idempotency: record))
+                })
             }
             return response
-        } catch is IdempotencyStore.KeyTaken {
+        } catch PostgresEventStore.AppendConflict.idempotencyKeyTaken {
             guard let earlier = try await idempotency.earlier(token) else {
                 throw ClienteleError(.unavailable, "A concurrent request with this idempotency key is in progress; retry")
             }
             return try Self.answer(earlier)
+        }
+    }
+
+    /// What a command writes beside its events: the portal password hash it carries, and the
+    /// record of its idempotency key (answered with the client after the command); nil when
+    /// neither.
+    static func alongside(credential: (hash: String, temporary: Bool)?,
+                          token: IdempotencyToken?) -> (@Sendable (Client) throws -> AppendBatcher.Alongside)? {
+        guard credential != nil || token != nil else { return nil }
+        return { client in
+            var alongside = AppendBatcher.Alongside()
+            if let credential {
+                alongside.statements.append(PortalCredentialStore.record(clientId: client.id, passwordHash: credential.hash,
+                                                                         temporary: credential.temporary))
+            }
+            if let token { alongside.idempotency = IdempotencyStore.record(token, response: Self.response(client: client)) }
+            return alongside
         }
     }
 

@@ -1,16 +1,17 @@
 import Errors
+import EventStore
 import Foundation
 import HTTP
 import InternalAPI
 import Postgres
 
-/// The command service's record of idempotency keys and the responses they produced.
+/// The command service's idempotency keys and the responses they produced.
 ///
 /// A key is identified by (`scope`, `key`); `scope` names the caller, so two callers' keys
-/// never collide. The record is written in the same transaction as the command's events
-/// (`record(_:response:on:)` inside the append), so a crash cannot keep one without the
-/// other. Only successful outcomes are recorded: a request that failed can be retried with
-/// the same key and runs again.
+/// never collide. The record is written with the command's events (`record(_:response:)`,
+/// an `IdempotencyRecord` the append carries), so a crash cannot keep one without the other.
+/// Only successful outcomes are recorded: a request that failed can be retried with the same
+/// key and runs again.
 struct IdempotencyStore: Sendable {
     let pool: PostgresPool
 
@@ -22,10 +23,6 @@ struct IdempotencyStore: Sendable {
         case different
     }
 
-    /// Another request with the same key committed first (raised inside the append's
-    /// transaction, which it rolls back).
-    struct KeyTaken: Error {}
-
     /// The earlier outcome for `token`'s key, if there is one.
     func earlier(_ token: IdempotencyToken) async throws -> Earlier? {
         let rows = try await pool.query("SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
@@ -35,23 +32,10 @@ struct IdempotencyStore: Sendable {
                                 response: try row.decode(1, as: PostgresJSON.self), token: token)
     }
 
-    /// Records `response` for `token` on `connection` (inside the caller's transaction).
-    /// Throws `KeyTaken` when a concurrent request with the same key committed first; the
-    /// insert waits for that request's transaction, so exactly one of them records.
-    static func record(_ token: IdempotencyToken, response: ClientCommandResponse, on connection: PostgresConnection) throws {
-        let json = response.internalJSONBytes
-        let inserted = try connection.query("""
-            INSERT INTO idempotency_keys (scope, key, request_hash, response) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (scope, key) DO NOTHING RETURNING 1
-            """, [token.scope, token.key, token.requestHash, PostgresJSON(text: String(decoding: json, as: UTF8.self))])
-        if inserted.isEmpty { throw KeyTaken() }
-    }
-
-    /// Records `response` for `token` on its own (for commands that wrote no events).
-    func record(_ token: IdempotencyToken, response: ClientCommandResponse) async throws {
-        try await pool.withTransaction { connection in
-            try Self.record(token, response: response, on: connection)
-        }
+    /// The record of `response` for `token`, for the append that answers with it.
+    static func record(_ token: IdempotencyToken, response: ClientCommandResponse) -> IdempotencyRecord {
+        IdempotencyRecord(scope: token.scope, key: token.key, requestHash: token.requestHash,
+                          response: String(decoding: response.internalJSONBytes, as: UTF8.self))
     }
 
     /// Deletes keys recorded before `age` ago; returns how many.

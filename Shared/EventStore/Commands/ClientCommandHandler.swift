@@ -3,7 +3,6 @@ import Coordination
 import Errors
 import EventLog
 import Foundation
-import Postgres
 
 /// Who sent a command and which user action it belongs to; copied into every event.
 public struct CommandMetadata: Sendable, Equatable {
@@ -40,12 +39,11 @@ public struct CommandOutcome: Sendable, Equatable {
 /// A create is first decided without reading its stream, as for a fresh id: the unique
 /// `(stream_id, stream_version)` refuses its append if the stream exists, and then, or if
 /// deciding failed, it is decided again on the stored stream, so its answer is the one a
-/// read first would have given. With `numbers`, a create's public number is drawn on the
-/// append's connection: a create is one checkout of the pool.
+/// read first would have given. With `numbers`, a create's public number is drawn for the
+/// batch its append is written in.
 ///
-/// A command appending one event without changing unique claims, with nothing `alongside`
-/// (most creates and updates), is written with those of concurrent commands in one statement
-/// (`PostgresEventStore.appendBatched(_:)`, group commit); its number is drawn for the batch.
+/// Every command's append, with its claims moved and whatever goes `alongside`, is written
+/// with those of concurrent commands (`PostgresEventStore.append(_:)`, group commit).
 public struct ClientCommandHandler: Sendable {
     public var store: PostgresEventStore
     public var decider: ClientDecider
@@ -66,13 +64,14 @@ public struct ClientCommandHandler: Sendable {
 
     /// Decides and appends `command`.
     ///
-    /// `alongside`, when given, runs inside the append's transaction with the client as it
-    /// will be after the command (nil after a delete is not possible: a deleted client is
-    /// passed with `isDeleted` set), so whatever it writes commits with the events or not at
-    /// all. It is not called when the command changes nothing (no append happens); an error it
-    /// throws ends handling without retry.
+    /// `alongside`, when given, says what to write beside the events (an idempotency record,
+    /// statements), from the client as it will be after the command (a deleted client is
+    /// passed with `isDeleted` set): it commits with the events or not at all. It is not called
+    /// when the command changes nothing (no append happens); an error it throws ends handling
+    /// without retry, as does a failing statement it gives, and an idempotency key recorded
+    /// first (`PostgresEventStore.AppendConflict.idempotencyKeyTaken`).
     public func handle(_ command: ClientCommand, metadata: CommandMetadata,
-                       alongside: (@Sendable (PostgresConnection, Client) throws -> Void)? = nil) async throws -> CommandOutcome {
+                       alongside: (@Sendable (Client) throws -> AppendBatcher.Alongside)? = nil) async throws -> CommandOutcome {
         var attempt = 0
         // A create's first attempt presumes a fresh stream instead of reading it.
         var presumeFresh: Bool
@@ -96,44 +95,21 @@ public struct ClientCommandHandler: Sendable {
             if events.isEmpty { return CommandOutcome(client: current, events: []) }
 
             let time = now()
-            let before = UniqueClaim.claims(of: current?.profile, deleted: current?.isDeleted ?? true)
+            let releasing = UniqueClaim.claims(of: current?.profile, deleted: current?.isDeleted ?? true)
             let afterState = events.reduce(current) { Self.applying($1, to: $0, command, metadata, time) }
-            let afterClaims = UniqueClaim.claims(of: afterState?.profile, deleted: afterState?.isDeleted ?? true)
+            let claiming = UniqueClaim.claims(of: afterState?.profile, deleted: afterState?.isDeleted ?? true)
             let numbering: (any ClientNumberSource)? = if case .created(let created) = events.first, created.number == nil { numbers } else { nil }
-            if events.count == 1, alongside == nil, before == afterClaims {
-                // Plain: written with concurrent plain appends in one statement (group commit).
-                let request = AppendBatcher.Request(streamId: command.clientId, numbers: numbering) { [current] number in
-                    try Self.envelopes(for: Self.numbered(events, number), after: current, command, metadata, time).envelopes[0]
-                }
-                do {
-                    let appended = try await store.appendBatched(request)
-                    wake?.signal()
-                    let after = Self.applying(Self.numbered(events, appended.number)[0], to: current, command, metadata, time)
-                    return CommandOutcome(client: after, events: [StoredEvent(position: appended.position, envelope: appended.envelope)])
-                } catch PostgresEventStore.AppendConflict.streamChanged {
-                    try await retry(after: attempt, presumingFresh: &presumeFresh, command)
-                    continue
-                }
-            }
-            let build: @Sendable (PostgresConnection) throws -> (envelopes: [EventEnvelope], value: Client?) = { [current] connection in
-                let number = try numbering.map { try $0.next(on: connection) }
-                return try Self.envelopes(for: Self.numbered(events, number), after: current, command, metadata, time)
+            let request = AppendBatcher.Request(streamId: command.clientId, numbers: numbering) { [current] number in
+                let (envelopes, after) = try Self.envelopes(for: Self.numbered(events, number), after: current, command, metadata, time)
+                var writes = AppendBatcher.Writes(events: envelopes, claiming: claiming, releasing: releasing)
+                if let alongside, let after { writes.alongside = try alongside(after) }
+                return writes
             }
             do {
-                let write: (@Sendable (PostgresConnection, Client?) throws -> Void)?
-                if let alongside {
-                    write = { connection, client in
-                        if let client { try alongside(connection, client) }
-                    }
-                } else {
-                    write = nil
-                }
-                let (last, envelopes, after) = try await store.append(expectedVersion: current?.version ?? 0, claiming: afterClaims,
-                                                                      releasing: before, building: build, alongside: write)
+                let appended = try await store.append(request)
                 wake?.signal()
-                let first = last - Int64(envelopes.count) + 1
-                let stored = envelopes.enumerated().map { StoredEvent(position: first + Int64($0.offset), envelope: $0.element) }
-                return CommandOutcome(client: after, events: stored)
+                let after = Self.numbered(events, appended.number).reduce(current) { Self.applying($1, to: $0, command, metadata, time) }
+                return CommandOutcome(client: after, events: appended.events)
             } catch PostgresEventStore.AppendConflict.claimTaken(let kind) {
                 throw ClienteleError(.conflict, "A client with this \(kind) already exists", context: ["field": kind])
             } catch PostgresEventStore.AppendConflict.streamChanged {

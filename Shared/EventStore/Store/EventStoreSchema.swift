@@ -1,12 +1,13 @@
 import Postgres
 
-/// The command service's tables: the event store, its outbox, unique claims, the relay's
-/// lease, and the republishes of the store into the events topic.
+/// The command service's tables: the event store, its outbox, unique claims, idempotency
+/// records, the relay's lease, and the republishes of the store into the events topic.
 ///
 /// `events` is append-only; `(stream_id, stream_version)` is unique, which is the optimistic
 /// concurrency check: two writers that read the same version cannot both append after it.
 /// `outbox` holds the positions not yet published; a row is deleted once Kafka acknowledged it.
 /// `unique_claims` enforces invariants such as one email per tenant across concurrent writers.
+/// `idempotency_keys` holds the answers recorded with the events (`IdempotencyRecord`).
 /// `log_republishes` holds one row per republish of the whole store (see `LogRepublish`); its
 /// highest `epoch` is the log epoch every record the relay sends carries.
 public enum EventStoreSchema {
@@ -77,6 +78,21 @@ public enum EventStoreSchema {
         // (see `OutboxVacuum`); autovacuum follows this setting too.
         Migration(version: 4, name: "the outbox is never truncated by vacuum", sql: """
         ALTER TABLE outbox SET (vacuum_truncate = false);
+        """),
+        // Appends write idempotency records with their events (`AppendBatcher`), so the table
+        // is the store's. Databases made before have it from the command service's
+        // migration 100, which created it: hence IF NOT EXISTS (migration 100 is no longer
+        // listed, and a recorded version the runner does not list is left alone).
+        Migration(version: 5, name: "idempotency records beside the events", sql: """
+        CREATE TABLE IF NOT EXISTS idempotency_keys (
+            scope         TEXT NOT NULL,
+            key           TEXT NOT NULL,
+            request_hash  TEXT NOT NULL,
+            response      JSONB NOT NULL,
+            created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
         """),
     ]
 }
