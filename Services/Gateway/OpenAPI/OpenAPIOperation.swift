@@ -63,15 +63,21 @@ struct OpenAPIResponse: Sendable {
     var description: String
     /// The body's schema, nil for no body.
     var schema: JSONValue?
-    var contentType = "application/json"
+    /// The body's media types, without parameters: one, or several where the content decides
+    /// (a download is served as the type sniffed from its bytes).
+    var contentTypes: [String]
     /// Header name to OpenAPI header object (or `$ref`).
     var headers: [String: JSONValue] = [:]
 
     init(_ description: String, _ schema: JSONValue? = nil, contentType: String = "application/json",
          headers: [String: JSONValue] = [:]) {
+        self.init(description, schema, contentTypes: [contentType], headers: headers)
+    }
+
+    init(_ description: String, _ schema: JSONValue?, contentTypes: [String], headers: [String: JSONValue] = [:]) {
         self.description = description
         self.schema = schema
-        self.contentType = contentType
+        self.contentTypes = contentTypes
         self.headers = headers
     }
 
