@@ -22,7 +22,7 @@ extension OpenAPIDocument {
                                     "The file's `ETag` (or `*`): 304 without the bytes")
         /// The answers of a download of `use`'s files, with `error` the API's error body.
         func download(_ use: DocumentUse, _ error: JSONValue) -> [Int: OpenAPIResponse] {
-            let types = DocumentFormat.accepted(for: use).map { String($0.contentType.split(separator: ";")[0]) }.sorted()
+            let types = mediaTypes(use)
             let etag: JSONValue = ["description": "The file's SHA-256, quoted", "schema": ["type": "string", "pattern": "^\"[0-9a-f]{64}\"$"]]
             let file: [String: JSONValue] = [
                 "ETag": etag,
@@ -44,12 +44,19 @@ extension OpenAPIDocument {
                 ]),
             ]
         }
-        /// A multipart body with `file` and the text `fields`, all required.
+        /// A multipart body with `file` and the text `fields`, all required. Other parts are read
+        /// and ignored; a part's name is in its header, so it holds no control character but tab.
         func upload(_ file: String, fields: [String: JSONValue] = [:]) -> JSONValue {
             ["type": "object", "required": .array(([file] + fields.keys.sorted()).map { .string($0) }),
              "properties": .object(fields.merging([file: ["type": "string", "format": "binary",
                                                           "description": "The file; its part's `filename` names it"]]) { first, _ in first }),
-             "description": "`multipart/form-data`; other parts are read and ignored"]
+             "propertyNames": ["pattern": .string("^" + characterClass([0x00...0x08, 0x0A...0x1F, 0x7F...0x7F], negated: true) + "*$")],
+             "description": "`multipart/form-data`, at most 100 parts; other parts are read and ignored"]
+        }
+        /// The encoding of `file`'s part: the media types its content may be (decided by the
+        /// bytes; the part's own `Content-Type` is not read).
+        func accepted(_ use: DocumentUse, file: String) -> [String: JSONValue] {
+            [file: ["contentType": .string(mediaTypes(use).joined(separator: ", "))]]
         }
         let forwarded = "\(DocumentAttachments.maxForwardedBodyBytes >> 30) GiB"
         func uploadRefusals(_ error: JSONValue, cap: String, types: String, conflicts: String) -> [Int: OpenAPIResponse] {
@@ -64,14 +71,15 @@ extension OpenAPIDocument {
             ]
         }
         func operation(_ method: HTTPMethod, _ pattern: String, _ id: String, _ summary: String, tag: String,
-                       parameters: [JSONValue] = [], body: JSONValue? = nil,
+                       parameters: [JSONValue] = [], body: JSONValue? = nil, encoding: [String: JSONValue] = [:],
                        _ responses: [Int: OpenAPIResponse]) -> OpenAPIOperation {
             let error = tag == "leads" ? leadsError : careError
             return OpenAPIOperation(method: method, pattern: pattern, operationId: id, summary: summary, tag: tag, access: .session,
                                     pathParameters: ["leadId": positiveNumber, "clientId": careClientId, "documentId": uuid],
                                     parameters: parameters, requestBody: body,
                                     maxBodyBytes: body == nil ? nil : DocumentAttachments.maxForwardedBodyBytes, errorSchema: error,
-                                    responses: responses, requestContentType: body == nil ? "application/json" : "multipart/form-data")
+                                    responses: responses, requestContentType: body == nil ? "application/json" : "multipart/form-data",
+                                    requestEncoding: encoding)
         }
         let badLead = OpenAPIResponse("A lead id that is not a positive number (`Invalid client ID`)", leadsError)
         let leadForbidden = OpenAPIResponse("The role does not allow this", leadsError)
@@ -80,6 +88,7 @@ extension OpenAPIDocument {
             operation(.POST, leads + "/passport/:leadId", "uploadLeadPassport",
                       "Upload or replace a lead's passport: JPEG, PNG, WebP, HEIC or PDF by content, at most 10 MiB by default "
                           + "(admin, sales, finance)", tag: "leads", body: upload("passport"),
+                      encoding: accepted(.passport, file: "passport"),
                       [200: OpenAPIResponse("Stored and attached; `path` is where it downloads", schemaRef("PassportUploaded")),
                        400: OpenAPIResponse("Not `multipart/form-data`, malformed, no `passport` file part (or two), or a bad lead id",
                                             leadsError),
@@ -98,7 +107,7 @@ extension OpenAPIDocument {
                       tag: "care", body: upload("file", fields: [
                           "clientId": careClientId,
                           "documentType": ["enum": .array(CareDocumentType.allCases.map { .string($0.rawValue) })],
-                      ]),
+                      ]), encoding: accepted(.care, file: "file"),
                       [201: OpenAPIResponse("Stored and attached", schemaRef("CareDocumentEnvelope")),
                        400: OpenAPIResponse("Not `multipart/form-data`, malformed, a missing or repeated part, or a bad `documentType`",
                                             careError),
@@ -121,6 +130,11 @@ extension OpenAPIDocument {
                       [200: OpenAPIResponse("Detached", schemaRef("CareDeleted")), 403: careForbidden,
                        404: OpenAPIResponse("No such document attached to a client the caller reaches", careError)]),
         ]
+    }
+
+    /// The media types (without parameters) of the files `use` accepts, as downloads serve them.
+    static func mediaTypes(_ use: DocumentUse) -> [String] {
+        DocumentFormat.accepted(for: use).map { String($0.contentType.split(separator: ";")[0]) }.sorted()
     }
 
     /// The care API's client id: the client's number or `client_<number>` (no sign, no

@@ -145,7 +145,9 @@ enum OpenAPIDocument {
         }
         if !(pathParameters + operation.parameters).isEmpty { object["parameters"] = .array(pathParameters + operation.parameters) }
         if let schema = operation.requestBody {
-            object["requestBody"] = ["required": true, "content": [operation.requestContentType: ["schema": schema]]]
+            var content: [String: JSONValue] = ["schema": schema]
+            if !operation.requestEncoding.isEmpty { content["encoding"] = .object(operation.requestEncoding) }
+            object["requestBody"] = ["required": true, "content": [operation.requestContentType: .object(content)]]
         }
         var rendered: [String: JSONValue] = [:]
         for (status, response) in answers(of: operation) {

@@ -41,6 +41,8 @@ struct OpenAPIOperation: Sendable {
     var responses: [Int: OpenAPIResponse]
     /// The request body's media type (`multipart/form-data` for uploads).
     var requestContentType = "application/json"
+    /// A multipart body's encoding object (the media types a file part may hold), by part.
+    var requestEncoding: [String: JSONValue] = [:]
 
     /// The path in OpenAPI templating: `:id` becomes `{id}`.
     var templatedPath: String { Self.templated(pattern) }
