@@ -11,14 +11,22 @@ valid, before each is sent, this points such fields at the records the script ma
 (schemathesis checks the edited case against the schema again). Cases meant to be invalid are
 sent as generated.
 
+Uploads likewise: a file's type is decided by its bytes, which no schema keyword states (the
+document lists the accepted media types in the part's `encoding`), so a valid upload case
+carries a small file of one of those types, each type in turn; outside the stateful phase
+(whose links name records that exist), valid upload and download cases name the lead and the
+care document the script made, so that they reach the store rather than answering 404.
+
 The run's credentials (the super-admin it logs in as, its API key, and the agent the leads
 refer to) are the fuzzer's to use, not to change: a case aimed at one of them (a new password,
 `active: false`, a revocation) would end the run's access, so it goes to a spare user or key
 the script made instead, in every case.
 """
 
+import io
 import itertools
 import os
+import zipfile
 
 import schemathesis
 
@@ -30,9 +38,65 @@ _OWN_USERS = {os.environ["ADMIN_ID"], os.environ["AGENT_ID"]}
 _SPARE_USER_ID = os.environ["SPARE_USER_ID"]
 _OWN_KEY_ID = os.environ["API_KEY_ID"]
 _SPARE_KEY_ID = os.environ["SPARE_KEY_ID"]
+_LEAD_NUMBER = int(os.environ["LEAD_NUMBER"])
+_CARE_DOCUMENT_ID = os.environ["CARE_DOCUMENT_ID"]
 # What the APIs trim around an email: Unicode White_Space and, as Foundation does on Linux, U+200B.
 _WHITE_SPACE = "".join(chr(c) for c in [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200C),
                                         0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+
+
+def _office(entry):
+    """A ZIP archive holding `[Content_Types].xml` and `entry`: what the store takes for DOCX or XLSX."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(entry, "<document/>")
+    return buffer.getvalue()
+
+
+# A small file of each type the store accepts (by the same signatures it checks).
+_FILES = {
+    "pdf": b"%PDF-1.4\n% contract test\n%%EOF\n",
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00",
+    "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9",
+    "webp": b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0e\x00\x00\x00/\x00\x00\x00\x00\x07\x10\x11\xfd\x0f",
+    "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
+    "docx": _office("word/document.xml"),
+    "xlsx": _office("xl/workbook.xml"),
+    "text": "Contract test notes, caf\u00e9.\n".encode(),
+}
+# Per upload operation: the file part and the types it accepts (DocumentFormat.accepted).
+_UPLOADS = {
+    "/api/clients/passport/{leadId}": ("passport", ["pdf", "png", "jpeg", "webp", "heic"]),
+    "/api/document/upload": ("file", ["pdf", "png", "jpeg", "docx", "xlsx", "text"]),
+}
+
+
+def _documents(method, path, case, phase, body, serial):
+    """Gives a valid upload a file of an accepted type; outside the stateful phase, points
+    valid upload and download cases at the script's lead and care document."""
+    if method == "POST" and path in _UPLOADS:
+        part, kinds = _UPLOADS[path]
+        if part in body:
+            body[part] = _FILES[kinds[serial % len(kinds)]]
+    if phase == "stateful":
+        return
+    parameters = case.path_parameters if case.path_parameters is not None else {}
+    if path == "/api/clients/passport/{leadId}":
+        parameters["leadId"] = _LEAD_NUMBER
+    if path == "/api/document/upload" and "clientId" in body:
+        body["clientId"] = str(_LEAD_NUMBER)
+    if path == "/api/document/file/{documentId}" and method == "GET":
+        parameters["documentId"] = _CARE_DOCUMENT_ID
+
+
+def _keep_as_generated(case):
+    """Takes the case as it now is for what was generated. schemathesis re-checks an edited
+    part against the schema, but cannot check a body holding bytes (a file) and counts it as
+    invalid; the edits above keep a valid case valid (a file of an accepted type, records that
+    exist), so the case stays positive. (`_record_starting_state` is schemathesis 4.32.5's, the
+    version schemathesis.sh pins.)"""
+    case._record_starting_state()
 
 
 def _existing_records(method, path, body):
@@ -93,6 +157,14 @@ def before_call(context, case, kwargs):
         parameters["id"] = _SPARE_KEY_ID
     if meta is None or not meta.generation.mode.is_positive or path == "/api/auth/login":
         return
+    # A case may be positive as a whole with one component made invalid on purpose (the
+    # coverage phase's boundary values): editing it would make the invalid part valid.
+    if any(component.mode.is_negative for component in meta.components.values()):
+        return
     body = case.body if isinstance(case.body, dict) else {}
+    serial = next(_serial)
     _existing_records(case.method.upper(), path, body)
-    _unique_values(body, case.headers, next(_serial))
+    _unique_values(body, case.headers, serial)
+    if path in _UPLOADS or path == "/api/document/file/{documentId}":
+        _documents(case.method.upper(), path, case, meta.phase.name, body, serial)
+        _keep_as_generated(case)

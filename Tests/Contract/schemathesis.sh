@@ -56,8 +56,9 @@ start_service gateway "${port[gateway]}" DATABASE_URL="$(pg_url clientele_gatewa
 gateway="http://127.0.0.1:${port[gateway]}"
 
 # The records the run's requests refer to (hooks.py names them): a company with an API key,
-# an agent user of that company (a lead's `agents` must name one), and a spare user and key
-# that requests aimed at the run's own credentials go to instead.
+# an agent user of that company (a lead's `agents` must name one), a spare user and key that
+# requests aimed at the run's own credentials go to instead, and a lead with a passport and a
+# care document for the document routes.
 DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" company create "Contract Ltd" >/dev/null
 API_KEY="$(DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" api-key issue --company "Contract Ltd" | awk 'END {print $NF}')"
 json_field() { python3 -c 'import json, sys; value = json.load(sys.stdin); [value := value[int(k) if k.isdigit() else k] for k in sys.argv[1].split(".")]; print(value)' "$1"; }
@@ -80,7 +81,21 @@ AGENT_NUMBER="$(echo "$agent_user" | json_field data.number)"
 SPARE_USER_ID="$(agent contract-spare | json_field data.id)"
 API_KEY_ID="$(staff GET /api/api-keys | json_field data.0.id)"
 SPARE_KEY_ID="$(staff POST /api/api-keys "{\"companyId\":\"$COMPANY_ID\"}" | json_field data.id)"
+# A lead with a passport and a care document, which valid upload and download cases name.
+staff POST /api/clients "{\"name\":\"Contract Lead\",\"email\":\"contract-lead@clientele.test\",\"company\":$COMPANY_NUMBER}" >/dev/null
+LEAD_NUMBER="$(staff GET '/api/clients?page=1' | json_field leads.0.id)"
+upload() { # upload PATH FORM...: the super-admin's multipart upload, its answer's body
+    local path="$1"
+    shift
+    curl -fsS -H "Authorization: Bearer $session" "$@" "$gateway$path"
+}
+printf '%%PDF-1.4\n%% contract passport\n' >"$work/passport.pdf"
+printf 'Contract care notes.\n' >"$work/notes.txt"
+upload "/api/clients/passport/$LEAD_NUMBER" -F "passport=@$work/passport.pdf" >/dev/null
+CARE_DOCUMENT_ID="$(upload /api/document/upload -F "clientId=$LEAD_NUMBER" -F documentType=report -F "file=@$work/notes.txt" |
+    json_field data.id)"
 export API_KEY COMPANY_ID COMPANY_NUMBER AGENT_ID AGENT_NUMBER ADMIN_ID SPARE_USER_ID API_KEY_ID SPARE_KEY_ID INTERNAL_TOKEN
+export LEAD_NUMBER CARE_DOCUMENT_ID
 export CONTRACT_ADMIN_EMAIL="$admin_email" CONTRACT_ADMIN_PASSWORD="$admin_password"
 export CONTRACT_HOOKS="$root/Tests/Contract/hooks.py"
 python3 -c 'import os, string, sys; sys.stdout.write(string.Template(sys.stdin.read()).substitute(os.environ))' \

@@ -19,7 +19,7 @@ final class DocumentDownloadTests: XCTestCase {
         let upstream = HTTPClientResponse(status: HTTPStatus(code: 206, reasonPhrase: "Partial Content"),
                                           headers: ["Content-Type": "application/pdf", "Content-Range": "bytes 0-1/10",
                                                     "ETag": "\"\(document.sha256)\"", "X-Internal": "x"], body: [1, 2])
-        let response = DocumentDownload.response(upstream, document: document)
+        let response = DocumentDownload.response(upstream, document: document, rendering: CareDocumentsView.error)
         XCTAssertEqual(response.status.code, 206)
         XCTAssertEqual(response.headers["Content-Type"], "application/pdf")
         XCTAssertEqual(response.headers["Content-Range"], "bytes 0-1/10")

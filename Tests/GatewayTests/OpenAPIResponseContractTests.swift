@@ -21,13 +21,16 @@ import XCTest
 /// - no credential, a credential that is not one;
 /// - the body as another media type, not JSON, not an object, with an unknown field, empty,
 ///   and each of its fields replaced by a null, a number, an empty string, a control
-///   character or a long string;
+///   character or a long string; a multipart body (an upload) without each part, with each
+///   text part replaced by such strings, and with its file empty, sent twice or as a text part;
+/// - the example's variants (a download's range, past the end, cached);
 /// - each query parameter, header and path parameter replaced by such values;
 /// and the same valid requests to a gateway whose rate limit allows one request, one whose
 /// database is down, and one whose internal services are unreachable.
 ///
 /// A route that starts answering a status its operation does not declare (a new error, a
-/// new upstream call that can fail) fails this test; so does an operation without an example.
+/// new upstream call that can fail) fails this test; so does an operation without an example,
+/// and a document operation declaring an answer no scenario gives.
 final class OpenAPIResponseContractTests: XCTestCase {
     private let http = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(10)))
 
@@ -50,12 +53,16 @@ final class OpenAPIResponseContractTests: XCTestCase {
         case none, garbage, session(User), apiKey(String), internalToken
     }
 
-    /// A valid request of an operation: path parameters, query, headers, JSON body.
+    /// A valid request of an operation: path parameters, query, headers, and a JSON or a
+    /// multipart body; with the other requests worth sending as they are (`variants`, each
+    /// with its scenario).
     struct Example {
         var path: [String: String] = [:]
         var query: [(String, String)] = []
         var headers: HTTPHeaders = [:]
         var body: JSONValue?
+        var multipart: Multipart?
+        var variants: [(String, Example)] = []
     }
 
     // MARK: The test
@@ -80,22 +87,32 @@ final class OpenAPIResponseContractTests: XCTestCase {
         ]
         var failures: [String] = []
         var sent = 0
+        /// The statuses each operation answered, by operation id.
+        var seen: [String: Set<Int>] = [:]
+        func send(_ request: Request, of operation: OpenAPIOperation, to gateway: ContractGateway) async throws {
+            let (status, problems) = try await answer(request, of: operation, from: gateway)
+            seen[operation.operationId, default: []].insert(status)
+            failures += problems
+            sent += 1
+        }
         for operation in OpenAPIDocument.operations {
             guard let example = try await Self.example(operation.operationId, records) else {
                 failures.append("\(operation.operationId): no example request (add one to OpenAPIResponseContractTests.example)")
                 continue
             }
             for request in Self.requests(operation, example, records) {
-                failures += try await answer(request, of: operation, from: gateway)
-                sent += 1
+                try await send(request, of: operation, to: gateway)
+            }
+            for (scenario, variant) in example.variants {
+                try await send(Self.request(scenario, operation, variant, Self.defaultCredential(operation, records), records),
+                               of: operation, to: gateway)
             }
             for service in Self.services(operation) {
                 for failure in Self.failureCodes(service) {
                     upstreams.fail(service, with: failure)
                     let request = Self.request("\(service) answering \(failure.rawValue)", operation, example,
                                                Self.defaultCredential(operation, records), records)
-                    failures += try await answer(request, of: operation, from: gateway)
-                    sent += 1
+                    try await send(request, of: operation, to: gateway)
                 }
                 upstreams.fail(service, with: nil)
             }
@@ -103,8 +120,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
                 for attempt in 1...2 {
                     let request = Self.request("\(condition), request \(attempt)", operation, example,
                                                Self.defaultCredential(operation, records), records)
-                    failures += try await answer(request, of: operation, from: other)
-                    sent += 1
+                    try await send(request, of: operation, to: other)
                 }
             }
         }
@@ -114,14 +130,26 @@ final class OpenAPIResponseContractTests: XCTestCase {
         await deadPool.close()
         await pool.close()
         XCTAssertGreaterThan(sent, 2_000, "the scenarios ran")
+        // The document routes' scenarios reach every answer they declare: their fake store and
+        // examples leave none unchecked.
+        for operation in OpenAPIDocument.documentOperations {
+            let unseen = Set(OpenAPIDocument.answers(of: operation).keys).subtracting(seen[operation.operationId] ?? [])
+            XCTAssertEqual(unseen.sorted(), [], "\(operation.operationId): declared answers no scenario gave")
+        }
         XCTAssertEqual(failures.count, 0, "answers the document does not declare:\n" + failures.prefix(40).joined(separator: "\n"))
     }
 
-    /// Sends `request` and returns what is wrong with the answer: a status `operation` does not
-    /// declare, another media type, a body that breaks the declared schema.
-    private func answer(_ request: Request, of operation: OpenAPIOperation, from gateway: ContractGateway) async throws -> [String] {
+    /// Sends `request`: the status answered, and what is wrong with the answer (`problems`).
+    private func answer(_ request: Request, of operation: OpenAPIOperation,
+                        from gateway: ContractGateway) async throws -> (status: Int, problems: [String]) {
         let response = try await http.execute(HTTPClientRequest(method: request.method, url: gateway.baseURL + request.target,
                                                                 headers: request.headers, body: request.body ?? []))
+        return (response.status.code, Self.problems(response, request, of: operation))
+    }
+
+    /// What is wrong with `response`: a status `operation` does not declare, another media
+    /// type, a body that breaks the declared schema.
+    static func problems(_ response: HTTPClientResponse, _ request: Request, of operation: OpenAPIOperation) -> [String] {
         let status = response.status.code
         let label = "\(operation.operationId) (\(request.scenario)): \(status)"
         let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self)
@@ -130,8 +158,10 @@ final class OpenAPIResponseContractTests: XCTestCase {
         }
         guard let schema = declared.schema else { return response.body.isEmpty ? [] : ["\(label) has a body, declared without"] }
         let mediaType = response.headers["Content-Type"]?.split(separator: ";").first.map(String.init) ?? ""
-        guard mediaType == declared.contentType else { return ["\(label) is \(mediaType), declared \(declared.contentType)"] }
-        guard declared.contentType == "application/json" else { return [] }
+        guard declared.contentTypes.contains(mediaType) else {
+            return ["\(label) is \(mediaType), declared \(declared.contentTypes.joined(separator: " or "))"]
+        }
+        guard mediaType == "application/json" else { return [] }
         guard let body = try? JSONParser.parse(response.body) else { return ["\(label) is not JSON: \(excerpt)"] }
         let problems = SchemaCheck(schemas: OpenAPIDocument.schemas).problems(body, schema)
         return problems.isEmpty ? [] : ["\(label) breaks its schema (\(problems.prefix(3).joined(separator: "; "))): \(excerpt)"]
@@ -171,6 +201,13 @@ final class OpenAPIResponseContractTests: XCTestCase {
                     }
                 }
             }
+            if let multipart = example.multipart {
+                for (scenario, parts) in multipartVariations(multipart.parts) {
+                    var changed = example
+                    changed.multipart = Multipart(parts)
+                    requests.append(request(scenario, operation, changed, caller, records))
+                }
+            }
         }
         let values = ["", "x", "0", "-1", "true", "%00", "%FF", "a%2Cb", ",", String(repeating: "9", count: 30),
                       String(repeating: "x", count: 300)]
@@ -197,6 +234,37 @@ final class OpenAPIResponseContractTests: XCTestCase {
         return requests
     }
 
+    /// The parts of an upload's body changed one at a time: each part left out; each text part
+    /// replaced by odd strings; the file empty, oddly named, sent twice, or sent as a text part.
+    static func multipartVariations(_ parts: [Multipart.Part]) -> [(String, [Multipart.Part])] {
+        var variations: [(String, [Multipart.Part])] = []
+        let texts = ["", " ", "0", "-1", "01", "client_0", "client_01", "x", "\u{0}", "\u{FFFF}", String(repeating: "9", count: 30),
+                     String(repeating: "x", count: 2000)]
+        for (index, part) in parts.enumerated() {
+            func with(_ replacement: Multipart.Part) -> [Multipart.Part] {
+                var changed = parts
+                changed[index] = replacement
+                return changed
+            }
+            var without = parts
+            without.remove(at: index)
+            switch part {
+            case .field(let name, _):
+                variations.append(("multipart without \(name)", without))
+                for text in texts { variations.append(("multipart \(name) = \(text.prefix(20))", with(.field(name, text)))) }
+            case .file(let name, let filename, let bytes):
+                variations.append(("multipart without \(name)", without))
+                variations.append(("multipart \(name) empty", with(.file(name, filename, []))))
+                variations.append(("multipart \(name) as a text part", with(.field(name, "x"))))
+                variations.append(("multipart \(name) twice", parts + [part]))
+                for odd in ["", "../../etc/passwd", "\u{202E}fdp.exe", String(repeating: "n", count: 400)] {
+                    variations.append(("multipart \(name) named \(odd.prefix(20))", with(.file(name, odd, bytes))))
+                }
+            }
+        }
+        return variations
+    }
+
     /// The callers an operation is sent by with a valid request.
     static func credentials(_ operation: OpenAPIOperation, _ records: ContractRecords) -> [(String, Credential)] {
         switch operation.access {
@@ -205,7 +273,8 @@ final class OpenAPIResponseContractTests: XCTestCase {
         case .apiKey: [("a key with both permissions", .apiKey(records.fullKey)), ("a read-only key", .apiKey(records.readKey)),
                        ("a write-only key", .apiKey(records.writeKey))]
         case .session: [("the super-admin", .session(records.superAdmin)), ("a company's admin", .session(records.admin)),
-                        ("sales", .session(records.sales)), ("an agent", .session(records.agent))]
+                        ("sales", .session(records.sales)), ("an agent", .session(records.agent)),
+                        ("an agent the client is not assigned to", .session(records.otherAgent))]
         }
     }
 
@@ -215,9 +284,12 @@ final class OpenAPIResponseContractTests: XCTestCase {
 
     /// The internal services an operation's API calls (the identity APIs call none).
     static func services(_ operation: OpenAPIOperation) -> [FakeUpstreams.Service] {
-        switch operation.tag {
+        if OpenAPIDocument.documentOperations.contains(where: { $0.operationId == operation.operationId }) {
+            return [.commands, .search, .documents]
+        }
+        return switch operation.tag {
         case "organization", "leads": [.commands, .search]
-        case "admin": FakeUpstreams.Service.allCases
+        case "admin": [.commands, .search, .stats]
         default: []
         }
     }
@@ -226,6 +298,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
         switch service {
         case .commands: [.invalidArgument, .notFound, .conflict, .preconditionFailed, .unprocessable, .unavailable, .internal]
         case .search, .stats: FakeUpstreams.projectionFailures.map(\.code)
+        case .documents: [.invalidArgument, .notFound, .payloadTooLarge, .unsupportedMediaType, .unavailable, .internal]
         }
     }
 
@@ -250,6 +323,9 @@ final class OpenAPIResponseContractTests: XCTestCase {
         if let json = example.body {
             body = json.serialized()
             headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        } else if let multipart = example.multipart {
+            body = multipart.bytes
+            headers.replaceOrAdd(name: "Content-Type", value: multipart.contentType)
         }
         return Request(scenario: scenario, method: operation.method, target: target, headers: headers, body: body)
     }
@@ -302,7 +378,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
                                   "agents": [["agentId": .int(records.agent.number)]]])
         case "listAgentLeads":
             return Example(path: ["agentId": String(records.agent.number)], query: [("page", "1")])
-        case "uploadLeadPassport", "getLead", "disableLead":
+        case "getLead", "disableLead":
             return Example(path: lead)
         case "updateLead":
             return Example(path: lead, body: ["name": "Lead B", "email": .string("lead-\(unique)@contract.test"),
@@ -333,8 +409,47 @@ final class OpenAPIResponseContractTests: XCTestCase {
             return Example(path: adminClient, body: ["type": "submission"])
         case "adminSetAccountFlags":
             return Example(path: adminClient, body: ["emailVerified": true, "avatar": "https://example.com/a.png"])
+        case "uploadLeadPassport":
+            return Example(path: lead, multipart: Multipart([.file("passport", "passport.pdf", FakeUpstreams.fileContent)]))
+        case "downloadLeadPassport":
+            return Example(path: lead, variants: downloadVariants(Example(path: lead), records.passport))
+        case "uploadCareDocument":
+            return Example(multipart: Multipart([.field("clientId", "client_1"), .field("documentType", "report"),
+                                                  .file("file", "plan.pdf", FakeUpstreams.fileContent)]),
+                           variants: [("a client named by its number",
+                                       Example(multipart: Multipart([.file("file", "plan.pdf", FakeUpstreams.fileContent),
+                                                                     .field("documentType", "other"), .field("clientId", "1"),
+                                                                     .field("note", "ignored")])))])
+        case "listCareDocuments":
+            return Example(path: ["clientId": "client_1"], variants: [("a client named by its number", Example(path: ["clientId": "1"]))])
+        case "downloadCareDocument":
+            let report = ["documentId": records.report.id.lowercasedString]
+            return Example(path: report, variants: downloadVariants(Example(path: report), records.report) + [
+                ("a text document", Example(path: ["documentId": records.notes.id.lowercasedString])),
+                ("the passport, not a care document", Example(path: ["documentId": records.passport.id.lowercasedString])),
+            ])
+        case "deleteCareDocument":
+            return Example(path: ["documentId": records.report.id.lowercasedString],
+                           variants: [("the passport, not a care document",
+                                       Example(path: ["documentId": records.passport.id.lowercasedString]))])
         default:
             return nil
+        }
+    }
+
+    /// A download's other requests: a range, one past the end, several ranges, and the
+    /// cached copy (`If-None-Match` with the file's ETag, or `*`).
+    static func downloadVariants(_ example: Example, _ document: DocumentReference) -> [(String, Example)] {
+        let headers: [(String, HTTPHeaders)] = [
+            ("a range", ["Range": "bytes=0-3"]), ("an open range", ["Range": "bytes=4-"]),
+            ("a range past the end", ["Range": "bytes=100000-"]), ("two ranges", ["Range": "bytes=0-1,3-4"]),
+            ("the cached copy", ["If-None-Match": "\"\(document.sha256)\""]), ("any cached copy", ["If-None-Match": "*"]),
+            ("another copy", ["If-None-Match": "\"0\""]),
+        ]
+        return headers.map { scenario, headers in
+            var variant = example
+            variant.headers = headers
+            return (scenario, variant)
         }
     }
 }

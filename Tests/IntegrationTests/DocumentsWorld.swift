@@ -159,39 +159,6 @@ struct DocumentsWorld {
     static let elf: [UInt8] = [0x7F] + Array("ELF".utf8) + [2, 1, 1, 0] + [UInt8](repeating: 0x90, count: 64)
 }
 
-/// A `multipart/form-data` body.
-struct Multipart {
-    enum Part {
-        case field(String, String)
-        case file(String, String, [UInt8])
-    }
-
-    let boundary = "clientele-\(UUID().uuidString)"
-    let parts: [Part]
-
-    init(_ parts: [Part]) { self.parts = parts }
-
-    var contentType: String { "multipart/form-data; boundary=\(boundary)" }
-
-    var bytes: [UInt8] {
-        var out: [UInt8] = []
-        for part in parts {
-            out += Array("--\(boundary)\r\n".utf8)
-            switch part {
-            case .field(let name, let value):
-                out += Array("Content-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
-            case .file(let name, let filename, let data):
-                out += Array("Content-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\n".utf8)
-                out += Array("Content-Type: application/octet-stream\r\n\r\n".utf8)
-                out += data
-                out += [13, 10]
-            }
-        }
-        out += Array("--\(boundary)--\r\n".utf8)
-        return out
-    }
-}
-
 /// `bytes` as an async sequence of `size`-byte chunks.
 struct Chunks: AsyncSequence, Sendable {
     typealias Element = [UInt8]

@@ -1,3 +1,4 @@
+import ClientDomain
 import Foundation
 
 /// Decides a file's format from its bytes as they stream in, never from its name or the

@@ -178,9 +178,14 @@ enum AdminClientInput {
     static func isWebURL(_ text: String) -> Bool {
         let scalars = Array(text.unicodeScalars)
         guard !scalars.contains(where: \.properties.isWhitespace) else { return false }
-        let scheme = String(String.UnicodeScalarView(scalars.prefix(8))).lowercased()
+        // Code point by code point, as the document's pattern reads it: `String`'s `hasPrefix`
+        // and `==` compare grapheme clusters, and a mark after `//` joins the `/`.
+        func scheme(_ name: String) -> Bool {
+            scalars.count >= name.unicodeScalars.count
+                && zip(scalars, name.unicodeScalars).allSatisfy { $0.0.isASCII && String($0.0).lowercased() == String($0.1) }
+        }
         let rest: ArraySlice<Unicode.Scalar>
-        if scheme.hasPrefix("http://") { rest = scalars.dropFirst(7) } else if scheme == "https://" { rest = scalars.dropFirst(8) } else {
+        if scheme("http://") { rest = scalars.dropFirst(7) } else if scheme("https://") { rest = scalars.dropFirst(8) } else {
             return false
         }
         guard let first = rest.first else { return false }

@@ -73,7 +73,7 @@ struct CareDocumentsAPI: Sendable {
         let (id, _, document) = try await attached(request, caller)
         let upstream = try await attachments.documents.content(id, range: request.headers["Range"],
                                                                ifNoneMatch: request.headers["If-None-Match"])
-        return DocumentDownload.response(upstream, document: document)
+        return DocumentDownload.response(upstream, document: document, rendering: CareDocumentsView.error)
     }
 
     /// Detaches the document from its client (an event of the client's stream); the document
@@ -103,17 +103,25 @@ struct CareDocumentsAPI: Sendable {
     static let notFound = ClienteleError(.notFound, "Client not found")
     static let documentNotFound = ClienteleError(.notFound, "Document not found")
 
-    /// The client `id` names (its number, or `client_<number>`) among those the caller reaches.
+    /// The client `id` names (its number, or `client_<number>`; the number without sign or
+    /// leading zeros) among those the caller reaches.
     private func client(_ id: String?, _ caller: CareCaller) async throws -> ClientRecord {
         guard let id, !id.isEmpty else {
             throw ClienteleError(.invalidArgument, "clientId is required", context: ["field": "clientId"])
         }
-        let digits = id.hasPrefix("client_") ? String(id.dropFirst(7)) : id
-        guard let number = Int64(digits), number > 0 else { throw Self.notFound }
+        guard let number = Self.number(fromClientId: id) else { throw Self.notFound }
         if case .tenants(let ids) = caller.scope, ids.isEmpty { throw Self.notFound }
         guard let record = try await search.list(ClientListQuery(scope: caller.scope, limit: 1, number: number)).data.first else {
             throw Self.notFound
         }
         return record
+    }
+
+    /// The number `id` names: `<number>` or `client_<number>`, the number written as the APIs
+    /// write it (no sign, no leading zeros); nil when it is neither.
+    static func number(fromClientId id: String) -> Int64? {
+        let digits = id.hasPrefix("client_") ? id.dropFirst(7) : Substring(id)
+        guard let number = Int64(digits), number > 0, String(number) == digits else { return nil }
+        return number
     }
 }

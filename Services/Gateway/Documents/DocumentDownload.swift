@@ -14,7 +14,17 @@ enum DocumentDownload {
     /// The care API's download path of a document (its `url`).
     static func carePath(_ id: UUID) -> String { "/api/document/file/\(id.lowercasedString)" }
 
-    static func response(_ upstream: HTTPClientResponse, document: DocumentReference) -> HTTPResponse {
+    /// The public answer to the store's `upstream` answer (200, 206, 304 or 416). A 416 is an
+    /// error of the API that serves the download, `render`ed in its envelope, with the
+    /// store's `Content-Range: bytes */<size>`.
+    static func response(_ upstream: HTTPClientResponse, document: DocumentReference,
+                         rendering render: (any Error) -> HTTPResponse) -> HTTPResponse {
+        if upstream.status.code == 416 {
+            var response = render(HTTPError(status: HTTPStatus(code: 416, reasonPhrase: "Range Not Satisfiable"),
+                                            message: "The range is outside the file"))
+            if let range = upstream.headers["Content-Range"] { response.headers.replaceOrAdd(name: "Content-Range", value: range) }
+            return response
+        }
         var headers = HTTPHeaders()
         for name in ["Content-Type", "Content-Range", "ETag", "Accept-Ranges"] {
             if let value = upstream.headers[name] { headers.replaceOrAdd(name: name, value: value) }

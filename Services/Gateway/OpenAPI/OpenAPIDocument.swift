@@ -145,12 +145,16 @@ enum OpenAPIDocument {
         }
         if !(pathParameters + operation.parameters).isEmpty { object["parameters"] = .array(pathParameters + operation.parameters) }
         if let schema = operation.requestBody {
-            object["requestBody"] = ["required": true, "content": [operation.requestContentType: ["schema": schema]]]
+            var content: [String: JSONValue] = ["schema": schema]
+            if !operation.requestEncoding.isEmpty { content["encoding"] = .object(operation.requestEncoding) }
+            object["requestBody"] = ["required": true, "content": [operation.requestContentType: .object(content)]]
         }
         var rendered: [String: JSONValue] = [:]
         for (status, response) in answers(of: operation) {
             var answer: [String: JSONValue] = ["description": .string(response.description)]
-            if let schema = response.schema { answer["content"] = [response.contentType: ["schema": schema]] }
+            if let schema = response.schema {
+                answer["content"] = .object(Dictionary(uniqueKeysWithValues: response.contentTypes.map { ($0, ["schema": schema]) }))
+            }
             if !response.headers.isEmpty { answer["headers"] = .object(response.headers) }
             rendered[String(status)] = .object(answer)
         }
@@ -170,7 +174,8 @@ enum OpenAPIDocument {
                 The public HTTP surface of Clientele. Each operation lists every answer it gives. The \
                 organization and identity APIs' errors are `{"error": message, "code": code}`, plus \
                 `details: [{field, message}]` for bad input; the leads API's `{"message", "errors"?}`; \
-                the admin API's `{"success": false, "message", "code", "errors"?}`. \
+                the admin API's `{"success": false, "message", "code", "errors"?}`; the care API's \
+                `{"success": false, "message"}`. \
                 Before any operation, the HTTP layer answers what no operation sees, in the envelope \
                 `{"error": code, "message": message}` (`ServiceError`): 400 (a malformed request or \
                 percent-encoding), 404 (no route for the path), 405 with `Allow` (a method of RFC 9110 \

@@ -41,6 +41,8 @@ struct OpenAPIOperation: Sendable {
     var responses: [Int: OpenAPIResponse]
     /// The request body's media type (`multipart/form-data` for uploads).
     var requestContentType = "application/json"
+    /// A multipart body's encoding object (the media types a file part may hold), by part.
+    var requestEncoding: [String: JSONValue] = [:]
 
     /// The path in OpenAPI templating: `:id` becomes `{id}`.
     var templatedPath: String { Self.templated(pattern) }
@@ -63,15 +65,21 @@ struct OpenAPIResponse: Sendable {
     var description: String
     /// The body's schema, nil for no body.
     var schema: JSONValue?
-    var contentType = "application/json"
+    /// The body's media types, without parameters: one, or several where the content decides
+    /// (a download is served as the type sniffed from its bytes).
+    var contentTypes: [String]
     /// Header name to OpenAPI header object (or `$ref`).
     var headers: [String: JSONValue] = [:]
 
     init(_ description: String, _ schema: JSONValue? = nil, contentType: String = "application/json",
          headers: [String: JSONValue] = [:]) {
+        self.init(description, schema, contentTypes: [contentType], headers: headers)
+    }
+
+    init(_ description: String, _ schema: JSONValue?, contentTypes: [String], headers: [String: JSONValue] = [:]) {
         self.description = description
         self.schema = schema
-        self.contentType = contentType
+        self.contentTypes = contentTypes
         self.headers = headers
     }
 

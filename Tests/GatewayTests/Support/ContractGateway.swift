@@ -34,12 +34,13 @@ struct ContractGateway: Sendable {
                                  readiness: readiness, router: router, httpConfiguration: HTTPServerConfiguration())
         HealthRoutes.register(on: router, service: "gateway", readiness: readiness, metrics: metrics, logger: logger,
                               token: internalToken)
+        let documents = DocumentClient(baseURL: upstreams, token: internalToken, http: http)
         GatewayRoutes.register(on: setup, GatewayComponents(
             identity: identity, sessions: try SessionSettings(environment: environment),
-            commands: CommandClient(baseURL: upstreams, token: internalToken, http: http),
+            commands: CommandClient(baseURL: upstreams, token: internalToken, http: http, documents: documents, logger: logger),
             search: SearchClient(baseURL: upstreams, token: internalToken, http: http),
             stats: StatsClient(baseURL: upstreams, token: internalToken, http: http),
-            documents: DocumentClient(baseURL: upstreams, token: internalToken, http: http),
+            documents: documents,
             searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: upstreams, token: internalToken, http: http,
                                                    feed: nil),
             statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: upstreams, token: internalToken, http: http,
@@ -51,7 +52,7 @@ struct ContractGateway: Sendable {
 }
 
 /// The records and credentials the contract tests call with: a company, its staff (admin,
-/// sales, agent), a super-admin, API keys of each permission, in a fresh identity database.
+/// sales, an agent the client is assigned to and one it is not), a super-admin, API keys of each permission, in a fresh identity database.
 struct ContractRecords: Sendable {
     let identity: IdentityStore
     let tokens: SessionTokens
@@ -60,6 +61,8 @@ struct ContractRecords: Sendable {
     let admin: User
     let sales: User
     let agent: User
+    /// An agent of the company the client is not assigned to.
+    let otherAgent: User
     /// A user the user-changing requests change.
     let spare: User
     let password = "contract test password"
@@ -67,6 +70,10 @@ struct ContractRecords: Sendable {
     let fullKey: String
     let readKey: String
     let writeKey: String
+    /// The client's documents: a passport and two care documents (each file `FakeUpstreams.fileContent`).
+    let passport = FakeUpstreams.document(.passport, name: "passport.png", contentType: "image/png")
+    let report = FakeUpstreams.document(.care, .report, name: "report.pdf", contentType: "application/pdf")
+    let notes = FakeUpstreams.document(.care, .other, name: "notes.txt", contentType: "text/plain; charset=utf-8")
 
     static func make(pool: PostgresPool) async throws -> ContractRecords {
         _ = try await MigrationRunner(migrations: IdentitySchema.migrations).apply(on: pool)
@@ -82,7 +89,7 @@ struct ContractRecords: Sendable {
             identity: identity, tokens: try SessionSettings(environment: ContractGateway.environment).tokens, company: company,
             superAdmin: try superAdmin ?? { throw TestSupportError("no super-admin was made") }(),
             admin: try await user("admin", Role.admin), sales: try await user("sales", Role.sales),
-            agent: try await user("agent", Role.agent), spare: try await user("spare", Role.sales),
+            agent: try await user("agent", Role.agent), otherAgent: try await user("other-agent", Role.agent), spare: try await user("spare", Role.sales),
             fullKey: try await identity.issueAPIKey(companyId: company.id).secret,
             readKey: try await identity.issueAPIKey(companyId: company.id, permissions: [APIKeyPermission.clientsRead]).secret,
             writeKey: try await identity.issueAPIKey(companyId: company.id, permissions: [APIKeyPermission.clientsWrite]).secret)
@@ -93,12 +100,14 @@ struct ContractRecords: Sendable {
         tokens.sign(SessionClaims(user: user, now: Date(), lifetime: 3600))
     }
 
-    /// The client every fake read and write answers: number 1 of the company, assigned to the agent.
+    /// The client every fake read and write answers: number 1 of the company, assigned to the
+    /// agent, with `passport`, `report` and `notes`.
     var client: ClientRecord {
         ClientRecord(id: UUID(), tenantId: company.id,
                      profile: ClientProfile(name: "Ada Lovelace", email: "ada@contract.test", phone: "+1 555 0100", status: .active,
                                             agents: [AgentAssignment(agentId: agent.number, agentName: agent.name)]),
                      version: 3, createdAt: Date(timeIntervalSince1970: 1_700_000_000), updatedAt: Date(timeIntervalSince1970: 1_700_000_100),
-                     number: 1, createdBy: Actor(kind: .user, id: superAdmin.id.lowercasedString))
+                     number: 1, createdBy: Actor(kind: .user, id: superAdmin.id.lowercasedString),
+                     documents: [passport, report, notes])
     }
 }

@@ -5,8 +5,8 @@ import HTTP
 import InternalAPI
 import Synchronization
 
-/// The internal services the gateway calls (command service, search and stats projections),
-/// faked on one HTTP server on port 0: each answers a fixed client, page or statistics, or
+/// The internal services the gateway calls (command service, search and stats projections,
+/// document store: `FakeUpstreams+Documents`), faked on one HTTP server on port 0: each answers a fixed client, page or statistics, or
 /// the failure a test chooses, as the real service renders it (`HTTPResponse(error:)`).
 ///
 /// A failure is answered only where the real service can give it (`possibleFailures`), so
@@ -14,13 +14,13 @@ import Synchronization
 final class FakeUpstreams: Sendable {
     /// The internal endpoints, by the service that answers them.
     enum Service: Sendable, CaseIterable {
-        case commands, search, stats
+        case commands, search, stats, documents
     }
 
     /// What the command service can answer a command with, besides success: a domain rule
     /// (`invalid_argument`) when it sets fields, not found unless it creates, a stale
-    /// `expectedVersion`, a reused idempotency key, a unique claim (email, username), and
-    /// unavailable or internal.
+    /// `expectedVersion`, a reused idempotency key, a unique claim (email, username), a
+    /// document attached already (or one too many) or malformed, and unavailable or internal.
     static func possibleFailures(of command: ClientCommandRequest) -> [ClienteleError] {
         var failures = [ClienteleError(.unavailable, "The client is being changed by many writers at once; try again"),
                         ClienteleError(.internal, "Internal server error")]
@@ -28,6 +28,10 @@ final class FakeUpstreams: Sendable {
             failures.append(ClienteleError(.invalidArgument, "name must be at most 200 characters", context: ["field": "name"]))
         }
         if command.command != .create { failures.append(ClienteleError(.notFound, "Client not found")) }
+        if command.command == .attachDocument {
+            failures.append(ClienteleError(.conflict, "This document is attached already", context: ["field": "document"]))
+            failures.append(ClienteleError(.invalidArgument, "The document reference is malformed", context: ["field": "document"]))
+        }
         if command.expectedVersion != nil {
             failures.append(ClienteleError(.preconditionFailed, "The client has changed since the given version"))
         }
@@ -88,8 +92,12 @@ final class FakeUpstreams: Sendable {
             let command = try ClientCommandRequest(internalJSON: JSONParser.parse(try await request.body.collect(upTo: 1 << 20)))
             if let failure = answers.failure(.commands, among: Self.possibleFailures(of: command)) { throw failure }
             let written = command.command == .delete ? nil : client
+            // What the command detached, for the gateway to delete from the document store.
+            var detached = command.documentId.map { [$0] } ?? []
+            if command.document?.use == .passport, let passport = client.documents.passport { detached.append(passport.id) }
             return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
-                                body: ClientCommandResponse(client: written, version: client.version, replayed: false).internalJSONBytes)
+                                body: ClientCommandResponse(client: written, version: client.version, replayed: false,
+                                                            detachedDocumentIds: detached).internalJSONBytes)
         }
         router.get(InternalPaths.clients) { _ in
             if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
@@ -116,5 +124,6 @@ final class FakeUpstreams: Sendable {
             return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
                                 body: Array(try InternalJSON.encoder().encode(ClientStats())))
         }
+        registerDocumentStore(answers, on: router)
     }
 }

@@ -1,11 +1,10 @@
-import ClientDomain
-
-/// A file format the document store accepts, decided by the content's magic bytes.
-enum DocumentFormat: String, Sendable, CaseIterable {
+/// A file format the document store accepts, decided by the content's magic bytes (its
+/// `ContentSniffer`); the gateway's API document lists the media types downloads answer with.
+public enum DocumentFormat: String, Sendable, CaseIterable {
     case pdf, jpeg, png, webp, heic, docx, xlsx, text
 
     /// The media type served with the file (never the one the uploader claimed).
-    var contentType: String {
+    public var contentType: String {
         switch self {
         case .pdf: "application/pdf"
         case .jpeg: "image/jpeg"
@@ -20,7 +19,7 @@ enum DocumentFormat: String, Sendable, CaseIterable {
 
     /// The formats each use accepts: passports are scans and photos, care documents also
     /// office files and plain text.
-    static func accepted(for use: DocumentUse) -> Set<DocumentFormat> {
+    public static func accepted(for use: DocumentUse) -> Set<DocumentFormat> {
         switch use {
         case .passport: [.jpeg, .png, .webp, .heic, .pdf]
         case .care: [.pdf, .jpeg, .png, .docx, .xlsx, .text]
@@ -28,7 +27,7 @@ enum DocumentFormat: String, Sendable, CaseIterable {
     }
 
     /// The format whose media type is `contentType` (what the metadata stores).
-    init?(contentType: String) {
+    public init?(contentType: String) {
         guard let format = Self.allCases.first(where: { $0.contentType == contentType }) else { return nil }
         self = format
     }
