@@ -19,6 +19,9 @@ enum ClientCtl {
       create-admin --email EMAIL [--name NAME]
                           create a super-admin; the password comes from ADMIN_PASSWORD, else the
                           first line of standard input; needs DATABASE_URL
+      audit export [--client N] [--user ID] [--from T] [--to T]
+                          the care access audit as JSON lines on standard output, oldest first;
+                          needs DATABASE_URL
       rebuild search      rebuild the search read model by replaying the events topic, showing progress
       rebuild stats       rebuild the stats read model the same way
       status [--json]     each projection's position against the log end (lag) and the outbox
@@ -57,7 +60,7 @@ enum ClientCtl {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78
             }
-        case "company", "api-key", "create-admin":
+        case "company", "api-key", "create-admin", "audit":
             return await IdentityCommands.run(command, arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
         case "rebuild":
             do {

@@ -17,6 +17,7 @@ enum IdentityCommands {
       clientctl api-key issue --company <id|name> [--permissions clients:read,clients:write]
       clientctl api-key revoke <key id>
       clientctl create-admin --email EMAIL [--name NAME]   (password from ADMIN_PASSWORD, else stdin)
+      clientctl audit export [--client N] [--user ID] [--from T] [--to T]   (JSON lines on stdout)
     """
 
     /// Runs `arguments` (after `company` or `api-key`); returns the exit status.
@@ -102,6 +103,33 @@ enum IdentityCommands {
             print("api key \(issued.key.id.lowercasedString) for company \(company.name) with \(issued.key.permissions.sorted().joined(separator: ","))")
             print("secret (shown once, store it now): \(issued.secret)")
             return 0
+        case ("audit", "export"):
+            var query = CareAccessLog.Query(limit: 1000)
+            var rest = arguments.dropFirst()
+            while let flag = rest.popFirst() {
+                guard let value = rest.popFirst() else { return usageError() }
+                switch flag {
+                // A value that does not read is a usage error, never an unfiltered export.
+                case "--client": guard let number = Int64(value) else { return usageError() }
+                    query.clientNumber = number
+                case "--user": guard let id = UUID(uuidString: value) else { return usageError() }
+                    query.userId = id
+                case "--from": guard let from = ISO8601DateFormatter().date(from: value) else { return usageError() }
+                    query.from = from
+                case "--to": guard let to = ISO8601DateFormatter().date(from: value) else { return usageError() }
+                    query.to = to
+                default: return usageError()
+                }
+            }
+            let log = CareAccessLog(pool: store.pool)
+            while true {
+                let records = try await log.records(query)
+                var out = ""
+                for record in records { out += String(decoding: record.json.serialized(), as: UTF8.self) + "\n" }
+                FileHandle.standardOutput.write(Data(out.utf8))
+                guard records.count == query.limit, let last = records.last?.id else { return 0 }
+                query.after = last
+            }
         case ("api-key", "revoke"):
             guard arguments.count == 2, let id = UUID(uuidString: arguments[1]) else { return usageError() }
             guard try await store.revokeAPIKey(id: id) else {

@@ -1,3 +1,4 @@
+import Identity
 import ServiceRuntime
 
 /// The gateway's public routes, one adapter per API document.
@@ -28,6 +29,13 @@ enum GatewayRoutes {
                         search: components.search, readYourWrites: searchShows, attachments: attachments).register(on: setup)
         CareDocumentsAPI(authenticator: authAPI.authenticator, search: components.search, attachments: attachments,
                          readYourWrites: searchShows).register(on: setup)
+        let careAccessLog = CareAccessLog(pool: components.identity.pool)
+        let careClients = CareClientsAPI(authenticator: authAPI.authenticator, identity: components.identity,
+                                         commands: components.commands, search: components.search, readYourWrites: searchShows,
+                                         audit: CareAuditTrail(log: careAccessLog))
+        careClients.register(on: setup)
+        CareClientsExport(clients: careClients).register(on: setup)
+        CareAuditAPI(authenticator: authAPI.authenticator, log: careAccessLog).register(on: setup)
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
                         search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow).register(on: setup)
         CompaniesAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
@@ -40,13 +48,15 @@ enum GatewayRoutes {
     /// The API families not built yet, by path prefix: every method on the prefix and below
     /// it answers 501 until its issue builds it (and removes it from here).
     /// (`/api/v1/clients` is `OrganizationClientsAPI`, `/api/clients` `LeadsClientsAPI`,
-    /// `/api/admin/clients` `AdminClientsAPI`, `/api/document` `CareDocumentsAPI`; `/api/auth`, `/api/companies`,
+    /// `/api/admin/clients` `AdminClientsAPI`, `/api/document` `CareDocumentsAPI`; the care API's
+    /// part 1 routes under `/api/user`, `/api/clientDetails` and `/api/frontend` are
+    /// `CareClientsAPI`, and the rest of those prefixes wait for its part 2; `/api/auth`, `/api/companies`,
     /// `/api/users` and `/api/api-keys` are `AuthAPI`, `CompaniesAPI`, `UsersAPI` and
     /// `APIKeysAPI`.)
     static let placeholders: [(prefix: String, what: String)] = [
         ("/v1/workspace/:workspaceId/clients", "The workspace clients API"),
     ] + ["/api/user", "/api/clientDetails", "/api/frontend", "/api/goal", "/api/medication",
-         "/api/appointment"].map { ($0, "The care clients API (\($0))") }
+         "/api/appointment"].map { ($0, "The care clients API's part 2 (\($0))") }
 
     static func registerPlaceholders(on setup: ServiceSetup) {
         for placeholder in placeholders { setup.notBuiltYet(placeholder.prefix, what: placeholder.what) }

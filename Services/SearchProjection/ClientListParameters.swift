@@ -18,6 +18,7 @@ enum ClientListParameters {
     static func query(from request: HTTPRequest) throws -> ClientListQuery {
         var query = ClientListQuery(scope: try ClientListQuery.TenantScope { request.queryParameter($0) })
         query.filters = try ClientFilters { request.queryParameter($0) }
+        query.care = try CareFilters { request.queryParameter($0) }
         if let value = request.queryParameter("agent") {
             guard let agent = Int64(value), agent > 0 else { throw invalid("agent", "a positive integer") }
             query.agent = agent

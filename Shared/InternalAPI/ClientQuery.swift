@@ -48,6 +48,8 @@ public struct ClientListQuery: Sendable, Equatable {
     public var number: Int64?
     /// The admin API's further filters.
     public var filters = ClientFilters()
+    /// The care API's filters (and keyset paging).
+    public var care = CareFilters()
 
     /// A query within one tenant.
     public init(tenantId: UUID, text: String? = nil, statuses: [ClientStatus] = [], sortBy: SortField = .createdAt,

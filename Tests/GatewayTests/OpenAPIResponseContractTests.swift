@@ -407,6 +407,20 @@ final class OpenAPIResponseContractTests: XCTestCase {
             return Example(path: adminClient, body: ["industry": "Software", "status": "trial"])
         case "adminRecordActivity":
             return Example(path: adminClient, body: ["type": "submission"])
+        case "listCareClients", "exportCareClients", "listCareAccessRecords":
+            return Example()
+        case "findCareClientsByNdis":
+            return Example(body: ["ndisNumber": "430000001", "filters": ["status": "active"]])
+        case "getCareClient", "getCareClientMobile":
+            return Example(path: ["id": "1"])
+        case "setCareClientStatus":
+            return Example(path: ["id": "1", "status": "terminated"])
+        case "createCareClient":
+            return Example(body: ["personalInfo": ["firstName": "Jane", "lastName": "Smith", "email": .string("jane-\(unique)@contract.test")],
+                                  "ndisDetails": ["ndisNumber": "430000001"], "companyId": .string(company.id.lowercasedString)])
+        case "updateCareClient", "updateCareClientMobile":
+            return Example(path: ["id": "1"], body: ["personalInfo": ["firstName": "Jane", "lastName": "Smith", "phone": "0400000001"],
+                                                     "ndisDetails": ["ndisNumber": "430000001"]])
         case "adminSetAccountFlags":
             return Example(path: adminClient, body: ["emailVerified": true, "avatar": "https://example.com/a.png"])
         case "uploadLeadPassport":

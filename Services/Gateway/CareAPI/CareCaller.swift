@@ -5,10 +5,8 @@ import Identity
 import InternalAPI
 
 /// A staff caller of the care API's document routes: anyone whose roles grant
-/// `care.documents` (today super-admin, every company, and admin, its own companies).
-///
-/// The care API's issue plugs its roles in by granting them that permission, and its audit
-/// trail through `CareDocumentsAPI`'s single place per operation.
+/// `care.documents` (super-admin, every company; admin, its own companies; the care roles,
+/// the clients they reach as `CareAccess` says).
 struct CareCaller: Sendable {
     let staff: StaffCaller
 

@@ -97,6 +97,7 @@ struct CareDocumentsAPI: Sendable {
               caller.staff.reaches(anyOf: [tenantId]),
               let record = try await search.client(clientId, tenantId: tenantId),
               let document = record.documents.first(where: { $0.id == id }) else { throw Self.documentNotFound }
+        guard CareAccess(caller.staff).reaches(record) else { throw CareClientsAPI.unauthorized }
         return (id, record, document)
     }
 
@@ -114,6 +115,8 @@ struct CareDocumentsAPI: Sendable {
         guard let record = try await search.list(ClientListQuery(scope: caller.scope, limit: 1, number: number)).data.first else {
             throw Self.notFound
         }
+        // The care roles reach only their related clients (`CareAccess`).
+        guard CareAccess(caller.staff).reaches(record) else { throw CareClientsAPI.unauthorized }
         return record
     }
 

@@ -24,6 +24,7 @@ enum OpenAPIDocument {
     /// Every documented operation.
     static var operations: [OpenAPIOperation] {
         serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations + documentOperations
+            + careOperations
     }
 
     /// Every named schema, referenced as `#/components/schemas/<name>`.
@@ -34,6 +35,7 @@ enum OpenAPIDocument {
             .merging(leadsSchemas) { first, _ in first }
             .merging(adminSchemas) { first, _ in first }
             .merging(documentSchemas) { first, _ in first }
+            .merging(careSchemas) { first, _ in first }
     }
 
     /// The document.

@@ -71,6 +71,7 @@ struct SearchClient: Sendable {
         if let agent = query.agent { pairs.append(("agent", String(agent))) }
         if let number = query.number { pairs.append(("number", String(number))) }
         pairs += query.filters.queryItems
+        pairs += query.care.queryItems
         if !query.statuses.isEmpty { pairs.append(("status", query.statuses.map(\.rawValue).joined(separator: ","))) }
         pairs += [("sortBy", query.sortBy.rawValue), ("sortOrder", query.sortOrder.rawValue),
                   ("limit", String(query.limit)), ("offset", String(query.offset))]

@@ -17,6 +17,7 @@ extension ClientProfile {
         for case let (key, text?) in texts { profile[key] = .string(text) }
         if let emailVerified { profile["emailVerified"] = .bool(emailVerified) }
         if let twoFactorEnabled { profile["twoFactorEnabled"] = .bool(twoFactorEnabled) }
+        if let care { profile["care"] = care.json }
         return .object(profile)
     }
 
@@ -49,5 +50,6 @@ extension ClientProfile {
         emailVerified = try object.optionalBool("emailVerified")
         twoFactorEnabled = try object.optionalBool("twoFactorEnabled")
         avatar = try object.optionalString("avatar")
+        care = try object.optionalObject("care").map { reader throws(JSONFieldError) in try CareProfile(json: reader) }
     }
 }

@@ -37,6 +37,8 @@ public struct ClientProfile: Sendable, Equatable, Codable {
     public var twoFactorEnabled: Bool?
     /// The avatar image's URL.
     public var avatar: String?
+    /// The care (NDIS) API's sections (`CareProfile`); nil for a client without them.
+    public var care: CareProfile?
 
     public init(name: String? = nil, email: String? = nil, phone: String? = nil, notes: String? = nil, status: ClientStatus = .active, address: String? = nil, source: String? = nil, agents: [AgentAssignment]? = nil, displayName: String? = nil, username: String? = nil, bio: String? = nil, jobTitle: String? = nil, companyName: String? = nil, industry: String? = nil, website: String? = nil, location: String? = nil, accountType: AccountType? = nil, plan: Plan? = nil, provider: String? = nil, emailVerified: Bool? = nil, twoFactorEnabled: Bool? = nil, avatar: String? = nil) {
         self.name = name
@@ -87,6 +89,7 @@ public struct ClientProfile: Sendable, Equatable, Codable {
         changes.emailVerified.apply(to: &copy.emailVerified)
         changes.twoFactorEnabled.apply(to: &copy.twoFactorEnabled)
         changes.avatar.apply(to: &copy.avatar)
+        changes.care?.apply(to: &copy)
         if let status = changes.status { copy.status = status }
         return copy
     }
@@ -115,6 +118,8 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
     public var emailVerified: FieldChange<Bool> = .unchanged
     public var twoFactorEnabled: FieldChange<Bool> = .unchanged
     public var avatar: FieldChange<String> = .unchanged
+    /// A merge patch of the care sections (`CarePatch`); nil leaves them alone.
+    public var care: CarePatch?
     public var status: ClientStatus?
 
     public init(name: FieldChange<String> = .unchanged, email: FieldChange<String> = .unchanged, phone: FieldChange<String> = .unchanged, notes: FieldChange<String> = .unchanged, status: ClientStatus? = nil, address: FieldChange<String> = .unchanged, source: FieldChange<String> = .unchanged, agents: FieldChange<[AgentAssignment]> = .unchanged, displayName: FieldChange<String> = .unchanged, username: FieldChange<String> = .unchanged, bio: FieldChange<String> = .unchanged, jobTitle: FieldChange<String> = .unchanged, companyName: FieldChange<String> = .unchanged, industry: FieldChange<String> = .unchanged, website: FieldChange<String> = .unchanged, location: FieldChange<String> = .unchanged, accountType: FieldChange<AccountType> = .unchanged, plan: FieldChange<Plan> = .unchanged, provider: FieldChange<String> = .unchanged, emailVerified: FieldChange<Bool> = .unchanged, twoFactorEnabled: FieldChange<Bool> = .unchanged, avatar: FieldChange<String> = .unchanged) {
@@ -166,6 +171,7 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
         changes.emailVerified = emailVerified.effective(against: profile.emailVerified)
         changes.twoFactorEnabled = twoFactorEnabled.effective(against: profile.twoFactorEnabled)
         changes.avatar = avatar.effective(against: profile.avatar)
+        changes.care = care?.effective(against: profile)
         changes.status = status == profile.status ? nil : status
         return changes
     }
@@ -173,7 +179,7 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
     public var isEmpty: Bool { self == ClientProfileChanges() }
 
     enum CodingKeys: String, CodingKey {
-        case status, name, email, phone, notes, address, source, agents, displayName, username, bio, jobTitle, companyName, industry, website, location, accountType, plan, provider, emailVerified, twoFactorEnabled, avatar
+        case status, name, email, phone, notes, address, source, agents, displayName, username, bio, jobTitle, companyName, industry, website, location, accountType, plan, provider, emailVerified, twoFactorEnabled, avatar, care
     }
 
     /// Absent keys are unchanged, `null` clears, a value sets.
@@ -200,6 +206,7 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
         emailVerified = try FieldChange.decode(from: container, key: .emailVerified)
         twoFactorEnabled = try FieldChange.decode(from: container, key: .twoFactorEnabled)
         avatar = try FieldChange.decode(from: container, key: .avatar)
+        care = try container.decodeIfPresent(CarePatch.self, forKey: .care)
         status = try container.decodeIfPresent(ClientStatus.self, forKey: .status)
     }
 
@@ -226,6 +233,7 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
         try emailVerified.encode(to: &container, key: .emailVerified)
         try twoFactorEnabled.encode(to: &container, key: .twoFactorEnabled)
         try avatar.encode(to: &container, key: .avatar)
+        try container.encodeIfPresent(care, forKey: .care)
         try container.encodeIfPresent(status, forKey: .status)
     }
 }

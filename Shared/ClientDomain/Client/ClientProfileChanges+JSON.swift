@@ -25,6 +25,7 @@ extension ClientProfileChanges {
         put("plan", plan) { .string($0.rawValue) }
         put("emailVerified", emailVerified, JSONValue.bool)
         put("twoFactorEnabled", twoFactorEnabled, JSONValue.bool)
+        if let care { object["care"] = care.json }
         if let status { object["status"] = .string(status.rawValue) }
         return .object(object)
     }
@@ -71,6 +72,7 @@ extension ClientProfileChanges {
         emailVerified = try change("emailVerified", JSONObjectReader.bool)
         twoFactorEnabled = try change("twoFactorEnabled", JSONObjectReader.bool)
         avatar = try change("avatar", text)
+        care = try object.optionalObject("care").map { reader throws(JSONFieldError) in try CarePatch(json: reader) }
         status = try object.optionalParsed("status", ClientStatus.init(rawValue:))
     }
 }

@@ -106,6 +106,7 @@ public struct ClientFieldLimits: Sendable {
                 try check(agent.agentId > 0, field: "agents", "agentId must be a positive integer")
             }
         }
+        try CareSchema.validate(profile, previous: previous)
         try ReadModelLimits.check(profile)
     }
 

@@ -22,6 +22,7 @@ public struct UniqueClaim: Sendable, Hashable {
         var claims: Set<UniqueClaim> = []
         if let email = profile.email { claims.insert(UniqueClaim(kind: "email", value: email.lowercased())) }
         if let username = profile.username { claims.insert(UniqueClaim(kind: "username", value: username.lowercased())) }
+        if let ndisNumber = profile.care?.ndisNumber { claims.insert(UniqueClaim(kind: "ndisNumber", value: ndisNumber)) }
         return claims
     }
 }

@@ -51,6 +51,17 @@ final class HTTPConnection: @unchecked Sendable {
     /// When the peer last showed it is there: took output, or sent input while no output
     /// waited (see `noteInput()`); the idle timeout counts from here.
     private var lastActivity: UInt64
+    /// The streamed response being sent (`HTTPStreamedBody`); no other request starts meanwhile.
+    private var streaming: Streaming?
+
+    private struct Streaming {
+        var id: Int
+        var request: HTTPRequest
+        var status: HTTPStatus
+        var startedAt: UInt64
+        /// The producer's write waiting for the peer to take output.
+        var waiting: CheckedContinuation<Bool, Never>?
+    }
 
     init(fd: Int32, loop: EventLoop, remoteAddress: String) {
         self.fd = fd
@@ -107,7 +118,7 @@ final class HTTPConnection: @unchecked Sendable {
     /// that follows drains it.
     private func process() {
         repeat {
-            while !isClosed, !closeAfterWrite, !streamPaused, !(exchange?.bodyComplete ?? false),
+            while !isClosed, !closeAfterWrite, !streamPaused, streaming == nil, !(exchange?.bodyComplete ?? false),
                   backpressure.mayProceed(pending: output.count - outputOffset) {
                 let event: HTTPRequestParser.Event?
                 do {
@@ -123,7 +134,7 @@ final class HTTPConnection: @unchecked Sendable {
                 case .end: endOfBody()
                 }
             }
-            if inputClosed, !streamPaused, !backpressure.isHolding, !isClosed {
+            if inputClosed, !streamPaused, !backpressure.isHolding, !isClosed, streaming == nil {
                 // The peer sends nothing more: answer complete requests, then close.
                 if let stream = exchange?.stream, exchange?.bodyComplete == false {
                     stream.fail(HTTPError(status: .badRequest, message: "Request body truncated"))
@@ -301,6 +312,12 @@ final class HTTPConnection: @unchecked Sendable {
         if close { closeAfterWrite = true }
         // The peer's time to take the answer starts now, unless earlier answers still wait.
         if outputOffset == output.count { lastActivity = loop.now }
+        if let streamed = response.streamedBody, head.method != .HEAD, HTTPConnection.hasBody(response.status) {
+            HTTPConnection.serialize(response, isHead: false, close: close, keepAliveHeader: head.version == .http1_0,
+                                     chunked: true, into: &output)
+            startStream(streamed, exchange: exchange, status: response.status)
+            return
+        }
         HTTPConnection.serialize(response, isHead: head.method == .HEAD, close: close,
                                  keepAliveHeader: head.version == .http1_0, into: &output)
         headStartedAt = parser.bufferedByteCount > 0 ? loop.now : 0
@@ -309,6 +326,71 @@ final class HTTPConnection: @unchecked Sendable {
             observer.requestCompleted(exchange.request, status: response.status,
                                       duration: .nanoseconds(Int64(truncatingIfNeeded: elapsed)))
         }
+    }
+
+    // MARK: Streamed responses
+
+    /// Runs `streamed`'s producer in its own task (the second place the server creates one:
+    /// the producer awaits the connection's backpressure, so it cannot run on the loop), its
+    /// chunks and its end brought back to the loop.
+    private func startStream(_ streamed: HTTPStreamedBody, exchange: Exchange, status: HTTPStatus) {
+        let id = requestID
+        streaming = Streaming(id: id, request: exchange.request, status: status, startedAt: exchange.startedAt)
+        let loop = self.loop
+        let writer = HTTPBodyWriter { bytes, continuation in
+            loop.execute { self.streamChunk(bytes, id: id, continuation) }
+        }
+        Task {
+            let failed: Bool
+            do {
+                try await streamed.produce(writer)
+                failed = false
+            } catch {
+                failed = true
+            }
+            loop.execute { self.endStream(id: id, failed: failed) }
+        }
+    }
+
+    private func streamChunk(_ bytes: [UInt8], id: Int, _ continuation: CheckedContinuation<Bool, Never>) {
+        guard !isClosed, streaming?.id == id else {
+            continuation.resume(returning: false)
+            return
+        }
+        output.append(contentsOf: String(bytes.count, radix: 16).utf8)
+        output.append(contentsOf: [13, 10])
+        output.append(contentsOf: bytes)
+        output.append(contentsOf: [13, 10])
+        flush()
+        if isClosed {
+            continuation.resume(returning: false)
+            return
+        }
+        if output.count - outputOffset > backpressure.limit {
+            streaming?.waiting = continuation
+        } else {
+            continuation.resume(returning: true)
+        }
+        updateInterest()
+    }
+
+    /// The producer is done: the last chunk ends the response (or, when it failed, the
+    /// connection closes without it), and the requests that waited go on.
+    private func endStream(id: Int, failed: Bool) {
+        guard !isClosed, let stream = streaming, stream.id == id else { return }
+        streaming = nil
+        if failed {
+            close()
+            return
+        }
+        output.append(contentsOf: "0\r\n\r\n".utf8)
+        headStartedAt = parser.bufferedByteCount > 0 ? loop.now : 0
+        if let observer = loop.context.observer {
+            let elapsed = loop.now &- stream.startedAt
+            observer.requestCompleted(stream.request, status: stream.status, duration: .nanoseconds(Int64(truncatingIfNeeded: elapsed)))
+        }
+        process()
+        if !isClosed { updateInterest() }
     }
 
     // MARK: Output
@@ -335,12 +417,16 @@ final class HTTPConnection: @unchecked Sendable {
             }
         }
         let pending = output.count - outputOffset
+        if let waiting = streaming?.waiting, pending <= backpressure.resumeAt {
+            streaming?.waiting = nil
+            waiting.resume(returning: true)
+        }
         if pending == 0 {
             if outputOffset > 0 {
                 output.removeAll(keepingCapacity: output.capacity <= 256 * 1024)
                 outputOffset = 0
             }
-            if closeAfterWrite, !awaitingResponse, !lingering {
+            if closeAfterWrite, !awaitingResponse, streaming == nil, !lingering {
                 startLingering()
                 if isClosed { return false }
             }
@@ -395,7 +481,7 @@ final class HTTPConnection: @unchecked Sendable {
             if now &- lastActivity > context.headerTimeout || now &- exchange.startedAt > context.requestTimeout {
                 timedOut()
             }
-        } else if awaitingResponse {
+        } else if awaitingResponse || streaming != nil {
             return
         } else if headStartedAt != 0 {
             if now &- headStartedAt > context.headerTimeout { timedOut() }
@@ -422,7 +508,7 @@ final class HTTPConnection: @unchecked Sendable {
             lingerDeadline = min(lingerDeadline, loop.now &+ 100_000_000)
             return
         }
-        if exchange == nil, !awaitingResponse, parser.bufferedByteCount == 0, outputOffset == output.count {
+        if exchange == nil, !awaitingResponse, streaming == nil, parser.bufferedByteCount == 0, outputOffset == output.count {
             close()
         }
     }
@@ -430,6 +516,8 @@ final class HTTPConnection: @unchecked Sendable {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        streaming?.waiting?.resume(returning: false)
+        streaming = nil
         exchange?.stream?.fail(HTTPError(status: .badRequest, message: "Connection closed"))
         exchange = nil
         Glibc.close(fd)
@@ -443,8 +531,9 @@ final class HTTPConnection: @unchecked Sendable {
     /// Appends a response in HTTP/1.1 wire format with Content-Length and Connection.
     ///
     /// Caller fields named Content-Length, Transfer-Encoding or Connection are replaced;
-    /// fields with a non-token name or a CR, LF or NUL in the value are dropped.
-    static func serialize(_ response: HTTPResponse, isHead: Bool, close: Bool, keepAliveHeader: Bool,
+    /// fields with a non-token name or a CR, LF or NUL in the value are dropped. With
+    /// `chunked`, the head only, announcing `Transfer-Encoding: chunked` (the chunks follow).
+    static func serialize(_ response: HTTPResponse, isHead: Bool, close: Bool, keepAliveHeader: Bool, chunked: Bool = false,
                           into out: inout [UInt8]) {
         let code = min(999, max(100, response.status.code))
         out.append(contentsOf: "HTTP/1.1 ".utf8)
@@ -465,8 +554,10 @@ final class HTTPConnection: @unchecked Sendable {
             out.append(contentsOf: field.value.utf8)
             out.append(contentsOf: [13, 10])
         }
-        let hasBody = code != 204 && code != 304 && code >= 200
-        if hasBody {
+        let hasBody = hasBody(response.status)
+        if chunked {
+            out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+        } else if hasBody {
             out.append(contentsOf: "Content-Length: ".utf8)
             appendDecimal(response.body.count, to: &out)
             out.append(contentsOf: [13, 10])
@@ -477,7 +568,13 @@ final class HTTPConnection: @unchecked Sendable {
             out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
         out.append(contentsOf: [13, 10])
-        if hasBody, !isHead { out.append(contentsOf: response.body) }
+        if hasBody, !isHead, !chunked { out.append(contentsOf: response.body) }
+    }
+
+    /// Whether a response of `status` has a body (all but 1xx, 204 and 304).
+    static func hasBody(_ status: HTTPStatus) -> Bool {
+        let code = min(999, max(100, status.code))
+        return code != 204 && code != 304 && code >= 200
     }
 
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {

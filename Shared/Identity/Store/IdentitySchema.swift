@@ -137,5 +137,65 @@ public enum IdentitySchema {
         INSERT INTO role_permissions (role, permission) VALUES
             ('super-admin', 'care.documents'), ('admin', 'care.documents');
         """),
+        // The care (NDIS) API's roles and permissions, as data. care.every_client lets a role
+        // act on every care client of its companies; without it a role reaches only the clients
+        // related to its user: a support coordinator those it coordinates, a plan manager those
+        // it plan-manages, a health carer those it has appointments with (none until the
+        // appointments exist). The care roles also get care.documents (the documents of the
+        // clients they reach). Sales, finance and agent get nothing of the care API.
+        Migration(version: 7, name: "care roles and permissions", sql: """
+        INSERT INTO roles (name, description) VALUES
+            ('support-coordinator', 'Reads and changes the care clients it coordinates, with their medical information'),
+            ('plan-manager', 'Reads the care clients it plan-manages, without their medical information'),
+            ('health-carer', 'Reads the care clients it has appointments with, with their medical information');
+        INSERT INTO permissions (name, description) VALUES
+            ('care.read', 'Read care clients: lists, profiles (without medical information)'),
+            ('care.write', 'Create care clients, change their profiles and statuses'),
+            ('care.medical.read', 'Read care clients'' medical information'),
+            ('care.medical.write', 'Change care clients'' medical information'),
+            ('care.export', 'Export the care client list'),
+            ('care.audit.read', 'Read the care client access audit'),
+            ('care.every_client', 'Reach every care client of one''s companies, not only those related to one');
+        INSERT INTO role_permissions (role, permission)
+        SELECT role, permission FROM (VALUES ('super-admin'), ('admin')) AS r(role),
+            (VALUES ('care.read'), ('care.write'), ('care.medical.read'), ('care.medical.write'), ('care.export'),
+                    ('care.audit.read'), ('care.every_client')) AS p(permission);
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('support-coordinator', 'care.read'), ('support-coordinator', 'care.write'),
+            ('support-coordinator', 'care.medical.read'), ('support-coordinator', 'care.documents'),
+            ('plan-manager', 'care.read'), ('plan-manager', 'care.documents'),
+            ('health-carer', 'care.read'), ('health-carer', 'care.medical.read'), ('health-carer', 'care.documents');
+        """),
+        // The care API's access audit ("log all client data access"): one row per read (or
+        // denied read) of care clients, appended in groups (`CareAccessLog`), never changed or
+        // deleted: a trigger refuses UPDATE, DELETE and TRUNCATE for every role.
+        Migration(version: 8, name: "care access audit", sql: """
+        CREATE TABLE care_access_log (
+            id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at              TIMESTAMPTZ NOT NULL,
+            user_id         UUID NOT NULL,
+            roles           TEXT[] NOT NULL,
+            company_id      UUID,
+            client_ids      UUID[] NOT NULL,
+            client_numbers  BIGINT[] NOT NULL,
+            sections        TEXT[] NOT NULL,
+            route           TEXT NOT NULL,
+            request_id      TEXT,
+            correlation_id  TEXT,
+            outcome         TEXT NOT NULL CHECK (outcome IN ('allowed', 'denied'))
+        );
+        CREATE INDEX care_access_log_by_client ON care_access_log USING gin (client_numbers);
+        CREATE INDEX care_access_log_by_user ON care_access_log (user_id, id);
+        CREATE INDEX care_access_log_by_time ON care_access_log (at, id);
+        CREATE FUNCTION care_access_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'the care access audit is append-only';
+        END
+        $$;
+        CREATE TRIGGER care_access_log_append_only BEFORE UPDATE OR DELETE ON care_access_log
+            FOR EACH ROW EXECUTE FUNCTION care_access_log_is_append_only();
+        CREATE TRIGGER care_access_log_no_truncate BEFORE TRUNCATE ON care_access_log
+            FOR EACH STATEMENT EXECUTE FUNCTION care_access_log_is_append_only();
+        """),
     ]
 }

@@ -23,4 +23,15 @@ public enum Permission {
     /// The care API's client documents (upload, list, download). Granted to super-admin and
     /// admin until the care API's own roles exist; they get it from their migration.
     public static let careDocuments = "care.documents"
+    /// The care API: read care clients (lists, profiles without medical information).
+    public static let careRead = "care.read"
+    /// The care API: create care clients, change their profiles and statuses.
+    public static let careWrite = "care.write"
+    public static let careMedicalRead = "care.medical.read"
+    public static let careMedicalWrite = "care.medical.write"
+    public static let careExport = "care.export"
+    public static let careAuditRead = "care.audit.read"
+    /// Reach every care client of one's companies; without it, only those related to one (the
+    /// clients one coordinates, plan-manages or has appointments with).
+    public static let careEveryClient = "care.every_client"
 }

@@ -9,4 +9,7 @@ public enum Role {
     public static let sales = "sales"
     public static let finance = "finance"
     public static let agent = "agent"
+    public static let supportCoordinator = "support-coordinator"
+    public static let planManager = "plan-manager"
+    public static let healthCarer = "health-carer"
 }

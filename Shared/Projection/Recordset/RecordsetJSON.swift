@@ -67,6 +67,14 @@ public struct RecordsetJSON {
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
+    /// A field whose value is JSON text written elsewhere (nil: `null`), copied as it is: the
+    /// caller answers for it being one well-formed JSON value.
+    public mutating func field(_ key: StaticString, rawJSON: [UInt8]?) {
+        self.key(key)
+        guard let rawJSON else { return null() }
+        bytes.append(contentsOf: rawJSON)
+    }
+
     /// A field whose value is an array of objects, each written by `element` (nil: `null`).
     public mutating func field<Element>(_ key: StaticString, array: [Element]?, _ element: (inout RecordsetJSON, Element) -> Void) {
         self.key(key)

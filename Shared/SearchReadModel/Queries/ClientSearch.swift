@@ -52,10 +52,12 @@ public struct ClientSearch: Sendable {
                               + "OR lower(email) LIKE \(p))")
         }
         Self.filter(query.filters, conditions: &conditions, parameters: &parameters)
+        Self.filter(query.care, conditions: &conditions, parameters: &parameters)
         if !query.statuses.isEmpty {
             parameters.append("{" + query.statuses.map(\.rawValue).joined(separator: ",") + "}")
             conditions.append("status = ANY($\(parameters.count)::text[])")
         }
+        if query.care.keyset { return try await keysetPage(conditions, parameters, limit: query.limit) }
         let filter = conditions.joined(separator: " AND ")
         let direction = query.sortOrder == .asc ? "ASC" : "DESC"
         let order = "ORDER BY \(Self.column(for: query.sortBy)) \(direction), id \(direction)"

@@ -23,7 +23,7 @@ enum ClientColumns {
         ("address", "text"), ("source", "text"), ("agents", "jsonb"), ("display_name", "text"), ("username", "text"),
         ("bio", "text"), ("job_title", "text"), ("company_name", "text"), ("industry", "text"), ("website", "text"),
         ("location", "text"), ("account_type", "text"), ("plan", "text"), ("provider", "text"),
-        ("email_verified", "boolean"), ("two_factor_enabled", "boolean"), ("avatar", "text"),
+        ("email_verified", "boolean"), ("two_factor_enabled", "boolean"), ("avatar", "text"), ("care", "jsonb"),
     ]
 
     /// Every column, state then profile, then the documents.
@@ -49,7 +49,7 @@ enum ClientColumns {
         guard let status = ClientStatus(rawValue: statusText) else {
             throw PostgresError(.decoding, "unknown client status in the read model", context: ["column": "status"])
         }
-        return ClientProfile(
+        var profile = ClientProfile(
             name: try row.decodeIfPresent(base), email: try row.decodeIfPresent(base + 1),
             phone: try row.decodeIfPresent(base + 2), notes: try row.decodeIfPresent(base + 3), status: status,
             address: try row.decodeIfPresent(base + 5), source: try row.decodeIfPresent(base + 6),
@@ -62,6 +62,18 @@ enum ClientColumns {
             plan: try row.decodeIfPresent(base + 17, as: String.self).flatMap(Plan.init(rawValue:)),
             provider: try row.decodeIfPresent(base + 18), emailVerified: try row.decodeIfPresent(base + 19),
             twoFactorEnabled: try row.decodeIfPresent(base + 20), avatar: try row.decodeIfPresent(base + 21))
+        profile.care = try care(row, base + 22)
+        return profile
+    }
+
+    /// The care sections stored at `index` (nil when null).
+    static func care(_ row: PostgresRow, _ index: Int) throws -> CareProfile? {
+        guard let stored = try row.decodeIfPresent(index, as: PostgresJSON.self) else { return nil }
+        do {
+            return try CareProfile(json: JSONObjectReader(JSONParser.parse(Array(stored.text.utf8))))
+        } catch {
+            throw PostgresError(.decoding, "unreadable care sections in the read model", context: ["column": "care"])
+        }
     }
 
     /// The documents stored at `documentsIndex` (none when null).
@@ -120,5 +132,6 @@ enum ClientColumns {
         json.field("email_verified", p?.emailVerified)
         json.field("two_factor_enabled", p?.twoFactorEnabled)
         json.field("avatar", p?.avatar)
+        json.field("care", rawJSON: p?.care.map { $0.json.serialized() })
     }
 }

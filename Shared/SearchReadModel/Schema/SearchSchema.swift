@@ -154,5 +154,35 @@ public enum SearchSchema {
         END
         $$;
         """),
+        // The care API's sections (`CareProfile`'s JSON; null without them, and for a
+        // tombstone), with the three it filters by as generated columns: the NDIS number
+        // (exact match, and searched with the names and email), the plan manager and the
+        // support coordinator (a coordinator's or plan manager's own clients). Generated
+        // columns come along into a rebuild's shadow (`LIKE … INCLUDING ALL`).
+        Migration(version: 106, name: "search read model: care sections", sql: """
+        DO $$
+        DECLARE
+            target TEXT;
+        BEGIN
+            FOREACH target IN ARRAY ARRAY['clients', 'clients_rebuild'] LOOP
+                CONTINUE WHEN to_regclass(target) IS NULL;
+                EXECUTE format('ALTER TABLE %I ADD COLUMN care JSONB, '
+                    'ADD COLUMN ndis_number TEXT GENERATED ALWAYS AS (care #>> ''{ndisDetails,ndisNumber}'') STORED, '
+                    'ADD COLUMN plan_manager TEXT GENERATED ALWAYS AS (care #>> ''{ndisDetails,planManager}'') STORED, '
+                    'ADD COLUMN support_coordinator TEXT GENERATED ALWAYS AS (care #>> ''{ndisDetails,supportCoordinator}'') STORED, '
+                    'ADD CONSTRAINT %I CHECK (NOT deleted OR care IS NULL), '
+                    'ADD CONSTRAINT %I CHECK (octet_length(ndis_number) <= 64 AND octet_length(plan_manager) <= 64 '
+                    '    AND octet_length(support_coordinator) <= 64)',
+                    target, target || '_tombstone_care', target || '_care_bytes');
+            END LOOP;
+        END
+        $$;
+        CREATE INDEX clients_by_tenant_ndis ON clients (tenant_id, ndis_number, id) WHERE NOT deleted AND ndis_number IS NOT NULL;
+        CREATE INDEX clients_by_tenant_plan_manager ON clients (tenant_id, plan_manager, id)
+            WHERE NOT deleted AND plan_manager IS NOT NULL;
+        CREATE INDEX clients_by_tenant_coordinator ON clients (tenant_id, support_coordinator, id)
+            WHERE NOT deleted AND support_coordinator IS NOT NULL;
+        CREATE INDEX clients_ndis_trgm ON clients USING gin (ndis_number gin_trgm_ops) WHERE NOT deleted AND ndis_number IS NOT NULL;
+        """),
     ]
 }

@@ -96,6 +96,42 @@ final class TestConnection {
         }
     }
 
+    /// Reads what arrives next (at least one byte); the count read, including what was buffered.
+    func readSome() throws -> Int {
+        if buffer.isEmpty { guard fill() else { throw Closed() } }
+        let count = buffer.count
+        buffer.removeAll()
+        return count
+    }
+
+    /// Reads until `pattern` has arrived; everything read up to its end.
+    func readUntil(_ pattern: [UInt8]) throws -> [UInt8] {
+        while true {
+            if let at = find(pattern) {
+                let bytes = Array(buffer[0..<(at + pattern.count)])
+                buffer.removeFirst(at + pattern.count)
+                return bytes
+            }
+            guard fill() else { throw Closed() }
+        }
+    }
+
+    /// Reads until the peer closes (or the timeout); everything read.
+    func readToEnd() throws -> [UInt8] {
+        while fill() {}
+        defer { buffer.removeAll() }
+        return buffer
+    }
+
+    /// Shrinks the socket's receive buffer (so what the server has sent shows sooner).
+    func setReceiveBuffer(_ bytes: Int32) {
+        var size = bytes
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Closes the socket now.
+    func closeNow() { shutdown(fd, Int32(SHUT_RDWR)) }
+
     /// Whether the server closed the connection (EOF) within the timeout.
     func isClosedByPeer() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)

@@ -1,0 +1,121 @@
+import ClientDomain
+import Errors
+import Foundation
+import HTTP
+import InternalAPI
+import JSON
+
+/// How the care API shows clients: `{success, data}` envelopes, list items, the nested
+/// profile, and the validation failure `{success: false, message: "Validation failed",
+/// errors: {"personalInfo.email": "Invalid email format"}}`.
+///
+/// A client's `id` is its public number as text (the leads API's and `/api/document`'s id,
+/// so one client has one id across the APIs); paths also take `client_<number>`. First and
+/// last name come from `personalInfo` while the client's name is still "first last"; a
+/// client named otherwise (renamed through another API, or made there) shows its name split
+/// at the last space.
+enum CareClientView {
+    static func id(_ record: ClientRecord) -> JSONValue {
+        record.number.map { .string(String($0)) } ?? .string(record.id.lowercasedString)
+    }
+
+    /// First and last name as the care API shows them.
+    static func names(_ record: ClientRecord) -> (first: String, last: String) {
+        let profile = record.profile
+        if let first = profile.care?.firstName, let last = profile.care?.lastName,
+           profile.name == nil || profile.name == first + " " + last {
+            return (first, last)
+        }
+        let name = profile.name ?? profile.displayName ?? ""
+        guard let space = name.lastIndex(of: " ") else { return (name, "") }
+        return (String(name[..<space]), String(name[name.index(after: space)...]))
+    }
+
+    static func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+
+    /// `{id, firstName, lastName, email, ndisNumber, status, planManager, supportCoordinator}`
+    /// (the last two as user ids).
+    static func listItem(_ record: ClientRecord) -> JSONValue {
+        let (first, last) = names(record)
+        let care = record.profile.care
+        return .object([
+            "id": id(record), "firstName": .string(first), "lastName": .string(last), "email": text(record.profile.email),
+            "ndisNumber": text(care?.ndisNumber), "status": .string(record.profile.status.rawValue),
+            "planManager": text(care?.planManager), "supportCoordinator": text(care?.supportCoordinator),
+        ])
+    }
+
+    /// The nested profile, with the sections in `sections` only. `users` names the plan
+    /// manager and support coordinator (`{id, name}`; the name null if the user is gone).
+    static func details(_ record: ClientRecord, sections: [String], users: [String: String]) -> JSONValue {
+        let care = record.profile.care
+        let (first, last) = names(record)
+        var object: [String: JSONValue] = [
+            "id": id(record), "isActive": .bool(record.profile.status == .active), "status": .string(record.profile.status.rawValue),
+            "createdAt": .string(Timestamp.format(record.createdAt)), "updatedAt": .string(Timestamp.format(record.updatedAt)),
+        ]
+        for section in sections {
+            switch section {
+            case CareSchema.personalInfo:
+                var personal: [String: JSONValue] = ["firstName": .string(first), "lastName": .string(last),
+                                                     "email": text(record.profile.email), "phone": text(record.profile.phone),
+                                                     "dateOfBirth": .null, "gender": .null]
+                if case .object(let stored)? = care?.sections[section] {
+                    for key in ["dateOfBirth", "gender"] { personal[key] = stored[key] ?? .null }
+                }
+                object[section] = .object(personal)
+            case CareSchema.ndisDetails:
+                guard case .object(var ndis)? = care?.sections[section] else {
+                    object[section] = .null
+                    continue
+                }
+                for key in ["planManager", "supportCoordinator"] {
+                    if case .string(let userId)? = ndis[key] {
+                        ndis[key] = .object(["id": .string(userId), "name": text(users[userId])])
+                    }
+                }
+                object[section] = .object(ndis)
+            case CareSchema.emergencyContacts, "goals":
+                object[section] = care?.sections[section] ?? .array([])
+            default:
+                object[section] = care?.sections[section] ?? .null
+            }
+        }
+        return .object(object)
+    }
+
+    static func ok(_ data: JSONValue, status: HTTPStatus = .ok, message: String? = nil) -> HTTPResponse {
+        var object: [String: JSONValue] = ["success": true, "data": data]
+        if let message { object["message"] = .string(message) }
+        return .json(status: status, object: .object(object))
+    }
+
+    static func message(_ message: String) -> HTTPResponse {
+        .json(status: .ok, object: ["success": true, "message": .string(message)])
+    }
+
+    /// Errors in the care envelope; a validation failure lists every field, and a unique NDIS
+    /// number taken is the document's 409 message. Never a client's data: messages name fields.
+    static func error(_ error: any Error) -> HTTPResponse {
+        if let failure = error as? CareValidationFailure {
+            var errors: [String: JSONValue] = [:]
+            for issue in failure.issues where errors[issue.path] == nil { errors[issue.path] = .string(issue.message) }
+            return .json(status: .badRequest, object: ["success": false, "message": "Validation failed", "errors": .object(errors)])
+        }
+        if let error = error as? ClienteleError, error.code == .conflict, error.context["field"] == "ndisNumber" {
+            return .json(status: .conflict, object: ["success": false, "message": "A client with this NDIS number already exists"])
+        }
+        return CareDocumentsView.error(error)
+    }
+}
+
+/// Care input that breaks one or more rules, each naming its field (`CareIssue`).
+struct CareValidationFailure: Error, ClienteleErrorConvertible {
+    var issues: [CareIssue]
+
+    init(_ issues: [CareIssue]) { self.issues = issues }
+
+    var clienteleError: ClienteleError {
+        ClienteleError(.invalidArgument, "Validation failed", context: ["field": issues.first?.path ?? ""])
+    }
+}

@@ -1,0 +1,173 @@
+import Errors
+import Foundation
+import JSON
+import Postgres
+import Synchronization
+
+/// The care access audit in the gateway's database (`care_access_log`): appended in groups,
+/// read by cursor, never changed (the table's triggers refuse UPDATE, DELETE and TRUNCATE).
+///
+/// `append` returns once its record is committed, so a read's record is durable before the
+/// read is answered; concurrent appends share one statement and one commit (group commit,
+/// leader/follower as `AppendBatcher` in the event store: a caller finding no write under way
+/// writes at once; callers arriving meanwhile queue, and the first of them writes the next
+/// group with all of them). A lone caller waits for nobody.
+public final class CareAccessLog: Sendable {
+    public let pool: PostgresPool
+    /// The most records one statement writes.
+    public let maxGroup: Int
+    private let state = Mutex(State())
+
+    private struct State {
+        var writing = false
+        var queue: [Waiting] = []
+    }
+
+    private struct Waiting: Sendable {
+        var record: CareAccessRecord
+        var continuation: CheckedContinuation<Turn, Never>
+    }
+
+    private enum Turn: Sendable {
+        case done(Result<Void, any Error>)
+        case lead([Waiting])
+    }
+
+    public init(pool: PostgresPool, maxGroup: Int = 256) {
+        self.pool = pool
+        self.maxGroup = max(1, maxGroup)
+    }
+
+    /// Records waiting for the next group (for tests).
+    public var queued: Int { state.withLock { $0.queue.count } }
+
+    /// Appends `record` with those of concurrent callers; returns once it is committed.
+    public func append(_ record: CareAccessRecord) async throws {
+        let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
+            let waiting = Waiting(record: record, continuation: continuation)
+            let leads = state.withLock { state in
+                if state.writing {
+                    state.queue.append(waiting)
+                    return false
+                }
+                state.writing = true
+                return true
+            }
+            if leads { continuation.resume(returning: .lead([waiting])) }
+        }
+        switch turn {
+        case .done(let result):
+            try result.get()
+        case .lead(let group):
+            let result: Result<Void, any Error>
+            do {
+                try await write(group.map(\.record))
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            let next = state.withLock { state in
+                let next = Array(state.queue.prefix(maxGroup))
+                state.queue.removeFirst(next.count)
+                if next.isEmpty { state.writing = false }
+                return next
+            }
+            if let leader = next.first { leader.continuation.resume(returning: .lead(next)) }
+            for waiting in group.dropFirst() { waiting.continuation.resume(returning: .done(result)) }
+            try result.get()
+        }
+    }
+
+    /// Writes `records` in one statement.
+    private func write(_ records: [CareAccessRecord]) async throws {
+        let rows = JSONValue.array(records.map { record in
+            .object([
+                "at": .string(CareAccessRecord.format(record.at)),
+                "user_id": .string(record.userId.lowercasedString),
+                "roles": .array(record.roles.map(JSONValue.string)),
+                "company_id": record.companyId.map { .string($0.lowercasedString) } ?? .null,
+                "client_ids": .array(record.clientIds.map { .string($0.lowercasedString) }),
+                "client_numbers": .array(record.clientNumbers.map(JSONValue.int)),
+                "sections": .array(record.sections.map(JSONValue.string)),
+                "route": .string(record.route),
+                "request_id": record.requestId.map(JSONValue.string) ?? .null,
+                "correlation_id": record.correlationId.map(JSONValue.string) ?? .null,
+                "outcome": .string(record.outcome.rawValue),
+            ])
+        })
+        _ = try await pool.execute("""
+            INSERT INTO care_access_log (at, user_id, roles, company_id, client_ids, client_numbers, sections, route,
+                                         request_id, correlation_id, outcome)
+            SELECT at, user_id, roles, company_id, client_ids, client_numbers, sections, route, request_id, correlation_id, outcome
+            FROM jsonb_to_recordset($1::jsonb) AS r(at timestamptz, user_id uuid, roles text[], company_id uuid,
+                 client_ids uuid[], client_numbers bigint[], sections text[], route text, request_id text,
+                 correlation_id text, outcome text)
+            """, [String(decoding: rows.serialized(), as: UTF8.self)])
+    }
+
+    /// What a read of the audit selects; nil fields do not filter.
+    public struct Query: Sendable, Equatable {
+        /// The companies whose records may be read; nil: every company.
+        public var companyIds: [UUID]?
+        public var clientNumber: Int64?
+        public var userId: UUID?
+        public var from: Date?
+        public var to: Date?
+        /// Records after this id (the previous page's cursor).
+        public var after: Int64?
+        public var limit: Int
+
+        public init(companyIds: [UUID]? = nil, clientNumber: Int64? = nil, userId: UUID? = nil, from: Date? = nil, to: Date? = nil,
+                    after: Int64? = nil, limit: Int = 100) {
+            self.companyIds = companyIds
+            self.clientNumber = clientNumber
+            self.userId = userId
+            self.from = from
+            self.to = to
+            self.after = after
+            self.limit = limit
+        }
+    }
+
+    /// The records `query` selects, oldest first (by id).
+    public func records(_ query: Query) async throws -> [CareAccessRecord] {
+        var conditions: [String] = []
+        var parameters: [any PostgresEncodable] = []
+        func add(_ value: any PostgresEncodable, _ condition: (String) -> String) {
+            parameters.append(value)
+            conditions.append(condition("$\(parameters.count)"))
+        }
+        if let companyIds = query.companyIds {
+            add("{" + companyIds.map(\.lowercasedString).joined(separator: ",") + "}") { "company_id = ANY(\($0)::uuid[])" }
+        }
+        if let number = query.clientNumber { add("{\(number)}") { "client_numbers @> \($0)::bigint[]" } }
+        if let userId = query.userId { add(userId) { "user_id = \($0)" } }
+        if let from = query.from { add(from) { "at >= \($0)" } }
+        if let to = query.to { add(to) { "at < \($0)" } }
+        if let after = query.after { add(after) { "id > \($0)" } }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        parameters.append(query.limit)
+        let rows = try await pool.query("""
+            SELECT id, at, user_id, roles, company_id, client_ids, client_numbers, sections, route, request_id,
+                   correlation_id, outcome
+            FROM care_access_log \(filter) ORDER BY id LIMIT $\(parameters.count)
+            """, parameters)
+        return try rows.map { row in
+            CareAccessRecord(id: try row.decode(0), at: try row.decode(1), userId: try row.decode(2),
+                             roles: try Self.array(row, 3), companyId: try row.decodeIfPresent(4),
+                             clientIds: try Self.array(row, 5).compactMap(UUID.init(uuidString:)),
+                             clientNumbers: try Self.array(row, 6).compactMap { Int64($0) }, sections: try Self.array(row, 7),
+                             route: try row.decode(8), requestId: try row.decodeIfPresent(9),
+                             correlationId: try row.decodeIfPresent(10),
+                             outcome: CareAccessRecord.Outcome(rawValue: try row.decode(11)) ?? .denied)
+        }
+    }
+
+    /// A one-dimensional array column of plain values (ids, numbers, names without commas,
+    /// quotes or braces), read from its text form `{a,b}`.
+    static func array(_ row: PostgresRow, _ index: Int) throws -> [String] {
+        let text: String = try row.decode(index)
+        let inner = text.dropFirst().dropLast()
+        return inner.isEmpty ? [] : inner.split(separator: ",").map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+    }
+}
