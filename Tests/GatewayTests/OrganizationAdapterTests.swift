@@ -53,7 +53,7 @@ final class OrganizationAdapterTests: XCTestCase {
         XCTAssertEqual(filtered, ClientListQuery(tenantId: tenant, text: "John Doe", statuses: [.active], sortBy: .name,
                                                  sortOrder: .desc, limit: 10, offset: 5))
         let inactive = try OrganizationListParameters.query(from: HTTPRequest(method: .GET, target: "/x?status=inactive"), tenantId: tenant)
-        XCTAssertEqual(Set(inactive.statuses), [.inactive, .suspended, .trial])
+        XCTAssertEqual(Set(inactive.statuses), [.inactive, .suspended, .trial, .terminated])
         let found = issues {
             try OrganizationListParameters.query(from: HTTPRequest(method: .GET, target: "/x?limit=0&offset=-1&sortBy=email&sortOrder=up&status=active,gone"),
                                                  tenantId: tenant)

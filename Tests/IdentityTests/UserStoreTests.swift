@@ -33,15 +33,25 @@ final class UserStoreTests: XCTestCase {
     func testRolePermissionsAreSeededDataThatAMigrationCanExtend() async throws {
         let store = try await makeStore()
         let mapping = try await store.rolePermissions()
-        XCTAssertEqual(Set(mapping.keys), [Role.superAdmin, Role.admin, Role.sales, Role.finance, Role.agent])
-        XCTAssertEqual(mapping[Role.superAdmin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
-                                                  Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
-                                                  Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite,
-                                                  Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments])
-        XCTAssertEqual(mapping[Role.admin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
-                                             Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
-                                             Permission.leadsWrite, Permission.leadsReadAssigned, Permission.clientsAdmin,
-                                             Permission.careDocuments])
+        XCTAssertEqual(Set(mapping.keys), [Role.superAdmin, Role.admin, Role.sales, Role.finance, Role.agent,
+                                           Role.supportCoordinator, Role.planManager, Role.healthCarer])
+        // The care API's permissions: admins hold all of them, and reach every care client.
+        let care: Set<String> = [Permission.careRead, Permission.careWrite, Permission.careMedicalRead, Permission.careMedicalWrite,
+                                 Permission.careExport, Permission.careAuditRead, Permission.careEveryClient]
+        XCTAssertEqual(mapping[Role.superAdmin], care.union([Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
+                                                             Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
+                                                             Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite,
+                                                             Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments]))
+        XCTAssertEqual(mapping[Role.admin], care.union([Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
+                                                        Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
+                                                        Permission.leadsWrite, Permission.leadsReadAssigned, Permission.clientsAdmin,
+                                                        Permission.careDocuments]))
+        // The care roles reach only the clients related to them (no care.every_client); a plan
+        // manager sees no medical information.
+        XCTAssertEqual(mapping[Role.supportCoordinator], [Permission.careRead, Permission.careWrite, Permission.careMedicalRead,
+                                                          Permission.careDocuments])
+        XCTAssertEqual(mapping[Role.planManager], [Permission.careRead, Permission.careDocuments])
+        XCTAssertEqual(mapping[Role.healthCarer], [Permission.careRead, Permission.careMedicalRead, Permission.careDocuments])
         // The leads API's matrix: finance may write leads, an agent only reads its own.
         XCTAssertEqual(mapping[Role.finance], [Permission.clientsRead, Permission.leadsRead, Permission.leadsWrite])
         XCTAssertEqual(mapping[Role.sales], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
