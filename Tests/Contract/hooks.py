@@ -26,6 +26,7 @@ the script made instead, in every case.
 import io
 import itertools
 import os
+import re
 import zipfile
 
 import schemathesis
@@ -40,6 +41,12 @@ _OWN_KEY_ID = os.environ["API_KEY_ID"]
 _SPARE_KEY_ID = os.environ["SPARE_KEY_ID"]
 _LEAD_NUMBER = int(os.environ["LEAD_NUMBER"])
 _CARE_DOCUMENT_ID = os.environ["CARE_DOCUMENT_ID"]
+_CARE_CLIENT_NUMBER = os.environ["CARE_CLIENT_NUMBER"]
+# The care routes that name one client by `{id}`.
+_CARE_CLIENT_PATHS = ("/api/user/clientDetails/{id}", "/api/frontend/clientDetails/client/details/{id}",
+                      "/api/user/clientUpdate/{id}", "/api/frontend/clientDetails/client/update/{id}",
+                      "/api/user/updateUserStatus/{id}/{status}")
+_CARE_WRITES = ("/api/clientDetails/create", "/api/user/clientUpdate/{id}", "/api/frontend/clientDetails/client/update/{id}")
 # What the APIs trim around an email: Unicode White_Space and, as Foundation does on Linux, U+200B.
 _WHITE_SPACE = "".join(chr(c) for c in [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200C),
                                         0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
@@ -114,6 +121,35 @@ def _existing_records(method, path, body):
         body["companyId"] = _COMPANY_ID
     if path in ("/api/users", "/api/users/{id}") and isinstance(body.get("companies"), list) and body["companies"]:
         body["companies"] = [_COMPANY_ID]
+    if path == "/api/clientDetails/create" and method == "POST":
+        body["companyId"] = _COMPANY_ID
+
+
+def _care(path, case, phase, body, serial):
+    """Keeps a valid care write valid where the schema cannot say what is: no plan manager or
+    support coordinator (they must be users with those roles; the run has none), a date of
+    birth in the past, plan dates in order, and an NDIS number of its own (unique per
+    company). Outside the stateful phase, a valid case naming one client names the run's."""
+    if path in _CARE_WRITES:
+        personal, ndis = body.get("personalInfo"), body.get("ndisDetails")
+        if isinstance(personal, dict) and isinstance(personal.get("dateOfBirth"), str):
+            personal["dateOfBirth"] = min(personal["dateOfBirth"], "2000-01-01")
+        if isinstance(ndis, dict):
+            ndis.pop("planManager", None)
+            ndis.pop("supportCoordinator", None)
+            start, end = ndis.get("planStartDate"), ndis.get("planEndDate")
+            if isinstance(start, str) and isinstance(end, str) and start > end:
+                ndis["planStartDate"], ndis["planEndDate"] = end, start
+            if isinstance(ndis.get("ndisNumber"), str):
+                ndis["ndisNumber"] = f"43{(serial + 5_000_000) % 10_000_000:07d}"
+    if phase != "stateful" and path in _CARE_CLIENT_PATHS and case.path_parameters is not None:
+        case.path_parameters["id"] = _CARE_CLIENT_NUMBER
+    # The stateful phase links ids by their names: /api/v1's client id (a UUID) lands in the
+    # audit's `clientId`, which takes the care API's client numbers. Such a case names the
+    # run's care client instead.
+    query = case.query if case.query is not None else {}
+    if path == "/api/audit/client-access" and not re.fullmatch(r"(client_)?[1-9][0-9]{0,17}|", str(query.get("clientId", ""))):
+        query["clientId"] = _CARE_CLIENT_NUMBER
 
 
 def _fresh_email(email, serial):
@@ -165,6 +201,7 @@ def before_call(context, case, kwargs):
     serial = next(_serial)
     _existing_records(case.method.upper(), path, body)
     _unique_values(body, case.headers, serial)
+    _care(path, case, meta.phase.name, body, serial)
     if path in _UPLOADS or path == "/api/document/file/{documentId}":
         _documents(case.method.upper(), path, case, meta.phase.name, body, serial)
         _keep_as_generated(case)

@@ -57,8 +57,8 @@ gateway="http://127.0.0.1:${port[gateway]}"
 
 # The records the run's requests refer to (hooks.py names them): a company with an API key,
 # an agent user of that company (a lead's `agents` must name one), a spare user and key that
-# requests aimed at the run's own credentials go to instead, and a lead with a passport and a
-# care document for the document routes.
+# requests aimed at the run's own credentials go to instead, a lead with a passport and a
+# care document for the document routes, and a care client for the care routes.
 DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" company create "Contract Ltd" >/dev/null
 API_KEY="$(DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" api-key issue --company "Contract Ltd" | awk 'END {print $NF}')"
 json_field() { python3 -c 'import json, sys; value = json.load(sys.stdin); [value := value[int(k) if k.isdigit() else k] for k in sys.argv[1].split(".")]; print(value)' "$1"; }
@@ -94,8 +94,11 @@ printf 'Contract care notes.\n' >"$work/notes.txt"
 upload "/api/clients/passport/$LEAD_NUMBER" -F "passport=@$work/passport.pdf" >/dev/null
 CARE_DOCUMENT_ID="$(upload /api/document/upload -F "clientId=$LEAD_NUMBER" -F documentType=report -F "file=@$work/notes.txt" |
     json_field data.id)"
+# A care client (with its care sections), which valid care detail and update cases name.
+CARE_CLIENT_NUMBER="$(staff POST /api/clientDetails/create "{\"companyId\":\"$COMPANY_ID\",\"personalInfo\":{\"firstName\":\"Contract\",\"lastName\":\"Care\"},\"ndisDetails\":{\"ndisNumber\":\"430000001\"}}" |
+    json_field data.id)"
 export API_KEY COMPANY_ID COMPANY_NUMBER AGENT_ID AGENT_NUMBER ADMIN_ID SPARE_USER_ID API_KEY_ID SPARE_KEY_ID INTERNAL_TOKEN
-export LEAD_NUMBER CARE_DOCUMENT_ID
+export LEAD_NUMBER CARE_DOCUMENT_ID CARE_CLIENT_NUMBER
 export CONTRACT_ADMIN_EMAIL="$admin_email" CONTRACT_ADMIN_PASSWORD="$admin_password"
 export CONTRACT_HOOKS="$root/Tests/Contract/hooks.py"
 python3 -c 'import os, string, sys; sys.stdout.write(string.Template(sys.stdin.read()).substitute(os.environ))' \

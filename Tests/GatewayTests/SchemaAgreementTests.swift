@@ -89,6 +89,24 @@ final class SchemaAgreementTests: XCTestCase {
         XCTAssertNil(AdminClientView.number(fromId: "client_+12"))
     }
 
+    /// The care API's ids: `<number>` or `client_<number>`, no sign or leading zeros, and at
+    /// most 18 digits, as the OpenAPI pattern says (a 19-digit number, even one that fits an
+    /// Int64, is refused by both).
+    func testCareIdsAreWhatThePatternSays() throws {
+        XCTAssertEqual(CareClientView.number(fromClientId: "12"), 12)
+        XCTAssertEqual(CareClientView.number(fromClientId: "client_12"), 12)
+        XCTAssertEqual(CareClientView.number(fromClientId: String(repeating: "9", count: 18)), 999_999_999_999_999_999)
+        for refused in ["", "0", "012", "+12", "client_", "client_012", "1" + String(repeating: "0", count: 18), "9223372036854775807"] {
+            XCTAssertNil(CareClientView.number(fromClientId: refused), refused)
+        }
+        guard case .string(let pattern)? = OpenAPIDocument.careClientId["pattern"] else { return XCTFail("no pattern") }
+        let expression = try NSRegularExpression(pattern: pattern)
+        for text in ["12", "client_12", String(repeating: "9", count: 18), "", "0", "012", "client_012", "9223372036854775807"] {
+            let matches = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            XCTAssertEqual(matches, CareClientView.number(fromClientId: text) != nil, text)
+        }
+    }
+
     /// An http(s) URL is `http://` or `https://`, a host that starts with none of `/?#@:`, and
     /// no white space, as the document's pattern says: read by code points, as the pattern
     /// reads it (an emoji modifier or a combining mark right after `//` joins the `/` into one

@@ -36,10 +36,7 @@ struct CareAuditAPI: Sendable {
             }
             return parsed
         }
-        query.clientNumber = value("clientId", "a client id") { text in
-            let digits = text.hasPrefix("client_") ? String(text.dropFirst(7)) : text
-            return Int64(digits).flatMap { $0 > 0 ? $0 : nil }
-        }
+        query.clientNumber = value("clientId", "a client id", CareClientView.number(fromClientId:))
         query.userId = value("userId", "a user id") { UUID(canonical: $0) }
         query.from = value("from", "an RFC 3339 date-time or YYYY-MM-DD", Timestamp.parse)
         query.to = value("to", "an RFC 3339 date-time or YYYY-MM-DD", Timestamp.parse)

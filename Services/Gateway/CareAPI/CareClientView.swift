@@ -19,6 +19,18 @@ enum CareClientView {
         record.number.map { .string(String($0)) } ?? .string(record.id.lowercasedString)
     }
 
+    /// The most digits a client number has here: numbers come from a sequence that never
+    /// nears 10^18, and 18 digits always fit an Int64 (the OpenAPI pattern says the same).
+    static let maxNumberDigits = 18
+
+    /// The number `id` names: `<number>` or `client_<number>`, the number written as the APIs
+    /// write it (no sign, no leading zeros, at most `maxNumberDigits`); nil when it is neither.
+    static func number(fromClientId id: String) -> Int64? {
+        let digits = id.hasPrefix("client_") ? id.dropFirst(7) : Substring(id)
+        guard digits.utf8.count <= maxNumberDigits, let number = Int64(digits), number > 0, String(number) == digits else { return nil }
+        return number
+    }
+
     /// First and last name as the care API shows them.
     static func names(_ record: ClientRecord) -> (first: String, last: String) {
         let profile = record.profile

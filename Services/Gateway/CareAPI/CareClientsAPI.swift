@@ -167,7 +167,7 @@ struct CareClientsAPI: Sendable {
         var companyParameter: String?
         switch body["companyId"] {
         case nil, .null?: break
-        case .string(let text)?: companyParameter = text
+        case .string(let text)? where !text.isEmpty: companyParameter = text
         default: issues.append(CareIssue("companyId", "must be one of your companies"))
         }
         do {
@@ -209,9 +209,7 @@ struct CareClientsAPI: Sendable {
     /// missing one) is 404; one of the caller's companies that it does not reach is 403, and
     /// that refused read is recorded in the audit.
     func client(_ request: HTTPRequest, _ staff: StaffCaller, _ access: CareAccess, needs permission: String) async throws -> ClientRecord {
-        guard let raw = request.pathParameters["id"] else { throw Self.notFound }
-        let digits = raw.hasPrefix("client_") ? String(raw.dropFirst(7)) : raw
-        guard let number = Int64(digits), number > 0, String(number) == digits else { throw Self.notFound }
+        guard let number = request.pathParameters["id"].flatMap(CareClientView.number(fromClientId:)) else { throw Self.notFound }
         var query = ClientListQuery(scope: try Self.scope(companyParameter: nil, access), limit: 1)
         query.number = number
         guard let record = try await pageOrEmpty(query).data.first else { throw Self.notFound }

@@ -110,7 +110,7 @@ struct CareDocumentsAPI: Sendable {
         guard let id, !id.isEmpty else {
             throw ClienteleError(.invalidArgument, "clientId is required", context: ["field": "clientId"])
         }
-        guard let number = Self.number(fromClientId: id) else { throw Self.notFound }
+        guard let number = CareClientView.number(fromClientId: id) else { throw Self.notFound }
         if case .tenants(let ids) = caller.scope, ids.isEmpty { throw Self.notFound }
         guard let record = try await search.list(ClientListQuery(scope: caller.scope, limit: 1, number: number)).data.first else {
             throw Self.notFound
@@ -118,13 +118,5 @@ struct CareDocumentsAPI: Sendable {
         // The care roles reach only their related clients (`CareAccess`).
         guard CareAccess(caller.staff).reaches(record) else { throw CareClientsAPI.unauthorized }
         return record
-    }
-
-    /// The number `id` names: `<number>` or `client_<number>`, the number written as the APIs
-    /// write it (no sign, no leading zeros); nil when it is neither.
-    static func number(fromClientId id: String) -> Int64? {
-        let digits = id.hasPrefix("client_") ? id.dropFirst(7) : Substring(id)
-        guard let number = Int64(digits), number > 0, String(number) == digits else { return nil }
-        return number
     }
 }

@@ -22,8 +22,6 @@ extension OpenAPIDocument {
             listParameter("accountType", AccountType.allCases.map(\.rawValue), "Account types, comma-separated"),
             parameter("provider", in: "query", text(AdminListParameters.textLimit), "Authentication provider (empty: no filter)"),
         ]
-        let moment: JSONValue = ["anyOf": [["type": "string", "format": "date-time", "maxLength": .int(Int64(Timestamp.maxParsedLength))],
-                                           ["type": "string", "format": "date"]]]
         let dates: [JSONValue] = [
             parameter("createdAfter", in: "query", moment, "RFC 3339 date-time or YYYY-MM-DD (exclusive)"),
             parameter("createdBefore", in: "query", moment, "RFC 3339 date-time or YYYY-MM-DD (exclusive)"),

@@ -12,16 +12,15 @@ extension OpenAPIDocument {
         let forbidden = OpenAPIResponse("The role does not allow this, or the client is one of the caller's companies that it "
                                             + "does not reach: `Unauthorized to access this client`", error)
         let notFound = OpenAPIResponse("No such client in the caller's companies: `Client not found`", error)
-        let id: JSONValue = ["type": "string", "pattern": "^(client_)?[0-9]+$",
-                             "description": "The client's number (its id in every staff API), or `client_<number>`"]
+        let id = careClientId
         let listParameters = [
             parameter("page", in: "query", ["type": "integer", "minimum": 1, "maximum": .int(Int64(CareClientsAPI.maxPage))], "Page, from 1"),
             parameter("limit", in: "query", ["type": "integer", "minimum": 1, "maximum": .int(Int64(CareClientsAPI.maxLimit))],
                       "Clients per page (default 10)"),
             parameter("search", in: "query", text(ClientFilters.textLimit), "Anywhere in the name, email or NDIS number, ignoring case"),
-            parameter("status", in: "query", statusSchema(nullable: false), "Only this status"),
+            parameter("status", in: "query", orEmpty(statusSchema(nullable: false)), "Only this status (empty: any)"),
             parameter("ndisNumber", in: "query", text(ClientFilters.textLimit), "Exactly this NDIS number"),
-            parameter("companyId", in: "query", ["type": "string", "format": "uuid"], "Only this company (one of the caller's)"),
+            parameter("companyId", in: "query", orEmpty(uuid), "Only this company (one of the caller's); empty or left out: all of them"),
         ]
         func operation(_ method: HTTPMethod, _ pattern: String, _ operationId: String, _ summary: String,
                        parameters: [JSONValue] = [], body: JSONValue? = nil, _ responses: [Int: OpenAPIResponse]) -> OpenAPIOperation {
@@ -70,11 +69,11 @@ extension OpenAPIDocument {
             OpenAPIOperation(method: .GET, pattern: CareAuditAPI.path, operationId: "listCareAccessRecords",
                              summary: "The care access audit, oldest first (care.audit.read)", tag: "care", access: .session,
                              parameters: [
-                                parameter("clientId", in: "query", id, "Records naming this client"),
-                                parameter("userId", in: "query", ["type": "string", "format": "uuid"], "Records of this user"),
-                                parameter("from", in: "query", ["type": "string"], "From this time (RFC 3339 or YYYY-MM-DD)"),
-                                parameter("to", in: "query", ["type": "string"], "Before this time"),
-                                parameter("cursor", in: "query", ["type": "string", "pattern": "^[0-9]+$"], "The previous page's nextCursor"),
+                                parameter("clientId", in: "query", orEmpty(id), "Records naming this client (empty: any)"),
+                                parameter("userId", in: "query", orEmpty(uuid), "Records of this user (empty: any)"),
+                                parameter("from", in: "query", orEmpty(moment), "From this time (RFC 3339 or YYYY-MM-DD)"),
+                                parameter("to", in: "query", orEmpty(moment), "Before this time"),
+                                parameter("cursor", in: "query", ["type": "string", "pattern": "^[0-9]{0,18}$"], "The previous page's nextCursor"),
                                 parameter("limit", in: "query", ["type": "integer", "minimum": 1, "maximum": .int(Int64(CareAuditAPI.maxLimit))],
                                           "Records per page (default 100)"),
                              ], errorSchema: error,
@@ -98,17 +97,24 @@ extension OpenAPIDocument {
         ]
         let user: JSONValue = ["type": "object", "required": ["id", "name"],
                                "properties": ["id": ["type": "string"], "name": nullableText]]
-        let sections: [String: JSONValue] = [
-            "personalInfo": ["type": "object", "description": .string("firstName, lastName (1–100), email, phone (+61 and 9 digits, or 0 and 9 "
-                                 + "digits; stored +61…), dateOfBirth (YYYY-MM-DD, not in the future), gender (female, male, "
-                                 + "non-binary, other, prefer-not-to-say)")],
-            "address": ["type": ["object", "null"], "description": "street, suburb, state (NSW, VIC, QLD, WA, SA, TAS, ACT, NT), postcode (4 digits)"],
-            "ndisDetails": ["type": ["object", "null"], "description": .string("ndisNumber (nine digits starting with 43, unique in the company), "
-                                + "planStartDate ≤ planEndDate, planManager and supportCoordinator (user ids of the company's users with those roles)")],
-            "medicalInfo": ["type": ["object", "null"], "description": "allergies, conditions, medications: lists of up to 50 texts"],
-            "emergencyContacts": ["type": ["array", "null"], "maxItems": 10,
-                                  "items": ["type": "object", "required": ["name", "relationship", "phone"]]],
-        ]
+        // Each section as `CareSchema` checks it: on create its required fields are required;
+        // an update is a merge patch, so any may be left out. Sections holding a required
+        // field cannot be cleared (null).
+        func sections(creating: Bool) -> [String: JSONValue] {
+            var sections: [String: JSONValue] = [:]
+            for section in CareSchema.objectSections {
+                let schema = careSection(section, creating: creating)
+                sections[section] = CareSchema.required.contains { $0.section == section } ? schema : orNull(schema)
+            }
+            let contact: JSONValue = [
+                "type": "object", "additionalProperties": false,
+                "required": .array(CareSchema.contactFields.map { .string($0.name) }),
+                "properties": .object(Dictionary(uniqueKeysWithValues: CareSchema.contactFields.map { ($0.name, careField($0.rule)) })),
+            ]
+            sections[CareSchema.emergencyContacts] = ["type": ["array", "null"], "maxItems": .int(Int64(CareSchema.maxEmergencyContacts)),
+                                                      "items": contact]
+            return sections
+        }
         return [
             "CareClientPage": [
                 "type": "object", "required": ["success", "data"],
@@ -155,19 +161,20 @@ extension OpenAPIDocument {
             ],
             "CareClientCreate": [
                 "type": "object", "required": ["personalInfo", "ndisDetails"], "additionalProperties": false,
-                "properties": .object(sections.merging(["companyId": ["type": "string", "format": "uuid",
-                                                                      "description": "Required for a caller in several companies"]]) { a, _ in a }),
+                "properties": .object(sections(creating: true).merging(["companyId": ["type": ["string", "null"], "format": "uuid",
+                                                                                      "description": "Required for a caller in several companies"]]) { a, _ in a }),
             ],
             "CareClientUpdate": [
                 "type": "object", "additionalProperties": false,
                 "description": "A merge patch: objects merge field by field, arrays replace, null clears an optional field",
-                "properties": .object(sections.merging(["personalInfo": ["type": "object"]]) { _, b in b }),
+                "properties": .object(sections(creating: false)),
             ],
             "CareByNdis": [
                 "type": "object", "required": ["ndisNumber"], "additionalProperties": false,
                 "properties": ["ndisNumber": ["type": "string", "pattern": .string(CareSchema.ndisNumberPattern)],
-                               "filters": ["type": ["object", "null"], "properties": ["status": statusSchema(nullable: true)]],
-                               "companyId": ["type": ["string", "null"], "format": "uuid"]],
+                               "filters": ["type": ["object", "null"], "additionalProperties": false,
+                                           "properties": ["status": statusSchema(nullable: true)]],
+                               "companyId": orNull(uuid)],
             ],
             "CareAccessPage": [
                 "type": "object", "required": ["success", "data"],
@@ -186,5 +193,36 @@ extension OpenAPIDocument {
                 ]],
             ],
         ]
+    }
+
+    /// A care field's schema: `CareSchema`'s rule for it, in JSON Schema.
+    static func careField(_ rule: CareSchema.Rule) -> JSONValue {
+        switch rule {
+        case .text(let limit): return text(limit, notBlank: true)
+        case .email: return clientEmail(ClientFieldLimits().email)
+        case .phone: return ["type": "string", "pattern": .string(CareSchema.phonePattern),
+                             "description": "Australian: +61 and 9 digits, or 0 and 9 digits (stored +61…)"]
+        case .date: return ["type": "string", "format": "date", "pattern": "^(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}$"]
+        case .choice(let names): return ["enum": .array(names.map { .string($0) })]
+        case .postcode: return ["type": "string", "pattern": "^[0-9]{4}$"]
+        case .ndisNumber: return ["type": "string", "pattern": .string(CareSchema.ndisNumberPattern),
+                                  "description": "Nine digits starting with 43, unique in the company"]
+        case .userId: return uuid
+        case .textList(let limit): return ["type": "array", "maxItems": .int(Int64(CareSchema.maxListItems)),
+                                           "items": text(limit, notBlank: true)]
+        }
+    }
+
+    /// One object section's schema; with `creating`, its required fields are required. Fields
+    /// that may be cleared take `null`.
+    static func careSection(_ section: String, creating: Bool) -> JSONValue {
+        let required = CareSchema.required.filter { $0.section == section }.map(\.field)
+        var properties: [String: JSONValue] = [:]
+        for (name, rule) in CareSchema.fields[section] ?? [] {
+            properties[name] = required.contains(name) ? careField(rule) : orNull(careField(rule))
+        }
+        var schema: [String: JSONValue] = ["type": "object", "additionalProperties": false, "properties": .object(properties)]
+        if creating, !required.isEmpty { schema["required"] = .array(required.map { .string($0) }) }
+        return .object(schema)
     }
 }

@@ -138,8 +138,8 @@ extension OpenAPIDocument {
     }
 
     /// The care API's client id: the client's number or `client_<number>` (no sign, no
-    /// leading zeros; `CareDocumentsAPI.number(fromClientId:)`).
-    static let careClientId: JSONValue = ["type": "string", "pattern": "^(client_)?[1-9][0-9]{0,18}$",
+    /// leading zeros, at most 18 digits; `CareClientView.number(fromClientId:)`).
+    static let careClientId: JSONValue = ["type": "string", "pattern": "^(client_)?[1-9][0-9]{0,17}$",
                                           "description": "The client's number, or `client_<number>`"]
 
     static var documentSchemas: [String: JSONValue] {

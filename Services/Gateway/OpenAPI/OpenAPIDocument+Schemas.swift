@@ -133,6 +133,15 @@ extension OpenAPIDocument {
 
     static let uuid: JSONValue = ["type": "string", "format": "uuid"]
 
+    /// A moment as `Timestamp.parse` reads it: an RFC 3339 date-time or a plain date.
+    static let moment: JSONValue = ["anyOf": [["type": "string", "format": "date-time", "maxLength": .int(Int64(Timestamp.maxParsedLength))],
+                                              ["type": "string", "format": "date"]]]
+
+    /// A query parameter's `schema` that may also be empty, which the API reads as left out.
+    static func orEmpty(_ schema: JSONValue) -> JSONValue {
+        ["anyOf": [schema, ["type": "string", "maxLength": 0]]]
+    }
+
     /// A positive 64-bit integer (a public number: a lead, a user, a company).
     static let positiveNumber: JSONValue = ["type": "integer", "minimum": 1, "maximum": .int(Int64.max)]
 

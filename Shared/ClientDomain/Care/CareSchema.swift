@@ -45,8 +45,8 @@ public enum CareSchema {
     /// An Australian phone as the API accepts it.
     public static let phonePattern = "^(\\+61[0-9]{9}|0[0-9]{9})$"
 
-    /// How one field is checked.
-    enum Rule {
+    /// How one field is checked (public: the OpenAPI document states the same rules).
+    public enum Rule: Sendable {
         case text(TextLimit)
         case email
         case phone
@@ -62,7 +62,7 @@ public enum CareSchema {
     static let itemLimit = TextLimit(characters: 200)
 
     /// The fields of each object section, in check order.
-    static let fields: [String: [(name: String, rule: Rule)]] = [
+    public static let fields: [String: [(name: String, rule: Rule)]] = [
         personalInfo: [("firstName", .text(nameLimit)), ("lastName", .text(nameLimit)), ("email", .email), ("phone", .phone),
                        ("dateOfBirth", .date), ("gender", .choice(genders))],
         address: [("street", .text(TextLimit(characters: 200))), ("suburb", .text(nameLimit)), ("state", .choice(states)),
@@ -72,10 +72,10 @@ public enum CareSchema {
         medicalInfo: [("allergies", .textList(itemLimit)), ("conditions", .textList(itemLimit)),
                       ("medications", .textList(itemLimit))],
     ]
-    static let contactFields: [(name: String, rule: Rule)] = [("name", .text(itemLimit)), ("relationship", .text(nameLimit)),
+    public static let contactFields: [(name: String, rule: Rule)] = [("name", .text(itemLimit)), ("relationship", .text(nameLimit)),
                                                              ("phone", .phone)]
     /// Fields that, once a client has care sections, it always has.
-    static let required: [(section: String, field: String)] = [(personalInfo, "firstName"), (personalInfo, "lastName"),
+    public static let required: [(section: String, field: String)] = [(personalInfo, "firstName"), (personalInfo, "lastName"),
                                                                (ndisDetails, "ndisNumber")]
 
     /// The problems of stored sections (which never hold `personalInfo.email` or `phone`).
