@@ -114,7 +114,7 @@ let package = Package(
                 path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Errors", "JSON", "Coordination", "TestSupport"], path: "Tests/HTTPTests",
                     swiftSettings: strictSettings),
-        .testTarget(name: "ClientDomainTests", dependencies: ["ClientDomain", "Errors"], path: "Tests/ClientDomainTests",
+        .testTarget(name: "ClientDomainTests", dependencies: ["ClientDomain", "Errors", "JSON"], path: "Tests/ClientDomainTests",
                     swiftSettings: strictSettings),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination", "TestSupport"], path: "Tests/CoordinationTests",
                     swiftSettings: strictSettings),
