@@ -67,6 +67,14 @@ public struct RecordsetJSON {
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
+    /// A field whose value is JSON text written elsewhere (`JSONValue.serialized()`), as is
+    /// (nil: `null`).
+    public mutating func field(_ key: StaticString, json: [UInt8]?) {
+        self.key(key)
+        guard let json else { return null() }
+        bytes.append(contentsOf: json)
+    }
+
     /// A field whose value is an array of objects, each written by `element` (nil: `null`).
     public mutating func field<Element>(_ key: StaticString, array: [Element]?, _ element: (inout RecordsetJSON, Element) -> Void) {
         self.key(key)

@@ -26,8 +26,8 @@ enum ClientColumns {
         ("email_verified", "boolean"), ("two_factor_enabled", "boolean"), ("avatar", "text"),
     ]
 
-    /// Every column, state then profile, then the documents.
-    static let list = stateList + ", " + profileColumns.map(\.name).joined(separator: ", ") + ", documents"
+    /// Every column, state then profile, then the documents, then the workspace fields.
+    static let list = stateList + ", " + profileColumns.map(\.name).joined(separator: ", ") + ", documents, " + workspaceList
 
     /// The `documents` column's index in `list`.
     static let documentsIndex = profileBase + profileColumns.count
@@ -36,11 +36,12 @@ enum ClientColumns {
     static let recordsetTypes = """
         id uuid, tenant_id uuid, version bigint, created_at timestamptz, updated_at timestamptz, deleted boolean, \
         number bigint, created_by text, has_joined boolean, last_active_at timestamptz, submission_count bigint
-        """ + ", " + profileColumns.map { "\($0.name) \($0.type)" }.joined(separator: ", ") + ", documents jsonb"
+        """ + ", " + profileColumns.map { "\($0.name) \($0.type)" }.joined(separator: ", ") + ", documents jsonb, "
+        + workspaceRecordsetTypes
 
     /// `SET` assignments copying every column but the key from `EXCLUDED`.
     static let updateAssignments = (list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        .filter { $0 != "id" } + ["agent_ids"]).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        .filter { $0 != "id" } + ["agent_ids"] + derivedWorkspaceColumns).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
 
     /// The profile stored from `profileBase` on (a live row's).
     static func profile(_ row: PostgresRow) throws -> ClientProfile {
@@ -49,7 +50,7 @@ enum ClientColumns {
         guard let status = ClientStatus(rawValue: statusText) else {
             throw PostgresError(.decoding, "unknown client status in the read model", context: ["column": "status"])
         }
-        return ClientProfile(
+        var profile = ClientProfile(
             name: try row.decodeIfPresent(base), email: try row.decodeIfPresent(base + 1),
             phone: try row.decodeIfPresent(base + 2), notes: try row.decodeIfPresent(base + 3), status: status,
             address: try row.decodeIfPresent(base + 5), source: try row.decodeIfPresent(base + 6),
@@ -62,6 +63,8 @@ enum ClientColumns {
             plan: try row.decodeIfPresent(base + 17, as: String.self).flatMap(Plan.init(rawValue:)),
             provider: try row.decodeIfPresent(base + 18), emailVerified: try row.decodeIfPresent(base + 19),
             twoFactorEnabled: try row.decodeIfPresent(base + 20), avatar: try row.decodeIfPresent(base + 21))
+        profile.workspace = try workspace(row)
+        return profile
     }
 
     /// The documents stored at `documentsIndex` (none when null).
