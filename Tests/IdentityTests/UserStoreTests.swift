@@ -37,19 +37,21 @@ final class UserStoreTests: XCTestCase {
         XCTAssertEqual(mapping[Role.superAdmin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                                   Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
                                                   Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite,
-                                                  Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments])
+                                                  Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments,
+                                                  Permission.customFieldsManage])
         XCTAssertEqual(mapping[Role.admin], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                              Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
                                              Permission.leadsWrite, Permission.leadsReadAssigned, Permission.clientsAdmin,
-                                             Permission.careDocuments])
+                                             Permission.careDocuments, Permission.customFieldsManage])
         // The leads API's matrix: finance may write leads, an agent only reads its own.
         XCTAssertEqual(mapping[Role.finance], [Permission.clientsRead, Permission.leadsRead, Permission.leadsWrite])
         XCTAssertEqual(mapping[Role.sales], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                              Permission.leadsRead, Permission.leadsWrite])
-        XCTAssertEqual(mapping[Role.agent], [Permission.clientsRead, Permission.clientsUpdate, Permission.leadsReadAssigned])
-        let union = try await store.permissions(ofRoles: [Role.finance, Role.agent])
-        XCTAssertEqual(union, [Permission.clientsRead, Permission.clientsUpdate, Permission.leadsRead, Permission.leadsWrite,
-                               Permission.leadsReadAssigned])
+        // The workspace API's matrix: an agent reads clients, nothing more.
+        XCTAssertEqual(mapping[Role.agent], [Permission.clientsRead, Permission.leadsReadAssigned])
+        let union = try await store.permissions(ofRoles: [Role.sales, Role.agent])
+        XCTAssertEqual(union, [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate, Permission.leadsRead,
+                               Permission.leadsWrite, Permission.leadsReadAssigned])
 
         // A later migration adds a role and a permission as rows; no code changes.
         try await store.pool.execute("INSERT INTO permissions VALUES ('stats.read', 'Read statistics')")

@@ -23,4 +23,6 @@ public enum Permission {
     /// The care API's client documents (upload, list, download). Granted to super-admin and
     /// admin until the care API's own roles exist; they get it from their migration.
     public static let careDocuments = "care.documents"
+    /// The workspace API: define, change and delete a workspace's custom fields.
+    public static let customFieldsManage = "custom_fields.manage"
 }
