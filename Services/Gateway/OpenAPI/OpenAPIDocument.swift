@@ -24,6 +24,7 @@ enum OpenAPIDocument {
     /// Every documented operation.
     static var operations: [OpenAPIOperation] {
         serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations + documentOperations
+            + workspaceOperations
     }
 
     /// Every named schema, referenced as `#/components/schemas/<name>`.
@@ -34,6 +35,7 @@ enum OpenAPIDocument {
             .merging(leadsSchemas) { first, _ in first }
             .merging(adminSchemas) { first, _ in first }
             .merging(documentSchemas) { first, _ in first }
+            .merging(workspaceSchemas) { first, _ in first }
     }
 
     /// The document.
@@ -168,7 +170,7 @@ enum OpenAPIDocument {
             "version": .string(ClienteleVersion.current),
             "description": .string("""
                 The public HTTP surface of Clientele. Each operation lists every answer it gives. The \
-                organization and identity APIs' errors are `{"error": message, "code": code}`, plus \
+                organization, identity and workspace APIs' errors are `{"error": message, "code": code}`, plus \
                 `details: [{field, message}]` for bad input; the leads API's `{"message", "errors"?}`; \
                 the admin API's `{"success": false, "message", "code", "errors"?}`. \
                 Before any operation, the HTTP layer answers what no operation sees, in the envelope \
@@ -195,6 +197,7 @@ enum OpenAPIDocument {
         ["name": "leads", "description": "The leads API, for staff sessions"],
         ["name": "admin", "description": "The admin clients API, for super-admins and admins"],
         ["name": "care", "description": "The care API's client documents, for staff sessions with care.documents"],
+        ["name": "workspace", "description": "The workspace clients API and its custom fields, for staff sessions"],
         ["name": "operations", "description": "Health, readiness, metrics and this document"],
     ]
 
