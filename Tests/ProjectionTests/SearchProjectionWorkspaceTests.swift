@@ -95,6 +95,8 @@ final class SearchProjectionWorkspaceTests: XCTestCase {
         try await expect(ClientCursorQuery(tenantId: tenant, contactType: .fax), [])
         try await expect(ClientCursorQuery(tenantId: tenant, text: "999888"), [bob])
         try await expect(ClientCursorQuery(tenantId: tenant, text: "555-01"), [cy])
+        try await expect(ClientCursorQuery(tenantId: tenant, text: "+1 999 888"), [bob], "a phone as people write it finds its E.164 form")
+        try await expect(ClientCursorQuery(tenantId: tenant, text: "(234) 567-8"), [ann])
         try await expect(ClientCursorQuery(tenantId: tenant, text: "ANN@"), [ann])
         try await expect(ClientCursorQuery(tenantId: tenant, text: "bo"), [bob])
         try await expect(ClientCursorQuery(tenantId: tenant, text: "%"), [])

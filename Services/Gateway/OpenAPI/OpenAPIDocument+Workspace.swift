@@ -55,7 +55,8 @@ extension OpenAPIDocument {
                                              "default": .int(Int64(WorkspaceListParameters.defaultLimit))], "Page size"),
             parameter("cursor", in: "query", ["type": "string"], "The `nextCursor` of the page before (for the same `sort`)"),
             parameter("q", in: "query", text(WorkspaceListParameters.textLimit),
-                      "Case-insensitive substring of the name or a contact value (empty: no filter)"),
+                      "Case-insensitive substring of the name or a contact value; a phone written with separators also "
+                      + "matches without them, as phones are stored in E.164 (empty: no filter)"),
             parameter("contactType", in: "query", ["enum": .array(ContactType.allCases.map { .string($0.rawValue) })],
                       "Only clients with a contact method of this type"),
             parameter("sort", in: "query",

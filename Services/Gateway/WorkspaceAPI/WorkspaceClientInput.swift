@@ -48,10 +48,12 @@ enum WorkspaceClientInput {
                 fields.customFields[key] = stored
             }
         }
-        for definition in definitions.values.sorted(by: { $0.fieldKey < $1.fieldKey }) where definition.required {
-            if fields.customFields[definition.fieldKey].map(CustomFieldDefinition.isGiven) != true {
-                failure.broken("customFields", "must give the required field \(definition.fieldKey)")
-            }
+        // A required field the body names is checked where it is named (its value, or its
+        // emptiness); only one the body leaves out is missing.
+        let named = Set(object["customFields"].map(fieldKeys(of:)) ?? [])
+        for definition in definitions.values.sorted(by: { $0.fieldKey < $1.fieldKey })
+        where definition.required && !named.contains(definition.fieldKey) {
+            failure.broken("customFields", "must give the required field \(definition.fieldKey)")
         }
         try failure.check()
         profile.workspace = fields
@@ -228,6 +230,12 @@ enum WorkspaceClientInput {
             }
             return text
         }
+    }
+
+    /// The `fieldKey` strings `value` (a `customFields` array) names, whatever else it holds.
+    static func fieldKeys(of value: JSONValue) -> [String] {
+        guard case .array(let items) = value else { return [] }
+        return items.compactMap { if case .string(let key)? = $0["fieldKey"] { key } else { nil } }
     }
 
     /// The custom fields of `value` by key, checked against `definitions` (`removable`: a

@@ -34,6 +34,19 @@ public enum PhoneNumber {
         return "+" + String(decoding: digits, as: UTF8.self)
     }
 
+    /// A search text that reads as part of a phone number written with separators (ASCII
+    /// digits, at least one, with `+` and the separators), without its separators: what it
+    /// looks for among stored E.164 numbers (`44 20` finds `+442079460958`). Nil for any other
+    /// text, or one with no separator to remove.
+    public static func searchFragment(_ text: String) -> String? {
+        guard text.utf8.count <= maxInputLength,
+              text.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              text.utf8.contains(where: { separators.contains($0) }),
+              text.utf8.allSatisfy({ separators.contains($0) || $0 == UInt8(ascii: "+") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) })
+        else { return nil }
+        return String(decoding: text.utf8.filter { !separators.contains($0) }, as: UTF8.self)
+    }
+
     /// Whether `text` is already in E.164 form.
     public static func isE164(_ text: String) -> Bool {
         e164(text) == text

@@ -13,7 +13,9 @@ extension ClientSearch {
     /// LAST`); descending, before (`NULLS FIRST`): the order the `(tenant_id, name, id)` index
     /// gives either way. A position without a value is in that unnamed run. Text matches as
     /// `list`'s does (case-insensitive substring, wildcards literal), over the name and the
-    /// contact values (`contact_text`); with text the matches are found first and sorted after,
+    /// contact values (`contact_text`), and text written as part of a phone number also
+    /// without its separators (`PhoneNumber.searchFragment`), as phones are stored in E.164;
+    /// with text the matches are found first and sorted after,
     /// as `list` does and for the same reason.
     public func page(_ query: ClientCursorQuery) async throws -> ClientCursorPage {
         var parameters: [any PostgresEncodable] = [query.tenantId]
@@ -24,7 +26,11 @@ extension ClientSearch {
         }
         if let text = query.text, !text.isEmpty {
             let p = parameter("%" + Self.escapeLike(text.lowercased()) + "%")
-            conditions.append("(lower(name) LIKE \(p) OR lower(contact_text) LIKE \(p))")
+            var matches = ["lower(name) LIKE \(p)", "lower(contact_text) LIKE \(p)"]
+            if let digits = PhoneNumber.searchFragment(text) {
+                matches.append("lower(contact_text) LIKE \(parameter("%" + digits + "%"))")
+            }
+            conditions.append("(" + matches.joined(separator: " OR ") + ")")
         }
         if let type = query.contactType {
             conditions.append("contact_types @> ARRAY[\(parameter(type.rawValue))]::text[]")
