@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Identity
 import Postgres
 import TestSupport
 import XCTest
@@ -11,7 +12,7 @@ struct WorkspaceWorld {
     let faces: CompanyFaces
     /// Session tokens by role: `admin`, `sales`, `finance`, `agent`, `unreading` (everything but
     /// clients.read), `outsider` (an admin of another company), `root` (the super-admin).
-    let tokens: [String: String]
+    var tokens: [String: String]
     let otherCompanyId: String
 
     var workspace: String { "/v1/workspace/\(faces.companyId)" }
@@ -22,44 +23,59 @@ struct WorkspaceWorld {
 
     static func make(http: HTTPClient) async throws -> WorkspaceWorld {
         let faces = try await CompanyFaces.make(http: http)
-        let stack = try await CompanyFaces.stack.stack()
         // A role as a migration would add one: every permission of the workspace API but clients.read.
-        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
-        try await pool.execute("""
-            INSERT INTO roles (name, description) VALUES ('unreading', 'Writes clients without reading them') ON CONFLICT DO NOTHING
-            """)
-        try await pool.execute("""
-            INSERT INTO role_permissions (role, permission) VALUES ('unreading', 'clients.create'), ('unreading', 'clients.update'),
-                ('unreading', 'clients.delete'), ('unreading', 'custom_fields.manage') ON CONFLICT DO NOTHING
-            """)
-        await pool.close()
-        func require(_ reply: CompanyFaces.Reply, _ what: String) throws -> JSONValue {
-            guard (200..<300).contains(reply.status) else { throw TestSupportError("\(what): \(reply.status) \(reply.text)") }
-            return reply.json
+        try await addRole("unreading", permissions: [Permission.clientsCreate, Permission.clientsUpdate, Permission.clientsDelete,
+                                                     Permission.customFieldsManage])
+        var tokens = ["admin": faces.admin, "root": faces.root]
+        for role in ["sales", "finance", "agent", "unreading"] {
+            tokens[role] = try await signIn(newUserOf: role, company: faces.companyId, faces: faces)
         }
         let suffix = UUID().uuidString.prefix(8).lowercased()
-        func user(_ role: String, company: String) async throws -> String {
-            let email = "\(role)-\(suffix)@workspace.test"
-            _ = try require(try await faces.call(.POST, "/api/users", as: .session(faces.root), json: [
-                "email": .string(email), "name": .string("\(role) user"), "password": .string(password), "roles": [.string(role)],
-                "companies": [.string(company)],
-            ]), "create \(role)")
-            let body: JSONValue = ["email": .string(email), "password": .string(password)]
-            let response = try await http.execute(HTTPClientRequest(method: .POST, url: faces.baseURL + "/api/auth/login",
-                                                                    headers: ["Content-Type": "application/json"],
-                                                                    body: body.serialized()))
-            guard response.status.code == 200, case .string(let token)? = (try? JSONParser.parse(response.body))?["token"] else {
-                throw TestSupportError("login as \(role): \(response.status.code)")
-            }
-            return token
-        }
-        var tokens = ["admin": faces.admin, "root": faces.root]
-        for role in ["sales", "finance", "agent", "unreading"] { tokens[role] = try await user(role, company: faces.companyId) }
         let other = try require(try await faces.call(.POST, "/api/companies", as: .session(faces.root),
                                                      json: ["name": .string("Other \(suffix)")]), "other company")
         guard case .string(let otherId)? = other["data"]?["id"] else { throw TestSupportError("no other company") }
-        tokens["outsider"] = try await user("admin", company: otherId)
+        tokens["outsider"] = try await signIn(newUserOf: "admin", company: otherId, faces: faces)
         return WorkspaceWorld(faces: faces, tokens: tokens, otherCompanyId: otherId)
+    }
+
+    /// Adds the role `name` granting `permissions` (kept if it exists), as a migration would.
+    static func addRole(_ name: String, permissions: [String]) async throws {
+        let stack = try await CompanyFaces.stack.stack()
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
+        do {
+            try await pool.execute("INSERT INTO roles (name, description) VALUES ($1, 'A workspace test role') ON CONFLICT DO NOTHING",
+                                   [name])
+            for permission in permissions {
+                try await pool.execute("INSERT INTO role_permissions (role, permission) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                                       [name, permission])
+            }
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+    }
+
+    /// A session token of a new user with `role` in `company`.
+    static func signIn(newUserOf role: String, company: String, faces: CompanyFaces) async throws -> String {
+        let email = "\(role.replacingOccurrences(of: ".", with: "-"))-\(UUID().uuidString.prefix(8).lowercased())@workspace.test"
+        _ = try require(try await faces.call(.POST, "/api/users", as: .session(faces.root), json: [
+            "email": .string(email), "name": .string("\(role) user"), "password": .string(password), "roles": [.string(role)],
+            "companies": [.string(company)],
+        ]), "create \(role)")
+        let body: JSONValue = ["email": .string(email), "password": .string(password)]
+        let response = try await faces.http.execute(HTTPClientRequest(method: .POST, url: faces.baseURL + "/api/auth/login",
+                                                                      headers: ["Content-Type": "application/json"],
+                                                                      body: body.serialized()))
+        guard response.status.code == 200, case .string(let token)? = (try? JSONParser.parse(response.body))?["token"] else {
+            throw TestSupportError("login as \(role): \(response.status.code)")
+        }
+        return token
+    }
+
+    private static func require(_ reply: CompanyFaces.Reply, _ what: String) throws -> JSONValue {
+        guard (200..<300).contains(reply.status) else { throw TestSupportError("\(what): \(reply.status) \(reply.text)") }
+        return reply.json
     }
 
     /// A call as `role` (a key of `tokens`).
