@@ -26,6 +26,16 @@ final class WorkspaceFieldsTests: XCTestCase {
         XCTAssertFalse(PhoneNumber.isE164("+1 234 567 890"))
     }
 
+    func testASearchWrittenAsAPhoneLooksForItsDigits() {
+        for (input, expected) in [("44 20", "4420"), ("+1 (234) 567-8", "+12345678"), ("0044 20.79", "+442079"), ("00442079", "+442079")] {
+            XCTAssertEqual(PhoneNumber.searchFragment(input), expected, input)
+        }
+        // Nothing to remove, or not a phone: the text is searched as it is.
+        for input in ["4420", "+44", "00", "00 ", "(  )", "555-01 ext", "ann 44", "", "４４ ２０"] {
+            XCTAssertNil(PhoneNumber.searchFragment(input), input)
+        }
+    }
+
     func testDefinitionsCheckValuesOfEachType() {
         let text = CustomFieldDefinition(fieldKey: "notes", label: "Notes", type: .text)
         XCTAssertEqual(text.check("hello\nthere").value, .text("hello\nthere"))

@@ -35,16 +35,19 @@ public enum PhoneNumber {
     }
 
     /// A search text that reads as part of a phone number written with separators (ASCII
-    /// digits, at least one, with `+` and the separators), without its separators: what it
-    /// looks for among stored E.164 numbers (`44 20` finds `+442079460958`). Nil for any other
-    /// text, or one with no separator to remove.
+    /// digits, at least one, with `+` and the separators), without its separators and with a
+    /// leading `00` as `+`: what it looks for among stored E.164 numbers (`44 20` and
+    /// `0044 20` find `+442079460958`). Nil for any other text, or one with nothing to change.
     public static func searchFragment(_ text: String) -> String? {
         guard text.utf8.count <= maxInputLength,
               text.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              text.utf8.contains(where: { separators.contains($0) }),
+              text.utf8.contains(where: { separators.contains($0) }) || (text.hasPrefix("00") && text.utf8.count > 2),
               text.utf8.allSatisfy({ separators.contains($0) || $0 == UInt8(ascii: "+") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) })
         else { return nil }
-        return String(decoding: text.utf8.filter { !separators.contains($0) }, as: UTF8.self)
+        let kept = String(decoding: text.utf8.filter { !separators.contains($0) }, as: UTF8.self)
+        let fragment = kept.hasPrefix("00") ? "+" + kept.dropFirst(2) : kept
+        // `00 ` would look for a bare `+`, which every phone holds.
+        return fragment.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) ? fragment : nil
     }
 
     /// Whether `text` is already in E.164 form.
