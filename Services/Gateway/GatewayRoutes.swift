@@ -38,6 +38,12 @@ enum GatewayRoutes {
         CareAuditAPI(authenticator: authAPI.authenticator, log: careAccessLog).register(on: setup)
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
                         search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow).register(on: setup)
+        let companies = KnownCompanies(identity: components.identity)
+        let catalog = CustomFieldCatalog(identity: components.identity)
+        WorkspaceClientsAPI(authenticator: authAPI.authenticator, companies: companies, catalog: catalog, commands: components.commands,
+                            search: components.search, readYourWrites: searchShows).register(on: setup)
+        CustomFieldsAPI(authenticator: authAPI.authenticator, companies: companies, catalog: catalog,
+                        identity: components.identity).register(on: setup)
         CompaniesAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
         UsersAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
         APIKeysAPI(store: components.identity, authenticator: authAPI.authenticator, verifiedKeys: verifiedKeys).register(on: setup)
@@ -48,15 +54,15 @@ enum GatewayRoutes {
     /// The API families not built yet, by path prefix: every method on the prefix and below
     /// it answers 501 until its issue builds it (and removes it from here).
     /// (`/api/v1/clients` is `OrganizationClientsAPI`, `/api/clients` `LeadsClientsAPI`,
-    /// `/api/admin/clients` `AdminClientsAPI`, `/api/document` `CareDocumentsAPI`; the care API's
-    /// part 1 routes under `/api/user`, `/api/clientDetails` and `/api/frontend` are
-    /// `CareClientsAPI`, and the rest of those prefixes wait for its part 2; `/api/auth`, `/api/companies`,
-    /// `/api/users` and `/api/api-keys` are `AuthAPI`, `CompaniesAPI`, `UsersAPI` and
-    /// `APIKeysAPI`.)
+    /// `/api/admin/clients` `AdminClientsAPI`, `/api/document` `CareDocumentsAPI`,
+    /// `/v1/workspace/:workspaceId/clients` and `.../custom-fields` `WorkspaceClientsAPI` and
+    /// `CustomFieldsAPI`; the care API's part 1 routes under `/api/user`, `/api/clientDetails`
+    /// and `/api/frontend` are `CareClientsAPI`, and the rest of those prefixes wait for its
+    /// part 2; `/api/auth`, `/api/companies`, `/api/users` and `/api/api-keys` are `AuthAPI`,
+    /// `CompaniesAPI`, `UsersAPI` and `APIKeysAPI`.)
     static let placeholders: [(prefix: String, what: String)] = [
-        ("/v1/workspace/:workspaceId/clients", "The workspace clients API"),
-    ] + ["/api/user", "/api/clientDetails", "/api/frontend", "/api/goal", "/api/medication",
-         "/api/appointment"].map { ($0, "The care clients API's part 2 (\($0))") }
+        "/api/user", "/api/clientDetails", "/api/frontend", "/api/goal", "/api/medication", "/api/appointment",
+    ].map { ($0, "The care clients API's part 2 (\($0))") }
 
     static func registerPlaceholders(on setup: ServiceSetup) {
         for placeholder in placeholders { setup.notBuiltYet(placeholder.prefix, what: placeholder.what) }

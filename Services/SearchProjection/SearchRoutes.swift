@@ -20,6 +20,10 @@ struct SearchRoutes: Sendable {
             let query = try ClientListParameters.query(from: request)
             return HTTPResponse.json(status: .ok, body: try await search.list(query).internalJSONBytes)
         })
+        setup.route(.GET, InternalPaths.clientPages, token.guarding { request in
+            let query = try ClientCursorQuery { request.queryParameter($0) }
+            return HTTPResponse.json(status: .ok, body: try await search.page(query).internalJSONBytes)
+        })
         // Get and visibility run one primary-key lookup each: their tasks stay on the event loop.
         let onLoop = RouteOptions(runsOnEventLoop: true)
         setup.route(.GET, InternalPaths.clients + "/:id", options: onLoop, token.guarding { request in

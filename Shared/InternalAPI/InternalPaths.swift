@@ -19,6 +19,9 @@ public enum InternalPaths {
     /// with one record or `null` per lookup, in order. Not under `clients`, so a projection
     /// without it answers the router's 404 (`HTTPError.noRouteCode`), not a 405 of `:id`.
     public static let clientLookups = "/internal/v1/client-lookups"
+    /// Search projection: `GET` with `ClientCursorQuery` parameters, answered with a
+    /// `ClientCursorPage` (the workspace API's keyset-paged lists).
+    public static let clientPages = "/internal/v1/client-pages"
     /// Stats projection: `GET` with `tenantId` (comma-separated UUIDs) or `allTenants=true`,
     /// and optionally `asOf` (RFC 3339; default now), answered with a `ClientStats`.
     public static let stats = "/internal/v1/stats"

@@ -288,7 +288,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
             return [.commands, .search, .documents]
         }
         return switch operation.tag {
-        case "organization", "leads": [.commands, .search]
+        case "organization", "leads", "workspace": [.commands, .search]
         case "admin": [.commands, .search, .stats]
         default: []
         }
@@ -339,6 +339,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
         let client = ["id": UUID().lowercasedString]
         let lead = ["leadId": "1"]
         let adminClient = ["clientId": "client_1"]
+        let workspace = ["workspaceId": company.id.lowercasedString]
         switch operationId {
         case "health", "readiness", "metrics", "openAPIDocument", "me", "logout", "listCompanies", "listUsers", "adminClientStats":
             return Example()
@@ -446,6 +447,34 @@ final class OpenAPIResponseContractTests: XCTestCase {
             return Example(path: ["documentId": records.report.id.lowercasedString],
                            variants: [("the passport, not a care document",
                                        Example(path: ["documentId": records.passport.id.lowercasedString]))])
+        case "createWorkspaceClient":
+            return Example(path: workspace, headers: ["Idempotency-Key": "create-\(unique)"], body: [
+                "name": "John Doe", "avatarUrl": "https://example.com/avatar.jpg",
+                "contactMethods": [["type": "phone", "value": "+1234567890", "isPreferred": true],
+                                   ["type": "email", "value": .string("john-\(unique)@example.com"), "isPreferred": false]],
+                "customFields": [["fieldKey": "notes", "value": "Preferred contact time: 9am-5pm"]],
+            ])
+        case "listWorkspaceClients":
+            return Example(path: workspace, query: [("limit", "5"), ("q", "John"), ("contactType", "phone"), ("sort", "-name"),
+                                                    ("cf.notes", "x")])
+        case "getWorkspaceClient", "deleteWorkspaceClient":
+            return Example(path: workspace.merging(["clientId": UUID().lowercasedString]) { $1 },
+                           headers: operationId == "deleteWorkspaceClient" ? ["If-Match": "\"3\"", "Idempotency-Key": "delete-\(unique)"] : [:])
+        case "updateWorkspaceClient":
+            return Example(path: workspace.merging(["clientId": UUID().lowercasedString]) { $1 },
+                           headers: ["If-Match": "\"3\"", "Idempotency-Key": "update-\(unique)"],
+                           body: ["name": "John B", "avatarUrl": .null, "customFields": [["fieldKey": "notes", "value": .null]]])
+        case "listCustomFields":
+            return Example(path: workspace)
+        case "createCustomField":
+            return Example(path: workspace, body: ["fieldKey": .string("tier_\(unique)"), "label": "Tier", "type": "select",
+                                                   "options": ["gold", "silver"], "required": false])
+        case "updateCustomField", "deleteCustomField":
+            let key = "f_\(unique)"
+            _ = try await records.identity.createCustomFieldDefinition(
+                CustomFieldDefinition(fieldKey: key, label: "F", type: .select, options: ["a", "b"]), companyId: company.id)
+            return Example(path: workspace.merging(["fieldKey": key]) { $1 },
+                           body: operationId == "updateCustomField" ? ["label": "Field", "options": ["a"], "required": true] : nil)
         default:
             return nil
         }

@@ -41,11 +41,12 @@ final class UserStoreTests: XCTestCase {
         XCTAssertEqual(mapping[Role.superAdmin], care.union([Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                                              Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
                                                              Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite,
-                                                             Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments]))
+                                                             Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments,
+                                                             Permission.customFieldsManage]))
         XCTAssertEqual(mapping[Role.admin], care.union([Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                                         Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
                                                         Permission.leadsWrite, Permission.leadsReadAssigned, Permission.clientsAdmin,
-                                                        Permission.careDocuments]))
+                                                        Permission.careDocuments, Permission.customFieldsManage]))
         // The care roles reach only the clients related to them (no care.every_client); a plan
         // manager sees no medical information.
         XCTAssertEqual(mapping[Role.supportCoordinator], [Permission.careRead, Permission.careWrite, Permission.careMedicalRead,
@@ -56,10 +57,11 @@ final class UserStoreTests: XCTestCase {
         XCTAssertEqual(mapping[Role.finance], [Permission.clientsRead, Permission.leadsRead, Permission.leadsWrite])
         XCTAssertEqual(mapping[Role.sales], [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                              Permission.leadsRead, Permission.leadsWrite])
-        XCTAssertEqual(mapping[Role.agent], [Permission.clientsRead, Permission.clientsUpdate, Permission.leadsReadAssigned])
-        let union = try await store.permissions(ofRoles: [Role.finance, Role.agent])
-        XCTAssertEqual(union, [Permission.clientsRead, Permission.clientsUpdate, Permission.leadsRead, Permission.leadsWrite,
-                               Permission.leadsReadAssigned])
+        // The workspace API's matrix: an agent reads clients, nothing more.
+        XCTAssertEqual(mapping[Role.agent], [Permission.clientsRead, Permission.leadsReadAssigned])
+        let union = try await store.permissions(ofRoles: [Role.sales, Role.agent])
+        XCTAssertEqual(union, [Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate, Permission.leadsRead,
+                               Permission.leadsWrite, Permission.leadsReadAssigned])
 
         // A later migration adds a role and a permission as rows; no code changes.
         try await store.pool.execute("INSERT INTO permissions VALUES ('stats.read', 'Read statistics')")

@@ -27,8 +27,10 @@ struct ClientCommandEndpoint: Sendable {
     let idempotency: IdempotencyStore
     let logger: Logger
 
-    /// Largest accepted request body: a profile's limits are far below this.
-    static let maxBodyBytes = 64 * 1024
+    /// Largest accepted request body: room for a create with every field near its limit,
+    /// custom fields' 64 KiB (`WorkspaceFieldLimits.maxCustomFieldBytes`) and notes' 40,000
+    /// bytes included, even with every character escaped.
+    static let maxBodyBytes = 512 * 1024
     /// Limits on the idempotency token's parts.
     static let maxScopeLength = 200
     static let maxKeyLength = 255

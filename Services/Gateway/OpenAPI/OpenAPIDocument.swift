@@ -25,6 +25,7 @@ enum OpenAPIDocument {
     static var operations: [OpenAPIOperation] {
         serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations + documentOperations
             + careOperations
+            + workspaceOperations
     }
 
     /// Every named schema, referenced as `#/components/schemas/<name>`.
@@ -36,6 +37,7 @@ enum OpenAPIDocument {
             .merging(adminSchemas) { first, _ in first }
             .merging(documentSchemas) { first, _ in first }
             .merging(careSchemas) { first, _ in first }
+            .merging(workspaceSchemas) { first, _ in first }
     }
 
     /// The document.
@@ -174,7 +176,7 @@ enum OpenAPIDocument {
             "version": .string(ClienteleVersion.current),
             "description": .string("""
                 The public HTTP surface of Clientele. Each operation lists every answer it gives. The \
-                organization and identity APIs' errors are `{"error": message, "code": code}`, plus \
+                organization, identity and workspace APIs' errors are `{"error": message, "code": code}`, plus \
                 `details: [{field, message}]` for bad input; the leads API's `{"message", "errors"?}`; \
                 the admin API's `{"success": false, "message", "code", "errors"?}`; the care API's \
                 `{"success": false, "message"}`. \
@@ -202,6 +204,7 @@ enum OpenAPIDocument {
         ["name": "leads", "description": "The leads API, for staff sessions"],
         ["name": "admin", "description": "The admin clients API, for super-admins and admins"],
         ["name": "care", "description": "The care API's client documents, for staff sessions with care.documents"],
+        ["name": "workspace", "description": "The workspace clients API and its custom fields, for staff sessions"],
         ["name": "operations", "description": "Health, readiness, metrics and this document"],
     ]
 

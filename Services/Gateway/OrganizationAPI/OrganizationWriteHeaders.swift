@@ -35,12 +35,17 @@ enum OrganizationWriteHeaders {
     /// The scope is the key's id, so two keys' idempotency keys never meet; the request hash
     /// is the SHA-256 of method, path and body, so the same key with another body is refused.
     static func idempotency(_ request: HTTPRequest, body: [UInt8], keyId: UUID) throws -> IdempotencyToken? {
+        try idempotency(request, body: body, scope: "api_key:\(keyId.lowercasedString)")
+    }
+
+    /// The same for a caller named by `scope` (the workspace API: `user:<id>`).
+    static func idempotency(_ request: HTTPRequest, body: [UInt8], scope: String) throws -> IdempotencyToken? {
         guard let key = request.headers["Idempotency-Key"] else { return nil }
         guard !key.isEmpty, key.utf8.count <= maxIdempotencyKeyLength, APIText.isVisibleASCII(key) else {
             throw ValidationFailure(field: "Idempotency-Key",
                                     "must be 1 to \(maxIdempotencyKeyLength) printable ASCII characters without spaces")
         }
-        return IdempotencyToken(scope: "api_key:\(keyId.lowercasedString)", key: key,
+        return IdempotencyToken(scope: scope, key: key,
                                 requestHash: requestHash(method: request.method.rawValue, path: request.path, body: body))
     }
 

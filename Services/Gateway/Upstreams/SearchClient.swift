@@ -98,14 +98,14 @@ struct SearchClient: Sendable {
         return HTTPClientRequest(method: .GET, url: baseURL + path, headers: headers)
     }
 
-    private func get(_ path: String) async throws -> HTTPClientResponse {
+    func get(_ path: String) async throws -> HTTPClientResponse {
         try await http.execute(request(path))
     }
 
     /// The response body read by `read` (parsed by `JSONParser`: `JSONDecoder` was a large
     /// share of the gateway's CPU per GET; measured: docs/performance.md, design
     /// measurements); an internal error when it does not fit.
-    private static func decode<T>(_ response: HTTPClientResponse, _ read: (JSONValue) throws(JSONFieldError) -> T) throws -> T {
+    static func decode<T>(_ response: HTTPClientResponse, _ read: (JSONValue) throws(JSONFieldError) -> T) throws -> T {
         do {
             return try read(try JSONParser.parse(response.body))
         } catch {

@@ -6,6 +6,7 @@ extension ClientProfile {
     public var json: JSONValue {
         var profile: [String: JSONValue] = ["status": .string(status.rawValue)]
         if let agents { profile["agents"] = .array(agents.map(\.json)) }
+        if let workspace { profile["workspace"] = workspace.json }
         let texts: [(String, String?)] = [
             ("name", name), ("email", email), ("phone", phone), ("notes", notes), ("address", address), ("source", source),
             ("displayName", displayName), ("username", username), ("bio", bio),
@@ -36,6 +37,9 @@ extension ClientProfile {
         }
         self.init(name: name, email: email, phone: phone, notes: notes, status: status, address: address, source: source,
                   agents: agents)
+        workspace = try object.optional("workspace").map { value throws(JSONFieldError) in
+            try WorkspaceFields(json: value, path: object.path(of: "workspace"))
+        }
         displayName = try object.optionalString("displayName")
         username = try object.optionalString("username")
         bio = try object.optionalString("bio")

@@ -8,6 +8,8 @@ public struct ClientProfile: Sendable, Equatable, Codable {
     public var email: String?
     public var phone: String?
     public var notes: String?
+    /// Contact methods and custom fields (the workspace API); nil when neither was ever set.
+    public var workspace: WorkspaceFields?
     public var status: ClientStatus
     /// A postal or street address (the leads API).
     public var address: String?
@@ -72,6 +74,7 @@ public struct ClientProfile: Sendable, Equatable, Codable {
         changes.email.apply(to: &copy.email)
         changes.phone.apply(to: &copy.phone)
         changes.notes.apply(to: &copy.notes)
+        changes.workspace.apply(to: &copy.workspace)
         changes.address.apply(to: &copy.address)
         changes.source.apply(to: &copy.source)
         changes.agents.apply(to: &copy.agents)
@@ -101,6 +104,8 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
     public var email: FieldChange<String> = .unchanged
     public var phone: FieldChange<String> = .unchanged
     public var notes: FieldChange<String> = .unchanged
+    /// Contact methods replaced, custom fields merged by key; nil changes neither.
+    public var workspace: WorkspaceFieldChanges?
     public var address: FieldChange<String> = .unchanged
     public var source: FieldChange<String> = .unchanged
     public var agents: FieldChange<[AgentAssignment]> = .unchanged
@@ -154,6 +159,7 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
         changes.email = email.effective(against: profile.email)
         changes.phone = phone.effective(against: profile.phone)
         changes.notes = notes.effective(against: profile.notes)
+        changes.workspace = workspace?.effective(against: profile.workspace)
         changes.address = address.effective(against: profile.address)
         changes.source = source.effective(against: profile.source)
         changes.agents = agents.effective(against: profile.agents)
@@ -185,6 +191,7 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
     /// Absent keys are unchanged, `null` clears, a value sets.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        workspace = try decoder.container(keyedBy: WorkspaceCodingKey.self).decodeIfPresent(WorkspaceFieldChanges.self, forKey: .workspace)
         name = try FieldChange.decode(from: container, key: .name)
         email = try FieldChange.decode(from: container, key: .email)
         phone = try FieldChange.decode(from: container, key: .phone)
@@ -212,6 +219,8 @@ public struct ClientProfileChanges: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        var workspaceContainer = encoder.container(keyedBy: WorkspaceCodingKey.self)
+        try workspaceContainer.encodeIfPresent(workspace, forKey: .workspace)
         try name.encode(to: &container, key: .name)
         try email.encode(to: &container, key: .email)
         try phone.encode(to: &container, key: .phone)

@@ -20,6 +20,7 @@ extension ClientProfileChanges {
             ("provider", provider), ("avatar", avatar),
         ]
         for (key, change) in texts { put(key, change, JSONValue.string) }
+        if let workspace { object["workspace"] = workspace.json }
         put("agents", agents) { .array($0.map(\.json)) }
         put("accountType", accountType) { .string($0.rawValue) }
         put("plan", plan) { .string($0.rawValue) }
@@ -43,6 +44,9 @@ extension ClientProfileChanges {
         }
         let text = JSONObjectReader.string
         self.init()
+        workspace = try object.optional("workspace").map { value throws(JSONFieldError) in
+            try WorkspaceFieldChanges(json: value, path: object.path(of: "workspace"))
+        }
         name = try change("name", text)
         email = try change("email", text)
         phone = try change("phone", text)

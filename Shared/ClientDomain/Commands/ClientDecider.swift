@@ -22,13 +22,14 @@ public struct ClientDecider: Sendable {
             if current != nil {
                 throw ClienteleError(.conflict, "A client with this id already exists", context: ["field": "id"])
             }
-            try limits.validate(create.profile)
-            try await checkInvariants(create.profile, clientId: create.clientId, tenantId: create.tenantId, lookup: lookup)
-            return [.created(ClientCreated(profile: create.profile, number: create.number))]
+            let profile = create.profile.reconcilingContacts()
+            try limits.validate(profile)
+            try await checkInvariants(profile, clientId: create.clientId, tenantId: create.tenantId, lookup: lookup)
+            return [.created(ClientCreated(profile: profile, number: create.number))]
 
         case .update(let update):
             let client = try live(current, tenantId: update.tenantId, expectedVersion: update.expectedVersion)
-            let changes = update.changes.effective(against: client.profile)
+            let changes = update.changes.reconcilingContacts(with: client.profile).effective(against: client.profile)
             if changes.isEmpty { return [] }
             let proposed = client.profile.applying(changes)
             try limits.validate(proposed, previous: client.profile)

@@ -25,7 +25,7 @@ import Errors
 /// | location | 200 | 800 | search: trigram; stats key of its country (last comma-separated part) |
 /// | provider | 50 | 200 | stats key |
 /// | website | 500 | 2,000 | – |
-/// | avatar | 1,000 | 4,000 | – |
+/// | avatar | 2,048 | 8,192 | – |
 ///
 /// Usernames are 3 to 50 ASCII letters, digits, `.`, `_`, `-` (a unique claim). So the
 /// largest indexed value accepted is 800 bytes, and the largest B-tree entry about 850
@@ -50,7 +50,8 @@ public struct ClientFieldLimits: Sendable {
     public var location = TextLimit(characters: 200)
     public var provider = TextLimit(characters: 50)
     public var website = TextLimit(characters: 500)
-    public var avatar = TextLimit(characters: 1_000)
+    /// The workspace API's `avatarUrl` too (which it keeps to 2,048 bytes of ASCII).
+    public var avatar = TextLimit(characters: 2_048)
     /// Usernames: 3 to 50 of a-z, 0-9, `.`, `_`, `-` (any case), starting with a letter or digit.
     public var usernameLengths = 3...50
 
@@ -107,6 +108,7 @@ public struct ClientFieldLimits: Sendable {
             }
         }
         try CareSchema.validate(profile, previous: previous)
+        try WorkspaceFieldLimits().validate(profile.workspace)
         try ReadModelLimits.check(profile)
     }
 

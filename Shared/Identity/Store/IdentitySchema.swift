@@ -197,5 +197,30 @@ public enum IdentitySchema {
         CREATE TRIGGER care_access_log_no_truncate BEFORE TRUNCATE ON care_access_log
             FOR EACH STATEMENT EXECUTE FUNCTION care_access_log_is_append_only();
         """),
+        // The workspace clients API, as data: super-admin and admin create, read, change and
+        // delete clients and manage custom fields; sales create, read and change; finance and
+        // agents read (an agent no longer holds clients.update, which nothing had used). And
+        // each workspace's (company's) custom-field definitions: company configuration, kept
+        // here beside roles and permissions, not in clients' events (a value is stored with
+        // its type when written, so no read model or replay needs them). Keys are ASCII of at
+        // most 64 bytes (`WorkspaceFieldLimits.isFieldKey`), so the key fits its B-tree.
+        Migration(version: 9, name: "workspace clients permissions and custom fields", sql: """
+        INSERT INTO permissions (name, description) VALUES
+            ('custom_fields.manage', 'Define, change and delete a workspace''s custom fields');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'custom_fields.manage'), ('admin', 'custom_fields.manage');
+        DELETE FROM role_permissions WHERE role = 'agent' AND permission = 'clients.update';
+        CREATE TABLE custom_field_definitions (
+            company_id  UUID NOT NULL REFERENCES companies (id),
+            field_key   TEXT NOT NULL CHECK (octet_length(field_key) BETWEEN 1 AND 64),
+            label       TEXT NOT NULL,
+            type        TEXT NOT NULL CHECK (type IN ('text', 'number', 'boolean', 'date', 'select', 'multiselect')),
+            options     JSONB NOT NULL DEFAULT '[]',
+            required    BOOLEAN NOT NULL DEFAULT false,
+            created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+            updated_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (company_id, field_key)
+        );
+        """),
     ]
 }

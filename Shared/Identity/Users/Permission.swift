@@ -34,4 +34,6 @@ public enum Permission {
     /// Reach every care client of one's companies; without it, only those related to one (the
     /// clients one coordinates, plan-manages or has appointments with).
     public static let careEveryClient = "care.every_client"
+    /// The workspace API: define, change and delete a workspace's custom fields.
+    public static let customFieldsManage = "custom_fields.manage"
 }

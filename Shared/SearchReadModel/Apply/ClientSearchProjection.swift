@@ -74,10 +74,11 @@ public struct ClientSearchProjection: ProjectionReadModel {
     static func upsert(_ table: String, storingOffsets: Bool) -> String {
         """
         \(storingOffsets ? "WITH " + ProjectionOffsets.Pending.cte(firstParameter: 2) : "")
-        INSERT INTO \(table) (\(SearchRow.columns), agent_ids)
+        INSERT INTO \(table) (\(SearchRow.columns), agent_ids, \(ClientColumns.derivedWorkspaceColumns.joined(separator: ", ")))
         SELECT \(SearchRow.columns),
                CASE WHEN agents IS NULL THEN NULL
-                    ELSE ARRAY(SELECT (e ->> 'agentId')::bigint FROM jsonb_array_elements(agents) AS e) END
+                    ELSE ARRAY(SELECT (e ->> 'agentId')::bigint FROM jsonb_array_elements(agents) AS e) END,
+               \(ClientColumns.derivedWorkspaceColumns.joined(separator: ", "))
         FROM jsonb_to_recordset($1::jsonb) AS r(\(ClientColumns.recordsetTypes))
         ON CONFLICT (id) DO UPDATE SET \(ClientColumns.updateAssignments)
         WHERE \(table).version < EXCLUDED.version

@@ -110,6 +110,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         json.field("submission_count", submissionCount)
         ClientColumns.write(profile, into: &json)
         ClientColumns.write(documents, into: &json)
+        ClientColumns.writeWorkspace(of: profile, into: &json)
         json.endRow()
     }
 }

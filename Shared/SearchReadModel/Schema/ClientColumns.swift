@@ -26,8 +26,8 @@ enum ClientColumns {
         ("email_verified", "boolean"), ("two_factor_enabled", "boolean"), ("avatar", "text"), ("care", "jsonb"),
     ]
 
-    /// Every column, state then profile, then the documents.
-    static let list = stateList + ", " + profileColumns.map(\.name).joined(separator: ", ") + ", documents"
+    /// Every column, state then profile, then the documents, then the workspace fields.
+    static let list = stateList + ", " + profileColumns.map(\.name).joined(separator: ", ") + ", documents, " + workspaceList
 
     /// The `documents` column's index in `list`.
     static let documentsIndex = profileBase + profileColumns.count
@@ -36,11 +36,12 @@ enum ClientColumns {
     static let recordsetTypes = """
         id uuid, tenant_id uuid, version bigint, created_at timestamptz, updated_at timestamptz, deleted boolean, \
         number bigint, created_by text, has_joined boolean, last_active_at timestamptz, submission_count bigint
-        """ + ", " + profileColumns.map { "\($0.name) \($0.type)" }.joined(separator: ", ") + ", documents jsonb"
+        """ + ", " + profileColumns.map { "\($0.name) \($0.type)" }.joined(separator: ", ") + ", documents jsonb, "
+        + workspaceRecordsetTypes
 
     /// `SET` assignments copying every column but the key from `EXCLUDED`.
     static let updateAssignments = (list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        .filter { $0 != "id" } + ["agent_ids"]).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        .filter { $0 != "id" } + ["agent_ids"] + derivedWorkspaceColumns).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
 
     /// The profile stored from `profileBase` on (a live row's).
     static func profile(_ row: PostgresRow) throws -> ClientProfile {
@@ -63,6 +64,7 @@ enum ClientColumns {
             provider: try row.decodeIfPresent(base + 18), emailVerified: try row.decodeIfPresent(base + 19),
             twoFactorEnabled: try row.decodeIfPresent(base + 20), avatar: try row.decodeIfPresent(base + 21))
         profile.care = try care(row, base + 22)
+        profile.workspace = try workspace(row)
         return profile
     }
 

@@ -184,5 +184,36 @@ public enum SearchSchema {
             WHERE NOT deleted AND support_coordinator IS NOT NULL;
         CREATE INDEX clients_ndis_trgm ON clients USING gin (ndis_number gin_trgm_ops) WHERE NOT deleted AND ndis_number IS NOT NULL;
         """),
+        // The workspace API's fields: the stored contact methods and custom fields (what the
+        // profile holds, null when unset), and, derived from the contact methods the API shows
+        // (`ClientProfile.contactMethods`, so a client of another API counts its email and
+        // phone), their types for the `contactType` filter and their values, one a line, for
+        // `q`. Existing rows get the derived columns from their email and phone here; rows
+        // written from now on get them from the projection. Added to a rebuild's shadow too,
+        // as 104 and 106 do. None is under a B-tree index (GIN and trigram only), so no byte limit.
+        Migration(version: 107, name: "search read model: contact methods and custom fields", sql: """
+        DO $$
+        DECLARE
+            target TEXT;
+        BEGIN
+            FOREACH target IN ARRAY ARRAY['clients', 'clients_rebuild'] LOOP
+                CONTINUE WHEN to_regclass(target) IS NULL;
+                EXECUTE format('ALTER TABLE %I ADD COLUMN contact_methods JSONB, ADD COLUMN custom_fields JSONB, '
+                    'ADD COLUMN contact_types TEXT[], ADD COLUMN contact_text TEXT, '
+                    'ADD CONSTRAINT %I CHECK (NOT deleted OR (contact_methods IS NULL AND custom_fields IS NULL '
+                    '    AND contact_types IS NULL AND contact_text IS NULL))', target, target || '_tombstone_workspace');
+                EXECUTE format('UPDATE %I SET '
+                    'contact_types = array_remove(ARRAY[CASE WHEN email !~ ''^[[:space:]]*$'' THEN ''email'' END, '
+                    '    CASE WHEN phone !~ ''^[[:space:]]*$'' THEN ''phone'' END], NULL), '
+                    'contact_text = nullif(concat_ws(chr(10), CASE WHEN email !~ ''^[[:space:]]*$'' THEN email END, '
+                    '    CASE WHEN phone !~ ''^[[:space:]]*$'' THEN phone END), '''') '
+                    'WHERE NOT deleted', target);
+            END LOOP;
+        END
+        $$;
+        CREATE INDEX clients_by_contact_type ON clients USING gin (contact_types) WHERE NOT deleted;
+        CREATE INDEX clients_by_custom_fields ON clients USING gin (custom_fields jsonb_path_ops) WHERE NOT deleted;
+        CREATE INDEX clients_contact_text_trgm ON clients USING gin (lower(contact_text) gin_trgm_ops) WHERE NOT deleted;
+        """),
     ]
 }

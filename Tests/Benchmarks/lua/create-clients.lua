@@ -2,6 +2,9 @@
 -- Environment: API_KEY (required), IDS_FILE (optional: each thread appends the created ids,
 -- from the Location header, to IDS_FILE.<thread>). Prints, at the end, how many answers were
 -- 201, how many carried X-Consistency: pending, and how many were something else.
+-- WORKSPACE (optional, a company id) creates through /v1/workspace/WORKSPACE/clients
+-- instead, the same client in the workspace API's body (the phone as a preferred contact
+-- method, the notes as a custom field), with API_KEY holding a staff session token.
 local threads = {}
 local counter = 0
 
@@ -16,16 +19,24 @@ function init(args)
     if file then ids = io.open(file .. "." .. tid, "w"); ids:setvbuf("line") end
     math.randomseed(os.time() * 100 + tid)
     prefix = string.format("%d-%d-%d", os.time(), tid, math.random(1000000))
+    workspace = os.getenv("WORKSPACE")
     wrk.method = "POST"
-    wrk.path = "/api/v1/clients"
+    wrk.path = workspace and ("/v1/workspace/" .. workspace .. "/clients") or "/api/v1/clients"
     wrk.headers["Authorization"] = "Bearer " .. os.getenv("API_KEY")
     wrk.headers["Content-Type"] = "application/json"
 end
 
 function request()
     counter = counter + 1
-    local body = string.format('{"name":"Bench client %s-%d","phone":"+1 555-%04d","notes":"created by client-core.sh"}',
-        prefix, counter, counter % 10000)
+    local body
+    if workspace then
+        body = string.format('{"name":"Bench client %s-%d","contactMethods":[{"type":"phone","value":"+1 555-%04d",'
+            .. '"isPreferred":true}],"customFields":[{"fieldKey":"notes","value":"created by workspace.sh"}]}',
+            prefix, counter, counter % 10000)
+    else
+        body = string.format('{"name":"Bench client %s-%d","phone":"+1 555-%04d","notes":"created by client-core.sh"}',
+            prefix, counter, counter % 10000)
+    end
     return wrk.format(nil, nil, nil, body)
 end
 

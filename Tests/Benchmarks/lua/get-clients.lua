@@ -1,5 +1,7 @@
 -- wrk script: GET /api/v1/clients/<id> for ids picked at random from IDS (one per line).
 -- Environment: API_KEY, IDS. Prints how many answers were 200 and how many were not.
+-- WORKSPACE (optional, a company id) reads /v1/workspace/WORKSPACE/clients/<id> instead,
+-- with API_KEY holding a staff session token.
 local threads = {}
 
 function setup(thread)
@@ -15,10 +17,12 @@ function init(args)
     end
     math.randomseed(os.time() * 100 + tid)
     wrk.headers["Authorization"] = "Bearer " .. os.getenv("API_KEY")
+    local workspace = os.getenv("WORKSPACE")
+    base = workspace and ("/v1/workspace/" .. workspace .. "/clients/") or "/api/v1/clients/"
 end
 
 function request()
-    return wrk.format("GET", "/api/v1/clients/" .. ids[math.random(#ids)])
+    return wrk.format("GET", base .. ids[math.random(#ids)])
 end
 
 function response(status, headers, body)

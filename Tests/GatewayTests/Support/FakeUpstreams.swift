@@ -115,6 +115,11 @@ final class FakeUpstreams: Sendable {
                                     return found
                                 }))
         }
+        router.get(InternalPaths.clientPages) { _ in
+            if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
+                                body: ClientCursorPage(data: [client], next: .init(value: "Ada", id: client.id)).internalJSONBytes)
+        }
         router.get(InternalPaths.clients + "/:id/visibility") { _ in
             if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
             return .json(status: .ok, object: ClientVisibility(visible: true, version: client.version, parked: false).internalJSON)

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Benchmark: the workspace API's create and get through the gateway against /api/v1's create
+# and get in the same run (issue 20's target: within 10%, a ratio of at least 0.9), on the
+# stack and with the baselines of client-core.sh:
+#
+#   creates: POST /v1/workspace/:id/clients  vs  POST /api/v1/clients   (both read-your-writes),
+#            and each against COPY of as many rows and pgbench -N -c 16 -j 2 (durable writes)
+#   gets:    GET /v1/workspace/:id/clients/:clientId  vs  GET /api/v1/clients/:id   (random
+#            known ids), and each against pgbench -S -M prepared -c 8 -j 2
+#
+# The same client both ways: a name, a phone (a preferred phone contact method in the
+# workspace) and a note (a custom field without a definition in the workspace). The
+# workspace calls carry an admin's session of the company (lua/create-clients.lua and
+# lua/get-clients.lua with WORKSPACE set); /api/v1's carry the company's API key. Each pair
+# runs back to back, /api/v1 first. Release builds, LOG_LEVEL=warning, free loopback ports;
+# everything is stopped on exit. Not a test: it never fails on a number.
+#
+# usage: Tests/Benchmarks/workspace.sh [seconds=10] [connections=40]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+seconds="${1:-10}"
+connections="${2:-40}"
+lua="$root/Tests/Benchmarks/lua"
+# shellcheck source=lib/stack.sh
+source "$root/Tests/Benchmarks/lib/stack.sh"
+stack_build
+stack_init
+start_postgres
+create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway pgbench_baseline
+start_broker
+start_clientele
+
+# A super-admin (clientctl), and through it an admin of the company start_clientele made.
+password="bench-password-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+ADMIN_PASSWORD="$password" DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" create-admin --email bench-root@clientele.test >/dev/null
+login() {
+    curl -fsS "$gateway/api/auth/login" -H 'Content-Type: application/json' -d "{\"email\":\"$1\",\"password\":\"$2\"}" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+root_token="$(login bench-root@clientele.test "$password")"
+company="$(curl -fsS "$gateway/api/companies" -H "Authorization: Bearer $root_token" \
+    | python3 -c 'import json,sys; print(next(c["id"] for c in json.load(sys.stdin)["data"] if c["name"] == "Bench Ltd"))')"
+curl -fsS "$gateway/api/users" -H "Authorization: Bearer $root_token" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"bench-admin@clientele.test\",\"name\":\"Bench Admin\",\"password\":\"$password\",\"roles\":[\"admin\"],\"companies\":[\"$company\"]}" >/dev/null
+session="$(login bench-admin@clientele.test "$password")"
+
+# wrk_run NAME URL [wrk args...]: runs wrk with CPU accounting; output kept in $work/NAME.txt;
+# prints "<requests/s> <p99 ms>".
+wrk_run() {
+    local name="$1" url="$2"; shift 2
+    local before after
+    before="$(cpu_sample)"
+    wrk "$@" --latency "$url" >"$work/$name.txt"
+    after="$(cpu_sample)"
+    cpu_report "$before" "$after" "$seconds" >"$work/$name.cpu"
+    python3 - "$work/$name.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M).group(1)
+value, unit = re.search(r"^\s+99%\s+([0-9.]+)(us|ms|s)\b", text, re.M).groups()
+print(rps, round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 3))
+PY
+}
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 3) if b else 'n/a')" "$1" "$2"; }
+# face_env FACE: exports the lua scripts' credential (and WORKSPACE) for FACE, in the
+# current shell; called in a subshell, so the faces never mix.
+face_env() { if [ "$1" = workspace ]; then export API_KEY="$session" WORKSPACE="$company"; fi; }
+
+echo "== pgbench -i -s 10 (baseline database)"
+pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -i -s 10 -q pgbench_baseline >"$work/pgbench-init.txt" 2>&1
+# Written out now, not by the kernel's writeback during the creates (as client-core.sh).
+psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CHECKPOINT"; sync
+
+echo "== warm-up: 2 s of creates through each face"
+for face in v1 workspace; do
+    (face_env "$face"; wrk -t2 -c"$connections" -d2s -s "$lua/create-clients.lua" "$gateway/" >/dev/null)
+done
+sleep 2   # let the projections settle
+
+declare -A rps p99 created pending other
+for face in v1 workspace; do
+    echo "== POST through $face with read-your-writes (wrk -t2 -c$connections -d${seconds}s)"
+    read -r rate p < <(face_env "$face"; export IDS_FILE="$work/ids-$face"
+                        wrk_run "post-$face" "$gateway/" -t2 -c"$connections" -d"${seconds}s" -s "$lua/create-clients.lua")
+    rps[post-$face]="$rate" p99[post-$face]="$p"
+    read -r _ _ made _ late _ failed < <(grep '^lua:' "$work/post-$face.txt")
+    created[$face]="$made" pending[$face]="$late" other[$face]="$failed"
+    cat "$work"/ids-"$face".* >"$work/known-$face.txt"
+    echo "   ${rps[post-$face]} creates/s, p99 ${p99[post-$face]} ms; 201: ${created[$face]}," \
+        "X-Consistency: pending: ${pending[$face]}, other statuses: ${other[$face]}"
+    cat "$work/post-$face.cpu"
+    sleep 2
+done
+
+for face in v1 workspace; do
+    echo "== GET by id through $face ($(wc -l <"$work/known-$face.txt") known ids; wrk -t2 -c$connections -d${seconds}s)"
+    (face_env "$face"; IDS="$work/known-$face.txt" wrk -t2 -c"$connections" -d2s -s "$lua/get-clients.lua" "$gateway/" >/dev/null)   # warm-up
+    read -r rate p < <(face_env "$face"; export IDS="$work/known-$face.txt"
+                       wrk_run "get-$face" "$gateway/" -t2 -c"$connections" -d"${seconds}s" -s "$lua/get-clients.lua")
+    rps[get-$face]="$rate" p99[get-$face]="$p"
+    echo "   ${rps[get-$face]} requests/s, p99 ${p99[get-$face]} ms; $(grep '^lua:' "$work/get-$face.txt")"
+    cat "$work/get-$face.cpu"
+done
+
+echo "== pgbench -S -M prepared -c 8 -j 2 -T $seconds"
+pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -S -M prepared -c 8 -j 2 -T "$seconds" pgbench_baseline >"$work/pgbench-S.txt" 2>&1
+select_tps="$(awk '/^tps = / {print $3; exit}' "$work/pgbench-S.txt")"
+echo "   $select_tps tps"
+
+rows="${created[workspace]}"
+echo "== COPY of $rows rows (same PostgreSQL)"
+psql -h 127.0.0.1 -p "$pg_port" -U postgres -d pgbench_baseline -qc \
+    "CREATE TABLE copy_baseline (id uuid, tenant_id uuid, name text, phone text, status text, notes text, created_at timestamptz)"
+python3 - "$rows" >"$work/copy.csv" <<'PY'
+import sys, uuid, datetime
+tenant, now = uuid.uuid4(), datetime.datetime.now(datetime.timezone.utc).isoformat()
+for i in range(int(sys.argv[1])):
+    print(f"{uuid.uuid4()},{tenant},Bench client {i},+1 555-{i % 10000:04d},active,created by workspace.sh,{now}")
+PY
+copy_start="$(date +%s.%N)"
+psql -h 127.0.0.1 -p "$pg_port" -U postgres -d pgbench_baseline -qc "\\copy copy_baseline FROM '$work/copy.csv' WITH (FORMAT csv)"
+copy_end="$(date +%s.%N)"
+copy_rows_per_s="$(python3 -c "import sys; n = int(sys.argv[1]); print(round(n / (float(sys.argv[3]) - float(sys.argv[2])), 1) if n else 0)" "$rows" "$copy_start" "$copy_end")"
+echo "   $copy_rows_per_s rows/s (psql \\copy, including its connection)"
+
+echo "== pgbench -N -c 16 -j 2 -T $seconds (durable write transactions)"
+pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -N -c 16 -j 2 -T "$seconds" pgbench_baseline >"$work/pgbench-N.txt" 2>&1
+write_tps="$(awk '/^tps = / {print $3; exit}' "$work/pgbench-N.txt")"
+echo "   $write_tps tps"
+
+echo
+echo "== summary (one run, $(nproc) cores; wrk -t2 -c$connections, ${seconds} s each)"
+row() { printf '%-50s %12s %9s %12s %8s  %s\n' "$@"; }
+row "measurement" "per second" "p99 ms" "baseline/s" "ratio" "target"
+row "POST workspace (RYW) vs POST /api/v1 (RYW)" "${rps[post-workspace]}" "${p99[post-workspace]}" "${rps[post-v1]}" \
+    "$(ratio "${rps[post-workspace]}" "${rps[post-v1]}")" "ratio >= 0.9"
+row "GET workspace by id vs GET /api/v1 by id" "${rps[get-workspace]}" "${p99[get-workspace]}" "${rps[get-v1]}" \
+    "$(ratio "${rps[get-workspace]}" "${rps[get-v1]}")" "ratio >= 0.9"
+for face in workspace v1; do
+    row "POST $face (RYW) vs COPY rows" "${rps[post-$face]}" "${p99[post-$face]}" "$copy_rows_per_s" "$(ratio "${rps[post-$face]}" "$copy_rows_per_s")" ""
+    row "POST $face (RYW) vs pgbench -N" "${rps[post-$face]}" "${p99[post-$face]}" "$write_tps" "$(ratio "${rps[post-$face]}" "$write_tps")" ""
+    row "GET $face by id vs pgbench -S" "${rps[get-$face]}" "${p99[get-$face]}" "$select_tps" "$(ratio "${rps[get-$face]}" "$select_tps")" ""
+done
+for face in workspace v1; do
+    echo "$face creates: ${created[$face]} answered 201, ${pending[$face]} with X-Consistency: pending, ${other[$face]} other statuses"
+done
