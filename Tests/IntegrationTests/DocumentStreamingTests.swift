@@ -31,7 +31,7 @@ final class DocumentStreamingTests: XCTestCase {
         return kilobytes * 1024
     }
 
-    func testA25MBUploadKeepsTheGatewayAndTheStoreWithin32MBOfIdle() async throws {
+    func testA25MBUploadAndDownloadKeepTheGatewayAndTheStoreWithin32MBOfIdle() async throws {
         let (stack, w) = try await start("docmemory")
         defer { stack.stop() }
         let lead = try await w.lead()
@@ -52,6 +52,30 @@ final class DocumentStreamingTests: XCTestCase {
             let growth = peaks[index] - idle[index]
             print("\(name): idle \(idle[index] / 1024) KiB, peak growth \(growth / 1024) KiB during a 25 MB upload")
             XCTAssertLessThanOrEqual(growth, 32 * 1024 * 1024, "\(name) grew \(growth / 1024) KiB during a 25 MB upload")
+        }
+
+        // The same file downloaded whole, then its last 20 MB as a range: both processes stay
+        // within 32 MB of their size before the downloads.
+        let url = try XCTUnwrap((reply.json["data"] as? [String: Any])?["url"] as? String, reply.text)
+        let warmDownload = try await w.call(.GET, try XCTUnwrap((warm.json["data"] as? [String: Any])?["url"] as? String),
+                                            token: w.adminA)
+        XCTAssertEqual(warmDownload.status, 200)
+        let beforeDownload = pids.map { Self.residentBytes($0.1) }
+        let downloadSampling = Task.detached { await DocumentStreamingTests.sample(sampled, from: beforeDownload) }
+        let download = try await w.call(.GET, url, token: w.adminA)
+        let tail = try await w.call(.GET, url, token: w.adminA, headers: ["Range": "bytes=\(file.count - 20_000_000)-"])
+        downloadSampling.cancel()
+        let downloadPeaks = await downloadSampling.value
+        XCTAssertEqual(download.status, 200)
+        XCTAssertEqual(download.headers["Content-Length"], String(file.count))
+        XCTAssertEqual(DocumentsWorld.sha256(download.body), DocumentsWorld.sha256(file), "the download is byte-identical")
+        XCTAssertEqual(tail.status, 206)
+        XCTAssertEqual(tail.headers["Content-Range"], "bytes \(file.count - 20_000_000)-\(file.count - 1)/\(file.count)")
+        XCTAssertTrue(tail.body == Array(file[(file.count - 20_000_000)...]), "the range is the file's tail")
+        for (index, (name, _)) in pids.enumerated() {
+            let growth = downloadPeaks[index] - beforeDownload[index]
+            print("\(name): before \(beforeDownload[index] / 1024) KiB, peak growth \(growth / 1024) KiB during 45 MB of downloads")
+            XCTAssertLessThanOrEqual(growth, 32 * 1024 * 1024, "\(name) grew \(growth / 1024) KiB during a 25 MB download")
         }
     }
 
