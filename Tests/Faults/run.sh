@@ -92,7 +92,8 @@ service() { # name [VAR=value...]
 service command-service DATABASE_URL="$(pg_url clientele_commands)"
 service search-projection DATABASE_URL="$(pg_url clientele_search)"
 service stats-projection DATABASE_URL="$(pg_url clientele_stats)"
-service document-store DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
+service document-store DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents" \
+    COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
 service crm-sync
 service gateway DATABASE_URL="$(pg_url clientele_gateway)" RATE_LIMIT_REQUESTS=0 SESSION_COOKIE_SECURE=false \
     ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password" \

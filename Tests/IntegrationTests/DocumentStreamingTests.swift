@@ -187,4 +187,58 @@ final class DocumentStreamingTests: XCTestCase {
         let download = try await w.call(.GET, url, token: w.adminA)
         XCTAssertTrue(download.body == file)
     }
+    /// An upload stored and claimed for a client but never attached (the gateway's attach
+    /// command failed, or the gateway died between its claim and its command) is removed by
+    /// the sweep after the grace period, its file with it; an attached one stays.
+    func testAClaimedUploadNeverAttachedIsSweptWithItsFile() async throws {
+        let (stack, w) = try await start("docunattached")
+        defer { stack.stop() }
+        let lead = try await w.lead()
+        let kept = DocumentsWorld.pdf(50_000, seed: 21)
+        let attached = try await w.careDocument(lead, kept)
+        XCTAssertEqual(attached.status, 201, attached.text)
+        let keptId = try XCTUnwrap((attached.json["data"] as? [String: Any])?["id"] as? String)
+
+        // What the gateway does before its attach command, done by hand, then nothing more.
+        let internalHeaders: HTTPHeaders = ["X-Internal-Token": stack.internalToken]
+        let owner = try await http.execute(HTTPClientRequest(method: .GET, url: stack.documentStore.baseURL + "/internal/v1/documents/\(keptId)",
+                                                             headers: internalHeaders))
+        let ownerJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(owner.body)) as? [String: Any])
+        let orphan = DocumentsWorld.pdf(60_000, seed: 22)
+        let body = Multipart([.file("file", "orphan.pdf", orphan)])
+        var uploadHeaders = internalHeaders
+        uploadHeaders.add(name: "Content-Type", value: body.contentType)
+        let stored = try await http.execute(HTTPClientRequest(method: .POST,
+                                                              url: stack.documentStore.baseURL + "/internal/v1/documents?use=care&field=file",
+                                                              headers: uploadHeaders, body: body.bytes))
+        XCTAssertEqual(stored.status.code, 201, String(decoding: stored.body, as: UTF8.self))
+        let storedJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stored.body)) as? [String: Any])
+        let orphanId = try XCTUnwrap((storedJSON["document"] as? [String: Any])?["id"] as? String)
+        var claimHeaders = internalHeaders
+        claimHeaders.add(name: "Content-Type", value: "application/json")
+        let claim = try await http.execute(HTTPClientRequest(
+            method: .POST, url: stack.documentStore.baseURL + "/internal/v1/documents/\(orphanId.lowercased())/claim", headers: claimHeaders,
+            body: Array(try JSONSerialization.data(withJSONObject: ["tenantId": ownerJSON["tenantId"], "clientId": ownerJSON["clientId"]]))))
+        XCTAssertEqual(claim.status.code, 200, String(decoding: claim.body, as: UTF8.self))
+        XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(orphan)))
+
+        // The sweep (every second, grace one second) removes the claimed, unattached upload.
+        try await eventually("the claimed but unattached upload's row is swept") { try await w.storedRows() == 1 }
+        try await eventually("its file is swept") { !w.objects().contains(DocumentsWorld.sha256(orphan)) }
+        let gone = try await http.execute(HTTPClientRequest(method: .GET,
+                                                            url: stack.documentStore.baseURL + "/internal/v1/documents/\(orphanId.lowercased())",
+                                                            headers: internalHeaders))
+        XCTAssertEqual(gone.status.code, 404)
+
+        // The attached document outlives several more rounds and still downloads.
+        let rounds = try await http.execute(HTTPClientRequest(method: .POST, url: stack.documentStore.baseURL + "/internal/v1/document-sweep",
+                                                              headers: internalHeaders))
+        XCTAssertEqual(rounds.status.code, 200)
+        let url = try XCTUnwrap((attached.json["data"] as? [String: Any])?["url"] as? String)
+        let download = try await w.call(.GET, url, token: w.adminA)
+        XCTAssertEqual(download.status, 200)
+        XCTAssertTrue(download.body == kept)
+        let verify = try w.verify()
+        XCTAssertEqual(verify.status, 0, "\(verify.report)")
+    }
 }

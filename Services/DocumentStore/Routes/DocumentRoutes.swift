@@ -50,7 +50,8 @@ struct DocumentRoutes: Sendable {
         })
         setup.route(.POST, InternalPaths.documentSweep, token.guarding { _ in
             let removed = try await sweep.sweep()
-            return .json(status: .ok, object: ["uploads": .int(Int64(removed.uploads)), "files": .int(Int64(removed.files))])
+            return .json(status: .ok, object: ["uploads": .int(Int64(removed.uploads)), "unattached": .int(Int64(removed.unattached)),
+                                               "files": .int(Int64(removed.files))])
         })
     }
 
