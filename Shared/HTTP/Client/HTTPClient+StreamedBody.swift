@@ -243,9 +243,11 @@ final class StreamedExchange: @unchecked Sendable {
     var status: HTTPStatus { parser.status }
     var headers: HTTPHeaders { parser.headers }
 
-    /// A streamed response's next piece of body (what one receive brought), nil at its end,
-    /// when the connection goes back to the pool.
+    /// A streamed response's next piece of body (what the socket holds, waiting for some when
+    /// it holds none, up to the receive buffer's size), nil at its end, when the connection
+    /// goes back to the pool. Large pieces keep the hand-offs between threads few.
     func receiveBodyPiece() throws -> [UInt8]? {
+        let buffer = buffer()
         while true {
             let piece = parser.takeBody()
             if !piece.isEmpty { return piece }
@@ -253,17 +255,23 @@ final class StreamedExchange: @unchecked Sendable {
                 finish(reusable: true)
                 return nil
             }
-            let n: Int
+            var filled: Int
             do {
-                n = try socket.receive(into: buffer(), deadline: deadline)
+                filled = try socket.receive(into: buffer, deadline: deadline)
             } catch ClientSocket.Failure.closed where parser.receivedAnyBytes {
-                n = 0
+                filled = 0
             }
-            if n == 0 {
+            // What else the socket holds now, without waiting (an end or a failure shows on
+            // the next receive).
+            while filled > 0, filled < buffer.count,
+                  let more = try? socket.receiveSome(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])), more > 0 {
+                filled += more
+            }
+            if filled == 0 {
                 try parser.endOfInput()
                 continue
             }
-            _ = try parser.feed(UnsafeRawBufferPointer(rebasing: buffer()[0..<n]))
+            _ = try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
         }
     }
 

@@ -67,6 +67,13 @@ struct HTTPResponseParser: Sendable {
     mutating func feed<C: Collection>(_ bytes: C) throws(HTTPParseError) -> Bool where C.Element == UInt8 {
         if !bytes.isEmpty { receivedAnyBytes = true }
         if isComplete { return true }
+        // A body of known length with nothing buffered before it takes the bytes at once,
+        // without the copy through `buffer` (a download's pieces).
+        if case .body(.length(let remaining)) = phase, index == buffer.count, bytes.count <= remaining {
+            body.append(contentsOf: bytes)
+            phase = remaining == bytes.count ? .complete : .body(.length(remaining - bytes.count))
+            return isComplete
+        }
         buffer.append(contentsOf: bytes)
         while true {
             switch phase {
