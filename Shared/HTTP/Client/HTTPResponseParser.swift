@@ -68,7 +68,8 @@ struct HTTPResponseParser: Sendable {
         if !bytes.isEmpty { receivedAnyBytes = true }
         if isComplete { return true }
         // A body of known length with nothing buffered before it takes the bytes at once,
-        // without the copy through `buffer` (a download's pieces).
+        // without the copy through `buffer` (a download's pieces; measured: docs/performance.md,
+        // design measurements).
         if case .body(.length(let remaining)) = phase, index == buffer.count, bytes.count <= remaining {
             body.append(contentsOf: bytes)
             phase = remaining == bytes.count ? .complete : .body(.length(remaining - bytes.count))
