@@ -222,6 +222,19 @@ final class DocumentStreamingTests: XCTestCase {
         XCTAssertEqual(claim.status.code, 200, String(decoding: claim.body, as: UTF8.self))
         XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(orphan)))
 
+        // While the command service cannot say whether it is attached, no round removes it.
+        stack.commandService.process.signal(SIGKILL)
+        _ = stack.commandService.process.waitForExit()
+        try await eventually("the claim is older than the grace period") { try await w.claimsOlderThan(seconds: 2) }
+        let blind = try await http.execute(HTTPClientRequest(method: .POST, url: stack.documentStore.baseURL + "/internal/v1/document-sweep",
+                                                             headers: internalHeaders))
+        XCTAssertEqual(blind.status.code, 200)
+        let blindJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(blind.body)) as? [String: Any])
+        XCTAssertEqual(blindJSON["unattached"] as? Int, 0)
+        let rowsWhileBlind = try await w.storedRows()
+        XCTAssertEqual(rowsWhileBlind, 2, "nothing claimed is removed while the command service is down")
+        try await stack.restartCommandService()
+
         // The sweep (every second, grace one second) removes the claimed, unattached upload.
         try await eventually("the claimed but unattached upload's row is swept") { try await w.storedRows() == 1 }
         try await eventually("its file is swept") { !w.objects().contains(DocumentsWorld.sha256(orphan)) }
