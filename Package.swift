@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
                                                          "ServiceRuntime", "Identity", "Postgres", "Crypto", "Coordination", "TestSupport"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
-        .testTarget(name: "DocumentStoreTests", dependencies: ["DocumentStore", "ClientDomain"], path: "Tests/DocumentStoreTests",
+        .testTarget(name: "DocumentStoreTests", dependencies: ["DocumentStore", "ClientDomain", "Errors"], path: "Tests/DocumentStoreTests",
                     swiftSettings: strictSettings),
         // Checks docker-compose.yml, deploy/ and docs/configuration.md against Package.swift and
         // the sources (reads files and runs `swift package dump-package`; no other dependency).

@@ -39,6 +39,9 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     setup.route(.POST, InternalPaths.clientCommands,
                 options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes, runsOnEventLoop: true),
                 token.guarding { request in try await endpoint.respond(to: request) })
+    let attachedDocuments = AttachedDocumentsEndpoint(store: store)
+    setup.route(.POST, InternalPaths.attachedDocuments, options: RouteOptions(maxBodyBytes: AttachedDocumentsEndpoint.maxBodyBytes),
+                token.guarding { request in try await attachedDocuments.respond(to: request) })
     let status = OutboxStatusEndpoint(store: store, topic: events.topic.name)
     setup.route(.GET, InternalPaths.status, token.guarding { _ in try await status.respond() })
     let republish = RepublishEndpoint(pool: pool, topic: events.topic.name, wake: wake, logger: setup.logger)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Infrastructure
 import ServiceRuntime
 
@@ -12,7 +13,8 @@ import ServiceRuntime
 // (10 MiB), DOCUMENT_CARE_MAX_BYTES (25 MiB), DOCUMENT_UPLOADS_IN_FLIGHT (64),
 // DOCUMENT_SWEEP_GRACE_SECONDS (3600: how long an unclaimed upload or an unreferenced file is
 // kept), DOCUMENT_SWEEP_INTERVAL_SECONDS (600), DOCUMENT_FAULT_PAUSE_AFTER_RENAME_MS (0; fault
-// tests only: hold each upload between its rename and its metadata commit), plus the common
+// tests only: hold each upload between its rename and its metadata commit),
+// COMMAND_SERVICE_URL (the sweep asks it which claimed uploads are attached), plus the common
 // ones (see ServiceMain).
 await ServiceMain.run(name: "document-store", defaultPort: 8184) { setup in
     let token = try setup.requireInternalToken()
@@ -23,6 +25,7 @@ await ServiceMain.run(name: "document-store", defaultPort: 8184) { setup in
     let grace = try setup.environment.int("DOCUMENT_SWEEP_GRACE_SECONDS", default: 3600, in: 1...(90 * 86_400))
     let interval = try setup.environment.int("DOCUMENT_SWEEP_INTERVAL_SECONDS", default: 600, in: 1...86_400)
     let directory = setup.environment.string("DOCUMENT_DIRECTORY", default: "./documents")
+    let commandService = try setup.environment.httpURL("COMMAND_SERVICE_URL", default: "http://127.0.0.1:8181")
     let pauseAfterRename = try setup.environment.milliseconds("DOCUMENT_FAULT_PAUSE_AFTER_RENAME_MS", default: .zero, in: 0...600_000)
     let store: ContentStore
     do {
@@ -39,8 +42,11 @@ await ServiceMain.run(name: "document-store", defaultPort: 8184) { setup in
             throw ConfigurationError(variable: "DOCUMENT_DIRECTORY", problem: "is not writable")
         }
     }
-    let sweep = DocumentSweep(store: store, metadata: metadata, grace: .seconds(grace), interval: .seconds(interval),
-                              logger: setup.logger)
+    let commandClient = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(30), maxIdlePerHost: 2))
+    setup.shutdownHooks.append { commandClient.shutdown() }
+    let sweep = DocumentSweep(store: store, metadata: metadata,
+                              attachments: AttachmentCheck(baseURL: commandService, token: token, http: commandClient),
+                              grace: .seconds(grace), interval: .seconds(interval), logger: setup.logger)
     setup.services.append(sweep)
     DocumentRoutes(upload: DocumentUpload(store: store, metadata: metadata, limits: limits, pauseAfterRename: pauseAfterRename), metadata: metadata, store: store,
                    sweep: sweep, verification: DocumentVerification(store: store, metadata: metadata), token: token)

@@ -42,6 +42,10 @@ public enum InternalPaths {
     /// Projection services: `POST` `{"by": "<operator>"}` → `QuarantineRelease`; 404 when not parked.
     public static func quarantineSkip(_ stream: UUID) -> String { "\(quarantine)/\(stream.lowercasedString)/skip" }
 
+    /// Command service: `POST` an `AttachedDocumentsQuery`, answered with an
+    /// `AttachedDocumentsAnswer` (which of the documents their clients' streams hold now).
+    public static let attachedDocuments = "/internal/v1/attached-documents"
+
     // MARK: Document store
 
     /// Document store: `POST ?use=passport|care&field=NAME[&fields=a,b]` a `multipart/form-data`

@@ -50,9 +50,11 @@ stack_init
 trap faults_cleanup EXIT
 supervise_dir="$work/pids"
 mkdir -p "$work/logs"
+documents_fs=""
 faults_cleanup() {
     trap '' INT TERM
     supervise_stop_all
+    if [ -n "$documents_fs" ]; then umount "$documents_fs" 2>/dev/null || umount -l "$documents_fs" 2>/dev/null || true; fi
     if [ -n "${FAULTS_KEEP_LOGS:-}" ]; then
         mkdir -p "$FAULTS_KEEP_LOGS"
         cp -r "$work/logs/." "$FAULTS_KEEP_LOGS/"
@@ -92,7 +94,15 @@ service() { # name [VAR=value...]
 service command-service DATABASE_URL="$(pg_url clientele_commands)"
 service search-projection DATABASE_URL="$(pg_url clientele_search)"
 service stats-projection DATABASE_URL="$(pg_url clientele_stats)"
-service document-store DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
+# The document store's directory is a 64 MiB tmpfs of its own where the machine allows a mount
+# (root), so the disk-full fault fills it without touching the machine's disks; otherwise that
+# fault is reported as not run.
+mkdir -p "$work/documents"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64m,mode=0700 clientele-fault-documents "$work/documents" 2>/dev/null; then
+    documents_fs="$work/documents"
+fi
+service document-store DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents" \
+    COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
 service crm-sync
 service gateway DATABASE_URL="$(pg_url clientele_gateway)" RATE_LIMIT_REQUESTS=0 SESSION_COOKIE_SECURE=false \
     ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password" \
@@ -115,6 +125,7 @@ for name in "${!port[@]}"; do ports_json+="\"$name\": ${port[$name]}, "; done
 ports_json+="\"postgres\": $pg_port, \"broker\": $kafka_port}"
 suite_args=(--work "$work" --bin "$bin" --ports "$ports_json" --admin-email "$admin_email" --seed-events "$seed")
 [ "$short" = 1 ] && suite_args+=(--short)
+[ -n "$documents_fs" ] && suite_args+=(--documents-fs "$documents_fs")
 status=0
 FAULTS_ADMIN_PASSWORD="$admin_password" python3 -B "$root/Tests/Faults/lib/faults.py" "${suite_args[@]}" "${faults[@]}" || status=$?
 exit "$status"

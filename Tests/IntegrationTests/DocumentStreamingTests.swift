@@ -31,7 +31,7 @@ final class DocumentStreamingTests: XCTestCase {
         return kilobytes * 1024
     }
 
-    func testA25MBUploadKeepsTheGatewayAndTheStoreWithin32MBOfIdle() async throws {
+    func testA25MBUploadAndDownloadKeepTheGatewayAndTheStoreWithin32MBOfIdle() async throws {
         let (stack, w) = try await start("docmemory")
         defer { stack.stop() }
         let lead = try await w.lead()
@@ -52,6 +52,30 @@ final class DocumentStreamingTests: XCTestCase {
             let growth = peaks[index] - idle[index]
             print("\(name): idle \(idle[index] / 1024) KiB, peak growth \(growth / 1024) KiB during a 25 MB upload")
             XCTAssertLessThanOrEqual(growth, 32 * 1024 * 1024, "\(name) grew \(growth / 1024) KiB during a 25 MB upload")
+        }
+
+        // The same file downloaded whole, then its last 20 MB as a range: both processes stay
+        // within 32 MB of their size before the downloads.
+        let url = try XCTUnwrap((reply.json["data"] as? [String: Any])?["url"] as? String, reply.text)
+        let warmDownload = try await w.call(.GET, try XCTUnwrap((warm.json["data"] as? [String: Any])?["url"] as? String),
+                                            token: w.adminA)
+        XCTAssertEqual(warmDownload.status, 200)
+        let beforeDownload = pids.map { Self.residentBytes($0.1) }
+        let downloadSampling = Task.detached { await DocumentStreamingTests.sample(sampled, from: beforeDownload) }
+        let download = try await w.call(.GET, url, token: w.adminA)
+        let tail = try await w.call(.GET, url, token: w.adminA, headers: ["Range": "bytes=\(file.count - 20_000_000)-"])
+        downloadSampling.cancel()
+        let downloadPeaks = await downloadSampling.value
+        XCTAssertEqual(download.status, 200)
+        XCTAssertEqual(download.headers["Content-Length"], String(file.count))
+        XCTAssertEqual(DocumentsWorld.sha256(download.body), DocumentsWorld.sha256(file), "the download is byte-identical")
+        XCTAssertEqual(tail.status, 206)
+        XCTAssertEqual(tail.headers["Content-Range"], "bytes \(file.count - 20_000_000)-\(file.count - 1)/\(file.count)")
+        XCTAssertTrue(tail.body == Array(file[(file.count - 20_000_000)...]), "the range is the file's tail")
+        for (index, (name, _)) in pids.enumerated() {
+            let growth = downloadPeaks[index] - beforeDownload[index]
+            print("\(name): before \(beforeDownload[index] / 1024) KiB, peak growth \(growth / 1024) KiB during 45 MB of downloads")
+            XCTAssertLessThanOrEqual(growth, 32 * 1024 * 1024, "\(name) grew \(growth / 1024) KiB during a 25 MB download")
         }
     }
 
@@ -162,5 +186,72 @@ final class DocumentStreamingTests: XCTestCase {
         let url = try XCTUnwrap((again.json["data"] as? [String: Any])?["url"] as? String)
         let download = try await w.call(.GET, url, token: w.adminA)
         XCTAssertTrue(download.body == file)
+    }
+    /// An upload stored and claimed for a client but never attached (the gateway's attach
+    /// command failed, or the gateway died between its claim and its command) is removed by
+    /// the sweep after the grace period, its file with it; an attached one stays.
+    func testAClaimedUploadNeverAttachedIsSweptWithItsFile() async throws {
+        let (stack, w) = try await start("docunattached")
+        defer { stack.stop() }
+        let lead = try await w.lead()
+        let kept = DocumentsWorld.pdf(50_000, seed: 21)
+        let attached = try await w.careDocument(lead, kept)
+        XCTAssertEqual(attached.status, 201, attached.text)
+        let keptId = try XCTUnwrap((attached.json["data"] as? [String: Any])?["id"] as? String)
+
+        // What the gateway does before its attach command, done by hand, then nothing more.
+        let internalHeaders: HTTPHeaders = ["X-Internal-Token": stack.internalToken]
+        let owner = try await http.execute(HTTPClientRequest(method: .GET, url: stack.documentStore.baseURL + "/internal/v1/documents/\(keptId)",
+                                                             headers: internalHeaders))
+        let ownerJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(owner.body)) as? [String: Any])
+        let orphan = DocumentsWorld.pdf(60_000, seed: 22)
+        let body = Multipart([.file("file", "orphan.pdf", orphan)])
+        var uploadHeaders = internalHeaders
+        uploadHeaders.add(name: "Content-Type", value: body.contentType)
+        let stored = try await http.execute(HTTPClientRequest(method: .POST,
+                                                              url: stack.documentStore.baseURL + "/internal/v1/documents?use=care&field=file",
+                                                              headers: uploadHeaders, body: body.bytes))
+        XCTAssertEqual(stored.status.code, 201, String(decoding: stored.body, as: UTF8.self))
+        let storedJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stored.body)) as? [String: Any])
+        let orphanId = try XCTUnwrap((storedJSON["document"] as? [String: Any])?["id"] as? String)
+        var claimHeaders = internalHeaders
+        claimHeaders.add(name: "Content-Type", value: "application/json")
+        let claim = try await http.execute(HTTPClientRequest(
+            method: .POST, url: stack.documentStore.baseURL + "/internal/v1/documents/\(orphanId.lowercased())/claim", headers: claimHeaders,
+            body: Array(try JSONSerialization.data(withJSONObject: ["tenantId": ownerJSON["tenantId"], "clientId": ownerJSON["clientId"]]))))
+        XCTAssertEqual(claim.status.code, 200, String(decoding: claim.body, as: UTF8.self))
+        XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(orphan)))
+
+        // While the command service cannot say whether it is attached, no round removes it.
+        stack.commandService.process.signal(SIGKILL)
+        _ = stack.commandService.process.waitForExit()
+        try await eventually("the claim is older than the grace period") { try await w.claimsOlderThan(seconds: 2) }
+        let blind = try await http.execute(HTTPClientRequest(method: .POST, url: stack.documentStore.baseURL + "/internal/v1/document-sweep",
+                                                             headers: internalHeaders))
+        XCTAssertEqual(blind.status.code, 200)
+        let blindJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(blind.body)) as? [String: Any])
+        XCTAssertEqual(blindJSON["unattached"] as? Int, 0)
+        let rowsWhileBlind = try await w.storedRows()
+        XCTAssertEqual(rowsWhileBlind, 2, "nothing claimed is removed while the command service is down")
+        try await stack.restartCommandService()
+
+        // The sweep (every second, grace one second) removes the claimed, unattached upload.
+        try await eventually("the claimed but unattached upload's row is swept") { try await w.storedRows() == 1 }
+        try await eventually("its file is swept") { !w.objects().contains(DocumentsWorld.sha256(orphan)) }
+        let gone = try await http.execute(HTTPClientRequest(method: .GET,
+                                                            url: stack.documentStore.baseURL + "/internal/v1/documents/\(orphanId.lowercased())",
+                                                            headers: internalHeaders))
+        XCTAssertEqual(gone.status.code, 404)
+
+        // The attached document outlives several more rounds and still downloads.
+        let rounds = try await http.execute(HTTPClientRequest(method: .POST, url: stack.documentStore.baseURL + "/internal/v1/document-sweep",
+                                                              headers: internalHeaders))
+        XCTAssertEqual(rounds.status.code, 200)
+        let url = try XCTUnwrap((attached.json["data"] as? [String: Any])?["url"] as? String)
+        let download = try await w.call(.GET, url, token: w.adminA)
+        XCTAssertEqual(download.status, 200)
+        XCTAssertTrue(download.body == kept)
+        let verify = try w.verify()
+        XCTAssertEqual(verify.status, 0, "\(verify.report)")
     }
 }

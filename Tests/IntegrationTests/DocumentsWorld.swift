@@ -112,6 +112,14 @@ struct DocumentsWorld {
         return try await pool.query("SELECT count(*)::bigint FROM documents")[0].decode(0, as: Int.self)
     }
 
+    /// Whether every claimed document's claim is older than `seconds` (past the sweep's grace).
+    func claimsOlderThan(seconds: Int) async throws -> Bool {
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.documentDatabase, poolSize: 1))
+        defer { Task { await pool.close() } }
+        return try await pool.query("SELECT count(*)::bigint FROM documents WHERE claimed_at > now() - make_interval(secs => $1)",
+                                    [Double(seconds)])[0].decode(0, as: Int.self) == 0
+    }
+
     /// The digests of the objects on the volume, and the temporary files.
     func objects() -> Set<String> {
         var names: Set<String> = []

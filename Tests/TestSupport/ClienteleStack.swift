@@ -92,6 +92,7 @@ public final class ClienteleStack: Sendable {
         self.documentEnvironment = [
             "DATABASE_URL": documentDatabase,
             "DOCUMENT_DIRECTORY": documentDirectory.path, "INTERNAL_TOKEN": internalToken,
+            "COMMAND_SERVICE_URL": commandService.baseURL,
         ].merging(documentEnvironment) { $1 }
         let documentStore = try ServiceProcess.start("document-store", environment: self.documentEnvironment, logDirectory: logDirectory)
         documentStoreSlot = Mutex(documentStore)

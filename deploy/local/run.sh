@@ -147,7 +147,8 @@ start_service() { # name port [VAR=value...]
 start_service command-service 8181 DATABASE_URL="$(pg_url clientele_commands)"
 start_service search-projection 8182 DATABASE_URL="$(pg_url clientele_search)"
 start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)"
-start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents"
+start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents" \
+    COMMAND_SERVICE_URL=http://127.0.0.1:8181
 start_service crm-sync 8185
 start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
     STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)" \

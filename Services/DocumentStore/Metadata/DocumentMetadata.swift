@@ -32,6 +32,12 @@ struct DocumentMetadata: Sendable {
         CREATE INDEX documents_by_client ON documents (client_id) WHERE client_id IS NOT NULL;
         CREATE INDEX documents_unclaimed ON documents (created_at) WHERE claimed_at IS NULL;
         """),
+        // A claimed document is confirmed attached once the command service says its client's
+        // stream holds it (`DocumentSweep`); until then the sweep may remove it.
+        Migration(version: 2, name: "document store: attachment confirmed", sql: """
+        ALTER TABLE documents ADD COLUMN attached_at TIMESTAMPTZ;
+        CREATE INDEX documents_unconfirmed ON documents (claimed_at) WHERE claimed_at IS NOT NULL AND attached_at IS NULL;
+        """),
     ]
 
     private static let columns = "id, sha256, size, content_type, name, use, document_type, tenant_id, client_id, created_at"
@@ -73,6 +79,33 @@ struct DocumentMetadata: Sendable {
                                [Double(grace.components.seconds)])
     }
 
+    /// Up to `limit` documents claimed more than `grace` ago and not yet confirmed attached,
+    /// oldest claim first.
+    func unconfirmedClaims(olderThan grace: Duration, limit: Int) async throws -> [AttachedDocumentsQuery.Entry] {
+        try await pool.query("""
+            SELECT client_id, id FROM documents
+            WHERE claimed_at IS NOT NULL AND attached_at IS NULL AND claimed_at < now() - make_interval(secs => $1)
+            ORDER BY claimed_at LIMIT $2
+            """, [Double(grace.components.seconds), limit]).map {
+            AttachedDocumentsQuery.Entry(clientId: try $0.decode(0, as: UUID.self), documentId: try $0.decode(1, as: UUID.self))
+        }
+    }
+
+    /// Records that the event store holds these documents attached: the sweep leaves them be.
+    func confirmAttached(_ ids: [UUID]) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.execute("UPDATE documents SET attached_at = now() WHERE id = ANY($1::uuid[]) AND attached_at IS NULL",
+                               [Self.uuidArray(ids)])
+    }
+
+    /// Deletes these claimed documents unless they were confirmed attached meanwhile; how many.
+    func deleteUnattached(_ ids: [UUID]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await pool.execute("""
+            DELETE FROM documents WHERE id = ANY($1::uuid[]) AND claimed_at IS NOT NULL AND attached_at IS NULL
+            """, [Self.uuidArray(ids)])
+    }
+
     /// The SHA-256 of every object some row names.
     func referencedDigests() async throws -> Set<String> {
         Set(try await pool.query("SELECT DISTINCT sha256 FROM documents").map { try $0.decode(0, as: String.self) })
@@ -84,6 +117,9 @@ struct DocumentMetadata: Sendable {
             (try $0.decode(0, as: UUID.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int64.self))
         }
     }
+
+    /// A `uuid[]` parameter's text.
+    private static func uuidArray(_ ids: [UUID]) -> String { "{" + ids.map(\.lowercasedString).joined(separator: ",") + "}" }
 
     private static func stored(_ row: PostgresRow) throws -> StoredDocument {
         let documentType = try row.decodeIfPresent(6, as: String.self)

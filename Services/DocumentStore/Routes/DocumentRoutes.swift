@@ -16,10 +16,10 @@ struct DocumentRoutes: Sendable {
     let verification: DocumentVerification
     let token: InternalToken
     let uploadsInFlight: InFlightLimit
-    let downloadsInFlight: InFlightLimit
 
-    /// Downloads read into memory at once (each at most the largest cap): more are 503.
-    static let maxDownloadsInFlight = 8
+    /// A download is read and sent in pieces of this size, each read once the caller's
+    /// connection has taken most of the previous one (`HTTPStreamedBody`'s backpressure).
+    static let downloadPieceBytes = 256 * 1024
     /// The body limit of the upload route: what any cap allows plus the framing; each use's
     /// cap is applied while streaming.
     static let maxUploadBodyBytes = 1 << 40
@@ -33,7 +33,6 @@ struct DocumentRoutes: Sendable {
         self.verification = verification
         self.token = token
         uploadsInFlight = InFlightLimit(limit: upload.limits.uploadsInFlight, what: "uploads")
-        downloadsInFlight = InFlightLimit(limit: Self.maxDownloadsInFlight, what: "downloads")
     }
 
     func register(on setup: ServiceSetup) {
@@ -51,7 +50,8 @@ struct DocumentRoutes: Sendable {
         })
         setup.route(.POST, InternalPaths.documentSweep, token.guarding { _ in
             let removed = try await sweep.sweep()
-            return .json(status: .ok, object: ["uploads": .int(Int64(removed.uploads)), "files": .int(Int64(removed.files))])
+            return .json(status: .ok, object: ["uploads": .int(Int64(removed.uploads)), "unattached": .int(Int64(removed.unattached)),
+                                               "files": .int(Int64(removed.files))])
         })
     }
 
@@ -91,7 +91,9 @@ struct DocumentRoutes: Sendable {
         return .json(status: .ok, object: document.json)
     }
 
-    /// The file's bytes, or the one range asked for; `If-None-Match` with its ETag is 304.
+    /// The file's bytes, or the one range asked for, streamed with their `Content-Length`
+    /// (never held whole); `If-None-Match` with its ETag is 304. The file is opened before
+    /// answering, so a missing one is a 500, not a truncated body.
     func content(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard let document = try await metadata.document(try Self.id(request)) else { throw Self.notFound }
         let reference = document.reference
@@ -117,21 +119,31 @@ struct DocumentRoutes: Sendable {
         let path = store.path(of: reference.sha256)
         let start = range?.lowerBound ?? 0
         let count = range.map { $0.count } ?? size
-        let bytes = try await downloadsInFlight.run {
-            try await FileIO.offload { () throws -> [UInt8] in
-                let fd = try FileIO.open(path, O_RDONLY)
-                defer { FileIO.close(fd) }
-                return try FileIO.read(fd, count: count, at: start)
+        let file = try await FileIO.offload { () throws -> OpenFile in
+            let file = try OpenFile(path)
+            guard let found = FileIO.status(path), found.size == size else {
+                throw ClienteleError(.internal, "Internal server error", internalDetail: "document file size differs from its metadata")
+            }
+            return file
+        }
+        let status = range == nil ? HTTPStatus.ok : HTTPStatus(code: 206, reasonPhrase: "Partial Content")
+        if let range { headers.replaceOrAdd(name: "Content-Range", value: "bytes \(range.lowerBound)-\(range.upperBound)/\(size)") }
+        var response = HTTPResponse(status: status, headers: headers)
+        response.streamedBody = HTTPStreamedBody(length: count) { writer in
+            var offset = start
+            let end = start + count
+            while offset < end {
+                let want = min(Self.downloadPieceBytes, end - offset)
+                let at = offset
+                let piece = try await FileIO.offload { try FileIO.read(file.fd, count: want, at: at) }
+                guard piece.count == want else {
+                    throw ClienteleError(.internal, "Internal server error", internalDetail: "document file shorter than its metadata")
+                }
+                try await writer.write(piece)
+                offset += want
             }
         }
-        guard bytes.count == count else {
-            throw ClienteleError(.internal, "Internal server error", internalDetail: "document file shorter than its metadata")
-        }
-        if let range {
-            headers.replaceOrAdd(name: "Content-Range", value: "bytes \(range.lowerBound)-\(range.upperBound)/\(size)")
-            return HTTPResponse(status: HTTPStatus(code: 206, reasonPhrase: "Partial Content"), headers: headers, body: bytes)
-        }
-        return HTTPResponse(status: .ok, headers: headers, body: bytes)
+        return response
     }
 
     static let notFound = ClienteleError(.notFound, "Document not found")

@@ -4,10 +4,16 @@ import Foundation
 import Glibc
 
 /// The few POSIX file operations the store needs, with EINTR handled and failures as
-/// `ClienteleError`s (`.internal`, the errno in the internal detail, never a file name).
+/// `ClienteleError`s (the errno in the internal detail, never a file name): a full volume
+/// (`ENOSPC`, `EDQUOT`) is `.unavailable` (503 with `Retry-After` through the gateway, like
+/// every write that cannot be stored now and may be retried once an operator frees space),
+/// anything else `.internal`.
 enum FileIO {
     static func failure(_ operation: String, _ code: Int32 = errno) -> ClienteleError {
-        ClienteleError(.internal, "Document storage failed", internalDetail: "\(operation): errno \(code)")
+        if code == ENOSPC || code == EDQUOT {
+            return ClienteleError(.unavailable, "Document storage is full; retry later", internalDetail: "\(operation): errno \(code)")
+        }
+        return ClienteleError(.internal, "Document storage failed", internalDetail: "\(operation): errno \(code)")
     }
 
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws -> Int32 {

@@ -73,7 +73,7 @@ struct CareDocumentsAPI: Sendable {
         let (id, _, document) = try await attached(request, caller)
         let upstream = try await attachments.documents.content(id, range: request.headers["Range"],
                                                                ifNoneMatch: request.headers["If-None-Match"])
-        return DocumentDownload.response(upstream, document: document, rendering: CareDocumentsView.error)
+        return try await DocumentDownload.response(upstream, document: document, rendering: CareDocumentsView.error)
     }
 
     /// Detaches the document from its client (an event of the client's stream); the document

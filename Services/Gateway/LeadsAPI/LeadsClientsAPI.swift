@@ -171,7 +171,7 @@ struct LeadsClientsAPI: Sendable {
         guard let passport = record.documents.passport else { throw ClienteleError(.notFound, "This lead has no passport") }
         let upstream = try await attachments.documents.content(passport.id, range: request.headers["Range"],
                                                                ifNoneMatch: request.headers["If-None-Match"])
-        return DocumentDownload.response(upstream, document: passport, rendering: LeadsClientView.error)
+        return try await DocumentDownload.response(upstream, document: passport, rendering: LeadsClientView.error)
     }
 
     // MARK: Parts

@@ -56,16 +56,19 @@ struct DocumentClient: Sendable {
         return try Self.decode(response) { value throws(JSONFieldError) in try StoredDocument(json: value) }
     }
 
-    /// The document's bytes as the store answers them (200, 206, 304 or 416, with its headers);
-    /// `Range` and `If-None-Match` are passed on.
-    func content(_ id: UUID, range: String?, ifNoneMatch: String?) async throws -> HTTPClientResponse {
+    /// The document's bytes as the store answers them (200, 206, 304 or 416, with its headers),
+    /// the body streamed: read it to its end or close it. `Range` and `If-None-Match` are
+    /// passed on.
+    func content(_ id: UUID, range: String?, ifNoneMatch: String?) async throws -> HTTPClientStreamedResponse {
         var headers = headers()
         if let range { headers.replaceOrAdd(name: "Range", value: range) }
         if let ifNoneMatch { headers.replaceOrAdd(name: "If-None-Match", value: ifNoneMatch) }
-        let response = try await http.execute(HTTPClientRequest(method: .GET, url: baseURL + InternalPaths.documentContent(id),
-                                                                headers: headers))
+        let response = try await http.stream(HTTPClientRequest(method: .GET, url: baseURL + InternalPaths.documentContent(id),
+                                                               headers: headers))
         guard [200, 206, 304, 416].contains(response.status.code) else {
-            throw UpstreamError.clienteleError(from: response, service: "document-store")
+            let body = try await response.body.collect()
+            throw UpstreamError.clienteleError(from: HTTPClientResponse(status: response.status, headers: response.headers, body: body),
+                                               service: "document-store")
         }
         return response
     }

@@ -74,20 +74,37 @@ final class StreamedExchange: @unchecked Sendable {
     private let socket: ClientSocket
     private let deadline: UInt64
     private let isHead: Bool
+    /// Whether the connection came from the idle pool (it may have been closed meanwhile).
+    let reused: Bool
     private var chunked = false
     private var parser: HTTPResponseParser
     private var released = false
+    /// The receive buffer of a streamed response (`receiveBodyPiece`), allocated on first use.
+    private var receiveBuffer: UnsafeMutableRawBufferPointer?
 
-    private init(client: HTTPClient, key: HTTPConnectionPool.Key, socket: ClientSocket, deadline: UInt64, isHead: Bool) {
+    private init(client: HTTPClient, key: HTTPConnectionPool.Key, socket: ClientSocket, deadline: UInt64, isHead: Bool,
+                 reused: Bool, streamsResponse: Bool) {
         self.client = client
         self.key = key
         self.socket = socket
         self.deadline = deadline
         self.isHead = isHead
-        parser = HTTPResponseParser(isHeadRequest: isHead)
+        self.reused = reused
+        parser = HTTPResponseParser(isHeadRequest: isHead, streamsBody: streamsResponse)
     }
 
-    static func open(_ client: HTTPClient, _ request: HTTPClientRequest, target: HTTPClient.Target) throws -> StreamedExchange {
+    /// An exchange dropped before it finished (a streamed response nobody read to its end)
+    /// closes its connection and frees its place in the pool.
+    deinit {
+        receiveBuffer?.deallocate()
+        if !released {
+            socket.close()
+            client.pool.release(key, nil)
+        }
+    }
+
+    static func open(_ client: HTTPClient, _ request: HTTPClientRequest, target: HTTPClient.Target,
+                     streamsResponse: Bool = false) throws -> StreamedExchange {
         guard let address = client.resolver.address(host: target.host, port: target.port) else {
             throw ClienteleError(.unavailable, "Cannot resolve the host", context: ["host": target.host])
         }
@@ -95,8 +112,9 @@ final class StreamedExchange: @unchecked Sendable {
         let now = Socket.monotonicNanoseconds()
         let deadline = now &+ client.configuration.requestTimeout.clampedNanoseconds
         let connectDeadline = now &+ client.configuration.connectTimeout.clampedNanoseconds
-        let (socket, _) = try client.pool.acquire(key, address: address, connectDeadline: connectDeadline, deadline: deadline)
-        return StreamedExchange(client: client, key: key, socket: socket, deadline: deadline, isHead: request.method == .HEAD)
+        let (socket, reused) = try client.pool.acquire(key, address: address, connectDeadline: connectDeadline, deadline: deadline)
+        return StreamedExchange(client: client, key: key, socket: socket, deadline: deadline, isHead: request.method == .HEAD,
+                                reused: reused, streamsResponse: streamsResponse)
     }
 
     func sendHead(_ request: HTTPClientRequest, target: HTTPClient.Target, contentLength: Int?) throws {
@@ -200,6 +218,69 @@ final class StreamedExchange: @unchecked Sendable {
             if try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { break }
         }
         return HTTPClientResponse(status: parser.status, headers: parser.headers, body: parser.body)
+    }
+
+    /// Reads until the response's head is complete (a streamed response's body follows with
+    /// `receiveBodyPiece`); false when the server closed before sending any byte.
+    func receiveHead() throws -> Bool {
+        while !parser.hasHead {
+            let n: Int
+            do {
+                n = try socket.receive(into: buffer(), deadline: deadline)
+            } catch ClientSocket.Failure.closed where !parser.receivedAnyBytes {
+                return false
+            }
+            if n == 0 {
+                guard parser.receivedAnyBytes else { return false }
+                try parser.endOfInput()
+                break
+            }
+            _ = try parser.feed(UnsafeRawBufferPointer(rebasing: buffer()[0..<n]))
+        }
+        return true
+    }
+
+    var status: HTTPStatus { parser.status }
+    var headers: HTTPHeaders { parser.headers }
+
+    /// A streamed response's next piece of body (what the socket holds, waiting for some when
+    /// it holds none, up to the receive buffer's size), nil at its end, when the connection
+    /// goes back to the pool. Large pieces keep the hand-offs between threads few.
+    func receiveBodyPiece() throws -> [UInt8]? {
+        let buffer = buffer()
+        while true {
+            let piece = parser.takeBody()
+            if !piece.isEmpty { return piece }
+            if parser.isComplete {
+                finish(reusable: true)
+                return nil
+            }
+            var filled: Int
+            do {
+                filled = try socket.receive(into: buffer, deadline: deadline)
+            } catch ClientSocket.Failure.closed where parser.receivedAnyBytes {
+                filled = 0
+            }
+            // What else the socket holds now, without waiting (an end or a failure shows on
+            // the next receive).
+            while filled > 0, filled < buffer.count,
+                  let more = try? socket.receiveSome(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])), more > 0 {
+                filled += more
+            }
+            if filled == 0 {
+                try parser.endOfInput()
+                continue
+            }
+            _ = try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
+        }
+    }
+
+    /// One receive's worth: large, so a download costs few thread hand-offs.
+    private func buffer() -> UnsafeMutableRawBufferPointer {
+        if let receiveBuffer { return receiveBuffer }
+        let allocated = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 1)
+        receiveBuffer = allocated
+        return allocated
     }
 
     /// Returns the connection to the pool when the exchange completed cleanly, else closes it.

@@ -1,6 +1,8 @@
 /// A response body written while it is sent, for bodies too large to hold (an export of
-/// millions of rows): the server sends it with `Transfer-Encoding: chunked`, one chunk per
-/// `HTTPBodyWriter.write`.
+/// millions of rows, a document download): without a `length` the server sends it with
+/// `Transfer-Encoding: chunked`, one chunk per `HTTPBodyWriter.write`; with one, as
+/// `Content-Length: length` and the written bytes as they are (the producer must write exactly
+/// that many: fewer, or more, closes the connection, so the client sees a truncated body).
 ///
 /// `produce` runs after the response head is queued; each `write` returns once the chunk is
 /// queued on the connection and the peer has taken enough that at most half the connection's
@@ -12,8 +14,12 @@
 /// only and does not run `produce`.
 public struct HTTPStreamedBody: Sendable {
     public let produce: @Sendable (HTTPBodyWriter) async throws -> Void
+    /// The body's size when known beforehand (sent as `Content-Length`); nil: chunked.
+    public let length: Int?
 
-    public init(_ produce: @escaping @Sendable (HTTPBodyWriter) async throws -> Void) {
+    public init(length: Int? = nil, _ produce: @escaping @Sendable (HTTPBodyWriter) async throws -> Void) {
+        precondition(length.map { $0 >= 0 } ?? true, "a streamed body's length is not negative")
+        self.length = length
         self.produce = produce
     }
 }
@@ -31,7 +37,7 @@ public struct HTTPBodyWriter: Sendable {
         self.deliver = deliver
     }
 
-    /// Sends `bytes` as one chunk (nothing for none); see the type for when it returns.
+    /// Sends `bytes` (one chunk when chunked; nothing for none); see the type for when it returns.
     public func write(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
         let open = await withCheckedContinuation { continuation in deliver(bytes, continuation) }

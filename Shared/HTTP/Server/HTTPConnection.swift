@@ -59,6 +59,10 @@ final class HTTPConnection: @unchecked Sendable {
         var request: HTTPRequest
         var status: HTTPStatus
         var startedAt: UInt64
+        /// The body's announced `Content-Length`, nil when chunked.
+        var length: Int?
+        /// Bytes written so far (checked against `length`).
+        var sent = 0
         /// The producer's write waiting for the peer to take output.
         var waiting: CheckedContinuation<Bool, Never>?
     }
@@ -314,7 +318,7 @@ final class HTTPConnection: @unchecked Sendable {
         if outputOffset == output.count { lastActivity = loop.now }
         if let streamed = response.streamedBody, head.method != .HEAD, HTTPConnection.hasBody(response.status) {
             HTTPConnection.serialize(response, isHead: false, close: close, keepAliveHeader: head.version == .http1_0,
-                                     chunked: true, into: &output)
+                                     chunked: streamed.length == nil, into: &output)
             startStream(streamed, exchange: exchange, status: response.status)
             return
         }
@@ -335,7 +339,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// chunks and its end brought back to the loop.
     private func startStream(_ streamed: HTTPStreamedBody, exchange: Exchange, status: HTTPStatus) {
         let id = requestID
-        streaming = Streaming(id: id, request: exchange.request, status: status, startedAt: exchange.startedAt)
+        streaming = Streaming(id: id, request: exchange.request, status: status, startedAt: exchange.startedAt,
+                              length: streamed.length)
         let loop = self.loop
         let writer = HTTPBodyWriter { bytes, continuation in
             loop.execute { self.streamChunk(bytes, id: id, continuation) }
@@ -353,14 +358,25 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func streamChunk(_ bytes: [UInt8], id: Int, _ continuation: CheckedContinuation<Bool, Never>) {
-        guard !isClosed, streaming?.id == id else {
+        guard !isClosed, let stream = streaming, stream.id == id else {
             continuation.resume(returning: false)
             return
         }
-        output.append(contentsOf: String(bytes.count, radix: 16).utf8)
-        output.append(contentsOf: [13, 10])
-        output.append(contentsOf: bytes)
-        output.append(contentsOf: [13, 10])
+        if let length = stream.length {
+            // More than announced would be read as the next response: end the connection.
+            guard bytes.count <= length - stream.sent else {
+                continuation.resume(returning: false)
+                close()
+                return
+            }
+            streaming?.sent += bytes.count
+            output.append(contentsOf: bytes)
+        } else {
+            output.append(contentsOf: String(bytes.count, radix: 16).utf8)
+            output.append(contentsOf: [13, 10])
+            output.append(contentsOf: bytes)
+            output.append(contentsOf: [13, 10])
+        }
         flush()
         if isClosed {
             continuation.resume(returning: false)
@@ -379,11 +395,13 @@ final class HTTPConnection: @unchecked Sendable {
     private func endStream(id: Int, failed: Bool) {
         guard !isClosed, let stream = streaming, stream.id == id else { return }
         streaming = nil
-        if failed {
+        // A failed producer, or one that wrote less than it announced: the client must see a
+        // truncated body, never a complete-looking one.
+        if failed || stream.length.map({ $0 != stream.sent }) ?? false {
             close()
             return
         }
-        output.append(contentsOf: "0\r\n\r\n".utf8)
+        if stream.length == nil { output.append(contentsOf: "0\r\n\r\n".utf8) }
         headStartedAt = parser.bufferedByteCount > 0 ? loop.now : 0
         if let observer = loop.context.observer {
             let elapsed = loop.now &- stream.startedAt
@@ -559,7 +577,7 @@ final class HTTPConnection: @unchecked Sendable {
             out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
         } else if hasBody {
             out.append(contentsOf: "Content-Length: ".utf8)
-            appendDecimal(response.body.count, to: &out)
+            appendDecimal(response.streamedBody?.length ?? response.body.count, to: &out)
             out.append(contentsOf: [13, 10])
         }
         if close {
@@ -568,7 +586,7 @@ final class HTTPConnection: @unchecked Sendable {
             out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
         out.append(contentsOf: [13, 10])
-        if hasBody, !isHead, !chunked { out.append(contentsOf: response.body) }
+        if hasBody, !isHead, !chunked, response.streamedBody == nil { out.append(contentsOf: response.body) }
     }
 
     /// Whether a response of `status` has a body (all but 1xx, 204 and 304).

@@ -135,7 +135,8 @@ start_clientele() {
     svc_pid[search-projection]="${pids[-1]}"
     start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)"
     svc_pid[stats-projection]="${pids[-1]}"
-    start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
+    start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents" \
+        COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
     svc_pid[document-store]="${pids[-1]}"
     start_service gateway "${port[gateway]}" DATABASE_URL="$(pg_url clientele_gateway)" \
         RATE_LIMIT_REQUESTS=1000000 RATE_LIMIT_WINDOW_SECONDS=1 \

@@ -52,14 +52,20 @@ class Caller:
         self.connection = None
 
     def call(self, method, path, headers=None, body=None):
-        t_send = time.time()
-        if self.connection is not None and t_send - self.last_used > self.max_idle:
-            self.close()
+        """`body` sent as JSON."""
         fields = dict(headers or {})
         data = None
         if body is not None:
             data = json.dumps(body).encode()
             fields["Content-Type"] = "application/json"
+        return self.call_raw(method, path, fields, data)
+
+    def call_raw(self, method, path, headers, data):
+        """`data` (bytes, or None) sent as it is, with `headers`."""
+        t_send = time.time()
+        if self.connection is not None and t_send - self.last_used > self.max_idle:
+            self.close()
+        fields = dict(headers or {})
         error = None
         try:
             if self.connection is None:

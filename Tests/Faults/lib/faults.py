@@ -155,14 +155,164 @@ def freeze(name, seconds, tree=False):
     return inject
 
 
-def document_store_disk_full(stack):
-    # HOOK: the document store keeps no files yet (its routes answer 501), so a full disk changes
-    # nothing a caller can see. When uploads are built: mount a small tmpfs as its
-    # DOCUMENT_DIRECTORY in Tests/Faults/run.sh, fill it, upload through the leads API's passport
-    # route under the load, and check that an upload that cannot be stored answers 503 with
-    # Retry-After (or 507), leaves no partial file or metadata row, that other writes go on,
-    # and that uploads succeed again once space is freed.
-    raise NotBuilt("the document store keeps no files yet (its routes answer 501): hook left in faults.py")
+class DocumentStoreDiskFull:
+    """The document store's volume fills up under the load: uploads through both document routes
+    (the leads API's passport, the care API's upload) must answer 503 with `Retry-After` and a JSON
+    message (never a 500, never a hang), store nothing (no temporary file, no metadata row, the
+    store's verification clean), and work again once space is freed. Needs the store's directory
+    on a filesystem of its own (`--documents-fs`, the tmpfs run.sh mounts as root).
+
+    Why 503 and not 507: every write the system cannot store now but may store later answers 503
+    with `Retry-After` (the contract this suite checks, and the answer each API's OpenAPI
+    operations already list); 507 is WebDAV's, and clients retry 503 but not 507. The message
+    says what happened ("Document storage is full; retry later").
+
+    t0 is the moment space is freed (as a freeze's is its end); 'back' is the first upload
+    stored after it."""
+
+    UPLOADERS, UPLOADS_EACH, FILE_BYTES = 4, 4, 300_000
+
+    def __init__(self):
+        self.fs = self.ports = self.db = self.recorder = self.tenancy = None
+        self.findings, self.back, self.lead = [], None, None
+
+    def configure(self, fs, ports, db, recorder, tenancy):
+        self.fs, self.ports, self.db, self.recorder, self.tenancy = fs, ports, db, recorder, tenancy
+
+    @staticmethod
+    def pdf(size):
+        return b"%PDF-1.7\n" + os.urandom(size - 9)
+
+    def upload(self, caller, index, body):
+        """One upload (alternately a passport and a care document): its answer, recorded as a write."""
+        boundary = f"faults{secrets.token_hex(8)}"
+        if index % 2 == 0:
+            path, parts = f"/api/clients/passport/{self.lead}", [("passport", "passport.pdf", body)]
+        else:
+            path, parts = "/api/document/upload", [("file", "plan.pdf", body), ("clientId", None, str(self.lead).encode()),
+                                                   ("documentType", None, b"report")]
+        data = b""
+        for name, filename, value in parts:
+            disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+            data += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+            data += (b"Content-Type: application/pdf\r\n" if filename else b"") + b"\r\n" + value + b"\r\n"
+        data += f"--{boundary}--\r\n".encode()
+        answer = caller.call_raw("POST", path, {"Authorization": f"Bearer {self.tenancy.token}",
+                                                "Content-Type": f"multipart/form-data; boundary={boundary}"}, data)
+        self.recorder.answer(answer, "documents", "passport" if index % 2 == 0 else "care-upload", True)
+        return answer
+
+    def rows(self):
+        return int(self.db.value("clientele_documents", "SELECT count(*) FROM documents"))
+
+    def temporary_files(self):
+        return os.listdir(os.path.join(self.fs, "tmp")) if os.path.isdir(os.path.join(self.fs, "tmp")) else []
+
+    def verification_problems(self):
+        answer = Caller(self.ports["document-store"], 60.0).call("POST", "/internal/v1/document-verification",
+                                                                 {"X-Internal-Token": os.environ["INTERNAL_TOKEN"]})
+        report = answer.json() if answer.status == 200 else None
+        if report is None:
+            return [f"the store's verification answered {answer.outcome()}"]
+        # Orphaned files are expected: a replaced passport's file waits for the sweep's grace period.
+        return [f"verification: {key} {report[key]}" for key in ("missing", "corrupt") if report.get(key)]
+
+    def fill(self):
+        """Fills the volume to its last byte; the filler's path."""
+        filler = os.path.join(self.fs, "filler")
+        with open(filler, "wb", buffering=0) as out:
+            for size in (1 << 20, 4096, 1):
+                block = b"\0" * size
+                try:
+                    while True:
+                        out.write(block)
+                except OSError:
+                    pass
+        return filler
+
+    def __call__(self, stack):
+        if not self.fs:
+            raise NotBuilt("the document store's directory is not a filesystem of its own (run.sh mounts a tmpfs as root)")
+        self.findings, self.back = [], None
+        caller = Caller(self.ports["gateway"], 30.0)
+        if self.lead is None:
+            company = self.tenancy.companies[0]
+            made = caller.call("POST", "/api/clients", {"Authorization": f"Bearer {self.tenancy.token}"},
+                               {"name": "Fault documents", "email": f"documents-{secrets.token_hex(4)}@faults.test",
+                                "company": company["number"]})
+            if made.status != 201:
+                raise SystemExit(f"disk-full setup: creating a lead answered {made.outcome()}: {made.body[:300]!r}")
+            self.lead = made.headers.get("location", "").rsplit("/", 1)[-1]
+        first = self.upload(caller, 1, self.pdf(self.FILE_BYTES))
+        if not first.ok:
+            self.findings.append(f"an upload before the fault answered {first.outcome()}")
+        rows_before = self.rows()
+        filler = self.fill()
+
+        answers = []
+        lock = threading.Lock()
+
+        def uploader(number):
+            own = Caller(self.ports["gateway"], 30.0)
+            for round_ in range(self.UPLOADS_EACH):
+                answer = self.upload(own, number + round_, self.pdf(self.FILE_BYTES))
+                with lock:
+                    answers.append(answer)
+        threads = [threading.Thread(target=uploader, args=(n,)) for n in range(self.UPLOADERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = [a for a in answers if a.ok]
+        for answer in answers:
+            if answer.ok:
+                continue
+            body = answer.json()
+            # The care API says what happened; the leads API's 5xx messages are generic by its envelope.
+            clear = isinstance(body, dict) and isinstance(body.get("message"), str) and (
+                "full" in body["message"] or "success" not in body)
+            if answer.status != 503 or not clear:
+                self.findings.append(f"an upload on a full disk answered {answer.outcome()} {answer.body[:160]!r}, "
+                                     "not 503 with a JSON message (the care API's saying storage is full)")
+        deadline = time.time() + 10
+        while self.temporary_files() and time.time() < deadline:
+            time.sleep(0.1)
+        if self.temporary_files():
+            self.findings.append(f"{len(self.temporary_files())} temporary file(s) left by refused uploads")
+        if self.rows() != rows_before + len(stored):
+            self.findings.append(f"metadata rows: {self.rows()}, expected {rows_before + len(stored)} "
+                                 f"({len(stored)} upload(s) stored while full)")
+        self.findings += self.verification_problems()
+
+        os.unlink(filler)
+        t0 = time.time()
+        deadline = t0 + RECOVERY_LIMIT
+        body = self.pdf(self.FILE_BYTES)
+        answer = None
+        while time.time() < deadline:
+            answer = self.upload(caller, 0, body)
+            if answer.ok:
+                self.back = time.time()
+                break
+            time.sleep(0.2)
+        if self.back is None:
+            self.findings.append(f"no upload was stored within {RECOVERY_LIMIT:.0f} s of freeing space "
+                                 f"(the last answered {answer.outcome()} {answer.body[:160]!r})")
+        else:
+            download = caller.call_raw("GET", f"/api/clients/passport/{self.lead}",
+                                       {"Authorization": f"Bearer {self.tenancy.token}"}, None)
+            if download.status != 200 or download.body != body:
+                self.findings.append(f"the upload after the fault downloads as {download.outcome()}, "
+                                     f"{len(download.body)} bytes of {len(body)}")
+        self.findings += self.verification_problems()
+        print(f"   disk full: {len(answers)} uploads answered "
+              + ", ".join(f"{status}x{sum(1 for a in answers if a.outcome() == status)}"
+                          for status in sorted({a.outcome() for a in answers}))
+              + f"; stored again {seconds(self.back, t0)} s after space was freed", flush=True)
+        return t0
+
+
+document_store_disk_full = DocumentStoreDiskFull()
 
 
 def none(stack):
@@ -191,10 +341,11 @@ FAULTS = [
     Fault("postgres-crash", "kill -9 every PostgreSQL process", "postgres", kill_tree("postgres"), True),
     Fault("broker-restart", "kill -9 broker: restarted empty, its log lost", "broker", kill("broker"), True,
           LOG_LOST_TARGET),
-    Fault("document-store-disk-full", "document store's disk full", "document-store", document_store_disk_full, False),
+    Fault("document-store-disk-full", "the document store's volume full while uploads come in, then space freed",
+          "document-store", document_store_disk_full, False),
 ]
 SHORT = ["baseline", "gateway-kill", "command-service-kill", "postgres-restart", "search-projection-kill",
-         "broker-restart"]
+         "broker-restart", "document-store-disk-full"]
 
 
 # --- Recovery markers -------------------------------------------------------------------------------
@@ -349,6 +500,9 @@ def run_phase(fault, stack, load, markers, db, stats_get, tenants, steady, settl
         phase.not_run = str(reason)
         phase.end = load.pause()
         return phase
+    # A fault that checks what its own callers saw (the disk-full uploads) reports it here.
+    phase.findings += list(getattr(fault.inject, "findings", []))
+    phase.back = getattr(fault.inject, "back", None)
     deadline = phase.t0 + RECOVERY_LIMIT
     progress = Progress(ports, os.environ["INTERNAL_TOKEN"], work, fault.name, phase.t0)
     progress.start()
@@ -446,6 +600,7 @@ def main():
     parser.add_argument("--admin-email", required=True)
     parser.add_argument("--seed-events", type=int, default=0)
     parser.add_argument("--short", action="store_true")
+    parser.add_argument("--documents-fs", default="", help="the document store's directory, a filesystem of its own")
     parser.add_argument("--workers", type=int, default=6)
     parser.add_argument("--think", type=float, default=0.02, help="seconds each worker waits between operations")
     parser.add_argument("faults", nargs="*")
@@ -478,6 +633,7 @@ def main():
 
     load = Load(ports["gateway"], tenancy, args.workers, args.think)
     markers = Markers(ports, tenancy.markers, load.recorder, db)
+    document_store_disk_full.configure(args.documents_fs, ports, db, load.recorder, tenancy)
     phases = []
     for fault in chosen:
         print(f"== {fault.name}: {fault.description}", flush=True)
