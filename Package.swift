@@ -80,7 +80,7 @@ let package = Package(
                 path: "Shared/SearchReadModel", swiftSettings: strictSettings),
         .target(name: "StatsReadModel", dependencies: ["Projection", "EventLog", "InternalAPI", "ClientDomain", "Postgres"],
                 path: "Shared/StatsReadModel", swiftSettings: strictSettings),
-        .target(name: "Identity", dependencies: ["Crypto", "Postgres", "Errors", "JSON", "ClientDomain"], path: "Shared/Identity",
+        .target(name: "Identity", dependencies: ["Crypto", "Postgres", "Errors", "JSON", "ClientDomain", "Coordination"], path: "Shared/Identity",
                 swiftSettings: strictSettings),
         .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
                 path: "Shared/Infrastructure", swiftSettings: strictSettings),

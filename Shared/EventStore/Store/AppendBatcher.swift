@@ -1,9 +1,9 @@
 import ClientDomain
+import Coordination
 import Errors
 import EventLog
 import Foundation
 import Postgres
-import Synchronization
 
 /// The event store's one way to append: appends of concurrent callers are written together,
 /// so they share one commit (one WAL flush) and as few round trips as they allow.
@@ -14,11 +14,11 @@ import Synchronization
 /// is one statement; any other batch is written in transactions whose statements go out in
 /// one pipeline (see `AppendBatch`).
 ///
-/// Leader/follower, with no task of its own: a caller that finds no batch being written
-/// writes its append at once (it leads); callers arriving meanwhile queue, and when that
-/// write ends the first of them leads the next batch with every queued append, up to
-/// `maxBatch` and one per stream (a second append to a stream waits for the batch after, so
-/// a stream's appends keep their order). A lone caller therefore waits for nobody.
+/// Leader/follower (`GroupCommit`), with no task of its own: a caller that finds no batch
+/// being written writes its append at once (it leads); callers arriving meanwhile queue, and
+/// when that write ends the first of them leads the next batch with the queued appends, up
+/// to `maxBatch` and one per stream (a second append to a stream waits for the batch after,
+/// so a stream's appends keep their order). A lone caller therefore waits for nobody.
 ///
 /// Each caller gets its own answer: its events' positions, or a
 /// `PostgresEventStore.AppendConflict`: `streamChanged` when its stream version was taken,
@@ -94,25 +94,8 @@ public final class AppendBatcher: Sendable {
     private let pool: PostgresPool
     /// Where a leader running on an HTTP event loop waits for PostgreSQL (see `init`).
     private let readiness: (any PostgresReadiness)?
-    private let state = Mutex(State())
-
-    private struct State {
-        /// A batch is being written (its leader has not handed over yet).
-        var writing = false
-        /// Appends waiting for the next batch, in arrival order.
-        var queue: [Waiting] = []
-    }
-
-    private struct Waiting: Sendable {
-        var request: Request
-        var continuation: CheckedContinuation<Turn, Never>
-    }
-
-    /// What a waiting caller is woken with: its answer, or the batch it now leads (itself first).
-    private enum Turn: Sendable {
-        case done(Result<Appended, any Error>)
-        case lead([Waiting])
-    }
+    /// The leader/follower queue: batches of at most `maxBatch`, one append per stream.
+    private let group: GroupCommit<Request, Appended>
 
     /// - Parameter readiness: lets a leader whose task runs on an HTTP event loop write a
     ///   plain batch without leaving the loop (`PostgresPool.query(_:_:waitingOn:)`: the numbers
@@ -124,58 +107,26 @@ public final class AppendBatcher: Sendable {
         self.pool = pool
         self.maxBatch = maxBatch
         self.readiness = readiness
+        self.group = GroupCommit { queue in Self.take(from: queue, max: maxBatch) }
     }
 
     /// Appends waiting for the next batch (for tests: they queue appends behind a batch
     /// being written and wait for them here instead of sleeping).
-    public var queued: Int { state.withLock { $0.queue.count } }
+    public var queued: Int { group.queued }
 
     /// Writes `request` with the appends of concurrent callers (see the type).
     public func append(_ request: Request) async throws -> Appended {
-        let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
-            let waiting = Waiting(request: request, continuation: continuation)
-            let leads = state.withLock { state in
-                if state.writing {
-                    state.queue.append(waiting)
-                    return false
-                }
-                state.writing = true
-                return true
-            }
-            if leads { continuation.resume(returning: .lead([waiting])) }
-        }
-        switch turn {
-        case .done(let result):
-            return try result.get()
-        case .lead(let batch):
-            let results = await write(batch.map(\.request))
-            let next = state.withLock { state in
-                let next = Self.take(from: &state.queue, max: maxBatch)
-                if next.isEmpty { state.writing = false }
-                return next
-            }
-            if let leader = next.first { leader.continuation.resume(returning: .lead(next)) }
-            for (waiting, result) in zip(batch, results).dropFirst() {
-                waiting.continuation.resume(returning: .done(result))
-            }
-            return try results[0].get()
-        }
+        try await group.commit(request) { batch in await self.write(batch) }.get()
     }
 
-    /// Removes and returns the next batch from `queue`: the oldest appends, up to `max`, one
-    /// per stream (later appends to a stream already in the batch stay queued, in order).
-    private static func take(from queue: inout [Waiting], max: Int) -> [Waiting] {
-        var batch: [Waiting] = []
+    /// The next batch from `queue` (oldest first): its indices, up to `max`, one per stream
+    /// (later appends to a stream already in the batch stay queued, in order).
+    static func take(from queue: [Request], max: Int) -> [Int] {
+        var batch: [Int] = []
         var streams: Set<UUID> = []
-        var rest: [Waiting] = []
-        for waiting in queue {
-            if batch.count < max, streams.insert(waiting.request.streamId).inserted {
-                batch.append(waiting)
-            } else {
-                rest.append(waiting)
-            }
+        for (index, request) in queue.enumerated() where batch.count < max && streams.insert(request.streamId).inserted {
+            batch.append(index)
         }
-        queue = rest
         return batch
     }
 

@@ -1,81 +1,45 @@
+import Coordination
 import Errors
 import Foundation
 import JSON
 import Postgres
-import Synchronization
 
 /// The care access audit in the gateway's database (`care_access_log`): appended in groups,
 /// read by cursor, never changed (the table's triggers refuse UPDATE, DELETE and TRUNCATE).
 ///
 /// `append` returns once its record is committed, so a read's record is durable before the
-/// read is answered; concurrent appends share one statement and one commit (group commit,
-/// leader/follower as `AppendBatcher` in the event store: a caller finding no write under way
-/// writes at once; callers arriving meanwhile queue, and the first of them writes the next
-/// group with all of them). A lone caller waits for nobody.
+/// read is answered; concurrent appends share one statement and one commit (`GroupCommit`, as
+/// the event store's appends: a caller finding no write under way writes at once; callers
+/// arriving meanwhile queue, and the first of them writes the next group with them). A lone
+/// caller waits for nobody.
 public final class CareAccessLog: Sendable {
     public let pool: PostgresPool
     /// The most records one statement writes.
     public let maxGroup: Int
-    private let state = Mutex(State())
-
-    private struct State {
-        var writing = false
-        var queue: [Waiting] = []
-    }
-
-    private struct Waiting: Sendable {
-        var record: CareAccessRecord
-        var continuation: CheckedContinuation<Turn, Never>
-    }
-
-    private enum Turn: Sendable {
-        case done(Result<Void, any Error>)
-        case lead([Waiting])
-    }
+    /// The leader/follower queue.
+    private let group: GroupCommit<CareAccessRecord, Void>
 
     public init(pool: PostgresPool, maxGroup: Int = 256) {
         self.pool = pool
         self.maxGroup = max(1, maxGroup)
+        self.group = GroupCommit(maxGroup: max(1, maxGroup))
     }
 
     /// Records waiting for the next group (for tests).
-    public var queued: Int { state.withLock { $0.queue.count } }
+    public var queued: Int { group.queued }
 
     /// Appends `record` with those of concurrent callers; returns once it is committed.
     public func append(_ record: CareAccessRecord) async throws {
-        let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
-            let waiting = Waiting(record: record, continuation: continuation)
-            let leads = state.withLock { state in
-                if state.writing {
-                    state.queue.append(waiting)
-                    return false
-                }
-                state.writing = true
-                return true
-            }
-            if leads { continuation.resume(returning: .lead([waiting])) }
-        }
-        switch turn {
-        case .done(let result):
-            try result.get()
-        case .lead(let group):
+        try await group.commit(record) { records in
             let result: Result<Void, any Error>
             do {
-                try await write(group.map(\.record))
+                try await self.write(records)
                 result = .success(())
             } catch {
                 result = .failure(error)
             }
-            let next = state.withLock { state in
-                let next = Array(state.queue.prefix(maxGroup))
-                state.queue.removeFirst(next.count)
-                if next.isEmpty { state.writing = false }
-                return next
-            }
-            if let leader = next.first { leader.continuation.resume(returning: .lead(next)) }
-            for waiting in group.dropFirst() { waiting.continuation.resume(returning: .done(result)) }
-            try result.get()
-        }
+            return records.map { _ in result }
+        }.get()
     }
 
     /// Writes `records` in one statement.
