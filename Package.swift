@@ -82,6 +82,10 @@ let package = Package(
                 path: "Shared/StatsReadModel", swiftSettings: strictSettings),
         .target(name: "Identity", dependencies: ["Crypto", "Postgres", "Errors", "JSON"], path: "Shared/Identity",
                 swiftSettings: strictSettings),
+        // The CRM sync's logic without I/O: the HubSpot contacts contract, the property mapping
+        // and the sync schedule (ordering, coalescing, batching, retries, dead letters).
+        .target(name: "CRM", dependencies: ["ClientDomain", "JSON", "Coordination"], path: "Shared/CRM",
+                swiftSettings: strictSettings),
         .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
                 path: "Shared/Infrastructure", swiftSettings: strictSettings),
 
@@ -133,6 +137,8 @@ let package = Package(
                                                             "ClientDomain", "TestSupport", "Postgres", "Kafka", "InternalAPI", "HTTP",
                                                             "Errors", "Coordination", "ServiceRuntime", "JSON"],
                     path: "Tests/ProjectionTests", swiftSettings: strictSettings),
+        .testTarget(name: "CRMTests", dependencies: ["CRM", "ClientDomain", "JSON", "TestSupport"], path: "Tests/CRMTests",
+                    swiftSettings: strictSettings),
         .testTarget(name: "StatsReadModelTests", dependencies: ["StatsReadModel", "Projection", "ClientDomain", "InternalAPI"],
                     path: "Tests/StatsReadModelTests", swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto"],
