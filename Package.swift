@@ -137,7 +137,7 @@ let package = Package(
                                                             "ClientDomain", "TestSupport", "Postgres", "Kafka", "InternalAPI", "HTTP",
                                                             "Errors", "Coordination", "ServiceRuntime", "JSON"],
                     path: "Tests/ProjectionTests", swiftSettings: strictSettings),
-        .testTarget(name: "CRMTests", dependencies: ["CRM", "ClientDomain", "JSON", "TestSupport"], path: "Tests/CRMTests",
+        .testTarget(name: "CRMTests", dependencies: ["CRM", "ClientDomain", "JSON", "HTTP", "TestSupport"], path: "Tests/CRMTests",
                     swiftSettings: strictSettings),
         .testTarget(name: "StatsReadModelTests", dependencies: ["StatsReadModel", "Projection", "ClientDomain", "InternalAPI"],
                     path: "Tests/StatsReadModelTests", swiftSettings: strictSettings),
