@@ -222,4 +222,16 @@ final class CRMSyncScheduleTests: XCTestCase {
         batch.id += 1
         XCTAssertEqual(schedule.complete(batch, .accepted(objectIds: [:]), now: start), [])
     }
+
+    func testAForgottenCompanysCallInFlightCompletesWithoutEffect() throws {
+        var schedule = schedule()
+        let client = UUID()
+        schedule.enqueue(upsert(client, 1))
+        let batch = try XCTUnwrap(schedule.nextBatch(now: start))
+        schedule.forget(tenantId: company)
+        XCTAssertEqual(schedule.complete(batch, .accepted(objectIds: [:]), now: start), [])
+        XCTAssertEqual(schedule.pendingClients(tenantId: company), 0)
+        XCTAssertTrue(schedule.enqueue(upsert(client, 1)), "enabled again, it starts from what storage says")
+        XCTAssertEqual(try XCTUnwrap(schedule.nextBatch(now: start)).changes.map(\.version), [1])
+    }
 }

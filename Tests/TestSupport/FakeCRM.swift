@@ -26,6 +26,8 @@ public final class FakeCRM: Sendable {
         public var body: [UInt8]
         /// The status the fake answered.
         public var status: Int
+        /// When the request arrived.
+        public var receivedAt: ContinuousClock.Instant
         public var json: JSONValue? { try? JSONParser.parse(body) }
     }
 
@@ -33,6 +35,8 @@ public final class FakeCRM: Sendable {
     public enum Fault: Sendable, Equatable {
         case rateLimited(retryAfterSeconds: Int)
         case serverError
+        /// Answers this 4xx with HubSpot's validation error shape.
+        case rejected(status: Int)
         /// Holds the request this long before answering 504 (a client times out first).
         case timeout(Duration)
         /// Answers normally after this long.
@@ -119,6 +123,7 @@ public final class FakeCRM: Sendable {
     private static func serve(_ request: HTTPRequest, _ record: Record,
                               _ handle: @Sendable @escaping (inout State, JSONValue) -> (Int, JSONValue?)) async throws -> HTTPResponse {
         let body = try await request.body.collect(upTo: 8 << 20)
+        let receivedAt = ContinuousClock.now
         let (fault, latency, token) = record.state.withLock { state in
             (state.faults.isEmpty ? nil : state.faults.removeFirst(), state.latency, state.requiredToken)
         }
@@ -130,6 +135,8 @@ public final class FakeCRM: Sendable {
                            headers: ["Retry-After": String(seconds)])
         case .serverError:
             answer = error(500, category: "INTERNAL_ERROR", message: "internal error")
+        case .rejected(let status):
+            answer = error(status, category: "VALIDATION_ERROR", message: "Property values were not valid")
         case .timeout(let hold):
             try? await Task.sleep(for: hold)
             answer = error(504, category: "TIMEOUT", message: "timed out")
@@ -139,7 +146,8 @@ public final class FakeCRM: Sendable {
         case nil:
             answer = normal(request, body, record, token, handle)
         }
-        record.state.withLock { $0.calls.append(Call(path: request.path, headers: request.headers, body: body, status: answer.status.code)) }
+        record.state.withLock { $0.calls.append(Call(path: request.path, headers: request.headers, body: body, status: answer.status.code,
+                                                     receivedAt: receivedAt)) }
         return answer
     }
 

@@ -92,7 +92,7 @@ for _ in $(seq 1 600); do
 done
 pg_isready -q -h 127.0.0.1 -p "$pg_port" || { echo "error: PostgreSQL did not start; see .local/logs/postgres.log" >&2; exit 1; }
 pg_url() { echo "postgresql://postgres:${pg_password}@127.0.0.1:${pg_port}/$1"; }
-for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway; do
+for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway clientele_crm; do
     PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
         PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE $db" 
@@ -140,6 +140,14 @@ fi
 JWT_KEYS="$(cat "$jwt_file")"
 export JWT_KEYS
 
+# The key that seals the companies' CRM access tokens (CRM_SECRET_KEY), kept across runs so
+# the stored tokens stay readable.
+crm_key_file="$state/crm-secret-key"
+if [ ! -s "$crm_key_file" ]; then
+    head -c 32 /dev/urandom | base64 | tr -d '\n' >"$crm_key_file"
+    chmod 600 "$crm_key_file"
+fi
+
 start_service() { # name port [VAR=value...]
     local name="$1" port="$2"; shift 2
     supervise "$name" "$state/logs/$name.log" TERM env HTTP_PORT="$port" "$@" "$bin/$name"
@@ -148,7 +156,7 @@ start_service command-service 8181 DATABASE_URL="$(pg_url clientele_commands)"
 start_service search-projection 8182 DATABASE_URL="$(pg_url clientele_search)"
 start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)"
 start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents"
-start_service crm-sync 8185
+start_service crm-sync 8185 DATABASE_URL="$(pg_url clientele_crm)" CRM_SECRET_KEY="$(cat "$crm_key_file")"
 start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
     STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)" \
     SESSION_COOKIE_SECURE=false

@@ -112,6 +112,14 @@ public struct CRMSyncSchedule {
         }
     }
 
+    /// Drops everything known of a company (its sync was disabled): a call in flight for it
+    /// completes without effect, and enabling it again starts from what storage holds.
+    public mutating func forget(tenantId: UUID) {
+        guard companies.removeValue(forKey: tenantId) != nil else { return }
+        companyOrder.removeAll { $0 == tenantId }
+        cursor = companyOrder.isEmpty ? 0 : cursor % companyOrder.count
+    }
+
     // MARK: Output
 
     /// The next batch to send at `now`, or nil when every company with work is waiting (for

@@ -1,0 +1,252 @@
+import Foundation
+import HTTP
+import Postgres
+import TestSupport
+import XCTest
+
+/// crm-sync against the real PostgreSQL, broker and services, and the fake CRM: clients
+/// created, changed and deleted through the organization API reach the company's CRM with
+/// the mapped properties, in order, through rate limits and failures, and what the sync
+/// refuses to connect to.
+final class CRMSyncTests: XCTestCase {
+    private static let shared = SharedStack("crmsync")
+    static let secretKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+
+    private let http = HTTPClient(configuration: HTTPClientConfiguration())
+
+    override func tearDown() {
+        http.shutdown()
+        super.tearDown()
+    }
+
+    struct Reply {
+        var status: Int
+        var body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// A crm-sync process of the test's own (its own database), on the stack's topic.
+    struct Sync {
+        var process: ServiceProcess
+        var database: String
+    }
+
+    private func startSync(_ name: String, stack: ClienteleStack, environment: [String: String] = [:]) async throws -> Sync {
+        let database = try stack.postgres.createDatabase("crmsync_\(name)")
+        let logDirectory = stack.logDirectory.appendingPathComponent("crm-\(name)-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        let process = try ServiceProcess.start("crm-sync", environment: [
+            "DATABASE_URL": database, "KAFKA_BOOTSTRAP_SERVERS": stack.broker.bootstrapServers, "EVENTS_TOPIC": stack.topic,
+            "EVENTS_TOPIC_PARTITIONS": "4", "INTERNAL_TOKEN": stack.internalToken, "CRM_SECRET_KEY": Self.secretKey,
+            "CRM_REQUEST_TIMEOUT_MS": "1000",
+        ].merging(environment) { $1 }, logDirectory: logDirectory)
+        try await process.waitUntilReady(client: http)
+        return Sync(process: process, database: database)
+    }
+
+    private func lenientSync(_ name: String, stack: ClienteleStack) async throws -> Sync {
+        try await startSync(name, stack: stack, environment: ["CRM_ALLOW_INSECURE": "1", "CRM_ALLOW_PRIVATE_ADDRESSES": "1"])
+    }
+
+    private func expect(_ reply: Reply, _ status: Int, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(reply.status, status, reply.text, file: file, line: line)
+    }
+
+    private func call(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: String? = nil) async throws -> Reply {
+        var headers = headers
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let response = try await http.execute(HTTPClientRequest(method: method, url: url, headers: headers, body: Array((body ?? "").utf8)))
+        return Reply(status: response.status.code, body: response.body)
+    }
+
+    private func configure(_ sync: Sync, stack: ClienteleStack, company: String, baseURL: String, token: String = "pat-test-token",
+                           enabled: Bool = true) async throws -> Reply {
+        try await call(.PUT, sync.process.baseURL + "/v1/crm/companies/\(company)", headers: ["X-Internal-Token": stack.internalToken],
+                       body: #"{"enabled":\#(enabled),"baseUrl":"\#(baseURL)","accessToken":"\#(token)"}"#)
+    }
+
+    private func api(_ method: HTTPMethod, _ path: String, key: String, body: String? = nil) async throws -> Reply {
+        let stack = try await Self.shared.stack()
+        return try await call(method, stack.gateway.baseURL + path, headers: ["Authorization": "Bearer \(key)"], body: body)
+    }
+
+    private func createClient(_ key: String, _ body: String) async throws -> String {
+        let reply = try await api(.POST, "/api/v1/clients", key: key, body: body)
+        XCTAssertEqual(reply.status, 201, reply.text)
+        return try XCTUnwrap(reply.json["id"] as? String ?? (reply.json["data"] as? [String: Any])?["id"] as? String, reply.text)
+    }
+
+    func testCreateUpdateAndDeleteReachTheCRMWithTheMappedProperties() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        crm.requireToken("pat-test-token")
+        let sync = try await lenientSync("flow", stack: stack)
+        let company = try stack.createCompanyWithKey("CRM Flow \(UUID().uuidString.prefix(6))")
+        expect(try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL), 200)
+
+        let id = try await createClient(company.secret, #"{"name":"Ada King Lovelace","phone":"+44 20 7946 0000","status":"active"}"#)
+        let created = try await eventuallyValue("the CRM holds the client") { crm.contact(clientId: id) }
+        XCTAssertEqual(created.properties["firstname"], "Ada")
+        XCTAssertEqual(created.properties["lastname"], "King Lovelace")
+        XCTAssertEqual(created.properties["phone"], "+44 20 7946 0000")
+        XCTAssertEqual(created.properties["lifecyclestage"], "customer")
+        XCTAssertEqual(created.properties["email"], "", "absent fields are sent empty")
+        XCTAssertEqual(crm.calls(to: "/batch/upsert").first?.json?["inputs"].map { _ in true }, true)
+
+        expect(try await api(.PATCH, "/api/v1/clients/\(id)", key: company.secret, body: #"{"status":"inactive","phone":null}"#), 200)
+        try await eventually("the change reaches the CRM") { crm.contact(clientId: id)?.properties["lifecyclestage"] == "other" }
+        XCTAssertEqual(crm.contact(clientId: id)?.properties["phone"], "")
+
+        let upsertsBefore = crm.upserts(clientId: id).count
+        expect(try await api(.PATCH, "/api/v1/clients/\(id)", key: company.secret, body: #"{"notes":"not a CRM field"}"#), 200)
+        expect(try await api(.DELETE, "/api/v1/clients/\(id)", key: company.secret), 200)
+        try await eventually("the hard delete archives the contact") { crm.contact(clientId: id)?.archived == true }
+        XCTAssertEqual(crm.upserts(clientId: id).count, upsertsBefore, "a change of an unmapped field sends nothing")
+        XCTAssertEqual(crm.calls(to: "/batch/archive").last?.json, ["inputs": [["id": .string(created.recordId)]]])
+        try await crm.stop()
+    }
+
+    func testRapidUpdatesOfOneClientEndWithTheLastVersionNeverAnOlderAfterANewer() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        crm.setLatency(.milliseconds(20))
+        let sync = try await lenientSync("rapid", stack: stack)
+        let company = try stack.createCompanyWithKey("CRM Rapid \(UUID().uuidString.prefix(6))")
+        expect(try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL), 200)
+        let id = try await createClient(company.secret, #"{"name":"Grace v0"}"#)
+        let updates = 200
+        for version in 1...updates {
+            let reply = try await api(.PATCH, "/api/v1/clients/\(id)", key: company.secret, body: #"{"name":"Grace v\#(version)"}"#)
+            XCTAssertEqual(reply.status, 200, reply.text)
+        }
+        try await eventually("the CRM holds the last version") { crm.contact(clientId: id)?.properties["lastname"] == "v\(updates)" }
+        let sent = crm.upserts(clientId: id).compactMap { $0["lastname"].flatMap { Int($0.dropFirst()) } }
+        XCTAssertEqual(sent, sent.sorted(), "never an older version after a newer one")
+        XCTAssertLessThan(sent.count, updates, "waiting versions were coalesced")
+        try await crm.stop()
+    }
+
+    func testA429StormIsHonouredThenTheChangeArrives() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        crm.inject(.rateLimited(retryAfterSeconds: 1), count: 3)
+        let sync = try await lenientSync("storm", stack: stack)
+        let company = try stack.createCompanyWithKey("CRM Storm \(UUID().uuidString.prefix(6))")
+        expect(try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL), 200)
+        let id = try await createClient(company.secret, #"{"name":"Storm Client"}"#)
+        try await eventually("the change arrives after the storm") { crm.contact(clientId: id) != nil }
+        let calls = crm.calls(to: "/batch/upsert")
+        XCTAssertEqual(calls.map(\.status), [429, 429, 429, 200])
+        for (earlier, later) in zip(calls, calls.dropFirst()) {
+            // Retry-After: 1 s; a correctness bound (the sync waited), not a timing claim.
+            XCTAssertGreaterThanOrEqual(later.receivedAt - earlier.receivedAt, .milliseconds(950))
+        }
+        try await crm.stop()
+    }
+
+    func testARejectedChangeIsDeadLetteredItsClientWaitsAndARetrySendsTheLatest() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        let sync = try await lenientSync("dead", stack: stack)
+        let company = try stack.createCompanyWithKey("CRM Dead \(UUID().uuidString.prefix(6))")
+        expect(try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL), 200)
+        crm.inject(.rejected(status: 400))
+        let stuck = try await createClient(company.secret, #"{"name":"Stuck One"}"#)
+        let internalHeaders: HTTPHeaders = ["X-Internal-Token": stack.internalToken]
+        let letters = try await eventuallyValue("the change is dead-lettered") { () async throws -> [[String: Any]]? in
+            let reply = try await self.call(.GET, sync.process.baseURL + "/v1/crm/dead-letters?tenantId=\(company.companyId)", headers: internalHeaders)
+            let letters = reply.json["deadLetters"] as? [[String: Any]] ?? []
+            return letters.isEmpty ? nil : letters
+        }
+        XCTAssertEqual(letters.first?["clientId"] as? String, stuck)
+        XCTAssertEqual(letters.first?["attempts"] as? Int, 1, "a 400 is not retried")
+        XCTAssertTrue((letters.first?["reason"] as? String ?? "").hasPrefix("HTTP 400: "), "\(letters)")
+
+        // Its later change waits behind it; another client goes on.
+        expect(try await api(.PATCH, "/api/v1/clients/\(stuck)", key: company.secret, body: #"{"name":"Stuck Two"}"#), 200)
+        let other = try await createClient(company.secret, #"{"name":"Other Client"}"#)
+        try await eventually("the other client is synced") { crm.contact(clientId: other) != nil }
+        XCTAssertNil(crm.contact(clientId: stuck))
+
+        let retried = try await call(.POST, sync.process.baseURL + "/v1/crm/dead-letters/retry", headers: internalHeaders,
+                                     body: #"{"clientId":"\#(stuck)"}"#)
+        XCTAssertEqual(retried.json["retried"] as? Int, 1, retried.text)
+        try await eventually("the retry sends the latest version") { crm.contact(clientId: stuck)?.properties["lastname"] == "Two" }
+        XCTAssertEqual(crm.upserts(clientId: stuck).map { $0["lastname"] }, ["Two"], "the dead version is not sent after it")
+        try await crm.stop()
+    }
+
+    func testAddressesThatAreNotAllowedAreRefusedWhenSavedAndAtEveryCall() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        let strict = try await startSync("strict", stack: stack)
+        let company = try stack.createCompanyWithKey("CRM SSRF \(UUID().uuidString.prefix(6))")
+        for (url, message) in [(crm.baseURL, "baseUrl must use https"),
+                               ("https://127.0.0.1:9", "loopback"), ("https://localhost", "loopback"),
+                               ("https://169.254.169.254/latest", "loopback"), ("https://10.1.2.3", "loopback"),
+                               ("https://[::1]:8443", "loopback"), ("https://[::ffff:127.0.0.1]", "loopback"),
+                               ("https://user:pw@example.com", "without user info")] {
+            let reply = try await configure(strict, stack: stack, company: company.companyId, baseURL: url)
+            XCTAssertEqual(reply.status, 400, "\(url): \(reply.text)")
+            XCTAssertTrue(reply.text.contains(message), "\(url): \(reply.text)")
+            XCTAssertFalse(reply.text.contains("127.0.0.1") || reply.text.contains("169.254"), "the answer does not echo addresses")
+        }
+
+        // A configuration that was allowed when saved but points at a private address now (the
+        // row written as a rebinding would leave it) is refused at the call: nothing reaches it.
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: strict.database, poolSize: 1))
+        defer { Task { await pool.close() } }
+        let lenientKey = try await lenientSync("sealer", stack: stack)
+        expect(try await configure(lenientKey, stack: stack, company: company.companyId, baseURL: crm.baseURL, enabled: false), 200)
+        let lenientPool = PostgresPool(configuration: PostgresConfiguration(connectionString: lenientKey.database, poolSize: 1))
+        let sealed = try await lenientPool.query("SELECT token_sealed FROM crm_companies WHERE tenant_id = $1::uuid", [company.companyId])
+        let token: [UInt8] = try sealed[0].decode(0)
+        await lenientPool.close()
+        lenientKey.process.process.stop()
+        try await pool.execute("INSERT INTO crm_companies (tenant_id, enabled, base_url, token_sealed) VALUES ($1::uuid, true, $2, $3)",
+                               [company.companyId, "https://127.0.0.1:\(crm.baseURL.split(separator: ":").last!)", token])
+        let id = try await createClient(company.secret, #"{"name":"Never Sent"}"#)
+        let error = try await eventuallyValue("the call is refused") { () async throws -> String? in
+            let rows = try await pool.query("SELECT last_error FROM crm_contacts WHERE id = $1::uuid", [id])
+            return rows.isEmpty ? nil : try rows[0].decodeIfPresent(0, as: String.self)
+        }
+        XCTAssertTrue(error.contains("loopback"), error)
+        XCTAssertEqual(crm.calls.count, 0, "no call reached the address")
+        try await crm.stop()
+    }
+
+    func testTheAccessTokenIsInNoLogLineAndNeverAnsweredBack() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        let secretToken = "pat-na1-\(UUID().uuidString)"
+        crm.requireToken(secretToken)
+        let sync = try await startSync("token", stack: stack, environment: ["CRM_ALLOW_INSECURE": "1", "CRM_ALLOW_PRIVATE_ADDRESSES": "1",
+                                                                             "LOG_LEVEL": "debug"])
+        let company = try stack.createCompanyWithKey("CRM Token \(UUID().uuidString.prefix(6))")
+        let saved = try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL, token: secretToken)
+        XCTAssertEqual(saved.status, 200)
+        XCTAssertEqual(saved.json["hasAccessToken"] as? Bool, true)
+        XCTAssertFalse(saved.text.contains(secretToken))
+        let read = try await call(.GET, sync.process.baseURL + "/v1/crm/companies/\(company.companyId)",
+                                  headers: ["X-Internal-Token": stack.internalToken])
+        XCTAssertFalse(read.text.contains(secretToken))
+        crm.inject(.serverError)
+        crm.inject(.timeout(.seconds(3)))
+        let id = try await createClient(company.secret, #"{"name":"Token Check"}"#)
+        try await eventually("the client is synced with the token") { crm.contact(clientId: id) != nil }
+        XCTAssertEqual(crm.calls.last?.headers["Authorization"], "Bearer \(secretToken)")
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: sync.database, poolSize: 1))
+        let stored = try await pool.query("SELECT token_sealed FROM crm_companies")
+        let bytes: [UInt8] = try stored[0].decode(0)
+        XCTAssertNil(bytes.firstRange(of: Array(secretToken.utf8)), "stored sealed")
+        await pool.close()
+        for file in try FileManager.default.subpathsOfDirectory(atPath: stack.logDirectory.path) {
+            let text = (try? String(contentsOfFile: stack.logDirectory.appendingPathComponent(file).path, encoding: .utf8)) ?? ""
+            XCTAssertFalse(text.contains(secretToken), "the token is in \(file)")
+        }
+        let warnings = sync.process.logLines().filter { $0["msg"] == "CRM call failed" }
+        XCTAssertGreaterThanOrEqual(warnings.count, 2, "the failures were logged (without the token)")
+        try await crm.stop()
+    }
+}
