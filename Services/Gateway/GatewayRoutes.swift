@@ -38,6 +38,7 @@ enum GatewayRoutes {
         CareAuditAPI(authenticator: authAPI.authenticator, log: careAccessLog).register(on: setup)
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
                         search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow).register(on: setup)
+        AdminCRMAPI(authenticator: authAPI.authenticator, identity: components.identity, crm: components.crm).register(on: setup)
         CompaniesAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
         UsersAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
         APIKeysAPI(store: components.identity, authenticator: authAPI.authenticator, verifiedKeys: verifiedKeys).register(on: setup)

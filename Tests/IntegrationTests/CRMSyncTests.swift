@@ -9,7 +9,13 @@ import XCTest
 /// the mapped properties, in order, through rate limits and failures, and what the sync
 /// refuses to connect to.
 final class CRMSyncTests: XCTestCase {
-    private static let shared = SharedStack("crmsync")
+    static let adminEmail = "root@crm.test"
+    static let adminPassword = "crm-bootstrap-\(UUID().uuidString)"
+    /// The port of the crm-sync the gateway calls (`CRM_SYNC_URL`), started by the test that uses it.
+    static let gatewayFacingPort = (try? FreePort.next()) ?? 1
+    private static let shared = SharedStack("crmsync", gatewayEnvironment: [
+        "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword, "CRM_SYNC_URL": "http://127.0.0.1:\(gatewayFacingPort)",
+    ])
     static let secretKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
 
     private let http = HTTPClient(configuration: HTTPClientConfiguration())
@@ -247,6 +253,89 @@ final class CRMSyncTests: XCTestCase {
         }
         let warnings = sync.process.logLines().filter { $0["msg"] == "CRM call failed" }
         XCTAssertGreaterThanOrEqual(warnings.count, 2, "the failures were logged (without the token)")
+        try await crm.stop()
+    }
+
+    // MARK: The admin route
+
+    private func login(_ email: String, _ password: String) async throws -> String {
+        let stack = try await Self.shared.stack()
+        let reply = try await call(.POST, stack.gateway.baseURL + "/api/auth/login", body: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        return try XCTUnwrap(reply.json["token"] as? String)
+    }
+
+    private func admin(_ method: HTTPMethod, _ path: String, token: String, body: String? = nil) async throws -> Reply {
+        let stack = try await Self.shared.stack()
+        return try await call(method, stack.gateway.baseURL + path, headers: ["Authorization": "Bearer \(token)"], body: body)
+    }
+
+    func testCompanyAdminsConfigureCRMSyncThroughTheGatewayAndTheTokenIsNeverAnswered() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        let secretToken = "pat-eu1-\(UUID().uuidString)"
+        crm.requireToken(secretToken)
+        _ = try await startSync("gateway", stack: stack, environment: [
+            "HTTP_PORT": String(Self.gatewayFacingPort), "CRM_ALLOW_INSECURE": "1", "CRM_ALLOW_PRIVATE_ADDRESSES": "1",
+        ])
+        let root = try await login(Self.adminEmail, Self.adminPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        var companies: [String] = []
+        for name in ["CRM Gate A", "CRM Gate B"] {
+            let reply = try await admin(.POST, "/api/companies", token: root, body: #"{"name":"\#(name) \#(suffix)"}"#)
+            XCTAssertEqual(reply.status, 201, reply.text)
+            companies.append(try XCTUnwrap((reply.json["data"] as? [String: Any])?["id"] as? String))
+        }
+        var admins: [String] = []
+        for (index, company) in companies.enumerated() {
+            let email = "crm-admin-\(index)-\(suffix)@crm.test"
+            let reply = try await admin(.POST, "/api/users", token: root, body: """
+                {"email":"\(email)","name":"CRM Admin","password":"a shared test password","roles":["admin"],"companies":["\(company)"]}
+                """)
+            XCTAssertEqual(reply.status, 201, reply.text)
+            admins.append(try await login(email, "a shared test password"))
+        }
+
+        let unset = try await admin(.GET, "/api/admin/crm", token: admins[0])
+        XCTAssertEqual(unset.status, 200, unset.text)
+        XCTAssertEqual(try JSONParser.parse(unset.body)["data"], ["enabled": false, "baseUrl": nil, "hasAccessToken": false])
+        let saved = try await admin(.PUT, "/api/admin/crm", token: admins[0],
+                                    body: #"{"enabled":true,"baseUrl":"\#(crm.baseURL)","accessToken":"\#(secretToken)"}"#)
+        XCTAssertEqual(saved.status, 200, saved.text)
+        XCTAssertEqual(try JSONParser.parse(saved.body)["data"], ["enabled": true, "baseUrl": .string(crm.baseURL), "hasAccessToken": true])
+        let read = try await admin(.GET, "/api/admin/crm", token: admins[0])
+        for text in [saved.text, read.text] { XCTAssertFalse(text.contains(secretToken), "the token is never answered") }
+
+        let refused = try await admin(.PUT, "/api/admin/crm", token: admins[0],
+                                      body: #"{"enabled":true,"baseUrl":"https://0.0.0.0/","accessToken":"x"}"#)
+        XCTAssertEqual(refused.status, 400, "an unspecified address is refused even with private ones allowed: \(refused.text)")
+        let otherCompany = try await admin(.GET, "/api/admin/crm?companyId=\(companies[0])", token: admins[1])
+        XCTAssertEqual(otherCompany.status, 403, otherCompany.text)
+        let withoutCompany = try await admin(.GET, "/api/admin/crm", token: root)
+        XCTAssertEqual(withoutCompany.status, 400, "a super-admin names the company: \(withoutCompany.text)")
+
+        // The company's clients now reach its CRM with the token given.
+        let created = try await admin(.POST, "/api/admin/clients", token: admins[0], body: """
+            {"email":"mary.jackson-\(suffix)@example.com","displayName":"Mary Jackson","company":"Langley","jobTitle":"Engineer",
+             "industry":"Aerospace","website":"https://langley.example","location":"Hampton, United States","status":"trial"}
+            """)
+        XCTAssertEqual(created.status, 200, created.text)
+        let contact = try await eventuallyValue("the admin API's client reaches the CRM") {
+            crm.calls(to: "/batch/upsert").isEmpty ? nil : crm.calls(to: "/batch/upsert").first?.json?["inputs"]
+        }
+        guard case .array(let inputs) = contact, case .object(let properties)? = inputs.first?["properties"] else {
+            return XCTFail("\(contact)")
+        }
+        XCTAssertEqual(properties["email"], .string("mary.jackson-\(suffix)@example.com"))
+        XCTAssertEqual(properties["firstname"], "Mary")
+        XCTAssertEqual(properties["lastname"], "Jackson")
+        XCTAssertEqual(properties["company"], "Langley")
+        XCTAssertEqual(properties["jobtitle"], "Engineer")
+        XCTAssertEqual(properties["industry"], "Aerospace")
+        XCTAssertEqual(properties["website"], "https://langley.example")
+        XCTAssertEqual(properties["city"], "Hampton")
+        XCTAssertEqual(properties["country"], "United States")
+        XCTAssertEqual(properties["lifecyclestage"], "opportunity")
         try await crm.stop()
     }
 }
