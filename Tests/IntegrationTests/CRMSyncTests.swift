@@ -38,8 +38,9 @@ final class CRMSyncTests: XCTestCase {
         var database: String
     }
 
-    private func startSync(_ name: String, stack: ClienteleStack, environment: [String: String] = [:]) async throws -> Sync {
-        let database = try stack.postgres.createDatabase("crmsync_\(name)")
+    private func startSync(_ name: String, stack: ClienteleStack, environment: [String: String] = [:],
+                           database existing: String? = nil) async throws -> Sync {
+        let database = try existing ?? stack.postgres.createDatabase("crmsync_\(name)")
         let logDirectory = stack.logDirectory.appendingPathComponent("crm-\(name)-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         let process = try ServiceProcess.start("crm-sync", environment: [
@@ -175,9 +176,13 @@ final class CRMSyncTests: XCTestCase {
         try await eventually("the other client is synced") { crm.contact(clientId: other) != nil }
         XCTAssertNil(crm.contact(clientId: stuck))
 
-        let retried = try await call(.POST, sync.process.baseURL + "/v1/crm/dead-letters/retry", headers: internalHeaders,
-                                     body: #"{"clientId":"\#(stuck)"}"#)
-        XCTAssertEqual(retried.json["retried"] as? Int, 1, retried.text)
+        let operator_ = ["CRM_SYNC_URL": sync.process.baseURL, "INTERNAL_TOKEN": stack.internalToken]
+        let listed = try stack.clientctl(["crm", "dead-letters", "--company", company.companyId], environment: operator_)
+        XCTAssertTrue(listed.contains(stuck) && listed.contains("HTTP 400"), listed)
+        let status = try stack.clientctl(["crm", "status"], environment: operator_)
+        XCTAssertTrue(status.contains(company.companyId), status)
+        let retried = try stack.clientctl(["crm", "retry", "--client", stuck], environment: operator_)
+        XCTAssertEqual(retried, "1 dead letters released\n")
         try await eventually("the retry sends the latest version") { crm.contact(clientId: stuck)?.properties["lastname"] == "Two" }
         XCTAssertEqual(crm.upserts(clientId: stuck).map { $0["lastname"] }, ["Two"], "the dead version is not sent after it")
         try await crm.stop()
@@ -336,6 +341,63 @@ final class CRMSyncTests: XCTestCase {
         XCTAssertEqual(properties["city"], "Hampton")
         XCTAssertEqual(properties["country"], "United States")
         XCTAssertEqual(properties["lifecyclestage"], "opportunity")
+        try await crm.stop()
+    }
+
+    // MARK: Backfill and crashes
+
+    func testEnablingSyncBackfillsTheCompanysExistingClients() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        let sync = try await lenientSync("backfill", stack: stack)
+        let company = try stack.createCompanyWithKey("CRM Backfill \(UUID().uuidString.prefix(6))")
+        var ids: [String] = []
+        for index in 0..<30 { ids.append(try await createClient(company.secret, #"{"name":"Early \#(index)"}"#)) }
+        let deleted = ids.removeLast()
+        expect(try await api(.DELETE, "/api/v1/clients/\(deleted)", key: company.secret), 200)
+        expect(try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL, enabled: false), 200)
+        XCTAssertEqual(crm.calls.count, 0, "nothing is sent while sync is disabled")
+        expect(try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL), 200)
+        try await eventually("every existing client reaches the CRM") { ids.allSatisfy { crm.contact(clientId: $0) != nil } }
+        XCTAssertNil(crm.contact(clientId: deleted), "a client deleted before the CRM had it is not sent at all")
+        XCTAssertEqual(crm.calls(to: "/batch/archive").count, 0)
+        XCTAssertEqual(crm.calls(to: "/batch/upsert").count, 1, "29 clients, one batch")
+        try await crm.stop()
+    }
+
+    func testAKill9MidBatchLosesNoChangeAndItsDuplicatesAreHarmless() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        crm.setLatency(.milliseconds(150))
+        let environment = ["CRM_ALLOW_INSECURE": "1", "CRM_ALLOW_PRIVATE_ADDRESSES": "1"]
+        let first = try await startSync("kill", stack: stack, environment: environment)
+        let company = try stack.createCompanyWithKey("CRM Kill \(UUID().uuidString.prefix(6))")
+        expect(try await configure(first, stack: stack, company: company.companyId, baseURL: crm.baseURL), 200)
+        var expected: [String: String] = [:]
+        for index in 0..<40 {
+            let id = try await createClient(company.secret, #"{"name":"Crash \#(index)"}"#)
+            expected[id] = "\(index)"
+            if index % 3 == 0 {
+                expect(try await api(.PATCH, "/api/v1/clients/\(id)", key: company.secret, body: #"{"name":"Crash \#(index)b"}"#), 200)
+                expected[id] = "\(index)b"
+            }
+        }
+        // Killed while a call is in flight (the fake answers after 150 ms).
+        try await eventually("a call is in flight") { !crm.calls.isEmpty || crm.liveContactCount > 0 }
+        first.process.process.signal(SIGKILL)
+        _ = first.process.process.waitForExit()
+        let second = try await startSync("kill", stack: stack, environment: environment, database: first.database)
+        try await eventually("every client reaches the CRM at its last version", timeout: .seconds(60)) {
+            expected.allSatisfy { id, lastName in crm.contact(clientId: id)?.properties["lastname"] == lastName }
+        }
+        for (id, lastName) in expected {
+            let sent = crm.upserts(clientId: id).compactMap { $0["lastname"] }
+            XCTAssertEqual(sent.last, lastName)
+            XCTAssertEqual(sent.firstIndex(of: lastName).map { sent[$0...].allSatisfy { $0 == lastName } }, true,
+                           "after the last version only its duplicates: \(sent)")
+        }
+        XCTAssertEqual(crm.liveContactCount, expected.count, "duplicates created no second contact")
+        second.process.process.stop()
         try await crm.stop()
     }
 }

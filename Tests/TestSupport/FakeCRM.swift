@@ -128,41 +128,47 @@ public final class FakeCRM: Sendable {
             (state.faults.isEmpty ? nil : state.faults.removeFirst(), state.latency, state.requiredToken)
         }
         if latency > .zero { try await Task.sleep(for: latency) }
-        let answer: HTTPResponse
+        // A call is recorded under the same lock as its effect on the contacts, so a test that
+        // sees a contact also sees the call that wrote it.
+        func recorded(_ answer: HTTPResponse, applying effect: (inout State) -> Void = { _ in }) -> HTTPResponse {
+            record.state.withLock { state in
+                effect(&state)
+                state.calls.append(Call(path: request.path, headers: request.headers, body: body, status: answer.status.code,
+                                        receivedAt: receivedAt))
+            }
+            return answer
+        }
         switch fault {
         case .rateLimited(let seconds):
-            answer = error(429, category: "RATE_LIMITS", message: "You have reached your secondly limit.",
-                           headers: ["Retry-After": String(seconds)])
+            return recorded(error(429, category: "RATE_LIMITS", message: "You have reached your secondly limit.",
+                                  headers: ["Retry-After": String(seconds)]))
         case .serverError:
-            answer = error(500, category: "INTERNAL_ERROR", message: "internal error")
+            return recorded(error(500, category: "INTERNAL_ERROR", message: "internal error"))
         case .rejected(let status):
-            answer = error(status, category: "VALIDATION_ERROR", message: "Property values were not valid")
+            return recorded(error(status, category: "VALIDATION_ERROR", message: "Property values were not valid"))
         case .timeout(let hold):
             try? await Task.sleep(for: hold)
-            answer = error(504, category: "TIMEOUT", message: "timed out")
+            return recorded(error(504, category: "TIMEOUT", message: "timed out"))
         case .slow(let pause):
             try await Task.sleep(for: pause)
-            answer = normal(request, body, record, token, handle)
         case nil:
-            answer = normal(request, body, record, token, handle)
+            break
         }
-        record.state.withLock { $0.calls.append(Call(path: request.path, headers: request.headers, body: body, status: answer.status.code,
-                                                     receivedAt: receivedAt)) }
-        return answer
-    }
-
-    private static func normal(_ request: HTTPRequest, _ body: [UInt8], _ record: Record, _ token: String?,
-                               _ handle: (inout State, JSONValue) -> (Int, JSONValue?)) -> HTTPResponse {
         if let token, request.headers["Authorization"] != "Bearer \(token)" {
-            return error(401, category: "INVALID_AUTHENTICATION", message: "Authentication credentials not found.")
+            return recorded(error(401, category: "INVALID_AUTHENTICATION", message: "Authentication credentials not found."))
         }
         guard let json = try? JSONParser.parse(body) else {
-            return error(400, category: "VALIDATION_ERROR", message: "Invalid input JSON")
+            return recorded(error(400, category: "VALIDATION_ERROR", message: "Invalid input JSON"))
         }
-        let (status, answer) = record.state.withLock { handle(&$0, json) }
-        guard let answer else { return HTTPResponse(status: HTTPStatus(code: status)) }
-        return HTTPResponse(status: HTTPStatus(code: status), headers: ["Content-Type": "application/json;charset=utf-8"],
-                            body: answer.serialized())
+        return record.state.withLock { state in
+            let (status, answer) = handle(&state, json)
+            let response = answer.map {
+                HTTPResponse(status: HTTPStatus(code: status), headers: ["Content-Type": "application/json;charset=utf-8"],
+                             body: $0.serialized())
+            } ?? HTTPResponse(status: HTTPStatus(code: status))
+            state.calls.append(Call(path: request.path, headers: request.headers, body: body, status: status, receivedAt: receivedAt))
+            return response
+        }
     }
 
     /// HubSpot's error shape.
