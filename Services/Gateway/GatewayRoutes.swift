@@ -37,7 +37,8 @@ enum GatewayRoutes {
         CareClientsExport(clients: careClients).register(on: setup)
         CareAuditAPI(authenticator: authAPI.authenticator, log: careAccessLog).register(on: setup)
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
-                        search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow).register(on: setup)
+                        search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow,
+                        crm: components.crm).register(on: setup)
         AdminCRMAPI(authenticator: authAPI.authenticator, identity: components.identity, crm: components.crm).register(on: setup)
         CompaniesAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
         UsersAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)

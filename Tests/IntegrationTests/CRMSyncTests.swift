@@ -341,6 +341,17 @@ final class CRMSyncTests: XCTestCase {
         XCTAssertEqual(properties["city"], "Hampton")
         XCTAssertEqual(properties["country"], "United States")
         XCTAssertEqual(properties["lifecyclestage"], "opportunity")
+
+        // The admin client view shows the client's sync.
+        let publicId = try XCTUnwrap((created.json["data"] as? [String: Any])?["id"] as? String, created.text)
+        let sync = try await eventuallyValue("the view shows the client synced") { () async throws -> JSONValue? in
+            let view = try await self.admin(.GET, "/api/admin/clients/\(publicId)", token: admins[0])
+            let state = try JSONParser.parse(view.body)["data"]?["crmSync"]
+            return state?["state"] == "synced" ? state : nil
+        }
+        XCTAssertEqual(sync["lastSyncedVersion"], 1)
+        XCTAssertEqual(sync["lastError"], .null)
+        XCTAssertNotEqual(sync["syncedAt"], .null)
         try await crm.stop()
     }
 

@@ -49,6 +49,30 @@ struct CRMSyncRoutes: Sendable {
             sender.requestLoad()
             return .json(status: .ok, object: Self.json(view))
         })
+        // The admin client view's `crmSync`: the client's sync state in its company's CRM.
+        setup.route(.GET, "/v1/crm/clients/:id", token.guarding { request in
+            let clientId = try Self.uuid(request.pathParameters["id"], "id")
+            let tenantId = try Self.uuid(request.queryParameter("tenantId"), "tenantId")
+            let rows = try await pool.query("""
+                SELECT COALESCE(co.enabled, false), c.crm_version, c.synced_version, c.attempts, c.dead_version IS NOT NULL,
+                    c.last_error, c.synced_at
+                FROM crm_contacts c LEFT JOIN crm_companies co ON co.tenant_id = c.tenant_id
+                WHERE c.id = $1 AND c.tenant_id = $2
+                """, [clientId, tenantId])
+            guard let row = rows.first else { throw ClienteleError(.notFound, "Client not found") }
+            let enabled: Bool = try row.decode(0)
+            let crmVersion: Int64 = try row.decode(1)
+            let synced: Int64 = try row.decode(2)
+            let attempts: Int = try row.decode(3)
+            let state = if try row.decode(4, as: Bool.self) { "dead_letter" } else if !enabled { "disabled" }
+                else if synced >= crmVersion { "synced" } else if attempts > 0 { "retrying" } else { "pending" }
+            let syncedAt = try row.decodeIfPresent(6, as: Date.self)
+            return .json(status: .ok, object: [
+                "state": .string(state), "lastSyncedVersion": synced > 0 ? .int(synced) : .null,
+                "lastError": try row.decodeIfPresent(5, as: String.self).map(JSONValue.string) ?? .null,
+                "syncedAt": syncedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
+            ])
+        })
         setup.route(.GET, "/v1/crm/status", token.guarding { _ in
             let rows = try await pool.query("""
                 SELECT co.tenant_id, co.enabled,

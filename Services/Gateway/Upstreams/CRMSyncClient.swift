@@ -21,6 +21,17 @@ struct CRMSyncClient: Sendable {
         try await exchange(.PUT, company, body: body.serialized())
     }
 
+    /// A client's `crmSync` (`{state, lastSyncedVersion, lastError, syncedAt}`); nil when
+    /// crm-sync does not know the client or cannot answer: the client view never fails for it.
+    func clientState(id: UUID, tenantId: UUID) async -> JSONValue? {
+        var headers: HTTPHeaders = [InternalToken.headerName: token.value]
+        headers.addRequestContext()
+        let url = baseURL + "/v1/crm/clients/\(id.lowercasedString)?tenantId=\(tenantId.lowercasedString)"
+        guard let response = try? await http.execute(HTTPClientRequest(method: .GET, url: url, headers: headers)),
+              response.status.code == 200, let state = try? JSONParser.parse(response.body), case .object = state else { return nil }
+        return state
+    }
+
     private func exchange(_ method: HTTPMethod, _ company: UUID, body: [UInt8]) async throws -> JSONValue {
         var headers: HTTPHeaders = [InternalToken.headerName: token.value]
         if !body.isEmpty { headers.add(name: "Content-Type", value: "application/json") }
