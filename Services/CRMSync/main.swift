@@ -43,7 +43,7 @@ await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
                                                                                 partitionCount: events.topic.partitions),
                                   pool: pool, kafka: events.configuration, model: CRMContactsReadModel(), logger: setup.logger,
                                   metrics: setup.metrics, committed: { outcome in
-                                      if outcome.appliedCount > 0 { sender.requestLoad() }
+                                      if outcome.appliedCount > 0 { sender.requestLoad(clients: outcome.applied.map(\.streamId)) }
                                   })
     setup.services += [runner, sender]
     setup.readiness.add("consumer") {

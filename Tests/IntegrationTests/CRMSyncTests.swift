@@ -217,6 +217,10 @@ final class CRMSyncTests: XCTestCase {
         lenientKey.process.process.stop()
         try await pool.execute("INSERT INTO crm_companies (tenant_id, enabled, base_url, token_sealed) VALUES ($1::uuid, true, $2, $3)",
                                [company.companyId, "https://127.0.0.1:\(crm.baseURL.split(separator: ":").last!)", token])
+        // Restarted, it reads the row as it would read one saved before the name moved.
+        strict.process.process.stop()
+        let restarted = try await startSync("strict", stack: stack, database: strict.database)
+        defer { restarted.process.process.stop() }
         let id = try await createClient(company.secret, #"{"name":"Never Sent"}"#)
         let error = try await eventuallyValue("the call is refused") { () async throws -> String? in
             let rows = try await pool.query("SELECT last_error FROM crm_contacts WHERE id = $1::uuid", [id])
@@ -408,7 +412,10 @@ final class CRMSyncTests: XCTestCase {
                            "after the last version only its duplicates: \(sent)")
         }
         XCTAssertEqual(crm.liveContactCount, expected.count, "duplicates created no second contact")
-        second.process.process.stop()
+        // A stop request ends its waits at once: it exits by itself within the 5 s given (its
+        // longest wait is 30 s), not killed.
+        second.process.process.stop(timeout: 5)
+        XCTAssertEqual(second.process.process.waitForExit(), 0, "exited gracefully\n\(second.process.process.logTail())")
         try await crm.stop()
     }
 }

@@ -28,7 +28,10 @@ final class CRMSyncSender: Service {
         var maxConcurrentCalls = 16
         var requestTimeout: Duration = .seconds(10)
         var loadPerCompany = 1000
-        var reloadInterval: Duration = .seconds(5)
+        /// A full load of every enabled company's pending rows at least this often (a safety
+        /// net: changes arrive with the commits that apply them, and a company whose queue
+        /// ran dry loads its next rows at once).
+        var reloadInterval: Duration = .seconds(30)
         var policy = CRMSyncPolicy()
         var addressPolicy = CRMAddressPolicy(allowsPrivateAddresses: false)
     }
@@ -42,7 +45,19 @@ final class CRMSyncSender: Service {
     private let schedule: Mutex<CRMSyncSchedule>
     private let settings = Mutex<[UUID: CRMCompanySettings]>([:])
     private let wakeup = RelayWakeup()
-    private let loadRequested = Mutex(true)
+    /// What to load before the next calls.
+    struct LoadRequest {
+        /// Settings and every enabled company's pending rows.
+        var everything = true
+        /// Companies whose queue ran dry (more pending rows may wait beyond the last load's limit).
+        var companies: Set<UUID> = []
+        /// Clients whose rows a commit changed.
+        var clients: Set<UUID> = []
+
+        var isEmpty: Bool { !everything && companies.isEmpty && clients.isEmpty }
+    }
+
+    private let loadRequest = Mutex(LoadRequest())
     private let callsInFlight = Mutex(0)
     private let changes: Counter
     private let callSeconds: Histogram
@@ -68,9 +83,16 @@ final class CRMSyncSender: Service {
         }
     }
 
-    /// Asks for a load of pending rows (new events were applied, a configuration changed).
+    /// Asks for a load of the settings and every pending row (a configuration changed, a
+    /// dead letter was released).
     func requestLoad() {
-        loadRequested.withLock { $0 = true }
+        loadRequest.withLock { $0.everything = true }
+        wakeup.signal()
+    }
+
+    /// Asks for a load of these clients' rows (a commit applied events of theirs).
+    func requestLoad(clients: some Sequence<UUID>) {
+        loadRequest.withLock { $0.clients.formUnion(clients) }
         wakeup.signal()
     }
 
@@ -83,17 +105,23 @@ final class CRMSyncSender: Service {
     func run() async throws {
         var backoff = Backoff(initial: .milliseconds(200))
         var lastLoad = ContinuousClock.now
+        // A stop request ends the wait at once; the calls in flight finish (the group waits for them).
+        GracefulShutdown.onRequest { [wakeup] in wakeup.signal() }
         await withDiscardingTaskGroup { group in
             while !GracefulShutdown.isRequested && !Task.isCancelled {
-                if loadRequested.withLock({ requested in defer { requested = false }; return requested })
-                    || ContinuousClock.now - lastLoad >= configuration.reloadInterval {
+                var request = loadRequest.withLock { request in
+                    defer { request = LoadRequest(everything: false) }
+                    return request
+                }
+                if ContinuousClock.now - lastLoad >= configuration.reloadInterval { request.everything = true }
+                if !request.isEmpty {
                     do {
-                        try await load()
-                        lastLoad = ContinuousClock.now
+                        try await load(request)
+                        if request.everything { lastLoad = ContinuousClock.now }
                         backoff.reset()
                     } catch {
                         logger.warning("loading pending CRM changes failed; retrying", ["error": String(describing: error)])
-                        loadRequested.withLock { $0 = true }
+                        loadRequest.withLock { $0.everything = true }
                         await backoff.pause()
                         continue
                     }
@@ -115,28 +143,38 @@ final class CRMSyncSender: Service {
         }
     }
 
-    /// Loads every enabled company's settings and pending rows into the schedule; companies
-    /// no longer enabled are dropped from it.
-    func load() async throws {
-        let enabled = try await companies.enabledCompanies()
-        let dropped = settings.withLock { current in
-            defer { current = enabled }
-            return current.keys.filter { enabled[$0] == nil }
+    /// Loads pending rows into the schedule: with `request.everything`, the settings (companies
+    /// no longer enabled are dropped from the schedule) and every enabled company's rows (at
+    /// most `loadPerCompany` each); else the rows of the companies and clients it names.
+    func load(_ request: LoadRequest) async throws {
+        var dropped: [UUID] = []
+        if request.everything {
+            let enabled = try await companies.enabledCompanies()
+            dropped = settings.withLock { current in
+                defer { current = enabled }
+                return current.keys.filter { enabled[$0] == nil }
+            }
         }
-        guard !enabled.isEmpty else {
-            schedule.withLock { schedule in for tenant in dropped { schedule.forget(tenantId: tenant) } }
-            return
+        let enabled = settings.withLock { Array($0.keys) }
+        var rows: [PostgresRow] = []
+        let columns = "c.id, c.tenant_id, c.crm_version, c.profile::text, c.deleted, c.synced_version, c.object_id"
+        let tenants = request.everything ? enabled : enabled.filter(request.companies.contains)
+        if !tenants.isEmpty {
+            rows += try await pool.query("""
+                SELECT \(columns) FROM unnest($1::uuid[]) AS t(tenant_id)
+                CROSS JOIN LATERAL (
+                    SELECT * FROM crm_contacts
+                    WHERE tenant_id = t.tenant_id AND crm_version > synced_version AND dead_version IS NULL LIMIT $2
+                ) c
+                """, [Self.uuidArray(tenants), configuration.loadPerCompany])
         }
-        let rows = try await pool.query("""
-            SELECT c.id, c.tenant_id, c.crm_version, c.profile::text, c.deleted, c.synced_version, c.object_id
-            FROM crm_companies co
-            CROSS JOIN LATERAL (
-                SELECT * FROM crm_contacts
-                WHERE tenant_id = co.tenant_id AND crm_version > synced_version AND dead_version IS NULL
-                ORDER BY crm_version LIMIT $1
-            ) c
-            WHERE co.enabled
-            """, [configuration.loadPerCompany])
+        if !request.everything, !request.clients.isEmpty, !enabled.isEmpty {
+            rows += try await pool.query("""
+                SELECT \(columns) FROM unnest($1::uuid[]) AS k(id)
+                CROSS JOIN LATERAL (SELECT * FROM crm_contacts WHERE id = k.id LIMIT 1) c
+                WHERE c.crm_version > c.synced_version AND c.dead_version IS NULL AND c.tenant_id = ANY ($2::uuid[])
+                """, [Self.uuidArray(request.clients), Self.uuidArray(enabled)])
+        }
         var loaded: [(change: CRMChange, synced: Int64, objectId: String?)] = []
         for row in rows {
             let clientId: UUID = try row.decode(0)
@@ -161,12 +199,20 @@ final class CRMSyncSender: Service {
         }
     }
 
+    /// A PostgreSQL `uuid[]` literal.
+    static func uuidArray(_ ids: some Sequence<UUID>) -> String {
+        "{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
+    }
+
     /// Makes one batch's call, applies its outcome to the schedule and stores the effects.
     func send(_ batch: CRMSyncBatch) async {
         let started = ContinuousClock.now
         let outcome = await call(batch)
         callSeconds.observe((ContinuousClock.now - started).inSeconds, Self.label(outcome))
-        let effects = schedule.withLock { $0.complete(batch, outcome, now: .now) }
+        let (effects, drained) = schedule.withLock { schedule in
+            let effects = schedule.complete(batch, outcome, now: .now)
+            return (effects, schedule.pendingClients(tenantId: batch.tenantId) == 0)
+        }
         for effect in effects {
             switch effect {
             case .synced: changes.increment(by: 1, "synced")
@@ -183,6 +229,10 @@ final class CRMSyncSender: Service {
         } catch {
             // The CRM has the changes; the next load sends them again, which changes nothing there.
             logger.warning("storing CRM sync results failed", ["error": String(describing: error)])
+        }
+        // The company's queue ran dry: its next pending rows (beyond the last load's limit) come now.
+        if drained, case .accepted = outcome {
+            loadRequest.withLock { _ = $0.companies.insert(batch.tenantId) }
         }
     }
 
