@@ -117,6 +117,10 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Postgres", "Kafka", "HTTP"],
                 path: "Tests/TestSupport", swiftSettings: strictSettings),
+        // The fake CRM as a process (deploy/local/run.sh with CRM_FAKE=1, the CRM sync benchmark);
+        // not a product: nothing deploys it.
+        .executableTarget(name: "FakeCRMServer", dependencies: ["TestSupport"], path: "Tests/FakeCRMServer",
+                          swiftSettings: strictSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Errors", "JSON", "Coordination", "TestSupport"], path: "Tests/HTTPTests",
                     swiftSettings: strictSettings),
         .testTarget(name: "ClientDomainTests", dependencies: ["ClientDomain", "Errors", "JSON"], path: "Tests/ClientDomainTests",

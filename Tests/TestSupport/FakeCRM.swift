@@ -79,6 +79,14 @@ public final class FakeCRM: Sendable {
         router.add(.POST, "/crm/v3/objects/contacts/gdpr-delete", options: options) { request in
             try await Self.serve(request, record) { state, body in Self.gdprDelete(body, &state) }
         }
+        // Not HubSpot's: what the fake holds, for a process that runs it (FakeCRMServer).
+        router.add(.GET, "/__fake/stats") { _ in
+            let stats: JSONValue = record.state.withLock { state in
+                ["contacts": .int(Int64(state.contacts.values.count { !$0.archived })), "calls": .int(Int64(state.calls.count)),
+                 "upserts": .int(Int64(state.upsertHistory.values.reduce(0) { $0 + $1.count }))]
+            }
+            return .json(status: .ok, object: stats)
+        }
         return FakeCRM(record: record, server: try await InProcessServer.start(router, configuration: HTTPServerConfiguration(eventLoopCount: 1)))
     }
 

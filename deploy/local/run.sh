@@ -10,7 +10,7 @@
 # configuration error) stops everything, with its last log lines. Pids are in .local/pids.
 #
 # Settings (environment): GATEWAY_PORT (8080), CLIENTELE_PG_PORT (55432),
-# CLIENTELE_KAFKA_PORT (59092), CLIENTELE_BUILD (release|debug), and every service variable
+# CLIENTELE_KAFKA_PORT (59092), CLIENTELE_BUILD (release|debug), CRM_FAKE (1: a fake CRM for crm-sync), and every service variable
 # in docs/configuration.md (Service variables).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -156,7 +156,21 @@ start_service command-service 8181 DATABASE_URL="$(pg_url clientele_commands)"
 start_service search-projection 8182 DATABASE_URL="$(pg_url clientele_search)"
 start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)"
 start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents"
-start_service crm-sync 8185 DATABASE_URL="$(pg_url clientele_crm)" CRM_SECRET_KEY="$(cat "$crm_key_file")"
+# CRM_FAKE=1: a fake HubSpot (Tests/TestSupport/FakeCRM) on loopback, and crm-sync allowed to
+# reach it (plain http, a loopback address); its URL is printed below.
+crm_fake_url=""
+crm_access=()
+if [ "${CRM_FAKE:-0}" = 1 ]; then
+    supervise fake-crm "$state/logs/fake-crm.log" TERM "$bin/FakeCRMServer" --latency-ms 5
+    for _ in $(seq 1 100); do
+        crm_fake_url="$(sed -n 's/^fake CRM listening at //p' "$state/logs/fake-crm.log" 2>/dev/null | tail -n 1)"
+        [ -n "$crm_fake_url" ] && break
+        sleep 0.1
+    done
+    [ -n "$crm_fake_url" ] || { echo "error: the fake CRM did not start; see .local/logs/fake-crm.log" >&2; exit 1; }
+    crm_access=(CRM_ALLOW_INSECURE=1 CRM_ALLOW_PRIVATE_ADDRESSES=1)
+fi
+start_service crm-sync 8185 DATABASE_URL="$(pg_url clientele_crm)" CRM_SECRET_KEY="$(cat "$crm_key_file")" "${crm_access[@]}"
 start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
     STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)" \
     SESSION_COOKIE_SECURE=false
@@ -191,5 +205,13 @@ Clientele is running.
   Logs:     .local/logs/<service>.log (JSON lines); a process that exits is restarted (noted here)
 Press Ctrl-C to stop everything.
 INFO
+if [ -n "$crm_fake_url" ]; then
+    cat <<INFO
+  Fake CRM: $crm_fake_url (CRM_FAKE=1); point a company at it as its admin:
+              curl -b cookies -X PUT -H 'Content-Type: application/json' \\
+                -d '{"enabled":true,"baseUrl":"$crm_fake_url","accessToken":"any"}' http://127.0.0.1:$gateway_port/api/admin/crm
+            what it holds: curl $crm_fake_url/__fake/stats
+INFO
+fi
 supervise_watch || true
 stop_all 1
