@@ -17,6 +17,8 @@ import ServiceRuntime
 // CRM_MAX_CONCURRENT_CALLS, plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
     let token = try setup.requireInternalToken()
+    // Every variable is read before anything is logged: a bad one is the only line written.
+    _ = try setup.eventsTopic()
     let allowsInsecure = try setup.environment.bool("CRM_ALLOW_INSECURE", default: false)
     let addressPolicy = CRMAddressPolicy(allowsPrivateAddresses: try setup.environment.bool("CRM_ALLOW_PRIVATE_ADDRESSES", default: false))
     var cipher: AESGCM?
@@ -25,8 +27,6 @@ await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
             throw ConfigurationError(variable: "CRM_SECRET_KEY", problem: "expected the base64 of 32 random bytes")
         }
         cipher = opened
-    } else {
-        setup.logger.warning("CRM_SECRET_KEY is not set: no company's CRM sync can be configured")
     }
     var sending = CRMSyncSender.Configuration()
     sending.requestTimeout = try setup.environment.milliseconds("CRM_REQUEST_TIMEOUT_MS", default: .seconds(10), in: 100...600_000)
@@ -36,6 +36,7 @@ await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
 
     let pool = try await setup.openPostgres(migrations: CRMSyncSchema.migrations)
     let events = try await setup.openEventsTopic()
+    if cipher == nil { setup.logger.warning("CRM_SECRET_KEY is not set: no company's CRM sync can be configured") }
     let companies = CRMCompanyStore(pool: pool, cipher: cipher, allowsInsecure: allowsInsecure)
     let sender = CRMSyncSender(configuration: sending, pool: pool, companies: companies, logger: setup.logger, metrics: setup.metrics)
     let runner = ProjectionRunner(configuration: ProjectionRunner.Configuration(projection: "crm-sync", target: .live,

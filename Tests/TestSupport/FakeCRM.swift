@@ -87,6 +87,20 @@ public final class FakeCRM: Sendable {
             }
             return .json(status: .ok, object: stats)
         }
+        // The successful calls' paths and bodies, oldest first (a benchmark's baseline sends them again).
+        router.add(.GET, "/__fake/requests") { _ in
+            let calls = record.state.withLock { $0.calls.filter { (200..<300).contains($0.status) } }
+            var writer = JSONWriter(capacity: calls.reduce(64) { $0 + $1.body.count + 80 })
+            writer.array { writer in
+                for call in calls {
+                    writer.object { writer in
+                        writer.member("body", call.json ?? .null)
+                        writer.member("path", call.path)
+                    }
+                }
+            }
+            return .json(status: .ok, body: writer.bytes)
+        }
         return FakeCRM(record: record, server: try await InProcessServer.start(router, configuration: HTTPServerConfiguration(eventLoopCount: 1)))
     }
 
