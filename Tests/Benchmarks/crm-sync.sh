@@ -68,7 +68,7 @@ SELECT gen_random_uuid(), gen_random_uuid(), 1, md5('crm-bench-company-' || (i %
            'jobTitle', 'Engineer', 'industry', 'Technology', 'website', 'https://example.com/' || i,
            'location', 'City ' || (i % 100) || ', Germany'))
 FROM generate_series(1, :n) AS i;
-SELECT setval('client_numbers', :n);
+SELECT setval('client_numbers', :n) AS seeded \gset
 SQL
 INTERNAL_TOKEN="$INTERNAL_TOKEN" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" \
     "$bin/clientctl" republish >"$work/republish.txt" 2>&1 || { cat "$work/republish.txt"; exit 1; }
