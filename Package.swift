@@ -82,6 +82,10 @@ let package = Package(
                 path: "Shared/StatsReadModel", swiftSettings: strictSettings),
         .target(name: "Identity", dependencies: ["Crypto", "Postgres", "Errors", "JSON", "ClientDomain", "Coordination"], path: "Shared/Identity",
                 swiftSettings: strictSettings),
+        // The CRM sync's logic without I/O: the HubSpot contacts contract, the property mapping
+        // and the sync schedule (ordering, coalescing, batching, retries, dead letters).
+        .target(name: "CRM", dependencies: ["ClientDomain", "JSON", "Coordination"], path: "Shared/CRM",
+                swiftSettings: strictSettings),
         .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
                 path: "Shared/Infrastructure", swiftSettings: strictSettings),
 
@@ -104,7 +108,8 @@ let package = Package(
         .executableTarget(name: "DocumentStore", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Crypto",
                                                                "ClientDomain", "InternalAPI", "Errors"],
                           path: "Services/DocumentStore", swiftSettings: strictSettings),
-        .executableTarget(name: "CRMSync", dependencies: ["ServiceRuntime", "Infrastructure"],
+        .executableTarget(name: "CRMSync", dependencies: ["ServiceRuntime", "Infrastructure", "CRM", "Crypto", "Projection", "EventLog",
+                                                         "ClientDomain", "Postgres", "HTTP", "JSON", "Errors", "Coordination"],
                           path: "Services/CRMSync", swiftSettings: strictSettings),
         .executableTarget(name: "ClientCtl", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Identity", "InternalAPI", "Errors"],
                           path: "Services/ClientCtl", swiftSettings: strictSettings),
@@ -112,6 +117,10 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Postgres", "Kafka", "HTTP"],
                 path: "Tests/TestSupport", swiftSettings: strictSettings),
+        // The fake CRM as a process (deploy/local/run.sh with CRM_FAKE=1, the CRM sync benchmark);
+        // not a product: nothing deploys it.
+        .executableTarget(name: "FakeCRMServer", dependencies: ["TestSupport"], path: "Tests/FakeCRMServer",
+                          swiftSettings: strictSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Errors", "JSON", "Coordination", "TestSupport"], path: "Tests/HTTPTests",
                     swiftSettings: strictSettings),
         .testTarget(name: "ClientDomainTests", dependencies: ["ClientDomain", "Errors", "JSON"], path: "Tests/ClientDomainTests",
@@ -133,6 +142,8 @@ let package = Package(
                                                             "ClientDomain", "TestSupport", "Postgres", "Kafka", "InternalAPI", "HTTP",
                                                             "Errors", "Coordination", "ServiceRuntime", "JSON"],
                     path: "Tests/ProjectionTests", swiftSettings: strictSettings),
+        .testTarget(name: "CRMTests", dependencies: ["CRM", "ClientDomain", "JSON", "HTTP", "TestSupport"], path: "Tests/CRMTests",
+                    swiftSettings: strictSettings),
         .testTarget(name: "StatsReadModelTests", dependencies: ["StatsReadModel", "Projection", "ClientDomain", "InternalAPI"],
                     path: "Tests/StatsReadModelTests", swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto", "ClientDomain"],

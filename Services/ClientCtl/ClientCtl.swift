@@ -41,6 +41,12 @@ enum ClientCtl {
       documents verify [--json]
                           rehash every document file against its metadata; report missing, corrupt
                           and orphaned files; needs INTERNAL_TOKEN; exit 1 if anything is reported
+      crm status          per company: CRM sync enabled, clients, pending changes, dead letters,
+                          last acknowledgement; needs INTERNAL_TOKEN
+      crm dead-letters [--company ID]
+                          the changes the CRM sync gave up on (a client's later changes wait behind)
+      crm retry (--client ID | --company ID | --all)
+                          send the dead-lettered clients' latest versions again
       help                show this text
     """
 
@@ -86,6 +92,13 @@ enum ClientCtl {
         case "documents":
             do {
                 return try await DocumentsCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "crm":
+            do {
+                return try await CRMCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78

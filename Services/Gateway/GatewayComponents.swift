@@ -11,6 +11,8 @@ struct GatewayComponents: Sendable {
     var search: SearchClient
     var stats: StatsClient
     var documents: DocumentClient
+    /// crm-sync, for the companies' CRM sync settings.
+    var crm: CRMSyncClient
     /// Read-your-writes against the search projection (every API's reads) and the stats
     /// projection (the admin API's figures too).
     var searchVisibility: ProjectionVisibility

@@ -37,7 +37,9 @@ enum GatewayRoutes {
         CareClientsExport(clients: careClients).register(on: setup)
         CareAuditAPI(authenticator: authAPI.authenticator, log: careAccessLog).register(on: setup)
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
-                        search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow).register(on: setup)
+                        search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow,
+                        crm: components.crm).register(on: setup)
+        AdminCRMAPI(authenticator: authAPI.authenticator, identity: components.identity, crm: components.crm).register(on: setup)
         let companies = KnownCompanies(identity: components.identity)
         let catalog = CustomFieldCatalog(identity: components.identity)
         WorkspaceClientsAPI(authenticator: authAPI.authenticator, companies: companies, catalog: catalog, commands: components.commands,

@@ -6,12 +6,16 @@ struct GatewayUpstreams: Sendable {
     var searchProjection: String
     var statsProjection: String
     var documentStore: String
+    /// Not among `all`: the gateway's readiness does not wait for crm-sync (only
+    /// `/api/admin/crm` calls it).
+    var crmSync: String
 
     init(environment: EnvironmentReader) throws {
         commandService = try environment.httpURL("COMMAND_SERVICE_URL", default: "http://127.0.0.1:8181")
         searchProjection = try environment.httpURL("SEARCH_SERVICE_URL", default: "http://127.0.0.1:8182")
         statsProjection = try environment.httpURL("STATS_SERVICE_URL", default: "http://127.0.0.1:8183")
         documentStore = try environment.httpURL("DOCUMENT_SERVICE_URL", default: "http://127.0.0.1:8184")
+        crmSync = try environment.httpURL("CRM_SYNC_URL", default: "http://127.0.0.1:8185")
     }
 
     var all: [(name: String, url: String)] {

@@ -84,6 +84,7 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
         search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, metrics: setup.metrics),
         stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
         documents: documents,
+        crm: CRMSyncClient(baseURL: upstreams.crmSync, token: token, http: client),
         searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: upstreams.searchProjection, token: token,
                                                http: visibilityClient, feed: searchFeed),
         statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: upstreams.statsProjection, token: token,

@@ -1,4 +1,5 @@
 import Coordination
+import TestSupport
 import XCTest
 
 final class BackoffTests: XCTestCase {
@@ -26,5 +27,19 @@ final class BackoffTests: XCTestCase {
         // A correctness bound, not a performance claim: the uncancelled pause is 30 s.
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(15))
         XCTAssertEqual(after, .seconds(30), "the pause still counts as taken")
+    }
+
+    func testAJitteredPauseStaysBetweenHalfAndAllOfTheDelayAndVaries() {
+        var random = SplitMix64(state: 7)
+        var backoff = Backoff(initial: .seconds(1), maximum: .seconds(8))
+        var seen: Set<Duration> = []
+        for expected in [Duration.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)] {
+            let pause = backoff.nextJittered(using: &random)
+            XCTAssertGreaterThanOrEqual(pause, expected / 2)
+            XCTAssertLessThanOrEqual(pause, expected)
+            seen.insert(pause)
+        }
+        XCTAssertGreaterThan(seen.count, 4, "the pauses are spread, not all the same")
+        XCTAssertEqual(backoff.delay, .seconds(8), "jitter does not change the doubling")
     }
 }

@@ -73,7 +73,7 @@ pg_command=("$pg_bin/postgres" -D "$pg_data" -p "$pg_port" -c listen_addresses=1
 [ "$(id -u)" -eq 0 ] && pg_command=(setpriv --reuid=postgres --regid=postgres --init-groups "${pg_command[@]}")
 supervise postgres "$work/logs/postgres.log" INT "${pg_command[@]}"
 for _ in $(seq 1 600); do pg_isready -q -h 127.0.0.1 -p "$pg_port" && break; sleep 0.1; done
-create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
+create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway clientele_crm
 
 # --- The broker and the services, each supervised --------------------------------------------
 kafka_port="$(free_port)"
@@ -103,7 +103,7 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64m,mode=0700 clientele-fault-
 fi
 service document-store DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents" \
     COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
-service crm-sync
+service crm-sync DATABASE_URL="$(pg_url clientele_crm)"
 service gateway DATABASE_URL="$(pg_url clientele_gateway)" RATE_LIMIT_REQUESTS=0 SESSION_COOKIE_SECURE=false \
     ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password" \
     COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" SEARCH_SERVICE_URL="http://127.0.0.1:${port[search-projection]}" \

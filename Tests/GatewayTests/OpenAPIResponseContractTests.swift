@@ -287,6 +287,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
         if OpenAPIDocument.documentOperations.contains(where: { $0.operationId == operation.operationId }) {
             return [.commands, .search, .documents]
         }
+        if operation.pattern == AdminCRMAPI.path { return [.crm] }
         return switch operation.tag {
         case "organization", "leads", "workspace": [.commands, .search]
         case "admin": [.commands, .search, .stats]
@@ -299,6 +300,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
         case .commands: [.invalidArgument, .notFound, .conflict, .preconditionFailed, .unprocessable, .unavailable, .internal]
         case .search, .stats: FakeUpstreams.projectionFailures.map(\.code)
         case .documents: [.invalidArgument, .notFound, .payloadTooLarge, .unsupportedMediaType, .unavailable, .internal]
+        case .crm: [.invalidArgument, .unavailable, .internal]
         }
     }
 
@@ -402,6 +404,11 @@ final class OpenAPIResponseContractTests: XCTestCase {
             return Example(body: ["clients": [["id": "client_1", "industry": "Software"]]])
         case "adminBulkDelete":
             return Example(body: ["clients": [["id": "client_1"]]])
+        case "adminGetCRMSettings":
+            return Example(query: [("companyId", company.id.lowercasedString)])
+        case "adminSaveCRMSettings":
+            return Example(query: [("companyId", company.id.lowercasedString)],
+                           body: ["enabled": true, "baseUrl": "https://api.hubapi.com", "accessToken": "pat-na1-example"])
         case "adminGetClient", "adminDeleteClient":
             return Example(path: adminClient)
         case "adminUpdateClient":

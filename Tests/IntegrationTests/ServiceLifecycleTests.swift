@@ -38,7 +38,8 @@ final class ServiceLifecycleTests: XCTestCase {
         services.append(try ServiceProcess.start("document-store", environment: ["DATABASE_URL": try database("documents"),
                                                                                  "DOCUMENT_DIRECTORY": logs.appendingPathComponent("documents").path,
                                                                                  "INTERNAL_TOKEN": token], logDirectory: logs))
-        services.append(try ServiceProcess.start("crm-sync", environment: kafka, logDirectory: logs))
+        services.append(try ServiceProcess.start("crm-sync", environment: kafka.merging(["DATABASE_URL": try database("crm")]) { $1 },
+                                                 logDirectory: logs))
         let gateway = try ServiceProcess.start("gateway", environment: [
             "COMMAND_SERVICE_URL": services[0].baseURL, "SEARCH_SERVICE_URL": services[1].baseURL,
             "STATS_SERVICE_URL": services[2].baseURL, "DOCUMENT_SERVICE_URL": services[3].baseURL,

@@ -10,7 +10,7 @@
 # configuration error) stops everything, with its last log lines. Pids are in .local/pids.
 #
 # Settings (environment): GATEWAY_PORT (8080), CLIENTELE_PG_PORT (55432),
-# CLIENTELE_KAFKA_PORT (59092), CLIENTELE_BUILD (release|debug), and every service variable
+# CLIENTELE_KAFKA_PORT (59092), CLIENTELE_BUILD (release|debug), CRM_FAKE (1: a fake CRM for crm-sync), and every service variable
 # in docs/configuration.md (Service variables).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -92,7 +92,7 @@ for _ in $(seq 1 600); do
 done
 pg_isready -q -h 127.0.0.1 -p "$pg_port" || { echo "error: PostgreSQL did not start; see .local/logs/postgres.log" >&2; exit 1; }
 pg_url() { echo "postgresql://postgres:${pg_password}@127.0.0.1:${pg_port}/$1"; }
-for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway; do
+for db in clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway clientele_crm; do
     PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
         PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE $db" 
@@ -140,6 +140,14 @@ fi
 JWT_KEYS="$(cat "$jwt_file")"
 export JWT_KEYS
 
+# The key that seals the companies' CRM access tokens (CRM_SECRET_KEY), kept across runs so
+# the stored tokens stay readable.
+crm_key_file="$state/crm-secret-key"
+if [ ! -s "$crm_key_file" ]; then
+    head -c 32 /dev/urandom | base64 | tr -d '\n' >"$crm_key_file"
+    chmod 600 "$crm_key_file"
+fi
+
 start_service() { # name port [VAR=value...]
     local name="$1" port="$2"; shift 2
     supervise "$name" "$state/logs/$name.log" TERM env HTTP_PORT="$port" "$@" "$bin/$name"
@@ -149,7 +157,21 @@ start_service search-projection 8182 DATABASE_URL="$(pg_url clientele_search)"
 start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)"
 start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents" \
     COMMAND_SERVICE_URL=http://127.0.0.1:8181
-start_service crm-sync 8185
+# CRM_FAKE=1: a fake HubSpot (Tests/TestSupport/FakeCRM) on loopback, and crm-sync allowed to
+# reach it (plain http, a loopback address); its URL is printed below.
+crm_fake_url=""
+crm_access=()
+if [ "${CRM_FAKE:-0}" = 1 ]; then
+    supervise fake-crm "$state/logs/fake-crm.log" TERM "$bin/FakeCRMServer" --latency-ms 5
+    for _ in $(seq 1 100); do
+        crm_fake_url="$(sed -n 's/^fake CRM listening at //p' "$state/logs/fake-crm.log" 2>/dev/null | tail -n 1)"
+        [ -n "$crm_fake_url" ] && break
+        sleep 0.1
+    done
+    [ -n "$crm_fake_url" ] || { echo "error: the fake CRM did not start; see .local/logs/fake-crm.log" >&2; exit 1; }
+    crm_access=(CRM_ALLOW_INSECURE=1 CRM_ALLOW_PRIVATE_ADDRESSES=1)
+fi
+start_service crm-sync 8185 DATABASE_URL="$(pg_url clientele_crm)" CRM_SECRET_KEY="$(cat "$crm_key_file")" "${crm_access[@]}"
 start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
     STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)" \
     SESSION_COOKIE_SECURE=false
@@ -184,5 +206,13 @@ Clientele is running.
   Logs:     .local/logs/<service>.log (JSON lines); a process that exits is restarted (noted here)
 Press Ctrl-C to stop everything.
 INFO
+if [ -n "$crm_fake_url" ]; then
+    cat <<INFO
+  Fake CRM: $crm_fake_url (CRM_FAKE=1); point a company at it as its admin:
+              curl -b cookies -X PUT -H 'Content-Type: application/json' \\
+                -d '{"enabled":true,"baseUrl":"$crm_fake_url","accessToken":"any"}' http://127.0.0.1:$gateway_port/api/admin/crm
+            what it holds: curl $crm_fake_url/__fake/stats
+INFO
+fi
 supervise_watch || true
 stop_all 1

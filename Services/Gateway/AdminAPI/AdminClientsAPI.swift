@@ -27,6 +27,7 @@ struct AdminClientsAPI: Sendable {
     let search: SearchClient
     let stats: StatsClient
     let readYourWrites: ReadYourWrites
+    let crm: CRMSyncClient
 
     static let path = "/api/admin/clients"
     static let maxBodyBytes = 64 * 1024
@@ -108,7 +109,14 @@ struct AdminClientsAPI: Sendable {
 
     func get(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request)
-        return AdminClientView.ok(["data": AdminClientView.full(try await client(request.pathParameters["clientId"], caller))])
+        let record = try await client(request.pathParameters["clientId"], caller)
+        var view = AdminClientView.full(record)
+        // Beyond the document: the client's CRM sync (null when crm-sync does not know it or cannot answer).
+        if case .object(var fields) = view {
+            fields["crmSync"] = await crm.clientState(id: record.id, tenantId: record.tenantId) ?? .null
+            view = .object(fields)
+        }
+        return AdminClientView.ok(["data": view])
     }
 
     // MARK: Writes

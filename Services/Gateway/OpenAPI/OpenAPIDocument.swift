@@ -24,8 +24,7 @@ enum OpenAPIDocument {
     /// Every documented operation.
     static var operations: [OpenAPIOperation] {
         serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations + documentOperations
-            + careOperations
-            + workspaceOperations
+            + careOperations + workspaceOperations + crmOperations
     }
 
     /// Every named schema, referenced as `#/components/schemas/<name>`.
@@ -38,6 +37,7 @@ enum OpenAPIDocument {
             .merging(documentSchemas) { first, _ in first }
             .merging(careSchemas) { first, _ in first }
             .merging(workspaceSchemas) { first, _ in first }
+            .merging(crmSchemas) { first, _ in first }
     }
 
     /// The document.

@@ -108,7 +108,7 @@ final class ComposeFileTests: XCTestCase {
 
     func testSecretsHaveNoDefaults() throws {
         let secrets = ["INTERNAL_TOKEN", "JWT_KEYS", "POSTGRES_PASSWORD", "COMMAND_SERVICE_DB_PASSWORD", "SEARCH_PROJECTION_DB_PASSWORD",
-                       "STATS_PROJECTION_DB_PASSWORD", "DOCUMENT_STORE_DB_PASSWORD", "GATEWAY_DB_PASSWORD"]
+                       "STATS_PROJECTION_DB_PASSWORD", "DOCUMENT_STORE_DB_PASSWORD", "GATEWAY_DB_PASSWORD", "CRM_SYNC_DB_PASSWORD"]
         var kinds: [String: Set<String>] = [:]
         for (_, value) in checks.compose.scalars {
             for reference in try ComposeInterpolation.references(in: value) {

@@ -25,7 +25,8 @@ final class ServiceVariableTests: XCTestCase {
         let crmSync = scan.variables(of: "crm-sync")
         XCTAssertTrue(crmSync.isRequired("KAFKA_BOOTSTRAP_SERVERS"))
         XCTAssertTrue(crmSync.reads("KAFKA_MESSAGE_TIMEOUT_MS"), "KAFKA_* is passed to librdkafka")
-        XCTAssertFalse(crmSync.reads("DATABASE_URL"), "crm-sync links the PostgreSQL wiring but never opens a pool")
+        XCTAssertTrue(crmSync.isRequired("DATABASE_URL"), "crm-sync keeps its state and offsets in its own database")
+        XCTAssertFalse(crmSync.isRequired("CRM_SECRET_KEY"), "without it crm-sync runs but no company can be configured")
         XCTAssertTrue(crmSync.isRequired("INTERNAL_TOKEN"), "every service guards /metrics with it")
         XCTAssertEqual(crmSync.defaultValue(of: "EVENTS_TOPIC"), "clientele.client-events")
 
@@ -59,9 +60,9 @@ final class ServiceVariableTests: XCTestCase {
         let misspelt = try checks.with(composeText: text.replacingOccurrences(of: "JWT_TTL_SECONDS: ${JWT_TTL_SECONDS:-3600}",
                                                                              with: "JWT_TTL_SECOND: ${JWT_TTL_SECONDS:-3600}"))
         XCTAssertTrue(misspelt.unknownVariableProblems().contains("service gateway sets JWT_TTL_SECOND, which gateway never reads"))
-        let oversharing = try checks.with(composeText: text.replacingOccurrences(of: "      HTTP_PORT: \"8185\"\n",
-                                                                                with: "      HTTP_PORT: \"8185\"\n      DATABASE_URL: ${CRM_DATABASE_URL:?x}\n"))
-        XCTAssertTrue(oversharing.unknownVariableProblems().contains("service crm-sync sets DATABASE_URL, which crm-sync never reads"))
+        let oversharing = try checks.with(composeText: text.replacingOccurrences(of: "      HTTP_PORT: \"8184\"\n",
+                                                                                with: "      HTTP_PORT: \"8184\"\n      CRM_SECRET_KEY: ${CRM_SECRET_KEY:-}\n"))
+        XCTAssertTrue(oversharing.unknownVariableProblems().contains("service document-store sets CRM_SECRET_KEY, which document-store never reads"))
     }
 
     func testTheConfigurationTableListsEveryVariableReadAnywhere() throws {
@@ -71,11 +72,11 @@ final class ServiceVariableTests: XCTestCase {
             .filter { !$0.hasPrefix("| `LOGIN_MAX_FAILURES_PER_ADDRESS`") }.joined(separator: "\n")
         XCTAssertTrue(checks.configurationProblems(configuration: withoutRow)
             .contains("LOGIN_MAX_FAILURES_PER_ADDRESS (read by gateway) is missing from the service variables table of docs/configuration.md"))
-        let poolRow = "| `DATABASE_POOL_SIZE` | 10 | command-service, search-projection, stats-projection, document-store, gateway |"
+        let poolRow = "| `DATABASE_POOL_SIZE` | 10 | command-service, search-projection, stats-projection, document-store, crm-sync, gateway |"
         XCTAssertTrue(document.contains(poolRow))
         let wrongServices = document.replacingOccurrences(of: poolRow, with: poolRow.replacingOccurrences(of: "gateway |", with: "gateway, clientctl |"))
         XCTAssertTrue(checks.configurationProblems(configuration: wrongServices).contains(
-            "the service variables table of docs/configuration.md says DATABASE_POOL_SIZE is read by clientctl, command-service, document-store, gateway, search-projection, stats-projection; the sources say command-service, document-store, gateway, search-projection, stats-projection"))
+            "the service variables table of docs/configuration.md says DATABASE_POOL_SIZE is read by clientctl, command-service, crm-sync, document-store, gateway, search-projection, stats-projection; the sources say command-service, crm-sync, document-store, gateway, search-projection, stats-projection"))
         let wrongDefault = document.replacingOccurrences(of: "| `SHUTDOWN_GRACE_MS` | 20000 |", with: "| `SHUTDOWN_GRACE_MS` | 30000 |")
         XCTAssertTrue(checks.configurationProblems(configuration: wrongDefault).contains(
             "the service variables table of docs/configuration.md gives SHUTDOWN_GRACE_MS the default \"30000\"; the sources default to 20000"))

@@ -41,6 +41,7 @@ struct ContractGateway: Sendable {
             search: SearchClient(baseURL: upstreams, token: internalToken, http: http),
             stats: StatsClient(baseURL: upstreams, token: internalToken, http: http),
             documents: documents,
+            crm: CRMSyncClient(baseURL: upstreams, token: internalToken, http: http),
             searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: upstreams, token: internalToken, http: http,
                                                    feed: nil),
             statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: upstreams, token: internalToken, http: http,

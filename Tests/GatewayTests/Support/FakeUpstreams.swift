@@ -14,7 +14,7 @@ import Synchronization
 final class FakeUpstreams: Sendable {
     /// The internal endpoints, by the service that answers them.
     enum Service: Sendable, CaseIterable {
-        case commands, search, stats, documents
+        case commands, search, stats, documents, crm
     }
 
     /// What the command service can answer a command with, besides success: a domain rule
@@ -51,6 +51,16 @@ final class FakeUpstreams: Sendable {
     /// What a projection can answer a read with, besides success.
     static let projectionFailures = [ClienteleError(.unavailable, "Service temporarily unavailable"),
                                      ClienteleError(.internal, "Internal server error")]
+
+    /// What crm-sync can answer a company's CRM settings with, besides success: a `baseUrl` or
+    /// token it refuses (saving), no `CRM_SECRET_KEY` (saving), unavailable, internal.
+    static func crmFailures(saving: Bool) -> [ClienteleError] {
+        var failures = [ClienteleError(.unavailable, "Service temporarily unavailable"), ClienteleError(.internal, "Internal server error")]
+        if saving {
+            failures.append(ClienteleError(.invalidArgument, "baseUrl must use https", context: ["field": "baseUrl"]))
+        }
+        return failures
+    }
 
     /// What the services answer: `client`, or the failure chosen for each service.
     final class Answers: Sendable {
@@ -128,6 +138,16 @@ final class FakeUpstreams: Sendable {
             if let failure = answers.failure(.stats, among: Self.projectionFailures) { throw failure }
             return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
                                 body: Array(try InternalJSON.encoder().encode(ClientStats())))
+        }
+        router.get("/v1/crm/companies/:tenantId") { _ in
+            if let failure = answers.failure(.crm, among: Self.crmFailures(saving: false)) { throw failure }
+            return .json(status: .ok, object: ["enabled": true, "baseUrl": "https://api.hubapi.com", "hasAccessToken": true])
+        }
+        router.put("/v1/crm/companies/:tenantId") { request in
+            if let failure = answers.failure(.crm, among: Self.crmFailures(saving: true)) { throw failure }
+            let body = try JSONParser.parse(try await request.body.collect(upTo: 1 << 16))
+            return .json(status: .ok, object: ["enabled": body["enabled"] ?? false, "baseUrl": body["baseUrl"] ?? .null,
+                                               "hasAccessToken": true])
         }
         registerDocumentStore(answers, on: router)
     }

@@ -60,6 +60,7 @@ final class GatewayHarness: Sendable {
             stats: StatsClient(baseURL: stats.baseURL, token: token, http: client),
             // No document route is exercised here: the address refuses connections.
             documents: DocumentClient(baseURL: "http://127.0.0.1:1", token: token, http: client),
+            crm: CRMSyncClient(baseURL: "http://127.0.0.1:1", token: token, http: client),
             searchVisibility: ProjectionVisibility(service: "search-projection", baseURL: search.baseURL, token: token,
                                                    http: visibilityClient, feed: nil),
             statsVisibility: ProjectionVisibility(service: "stats-projection", baseURL: stats.baseURL, token: token,

@@ -1,0 +1,36 @@
+import Foundation
+
+/// How a call to a company's CRM ended, as the schedule needs to know it.
+public enum CRMCallOutcome: Sendable, Equatable {
+    /// 2xx: every change of the batch is in the CRM. `objectIds` maps each upserted client's
+    /// id (lowercase text) to the CRM's record id, which a later archive needs.
+    case accepted(objectIds: [String: String])
+    /// 429: the CRM asks to slow down; `retryAfter` is its `Retry-After` when it gave one.
+    case rateLimited(retryAfter: Duration?)
+    /// 5xx, a time-out or a connection failure: the same request may succeed later.
+    case transient(reason: String)
+    /// Another 4xx: the CRM refuses this request as it is; sending it again will not help.
+    case rejected(status: Int, answer: String)
+    /// The request was never sent because the company's configuration forbids it (an
+    /// address that is not allowed, no token): like `transient`, but it names the cause.
+    case refused(reason: String)
+
+    /// The outcome of an answer with `status`, `Retry-After` header value `retryAfter` and
+    /// body `answer` (kept, cut to `maxAnswerCharacters`, for the dead letter).
+    public static func classify(status: Int, retryAfter: String?, answer: String, objectIds: [String: String] = [:],
+                                maxAnswerCharacters: Int = 2000) -> CRMCallOutcome {
+        switch status {
+        case 200..<300: .accepted(objectIds: objectIds)
+        case 429: .rateLimited(retryAfter: retryAfter.flatMap(parseRetryAfter))
+        case 500..<600, 408: .transient(reason: "HTTP \(status)")
+        default: .rejected(status: status, answer: String(answer.prefix(maxAnswerCharacters)))
+        }
+    }
+
+    /// `Retry-After` as delta-seconds (HubSpot sends seconds); nil for anything else, which
+    /// then falls back to the backoff.
+    static func parseRetryAfter(_ value: String) -> Duration? {
+        guard let seconds = Int64(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }
+        return .seconds(seconds)
+    }
+}
