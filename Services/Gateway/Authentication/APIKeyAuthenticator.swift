@@ -74,6 +74,7 @@ struct APIKeyAuthenticator: Sendable {
         let address = RateLimitPrincipal.clientAddress(request.clientAddress(trusting: trustedProxies))
         let decision = failedLookups.admit(address)
         guard decision.allowed else { throw TooManyUnknownKeys(retryAfterSeconds: decision.retryAfterSeconds) }
+        let generation = cache.live.generation
         let found: APIKey?
         do {
             found = try await store.authenticate(secret: secret)
@@ -88,7 +89,7 @@ struct APIKeyAuthenticator: Sendable {
         }
         lookups.increment("live")
         failedLookups.refund(address)
-        cache.store(key, digest: digest)
+        cache.store(key, digest: digest, readIn: generation)
         return key
     }
 
