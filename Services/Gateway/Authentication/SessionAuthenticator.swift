@@ -71,11 +71,7 @@ struct SessionAuthenticator: Sendable {
     /// The bearer token if the request has `Authorization: Bearer`, else the session cookie.
     static func token(in request: HTTPRequest) -> String? {
         if let header = request.headers["Authorization"] {
-            guard header.utf8.count <= SessionTokens.maxTokenLength + 16 else { return nil }
-            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            let token = parts[1].trimmingCharacters(in: .whitespaces)
-            return token.isEmpty ? nil : token
+            return APIKeyAuthenticator.bearerToken(header, maxLength: SessionTokens.maxTokenLength + 16)
         }
         return SessionCookie.value(in: request.headers)
     }
