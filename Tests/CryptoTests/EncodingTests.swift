@@ -29,6 +29,22 @@ final class EncodingTests: XCTestCase {
         XCTAssertNil(Base64URL.decode("ab+c"))
         XCTAssertNil(Base64URL.decode("ab c"))
         XCTAssertNil(Base64URL.decode("a"))
+        XCTAssertNil(Base64URL.decode("ab=c"), "padding only at the end")
+        XCTAssertNil(Base64URL.decode("abcd="), "no padding after a whole quantum")
+        XCTAssertNil(Base64URL.decode("abc=="), "no more padding than the quantum needs")
+        XCTAssertNil(Base64URL.decode("ab\u{e9}c"))
+    }
+
+    /// Padded or not, as Foundation's base64 reads it.
+    func testBase64URLDecodesWithAndWithoutPadding() {
+        for length in 0..<40 {
+            let bytes = SecureRandom.bytes(count: length)
+            let padded = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            XCTAssertEqual(Base64URL.decode(padded), bytes, padded)
+            XCTAssertEqual(Base64URL.decode(Base64URL.encode(bytes)), bytes)
+        }
+        XCTAssertEqual(Base64URL.decode("QQ="), [0x41], "partial padding, as before")
     }
 
     func testRandomTokensAreDistinctAndSized() {

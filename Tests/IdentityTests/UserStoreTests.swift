@@ -219,19 +219,39 @@ final class UserStoreTests: XCTestCase {
 
     func testRevokedSessionsAreRecordedAndExpiredOnesDeleted() async throws {
         let store = try await makeStore()
+        let user = try await store.createUser(NewUser(email: "rev@example.com", name: "Rev", password: "long enough password",
+                                                      roles: [Role.sales], companyIds: []))
+        func revoked(_ jti: UUID) async throws -> Bool? { try await store.sessionCheck(userId: user.id, jti: jti)?.isRevoked }
         let live = UUID(), old = UUID()
         // A record left from a token that has expired since.
         try await store.pool.execute("INSERT INTO revoked_sessions VALUES ($1, now() - interval '10 seconds')", [old])
-        let oldRevoked = try await store.isSessionRevoked(jti: old)
-        XCTAssertTrue(oldRevoked)
+        let oldRevoked = try await revoked(old)
+        XCTAssertEqual(oldRevoked, true)
         try await store.revokeSession(jti: live, expiresAt: Date().addingTimeInterval(3600))
         try await store.revokeSession(jti: live, expiresAt: Date().addingTimeInterval(3600))
-        let liveRevoked = try await store.isSessionRevoked(jti: live)
-        XCTAssertTrue(liveRevoked)
-        let other = try await store.isSessionRevoked(jti: UUID())
-        XCTAssertFalse(other)
-        let afterCleanup = try await store.isSessionRevoked(jti: old)
-        XCTAssertFalse(afterCleanup, "a record past its token's expiry is deleted")
+        let liveRevoked = try await revoked(live)
+        XCTAssertEqual(liveRevoked, true)
+        let other = try await revoked(UUID())
+        XCTAssertEqual(other, false)
+        let afterCleanup = try await revoked(old)
+        XCTAssertEqual(afterCleanup, false, "a record past its token's expiry is deleted")
+    }
+
+    /// The one query a session's check makes reads the user as `user(id:)` does and the
+    /// permissions its roles grant as `permissions(ofRoles:)` does.
+    func testASessionCheckReadsTheUserAndItsPermissionsInOneQuery() async throws {
+        let store = try await makeStore()
+        let company = try await store.createCompany(name: "Check Co")
+        let user = try await store.createUser(NewUser(email: "check@example.com", name: "Check", password: "long enough password",
+                                                      roles: [Role.sales, Role.finance], companyIds: [company.id]))
+        let check = try await store.sessionCheck(userId: user.id, jti: UUID())
+        let expected = try await store.permissions(ofRoles: [Role.sales, Role.finance])
+        XCTAssertEqual(check?.user, user)
+        XCTAssertEqual(check?.permissions, expected)
+        XCTAssertFalse(expected.isEmpty)
+        XCTAssertEqual(check?.isRevoked, false)
+        let nobody = try await store.sessionCheck(userId: UUID(), jti: UUID())
+        XCTAssertNil(nobody)
     }
 
     /// The row count of `key` in `login_failures` (nil: no row).

@@ -74,6 +74,7 @@ struct APIKeyAuthenticator: Sendable {
         let address = RateLimitPrincipal.clientAddress(request.clientAddress(trusting: trustedProxies))
         let decision = failedLookups.admit(address)
         guard decision.allowed else { throw TooManyUnknownKeys(retryAfterSeconds: decision.retryAfterSeconds) }
+        let generation = cache.live.generation
         let found: APIKey?
         do {
             found = try await store.authenticate(secret: secret)
@@ -88,7 +89,7 @@ struct APIKeyAuthenticator: Sendable {
         }
         lookups.increment("live")
         failedLookups.refund(address)
-        cache.store(key, digest: digest)
+        cache.store(key, digest: digest, readIn: generation)
         return key
     }
 
@@ -101,9 +102,10 @@ struct APIKeyAuthenticator: Sendable {
         }
     }
 
-    /// The token of a `Bearer` credential (scheme case-insensitive).
-    static func bearerToken(_ header: String?) -> String? {
-        guard let header, header.utf8.count <= maxHeaderLength else { return nil }
+    /// The token of a `Bearer` credential (scheme case-insensitive) in a header of at most
+    /// `maxLength` bytes (session tokens are longer than API keys: `SessionAuthenticator`).
+    static func bearerToken(_ header: String?, maxLength: Int = maxHeaderLength) -> String? {
+        guard let header, header.utf8.count <= maxLength else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let raw = parts[1]

@@ -14,7 +14,8 @@ import ServiceRuntime
 /// per address and per account: a refused one answers 429 with `Retry-After` without
 /// checking the password. With every password-hash slot taken (`PasswordHashQueue`) a login
 /// answers 503 with `Retry-After` and counts for nothing. Logout revokes the token's `jti` and
-/// clears the cookie.
+/// clears the cookie; through this gateway the token is refused at once, through another
+/// gateway instance within its session cache's lifetime (`SessionAuthenticator`).
 struct AuthAPI: Sendable {
     let store: IdentityStore
     let authenticator: SessionAuthenticator
@@ -24,7 +25,8 @@ struct AuthAPI: Sendable {
 
     init(store: IdentityStore, settings: SessionSettings, rateLimiter: RateLimiter?) {
         self.store = store
-        self.authenticator = SessionAuthenticator(store: store, tokens: settings.tokens, rateLimiter: rateLimiter)
+        self.authenticator = SessionAuthenticator(store: store, tokens: settings.tokens, rateLimiter: rateLimiter,
+                                                  cacheLifetime: settings.sessionCacheLifetime)
         self.cookie = settings.cookie
         self.throttle = LoginThrottle(pool: store.pool, limits: settings.loginLimits)
         self.trustedProxies = settings.trustedProxies
@@ -79,6 +81,8 @@ struct AuthAPI: Sendable {
     func logout(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await authenticator.authenticate(request)
         if let jti = caller.claims.tokenId {
+            // Forgotten whatever the revocation's outcome: it may have committed.
+            defer { authenticator.forget(session: jti) }
             try await store.revokeSession(jti: jti, expiresAt: caller.claims.expiresAt)
         }
         var response = HTTPResponse.json(status: .ok, object: ["success": true])

@@ -13,12 +13,14 @@ import ServiceRuntime
 /// past which it is slowed), `LOGIN_MAX_FAILURES_PER_ADDRESS` (50 per client address),
 /// `LOGIN_FAILURE_WINDOW_SECONDS` (900), and `TRUSTED_PROXIES` (none: the proxies whose
 /// `X-Forwarded-For` names the client address the throttle and the unknown-API-key budget
-/// key by).
+/// key by), `SESSION_CACHE_MS` (2000; 0–60000: how long a verified session is remembered,
+/// `SessionAuthenticator`; 0 reads the database on every request).
 struct SessionSettings: Sendable {
     var tokens: SessionTokens
     var cookie: SessionCookie
     var loginLimits: LoginThrottle.Limits
     var trustedProxies: TrustedProxies
+    var sessionCacheLifetime: Duration
 
     init(environment: EnvironmentReader) throws {
         let text = try environment.secret("JWT_KEYS", minimumLength: 1)
@@ -36,6 +38,7 @@ struct SessionSettings: Sendable {
             perAccount: try environment.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", default: 20, in: 1...100_000),
             perAddress: try environment.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default: 50, in: 1...100_000),
             window: .seconds(try environment.int("LOGIN_FAILURE_WINDOW_SECONDS", default: 900, in: 1...86_400)))
+        sessionCacheLifetime = .milliseconds(try environment.int("SESSION_CACHE_MS", default: 2000, in: 0...60_000))
         do {
             trustedProxies = try TrustedProxies(parsing: environment.string("TRUSTED_PROXIES", default: ""))
         } catch {

@@ -81,6 +81,8 @@ struct UsersAPI: Sendable {
             // Memberships in companies the caller does not manage are not its to remove.
             changes.companyIds = companyIds.union(target.companyIds.subtracting(caller.user.companyIds))
         }
+        // The user's remembered sessions are forgotten whatever the outcome: it may have committed.
+        defer { authenticator.forgetSessions(ofUser: id) }
         guard let user = try await store.updateUser(id: id, changes) else { throw Self.notFound }
         return .json(status: .ok, object: ["data": IdentityView.user(user)])
     }

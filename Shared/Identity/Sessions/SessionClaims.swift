@@ -6,8 +6,9 @@ import JSON
 /// companies when it was issued.
 ///
 /// Times are whole seconds since 1970 (JWT's NumericDate). `roles` and `companies` are for
-/// the client's convenience; the gateway re-reads them from the database on each request so
-/// a change or deactivation takes effect at once.
+/// the client's convenience; the gateway reads them from the database (remembered for at
+/// most `SESSION_CACHE_MS`, forgotten at once on a change through that gateway), so a change
+/// or deactivation applies to the session without a new token.
 public struct SessionClaims: Sendable, Equatable, Codable {
     public var sub: String
     public var iat: Int64

@@ -13,8 +13,19 @@ extension IdentityStore {
         try await pool.execute("DELETE FROM revoked_sessions WHERE expires_at < now()")
     }
 
-    /// Whether session `jti` was revoked.
-    public func isSessionRevoked(jti: UUID) async throws -> Bool {
-        try await !pool.query("SELECT 1 FROM revoked_sessions WHERE jti = $1", [jti]).isEmpty
+    /// User `userId`, the permissions its roles grant now and whether session `jti` was
+    /// revoked, in one query; nil when there is no such user.
+    public func sessionCheck(userId: UUID, jti: UUID) async throws -> SessionCheck? {
+        let rows = try await pool.query("""
+            SELECT \(Self.userColumns),
+                EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = $2),
+                coalesce((SELECT string_agg(DISTINCT p.permission, ',') FROM user_roles r
+                          JOIN role_permissions p ON p.role = r.role WHERE r.user_id = u.id), '')
+            FROM users u WHERE u.id = $1
+            """, [userId, jti])
+        guard let row = rows.first else { return nil }
+        let revoked = try row.decode(Self.userColumnCount, as: Bool.self)
+        let permissions = try row.decode(Self.userColumnCount + 1, as: String.self).split(separator: ",").map(String.init)
+        return SessionCheck(user: try Self.user(from: row), permissions: Set(permissions), isRevoked: revoked)
     }
 }

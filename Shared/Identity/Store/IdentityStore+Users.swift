@@ -217,6 +217,9 @@ extension IdentityStore {
         u.session_epoch
         """
 
+    /// How many columns `userColumns` selects (`user(from:)` reads them).
+    static let userColumnCount = 10
+
     static func user(from row: PostgresRow) throws -> User {
         let roles = try row.decode(7, as: String.self).split(separator: ",").map(String.init)
         let companies = try row.decode(8, as: String.self).split(separator: ",").compactMap { UUID(uuidString: String($0)) }

@@ -7,8 +7,8 @@ import Postgres
 /// Companies, API keys, staff users and sessions in the gateway's PostgreSQL database
 /// (`IdentitySchema`); users and sessions are in the `+Users` and `+Sessions` extensions.
 ///
-/// Authentication reads the database on every call; the gateway keeps verified keys for
-/// up to 2 s in front of it (`VerifiedAPIKeyCache`).
+/// Authentication reads the database on every call; the gateway keeps verified keys and
+/// sessions for up to 2 s in front of it (`VerifiedAPIKeyCache`, `SessionAuthenticator`).
 public struct IdentityStore: Sendable {
     public let pool: PostgresPool
     /// Where passwords are hashed and checked: a bounded queue, one per process.
