@@ -125,6 +125,19 @@ def _existing_records(method, path, body):
         body["companyId"] = _COMPANY_ID
 
 
+def _crm(method, path, case, body):
+    """Names the run's company in a valid CRM settings case (a super-admin acts in every
+    company, so it must name one), and a base URL whose host resolves on a machine without
+    DNS: loopback, which the run's crm-sync is allowed to reach (schemathesis.sh)."""
+    if path != "/api/admin/crm":
+        return
+    if case.query is None:
+        case.query = {}
+    case.query["companyId"] = _COMPANY_ID
+    if method == "PUT" and isinstance(body.get("baseUrl"), str):
+        body["baseUrl"] = "https://localhost:9"
+
+
 def _care(path, case, phase, body, serial):
     """Keeps a valid care write valid where the schema cannot say what is: no plan manager or
     support coordinator (they must be users with those roles; the run has none), a date of
@@ -202,6 +215,7 @@ def before_call(context, case, kwargs):
     _existing_records(case.method.upper(), path, body)
     _unique_values(body, case.headers, serial)
     _care(path, case, meta.phase.name, body, serial)
+    _crm(case.method.upper(), path, case, body)
     if path in _UPLOADS or path == "/api/document/file/{documentId}":
         _documents(case.method.upper(), path, case, meta.phase.name, body, serial)
         _keep_as_generated(case)

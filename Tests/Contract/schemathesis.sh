@@ -33,14 +33,21 @@ bin="$(swift build --show-bin-path)"
 source "$root/Tests/Benchmarks/lib/stack.sh"
 stack_init
 start_postgres
-create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
+create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway clientele_crm
 start_broker
 declare -A port
-for name in command-service search-projection stats-projection document-store gateway; do port[$name]="$(free_port)"; done
+for name in command-service search-projection stats-projection document-store crm-sync gateway; do port[$name]="$(free_port)"; done
 start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
 start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)"
 start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)"
-start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
+start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents" \
+    COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
+# crm-sync with a key to seal the companies' CRM tokens, as run.sh gives it (the CRM settings
+# routes answer 503 without one). What differs from a user's crm-sync, and why:
+# CRM_ALLOW_PRIVATE_ADDRESSES, so that valid settings cases can name a host that resolves on
+# a machine without DNS (loopback; hooks.py).
+start_service crm-sync "${port[crm-sync]}" DATABASE_URL="$(pg_url clientele_crm)" CRM_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
+    CRM_ALLOW_PRIVATE_ADDRESSES=1
 admin_email=contract-admin@clientele.test
 admin_password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 # What differs from a user's gateway, and why: RATE_LIMIT_REQUESTS is far above the default
@@ -52,7 +59,8 @@ start_service gateway "${port[gateway]}" DATABASE_URL="$(pg_url clientele_gatewa
     RATE_LIMIT_REQUESTS=1000000 RATE_LIMIT_WINDOW_SECONDS=60 \
     LOGIN_MAX_FAILURES=1000 LOGIN_MAX_FAILURES_PER_ACCOUNT=100000 LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
     COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" SEARCH_SERVICE_URL="http://127.0.0.1:${port[search-projection]}" \
-    STATS_SERVICE_URL="http://127.0.0.1:${port[stats-projection]}" DOCUMENT_SERVICE_URL="http://127.0.0.1:${port[document-store]}"
+    STATS_SERVICE_URL="http://127.0.0.1:${port[stats-projection]}" DOCUMENT_SERVICE_URL="http://127.0.0.1:${port[document-store]}" \
+    CRM_SYNC_URL="http://127.0.0.1:${port[crm-sync]}"
 gateway="http://127.0.0.1:${port[gateway]}"
 
 # The records the run's requests refer to (hooks.py names them): a company with an API key,
