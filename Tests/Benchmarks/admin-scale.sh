@@ -92,7 +92,6 @@ PY
 psql_db clientele_search -c "VACUUM ANALYZE" >/dev/null
 psql_db clientele_stats -c "VACUUM ANALYZE" >/dev/null
 
-ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 3) if b else 'n/a')" "$1" "$2"; }
 search_path="/api/admin/clients/advanced-search?status=active&plan=premium&accountType=business&sortBy=totalSubmissions&sortOrder=desc&limit=20"
 echo "== sample answers"
 curl -fsS "$gateway/api/admin/clients/stats" -H "Authorization: Bearer $token" | head -c 400; echo

@@ -30,7 +30,6 @@ create_databases clientele_commands clientele_search clientele_stats clientele_d
 start_broker
 start_clientele
 
-ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 3) if b else 'n/a')" "$1" "$2"; }
 psql_gateway() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_gateway -tAc "$1"; }
 psql_search() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_search -tAc "$1"; }
 

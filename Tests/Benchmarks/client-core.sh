@@ -45,24 +45,6 @@ projection_env=()
 start_clientele "${projection_env[@]}"
 
 
-# wrk_run NAME URL [wrk args...]: runs wrk with CPU accounting; output kept in $work/NAME.txt;
-# prints "<requests/s> <p99 ms>".
-wrk_run() {
-    local name="$1" url="$2"; shift 2
-    local before after
-    before="$(cpu_sample)"
-    wrk "$@" --latency "$url" >"$work/$name.txt"
-    after="$(cpu_sample)"
-    cpu_report "$before" "$after" "$seconds" >"$work/$name.cpu"
-    python3 - "$work/$name.txt" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-rps = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M).group(1)
-value, unit = re.search(r"^\s+99%\s+([0-9.]+)(us|ms|s)\b", text, re.M).groups()
-print(rps, round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 3))
-PY
-}
-ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 3) if b else 'n/a')" "$1" "$2"; }
 
 echo "== pgbench -i -s 10 (baseline database)"
 pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -i -s 10 -q pgbench_baseline >"$work/pgbench-init.txt" 2>&1

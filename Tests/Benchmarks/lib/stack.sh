@@ -175,3 +175,23 @@ print("  cpu (cores of 2): " + ", ".join(f"{k} {v:.2f}" for k, v in parts)
       + f"; machine total {machine:.2f} (rest = wrk and other users {machine - sum(used.values()):.2f})")
 PY
 }
+
+# wrk_run NAME URL [wrk args...]: runs wrk for the caller's $seconds with CPU accounting; output kept in $work/NAME.txt;
+# prints "<requests/s> <p99 ms>".
+wrk_run() {
+    local name="$1" url="$2"; shift 2
+    local before after
+    before="$(cpu_sample)"
+    wrk "$@" --latency "$url" >"$work/$name.txt"
+    after="$(cpu_sample)"
+    cpu_report "$before" "$after" "$seconds" >"$work/$name.cpu"
+    python3 - "$work/$name.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M).group(1)
+value, unit = re.search(r"^\s+99%\s+([0-9.]+)(us|ms|s)\b", text, re.M).groups()
+print(rps, round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 3))
+PY
+}
+# ratio A B: A / B to three places ("n/a" when B is 0).
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 3) if b else 'n/a')" "$1" "$2"; }
