@@ -33,6 +33,8 @@ let package = Package(
                        providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLibCrypto", path: "Shared/CLibCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibSSL", path: "Shared/CLibSSL", pkgConfig: "libssl",
+                       providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLinuxIO", path: "Shared/CLinuxIO"),
 
         // MARK: Swift wrappers of the C libraries (the only importers of the C modules)
@@ -42,6 +44,8 @@ let package = Package(
                 swiftSettings: strictSettings),
         .target(name: "Crypto", dependencies: ["CLibCrypto", "Errors"], path: "Shared/Crypto",
                 swiftSettings: strictSettings),
+        .target(name: "TLS", dependencies: ["CLibSSL", "Errors"], path: "Shared/TLS",
+                swiftSettings: strictSettings),
 
         // MARK: Shared layers
         .target(name: "Errors", path: "Shared/Errors", swiftSettings: strictSettings),
@@ -49,7 +53,7 @@ let package = Package(
         // domain codes events with them (for the command service and every projection)
         // without depending on HTTP.
         .target(name: "JSON", path: "Shared/JSON", swiftSettings: strictSettings),
-        .target(name: "HTTP", dependencies: ["CLinuxIO", "Errors", "JSON"], path: "Shared/HTTP",
+        .target(name: "HTTP", dependencies: ["CLinuxIO", "Errors", "JSON", "TLS"], path: "Shared/HTTP",
                 swiftSettings: strictSettings),
         // Concurrency primitives every layer may use: signals, locks, waiters, retry with backoff.
         .target(name: "Coordination", path: "Shared/Coordination", swiftSettings: strictSettings),
@@ -109,19 +113,19 @@ let package = Package(
                                                                "ClientDomain", "InternalAPI", "Errors"],
                           path: "Services/DocumentStore", swiftSettings: strictSettings),
         .executableTarget(name: "CRMSync", dependencies: ["ServiceRuntime", "Infrastructure", "CRM", "Crypto", "Projection", "EventLog",
-                                                         "ClientDomain", "Postgres", "HTTP", "JSON", "Errors", "Coordination"],
+                                                         "ClientDomain", "Postgres", "HTTP", "JSON", "Errors", "Coordination", "TLS"],
                           path: "Services/CRMSync", swiftSettings: strictSettings),
         .executableTarget(name: "ClientCtl", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Identity", "InternalAPI", "Errors"],
                           path: "Services/ClientCtl", swiftSettings: strictSettings),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Postgres", "Kafka", "HTTP"],
+        .target(name: "TestSupport", dependencies: ["Postgres", "Kafka", "HTTP", "TLS"],
                 path: "Tests/TestSupport", swiftSettings: strictSettings),
         // The fake CRM as a process (deploy/local/run.sh with CRM_FAKE=1, the CRM sync benchmark);
         // not a product: nothing deploys it.
         .executableTarget(name: "FakeCRMServer", dependencies: ["TestSupport"], path: "Tests/FakeCRMServer",
                           swiftSettings: strictSettings),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Errors", "JSON", "Coordination", "TestSupport"], path: "Tests/HTTPTests",
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Errors", "JSON", "Coordination", "TestSupport", "TLS"], path: "Tests/HTTPTests",
                     swiftSettings: strictSettings),
         .testTarget(name: "ClientDomainTests", dependencies: ["ClientDomain", "Errors", "JSON"], path: "Tests/ClientDomainTests",
                     swiftSettings: strictSettings),

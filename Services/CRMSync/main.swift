@@ -4,6 +4,7 @@ import Foundation
 import Infrastructure
 import Projection
 import ServiceRuntime
+import TLS
 
 // The CRM sync service: follows the events topic into its own database (its offsets stored
 // in the transactions that apply the events, under the projection name `crm-sync`), and
@@ -14,7 +15,7 @@ import ServiceRuntime
 // KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS,
 // CRM_SECRET_KEY (base64 of 32 bytes; unset: no company can be configured), CRM_ALLOW_INSECURE,
 // CRM_ALLOW_PRIVATE_ADDRESSES, CRM_REQUEST_TIMEOUT_MS, CRM_MAX_ATTEMPTS,
-// CRM_MAX_CONCURRENT_CALLS, plus the common ones (see ServiceMain).
+// CRM_MAX_CONCURRENT_CALLS, CRM_TLS_CA_FILE, plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
     let token = try setup.requireInternalToken()
     // Every variable is read before anything is logged: a bad one is the only line written.
@@ -33,6 +34,12 @@ await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
     sending.maxConcurrentCalls = try setup.environment.int("CRM_MAX_CONCURRENT_CALLS", default: 16, in: 1...1024)
     sending.policy.maxAttempts = try setup.environment.int("CRM_MAX_ATTEMPTS", default: 8, in: 1...100)
     sending.addressPolicy = addressPolicy
+    let authorities = setup.environment.values["CRM_TLS_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    do {
+        sending.tls = try TLSContext(clientTrusting: authorities)
+    } catch {
+        throw ConfigurationError(variable: "CRM_TLS_CA_FILE", problem: "the certificate authorities cannot be read (PEM expected)")
+    }
 
     let pool = try await setup.openPostgres(migrations: CRMSyncSchema.migrations)
     let events = try await setup.openEventsTopic()

@@ -38,7 +38,10 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertTrue(try parts("http://search?x=1#frag") == ("search", 80, "/?x=1"))
         XCTAssertTrue(try parts("http://[::1]:9000/a#b") == ("::1", 9000, "/a"))
         XCTAssertEqual(try HTTPClient.Target(url: "http://[::1]:9000/").hostHeader, "[::1]:9000")
-        for bad in ["https://x/", "ftp://x", "http://", "http:/x", "http://user@x/", "http://x:0/", "http://x:65536/",
+        XCTAssertTrue(try parts("https://crm.example/v3") == ("crm.example", 443, "/v3"))
+        XCTAssertEqual(try HTTPClient.Target(url: "https://crm.example:443/").hostHeader, "crm.example")
+        XCTAssertEqual(try HTTPClient.Target(url: "https://crm.example:80/").hostHeader, "crm.example:80")
+        for bad in ["httpx://x/", "https:/x", "ftp://x", "http://", "http:/x", "http://user@x/", "http://x:0/", "http://x:65536/",
                     "http://x:80a/", "http://x:/", "http://[::1/", "http://[::1]x/", "http://x/a b", "http://:80/"] {
             XCTAssertThrowsError(try HTTPClient.Target(url: bad), bad)
         }

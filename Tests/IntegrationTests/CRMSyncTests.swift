@@ -231,6 +231,48 @@ final class CRMSyncTests: XCTestCase {
         try await crm.stop()
     }
 
+    /// An https CRM: reached through TLS when its certificate chains to a trusted authority and
+    /// names the saved host; otherwise nothing is sent and the client's sync names the cause.
+    func testAnHttpsCRMIsReachedOnlyWhenItsCertificateIsTrusted() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        crm.requireToken("pat-test-token")
+        let certificates = try TestCertificates.make()
+        let terminator = try TLSTerminator(certificates: certificates, backendPort: try XCTUnwrap(Int(crm.baseURL.split(separator: ":").last!)))
+        defer { terminator.stop() }
+        let baseURL = "https://localhost:\(terminator.port)"
+        // https only (no CRM_ALLOW_INSECURE); loopback allowed because the fake CRM is local.
+        let trusting = try await startSync("tls", stack: stack, environment: [
+            "CRM_ALLOW_PRIVATE_ADDRESSES": "1", "CRM_TLS_CA_FILE": certificates.authorityFile,
+        ])
+        defer { trusting.process.process.stop() }
+        let company = try stack.createCompanyWithKey("CRM TLS \(UUID().uuidString.prefix(6))")
+        expect(try await configure(trusting, stack: stack, company: company.companyId, baseURL: baseURL), 200)
+        let id = try await createClient(company.secret, #"{"name":"Grace Hopper","status":"active"}"#)
+        let contact = try await eventuallyValue("the CRM holds the client, over TLS") { crm.contact(clientId: id) }
+        XCTAssertEqual(contact.properties["lastname"], "Hopper")
+        XCTAssertGreaterThanOrEqual(terminator.handshakes.load(ordering: .relaxed), 1)
+
+        // The same CRM for a sync trusting only the system's authorities: refused at the
+        // handshake, before the token or any client's data is sent.
+        let callsBefore = crm.calls.count
+        let untrusting = try await startSync("tls_untrusted", stack: stack, environment: ["CRM_ALLOW_PRIVATE_ADDRESSES": "1"])
+        defer { untrusting.process.process.stop() }
+        let other = try stack.createCompanyWithKey("CRM TLS untrusted \(UUID().uuidString.prefix(6))")
+        expect(try await configure(untrusting, stack: stack, company: other.companyId, baseURL: baseURL), 200)
+        let refusedId = try await createClient(other.secret, #"{"name":"Never Sent"}"#)
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: untrusting.database, poolSize: 1))
+        let error = try await eventuallyValue("the call is refused at the handshake") { () async throws -> String? in
+            let rows = try await pool.query("SELECT last_error FROM crm_contacts WHERE id = $1::uuid", [refusedId])
+            return rows.isEmpty ? nil : try rows[0].decodeIfPresent(0, as: String.self)
+        }
+        await pool.close()
+        XCTAssertTrue(error.contains("TLS") && error.contains("certificate"), error)
+        XCTAssertNil(crm.contact(clientId: refusedId))
+        XCTAssertEqual(crm.calls.count, callsBefore, "nothing reached the CRM through an untrusted connection")
+        try await crm.stop()
+    }
+
     func testTheAccessTokenIsInNoLogLineAndNeverAnsweredBack() async throws {
         let stack = try await Self.shared.stack()
         let crm = try await FakeCRM.start()

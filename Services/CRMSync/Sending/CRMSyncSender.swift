@@ -7,6 +7,7 @@ import JSON
 import Postgres
 import ServiceRuntime
 import Synchronization
+import TLS
 
 /// Sends each enabled company's pending changes to its CRM, by the rules of
 /// `CRMSyncSchedule`, and stores what the CRM acknowledged.
@@ -34,6 +35,8 @@ final class CRMSyncSender: Service {
         var reloadInterval: Duration = .seconds(30)
         var policy = CRMSyncPolicy()
         var addressPolicy = CRMAddressPolicy(allowsPrivateAddresses: false)
+        /// Trust for https CRMs (the system's certificate authorities, or `CRM_TLS_CA_FILE`'s).
+        var tls: TLSContext?
     }
 
     let name = "crm-sender"
@@ -68,7 +71,8 @@ final class CRMSyncSender: Service {
         self.companies = companies
         self.logger = logger
         self.schedule = Mutex(CRMSyncSchedule(policy: configuration.policy))
-        self.http = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: configuration.requestTimeout, retries: 0))
+        self.http = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: configuration.requestTimeout, retries: 0,
+                                                                      tls: configuration.tls))
         self.changes = metrics.counter("clientele_crm_changes_total",
                                        help: "Client changes by what became of them: synced, retrying (a failed or rate-limited call), dead_lettered.",
                                        labels: ["outcome"])
@@ -245,23 +249,24 @@ final class CRMSyncSender: Service {
             return .refused(reason: "the stored access token cannot be read; set it again")
         }
         guard let body = HubSpotContacts.body(for: batch) else { return .accepted(objectIds: [:]) }
-        let host: String
+        let address: String
         do {
-            host = try configuration.addressPolicy.resolve(host: company.baseURL.host, port: company.baseURL.port)
+            address = try configuration.addressPolicy.resolve(host: company.baseURL.host, port: company.baseURL.port)
         } catch {
             return .refused(reason: error.description)
         }
-        guard company.baseURL.scheme == "http" else {
-            return .refused(reason: "https needs TLS, which this build's HTTP client does not speak yet")
-        }
-        let url = "http://\(host):\(company.baseURL.port)\(company.baseURL.path)\(HubSpotContacts.path(for: batch.kind))"
+        // The call goes to the address just checked; the Host field, TLS's server name and the
+        // certificate check use the saved host.
+        let url = company.baseURL.text + HubSpotContacts.path(for: batch.kind)
         let response: HTTPClientResponse
         do {
-            response = try await http.execute(HTTPClientRequest(method: .POST, url: url, headers: [
+            response = try await http.execute(HTTPClientRequest(method: .POST, url: url, connectAddress: address.trimmingCharacters(in: ["[", "]"]), headers: [
                 "Authorization": "Bearer \(token)", "Content-Type": "application/json", "Accept": "application/json",
             ], body: body, isRetryable: false))
         } catch let error as ClienteleError where error.code == .deadlineExceeded {
             return .transient(reason: "timed out")
+        } catch let error as ClienteleError where error.message == HTTPClient.tlsFailureMessage {
+            return .refused(reason: "TLS failed: " + (error.internalDetail ?? "no detail"))
         } catch {
             return .transient(reason: "connection failed")
         }

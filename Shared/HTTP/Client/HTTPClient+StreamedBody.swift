@@ -105,10 +105,9 @@ final class StreamedExchange: @unchecked Sendable {
 
     static func open(_ client: HTTPClient, _ request: HTTPClientRequest, target: HTTPClient.Target,
                      streamsResponse: Bool = false) throws -> StreamedExchange {
-        guard let address = client.resolver.address(host: target.host, port: target.port) else {
-            throw ClienteleError(.unavailable, "Cannot resolve the host", context: ["host": target.host])
-        }
-        let key = HTTPConnectionPool.Key(host: target.host, port: target.port)
+        let (address, key) = try client.destination(of: request, target: target)
+        // Streamed calls are between internal services; their early-answer checks read the socket itself.
+        guard key.tls == nil else { throw ClienteleError(.invalidArgument, "Streamed calls are plain http:// only") }
         let now = Socket.monotonicNanoseconds()
         let deadline = now &+ client.configuration.requestTimeout.clampedNanoseconds
         let connectDeadline = now &+ client.configuration.connectTimeout.clampedNanoseconds

@@ -1,7 +1,9 @@
 import Errors
 import Foundation
+import TLS
 
-/// A small HTTP/1.1 client for calls between internal services (plain http only).
+/// A small HTTP/1.1 client: plain http between internal services, and https (verified
+/// through `HTTPClientConfiguration.tls`) to systems outside Clientele such as a company's CRM.
 ///
 /// Keeps a keep-alive pool per host:port. Called from a task running on an HTTP server's
 /// event loop (`RouteOptions.runsOnEventLoop`) with an idle keep-alive connection at hand,
@@ -61,24 +63,31 @@ public final class HTTPClient: Sendable {
         workers.stop()
     }
 
-    /// Parts of an `http://` URL.
+    /// Parts of an `http://` or `https://` URL.
     struct Target {
         var host: String
         var port: Int
         var requestTarget: String
+        var isSecure: Bool
 
         /// Parses `url` byte-wise (it runs for every upstream request: `String`'s
         /// character-level operations here showed in the gateway's CPU per proxied GET;
         /// measured: docs/performance.md, design measurements).
         init(url: String) throws {
             let bytes = url.utf8
-            let scheme = "http://".utf8
             // Letters compare case-insensitively; ':' and '/' are unchanged by the 0x20 bit.
-            guard bytes.count >= scheme.count,
-                  zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }) else {
-                throw ClienteleError(.invalidArgument, "Only http:// URLs are supported")
+            func starts(with scheme: String.UTF8View) -> Bool {
+                bytes.count >= scheme.count && zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 })
             }
-            let rest = bytes.dropFirst(scheme.count)
+            let schemeLength: Int
+            if starts(with: "http://".utf8) {
+                (schemeLength, isSecure) = (7, false)
+            } else if starts(with: "https://".utf8) {
+                (schemeLength, isSecure) = (8, true)
+            } else {
+                throw ClienteleError(.invalidArgument, "Only http:// and https:// URLs are supported")
+            }
+            let rest = bytes.dropFirst(schemeLength)
             let slash = rest.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) ?? rest.endIndex
             let authority = rest[..<slash]
             var pathBytes = rest[slash...]
@@ -90,7 +99,7 @@ public final class HTTPClient: Sendable {
             var path = String(decoding: pathBytes, as: UTF8.self)
             if path.isEmpty { path = "/" } else if pathBytes.first == UInt8(ascii: "?") { path = "/" + path }
             var hostBytes = authority
-            var port = 80
+            var port = isSecure ? 443 : 80
             if authority.first == UInt8(ascii: "[") {
                 guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else {
                     throw ClienteleError(.invalidArgument, "Malformed URL")
@@ -129,8 +138,33 @@ public final class HTTPClient: Sendable {
 
         var hostHeader: String {
             let name = host.contains(":") ? "[\(host)]" : host
-            return port == 80 ? name : "\(name):\(port)"
+            return port == (isSecure ? 443 : 80) ? name : "\(name):\(port)"
         }
+    }
+
+    /// The address a request connects to and the pool it uses: the caller's numeric
+    /// `connectAddress`, or the URL's host resolved; TLS for an https URL.
+    func destination(of request: HTTPClientRequest, target: Target) throws -> (Socket.Address, HTTPConnectionPool.Key) {
+        let address: Socket.Address
+        if let connectAddress = request.connectAddress {
+            guard let numeric = Socket.Address(host: connectAddress, port: target.port) else {
+                throw ClienteleError(.invalidArgument, "The address to connect to must be numeric")
+            }
+            address = numeric
+        } else {
+            guard let resolved = resolver.address(host: target.host, port: target.port) else {
+                throw ClienteleError(.unavailable, "Cannot resolve the host", context: ["host": target.host])
+            }
+            address = resolved
+        }
+        var tls: HTTPConnectionPool.Key.Security?
+        if target.isSecure {
+            guard let context = configuration.tls else {
+                throw ClienteleError(.invalidArgument, "This client has no TLS configuration for https:// URLs")
+            }
+            tls = .init(context: context, serverName: target.host)
+        }
+        return (address, HTTPConnectionPool.Key(host: target.host, port: target.port, connectAddress: request.connectAddress, tls: tls))
     }
 
     private enum AttemptFailure: Error {
@@ -141,10 +175,7 @@ public final class HTTPClient: Sendable {
 
     private func perform(_ request: HTTPClientRequest, attemptsMade: Int) throws -> HTTPClientResponse {
         let target = try Target(url: request.url)
-        guard let address = resolver.address(host: target.host, port: target.port) else {
-            throw ClienteleError(.unavailable, "Cannot resolve the host", context: ["host": target.host])
-        }
-        let key = HTTPConnectionPool.Key(host: target.host, port: target.port)
+        let (address, key) = try destination(of: request, target: target)
         let start = Socket.monotonicNanoseconds()
         let deadline = start &+ configuration.requestTimeout.clampedNanoseconds
         let wire = serialize(request, target: target)
@@ -212,9 +243,9 @@ public final class HTTPClient: Sendable {
 
     /// One attempt on an idle pooled connection, waiting for the socket on `loop`.
     private func executeOnLoop(_ request: HTTPClientRequest, loop: EventLoop) async -> LoopOutcome {
-        guard let target = try? Target(url: request.url),
+        guard request.connectAddress == nil, let target = try? Target(url: request.url), !target.isSecure,
               resolver.knownAddress(host: target.host, port: target.port) != nil else { return .notHandled }
-        let key = HTTPConnectionPool.Key(host: target.host, port: target.port)
+        let key = HTTPConnectionPool.Key(host: target.host, port: target.port, connectAddress: nil, tls: nil)
         guard let socket = pool.acquireIdle(key) else { return .notHandled }
         let deadline = Socket.monotonicNanoseconds() &+ configuration.requestTimeout.clampedNanoseconds
         do {
@@ -329,6 +360,10 @@ public final class HTTPClient: Sendable {
         return out
     }
 
+    /// The message of a call that failed in TLS (its `internalDetail` says why: a certificate
+    /// not trusted or not for the host, a failed handshake).
+    public static let tlsFailureMessage = "Upstream TLS failed"
+
     func clienteleError(_ error: any Error, target: Target) -> ClienteleError {
         let upstream = "\(target.host):\(target.port)"
         switch error {
@@ -339,6 +374,8 @@ public final class HTTPClient: Sendable {
         case ClientSocket.Failure.connectFailed(let code):
             return ClienteleError(.unavailable, "Upstream unavailable",
                                   internalDetail: "connect to \(upstream) failed: errno \(code)")
+        case ClientSocket.Failure.tls(let reason):
+            return ClienteleError(.unavailable, Self.tlsFailureMessage, internalDetail: "\(upstream): \(reason)")
         case let error as HTTPParseError:
             return ClienteleError(.unavailable, "Upstream sent a malformed response",
                                   internalDetail: "\(upstream): \(error.reason)")

@@ -1,4 +1,5 @@
 import Foundation
+import TLS
 
 /// Keep-alive client connections per host:port, with a cap on open connections.
 ///
@@ -8,9 +9,24 @@ final class HTTPConnectionPool: @unchecked Sendable {
     // ClientSocket objects move between threads only through the pool, one owner at a time.
     // A condition variable rather than a Mutex: `acquire` sleeps on it until a slot frees.
 
+    /// One pool per destination: the URL's host and port, the address connected to when the
+    /// caller chose it, and TLS (its context and the server name verified).
     struct Key: Hashable {
+        struct Security: Hashable {
+            var context: TLSContext
+            var serverName: String
+
+            static func == (a: Security, b: Security) -> Bool { a.context === b.context && a.serverName == b.serverName }
+            func hash(into hasher: inout Hasher) {
+                hasher.combine(ObjectIdentifier(context))
+                hasher.combine(serverName)
+            }
+        }
+
         var host: String
         var port: Int
+        var connectAddress: String?
+        var tls: Security?
     }
 
     private struct Host {
@@ -53,7 +69,9 @@ final class HTTPConnectionPool: @unchecked Sendable {
                 hosts[key] = host
                 condition.unlock()
                 do {
-                    return (try ClientSocket.connect(to: address, deadline: min(connectDeadline, deadline)), false)
+                    let socket = try ClientSocket.connect(to: address, deadline: min(connectDeadline, deadline))
+                    if let tls = key.tls { try socket.secure(tls.context, serverName: tls.serverName, deadline: deadline) }
+                    return (socket, false)
                 } catch {
                     release(key, nil)
                     throw error
