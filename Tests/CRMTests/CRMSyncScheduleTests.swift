@@ -215,6 +215,32 @@ final class CRMSyncScheduleTests: XCTestCase {
         XCTAssertEqual(schedule.syncedVersion(tenantId: company, clientId: clients[2]), 1)
     }
 
+    /// HubSpot's 207: the inputs with a result are synced at once; one without is sent alone
+    /// next and, refused again, dead-lettered with the CRM's answer; nothing is sent twice.
+    func testA207SyncsTheAcceptedInputsAndDeadLettersTheRefusedOneAlone() throws {
+        var schedule = schedule()
+        let clients = (0..<3).map { _ in UUID() }
+        for client in clients { schedule.enqueue(upsert(client, 1)) }
+        let batch = try XCTUnwrap(schedule.nextBatch(now: start))
+        XCTAssertEqual(batch.changes.count, 3)
+        let accepted = [clients[0].uuidString.lowercased(): "501", clients[2].uuidString.lowercased(): "503"]
+        let answer = #"{"status":"COMPLETE","numErrors":1,"errors":[{"category":"VALIDATION_ERROR"}]}"#
+        let effects = schedule.complete(batch, .partial(objectIds: accepted, answer: answer), now: start)
+        XCTAssertEqual(effects, [.retrying(batch.changes[1], attempts: 0, after: .zero),
+                                 .synced(batch.changes[0], objectId: "501"), .synced(batch.changes[2], objectId: "503")])
+        XCTAssertEqual(schedule.syncedVersion(tenantId: company, clientId: clients[0]), 1)
+        XCTAssertEqual(schedule.syncedVersion(tenantId: company, clientId: clients[2]), 1)
+
+        let alone = try XCTUnwrap(schedule.nextBatch(now: start))
+        XCTAssertEqual(alone.changes.map(\.clientId), [clients[1]], "only the refused input goes again, alone")
+        _ = schedule.complete(alone, .partial(objectIds: [:], answer: answer), now: start)
+        XCTAssertEqual(schedule.deadLetters.map(\.change.clientId), [clients[1]])
+        XCTAssertEqual(schedule.deadLetters.first?.reason, "HTTP 207: " + answer)
+        XCTAssertNil(schedule.nextBatch(now: start))
+        XCTAssertEqual(CRMCallOutcome.classify(status: 207, retryAfter: nil, answer: answer, objectIds: accepted),
+                       .partial(objectIds: accepted, answer: answer))
+    }
+
     func testACompletionOfAnUnknownBatchChangesNothing() throws {
         var schedule = schedule()
         schedule.enqueue(upsert(UUID(), 1))

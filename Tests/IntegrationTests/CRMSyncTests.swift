@@ -188,6 +188,43 @@ final class CRMSyncTests: XCTestCase {
         try await crm.stop()
     }
 
+    /// A batch the CRM takes in part (207): the accepted clients are synced, the refused one is
+    /// sent alone and then dead-lettered with the CRM's answer, and the others are not sent again.
+    func testAPartlyAcceptedBatchSyncsTheAcceptedAndDeadLettersTheRefused() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        crm.refuse(property: "lastname", value: "Refused")
+        let sync = try await lenientSync("partial", stack: stack)
+        let company = try stack.createCompanyWithKey("CRM Partial \(UUID().uuidString.prefix(6))")
+        expect(try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL), 200)
+        // The first call is held, so the next three clients wait for it together and go in one batch.
+        crm.setLatency(.milliseconds(700))
+        let first = try await createClient(company.secret, #"{"name":"Warm Up"}"#)
+        let good = try await createClient(company.secret, #"{"name":"Ada Good"}"#)
+        let refused = try await createClient(company.secret, #"{"name":"Bad Refused"}"#)
+        let other = try await createClient(company.secret, #"{"name":"Cy Good"}"#)
+        try await eventually("the accepted clients are synced") {
+            [first, good, other].allSatisfy { crm.contact(clientId: $0) != nil }
+        }
+        let letters = try await eventuallyValue("the refused client is dead-lettered") { () async throws -> [[String: Any]]? in
+            let reply = try await self.call(.GET, sync.process.baseURL + "/v1/crm/dead-letters?tenantId=\(company.companyId)",
+                                            headers: ["X-Internal-Token": stack.internalToken])
+            let letters = reply.json["deadLetters"] as? [[String: Any]] ?? []
+            return letters.isEmpty ? nil : letters
+        }
+        XCTAssertEqual(letters.map { $0["clientId"] as? String }, [refused])
+        XCTAssertTrue((letters.first?["reason"] as? String ?? "").hasPrefix("HTTP 207: "), "\(letters)")
+        XCTAssertNil(crm.contact(clientId: refused))
+        let partial = crm.calls(to: "/batch/upsert").filter { $0.status == 207 }
+        XCTAssertTrue(partial.contains { call in
+            guard case .array(let inputs)? = call.json?["inputs"] else { return false }
+            return inputs.count > 1
+        }, "a batch of several clients was answered 207")
+        XCTAssertEqual(crm.upserts(clientId: good).count, 1, "an accepted client is not sent again")
+        XCTAssertEqual(crm.upserts(clientId: other).count, 1, "an accepted client is not sent again")
+        try await crm.stop()
+    }
+
     func testAddressesThatAreNotAllowedAreRefusedWhenSavedAndAtEveryCall() async throws {
         let stack = try await Self.shared.stack()
         let crm = try await FakeCRM.start()

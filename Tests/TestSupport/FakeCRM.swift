@@ -55,6 +55,8 @@ public final class FakeCRM: Sendable {
         /// Every upsert's properties per idProperty value, in the order applied.
         var upsertHistory: [String: [[String: String]]] = [:]
         var gdprDeleted: [String] = []
+        /// Property values an upsert input is refused for (HubSpot's property validation).
+        var refusedValues: [String: String] = [:]
     }
 
     final class Record: Sendable {
@@ -123,6 +125,9 @@ public final class FakeCRM: Sendable {
 
     /// From now on a call without `Authorization: Bearer <token>` gets 401.
     public func requireToken(_ token: String?) { record.state.withLock { $0.requiredToken = token } }
+    /// Refuses every upsert input whose `property` is `value`, as HubSpot refuses a property
+    /// value it does not take: the others of the batch are applied and the answer is 207.
+    public func refuse(property: String, value: String) { record.state.withLock { $0.refusedValues[property] = value } }
 
     // MARK: Inspection
 
@@ -228,7 +233,14 @@ public final class FakeCRM: Sendable {
             parsed.append((id.lowercased(), strings))
         }
         var results: [JSONValue] = []
+        var errors: [JSONValue] = []
         for (id, properties) in parsed {
+            if let (name, _) = state.refusedValues.first(where: { properties[$0.key] == $0.value }) {
+                errors.append(["status": "error", "category": "VALIDATION_ERROR",
+                               "message": .string("Property values were not valid: \(name)"),
+                               "context": ["ids": [.string(id)]]])
+                continue
+            }
             let isNew = state.byClientId[id] == nil
             let recordId = state.byClientId[id] ?? String(state.nextRecordId)
             if isNew {
@@ -243,6 +255,10 @@ public final class FakeCRM: Sendable {
             state.upsertHistory[id, default: []].append(properties)
             results.append(["id": .string(recordId), "new": .bool(isNew), "archived": false, "createdAt": now(), "updatedAt": now(),
                             "properties": .object(contact.properties.mapValues(JSONValue.string))])
+        }
+        guard errors.isEmpty else {
+            return (207, ["status": "COMPLETE", "results": .array(results.reversed()), "numErrors": .int(Int64(errors.count)),
+                          "errors": .array(errors), "startedAt": now(), "completedAt": now()])
         }
         return (200, ["status": "COMPLETE", "results": .array(results.reversed()), "startedAt": now(), "completedAt": now()])
     }

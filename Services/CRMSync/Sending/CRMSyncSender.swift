@@ -312,6 +312,7 @@ final class CRMSyncSender: Service {
     static func lastError(_ outcome: CRMCallOutcome) -> String? {
         switch outcome {
         case .accepted: nil
+        case .partial: "HTTP 207: refused by the CRM in a batch; sent alone next"
         case .rateLimited: "HTTP 429: rate limited"
         case .transient(let reason), .refused(let reason): reason
         case .rejected(let status, _): "HTTP \(status): split into single-contact calls"
@@ -321,6 +322,7 @@ final class CRMSyncSender: Service {
     static func label(_ outcome: CRMCallOutcome) -> String {
         switch outcome {
         case .accepted: "accepted"
+        case .partial: "partial"
         case .rateLimited: "rate_limited"
         case .transient: "transient"
         case .rejected: "rejected"

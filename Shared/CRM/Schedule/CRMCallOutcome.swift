@@ -5,6 +5,10 @@ public enum CRMCallOutcome: Sendable, Equatable {
     /// 2xx: every change of the batch is in the CRM. `objectIds` maps each upserted client's
     /// id (lowercase text) to the CRM's record id, which a later archive needs.
     case accepted(objectIds: [String: String])
+    /// 207 to an upsert: the CRM took some inputs and refused the others as they are. The
+    /// clients in `objectIds` (the answer's `results`) are in the CRM; the rest are not, and
+    /// `answer` holds the CRM's errors (cut like a rejection's).
+    case partial(objectIds: [String: String], answer: String)
     /// 429: the CRM asks to slow down; `retryAfter` is its `Retry-After` when it gave one.
     case rateLimited(retryAfter: Duration?)
     /// 5xx, a time-out or a connection failure: the same request may succeed later.
@@ -20,6 +24,7 @@ public enum CRMCallOutcome: Sendable, Equatable {
     public static func classify(status: Int, retryAfter: String?, answer: String, objectIds: [String: String] = [:],
                                 maxAnswerCharacters: Int = 2000) -> CRMCallOutcome {
         switch status {
+        case 207: .partial(objectIds: objectIds, answer: String(answer.prefix(maxAnswerCharacters)))
         case 200..<300: .accepted(objectIds: objectIds)
         case 429: .rateLimited(retryAfter: retryAfter.flatMap(parseRetryAfter))
         case 500..<600, 408: .transient(reason: "HTTP \(status)")

@@ -160,10 +160,30 @@ public struct CRMSyncSchedule {
         company.inFlight = nil
         var effects: [CRMSyncEffect] = []
         switch outcome {
-        case .accepted(let objectIds):
+        case .accepted(let objectIds), .partial(let objectIds, _):
             company.backoff.reset()
             company.notBefore = nil
-            for change in batch.changes {
+            // A 207: an upserted client without a result was refused as it is. In company, it
+            // is sent alone next (its fellows may have been refused for it); alone, it is
+            // dead-lettered with the CRM's answer, as a rejection is.
+            var refused: [CRMChange] = []
+            if case .partial(_, let answer) = outcome {
+                refused = batch.changes.filter { change in
+                    guard case .upsert = change.operation else { return false }
+                    return objectIds[change.clientId.uuidString.lowercased()] == nil
+                }
+                if batch.changes.count == 1, let change = refused.first {
+                    company.clients[change.clientId]?.attempts += 1
+                    effects.append(.deadLettered(Self.deadLetter(change, reason: "HTTP 207: \(answer)", in: &company)))
+                } else {
+                    for change in refused.reversed() {
+                        company.clients[change.clientId]?.sendsAlone = true
+                        Self.putBack(change, in: &company)
+                        effects.insert(.retrying(change, attempts: company.clients[change.clientId]?.attempts ?? 0, after: .zero), at: 0)
+                    }
+                }
+            }
+            for change in batch.changes where !refused.contains(where: { $0.clientId == change.clientId }) {
                 guard var client = company.clients[change.clientId] else { continue }
                 client.inFlight = nil
                 client.syncedVersion = max(client.syncedVersion, change.version)
