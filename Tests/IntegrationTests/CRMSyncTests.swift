@@ -28,6 +28,7 @@ final class CRMSyncTests: XCTestCase {
     struct Reply {
         var status: Int
         var body: [UInt8]
+        var headers = HTTPHeaders()
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
         var text: String { String(decoding: body, as: UTF8.self) }
     }
@@ -64,7 +65,7 @@ final class CRMSyncTests: XCTestCase {
         var headers = headers
         if body != nil { headers.add(name: "Content-Type", value: "application/json") }
         let response = try await http.execute(HTTPClientRequest(method: method, url: url, headers: headers, body: Array((body ?? "").utf8)))
-        return Reply(status: response.status.code, body: response.body)
+        return Reply(status: response.status.code, body: response.body, headers: response.headers)
     }
 
     private func configure(_ sync: Sync, stack: ClienteleStack, company: String, baseURL: String, token: String = "pat-test-token",
@@ -111,6 +112,90 @@ final class CRMSyncTests: XCTestCase {
         try await eventually("the hard delete archives the contact") { crm.contact(clientId: id)?.archived == true }
         XCTAssertEqual(crm.upserts(clientId: id).count, upsertsBefore, "a change of an unmapped field sends nothing")
         XCTAssertEqual(crm.calls(to: "/batch/archive").last?.json, ["inputs": [["id": .string(created.recordId)]]])
+        try await crm.stop()
+    }
+
+    /// The leads, workspace, care and admin APIs write the same clients: their creates, changes
+    /// and deletes reach the CRM with the mapped properties as the organization API's do.
+    func testWritesThroughEveryAPIReachTheCRM() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        let sync = try await lenientSync("faces", stack: stack)
+        let root = try await login(Self.adminEmail, Self.adminPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let company = try await admin(.POST, "/api/companies", token: root, body: #"{"name":"CRM Faces \#(suffix)"}"#)
+        XCTAssertEqual(company.status, 201, company.text)
+        let companyId = try XCTUnwrap((company.json["data"] as? [String: Any])?["id"] as? String)
+        let companyNumber = try XCTUnwrap((company.json["data"] as? [String: Any])?["number"] as? Int)
+        let email = "crm-faces-\(suffix)@crm.test"
+        let user = try await admin(.POST, "/api/users", token: root, body: """
+            {"email":"\(email)","name":"Faces Admin","password":"a shared test password","roles":["admin"],"companies":["\(companyId)"]}
+            """)
+        XCTAssertEqual(user.status, 201, user.text)
+        let token = try await login(email, "a shared test password")
+        expect(try await configure(sync, stack: stack, company: companyId, baseURL: crm.baseURL), 200)
+        func contact(lastname: String) async throws -> FakeCRM.Contact {
+            try await eventuallyValue("the CRM holds \(lastname)") { crm.contact(where: "lastname", is: lastname) }
+        }
+
+        // Leads (seed 000): create, change, disable.
+        let lead = try await admin(.POST, "/api/clients", token: token, body: """
+            {"name":"Lena Leads\(suffix)","email":"lena-\(suffix)@example.com","company":\(companyNumber)}
+            """)
+        XCTAssertEqual(lead.status, 201, lead.text)
+        let leadId = try XCTUnwrap(lead.headers["Location"]?.split(separator: "/").last, lead.text)
+        let leadContact = try await contact(lastname: "Leads\(suffix)")
+        XCTAssertEqual(leadContact.properties["firstname"], "Lena")
+        XCTAssertEqual(leadContact.properties["email"], "lena-\(suffix)@example.com")
+        expect(try await admin(.PUT, "/api/clients/\(leadId)", token: token, body: #"{"phone":"+971511111111"}"#), 200)
+        try await eventually("the lead's phone reaches the CRM") {
+            crm.contact(where: "lastname", is: "Leads\(suffix)")?.properties["phone"] == "+971511111111"
+        }
+        expect(try await admin(.DELETE, "/api/clients/\(leadId)", token: token), 200)
+        try await eventually("the disabled lead reaches the CRM") {
+            crm.contact(where: "lastname", is: "Leads\(suffix)")?.properties["lifecyclestage"] == "other"
+        }
+
+        // Workspace (seed 003): create, rename, delete (archived).
+        let created = try await admin(.POST, "/v1/workspace/\(companyId)/clients", token: token, body: """
+            {"name":"Walt Workspace\(suffix)","contactMethods":[{"type":"email","value":"walt-\(suffix)@example.com","isPreferred":true}]}
+            """)
+        XCTAssertEqual(created.status, 201, created.text)
+        let workspaceId = try XCTUnwrap((created.json["client"] as? [String: Any])?["id"] as? String, created.text)
+        let walt = try await contact(lastname: "Workspace\(suffix)")
+        XCTAssertEqual(walt.properties[FakeCRM.idProperty], workspaceId)
+        XCTAssertEqual(walt.properties["email"], "walt-\(suffix)@example.com")
+        expect(try await admin(.PATCH, "/v1/workspace/\(companyId)/clients/\(workspaceId)", token: token,
+                               body: #"{"name":"Walt Renamed\#(suffix)"}"#), 200)
+        try await eventually("the rename reaches the CRM") { crm.contact(clientId: workspaceId)?.properties["lastname"] == "Renamed\(suffix)" }
+        expect(try await admin(.DELETE, "/v1/workspace/\(companyId)/clients/\(workspaceId)", token: token), 204)
+        try await eventually("the delete archives the contact") { crm.contact(clientId: workspaceId)?.archived == true }
+
+        // Care (seed 004): create, change the phone.
+        let care = try await admin(.POST, "/api/clientDetails/create", token: token, body: """
+            {"personalInfo":{"firstName":"Cara","lastName":"Care\(suffix)","dateOfBirth":"1990-01-01","phone":"+61400000000"},
+             "ndisDetails":{"ndisNumber":"43\(String(format: "%07d", Int.random(in: 0...9_999_999)))"}}
+            """)
+        XCTAssertEqual(care.status, 201, care.text)
+        let careId = try XCTUnwrap((care.json["data"] as? [String: Any])?["id"] as? String, care.text)
+        let cara = try await contact(lastname: "Care\(suffix)")
+        XCTAssertEqual(cara.properties["firstname"], "Cara")
+        XCTAssertEqual(cara.properties["phone"], "+61400000000")
+        expect(try await admin(.PUT, "/api/user/clientUpdate/\(careId)", token: token, body: #"{"personalInfo":{"phone":"0400000001"}}"#), 200)
+        try await eventually("the care change reaches the CRM") {
+            crm.contact(where: "lastname", is: "Care\(suffix)")?.properties["phone"] == "+61400000001"
+        }
+
+        // Admin console (seed 002): a hard delete archives the contact.
+        let adminClient = try await admin(.POST, "/api/admin/clients", token: token, body: """
+            {"email":"ari-\(suffix)@example.com","displayName":"Ari Admin\(suffix)","status":"active"}
+            """)
+        XCTAssertEqual(adminClient.status, 200, adminClient.text)
+        let adminId = try XCTUnwrap(((adminClient.json["data"] as? [String: Any])?["id"]).map { "\($0)" }, adminClient.text)
+        let ari = try await contact(lastname: "Admin\(suffix)")
+        let clientId = try XCTUnwrap(ari.properties[FakeCRM.idProperty])
+        expect(try await admin(.DELETE, "/api/admin/clients/\(adminId)", token: token), 200)
+        try await eventually("the hard delete archives the contact") { crm.contact(clientId: clientId)?.archived == true }
         try await crm.stop()
     }
 

@@ -137,6 +137,10 @@ public final class FakeCRM: Sendable {
     public func contact(clientId: String) -> Contact? {
         record.state.withLock { state in state.byClientId[clientId.lowercased()].flatMap { state.contacts[$0] } }
     }
+    /// The contact with property `name` equal to `value` (archived ones included), when one has it.
+    public func contact(where name: String, is value: String) -> Contact? {
+        record.state.withLock { state in state.contacts.values.first { $0.properties[name] == value } }
+    }
     /// Every upsert's properties for `clientId`, oldest first.
     public func upserts(clientId: String) -> [[String: String]] {
         record.state.withLock { $0.upsertHistory[clientId.lowercased()] ?? [] }
