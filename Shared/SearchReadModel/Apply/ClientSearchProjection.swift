@@ -54,7 +54,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
         guard !changed.isEmpty else { return (outcome, false) }
         var json = RecordsetJSON(capacity: changed.count * 700)
         for id in changed { rows[id]?.write(into: &json) }
-        let written = try connection.query(Self.upsert(table, storingOffsets: offsets != nil),
+        let written = try connection.query(Self.upsert(table, storingOffsets: offsets != nil, creationsOnly: creationsOnly),
                                            [json.finish()] + (offsets?.parameters ?? []))
         if creationsOnly {
             // A stream that already has a row (at version 1 or later) was not written: its
@@ -71,7 +71,13 @@ public struct ClientSearchProjection: ProjectionReadModel {
     /// The upsert of the changed rows ($1, a JSON array of `SearchRow`s) that returns the ids
     /// written, with `storingOffsets` also storing the runner's offsets ($2 to $4). Its text
     /// depends only on its arguments, so it stays prepared.
-    static func upsert(_ table: String, storingOffsets: Bool) -> String {
+    ///
+    /// For a batch of `creationsOnly` (folded without reading), a row that exists has applied
+    /// its creation already (version 1 or later), so the version guard would never update it:
+    /// `DO NOTHING` says the same without locking each such row, as `DO UPDATE … WHERE` does
+    /// even when its condition is false. A replayed log (a republish after the broker lost
+    /// it) starts with such batches of creations the read model holds already.
+    static func upsert(_ table: String, storingOffsets: Bool, creationsOnly: Bool) -> String {
         """
         \(storingOffsets ? "WITH " + ProjectionOffsets.Pending.cte(firstParameter: 2) : "")
         INSERT INTO \(table) (\(SearchRow.columns), agent_ids, \(ClientColumns.derivedWorkspaceColumns.joined(separator: ", ")))
@@ -80,8 +86,10 @@ public struct ClientSearchProjection: ProjectionReadModel {
                     ELSE ARRAY(SELECT (e ->> 'agentId')::bigint FROM jsonb_array_elements(agents) AS e) END,
                \(ClientColumns.derivedWorkspaceColumns.joined(separator: ", "))
         FROM jsonb_to_recordset($1::jsonb) AS r(\(ClientColumns.recordsetTypes))
-        ON CONFLICT (id) DO UPDATE SET \(ClientColumns.updateAssignments)
-        WHERE \(table).version < EXCLUDED.version
+        ON CONFLICT (id) \(creationsOnly ? "DO NOTHING" : """
+            DO UPDATE SET \(ClientColumns.updateAssignments)
+            WHERE \(table).version < EXCLUDED.version
+            """)
         RETURNING id
         """
     }

@@ -141,6 +141,8 @@ public struct ClientStatsProjection: ProjectionReadModel {
                 ) c ON true
             ),
             """ : ""
+        // A condition on `existing` alone is a one-time filter: when a stream has a row (a
+        // replayed log's creations), the counter lookups are not made at all.
         let onlyIf = onlyIfNew ? " AND (SELECT n FROM existing) = 0" : ""
         let assignments = StatsClientState.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { $0 != "id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
@@ -159,9 +161,9 @@ public struct ClientStatsProjection: ProjectionReadModel {
             \(Self.deltaCTEs("days", table: tables.days, keys: [("tenant_id", "uuid"), ("kind", "text"), ("day", "date")],
                              parameter: 4, onlyIf: onlyIf))
             SELECT (SELECT count(*) FROM states),
-                   (SELECT count(*) FROM counters WHERE after < 0),
-                   (SELECT count(*) FROM top_counters WHERE after < 0),
-                   (SELECT count(*) FROM days WHERE after < 0),
+                   (SELECT count(*) FROM counters WHERE after < 0\(onlyIf)),
+                   (SELECT count(*) FROM top_counters WHERE after < 0\(onlyIf)),
+                   (SELECT count(*) FROM days WHERE after < 0\(onlyIf)),
                    \(onlyIfNew ? "(SELECT n FROM existing)" : "0::bigint")
             """
     }
