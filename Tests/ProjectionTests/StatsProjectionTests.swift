@@ -168,23 +168,28 @@ final class StatsProjectionTests: XCTestCase {
         var mixed = creations
         for (index, event) in fresh.enumerated() { mixed.insert(event, at: index * 2) }
         try await log.catchUp(runner, to: try await log.produce(mixed))
+        // After a batch of creations it held already, the next new ones count too (read first).
+        let later = try (0..<5).map { index in
+            try script.create(UUID(), tenant: tenant, ClientProfile(name: "Later \(index)", email: "later\(index)@example.com"))
+        }
+        try await log.catchUp(runner, to: try await log.produce(later))
         await runner.close()
         // The other has each event once.
         let onceLog = try await ProjectionFixture.make(partitions: 1)
         let once = try await StatsFixture.make(on: onceLog)
         let reference = once.runner()
-        try await onceLog.catchUp(reference, to: try await onceLog.produce(creations + renames + fresh))
+        try await onceLog.catchUp(reference, to: try await onceLog.produce(creations + renames + fresh + later))
         await reference.close()
 
         let applied = fixture.metrics.counter("clientele_projection_events_applied_total", help: "", labels: ["projection"])
-        XCTAssertEqual(applied.value("stats"), 20 + 5 + 10)
+        XCTAssertEqual(applied.value("stats"), 20 + 5 + 10 + 5)
         let skipped = fixture.metrics.counter("clientele_projection_events_skipped_total", help: "", labels: ["projection", "reason"])
         XCTAssertEqual(skipped.value("stats", "duplicate"), 20)
         let counted = try await fixture.checksum()
         let expected = try await once.checksum()
         XCTAssertEqual(counted, expected)
         let figures = try await fixture.stats(.tenants([tenant]), asOf: script.clock)
-        XCTAssertEqual(figures.overview.totalClients, 30)
+        XCTAssertEqual(figures.overview.totalClients, 35)
         XCTAssertEqual(figures.overview.suspendedClients, 5)
         XCTAssertEqual(figures.demographics.topCountries.first, .init(country: "Peru", count: 20))
     }

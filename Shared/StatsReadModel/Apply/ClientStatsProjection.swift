@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import Postgres
 import Projection
+import Synchronization
 
 /// Applies client events to the stats tables (or their rebuild shadows): constant work per
 /// event, whatever the number of clients.
@@ -20,6 +21,16 @@ import Projection
 /// Events whose tenant is the nil UUID (`StatsSchema.allTenants`, where the sums over all
 /// tenants are kept) are rejected (the runner parks them).
 public struct ClientStatsProjection: ProjectionReadModel {
+    /// The targets whose last batch of creations only found its streams already there (a
+    /// replayed log): their next one reads first instead of folding, writing nothing and
+    /// folding again. Either way is correct; this only picks the cheaper one for what the
+    /// log holds now.
+    private let foundCreationsApplied = CreationsFound()
+
+    private final class CreationsFound: Sendable {
+        let targets = Mutex<Set<ProjectionTarget>>([])
+    }
+
     public init() {}
 
     /// Applies `events` and stores `offsets` with the changes, in one statement (when the
@@ -30,7 +41,8 @@ public struct ClientStatsProjection: ProjectionReadModel {
         guard !events.isEmpty else { return (outcome, false) }
         let tables = StatsTables.of(target)
         _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [tables.lock])
-        if StreamFold.creationsOnly(events) {
+        let creationsOnly = StreamFold.creationsOnly(events)
+        if creationsOnly, !foundCreationsApplied.targets.withLock({ $0.contains(target) }) {
             // No read: the write checks that none of the streams has a row and writes nothing if one has.
             var created = ProjectionApplyOutcome()
             var states: [UUID: StatsClientState] = [:]
@@ -51,6 +63,11 @@ public struct ClientStatsProjection: ProjectionReadModel {
         }
         var delta = StatsDelta()
         let changed = Self.fold(events, into: &states, outcome: &outcome, delta: &delta)
+        if creationsOnly {
+            foundCreationsApplied.targets.withLock { found in
+                if outcome.duplicates > 0 { found.insert(target) } else { found.remove(target) }
+            }
+        }
         guard !changed.isEmpty else { return (outcome, false) }
         _ = try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets, onlyIfNew: false,
                       on: connection)
