@@ -146,12 +146,19 @@ final class SearchProjectionTests: XCTestCase {
                          at: index * 2)
         }
         try await fixture.catchUp(runner, to: try await fixture.produce(mixed))
+        // The old creations once more (a replayed log: looked up by id, not written), then new ones.
+        let later = (0..<5).map { _ in UUID() }
+        let laterCreations = try later.enumerated().map { index, id in
+            try script.create(id, tenant: tenant, ClientProfile(name: "Later \(index)", email: "later\(index)@example.com"))
+        }
+        try await fixture.catchUp(runner, to: try await fixture.produce(creations))
+        try await fixture.catchUp(runner, to: try await fixture.produce(laterCreations))
         await runner.close()
 
         let applied = fixture.metrics.counter("clientele_projection_events_applied_total", help: "", labels: ["projection"])
-        XCTAssertEqual(applied.value("search"), 20 + 5 + 10)
+        XCTAssertEqual(applied.value("search"), 20 + 5 + 10 + 5)
         let skipped = fixture.metrics.counter("clientele_projection_events_skipped_total", help: "", labels: ["projection", "reason"])
-        XCTAssertEqual(skipped.value("search", "duplicate"), 20)
+        XCTAssertEqual(skipped.value("search", "duplicate"), 20 + 20)
         let search = ClientSearch(pool: fixture.pool)
         for (index, id) in old.enumerated() {
             let record = try await search.client(id: id, tenantId: tenant)
@@ -162,12 +169,16 @@ final class SearchProjectionTests: XCTestCase {
             let record = try await search.client(id: id, tenantId: tenant)
             XCTAssertEqual(record?.profile.name, "New \(index)")
         }
+        for (index, id) in later.enumerated() {
+            let record = try await search.client(id: id, tenantId: tenant)
+            XCTAssertEqual(record?.profile.name, "Later \(index)")
+        }
         try await fixture.pool.execute("DELETE FROM clients WHERE id = ANY($1::uuid[])",
-                                       ["{" + fresh.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"])
+                                       ["{" + (fresh + later).map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"])
         let after = try await fixture.checksum()
         XCTAssertEqual(after, before, "the rows that were there are unchanged")
         let offsets = try await fixture.offsetsSum()
-        XCTAssertEqual(offsets, Int64(creations.count + renames.count + mixed.count))
+        XCTAssertEqual(offsets, Int64(creations.count + renames.count + mixed.count + creations.count + later.count))
     }
 
     func testEarlyEventsAreSkippedUntilTheGapFills() async throws {

@@ -13,6 +13,9 @@ import Projection
 /// one upsert that also stores the runner's offsets. A row never moves to a lower version (the
 /// upsert keeps the higher one), so even a stale writer cannot undo progress.
 public struct ClientSearchProjection: ProjectionReadModel {
+    /// Whether a replayed log's creations are coming (see `ReplayedCreations`).
+    private let replayed = ReplayedCreations()
+
     public init() {}
 
     static func table(_ target: ProjectionTarget) -> String {
@@ -29,6 +32,13 @@ public struct ClientSearchProjection: ProjectionReadModel {
         var rows: [UUID: SearchRow] = [:]
         var changed: [UUID] = []
         var creationsOnly = StreamFold.creationsOnly(events)
+        var events = events
+        var replayedDuplicates = 0
+        if creationsOnly {
+            (events, replayedDuplicates) = try replayed.withoutApplied(events, in: table, target: target, on: connection)
+            outcome.duplicates = replayedDuplicates
+            guard !events.isEmpty else { return (outcome, false) }
+        }
         if creationsOnly {
             changed = StreamFold.fold(events, into: &rows, outcome: &outcome, apply: { _, _, _ in },
                                       create: { event, envelope in SearchRow(creating: event, envelope: envelope) })
@@ -38,6 +48,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
                 creationsOnly = false
                 rows = [:]
                 outcome = ProjectionApplyOutcome()
+                outcome.duplicates = replayedDuplicates
             }
         }
         if !creationsOnly {
@@ -61,6 +72,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
             // creation was applied before, as reading the row first would have found.
             let writtenIds = Set(try written.map { try $0.decode(0, as: UUID.self) })
             let skipped = changed.filter { !writtenIds.contains($0) }
+            if !skipped.isEmpty { replayed.note(target, foundApplied: true) }
             outcome.appliedCount -= skipped.count
             outcome.duplicates += skipped.count
             outcome.applied.removeAll { !writtenIds.contains($0.streamId) }

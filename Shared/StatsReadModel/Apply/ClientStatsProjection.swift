@@ -3,7 +3,6 @@ import EventLog
 import Foundation
 import Postgres
 import Projection
-import Synchronization
 
 /// Applies client events to the stats tables (or their rebuild shadows): constant work per
 /// event, whatever the number of clients.
@@ -21,15 +20,8 @@ import Synchronization
 /// Events whose tenant is the nil UUID (`StatsSchema.allTenants`, where the sums over all
 /// tenants are kept) are rejected (the runner parks them).
 public struct ClientStatsProjection: ProjectionReadModel {
-    /// The targets whose last batch of creations only found its streams already there (a
-    /// replayed log): their next one reads first instead of folding, writing nothing and
-    /// folding again. Either way is correct; this only picks the cheaper one for what the
-    /// log holds now.
-    private let foundCreationsApplied = CreationsFound()
-
-    private final class CreationsFound: Sendable {
-        let targets = Mutex<Set<ProjectionTarget>>([])
-    }
+    /// Whether a replayed log's creations are coming (see `ReplayedCreations`).
+    private let replayed = ReplayedCreations()
 
     public init() {}
 
@@ -41,18 +33,21 @@ public struct ClientStatsProjection: ProjectionReadModel {
         guard !events.isEmpty else { return (outcome, false) }
         let tables = StatsTables.of(target)
         _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [tables.lock])
-        let creationsOnly = StreamFold.creationsOnly(events)
-        if creationsOnly, !foundCreationsApplied.targets.withLock({ $0.contains(target) }) {
+        if StreamFold.creationsOnly(events) {
             // No read: the write checks that none of the streams has a row and writes nothing if one has.
+            let (fresh, duplicates) = try replayed.withoutApplied(events, in: tables.clients, target: target, on: connection)
             var created = ProjectionApplyOutcome()
+            created.duplicates = duplicates
+            guard !fresh.isEmpty else { return (created, false) }
             var states: [UUID: StatsClientState] = [:]
             var delta = StatsDelta()
-            let changed = Self.fold(events, into: &states, outcome: &created, delta: &delta)
+            let changed = Self.fold(fresh, into: &states, outcome: &created, delta: &delta)
             if created.rejected.isEmpty, !changed.isEmpty,
                try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets,
                          onlyIfNew: true, on: connection) {
                 return (created, offsets != nil)
             }
+            replayed.note(target, foundApplied: true)
         }
         let ids = Set(events.map(\.envelope.streamId))
         var states: [UUID: StatsClientState] = [:]
@@ -63,11 +58,6 @@ public struct ClientStatsProjection: ProjectionReadModel {
         }
         var delta = StatsDelta()
         let changed = Self.fold(events, into: &states, outcome: &outcome, delta: &delta)
-        if creationsOnly {
-            foundCreationsApplied.targets.withLock { found in
-                if outcome.duplicates > 0 { found.insert(target) } else { found.remove(target) }
-            }
-        }
         guard !changed.isEmpty else { return (outcome, false) }
         _ = try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets, onlyIfNew: false,
                       on: connection)
