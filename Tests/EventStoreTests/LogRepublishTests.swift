@@ -95,7 +95,7 @@ final class LogRepublishTests: XCTestCase {
         XCTAssertEqual(again.republish.epoch, 1)
 
         // The first relay sends two batches of 20, then stops (as if killed).
-        first.batchSize = 20
+        first.republishBatchSize = 20
         for _ in 0..<2 {
             let sent = try await first.relayOnce()
             XCTAssertEqual(sent, 20)

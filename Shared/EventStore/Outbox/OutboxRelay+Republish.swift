@@ -94,7 +94,7 @@ extension OutboxRelay {
                                               "after_position": String(republish.nextPosition),
                                               "through_position": String(republish.throughPosition)])
         }
-        let events = try await PostgresEventStore(pool: pool).events(after: republish.nextPosition, limit: batchSize)
+        let events = try await PostgresEventStore(pool: pool).events(after: republish.nextPosition, limit: republishBatchSize)
             .filter { $0.position <= republish.throughPosition }
         guard !events.isEmpty else {
             try await pool.withTransaction { try LogRepublishes.finish(epoch: republish.epoch, on: $0) }

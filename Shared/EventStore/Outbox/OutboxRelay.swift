@@ -39,6 +39,11 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     let logger: Logger
     private let wake: RelayWakeup
     public var batchSize = 500
+    /// Events per round of a republish (the whole store sent again after the broker lost its
+    /// log): more than an outbox round, since a round's fixed costs (the read, the producer's
+    /// flush, the transaction recording progress) set how long the read models wait for the
+    /// log; the events of one round are held in memory while it runs.
+    public var republishBatchSize = 5000
     public var idlePoll: Duration = .milliseconds(50)
     /// How long the lease lasts unrenewed: the longest a crashed leader (which renews nothing
     /// and releases nothing) holds up the log before another relay, or its own restart, takes over.
