@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,6 +23,10 @@ public final class PostgresConnection {
     static let statementCacheLimit = 512
 
     private(set) var handle: OpaquePointer?
+    /// Numbers the connections this process opened, never reused: a caller can tell a
+    /// connection it has not used before (one opened after the server restarted, say).
+    public let serial: UInt64
+    private static let serials = Atomic<UInt64>(0)
     private let secrets: [String]
     /// Names of the prepared statements, by SQL text and parameter types.
     var statements: [StatementKey: String] = [:]
@@ -48,6 +53,7 @@ public final class PostgresConnection {
         self.handle = handle
         self.secrets = secrets
         self.canceller = Canceller(PQgetCancel(handle))
+        self.serial = Self.serials.add(1, ordering: .relaxed).newValue
     }
 
     deinit { close() }

@@ -5,7 +5,7 @@ import Postgres
 /// looks for the stream to park.
 ///
 /// - `unavailable`: the database cannot be reached or is going away (connection, pool,
-///   SQLSTATE classes 08, 53, 57P). No event is at fault: the batch is retried, with backoff,
+///   SQLSTATE classes 08, 53, 57P), or it lost commits (`ProjectionCommitsLost`). No event is at fault: the batch is retried, with backoff,
 ///   for as long as it takes.
 /// - `systemic`: the read model itself is broken (a missing table or column, a syntax or
 ///   permission error, an internal error: classes 0A, 25, 26, 3D, 3F, 42, 55, XX). Every event
@@ -23,6 +23,10 @@ public enum ProjectionFailure: Sendable, Equatable {
     case unknown
 
     public init(classifying error: any Error) {
+        if error is ProjectionCommitsLost {
+            self = .unavailable
+            return
+        }
         guard let error = error as? PostgresError else {
             self = .unknown
             return

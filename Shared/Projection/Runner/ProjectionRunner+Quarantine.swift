@@ -13,7 +13,7 @@ extension ProjectionRunner {
         let target = configuration.target
         let model = self.model
         let inTransaction = self.inTransaction
-        return try await pool.withTransaction { connection in
+        return try await transaction(storing: nextOffsets) { connection in
             let pending = ProjectionOffsets.Pending(projection: projection, offsets: nextOffsets)
             var (outcome, storedOffsets) = batch.events.isEmpty ? (ProjectionApplyOutcome(), false)
                 : try model.apply(batch.events, to: target, storing: pending, on: connection)
@@ -36,7 +36,7 @@ extension ProjectionRunner {
         let target = configuration.target
         let model = self.model
         let inTransaction = self.inTransaction
-        return try await pool.withTransaction { connection in
+        return try await transaction(storing: nextOffsets) { connection in
             var outcome = ProjectionApplyOutcome()
             outcome.invalid = invalid
             var parking = batch.behindParked

@@ -100,6 +100,10 @@ public final class ProjectionRunner: Service, Sendable {
         var parked: [UUID: Int64] = [:]
         /// Where the batch that last failed for an unknown reason started, and how many times it failed.
         var failedBatch: (start: [Int32: Int64], attempts: Int)?
+        /// The next offsets this runner stored (loaded with the consumer, moved on by its commits).
+        var stored: [Int32: Int64] = [:]
+        /// The connections (`PostgresConnection.serial`) a batch found `stored` still held on.
+        var checkedConnections: Set<UInt64> = []
     }
 
     let state: Mutex<State>
@@ -425,6 +429,8 @@ public final class ProjectionRunner: Service, Sendable {
             state.logEpoch = epoch
             state.parked = parkedStreams
             state.needsReload = false
+            state.stored = stored
+            state.checkedConnections = []
         }
         logger.info("projection consuming", ["projection": projection,
                                              "offsets": checkpoint.nextOffsets.sorted { $0.key < $1.key }
