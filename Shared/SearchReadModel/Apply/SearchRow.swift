@@ -1,5 +1,6 @@
 import ClientDomain
 import Foundation
+import JSON
 import Postgres
 import Projection
 
@@ -21,6 +22,11 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
     var submissionCount: Int64
     /// The client's documents (none for a tombstone).
     var documents: [DocumentReference]
+    /// The goals and medications (`CareRecordsDocument`); nil without any.
+    var careRecords: JSONValue?
+    /// The appointments the batch's events left, to be written to their own table with the
+    /// row (not a column: read back as nothing).
+    var appointments: [CareRecord] = []
 
     /// The columns, in the order `init(row:)` reads them.
     static let columns = ClientColumns.list
@@ -39,6 +45,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         submissionCount = try row.decode(10, as: Int64.self)
         profile = deleted ? nil : try ClientColumns.profile(row)
         documents = try ClientColumns.documents(row)
+        careRecords = deleted ? nil : try ClientColumns.careRecords(row)
     }
 
     /// The row a stream's first event creates; nil when that event is not a creation.
@@ -57,6 +64,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         lastActiveAt = nil
         submissionCount = 0
         documents = []
+        careRecords = nil
     }
 
     /// How the `created_by` column writes an actor: `kind:id`.
@@ -80,6 +88,8 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
             lastActiveAt = nil
             submissionCount = 0
             documents = []
+            careRecords = nil
+            appointments = []
             deleted = true
         case .portalPasswordSet:
             hasJoined = true
@@ -88,6 +98,14 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
             if activity.submission { submissionCount += 1 }
         case .documentAttached, .documentReplaced, .documentRemoved:
             if !deleted { documents.apply(event) }
+        case .careRecordChanged(let changed):
+            guard !deleted else { break }
+            if changed.kind == .appointment {
+                appointments.removeAll { $0.id == changed.record.id }
+                appointments.append(changed.record)
+            } else {
+                CareRecordsDocument.apply(changed, envelope: envelope, to: &careRecords)
+            }
         }
         version = envelope.streamVersion
         if !deleted { updatedAt = envelope.occurredAt }
@@ -111,6 +129,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         ClientColumns.write(profile, into: &json)
         ClientColumns.write(documents, into: &json)
         ClientColumns.writeWorkspace(of: profile, into: &json)
+        json.field("care_records", rawJSON: careRecords?.serialized())
         json.endRow()
     }
 }
