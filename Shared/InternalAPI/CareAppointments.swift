@@ -14,8 +14,11 @@ public struct CareAppointmentsQuery: Sendable, Equatable {
     public var from: Date?
     public var to: Date?
     public var status: String?
+    /// Only this appointment.
+    public var id: UUID?
 
-    public init(clientId: UUID, tenantId: UUID, from: Date? = nil, to: Date? = nil, status: String? = nil) {
+    public init(clientId: UUID, tenantId: UUID, from: Date? = nil, to: Date? = nil, status: String? = nil, id: UUID? = nil) {
+        self.id = id
         self.clientId = clientId
         self.tenantId = tenantId
         self.from = from
@@ -28,6 +31,7 @@ public struct CareAppointmentsQuery: Sendable, Equatable {
         if let from { items.append(("from", Timestamp.format(from))) }
         if let to { items.append(("to", Timestamp.format(to))) }
         if let status { items.append(("status", status)) }
+        if let id { items.append(("id", id.lowercasedString)) }
         return items
     }
 
@@ -52,6 +56,10 @@ public struct CareAppointmentsQuery: Sendable, Equatable {
                 throw invalid("status", "one of " + CareRecordSchema.appointmentStatuses.joined(separator: ", "))
             }
             status = text
+        }
+        if let text = parameter("id") {
+            guard let value = UUID(canonical: text) else { throw invalid("id", "a UUID") }
+            id = value
         }
     }
 }

@@ -17,6 +17,10 @@ public struct CareFilters: Sendable, Equatable {
     public var planManagedBy: UUID?
     /// The health carer whose appointments reach the client (`CareFilters.attendanceWindowDays`).
     public var attendedBy: UUID?
+    /// The client holding this goal or medication.
+    public var recordId: UUID?
+    /// The client holding this appointment.
+    public var appointmentId: UUID?
     public var keyset = false
     public var after: UUID?
 
@@ -40,6 +44,8 @@ public struct CareFilters: Sendable, Equatable {
         if let coordinatedBy { items.append(("careCoordinatedBy", coordinatedBy.lowercasedString)) }
         if let planManagedBy { items.append(("carePlanManagedBy", planManagedBy.lowercasedString)) }
         if let attendedBy { items.append(("careAttendedBy", attendedBy.lowercasedString)) }
+        if let recordId { items.append(("careRecordId", recordId.lowercasedString)) }
+        if let appointmentId { items.append(("careAppointmentId", appointmentId.lowercasedString)) }
         if keyset { items.append(("keyset", "true")) }
         if let after { items.append(("after", after.lowercasedString)) }
         return items
@@ -67,6 +73,8 @@ public struct CareFilters: Sendable, Equatable {
         coordinatedBy = try id("careCoordinatedBy")
         planManagedBy = try id("carePlanManagedBy")
         attendedBy = try id("careAttendedBy")
+        recordId = try id("careRecordId")
+        appointmentId = try id("careAppointmentId")
         switch parameter("keyset") {
         case nil: keyset = false
         case "true"?: keyset = true

@@ -1,5 +1,6 @@
 import ClientDomain
 import Foundation
+import JSON
 import InternalAPI
 import Postgres
 
@@ -29,6 +30,16 @@ extension ClientSearch {
                            + "AND a.client_id = clients.id AND " + attendanceCondition + ")")
         }
         if !related.isEmpty { conditions.append("(" + related.joined(separator: " OR ") + ")") }
+        if let record = care.recordId {
+            // Containment, so the GIN index of `care_records` finds the one row.
+            let id = JSONValue.object(["id": .string(record.lowercasedString)])
+            parameters.append(String(decoding: JSONValue.object(["goals": .array([id])]).serialized(), as: UTF8.self))
+            parameters.append(String(decoding: JSONValue.object(["medications": .array([id])]).serialized(), as: UTF8.self))
+            conditions.append("(care_records @> $\(parameters.count - 1)::jsonb OR care_records @> $\(parameters.count)::jsonb)")
+        }
+        if let appointment = care.appointmentId {
+            add(appointment) { "id = (SELECT client_id FROM care_appointments WHERE id = \($0))" }
+        }
         if care.keyset, let after = care.after { add(after) { "id > \($0)" } }
     }
 
@@ -52,6 +63,10 @@ extension ClientSearch {
         if let status = query.status {
             parameters.append(status)
             conditions.append("status = $\(parameters.count)")
+        }
+        if let id = query.id {
+            parameters.append(id)
+            conditions.append("id = $\(parameters.count)")
         }
         let sql = "SELECT id, client_id, carer_id, starts_at, ends_at, service_type, status FROM care_appointments WHERE "
             + conditions.joined(separator: " AND ") + " ORDER BY starts_at, id LIMIT \(CareAppointmentsQuery.maxCount)"
