@@ -92,8 +92,10 @@ enum CareClientView {
                     }
                 }
                 object[section] = .object(ndis)
-            case CareSchema.emergencyContacts, "goals":
+            case CareSchema.emergencyContacts:
                 object[section] = care?.sections[section] ?? .array([])
+            case "goals":
+                object[section] = .array(CareGoalsAPI.goals(record).map(CareGoalsAPI.goal))
             default:
                 object[section] = care?.sections[section] ?? .null
             }
