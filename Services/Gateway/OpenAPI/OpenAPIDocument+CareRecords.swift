@@ -189,7 +189,9 @@ extension OpenAPIDocument {
         }
         return [
             "CareGoalArray": envelope(["type": "array", "items": goal]),
-            "CareGoalEnvelope": envelope(goal),
+            // A task's answer is its goal as the read model shows it: null when the write is not
+            // visible there within the wait (`X-Consistency: pending`).
+            "CareGoalEnvelope": envelope(["anyOf": [goal, ["type": "null"]]]),
             "CareMedicationEnvelope": envelope(medication),
             "CareMedicationsView": envelope([
                 "type": "object", "required": ["medications", "stopped", "allergies", "medicalHistory"],

@@ -91,8 +91,8 @@ public struct ClientSearchProjection: ProjectionReadModel {
         target == .live ? SearchSchema.appointmentsTable : SearchSchema.appointmentsShadowTable
     }
 
-    /// Writes the appointments `rows`' events left (each at its row's version, never over a
-    /// newer one) and drops those of the clients deleted, in the batch's transaction.
+    /// Writes the appointments `rows`' events left (each at the stream version that last
+    /// changed it, never over a newer one, so a replay in other batches writes the same rows) and drops those of the clients deleted, in the batch's transaction.
     static func writeAppointments(_ rows: [SearchRow], target: ProjectionTarget, on connection: PostgresConnection) throws {
         let table = appointmentsTable(target)
         let deleted = rows.filter(\.deleted).map(\.id)
@@ -103,7 +103,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
         guard !written.isEmpty else { return }
         var json = RecordsetJSON(capacity: written.reduce(0) { $0 + $1.appointments.count } * 260)
         for row in written {
-            for appointment in row.appointments {
+            for (appointment, version) in row.appointments {
                 json.beginRow()
                 json.field("id", appointment.id.lowercasedString)
                 json.field("client_id", row.id.lowercasedString)
@@ -113,7 +113,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
                 json.field("ends_at", appointment.text("endsAt"))
                 json.field("service_type", appointment.text("serviceType"))
                 json.field("status", appointment.text("status"))
-                json.field("version", row.version)
+                json.field("version", version)
                 json.endRow()
             }
         }

@@ -5,7 +5,7 @@ import Postgres
 import Projection
 
 /// One row of the `clients` table while a batch is folded in memory.
-struct SearchRow: Sendable, Equatable, StreamFoldState {
+struct SearchRow: Sendable, StreamFoldState {
     var id: UUID
     var tenantId: UUID
     /// Nil once deleted (a tombstone keeps no personal data).
@@ -24,9 +24,10 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
     var documents: [DocumentReference]
     /// The goals and medications (`CareRecordsDocument`); nil without any.
     var careRecords: JSONValue?
-    /// The appointments the batch's events left, to be written to their own table with the
-    /// row (not a column: read back as nothing).
-    var appointments: [CareRecord] = []
+    /// The appointments the batch's events left, each with the stream version that last
+    /// changed it, to be written to their own table with the row (not a column: read back as
+    /// nothing).
+    var appointments: [(record: CareRecord, version: Int64)] = []
 
     /// The columns, in the order `init(row:)` reads them.
     static let columns = ClientColumns.list
@@ -101,8 +102,8 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         case .careRecordChanged(let changed):
             guard !deleted else { break }
             if changed.kind == .appointment {
-                appointments.removeAll { $0.id == changed.record.id }
-                appointments.append(changed.record)
+                appointments.removeAll { $0.record.id == changed.record.id }
+                appointments.append((changed.record, envelope.streamVersion))
             } else {
                 CareRecordsDocument.apply(changed, envelope: envelope, to: &careRecords)
             }
