@@ -414,6 +414,21 @@ final class CareRecordsAPITests: XCTestCase {
         ])
     }
 
+    /// The care document routes answer under the care access rules and leave access records:
+    /// a coordinator's read of its client's documents is recorded, another coordinator's is a
+    /// 403 recorded as denied. (Before, document reads left no record at all.)
+    func testDocumentReadsLeaveAccessRecords() async throws {
+        let w = try await world()
+        let id = try await client(w, coordinator: w.coordinator.id)
+        let own = try await call(.GET, "/api/document/client/\(id)", as: w.coordinator.token)
+        XCTAssertEqual(own.status, 200, own.text)
+        let other = try await call(.GET, "/api/document/client/\(id)", as: w.carer.token)
+        XCTAssertEqual(other.status, 403, other.text)
+        let records = try await auditRecords(w, id).filter { ($0["route"] as? String) == "GET /api/document/client/:clientId" }
+        XCTAssertEqual(records.map { "\($0["userId"] as? String ?? "") \($0["outcome"] as? String ?? "") \(($0["sections"] as? [String]) ?? [])" },
+                       ["\(w.coordinator.id) allowed [\"documents\"]", "\(w.carer.id) denied []"])
+    }
+
     /// The date `offset` days from today in Sydney.
     static func day(_ offset: Int) -> String {
         var calendar = Calendar(identifier: .gregorian)
