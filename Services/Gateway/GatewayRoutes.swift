@@ -32,7 +32,8 @@ enum GatewayRoutes {
                          readYourWrites: searchShows, audit: CareAuditTrail(log: careAccessLog)).register(on: setup)
         let careClients = CareClientsAPI(authenticator: authAPI.authenticator, identity: components.identity,
                                          commands: components.commands, search: components.search, readYourWrites: searchShows,
-                                         audit: CareAuditTrail(log: careAccessLog))
+                                         audit: CareAuditTrail(log: careAccessLog),
+                                         timeZones: CompanyTimeZones(identity: components.identity))
         careClients.register(on: setup)
         CareClientsExport(clients: careClients).register(on: setup)
         CareGoalsAPI(clients: careClients).register(on: setup)

@@ -84,12 +84,6 @@ public struct CareAppointment: Sendable, Equatable {
         self.status = status
     }
 
-    public var internalJSON: JSONValue {
-        .object(["id": .string(id.lowercasedString), "clientId": .string(clientId.lowercasedString),
-                 "carerId": .string(carerId.lowercasedString), "startsAt": .string(Timestamp.format(startsAt)),
-                 "endsAt": .string(Timestamp.format(endsAt)), "serviceType": .string(serviceType), "status": .string(status)])
-    }
-
     public init(internalJSON value: JSONValue, path: String) throws(JSONFieldError) {
         let object = try JSONObjectReader(value, path: path)
         self.init(id: try object.parsed("id", UUID.init(canonical:)), clientId: try object.parsed("clientId", UUID.init(canonical:)),
@@ -98,9 +92,25 @@ public struct CareAppointment: Sendable, Equatable {
                   status: try object.string("status"))
     }
 
-    /// `{"data": [...]}` of appointments.
+    /// `{"data": [...]}` of appointments, written straight (members sorted; `init(internalJSON:path:)` reads it)
+    /// without a `JSONValue` per appointment: a month's list answers hundreds.
     public static func answerJSON(_ appointments: [CareAppointment]) -> [UInt8] {
-        JSONValue.object(["data": .array(appointments.map(\.internalJSON))]).serialized()
+        JSONWriter.object(capacity: 64 + 260 * appointments.count) { object in
+            object.key("data")
+            object.array { array in
+                for appointment in appointments {
+                    array.object { item in
+                        item.member("carerId", appointment.carerId.lowercasedString)
+                        item.member("clientId", appointment.clientId.lowercasedString)
+                        item.member("endsAt", Timestamp.format(appointment.endsAt))
+                        item.member("id", appointment.id.lowercasedString)
+                        item.member("serviceType", appointment.serviceType)
+                        item.member("startsAt", Timestamp.format(appointment.startsAt))
+                        item.member("status", appointment.status)
+                    }
+                }
+            }
+        }
     }
 
     public static func appointments(fromAnswer value: JSONValue) throws(JSONFieldError) -> [CareAppointment] {
@@ -129,15 +139,6 @@ public struct CarerClient: Sendable, Equatable {
         self.appointmentCount = appointmentCount
     }
 
-    public var internalJSON: JSONValue {
-        var object: [String: JSONValue] = ["id": .string(id.lowercasedString), "appointmentCount": .int(appointmentCount)]
-        if let number { object["number"] = .int(number) }
-        if let name { object["name"] = .string(name) }
-        if let firstName { object["firstName"] = .string(firstName) }
-        if let lastName { object["lastName"] = .string(lastName) }
-        return .object(object)
-    }
-
     public init(internalJSON value: JSONValue, path: String) throws(JSONFieldError) {
         let object = try JSONObjectReader(value, path: path)
         self.init(id: try object.parsed("id", UUID.init(canonical:)), number: try object.optionalInt64("number"),
@@ -145,8 +146,24 @@ public struct CarerClient: Sendable, Equatable {
                   lastName: try object.optionalString("lastName"), appointmentCount: try object.int64("appointmentCount"))
     }
 
+    /// `{"data": [...]}` of clients, written straight (members sorted; `init(internalJSON:path:)` reads it): a
+    /// busy carer's list answers a thousand.
     public static func answerJSON(_ clients: [CarerClient]) -> [UInt8] {
-        JSONValue.object(["data": .array(clients.map(\.internalJSON))]).serialized()
+        JSONWriter.object(capacity: 64 + 120 * clients.count) { object in
+            object.key("data")
+            object.array { array in
+                for client in clients {
+                    array.object { item in
+                        item.member("appointmentCount", client.appointmentCount)
+                        if let firstName = client.firstName { item.member("firstName", firstName) }
+                        item.member("id", client.id.lowercasedString)
+                        if let lastName = client.lastName { item.member("lastName", lastName) }
+                        if let name = client.name { item.member("name", name) }
+                        if let number = client.number { item.member("number", number) }
+                    }
+                }
+            }
+        }
     }
 
     public static func clients(fromAnswer value: JSONValue) throws(JSONFieldError) -> [CarerClient] {

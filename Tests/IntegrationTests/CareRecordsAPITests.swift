@@ -245,15 +245,23 @@ final class CareRecordsAPITests: XCTestCase {
         // Stored in UTC: Sydney is UTC+11 in January; shown in the company's zone.
         let stack = try await Self.shared.stack()
         let search = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.searchDatabase, poolSize: 1))
-        let gateway = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
         let startsAt = try await search.query("SELECT to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM care_appointments WHERE id = $1",
                                               [UUID(uuidString: appointmentId)!])[0].decode(0, as: String.self)
         XCTAssertEqual(startsAt, "2026-01-14 22:00")
-        _ = try await gateway.query("UPDATE companies SET time_zone = 'UTC' WHERE id = $1", [UUID(uuidString: w.company)!])
-        let inUTC = try await call(.GET, "/api/appointment/appointmentListsClient/\(id)", as: w.admin.token)
-        XCTAssertEqual(inUTC.list.first?["date"] as? String, "2026-01-14")
-        XCTAssertEqual(inUTC.list.first?["startTime"] as? String, "22:00")
-        _ = try await gateway.query("UPDATE companies SET time_zone = 'Australia/Sydney' WHERE id = $1", [UUID(uuidString: w.company)!])
+        // Another company's zone is its own: UTC there, so 09:00 is 09:00Z.
+        let utc = try await world()
+        XCTAssertThrowsError(try stack.clientctl(["company", "time-zone", utc.company, "Mars/Olympus"],
+                                                 environment: ["DATABASE_URL": stack.gatewayDatabase]), "not a time zone")
+        let set = try stack.clientctl(["company", "time-zone", utc.company, "UTC"], environment: ["DATABASE_URL": stack.gatewayDatabase])
+        XCTAssertTrue(set.contains("time zone UTC"), set)
+        let utcClient = try await client(utc)
+        let utcBooked = try await book(utc, utcClient, carer: utc.carer.id, date: "2026-01-15", from: "09:00", to: "10:00")
+        XCTAssertEqual(utcBooked.status, 201, utcBooked.text)
+        let utcStart = try await search.query("SELECT to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM care_appointments WHERE id = $1",
+                                              [UUID(uuidString: try XCTUnwrap(utcBooked.data["id"] as? String))!])[0].decode(0, as: String.self)
+        XCTAssertEqual(utcStart, "2026-01-15 09:00")
+        let utcList = try await call(.GET, "/api/appointment/appointmentListsClient/\(utcClient)", as: utc.admin.token)
+        XCTAssertEqual(utcList.list.first?["startTime"] as? String, "09:00")
 
         // One carer, one place at a time: overlapping is 409 (the same client or another),
         // touching is fine, another carer is fine, a cancelled appointment frees the time.
@@ -303,7 +311,6 @@ final class CareRecordsAPITests: XCTestCase {
         let invalid = try await call(.GET, "/api/appointment/appointmentListsClient/\(id)?status=done&startDate=x", as: w.admin.token)
         XCTAssertEqual(Set(invalid.errors.keys), ["status", "startDate"])
         await search.close()
-        await gateway.close()
     }
 
     func testHundredParallelBookingsOfOneSlotGiveExactlyOne201() async throws {

@@ -1,5 +1,8 @@
 import ClientDomain
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An appointment's local date and times in its company's time zone, and the UTC instants
 /// they name (Foundation's `Calendar`; the zone is the company's `time_zone` setting).
@@ -60,11 +63,46 @@ enum CareAppointmentTime {
 
     /// `instant`'s local date (`YYYY-MM-DD`) and time (`HH:MM`) in `zone`.
     static func local(_ instant: Date, in zone: TimeZone) -> (date: String, time: String) {
-        let parts = calendar(zone).dateComponents([.year, .month, .day, .hour, .minute], from: instant)
-        func pad(_ value: Int?, _ width: Int) -> String {
-            let text = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        var offsets = Offsets(zone: zone)
+        return offsets.local(instant)
+    }
+
+    /// A zone's offsets from UTC, remembered by quarter hour of UTC while one list is rendered
+    /// (every zone's offsets, and so its changes, fall on quarter hours; a month's
+    /// appointments fall in a few hundred of them).
+    struct Offsets {
+        let zone: TimeZone
+        private var byQuarter: [Int64: Int] = [:]
+
+        init(zone: TimeZone) { self.zone = zone }
+
+        /// `instant`'s local date and time: its offset (`secondsFromGMT(for:)`), then `gmtime_r`
+        /// of the shifted seconds (a `Calendar`'s date components cost far more, two per
+        /// appointment of a list).
+        mutating func local(_ instant: Date) -> (date: String, time: String) {
+            let utc = Int64(instant.timeIntervalSince1970.rounded(.down))
+            let key = utc >= 0 ? utc / 900 : (utc - 899) / 900
+            let offset: Int
+            if let known = byQuarter[key] {
+                offset = known
+            } else {
+                offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(key * 900)))
+                byQuarter[key] = offset
+            }
+            return CareAppointmentTime.format(utc + Int64(offset))
         }
-        return (pad(parts.year, 4) + "-" + pad(parts.month, 2) + "-" + pad(parts.day, 2), pad(parts.hour, 2) + ":" + pad(parts.minute, 2))
+    }
+
+    /// Local seconds since 1970 as `YYYY-MM-DD` and `HH:MM`.
+    static func format(_ localSeconds: Int64) -> (date: String, time: String) {
+        var seconds = time_t(localSeconds)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.utf8.count)) + text
+        }
+        return (pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2),
+                pad(parts.tm_hour, 2) + ":" + pad(parts.tm_min, 2))
     }
 }

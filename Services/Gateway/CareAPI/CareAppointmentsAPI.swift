@@ -56,7 +56,7 @@ struct CareAppointmentsAPI: Sendable {
         }
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
         let record = try await clients.client(request.pathParameters["clientId"], request, staff, access, needs: Permission.careRead)
-        let zone = try await clients.identity.timeZone(ofCompany: record.tenantId)
+        let zone = try await clients.timeZones.zone(of: record.tenantId)
         let query = CareAppointmentsQuery(clientId: record.id, tenantId: record.tenantId,
                                           from: dates["startDate"].flatMap { CareAppointmentTime.startOfDay($0, in: zone) },
                                           to: dates["endDate"].flatMap { CareAppointmentTime.endOfDay($0, in: zone) }, status: status)
@@ -64,7 +64,8 @@ struct CareAppointmentsAPI: Sendable {
         let names = try await carerNames(Set(appointments.map(\.carerId)))
         try await clients.audit.record(staff, route: CareClientsAPI.route(request), clients: [record], sections: Self.sections,
                                        outcome: .allowed)
-        return CareClientView.ok(.array(appointments.map { Self.appointment($0, zone: zone, names: names) }))
+        var offsets = CareAppointmentTime.Offsets(zone: zone)
+        return CareClientView.ok(.array(appointments.map { Self.appointment($0, offsets: &offsets, names: names) }))
     }
 
     /// The clients the carer has appointments with (any status), by number: for the carer
@@ -102,7 +103,7 @@ struct CareAppointmentsAPI: Sendable {
                                issues: &issues)
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
         let record = try await clients.client(clientId, request, staff, access, needs: Permission.careWrite)
-        let zone = try await clients.identity.timeZone(ofCompany: record.tenantId)
+        let zone = try await clients.timeZones.zone(of: record.tenantId)
         let fields = try await fields(input, current: nil, record: record, zone: zone)
         let outcome = try await clients.send(CareRecordChange(kind: .appointment, change: .added, id: UUID(), fields: fields),
                                              for: record, staff)
@@ -122,7 +123,7 @@ struct CareAppointmentsAPI: Sendable {
                                               needs: Permission.careWrite)
         guard let current = try await clients.search.appointments(
             CareAppointmentsQuery(clientId: record.id, tenantId: record.tenantId, id: id)).first else { throw Self.notFound }
-        let zone = try await clients.identity.timeZone(ofCompany: record.tenantId)
+        let zone = try await clients.timeZones.zone(of: record.tenantId)
         let fields = try await fields(input, current: current, record: record, zone: zone)
         let outcome = try await clients.send(CareRecordChange(kind: .appointment, change: .changed, id: id, fields: fields),
                                              for: record, staff)
@@ -204,15 +205,14 @@ struct CareAppointmentsAPI: Sendable {
             return CareClientView.ok(.null, status: status, message: message).carrying(pending)
         }
         let names = try await carerNames([appointment.carerId])
-        return CareClientView.ok(Self.appointment(appointment, zone: zone, names: names), status: status, message: message)
+        var offsets = CareAppointmentTime.Offsets(zone: zone)
+        return CareClientView.ok(Self.appointment(appointment, offsets: &offsets, names: names), status: status, message: message)
             .carrying(pending)
     }
 
     /// The names of the carers, by id (a carer no longer known shows no name).
     private func carerNames(_ ids: Set<UUID>) async throws -> [UUID: String] {
-        var names: [UUID: String] = [:]
-        for id in ids { names[id] = try await clients.identity.user(id: id)?.name }
-        return names
+        try await clients.identity.userNames(ids: ids)
     }
 
     static func appointment(_ record: CareRecord, clientId: UUID) -> CareAppointment? {
@@ -223,9 +223,10 @@ struct CareAppointmentsAPI: Sendable {
                                serviceType: record.text("serviceType") ?? "", status: record.text("status") ?? "scheduled")
     }
 
-    static func appointment(_ appointment: CareAppointment, zone: TimeZone, names: [UUID: String]) -> JSONValue {
-        let start = CareAppointmentTime.local(appointment.startsAt, in: zone)
-        let end = CareAppointmentTime.local(appointment.endsAt, in: zone)
+    static func appointment(_ appointment: CareAppointment, offsets: inout CareAppointmentTime.Offsets,
+                            names: [UUID: String]) -> JSONValue {
+        let start = offsets.local(appointment.startsAt)
+        let end = offsets.local(appointment.endsAt)
         return .object([
             "id": .string(appointment.id.lowercasedString), "date": .string(start.date), "startTime": .string(start.time),
             "endTime": .string(end.time),

@@ -22,6 +22,7 @@ struct CareClientsAPI: Sendable {
     let search: SearchClient
     let readYourWrites: ReadYourWrites
     let audit: CareAuditTrail
+    let timeZones: CompanyTimeZones
 
     static let listPath = "/api/user/client/list"
     static let byNDISPath = "/api/user/clientByNdis/list"

@@ -114,7 +114,7 @@ struct CareMedicationsAPI: Sendable {
         let current = Self.medications(record).first { $0["id"] == .string(id.lowercasedString) }
         var fields: [String: JSONValue] = ["status": "stopped"]
         if current?["status"] != "stopped" {
-            let zone = try await clients.identity.timeZone(ofCompany: record.tenantId)
+            let zone = try await clients.timeZones.zone(of: record.tenantId)
             fields["stopDate"] = .string(CareAppointmentTime.local(Date(), in: zone).date)
         }
         let outcome = try await clients.send(CareRecordChange(kind: .medication, change: .changed, id: id, fields: fields),

@@ -221,11 +221,11 @@ public enum SearchSchema {
         // The care API's goals (with their tasks and history) and medications: the read
         // model's document `CareRecordsDocument` writes (null without any, and for a
         // tombstone), read with the rest of the client. Appointments, thousands per client,
-        // get a table of their own, written in the same transaction from the same events:
-        // a client's month is a range scan of (client_id, starts_at), a carer's clients one of
-        // (carer_id, client_id); `version` is the client stream's version that wrote the row,
-        // so an older write never overwrites a newer one. A goal's or medication's client is
-        // found by containment through the GIN index of `care_records`.
+        // get a table of their own, written in the same transaction from the same events: a
+        // client's month is a range scan of (client_id, starts_at), a carer's clients one of
+        // (carer_id, tenant_id, client_id); `version` is the client stream's version that last
+        // changed the appointment, so an older write never overwrites a newer one. A goal's or
+        // medication's client is found by containment through the GIN index of `care_records`.
         Migration(version: 108, name: "search read model: care goals, medications and appointments", sql: """
         DO $$
         DECLARE
@@ -250,7 +250,7 @@ public enum SearchSchema {
             version       BIGINT NOT NULL
         );
         CREATE INDEX care_appointments_by_client ON care_appointments (client_id, starts_at, id);
-        CREATE INDEX care_appointments_by_carer ON care_appointments (carer_id, client_id);
+        CREATE INDEX care_appointments_by_carer ON care_appointments (carer_id, tenant_id, client_id);
         CREATE INDEX clients_by_care_record ON clients USING gin (care_records jsonb_path_ops) WHERE care_records IS NOT NULL;
         """),
     ]
