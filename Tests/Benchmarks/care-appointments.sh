@@ -74,6 +74,15 @@ month="$(curl -fsS -H "Authorization: Bearer $token" \
 listed="$(curl -fsS -H "Authorization: Bearer $busy_token" "$gateway/api/appointment/getClientList/healthCarerId/$busy" |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"]))')"
 echo "   one month: $month appointments; the carer's list: $listed clients"
+# The read model's own time for each answer's query (the search projection's statements).
+explain() { psql_search "EXPLAIN (ANALYZE, FORMAT JSON) $1" | python3 -c 'import json, sys; print(round(json.load(sys.stdin)[0]["Execution Time"], 2))'; }
+month_sql_ms="$(explain "SELECT id, client_id, carer_id, starts_at, ends_at, service_type, status FROM care_appointments
+    WHERE client_id = (SELECT id FROM clients WHERE number = 1001) AND tenant_id = '$company'
+      AND starts_at >= '2026-02-28 13:00Z' AND starts_at < '2026-03-31 13:00Z' ORDER BY starts_at, id LIMIT 1000")"
+carer_sql_ms="$(explain "SELECT c.id, c.number, c.name, c.care #>> '{personalInfo,firstName}', c.care #>> '{personalInfo,lastName}', n.count
+    FROM (SELECT client_id, count(*) AS count FROM care_appointments WHERE carer_id = '$busy' AND tenant_id = ANY(ARRAY['$company']::uuid[])
+          GROUP BY client_id) AS n JOIN clients c ON c.id = n.client_id AND NOT c.deleted ORDER BY c.number, c.id")"
+echo "   query execution: month $month_sql_ms ms, carer list $carer_sql_ms ms"
 
 run() { # run NAME TOKEN PATH: warms up, then measures; prints "<requests/s> <p99 ms>"
     wrk -t2 -c"$connections" -d2s -H "Authorization: Bearer $2" "$gateway$3" >/dev/null
@@ -93,3 +102,4 @@ echo "== summary (one run, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/
 printf '%-64s %12s %9s  %s\n' "measurement" "per second" "p99 ms" "target"
 printf '%-64s %12s %9s  %s\n' "a client's month ($month of 10,000 appointments)" "$month_rps" "$month_p99" "p99 <= 20 ms"
 printf '%-64s %12s %9s  %s\n' "a carer's client list ($listed clients)" "$carer_rps" "$carer_p99" "p99 <= 20 ms"
+echo "read model query execution: month $month_sql_ms ms, carer list $carer_sql_ms ms"
