@@ -152,7 +152,7 @@ let package = Package(
                     path: "Tests/StatsReadModelTests", swiftSettings: strictSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "TestSupport", "Postgres", "Errors", "Crypto", "ClientDomain"],
                     path: "Tests/IdentityTests", swiftSettings: strictSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors",
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTP", "InternalAPI", "ClientDomain", "Errors", "JSON",
                                                          "ServiceRuntime", "Identity", "Postgres", "Crypto", "Coordination", "TestSupport"],
                     path: "Tests/GatewayTests", swiftSettings: strictSettings),
         .testTarget(name: "DocumentStoreTests", dependencies: ["DocumentStore", "ClientDomain", "Errors"], path: "Tests/DocumentStoreTests",

@@ -14,6 +14,7 @@ enum IdentityCommands {
     static let usage = """
     usage:
       clientctl company create NAME
+      clientctl company time-zone <id|name> ZONE   (an IANA name such as Australia/Sydney: care appointments' local times)
       clientctl api-key issue --company <id|name> [--permissions clients:read,clients:write]
       clientctl api-key revoke <key id>
       clientctl create-admin --email EMAIL [--name NAME]   (password from ADMIN_PASSWORD, else stdin)
@@ -81,6 +82,15 @@ enum IdentityCommands {
             guard !name.isEmpty else { return usageError() }
             let company = try await store.createCompany(name: name)
             print("company \(company.id.lowercasedString) number \(company.number) name \(company.name)")
+            return 0
+        case ("company", "time-zone"):
+            guard arguments.count == 3 else { return usageError() }
+            guard let company = try await store.company(reference: arguments[1]) else {
+                fail("no company \(arguments[1])")
+                return 1
+            }
+            try await store.setTimeZone(ofCompany: company.id, to: arguments[2])
+            print("company \(company.id.lowercasedString) time zone \(arguments[2])")
             return 0
         case ("api-key", "issue"):
             var companyReference: String?

@@ -27,14 +27,18 @@ enum GatewayRoutes {
         let attachments = DocumentAttachments(documents: components.documents, commands: components.commands, logger: setup.logger)
         LeadsClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
                         search: components.search, readYourWrites: searchShows, attachments: attachments).register(on: setup)
-        CareDocumentsAPI(authenticator: authAPI.authenticator, search: components.search, attachments: attachments,
-                         readYourWrites: searchShows).register(on: setup)
         let careAccessLog = CareAccessLog(pool: components.identity.pool)
+        CareDocumentsAPI(authenticator: authAPI.authenticator, search: components.search, attachments: attachments,
+                         readYourWrites: searchShows, audit: CareAuditTrail(log: careAccessLog)).register(on: setup)
         let careClients = CareClientsAPI(authenticator: authAPI.authenticator, identity: components.identity,
                                          commands: components.commands, search: components.search, readYourWrites: searchShows,
-                                         audit: CareAuditTrail(log: careAccessLog))
+                                         audit: CareAuditTrail(log: careAccessLog),
+                                         timeZones: CompanyTimeZones(identity: components.identity))
         careClients.register(on: setup)
         CareClientsExport(clients: careClients).register(on: setup)
+        CareGoalsAPI(clients: careClients).register(on: setup)
+        CareMedicationsAPI(clients: careClients).register(on: setup)
+        CareAppointmentsAPI(clients: careClients).register(on: setup)
         CareAuditAPI(authenticator: authAPI.authenticator, log: careAccessLog).register(on: setup)
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
                         search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow,
@@ -59,12 +63,13 @@ enum GatewayRoutes {
     /// `/api/admin/clients` `AdminClientsAPI`, `/api/document` `CareDocumentsAPI`,
     /// `/v1/workspace/:workspaceId/clients` and `.../custom-fields` `WorkspaceClientsAPI` and
     /// `CustomFieldsAPI`; the care API's part 1 routes under `/api/user`, `/api/clientDetails`
-    /// and `/api/frontend` are `CareClientsAPI`, and the rest of those prefixes wait for its
-    /// part 2; `/api/auth`, `/api/companies`, `/api/users` and `/api/api-keys` are `AuthAPI`,
+    /// and `/api/frontend` are `CareClientsAPI`, part 2's `/api/goal`, `/api/medication` and
+    /// `/api/appointment` are `CareGoalsAPI`, `CareMedicationsAPI` and `CareAppointmentsAPI`
+    /// (with `/api/user/stakeholder/clientList`), and the rest of those prefixes answer 501; `/api/auth`, `/api/companies`, `/api/users` and `/api/api-keys` are `AuthAPI`,
     /// `CompaniesAPI`, `UsersAPI` and `APIKeysAPI`.)
     static let placeholders: [(prefix: String, what: String)] = [
-        "/api/user", "/api/clientDetails", "/api/frontend", "/api/goal", "/api/medication", "/api/appointment",
-    ].map { ($0, "The care clients API's part 2 (\($0))") }
+        "/api/user", "/api/clientDetails", "/api/frontend",
+    ].map { ($0, "The care clients API's routes not built (\($0))") }
 
     static func registerPlaceholders(on setup: ServiceSetup) {
         for placeholder in placeholders { setup.notBuiltYet(placeholder.prefix, what: placeholder.what) }

@@ -34,6 +34,18 @@ struct SearchRoutes: Sendable {
             }
             return HTTPResponse.json(status: .ok, body: record.internalJSONBytes)
         })
+        setup.route(.GET, InternalPaths.careAppointments, token.guarding { request in
+            let query = try CareAppointmentsQuery { request.queryParameter($0) }
+            return HTTPResponse.json(status: .ok, body: CareAppointment.answerJSON(try await search.appointments(query)))
+        })
+        setup.route(.GET, InternalPaths.carerClients, token.guarding { request in
+            let carerId = try ClientListParameters.uuid(request, "carerId")
+            let tenants = try ClientListQuery.TenantScope { request.queryParameter($0) }
+            guard case .tenants(let ids) = tenants else {
+                throw ClienteleError(.invalidArgument, "The query parameter tenantId is required", context: ["parameter": "tenantId"])
+            }
+            return HTTPResponse.json(status: .ok, body: CarerClient.answerJSON(try await search.carerClients(carerId: carerId, tenantIds: ids)))
+        })
         // The gateway's coalesced single-client reads: one statement per batch, on the loop too.
         let lookupOptions = RouteOptions(maxBodyBytes: Self.maxLookupBodyBytes, runsOnEventLoop: true)
         setup.route(.POST, InternalPaths.clientLookups, options: lookupOptions, token.guarding { request in

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// `text` matches case-insensitively anywhere in the name or email, or in the NDIS number;
 /// `ndisNumber` is exact. `coordinatedBy` and `planManagedBy` (user ids) keep the clients the
-/// user coordinates or plan-manages (either, when both are given). `keyset` pages by id
+/// user coordinates or plan-manages, and `attendedBy` those a health carer's appointments reach
+/// (any of them, when several are given). `keyset` pages by id
 /// instead of the sort field: the page is the next `limit` clients after `after` (from the
 /// first without it), and the page's `total` is not counted (-1), so an export walks ten
 /// million clients without offsets or counts.
@@ -14,10 +15,27 @@ public struct CareFilters: Sendable, Equatable {
     public var text: String?
     public var coordinatedBy: UUID?
     public var planManagedBy: UUID?
+    /// The health carer whose appointments reach the client (`CareFilters.attendanceWindowDays`).
+    public var attendedBy: UUID?
+    /// The client holding this goal or medication.
+    public var recordId: UUID?
+    /// The client holding this appointment.
+    public var appointmentId: UUID?
     public var keyset = false
     public var after: UUID?
 
     public init() {}
+
+    /// A health carer reaches a client while it has an appointment with it that is scheduled,
+    /// or completed and ended no more than this many days ago; then access ends.
+    public static let attendanceWindowDays = 14
+
+    /// Keeps the clients `userId` is related to: coordinates, plan-manages or attends.
+    public mutating func relate(to userId: UUID) {
+        coordinatedBy = userId
+        planManagedBy = userId
+        attendedBy = userId
+    }
 
     public var queryItems: [(String, String)] {
         var items: [(String, String)] = []
@@ -25,6 +43,9 @@ public struct CareFilters: Sendable, Equatable {
         if let text { items.append(("careText", text)) }
         if let coordinatedBy { items.append(("careCoordinatedBy", coordinatedBy.lowercasedString)) }
         if let planManagedBy { items.append(("carePlanManagedBy", planManagedBy.lowercasedString)) }
+        if let attendedBy { items.append(("careAttendedBy", attendedBy.lowercasedString)) }
+        if let recordId { items.append(("careRecordId", recordId.lowercasedString)) }
+        if let appointmentId { items.append(("careAppointmentId", appointmentId.lowercasedString)) }
         if keyset { items.append(("keyset", "true")) }
         if let after { items.append(("after", after.lowercasedString)) }
         return items
@@ -51,6 +72,9 @@ public struct CareFilters: Sendable, Equatable {
         self.text = try text("careText")
         coordinatedBy = try id("careCoordinatedBy")
         planManagedBy = try id("carePlanManagedBy")
+        attendedBy = try id("careAttendedBy")
+        recordId = try id("careRecordId")
+        appointmentId = try id("careAppointmentId")
         switch parameter("keyset") {
         case nil: keyset = false
         case "true"?: keyset = true

@@ -20,6 +20,7 @@ extension ClientCommandRequest {
         if let submission { object["submission"] = .bool(submission) }
         if let document { object["document"] = document.json }
         if let documentId { object["documentId"] = .string(documentId.uppercasedString) }
+        if let careRecord { object["careRecord"] = careRecord.internalJSON }
         return .object(object)
     }
 
@@ -49,7 +50,27 @@ extension ClientCommandRequest {
                   document: try object.optionalObject("document").map { reader throws(JSONFieldError) in
                       try DocumentReference(json: reader)
                   },
-                  documentId: try object.optionalParsed("documentId", UUID.init(canonical:)))
+                  documentId: try object.optionalParsed("documentId", UUID.init(canonical:)),
+                  careRecord: try object.optionalObject("careRecord").map { reader throws(JSONFieldError) in
+                      try CareRecordChange(internalJSON: reader)
+                  })
+    }
+}
+
+extension CareRecordChange {
+    var internalJSON: JSONValue {
+        var object: [String: JSONValue] = ["kind": .string(kind.rawValue), "change": .string(change.rawValue),
+                                           "id": .string(id.uppercasedString), "fields": .object(fields)]
+        if let goalId { object["goalId"] = .string(goalId.uppercasedString) }
+        return .object(object)
+    }
+
+    init(internalJSON object: JSONObjectReader) throws(JSONFieldError) {
+        self.init(kind: try object.parsed("kind", CareRecordKind.init(rawValue:)),
+                  change: try object.parsed("change", ClientCareRecordChanged.Change.init(rawValue:)),
+                  id: try object.parsed("id", UUID.init(canonical:)),
+                  goalId: try object.optionalParsed("goalId", UUID.init(canonical:)),
+                  fields: try object.object("fields").fields)
     }
 }
 
@@ -64,10 +85,11 @@ extension IdempotencyToken {
 }
 
 extension ClientCommandResponse {
-    /// This response's wire text, written without `JSONEncoder` (sorted keys, `client` and an
-    /// empty `detachedDocumentIds` left out when absent).
+    /// This response's wire text, written without `JSONEncoder` (sorted keys, `client`,
+    /// `careRecord` and an empty `detachedDocumentIds` left out when absent).
     public var internalJSONBytes: [UInt8] {
         JSONWriter.object(capacity: 640) { object in
+            if let careRecord { object.member("careRecord", careRecord.json) }
             if let client {
                 object.key("client")
                 client.write(to: &object)
@@ -90,7 +112,8 @@ extension ClientCommandResponse {
             }
             return id
         }
+        let careRecord = try object.optionalObject("careRecord").map { reader throws(JSONFieldError) in try CareRecord(json: reader) }
         self.init(client: client, version: try object.int64("version"), replayed: try object.bool("replayed"),
-                  detachedDocumentIds: detached ?? [])
+                  detachedDocumentIds: detached ?? [], careRecord: careRecord)
     }
 }

@@ -1,5 +1,6 @@
 import ClientDomain
 import Foundation
+import JSON
 
 /// A client command sent by the gateway to the command service
 /// (`POST` `InternalPaths.clientCommands`). The gateway has authenticated the caller and
@@ -8,7 +9,7 @@ import Foundation
 /// sends them.
 public struct ClientCommandRequest: Sendable, Equatable {
     public enum Kind: String, Sendable {
-        case create, update, delete, setPortalPassword, recordActivity, attachDocument, removeDocument
+        case create, update, delete, setPortalPassword, recordActivity, attachDocument, removeDocument, changeCareRecord
     }
 
     public var command: Kind
@@ -33,11 +34,14 @@ public struct ClientCommandRequest: Sendable, Equatable {
     public var document: DocumentReference?
     /// removeDocument only: the document to detach.
     public var documentId: UUID?
+    /// changeCareRecord only: the goal, task, medication or appointment to add or change.
+    public var careRecord: CareRecordChange?
 
     public init(command: Kind, clientId: UUID, tenantId: UUID, profile: ClientProfile? = nil, changes: ClientProfileChanges? = nil,
                 expectedVersion: Int64? = nil, actor: Actor, idempotency: IdempotencyToken? = nil,
                 portalPasswordHash: String? = nil, submission: Bool? = nil, document: DocumentReference? = nil,
-                documentId: UUID? = nil) {
+                documentId: UUID? = nil, careRecord: CareRecordChange? = nil) {
+        self.careRecord = careRecord
         self.document = document
         self.documentId = documentId
         self.submission = submission
@@ -50,6 +54,25 @@ public struct ClientCommandRequest: Sendable, Equatable {
         self.expectedVersion = expectedVersion
         self.actor = actor
         self.idempotency = idempotency
+    }
+}
+
+/// A care record to add or change (`ChangeCareRecord` without the client and tenant, which
+/// the request carries).
+public struct CareRecordChange: Sendable, Equatable {
+    public var kind: CareRecordKind
+    public var change: ClientCareRecordChanged.Change
+    public var id: UUID
+    public var goalId: UUID?
+    public var fields: [String: JSONValue]
+
+    public init(kind: CareRecordKind, change: ClientCareRecordChanged.Change, id: UUID, goalId: UUID? = nil,
+                fields: [String: JSONValue]) {
+        self.kind = kind
+        self.change = change
+        self.id = id
+        self.goalId = goalId
+        self.fields = fields
     }
 }
 
@@ -81,8 +104,11 @@ public struct ClientCommandResponse: Sendable, Equatable {
     /// The documents the command took from the client (a replaced passport, a removed
     /// document): the gateway has the document store delete them.
     public var detachedDocumentIds: [UUID]
+    /// changeCareRecord only: the record as the command left it.
+    public var careRecord: CareRecord?
 
-    public init(client: ClientRecord?, version: Int64, replayed: Bool, detachedDocumentIds: [UUID] = []) {
+    public init(client: ClientRecord?, version: Int64, replayed: Bool, detachedDocumentIds: [UUID] = [], careRecord: CareRecord? = nil) {
+        self.careRecord = careRecord
         self.client = client
         self.version = version
         self.replayed = replayed

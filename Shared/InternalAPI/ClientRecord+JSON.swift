@@ -21,6 +21,7 @@ extension ClientRecord {
     public func write(to writer: inout JSONWriter) {
         writer.object { object in
             // Keys in ascending order.
+            if let careRecords { object.member("careRecords", careRecords) }
             object.member("createdAt", Timestamp.format(createdAt))
             if let createdBy { object.member("createdBy", createdBy.internalJSON) }
             if !documents.isEmpty { object.member("documents", JSONValue.array(documents.map(\.json))) }
@@ -61,8 +62,9 @@ extension ClientRecord {
         let documents = try object.optionalArray("documents") { value, path throws(JSONFieldError) in
             try DocumentReference(json: value, path: path)
         }
+        let careRecords = object.optional("careRecords")
         self.init(id: id, tenantId: tenantId, profile: profile, version: version, createdAt: createdAt, updatedAt: updatedAt,
                   number: number, createdBy: createdBy, hasJoined: hasJoined, lastActiveAt: lastActiveAt,
-                  submissionCount: submissionCount, documents: documents ?? [])
+                  submissionCount: submissionCount, documents: documents ?? [], careRecords: careRecords)
     }
 }

@@ -1,5 +1,6 @@
 import ClientDomain
 import Foundation
+import JSON
 
 /// A client as the internal services exchange it: the command service returns it after a
 /// write, the search projection from its read model. Each gateway adapter renders it in its
@@ -24,10 +25,15 @@ public struct ClientRecord: Sendable, Equatable {
     public var submissionCount: Int64
     /// The client's documents, oldest first.
     public var documents: [DocumentReference]
+    /// The care goals (with tasks and history) and medications as the search read model keeps
+    /// them (`{goals: [...], medications: [...]}`); nil without any, and in the command
+    /// service's answers (which carry the record a care command changed instead).
+    public var careRecords: JSONValue?
 
     public init(id: UUID, tenantId: UUID, profile: ClientProfile, version: Int64, createdAt: Date, updatedAt: Date,
                 number: Int64? = nil, createdBy: Actor? = nil, hasJoined: Bool = false, lastActiveAt: Date? = nil,
-                submissionCount: Int64 = 0, documents: [DocumentReference] = []) {
+                submissionCount: Int64 = 0, documents: [DocumentReference] = [], careRecords: JSONValue? = nil) {
+        self.careRecords = careRecords
         self.documents = documents
         self.lastActiveAt = lastActiveAt
         self.submissionCount = submissionCount

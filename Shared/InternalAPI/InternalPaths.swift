@@ -22,6 +22,11 @@ public enum InternalPaths {
     /// Search projection: `GET` with `ClientCursorQuery` parameters, answered with a
     /// `ClientCursorPage` (the workspace API's keyset-paged lists).
     public static let clientPages = "/internal/v1/client-pages"
+    /// Search projection: `GET` with `CareAppointmentsQuery` parameters → `{"data": [CareAppointment]}`.
+    public static let careAppointments = "/internal/v1/care-appointments"
+    /// Search projection: `GET ?carerId=&tenantId=` (comma-separated) → `{"data": [CarerClient]}`,
+    /// the clients the carer has appointments with, by number.
+    public static let carerClients = "/internal/v1/carer-clients"
     /// Stats projection: `GET` with `tenantId` (comma-separated UUIDs) or `allTenants=true`,
     /// and optionally `asOf` (RFC 3339; default now), answered with a `ClientStats`.
     public static let stats = "/internal/v1/stats"

@@ -17,7 +17,7 @@ final class ClientEventJSONTests: XCTestCase {
         case .portalPasswordSet(let event): return try encoder.encode(event)
         case .activityRecorded(let event): return try encoder.encode(event)
         // Never stored through `JSONEncoder`: their only form is `encode()`'s.
-        case .documentAttached, .documentReplaced, .documentRemoved: return try event.encode()
+        case .documentAttached, .documentReplaced, .documentRemoved, .careRecordChanged: return try event.encode()
         }
     }
 
@@ -29,7 +29,8 @@ final class ClientEventJSONTests: XCTestCase {
         case .deleted: return .deleted(try decoder.decode(ClientDeleted.self, from: data))
         case .portalPasswordSet: return .portalPasswordSet(try decoder.decode(ClientPortalPasswordSet.self, from: data))
         case .activityRecorded: return .activityRecorded(try decoder.decode(ClientActivityRecorded.self, from: data))
-        case .documentAttached, .documentReplaced, .documentRemoved: return try ClientEvent.decode(envelope(event, data: data))
+        case .documentAttached, .documentReplaced, .documentRemoved, .careRecordChanged:
+            return try ClientEvent.decode(envelope(event, data: data))
         }
     }
 
@@ -73,6 +74,14 @@ final class ClientEventJSONTests: XCTestCase {
             id: UUID(), use: .passport, name: "p.png", contentType: "image/png", size: 0,
             sha256: String(repeating: "0", count: 64), uploadedAt: Date(timeIntervalSince1970: 0)))),
         .documentRemoved(ClientDocumentRemoved(documentId: UUID())),
+        .careRecordChanged(ClientCareRecordChanged(kind: .goal, change: .added, record: CareRecord(
+            id: UUID(), fields: ["title": "Walk \"further\" / 🙂", "status": "not_started"]), fields: ["title"])),
+        .careRecordChanged(ClientCareRecordChanged(kind: .goalTask, change: .changed, goalId: UUID(), record: CareRecord(
+            id: UUID(), fields: ["title": "t", "done": true]), fields: ["done"])),
+        .careRecordChanged(ClientCareRecordChanged(kind: .appointment, change: .added, record: CareRecord(
+            id: UUID(), fields: ["healthCarerId": .string(UUID().uuidString.lowercased()), "startsAt": "2026-01-05T22:00:00.000Z",
+                                 "endsAt": "2026-01-05T23:00:00.000Z", "serviceType": "Support", "status": "scheduled"]),
+            fields: ["serviceType"])),
     ]
 
     func testNewEventsAreStoredByteForByteAsJSONEncoderStoredThem() throws {

@@ -42,6 +42,18 @@ _SPARE_KEY_ID = os.environ["SPARE_KEY_ID"]
 _LEAD_NUMBER = int(os.environ["LEAD_NUMBER"])
 _CARE_DOCUMENT_ID = os.environ["CARE_DOCUMENT_ID"]
 _CARE_CLIENT_NUMBER = os.environ["CARE_CLIENT_NUMBER"]
+_CARER_ID = os.environ["CARER_ID"]
+# The care records the script made, by the paths that name one.
+_CARE_RECORD_IDS = {
+    "/api/goal/{id}": os.environ["GOAL_ID"], "/api/goal/{id}/tasks": os.environ["GOAL_ID"],
+    "/api/goal/{id}/tasks/{taskId}": os.environ["GOAL_ID"], "/api/medication/{id}": os.environ["MEDICATION_ID"],
+    "/api/appointment/{id}": os.environ["APPOINTMENT_ID"],
+}
+_TASK_ID = os.environ["TASK_ID"]
+# The care part 2 routes that name a client by `{clientId}`, and those whose body does.
+_CARE_RECORD_LISTS = ("/api/goal/client/{clientId}", "/api/medication/client/{clientId}",
+                      "/api/appointment/appointmentListsClient/{clientId}")
+_CARE_RECORD_CREATES = ("/api/goal/create", "/api/medication/create", "/api/appointment/create")
 # The care routes that name one client by `{id}`.
 _CARE_CLIENT_PATHS = ("/api/user/clientDetails/{id}", "/api/frontend/clientDetails/client/details/{id}",
                       "/api/user/clientUpdate/{id}", "/api/frontend/clientDetails/client/update/{id}",
@@ -157,6 +169,25 @@ def _care(path, case, phase, body, serial):
                 ndis["ndisNumber"] = f"43{(serial + 5_000_000) % 10_000_000:07d}"
     if phase != "stateful" and path in _CARE_CLIENT_PATHS and case.path_parameters is not None:
         case.path_parameters["id"] = _CARE_CLIENT_NUMBER
+    # Goals, medications and appointments: the run's client, and its health carer (a carer
+    # must be a user of the client's company with that role).
+    if phase != "stateful" and path in _CARE_RECORD_LISTS and case.path_parameters is not None:
+        case.path_parameters["clientId"] = _CARE_CLIENT_NUMBER
+    if path in _CARE_RECORD_CREATES and "clientId" in body:
+        body["clientId"] = _CARE_CLIENT_NUMBER
+    if path.startswith("/api/appointment/") and "healthCarerId" in body:
+        body["healthCarerId"] = _CARER_ID
+    if path == "/api/appointment/getClientList/healthCarerId/{healthCarerId}" and case.path_parameters is not None:
+        case.path_parameters["healthCarerId"] = _CARER_ID
+    if phase != "stateful" and path in _CARE_RECORD_IDS and case.path_parameters is not None:
+        case.path_parameters["id"] = _CARE_RECORD_IDS[path]
+        if "taskId" in case.path_parameters:
+            case.path_parameters["taskId"] = _TASK_ID
+    # An appointment's times in order, within 12 hours, on a day of its own (so valid
+    # bookings rarely meet one another; when they do, 409 is declared).
+    if path.startswith("/api/appointment/") and ("startTime" in body or "endTime" in body or "date" in body):
+        body["date"] = f"{2031 + serial // 300:04d}-{1 + serial // 25 % 12:02d}-{1 + serial % 25:02d}"
+        body["startTime"], body["endTime"] = "09:00", "10:00"
     # The stateful phase links ids by their names: /api/v1's client id (a UUID) lands in the
     # audit's `clientId`, which takes the care API's client numbers. Such a case names the
     # run's care client instead.

@@ -66,7 +66,8 @@ gateway="http://127.0.0.1:${port[gateway]}"
 # The records the run's requests refer to (hooks.py names them): a company with an API key,
 # an agent user of that company (a lead's `agents` must name one), a spare user and key that
 # requests aimed at the run's own credentials go to instead, a lead with a passport and a
-# care document for the document routes, and a care client for the care routes.
+# care document for the document routes, a care client for the care routes, and a health
+# carer for the appointments.
 DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" company create "Contract Ltd" >/dev/null
 API_KEY="$(DATABASE_URL="$(pg_url clientele_gateway)" "$bin/clientctl" api-key issue --company "Contract Ltd" | awk 'END {print $NF}')"
 json_field() { python3 -c 'import json, sys; value = json.load(sys.stdin); [value := value[int(k) if k.isdigit() else k] for k in sys.argv[1].split(".")]; print(value)' "$1"; }
@@ -106,7 +107,19 @@ CARE_DOCUMENT_ID="$(upload /api/document/upload -F "clientId=$LEAD_NUMBER" -F do
 CARE_CLIENT_NUMBER="$(staff POST /api/clientDetails/create "{\"companyId\":\"$COMPANY_ID\",\"personalInfo\":{\"firstName\":\"Contract\",\"lastName\":\"Care\"},\"ndisDetails\":{\"ndisNumber\":\"430000001\"}}" |
     json_field data.id)"
 export API_KEY COMPANY_ID COMPANY_NUMBER AGENT_ID AGENT_NUMBER ADMIN_ID SPARE_USER_ID API_KEY_ID SPARE_KEY_ID INTERNAL_TOKEN
-export LEAD_NUMBER CARE_DOCUMENT_ID CARE_CLIENT_NUMBER
+# A health carer of the company, whom valid appointment cases book.
+CARER_ID="$(staff POST /api/users "{\"email\":\"contract-carer@clientele.test\",\"name\":\"Contract Carer\",\"password\":\"$admin_password\",\"roles\":[\"health-carer\"],\"companies\":[\"$COMPANY_ID\"]}" |
+    json_field data.id)"
+# A goal with a task, a medication and an appointment of the care client, which valid cases
+# of the routes naming one by `{id}` (`{taskId}`) name.
+GOAL="$(staff POST /api/goal/create "{\"clientId\":\"$CARE_CLIENT_NUMBER\",\"title\":\"Contract goal\"}")"
+GOAL_ID="$(echo "$GOAL" | json_field data.id)"
+TASK_ID="$(staff POST "/api/goal/$GOAL_ID/tasks" '{"title":"Contract task"}' | json_field data.tasks.0.id)"
+MEDICATION_ID="$(staff POST /api/medication/create "{\"clientId\":\"$CARE_CLIENT_NUMBER\",\"medicineName\":\"Contract\",\"dose\":\"1\",\"frequency\":\"Daily\",\"startDate\":\"2000-01-01\"}" |
+    json_field data.id)"
+APPOINTMENT_ID="$(staff POST /api/appointment/create "{\"clientId\":\"$CARE_CLIENT_NUMBER\",\"healthCarerId\":\"$CARER_ID\",\"date\":\"2030-01-01\",\"startTime\":\"09:00\",\"endTime\":\"10:00\",\"serviceType\":\"Contract\"}" |
+    json_field data.id)"
+export LEAD_NUMBER CARE_DOCUMENT_ID CARE_CLIENT_NUMBER CARER_ID GOAL_ID TASK_ID MEDICATION_ID APPOINTMENT_ID
 export CONTRACT_ADMIN_EMAIL="$admin_email" CONTRACT_ADMIN_PASSWORD="$admin_password"
 export CONTRACT_HOOKS="$root/Tests/Contract/hooks.py"
 python3 -c 'import os, string, sys; sys.stdout.write(string.Template(sys.stdin.read()).substitute(os.environ))' \

@@ -431,6 +431,37 @@ final class OpenAPIResponseContractTests: XCTestCase {
                                                      "ndisDetails": ["ndisNumber": "430000001"]])
         case "adminSetAccountFlags":
             return Example(path: adminClient, body: ["emailVerified": true, "avatar": "https://example.com/a.png"])
+        case "listCareGoals", "listCareMedications", "listCareAppointments":
+            return Example(path: ["clientId": "1"], query: operationId == "listCareAppointments"
+                ? [("status", "scheduled"), ("startDate", "2026-01-01"), ("endDate", "2026-01-31")] : [])
+        case "createCareGoal":
+            return Example(body: ["clientId": "1", "title": "Improve communication skills", "description": "Work on verbal communication",
+                                  "targetDate": "2026-12-31"])
+        case "updateCareGoal":
+            return Example(path: ["id": records.report.id.lowercasedString], body: ["status": "in_progress"])
+        case "createCareGoalTask":
+            return Example(path: ["id": records.report.id.lowercasedString], body: ["title": "Practise daily"])
+        case "updateCareGoalTask":
+            return Example(path: ["id": records.report.id.lowercasedString, "taskId": records.notes.id.lowercasedString],
+                           body: ["done": true])
+        case "setCareMedicalInfo":
+            return Example(path: ["clientId": "1"], body: ["allergies": ["Peanuts"], "medicalHistory": "Asthma as a child"])
+        case "createCareMedication":
+            return Example(body: ["clientId": "1", "medicineName": "Medication A", "dose": "10mg", "frequency": "Daily",
+                                  "startDate": "2026-01-01", "reviewDate": "2026-06-01"])
+        case "updateCareMedication":
+            return Example(path: ["id": records.report.id.lowercasedString], body: ["dose": "20mg"])
+        case "stopCareMedication":
+            return Example(path: ["id": records.report.id.lowercasedString])
+        case "listCarerClients":
+            return Example(path: ["healthCarerId": records.admin.id.lowercasedString])
+        case "createCareAppointment":
+            return Example(body: ["clientId": "1", "healthCarerId": .string(records.admin.id.lowercasedString), "date": "2026-01-15",
+                                  "startTime": "09:00", "endTime": "17:00", "serviceType": "Support Work"])
+        case "updateCareAppointment":
+            return Example(path: ["id": records.report.id.lowercasedString], body: ["startTime": "10:00", "status": "completed"])
+        case "listStakeholderClients":
+            return Example()
         case "uploadLeadPassport":
             return Example(path: lead, multipart: Multipart([.file("passport", "passport.pdf", FakeUpstreams.fileContent)]))
         case "downloadLeadPassport":

@@ -82,7 +82,7 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(partitions, 4)
 
         // Routes not built yet answer 501 with a JSON message; unknown routes 404.
-        let unbuilt = try await client.execute(HTTPClientRequest(method: .GET, url: gateway.baseURL + "/api/goal"))
+        let unbuilt = try await client.execute(HTTPClientRequest(method: .GET, url: gateway.baseURL + "/api/frontend/appointments"))
         XCTAssertEqual(unbuilt.status.code, 501)
         let unbuiltBody = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(unbuilt.body)) as? [String: Any])
         XCTAssertEqual(unbuiltBody["error"] as? String, "not_implemented")

@@ -347,7 +347,7 @@ final class SearchProjectionTests: XCTestCase {
         try await fixture.catchUp(runner, to: ends)
         await runner.close()
         let filled = try await pendingPages()
-        XCTAssertEqual(filled.count, 12, "the trigram indexes (the NDIS number's too), the agents' index and the workspace fields' (types, custom fields)")
+        XCTAssertEqual(filled.count, 13, "the trigram indexes (the NDIS number's too), the agents' index, the workspace fields' (types, custom fields) and the care records'")
         XCTAssertGreaterThan(filled["clients_rebuild_lower_idx"] ?? 0, 0, "inserts went through the pending lists")
 
         let cleaner = GINPendingListCleaner(pool: fixture.pool, interval: .milliseconds(20), logger: ProjectionFixture.quietLogger)

@@ -63,6 +63,9 @@ struct CRMContactState: StreamFoldState {
             crmVersion = version
         case .portalPasswordSet, .activityRecorded, .documentAttached, .documentReplaced, .documentRemoved:
             break
+        case .careRecordChanged:
+            // Goals, medications and appointments are health information: never mirrored to a CRM.
+            break
         }
     }
 

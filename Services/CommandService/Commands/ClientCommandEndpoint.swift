@@ -152,6 +152,13 @@ struct ClientCommandEndpoint: Sendable {
                 throw ClienteleError(.invalidArgument, "documentId is required to remove a document", context: ["field": "documentId"])
             }
             return .removeDocument(RemoveDocument(clientId: request.clientId, tenantId: request.tenantId, documentId: documentId))
+        case .changeCareRecord:
+            guard let record = request.careRecord else {
+                throw ClienteleError(.invalidArgument, "careRecord is required to change a care record", context: ["field": "careRecord"])
+            }
+            return .changeCareRecord(ChangeCareRecord(clientId: request.clientId, tenantId: request.tenantId, kind: record.kind,
+                                                      change: record.change, id: record.id, goalId: record.goalId,
+                                                      fields: record.fields))
         }
     }
 
@@ -186,6 +193,9 @@ struct ClientCommandEndpoint: Sendable {
         }
         var response = response(client: client)
         response.detachedDocumentIds = detachedDocumentIds(outcome.events)
+        if case .changeCareRecord(let change) = command {
+            response.careRecord = client.careRecords.list(change.kind, goalId: change.goalId)[change.id]
+        }
         return response
     }
 

@@ -11,8 +11,9 @@ import InternalAPI
 ///   `care.medical.write` changes it.
 /// - `care.every_client` reaches every client of the caller's companies (of every company
 ///   with `companies.manage`); without it the caller reaches the clients related to it: those
-///   whose `ndisDetails.supportCoordinator` or `planManager` it is, and (part 2) those it has
-///   appointments with.
+///   whose `ndisDetails.supportCoordinator` or `planManager` it is, and those it attends as a
+///   health carer (an appointment scheduled, or completed within
+///   `CareFilters.attendanceWindowDays`).
 /// - Another company's client is "not found", exactly like a missing one; a client of the
 ///   caller's company that it does not reach is "Unauthorized to access this client".
 /// - A section the caller may not see is left out of the answer, not an error.
@@ -71,8 +72,34 @@ struct CareAccess: Sendable, Equatable {
         return sections
     }
 
-    /// The relations a list is limited to (nil: every client of the scope).
-    var listRelation: (coordinatedBy: UUID, planManagedBy: UUID)? {
-        reachesEveryClient ? nil : (userId, userId)
+    /// The user a list's relations are limited to (nil: every client of the scope): the
+    /// clients it coordinates, plan-manages or attends as a health carer.
+    var listRelation: UUID? {
+        reachesEveryClient ? nil : userId
+    }
+
+    /// `decide`, with a health carer's appointments: a client the caller's relations do not
+    /// reach is reached while the caller attends it (`attends`).
+    func decide(_ permission: String, on record: ClientRecord, search: SearchClient) async throws -> Decision {
+        let decision = decide(permission, on: record)
+        guard decision == .unauthorized, can(permission), try await attends(record, search: search) else { return decision }
+        return .allowed
+    }
+
+    /// `reaches`, with a health carer's appointments.
+    func reaches(_ record: ClientRecord, search: SearchClient) async throws -> Bool {
+        if reaches(record) { return true }
+        return try await attends(record, search: search)
+    }
+
+    /// Whether the caller has an appointment with the client that gives it access: scheduled,
+    /// or completed and ended within `CareFilters.attendanceWindowDays` (the search read
+    /// model decides, at the time of the read).
+    func attends(_ record: ClientRecord, search: SearchClient) async throws -> Bool {
+        guard !reachesEveryClient, let number = record.number else { return false }
+        var query = ClientListQuery(scope: .tenants([record.tenantId]), limit: 1)
+        query.number = number
+        query.care.attendedBy = userId
+        return try await !search.list(query).data.isEmpty
     }
 }

@@ -20,9 +20,16 @@ struct CareAuditTrail: Sendable {
 
     func record(_ staff: StaffCaller, route: String, clients: [ClientRecord], sections: [String],
                 outcome: CareAccessRecord.Outcome, context: (requestId: String?, correlationId: String?) = requestContext) async throws {
+        try await record(staff, route: route, companyId: clients.first?.tenantId, clientIds: clients.map(\.id),
+                         clientNumbers: clients.compactMap(\.number), sections: sections, outcome: outcome, context: context)
+    }
+
+    /// A record of clients known by id and number only (a carer's client list).
+    func record(_ staff: StaffCaller, route: String, companyId: UUID?, clientIds: [UUID], clientNumbers: [Int64], sections: [String],
+                outcome: CareAccessRecord.Outcome, context: (requestId: String?, correlationId: String?) = requestContext) async throws {
         try await log.append(CareAccessRecord(
-            at: now(), userId: staff.user.id, roles: staff.user.roles.sorted(), companyId: clients.first?.tenantId,
-            clientIds: clients.map(\.id), clientNumbers: clients.compactMap(\.number), sections: sections, route: route,
+            at: now(), userId: staff.user.id, roles: staff.user.roles.sorted(), companyId: companyId,
+            clientIds: clientIds, clientNumbers: clientNumbers, sections: sections, route: route,
             requestId: context.requestId, correlationId: context.correlationId, outcome: outcome))
     }
 }

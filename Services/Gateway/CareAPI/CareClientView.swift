@@ -34,11 +34,16 @@ enum CareClientView {
     /// First and last name as the care API shows them.
     static func names(_ record: ClientRecord) -> (first: String, last: String) {
         let profile = record.profile
-        if let first = profile.care?.firstName, let last = profile.care?.lastName,
-           profile.name == nil || profile.name == first + " " + last {
+        return names(name: profile.name, first: profile.care?.firstName, last: profile.care?.lastName, fallback: profile.displayName)
+    }
+
+    /// First and last name from the care sections' while `name` is still "first last", else
+    /// `name` (or `fallback`) split at its last space.
+    static func names(name: String?, first: String?, last: String?, fallback: String? = nil) -> (first: String, last: String) {
+        if let first, let last, name == nil || name == first + " " + last {
             return (first, last)
         }
-        let name = profile.name ?? profile.displayName ?? ""
+        let name = name ?? fallback ?? ""
         guard let space = name.lastIndex(of: " ") else { return (name, "") }
         return (String(name[..<space]), String(name[name.index(after: space)...]))
     }
@@ -87,8 +92,10 @@ enum CareClientView {
                     }
                 }
                 object[section] = .object(ndis)
-            case CareSchema.emergencyContacts, "goals":
+            case CareSchema.emergencyContacts:
                 object[section] = care?.sections[section] ?? .array([])
+            case "goals":
+                object[section] = .array(CareGoalsAPI.goals(record).map(CareGoalsAPI.goal))
             default:
                 object[section] = care?.sections[section] ?? .null
             }

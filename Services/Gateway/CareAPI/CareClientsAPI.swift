@@ -22,6 +22,7 @@ struct CareClientsAPI: Sendable {
     let search: SearchClient
     let readYourWrites: ReadYourWrites
     let audit: CareAuditTrail
+    let timeZones: CompanyTimeZones
 
     static let listPath = "/api/user/client/list"
     static let byNDISPath = "/api/user/clientByNdis/list"
@@ -31,6 +32,7 @@ struct CareClientsAPI: Sendable {
     static let updatePath = "/api/user/clientUpdate/:id"
     static let mobileUpdatePath = "/api/frontend/clientDetails/client/update/:id"
     static let statusPath = "/api/user/updateUserStatus/:id/:status"
+    static let stakeholderPath = "/api/user/stakeholder/clientList"
     static let maxBodyBytes = 64 * 1024
     static let maxLimit = 100
     static let maxPage = 100_000
@@ -44,6 +46,7 @@ struct CareClientsAPI: Sendable {
     func register(on setup: ServiceSetup) {
         let options = RouteOptions(maxBodyBytes: Self.maxBodyBytes)
         setup.route(.GET, Self.listPath, rendering(list))
+        setup.route(.GET, Self.stakeholderPath, rendering(stakeholderList))
         setup.route(.POST, Self.byNDISPath, options: options, rendering(byNDIS))
         setup.route(.GET, Self.detailsPath, rendering(details))
         setup.route(.GET, Self.mobileDetailsPath, rendering(details))
@@ -53,11 +56,11 @@ struct CareClientsAPI: Sendable {
         setup.route(.PUT, Self.statusPath, rendering(setStatus))
     }
 
-    private func rendering(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> HTTPHandler {
+    func rendering(_ handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) -> HTTPHandler {
         APIErrorRendering.wrap(handler, rendering: CareClientView.error)
     }
 
-    private func caller(_ request: HTTPRequest, needs permission: String) async throws -> (StaffCaller, CareAccess) {
+    func caller(_ request: HTTPRequest, needs permission: String) async throws -> (StaffCaller, CareAccess) {
         let staff = try await authenticator.authenticate(request)
         let access = CareAccess(staff)
         guard access.can(permission) else { throw Self.forbidden }
@@ -71,8 +74,23 @@ struct CareClientsAPI: Sendable {
     /// `page` (default 1), `limit` (default 10, at most 100), `search` (names, email, NDIS
     /// number), `status`, `ndisNumber`, and `companyId` for a caller in several companies.
     func list(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await list(request, stakeholder: false)
+    }
+
+    /// The caller's own clients: those it coordinates or plan-manages (whatever else its role
+    /// reaches); the list's parameters and answer.
+    func stakeholderList(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await list(request, stakeholder: true)
+    }
+
+    private func list(_ request: HTTPRequest, stakeholder: Bool) async throws -> HTTPResponse {
         let (staff, access) = try await caller(request, needs: Permission.careRead)
-        let (query, page) = try Self.listQuery(request, access)
+        var (query, page) = try Self.listQuery(request, access)
+        if stakeholder {
+            query.care.coordinatedBy = access.userId
+            query.care.planManagedBy = access.userId
+            query.care.attendedBy = nil
+        }
         let result = try await pageOrEmpty(query)
         try await audit.record(staff, route: Self.route(request), clients: result.data, sections: ["list"], outcome: .allowed)
         let totalPages = result.total == 0 ? 0 : (result.total + query.limit - 1) / query.limit
@@ -114,10 +132,7 @@ struct CareClientsAPI: Sendable {
             issues += failure.issues
         }
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
-        if let relation = access.listRelation {
-            query.care.coordinatedBy = relation.coordinatedBy
-            query.care.planManagedBy = relation.planManagedBy
-        }
+        if let user = access.listRelation { query.care.relate(to: user) }
         return (query, page)
     }
 
@@ -176,10 +191,7 @@ struct CareClientsAPI: Sendable {
             issues += failure.issues
         }
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
-        if let relation = access.listRelation {
-            query.care.coordinatedBy = relation.coordinatedBy
-            query.care.planManagedBy = relation.planManagedBy
-        }
+        if let user = access.listRelation { query.care.relate(to: user) }
         let result = try await pageOrEmpty(query)
         try await audit.record(staff, route: Self.route(request), clients: result.data, sections: ["list"], outcome: .allowed)
         return CareClientView.ok(.array(result.data.map(CareClientView.listItem)))
@@ -209,18 +221,31 @@ struct CareClientsAPI: Sendable {
     /// missing one) is 404; one of the caller's companies that it does not reach is 403, and
     /// that refused read is recorded in the audit.
     func client(_ request: HTTPRequest, _ staff: StaffCaller, _ access: CareAccess, needs permission: String) async throws -> ClientRecord {
-        guard let number = request.pathParameters["id"].flatMap(CareClientView.number(fromClientId:)) else { throw Self.notFound }
+        try await client(request.pathParameters["id"], request, staff, access, needs: permission)
+    }
+
+    /// The client `id` names (`client(_:_:_:needs:)` for an id from elsewhere than `:id`).
+    func client(_ id: String?, _ request: HTTPRequest, _ staff: StaffCaller, _ access: CareAccess,
+                needs permission: String) async throws -> ClientRecord {
+        guard let number = id.flatMap(CareClientView.number(fromClientId:)) else { throw Self.notFound }
         var query = ClientListQuery(scope: try Self.scope(companyParameter: nil, access), limit: 1)
         query.number = number
         guard let record = try await pageOrEmpty(query).data.first else { throw Self.notFound }
-        switch access.decide(permission, on: record) {
+        try await authorize(record, request, staff, access, needs: permission)
+        return record
+    }
+
+    /// Refuses `record` (404, or 403 recorded in the audit) unless the caller may `permission` it.
+    func authorize(_ record: ClientRecord, _ request: HTTPRequest, _ staff: StaffCaller, _ access: CareAccess,
+                   needs permission: String) async throws {
+        switch try await access.decide(permission, on: record, search: search) {
         case .notFound:
             throw Self.notFound
         case .unauthorized:
             try await audit.record(staff, route: Self.route(request), clients: [record], sections: [], outcome: .denied)
             throw Self.unauthorized
         case .allowed:
-            return record
+            return
         }
     }
 

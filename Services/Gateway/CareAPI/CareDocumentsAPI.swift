@@ -13,12 +13,15 @@ import ServiceRuntime
 /// client's public number, or `client_<number>`), so the file streams to the document store
 /// first and the client is authorized once the body is complete; when that fails the upload is
 /// deleted before the answer. A client of a company the caller does not reach is 404, exactly
-/// like a missing one.
+/// like a missing one. Every answer about a client's documents (the list, a download, an
+/// upload) leaves a record in the care access audit (sections `["documents"]`) before it
+/// goes, and a client the caller's role does not reach is a 403 recorded as denied.
 struct CareDocumentsAPI: Sendable {
     let authenticator: SessionAuthenticator
     let search: SearchClient
     let attachments: DocumentAttachments
     let readYourWrites: ReadYourWrites
+    let audit: CareAuditTrail
 
     static let path = "/api/document"
 
@@ -48,13 +51,15 @@ struct CareDocumentsAPI: Sendable {
                 throw ClienteleError(.invalidArgument, "documentType must be one of \(names)", context: ["field": "documentType"])
             }
             documentType = type
-            record = try await client(uploaded.fields["clientId"], caller)
+            record = try await client(uploaded.fields["clientId"], caller, request)
         } catch {
             await attachments.discard(uploaded.document.id)
             throw error
         }
         let (outcome, attached) = try await attachments.attach(uploaded.document, documentType: documentType, to: record,
                                                                actor: caller.actor)
+        try await audit.record(caller.staff, route: CareClientsAPI.route(request), clients: [record], sections: Self.sections,
+                               outcome: .allowed)
         let response = CareDocumentsView.ok(CareDocumentsView.document(attached), status: .created,
                                             message: "Document uploaded successfully")
         return await readYourWrites.settle(response, id: record.id, outcome: outcome)
@@ -62,15 +67,19 @@ struct CareDocumentsAPI: Sendable {
 
     func list(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request)
-        let record = try await client(request.pathParameters["clientId"], caller)
+        let record = try await client(request.pathParameters["clientId"], caller, request)
         let documents = record.documents.filter { $0.use == .care }.sorted { $0.uploadedAt > $1.uploadedAt }
+        try await audit.record(caller.staff, route: CareClientsAPI.route(request), clients: [record], sections: Self.sections,
+                               outcome: .allowed)
         return CareDocumentsView.ok(.array(documents.map(CareDocumentsView.document)))
     }
 
     /// The file, if the document is one of a client the caller reaches and still attached.
     func download(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request)
-        let (id, _, document) = try await attached(request, caller)
+        let (id, record, document) = try await attached(request, caller)
+        try await audit.record(caller.staff, route: CareClientsAPI.route(request), clients: [record], sections: Self.sections,
+                               outcome: .allowed)
         let upstream = try await attachments.documents.content(id, range: request.headers["Range"],
                                                                ifNoneMatch: request.headers["If-None-Match"])
         return try await DocumentDownload.response(upstream, document: document, rendering: CareDocumentsView.error)
@@ -97,7 +106,7 @@ struct CareDocumentsAPI: Sendable {
               caller.staff.reaches(anyOf: [tenantId]),
               let record = try await search.client(clientId, tenantId: tenantId),
               let document = record.documents.first(where: { $0.id == id }) else { throw Self.documentNotFound }
-        guard CareAccess(caller.staff).reaches(record) else { throw CareClientsAPI.unauthorized }
+        try await authorize(record, caller, request)
         return (id, record, document)
     }
 
@@ -106,7 +115,7 @@ struct CareDocumentsAPI: Sendable {
 
     /// The client `id` names (its number, or `client_<number>`; the number without sign or
     /// leading zeros) among those the caller reaches.
-    private func client(_ id: String?, _ caller: CareCaller) async throws -> ClientRecord {
+    private func client(_ id: String?, _ caller: CareCaller, _ request: HTTPRequest) async throws -> ClientRecord {
         guard let id, !id.isEmpty else {
             throw ClienteleError(.invalidArgument, "clientId is required", context: ["field": "clientId"])
         }
@@ -116,7 +125,18 @@ struct CareDocumentsAPI: Sendable {
             throw Self.notFound
         }
         // The care roles reach only their related clients (`CareAccess`).
-        guard CareAccess(caller.staff).reaches(record) else { throw CareClientsAPI.unauthorized }
+        try await authorize(record, caller, request)
         return record
+    }
+
+    /// The care access audit's sections of a document read.
+    static let sections = ["documents"]
+
+    /// Refuses a client the caller does not reach (`CareAccess`, appointments included) with
+    /// 403, recorded in the access audit as a denied read.
+    private func authorize(_ record: ClientRecord, _ caller: CareCaller, _ request: HTTPRequest) async throws {
+        guard try await !CareAccess(caller.staff).reaches(record, search: search) else { return }
+        try await audit.record(caller.staff, route: CareClientsAPI.route(request), clients: [record], sections: [], outcome: .denied)
+        throw CareClientsAPI.unauthorized
     }
 }

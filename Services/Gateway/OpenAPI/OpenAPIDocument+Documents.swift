@@ -83,7 +83,9 @@ extension OpenAPIDocument {
         }
         let badLead = OpenAPIResponse("A lead id that is not a positive number (`Invalid client ID`)", leadsError)
         let leadForbidden = OpenAPIResponse("The role does not allow this", leadsError)
-        let careForbidden = OpenAPIResponse("The role lacks `care.documents`", careError)
+        let careForbidden = OpenAPIResponse("The role lacks `care.documents`, or the client is one of the caller's companies that "
+                                                + "it does not reach: `Unauthorized to access this client` (recorded as a denied read)",
+                                            careError)
         return [
             operation(.POST, leads + "/passport/:leadId", "uploadLeadPassport",
                       "Upload or replace a lead's passport: JPEG, PNG, WebP, HEIC or PDF by content, at most 10 MiB by default "

@@ -24,7 +24,7 @@ enum OpenAPIDocument {
     /// Every documented operation.
     static var operations: [OpenAPIOperation] {
         serviceOperations + organizationOperations + identityOperations + leadsOperations + adminOperations + documentOperations
-            + careOperations + workspaceOperations + crmOperations
+            + careOperations + careRecordOperations + workspaceOperations + crmOperations
     }
 
     /// Every named schema, referenced as `#/components/schemas/<name>`.
@@ -36,6 +36,7 @@ enum OpenAPIDocument {
             .merging(adminSchemas) { first, _ in first }
             .merging(documentSchemas) { first, _ in first }
             .merging(careSchemas) { first, _ in first }
+            .merging(careRecordSchemas) { first, _ in first }
             .merging(workspaceSchemas) { first, _ in first }
             .merging(crmSchemas) { first, _ in first }
     }

@@ -45,6 +45,30 @@ struct SearchClient: Sendable {
         try await lookups.client(id, tenantId: tenantId)
     }
 
+    /// A client's appointments (`CareAppointmentsQuery`), in start order.
+    func appointments(_ query: CareAppointmentsQuery) async throws -> [CareAppointment] {
+        let response = try await get(InternalPaths.careAppointments + "?" + Self.encode(query.queryItems))
+        guard response.status.code == 200 else {
+            throw UpstreamError.clienteleError(from: response, service: "search-projection")
+        }
+        return try Self.decode(response) { value throws(JSONFieldError) in try CareAppointment.appointments(fromAnswer: value) }
+    }
+
+    /// The clients of `tenantIds` the carer has appointments with.
+    func carerClients(carerId: UUID, tenantIds: [UUID]) async throws -> [CarerClient] {
+        guard !tenantIds.isEmpty else { return [] }
+        let items = [("carerId", carerId.lowercasedString)] + ClientListQuery.TenantScope.tenants(tenantIds).queryItems
+        let response = try await get(InternalPaths.carerClients + "?" + Self.encode(items))
+        guard response.status.code == 200 else {
+            throw UpstreamError.clienteleError(from: response, service: "search-projection")
+        }
+        return try Self.decode(response) { value throws(JSONFieldError) in try CarerClient.clients(fromAnswer: value) }
+    }
+
+    static func encode(_ items: [(String, String)]) -> String {
+        items.map { "\($0.0)=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
     /// One batch request: a record or nil per lookup, in order.
     ///
     /// Errors map as every search call's (`UpstreamError`): a projection without the route is

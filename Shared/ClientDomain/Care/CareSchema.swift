@@ -19,6 +19,7 @@ import JSON
 /// | ndisDetails.planStartDate ≤ planEndDate | |
 /// | ndisDetails.planManager, supportCoordinator | a user id (UUID; the adapter checks the user and role) |
 /// | medicalInfo.allergies, conditions, medications | at most 50 texts of 1–200 characters |
+/// | medicalInfo.medicalHistory | 1–5,000 characters, line feeds and tabs allowed |
 /// | emergencyContacts | at most 10, each `{name (1–200), relationship (1–100), phone}`, all required |
 ///
 /// An unknown section or field is an issue. "Required" holds from a client's first care
@@ -60,6 +61,8 @@ public enum CareSchema {
 
     static let nameLimit = TextLimit(characters: 100)
     static let itemLimit = TextLimit(characters: 200)
+    /// `medicalInfo.medicalHistory`: free text, line feeds and tabs allowed.
+    static let historyLimit = TextLimit(characters: 5000, multiLine: true)
 
     /// The fields of each object section, in check order.
     public static let fields: [String: [(name: String, rule: Rule)]] = [
@@ -70,7 +73,7 @@ public enum CareSchema {
         ndisDetails: [("ndisNumber", .ndisNumber), ("planStartDate", .date), ("planEndDate", .date), ("planManager", .userId),
                       ("supportCoordinator", .userId)],
         medicalInfo: [("allergies", .textList(itemLimit)), ("conditions", .textList(itemLimit)),
-                      ("medications", .textList(itemLimit))],
+                      ("medications", .textList(itemLimit)), ("medicalHistory", .text(historyLimit))],
     ]
     public static let contactFields: [(name: String, rule: Rule)] = [("name", .text(itemLimit)), ("relationship", .text(nameLimit)),
                                                              ("phone", .phone)]

@@ -24,6 +24,8 @@ public struct Client: Sendable, Equatable {
     public private(set) var submissionCount: Int64 = 0
     /// The client's documents, oldest first (at most one passport).
     public private(set) var documents: [DocumentReference] = []
+    /// The client's goals, goal tasks, medications and appointments.
+    public private(set) var careRecords = CareRecords()
 
     /// Folds a stream's envelopes, oldest first; nil for an empty stream.
     ///
@@ -63,6 +65,8 @@ public struct Client: Sendable, Equatable {
             if activity.submission { submissionCount += 1 }
         case .documentAttached, .documentReplaced, .documentRemoved:
             documents.apply(event)
+        case .careRecordChanged(let changed):
+            careRecords.apply(changed)
         }
         version += 1
         updatedAt = time

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// What a caller asks of a client. The command service decides which events follow.
 public enum ClientCommand: Sendable, Equatable {
@@ -9,6 +10,7 @@ public enum ClientCommand: Sendable, Equatable {
     case recordActivity(RecordActivity)
     case attachDocument(AttachDocument)
     case removeDocument(RemoveDocument)
+    case changeCareRecord(ChangeCareRecord)
 
     public var clientId: UUID {
         switch self {
@@ -19,6 +21,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .recordActivity(let command): command.clientId
         case .attachDocument(let command): command.clientId
         case .removeDocument(let command): command.clientId
+        case .changeCareRecord(let command): command.clientId
         }
     }
 
@@ -28,7 +31,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .create: nil
         case .update(let command): command.expectedVersion
         case .delete(let command): command.expectedVersion
-        case .setPortalPassword, .recordActivity, .attachDocument, .removeDocument: nil
+        case .setPortalPassword, .recordActivity, .attachDocument, .removeDocument, .changeCareRecord: nil
         }
     }
 
@@ -41,6 +44,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .recordActivity(let command): command.tenantId
         case .attachDocument(let command): command.tenantId
         case .removeDocument(let command): command.tenantId
+        case .changeCareRecord(let command): command.tenantId
         }
     }
 }
@@ -138,5 +142,31 @@ public struct RemoveDocument: Sendable, Equatable {
         self.clientId = clientId
         self.tenantId = tenantId
         self.documentId = documentId
+    }
+}
+
+/// Add or change one of the client's goals, goal tasks, medications or appointments.
+///
+/// `id` is the record's (chosen by the caller's adapter when adding); `goalId` names a task's
+/// goal; `fields` are the fields to set (`null` clears an optional one). Adding takes
+/// `CareRecordSchema.defaults` for the fields not given.
+public struct ChangeCareRecord: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+    public var kind: CareRecordKind
+    public var change: ClientCareRecordChanged.Change
+    public var id: UUID
+    public var goalId: UUID?
+    public var fields: [String: JSONValue]
+
+    public init(clientId: UUID, tenantId: UUID, kind: CareRecordKind, change: ClientCareRecordChanged.Change, id: UUID,
+                goalId: UUID? = nil, fields: [String: JSONValue]) {
+        self.clientId = clientId
+        self.tenantId = tenantId
+        self.kind = kind
+        self.change = change
+        self.id = id
+        self.goalId = goalId
+        self.fields = fields
     }
 }

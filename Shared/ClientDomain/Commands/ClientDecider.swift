@@ -58,6 +58,66 @@ public struct ClientDecider: Sendable {
                 throw ClienteleError(.notFound, "Document not found")
             }
             return [.documentRemoved(ClientDocumentRemoved(documentId: remove.documentId))]
+
+        case .changeCareRecord(let change):
+            let client = try live(current, tenantId: change.tenantId, expectedVersion: nil)
+            return try Self.changing(change, of: client).map { [.careRecordChanged($0)] } ?? []
+        }
+    }
+
+    /// The event a care record command produces against `client` (nil when it changes
+    /// nothing): adding needs a new id (and, for a task, its goal) within the kind's limit;
+    /// changing needs the record; the record after the command must pass `CareRecordSchema`.
+    /// An appointment's carer is booked twice only if the append's slot claims say so.
+    static func changing(_ command: ChangeCareRecord, of client: Client) throws -> ClientCareRecordChanged? {
+        let kind = command.kind
+        if kind == .goalTask {
+            guard let goalId = command.goalId, client.careRecords.goals[goalId] != nil else {
+                throw ClienteleError(.notFound, "Goal not found")
+            }
+        }
+        let list = client.careRecords.list(kind, goalId: command.goalId)
+        let record: CareRecord
+        switch command.change {
+        case .added:
+            guard list[command.id] == nil else {
+                throw ClienteleError(.conflict, "This record exists already", context: ["field": "id"])
+            }
+            guard list.count < kind.maxCount else {
+                throw ClienteleError(.conflict, "The limit of \(kind.maxCount) records of this kind is reached; remove one first")
+            }
+            record = CareRecord(id: command.id, fields: CareRecordSchema.defaults(kind)).merging(command.fields)
+        case .changed:
+            guard let existing = list[command.id] else { throw ClienteleError(.notFound, Self.notFound(kind)) }
+            record = existing.merging(command.fields)
+            if record == existing { return nil }
+        }
+        try CareRecordSchema.validate(record, kind)
+        if kind == .appointment { try checkOverlap(record, in: list) }
+        return ClientCareRecordChanged(kind: kind, change: command.change, goalId: kind == .goalTask ? command.goalId : nil,
+                                       record: record, fields: command.fields.keys.sorted())
+    }
+
+    /// Refuses an appointment that overlaps another of the same client with the same carer
+    /// (found here at once; across clients the append's slot claims refuse it).
+    static func checkOverlap(_ appointment: CareRecord, in appointments: CareRecords.List) throws {
+        let slots = Set(CareRecordSchema.carerSlots(of: appointment))
+        guard !slots.isEmpty else { return }
+        let carer = appointment.text("healthCarerId")
+        for other in appointments.records where other.id != appointment.id && other.text("healthCarerId") == carer {
+            if !slots.isDisjoint(with: CareRecordSchema.carerSlots(of: other)) {
+                throw ClienteleError(.conflict, "The health carer is already booked at an overlapping time",
+                                     context: ["field": "healthCarerId"])
+            }
+        }
+    }
+
+    static func notFound(_ kind: CareRecordKind) -> String {
+        switch kind {
+        case .goal: "Goal not found"
+        case .goalTask: "Task not found"
+        case .medication: "Medication not found"
+        case .appointment: "Appointment not found"
         }
     }
 

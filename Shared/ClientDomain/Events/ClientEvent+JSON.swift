@@ -18,6 +18,7 @@ extension ClientEvent {
         case .documentReplaced(let event):
             .object(["document": event.document.json, "replacedId": .string(event.replacedId.uppercasedString)])
         case .documentRemoved(let event): .object(["documentId": .string(event.documentId.uppercasedString)])
+        case .careRecordChanged(let event): event.json
         }
     }
 
@@ -37,7 +38,11 @@ extension ClientEvent {
                                                             document: try DocumentReference(json: object.object("document"))))
         case ClientDocumentRemoved.type:
             self = .documentRemoved(ClientDocumentRemoved(documentId: try object.parsed("documentId", UUID.init(canonical:))))
-        default: throw JSONFieldError(.invalidValue, path: "", detail: "unknown event type \(type)")
+        default:
+            guard let (kind, change) = ClientCareRecordChanged.parse(type: type) else {
+                throw JSONFieldError(.invalidValue, path: "", detail: "unknown event type \(type)")
+            }
+            self = .careRecordChanged(try ClientCareRecordChanged(kind: kind, change: change, json: object))
         }
     }
 }

@@ -14,6 +14,7 @@ public enum ClientEvent: Sendable, Equatable {
     case documentAttached(ClientDocumentAttached)
     case documentReplaced(ClientDocumentReplaced)
     case documentRemoved(ClientDocumentRemoved)
+    case careRecordChanged(ClientCareRecordChanged)
 
     public var type: String {
         switch self {
@@ -25,6 +26,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .documentAttached: ClientDocumentAttached.type
         case .documentReplaced: ClientDocumentReplaced.type
         case .documentRemoved: ClientDocumentRemoved.type
+        case .careRecordChanged(let event): event.type
         }
     }
 
@@ -38,6 +40,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .documentAttached: ClientDocumentAttached.schemaVersion
         case .documentReplaced: ClientDocumentReplaced.schemaVersion
         case .documentRemoved: ClientDocumentRemoved.schemaVersion
+        case .careRecordChanged: ClientCareRecordChanged.schemaVersion
         }
     }
 

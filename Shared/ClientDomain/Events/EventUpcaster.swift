@@ -49,6 +49,11 @@ public struct EventUpcaster: Sendable {
         upcaster.register(type: ClientDocumentAttached.type, currentVersion: ClientDocumentAttached.schemaVersion)
         upcaster.register(type: ClientDocumentReplaced.type, currentVersion: ClientDocumentReplaced.schemaVersion)
         upcaster.register(type: ClientDocumentRemoved.type, currentVersion: ClientDocumentRemoved.schemaVersion)
+        for kind in CareRecordKind.allCases {
+            for change in [ClientCareRecordChanged.Change.added, .changed] {
+                upcaster.register(type: ClientCareRecordChanged.type(kind, change), currentVersion: ClientCareRecordChanged.schemaVersion)
+            }
+        }
         // client.created v1 → v2: the flat organization-API fields move into `profile`;
         // a missing status was the API's default, active.
         upcaster.addStep(type: ClientCreated.type, from: 1) { v1 in

@@ -95,9 +95,10 @@ public struct ClientCommandHandler: Sendable {
             if events.isEmpty { return CommandOutcome(client: current, events: []) }
 
             let time = now()
-            let releasing = UniqueClaim.claims(of: current?.profile, deleted: current?.isDeleted ?? true)
             let afterState = events.reduce(current) { Self.applying($1, to: $0, command, metadata, time) }
-            let claiming = UniqueClaim.claims(of: afterState?.profile, deleted: afterState?.isDeleted ?? true)
+            let slots = UniqueClaim.carerSlots(moving: events, from: current)
+            let releasing = UniqueClaim.claims(of: current?.profile, deleted: current?.isDeleted ?? true).union(slots.releasing)
+            let claiming = UniqueClaim.claims(of: afterState?.profile, deleted: afterState?.isDeleted ?? true).union(slots.claiming)
             let numbering: (any ClientNumberSource)? = if case .created(let created) = events.first, created.number == nil { numbers } else { nil }
             let request = AppendBatcher.Request(streamId: command.clientId, numbers: numbering) { [current] number in
                 let (envelopes, after) = try Self.envelopes(for: Self.numbered(events, number), after: current, command, metadata, time)
@@ -110,6 +111,9 @@ public struct ClientCommandHandler: Sendable {
                 wake?.signal()
                 let after = Self.numbered(events, appended.number).reduce(current) { Self.applying($1, to: $0, command, metadata, time) }
                 return CommandOutcome(client: after, events: appended.events)
+            } catch PostgresEventStore.AppendConflict.claimTaken(let kind) where kind == UniqueClaim.carerSlotKind {
+                throw ClienteleError(.conflict, "The health carer is already booked at an overlapping time",
+                                     context: ["field": "healthCarerId"])
             } catch PostgresEventStore.AppendConflict.claimTaken(let kind) {
                 throw ClienteleError(.conflict, "A client with this \(kind) already exists", context: ["field": kind])
             } catch PostgresEventStore.AppendConflict.streamChanged {

@@ -26,3 +26,35 @@ public struct UniqueClaim: Sendable, Hashable {
         return claims
     }
 }
+
+extension UniqueClaim {
+    /// The kind of a health carer's five-minute slot (`CareRecordSchema.carerSlots`): two
+    /// appointments of one carer that overlap share a slot, so the second append is refused in
+    /// the transaction that would book it, however many book at once.
+    public static let carerSlotKind = "carerSlot"
+
+    /// The carer slots `events` move: each appointment event releases the slots of the
+    /// appointment as it was in `current` and claims those of the appointment it leaves; a
+    /// deletion releases every appointment's. Only the appointments changed are looked at.
+    public static func carerSlots(moving events: [ClientEvent], from current: Client?)
+        -> (releasing: Set<UniqueClaim>, claiming: Set<UniqueClaim>) {
+        var releasing: Set<UniqueClaim> = []
+        var claiming: Set<UniqueClaim> = []
+        func slots(_ appointment: CareRecord?) -> [UniqueClaim] {
+            guard let appointment else { return [] }
+            return CareRecordSchema.carerSlots(of: appointment).map { UniqueClaim(kind: carerSlotKind, value: $0) }
+        }
+        for event in events {
+            switch event {
+            case .careRecordChanged(let changed) where changed.kind == .appointment:
+                releasing.formUnion(slots(current?.careRecords.appointments[changed.record.id]))
+                claiming.formUnion(slots(changed.record))
+            case .deleted:
+                for appointment in current?.careRecords.appointments.records ?? [] { releasing.formUnion(slots(appointment)) }
+            default:
+                continue
+            }
+        }
+        return (releasing, claiming)
+    }
+}

@@ -222,5 +222,11 @@ public enum IdentitySchema {
             PRIMARY KEY (company_id, field_key)
         );
         """),
+        // The time zone a company's care appointments are given and shown in (an IANA name;
+        // `CompanyTimeZone`), stored in UTC. NDIS providers are Australian: Sydney by default.
+        Migration(version: 10, name: "company time zone", sql: """
+        ALTER TABLE companies ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Australia/Sydney'
+            CHECK (octet_length(time_zone) BETWEEN 1 AND 64);
+        """),
     ]
 }

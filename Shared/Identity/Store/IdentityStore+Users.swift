@@ -97,6 +97,14 @@ extension IdentityStore {
         return Dictionary(uniqueKeysWithValues: try rows.map(Self.user(from:)).map { ($0.number, $0) })
     }
 
+    /// The names of the users among `ids` that exist, by id (one statement).
+    public func userNames(ids: Set<UUID>) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await pool.query("SELECT id, name FROM users WHERE id = ANY (string_to_array($1, ',')::uuid[])",
+                                        [ids.map { $0.lowercasedString }.joined(separator: ",")])
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode(0, as: UUID.self), try $0.decode(1, as: String.self)) })
+    }
+
     /// The public numbers of the users among `ids` that exist, by id.
     public func userNumbers(ids: Set<UUID>) async throws -> [UUID: Int64] {
         guard !ids.isEmpty else { return [:] }

@@ -1,10 +1,11 @@
 import ClientDomain
 import Foundation
+import JSON
 import Postgres
 import Projection
 
 /// One row of the `clients` table while a batch is folded in memory.
-struct SearchRow: Sendable, Equatable, StreamFoldState {
+struct SearchRow: Sendable, StreamFoldState {
     var id: UUID
     var tenantId: UUID
     /// Nil once deleted (a tombstone keeps no personal data).
@@ -21,6 +22,12 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
     var submissionCount: Int64
     /// The client's documents (none for a tombstone).
     var documents: [DocumentReference]
+    /// The goals and medications (`CareRecordsDocument`); nil without any.
+    var careRecords: JSONValue?
+    /// The appointments the batch's events left, each with the stream version that last
+    /// changed it, to be written to their own table with the row (not a column: read back as
+    /// nothing).
+    var appointments: [(record: CareRecord, version: Int64)] = []
 
     /// The columns, in the order `init(row:)` reads them.
     static let columns = ClientColumns.list
@@ -39,6 +46,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         submissionCount = try row.decode(10, as: Int64.self)
         profile = deleted ? nil : try ClientColumns.profile(row)
         documents = try ClientColumns.documents(row)
+        careRecords = deleted ? nil : try ClientColumns.careRecords(row)
     }
 
     /// The row a stream's first event creates; nil when that event is not a creation.
@@ -57,6 +65,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         lastActiveAt = nil
         submissionCount = 0
         documents = []
+        careRecords = nil
     }
 
     /// How the `created_by` column writes an actor: `kind:id`.
@@ -80,6 +89,8 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
             lastActiveAt = nil
             submissionCount = 0
             documents = []
+            careRecords = nil
+            appointments = []
             deleted = true
         case .portalPasswordSet:
             hasJoined = true
@@ -88,6 +99,14 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
             if activity.submission { submissionCount += 1 }
         case .documentAttached, .documentReplaced, .documentRemoved:
             if !deleted { documents.apply(event) }
+        case .careRecordChanged(let changed):
+            guard !deleted else { break }
+            if changed.kind == .appointment {
+                appointments.removeAll { $0.record.id == changed.record.id }
+                appointments.append((changed.record, envelope.streamVersion))
+            } else {
+                CareRecordsDocument.apply(changed, envelope: envelope, to: &careRecords)
+            }
         }
         version = envelope.streamVersion
         if !deleted { updatedAt = envelope.occurredAt }
@@ -111,6 +130,7 @@ struct SearchRow: Sendable, Equatable, StreamFoldState {
         ClientColumns.write(profile, into: &json)
         ClientColumns.write(documents, into: &json)
         ClientColumns.writeWorkspace(of: profile, into: &json)
+        json.field("care_records", rawJSON: careRecords?.serialized())
         json.endRow()
     }
 }

@@ -1,4 +1,6 @@
+import ClientDomain
 import Foundation
+import JSON
 import InternalAPI
 import Postgres
 
@@ -16,16 +18,76 @@ extension ClientSearch {
                 "(lower(name) LIKE \($0) OR lower(email) LIKE \($0) OR ndis_number LIKE \($0))"
             }
         }
-        switch (care.coordinatedBy, care.planManagedBy) {
-        case (let coordinator?, let manager?):
-            parameters.append(coordinator.lowercasedString)
-            parameters.append(manager.lowercasedString)
-            conditions.append("(support_coordinator = $\(parameters.count - 1) OR plan_manager = $\(parameters.count))")
-        case (let coordinator?, nil): add(coordinator.lowercasedString) { "support_coordinator = \($0)" }
-        case (nil, let manager?): add(manager.lowercasedString) { "plan_manager = \($0)" }
-        case (nil, nil): break
+        var related: [String] = []
+        for (column, user) in [("support_coordinator", care.coordinatedBy), ("plan_manager", care.planManagedBy)] {
+            guard let user else { continue }
+            parameters.append(user.lowercasedString)
+            related.append("\(column) = $\(parameters.count)")
+        }
+        if let carer = care.attendedBy {
+            parameters.append(carer)
+            related.append("EXISTS (SELECT 1 FROM care_appointments a WHERE a.carer_id = $\(parameters.count) "
+                           + "AND a.client_id = clients.id AND " + attendanceCondition + ")")
+        }
+        if !related.isEmpty { conditions.append("(" + related.joined(separator: " OR ") + ")") }
+        if let record = care.recordId {
+            // Containment, so the GIN index of `care_records` finds the one row.
+            let id = JSONValue.object(["id": .string(record.lowercasedString)])
+            parameters.append(String(decoding: JSONValue.object(["goals": .array([id])]).serialized(), as: UTF8.self))
+            parameters.append(String(decoding: JSONValue.object(["medications": .array([id])]).serialized(), as: UTF8.self))
+            conditions.append("(care_records @> $\(parameters.count - 1)::jsonb OR care_records @> $\(parameters.count)::jsonb)")
+        }
+        if let appointment = care.appointmentId {
+            add(appointment) { "id = (SELECT client_id FROM care_appointments WHERE id = \($0))" }
         }
         if care.keyset, let after = care.after { add(after) { "id > \($0)" } }
+    }
+
+    /// An appointment (`a`) that reaches its client for its carer: scheduled, or completed and
+    /// ended within `CareFilters.attendanceWindowDays`.
+    static let attendanceCondition = "(a.status = 'scheduled' OR (a.status = 'completed' AND a.ends_at >= now() - interval '"
+        + String(CareFilters.attendanceWindowDays) + " days'))"
+
+    /// A client's appointments (`CareAppointmentsQuery`), in start order.
+    public func appointments(_ query: CareAppointmentsQuery) async throws -> [CareAppointment] {
+        var conditions = ["client_id = $1", "tenant_id = $2"]
+        var parameters: [any PostgresEncodable] = [query.clientId, query.tenantId]
+        if let from = query.from {
+            parameters.append(from)
+            conditions.append("starts_at >= $\(parameters.count)")
+        }
+        if let to = query.to {
+            parameters.append(to)
+            conditions.append("starts_at < $\(parameters.count)")
+        }
+        if let status = query.status {
+            parameters.append(status)
+            conditions.append("status = $\(parameters.count)")
+        }
+        if let id = query.id {
+            parameters.append(id)
+            conditions.append("id = $\(parameters.count)")
+        }
+        let sql = "SELECT id, client_id, carer_id, starts_at, ends_at, service_type, status FROM care_appointments WHERE "
+            + conditions.joined(separator: " AND ") + " ORDER BY starts_at, id LIMIT \(CareAppointmentsQuery.maxCount)"
+        return try await pool.query(sql, parameters).map { row in
+            CareAppointment(id: try row.decode(0), clientId: try row.decode(1), carerId: try row.decode(2), startsAt: try row.decode(3),
+                            endsAt: try row.decode(4), serviceType: try row.decode(5), status: try row.decode(6))
+        }
+    }
+
+    /// The live clients of `tenantIds` that `carerId` has appointments with, by number.
+    public func carerClients(carerId: UUID, tenantIds: [UUID]) async throws -> [CarerClient] {
+        try await pool.query("""
+            SELECT c.id, c.number, c.name, c.care #>> '{personalInfo,firstName}', c.care #>> '{personalInfo,lastName}', n.count
+            FROM (SELECT client_id, count(*) AS count FROM care_appointments
+                  WHERE carer_id = $1 AND tenant_id = ANY($2::uuid[]) GROUP BY client_id) AS n
+            JOIN clients c ON c.id = n.client_id AND NOT c.deleted
+            ORDER BY c.number, c.id
+            """, [carerId, ClientSearchProjection.uuidArray(tenantIds)]).map { row in
+            CarerClient(id: try row.decode(0), number: try row.decodeIfPresent(1), name: try row.decodeIfPresent(2),
+                        firstName: try row.decodeIfPresent(3), lastName: try row.decodeIfPresent(4), appointmentCount: try row.decode(5))
+        }
     }
 
     /// The next `limit` matching clients by id (the conditions hold `after`'s bound), without

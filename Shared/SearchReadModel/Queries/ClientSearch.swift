@@ -209,7 +209,8 @@ public struct ClientSearch: Sendable {
                      version: try row.decode(2), createdAt: try row.decode(3), updatedAt: try row.decode(4),
                      number: try row.decodeIfPresent(6), createdBy: Self.actor(try row.decodeIfPresent(7)),
                      hasJoined: try row.decode(8), lastActiveAt: try row.decodeIfPresent(9),
-                     submissionCount: try row.decode(10), documents: try ClientColumns.documents(row))
+                     submissionCount: try row.decode(10), documents: try ClientColumns.documents(row),
+                     careRecords: try ClientColumns.careRecords(row))
     }
 
     /// The actor a `created_by` value (`kind:id`) names.

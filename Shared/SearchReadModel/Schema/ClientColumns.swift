@@ -28,6 +28,7 @@ enum ClientColumns {
 
     /// Every column, state then profile, then the documents, then the workspace fields.
     static let list = stateList + ", " + profileColumns.map(\.name).joined(separator: ", ") + ", documents, " + workspaceList
+        + ", care_records"
 
     /// The `documents` column's index in `list`.
     static let documentsIndex = profileBase + profileColumns.count
@@ -37,7 +38,7 @@ enum ClientColumns {
         id uuid, tenant_id uuid, version bigint, created_at timestamptz, updated_at timestamptz, deleted boolean, \
         number bigint, created_by text, has_joined boolean, last_active_at timestamptz, submission_count bigint
         """ + ", " + profileColumns.map { "\($0.name) \($0.type)" }.joined(separator: ", ") + ", documents jsonb, "
-        + workspaceRecordsetTypes
+        + workspaceRecordsetTypes + ", care_records jsonb"
 
     /// `SET` assignments copying every column but the key from `EXCLUDED`.
     static let updateAssignments = (list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -75,6 +76,19 @@ enum ClientColumns {
             return try CareProfile(json: JSONObjectReader(JSONParser.parse(Array(stored.text.utf8))))
         } catch {
             throw PostgresError(.decoding, "unreadable care sections in the read model", context: ["column": "care"])
+        }
+    }
+
+    /// The `care_records` column's index in `list` (after the two workspace columns).
+    static let careRecordsIndex = documentsIndex + 3
+
+    /// The goals and medications document stored in the row (nil when null).
+    static func careRecords(_ row: PostgresRow) throws -> JSONValue? {
+        guard let stored = try row.decodeIfPresent(careRecordsIndex, as: PostgresJSON.self) else { return nil }
+        do {
+            return try JSONParser.parse(Array(stored.text.utf8))
+        } catch {
+            throw PostgresError(.decoding, "unreadable care records in the read model", context: ["column": "care_records"])
         }
     }
 

@@ -24,6 +24,9 @@ public enum SearchSchema {
     /// The live table's name; a rebuild fills `shadowTable` and renames it to this.
     public static let table = "clients"
     public static let shadowTable = "clients_rebuild"
+    /// The care appointments' table, and its rebuild shadow (promoted with `shadowTable`).
+    public static let appointmentsTable = "care_appointments"
+    public static let appointmentsShadowTable = "care_appointments_rebuild"
 
     public static let migrations: [Migration] = ProjectionSchema.migrations + [
         Migration(version: 100, name: "search read model: clients", sql: """
@@ -214,6 +217,41 @@ public enum SearchSchema {
         CREATE INDEX clients_by_contact_type ON clients USING gin (contact_types) WHERE NOT deleted;
         CREATE INDEX clients_by_custom_fields ON clients USING gin (custom_fields jsonb_path_ops) WHERE NOT deleted;
         CREATE INDEX clients_contact_text_trgm ON clients USING gin (lower(contact_text) gin_trgm_ops) WHERE NOT deleted;
+        """),
+        // The care API's goals (with their tasks and history) and medications: the read
+        // model's document `CareRecordsDocument` writes (null without any, and for a
+        // tombstone), read with the rest of the client. Appointments, thousands per client,
+        // get a table of their own, written in the same transaction from the same events: a
+        // client's month is a range scan of (client_id, starts_at), a carer's clients one of
+        // (carer_id, tenant_id, client_id); `version` is the client stream's version that last
+        // changed the appointment, so an older write never overwrites a newer one. A goal's or
+        // medication's client is found by containment through the GIN index of `care_records`.
+        Migration(version: 108, name: "search read model: care goals, medications and appointments", sql: """
+        DO $$
+        DECLARE
+            target TEXT;
+        BEGIN
+            FOREACH target IN ARRAY ARRAY['clients', 'clients_rebuild'] LOOP
+                CONTINUE WHEN to_regclass(target) IS NULL;
+                EXECUTE format('ALTER TABLE %I ADD COLUMN care_records JSONB, '
+                    'ADD CONSTRAINT %I CHECK (NOT deleted OR care_records IS NULL)', target, target || '_tombstone_care_records');
+            END LOOP;
+        END
+        $$;
+        CREATE TABLE care_appointments (
+            id            UUID PRIMARY KEY,
+            client_id     UUID NOT NULL,
+            tenant_id     UUID NOT NULL,
+            carer_id      UUID NOT NULL,
+            starts_at     TIMESTAMPTZ NOT NULL,
+            ends_at       TIMESTAMPTZ NOT NULL,
+            service_type  TEXT NOT NULL,
+            status        TEXT NOT NULL,
+            version       BIGINT NOT NULL
+        );
+        CREATE INDEX care_appointments_by_client ON care_appointments (client_id, starts_at, id);
+        CREATE INDEX care_appointments_by_carer ON care_appointments (carer_id, tenant_id, client_id);
+        CREATE INDEX clients_by_care_record ON clients USING gin (care_records jsonb_path_ops) WHERE care_records IS NOT NULL;
         """),
     ]
 }

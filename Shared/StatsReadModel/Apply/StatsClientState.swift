@@ -101,6 +101,10 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
         case .portalPasswordSet, .documentAttached, .documentReplaced, .documentRemoved:
             // Counted nowhere; applied (the version moves) so the stream is never parked.
             break
+        case .careRecordChanged:
+            // Goals, medications and appointments are counted nowhere (the statistics count
+            // clients); applied (the version moves) so the stream is never parked.
+            break
         case .activityRecorded(let activity):
             lastActiveDay = StatsDay(envelope.occurredAt)
             if activity.submission { submissions += 1 }

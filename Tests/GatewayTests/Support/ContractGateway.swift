@@ -109,6 +109,11 @@ struct ContractRecords: Sendable {
                                             agents: [AgentAssignment(agentId: agent.number, agentName: agent.name)]),
                      version: 3, createdAt: Date(timeIntervalSince1970: 1_700_000_000), updatedAt: Date(timeIntervalSince1970: 1_700_000_100),
                      number: 1, createdBy: Actor(kind: .user, id: superAdmin.id.lowercasedString),
-                     documents: [passport, report, notes])
+                     documents: [passport, report, notes],
+                     careRecords: ["goals": [[
+                        "id": .string(report.id.lowercasedString), "title": "Improve communication skills", "status": "in_progress",
+                        "tasks": [["id": .string(notes.id.lowercasedString), "title": "Practise daily", "done": false]],
+                        "history": [["at": "2026-01-01T00:00:00.000Z", "by": "user:x", "change": "added", "fields": ["title"]]],
+                     ]]])
     }
 }

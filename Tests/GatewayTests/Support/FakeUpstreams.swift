@@ -3,6 +3,7 @@ import Errors
 import Foundation
 import HTTP
 import InternalAPI
+import JSON
 import Synchronization
 
 /// The internal services the gateway calls (command service, search and stats projections,
@@ -95,6 +96,18 @@ final class FakeUpstreams: Sendable {
         answers.failing.withLock { $0[service] = code }
     }
 
+    /// A whole record of `kind`, for a care command's answer (the command's fields set over it).
+    static func sampleFields(_ kind: CareRecordKind) -> [String: JSONValue] {
+        switch kind {
+        case .goal: ["title": "Improve communication skills", "status": "not_started"]
+        case .goalTask: ["title": "Practise daily", "done": false]
+        case .medication: ["medicineName": "Medication A", "dose": "10mg", "frequency": "Daily", "startDate": "2026-01-01",
+                           "status": "active"]
+        case .appointment: ["healthCarerId": .string(UUID().lowercasedString), "startsAt": "2026-01-14T22:00:00.000Z",
+                            "endsAt": "2026-01-15T06:00:00.000Z", "serviceType": "Support Work", "status": "scheduled"]
+        }
+    }
+
     /// The routes, added before the server starts (it compiles them then).
     private static func register(_ answers: Answers, on router: Router) {
         let client = answers.client
@@ -105,9 +118,28 @@ final class FakeUpstreams: Sendable {
             // What the command detached, for the gateway to delete from the document store.
             var detached = command.documentId.map { [$0] } ?? []
             if command.document?.use == .passport, let passport = client.documents.passport { detached.append(passport.id) }
+            // A care record command answers the record as the command left it.
+            let careRecord = command.careRecord.map { change in
+                CareRecord(id: change.id, fields: Self.sampleFields(change.kind).merging(change.fields) { _, given in given })
+            }
             return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
                                 body: ClientCommandResponse(client: written, version: client.version, replayed: false,
-                                                            detachedDocumentIds: detached).internalJSONBytes)
+                                                            detachedDocumentIds: detached, careRecord: careRecord).internalJSONBytes)
+        }
+        router.get(InternalPaths.careAppointments) { _ in
+            if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
+            let start = Date(timeIntervalSince1970: 1_767_000_000)
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: CareAppointment.answerJSON([
+                CareAppointment(id: UUID(), clientId: client.id, carerId: UUID(), startsAt: start, endsAt: start + 3600,
+                                serviceType: "Support Work", status: "scheduled"),
+            ]))
+        }
+        router.get(InternalPaths.carerClients) { _ in
+            if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: CarerClient.answerJSON([
+                CarerClient(id: client.id, number: client.number, name: client.profile.name, firstName: nil, lastName: nil,
+                            appointmentCount: 5),
+            ]))
         }
         router.get(InternalPaths.clients) { _ in
             if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
