@@ -65,6 +65,25 @@ final class InternalWireFormatTests: XCTestCase {
         XCTAssertEqual(try TenantClientId.records(fromAnswer: JSONParser.parse(Array(golden.utf8))), [nil, Fixed.sparseRecord])
     }
 
+    func testLookupRequestsWriteTheirGoldenTextAndReadItBack() throws {
+        let (id, tenant) = (Fixed.id1, Fixed.id2)
+        let lookups = [TenantClientId(id: id, tenantId: tenant), TenantClientId(number: 42, tenantId: tenant),
+                       TenantClientId(number: 43, tenantId: nil)]
+        let golden = #"{"lookups":[{"id":"\#(id.lowercasedString)","tenantId":"\#(tenant.lowercasedString)"},"#
+            + #"{"number":42,"tenantId":"\#(tenant.lowercasedString)"},{"number":43}]}"#
+        XCTAssertEqual(String(decoding: TenantClientId.requestJSON(lookups).serialized(), as: UTF8.self), golden)
+        XCTAssertEqual(try TenantClientId.lookups(fromRequest: JSONParser.parse(Array(golden.utf8))), lookups)
+        // An id needs its tenant; a number must be positive.
+        for (body, field) in [(#"{"lookups":[{"id":"\#(id.lowercasedString)"}]}"#, "lookups[0].tenantId"),
+                              (#"{"lookups":[{"number":0}]}"#, "lookups[0].number"),
+                              (#"{"lookups":[{"number":"7"}]}"#, "lookups[0].number"),
+                              (#"{"lookups":[{}]}"#, "lookups[0].id")] {
+            XCTAssertThrowsError(try TenantClientId.lookups(fromRequest: JSONParser.parse(Array(body.utf8))), body) { error in
+                XCTAssertEqual((error as? JSONFieldError)?.path, field, body)
+            }
+        }
+    }
+
     func testCommandRequestsWriteTheirGoldenTextAndReadItBack() throws {
         let (id, tenant, document) = (Fixed.id1, Fixed.id2, Fixed.id3)
         let user = Actor(kind: .user, id: "u-1")

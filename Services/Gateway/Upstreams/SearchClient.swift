@@ -42,7 +42,13 @@ struct SearchClient: Sendable {
     /// The client `id` of `tenantId`; nil when it does not exist there (or was deleted).
     /// Batched with the other lookups of the caller's event-loop pass (`ClientLookupCoalescer`).
     func client(_ id: UUID, tenantId: UUID) async throws -> ClientRecord? {
-        try await lookups.client(id, tenantId: tenantId)
+        try await lookups.client(TenantClientId(id: id, tenantId: tenantId))
+    }
+
+    /// The client numbered `number`, in `tenantId` or (nil) in any tenant; nil when none has
+    /// the number there. Batched like `client(_:tenantId:)`.
+    func client(number: Int64, tenantId: UUID?) async throws -> ClientRecord? {
+        try await lookups.client(TenantClientId(number: number, tenantId: tenantId))
     }
 
     /// One batch request: a record or nil per lookup, in order.
