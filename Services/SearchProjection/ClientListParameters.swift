@@ -15,7 +15,8 @@ enum ClientListParameters {
     /// The largest page: the leads API's unpaged list asks for up to this many.
     static let maxLimit = 1000
 
-    static func query(from request: HTTPRequest) throws -> ClientListQuery {
+    /// The query; `maxLimit` bounds `limit` (the export's pages are larger than a list's).
+    static func query(from request: HTTPRequest, maxLimit: Int = ClientListParameters.maxLimit) throws -> ClientListQuery {
         // The query string parsed once: each `request.queryParameter` parses all of it again,
         // and the filters ask for some forty names (a third of the projection's CPU under care
         // details reads).

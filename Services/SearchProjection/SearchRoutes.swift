@@ -25,6 +25,11 @@ struct SearchRoutes: Sendable {
             let query = try ClientCursorQuery { parameters[$0] }
             return HTTPResponse.json(status: .ok, body: try await search.page(query).internalJSONBytes)
         })
+        setup.route(.GET, InternalPaths.careExportPages, token.guarding { request in
+            let query = try ClientListParameters.query(from: request, maxLimit: CareExportPage.maxRows)
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"],
+                                body: try await search.exportPage(query).wireBytes)
+        })
         // Get and visibility run one primary-key lookup each: their tasks stay on the event loop.
         let onLoop = RouteOptions(runsOnEventLoop: true)
         setup.route(.GET, InternalPaths.clients + "/:id", options: onLoop, token.guarding { request in

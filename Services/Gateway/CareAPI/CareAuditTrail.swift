@@ -20,9 +20,17 @@ struct CareAuditTrail: Sendable {
 
     func record(_ staff: StaffCaller, route: String, clients: [ClientRecord], sections: [String],
                 outcome: CareAccessRecord.Outcome, context: (requestId: String?, correlationId: String?) = requestContext) async throws {
+        try await record(staff, route: route, companyId: clients.first?.tenantId, clientIds: clients.map(\.id),
+                         clientNumbers: clients.compactMap(\.number), sections: sections, outcome: outcome, context: context)
+    }
+
+    /// The record of a read of the clients `clientIds` (numbered `clientNumbers`) of `companyId`.
+    func record(_ staff: StaffCaller, route: String, companyId: UUID?, clientIds: [UUID], clientNumbers: [Int64],
+                sections: [String], outcome: CareAccessRecord.Outcome,
+                context: (requestId: String?, correlationId: String?) = requestContext) async throws {
         try await log.append(CareAccessRecord(
-            at: now(), userId: staff.user.id, roles: staff.user.roles.sorted(), companyId: clients.first?.tenantId,
-            clientIds: clients.map(\.id), clientNumbers: clients.compactMap(\.number), sections: sections, route: route,
-            requestId: context.requestId, correlationId: context.correlationId, outcome: outcome))
+            at: now(), userId: staff.user.id, roles: staff.user.roles.sorted(), companyId: companyId, clientIds: clientIds,
+            clientNumbers: clientNumbers, sections: sections, route: route, requestId: context.requestId,
+            correlationId: context.correlationId, outcome: outcome))
     }
 }
