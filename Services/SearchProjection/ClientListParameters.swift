@@ -18,8 +18,8 @@ enum ClientListParameters {
     /// The query; `maxLimit` bounds `limit` (the export's pages are larger than a list's).
     static func query(from request: HTTPRequest, maxLimit: Int = ClientListParameters.maxLimit) throws -> ClientListQuery {
         // The query string parsed once: each `request.queryParameter` parses all of it again,
-        // and the filters ask for some forty names (a third of the projection's CPU under care
-        // details reads).
+        // and the filters ask for some forty names (measured: docs/performance.md, design
+        // measurements).
         let parameters = firstValues(request)
         let parameter: (String) -> String? = { parameters[$0] }
         var query = ClientListQuery(scope: try ClientListQuery.TenantScope(parameter: parameter))

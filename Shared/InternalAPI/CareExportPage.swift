@@ -4,8 +4,9 @@ import Foundation
 /// after a position, each with only what the export's CSV and its access record need.
 ///
 /// Not a `ClientListPage`: an export reads every client of a company, and writing, parsing
-/// and reading whole records as JSON was most of the export's time in both services. Its one
-/// codec is `CareExportPage+Wire` (length-prefixed, no escaping).
+/// and reading whole records as JSON was most of the export's time in both services
+/// (measured: docs/performance.md, design measurements). Its one codec is
+/// `CareExportPage+Wire` (length-prefixed, no escaping).
 public struct CareExportPage: Sendable, Equatable {
     /// The most rows a page may hold.
     public static let maxRows = 10_000

@@ -12,7 +12,8 @@ import ServiceRuntime
 ///
 /// Pages of `pageSize` clients are read by id (keyset, no offsets or counts, so ten million
 /// rows cost the same per page as ten) as `CareExportPage`s, which carry only the export's
-/// columns (whole records as JSON were most of the export's time in both services), and
+/// columns (whole records as JSON were most of the export's time in both services; measured:
+/// docs/performance.md, design measurements), and
 /// written from their texts without a copy per cell; the next page is read while the current one is sent,
 /// and each page is sent only once the peer has taken most of the last (`HTTPStreamedBody`'s
 /// backpressure): memory stays at about two pages whatever the size. Each page's access record
@@ -28,7 +29,7 @@ struct CareClientsExport: Sendable {
 
     static let path = "/api/user/client/list/export"
     /// Rows per page (and per access record); at most `CareExportPage.maxRows`. 5,000 showed
-    /// no gain over 1,000 in the runs tried (docs/performance.md).
+    /// no gain over 1,000 (measured: docs/performance.md, design measurements).
     static let pageSize = 1000
     static let columns = ["id", "firstName", "lastName", "email", "ndisNumber", "status", "planManager", "supportCoordinator"]
 

@@ -9,8 +9,7 @@ import Identity
 /// old. A change of definitions through this gateway is seen at once (`invalidate`, and a
 /// read racing the change is not kept), one through another gateway instance within the
 /// lifetime, as for sessions and API keys. At most `capacity` (10,000) workspaces are held
-/// (`ExpiringCache`). (Writes read the database every time before: under workspace.sh's
-/// creates that read was measured at docs/performance.md's workspace row.)
+/// (`ExpiringCache`).
 final class CustomFieldCatalog: Sendable {
     /// A workspace's definitions, by key.
     typealias Definitions = [String: CustomFieldDefinition]

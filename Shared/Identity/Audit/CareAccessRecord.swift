@@ -65,8 +65,8 @@ public struct CareAccessRecord: Sendable, Equatable {
         ])
     }
 
-    /// RFC 3339 with milliseconds, UTC (`Timestamp.format`: an `ISO8601DateFormatter` made
-    /// per record was a fifth of the gateway's CPU under care details reads, inside the audit's
-    /// group write that every read waits for).
+    /// RFC 3339 with milliseconds, UTC (`Timestamp.format`: an `ISO8601DateFormatter` made per
+    /// record was a large share of the gateway's CPU, inside the audit's group write that every
+    /// read waits for; measured: docs/performance.md, design measurements).
     static func format(_ date: Date) -> String { Timestamp.format(date) }
 }

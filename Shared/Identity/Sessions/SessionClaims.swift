@@ -6,7 +6,7 @@ import JSON
 /// companies when it was issued.
 ///
 /// Written and read as JSON by hand (`SessionClaims+JSON`): every request with a session
-/// reads them, and `JSONDecoder` was a tenth of the gateway's CPU under care details reads.
+/// reads them (`JSONDecoder` instead: measured, docs/performance.md, design measurements).
 ///
 /// Times are whole seconds since 1970 (JWT's NumericDate). `roles` and `companies` are for
 /// the client's convenience; the gateway reads them from the database (remembered for at

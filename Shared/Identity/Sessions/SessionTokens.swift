@@ -65,8 +65,8 @@ public struct SessionTokens: Sendable {
     /// The claims of `token` if it is well formed, signed by a listed key and not expired at `now`.
     public func verify(_ token: String, now: Date = Date()) throws -> SessionClaims {
         guard token.utf8.count <= Self.maxTokenLength else { throw Self.invalid("token too long") }
-        // Split on the bytes: `split` on the string works by grapheme (4% of the gateway's CPU
-        // under workspace creates).
+        // Split on the bytes: `split` on the string works by grapheme (measured:
+        // docs/performance.md, design measurements).
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count == 3 else { throw Self.invalid("not three parts") }
         guard let headerBytes = Base64URL.decode(String(parts[0])),
