@@ -15,23 +15,29 @@ enum ClientListParameters {
     /// The largest page: the leads API's unpaged list asks for up to this many.
     static let maxLimit = 1000
 
-    static func query(from request: HTTPRequest) throws -> ClientListQuery {
-        var query = ClientListQuery(scope: try ClientListQuery.TenantScope { request.queryParameter($0) })
-        query.filters = try ClientFilters { request.queryParameter($0) }
-        query.care = try CareFilters { request.queryParameter($0) }
-        if let value = request.queryParameter("agent") {
+    /// The query; `maxLimit` bounds `limit` (the export's pages are larger than a list's).
+    static func query(from request: HTTPRequest, maxLimit: Int = ClientListParameters.maxLimit) throws -> ClientListQuery {
+        // The query string parsed once: each `request.queryParameter` parses all of it again,
+        // and the filters ask for some forty names (measured: docs/performance.md, design
+        // measurements).
+        let parameters = firstValues(request)
+        let parameter: (String) -> String? = { parameters[$0] }
+        var query = ClientListQuery(scope: try ClientListQuery.TenantScope(parameter: parameter))
+        query.filters = try ClientFilters(parameter: parameter)
+        query.care = try CareFilters(parameter: parameter)
+        if let value = parameter("agent") {
             guard let agent = Int64(value), agent > 0 else { throw invalid("agent", "a positive integer") }
             query.agent = agent
         }
-        if let value = request.queryParameter("number") {
+        if let value = parameter("number") {
             guard let number = Int64(value), number > 0 else { throw invalid("number", "a positive integer") }
             query.number = number
         }
-        if let text = request.queryParameter("query"), !text.isEmpty {
+        if let text = parameter("query"), !text.isEmpty {
             guard text.count <= 200 else { throw invalid("query", "at most 200 characters") }
             query.text = text
         }
-        if let list = request.queryParameter("status"), !list.isEmpty {
+        if let list = parameter("status"), !list.isEmpty {
             query.statuses = try list.split(separator: ",").map { name in
                 guard let status = ClientStatus(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
                     throw invalid("status", "one or more of " + ClientStatus.allCases.map(\.rawValue).joined(separator: ", "))
@@ -39,27 +45,34 @@ enum ClientListParameters {
                 return status
             }
         }
-        if let value = request.queryParameter("sortBy") {
+        if let value = parameter("sortBy") {
             guard let field = ClientListQuery.SortField(rawValue: value) else {
                 throw invalid("sortBy", "one of " + ClientListQuery.SortField.allCases.map(\.rawValue).joined(separator: ", "))
             }
             query.sortBy = field
         }
-        if let value = request.queryParameter("sortOrder") {
+        if let value = parameter("sortOrder") {
             guard let order = ClientListQuery.SortOrder(rawValue: value) else { throw invalid("sortOrder", "asc or desc") }
             query.sortOrder = order
         }
-        if let value = request.queryParameter("limit") {
+        if let value = parameter("limit") {
             guard let limit = Int(value), (1...maxLimit).contains(limit) else {
                 throw invalid("limit", "an integer from 1 to \(maxLimit)")
             }
             query.limit = limit
         }
-        if let value = request.queryParameter("offset") {
+        if let value = parameter("offset") {
             guard let offset = Int(value), offset >= 0 else { throw invalid("offset", "an integer of 0 or more") }
             query.offset = offset
         }
         return query
+    }
+
+    /// Each query parameter's first decoded value, by name (as `HTTPRequest.queryParameter`).
+    static func firstValues(_ request: HTTPRequest) -> [String: String] {
+        var values: [String: String] = [:]
+        for (name, value) in request.queryParameters() where values[name] == nil { values[name] = value }
+        return values
     }
 
     /// A required UUID query parameter.

@@ -21,8 +21,14 @@ struct SearchRoutes: Sendable {
             return HTTPResponse.json(status: .ok, body: try await search.list(query).internalJSONBytes)
         })
         setup.route(.GET, InternalPaths.clientPages, token.guarding { request in
-            let query = try ClientCursorQuery { request.queryParameter($0) }
+            let parameters = ClientListParameters.firstValues(request)
+            let query = try ClientCursorQuery { parameters[$0] }
             return HTTPResponse.json(status: .ok, body: try await search.page(query).internalJSONBytes)
+        })
+        setup.route(.GET, InternalPaths.careExportPages, token.guarding { request in
+            let query = try ClientListParameters.query(from: request, maxLimit: CareExportPage.maxRows)
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"],
+                                body: try await search.exportPage(query).wireBytes)
         })
         // Get and visibility run one primary-key lookup each: their tasks stay on the event loop.
         let onLoop = RouteOptions(runsOnEventLoop: true)

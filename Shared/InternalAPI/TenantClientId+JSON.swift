@@ -3,14 +3,22 @@ import JSON
 
 /// The batch lookup's wire shapes, read and written without `Codable`.
 ///
-/// Request: `{"lookups":[{"id":"…","tenantId":"…"},…]}`, 1 to `maxPerLookup` entries.
+/// Request: `{"lookups":[{"id":"…","tenantId":"…"}|{"number":n,"tenantId":"…"}|{"number":n},…]}`,
+/// 1 to `maxPerLookup` entries: an id always with its tenant, a number (positive) with or
+/// without one.
 /// Answer: `{"data":[<ClientRecord internalJSON>|null,…]}`, one entry per lookup in request
 /// order; `null` when the client does not exist in that tenant or was deleted.
 extension TenantClientId {
     /// A request body asking for `lookups`.
     public static func requestJSON(_ lookups: [TenantClientId]) -> JSONValue {
-        .object(["lookups": .array(lookups.map {
-            .object(["id": .string($0.id.lowercasedString), "tenantId": .string($0.tenantId.lowercasedString)])
+        .object(["lookups": .array(lookups.map { lookup in
+            var entry: [String: JSONValue] = [:]
+            switch lookup.key {
+            case .id(let id): entry["id"] = .string(id.lowercasedString)
+            case .number(let number): entry["number"] = .int(number)
+            }
+            if let tenantId = lookup.tenantId { entry["tenantId"] = .string(tenantId.lowercasedString) }
+            return .object(entry)
         })])
     }
 
@@ -25,8 +33,14 @@ extension TenantClientId {
         }
         return try JSONObjectReader.array(list, path: "lookups") { item, path throws(JSONFieldError) in
             let entry = try JSONObjectReader(item, path: path)
-            return TenantClientId(id: try entry.parsed("id", UUID.init(canonical:)),
-                                tenantId: try entry.parsed("tenantId", UUID.init(canonical:)))
+            guard entry.optional("id") == nil, let number = try entry.optionalInt64("number") else {
+                return TenantClientId(id: try entry.parsed("id", UUID.init(canonical:)),
+                                      tenantId: try entry.parsed("tenantId", UUID.init(canonical:)))
+            }
+            guard number > 0 else {
+                throw JSONFieldError(.invalidValue, path: entry.path(of: "number"), detail: "number: expected a positive integer")
+            }
+            return TenantClientId(number: number, tenantId: try entry.optionalParsed("tenantId", UUID.init(canonical:)))
         }
     }
 

@@ -11,9 +11,12 @@
 # The same client both ways: a name, a phone (a preferred phone contact method in the
 # workspace) and a note (a custom field without a definition in the workspace). The
 # workspace calls carry an admin's session of the company (lua/create-clients.lua and
-# lua/get-clients.lua with WORKSPACE set); /api/v1's carry the company's API key. Each pair
-# runs back to back, /api/v1 first. Release builds, LOG_LEVEL=warning, free loopback ports;
-# everything is stopped on exit. Not a test: it never fails on a number.
+# lua/get-clients.lua with WORKSPACE set); /api/v1's carry the company's API key. The creates
+# run in four passes, /api/v1, workspace, workspace, /api/v1: the in-memory broker's CPU per
+# create grows with its log, so a fixed order favours the face measured first (measured, the
+# broker's CPU per create: /api/v1's 178 us first against 295 us second, the workspace's 245
+# against 386); each face's rate is the mean of its two passes, its p99 the higher of the two. The gets run back to back, /api/v1 first. Release builds, LOG_LEVEL=warning,
+# free loopback ports; everything is stopped on exit. Not a test: it never fails on a number.
 #
 # usage: Tests/Benchmarks/workspace.sh [seconds=10] [connections=40]
 set -euo pipefail
@@ -60,19 +63,26 @@ for face in v1 workspace; do
 done
 sleep 2   # let the projections settle
 
-declare -A rps p99 created pending other
-for face in v1 workspace; do
-    echo "== POST through $face with read-your-writes (wrk -t2 -c$connections -d${seconds}s)"
-    read -r rate p < <(face_env "$face"; export IDS_FILE="$work/ids-$face"
-                        wrk_run "post-$face" "$gateway/" -t2 -c"$connections" -d"${seconds}s" -s "$lua/create-clients.lua")
-    rps[post-$face]="$rate" p99[post-$face]="$p"
-    read -r _ _ made _ late _ failed < <(grep '^lua:' "$work/post-$face.txt")
-    created[$face]="$made" pending[$face]="$late" other[$face]="$failed"
-    cat "$work"/ids-"$face".* >"$work/known-$face.txt"
-    echo "   ${rps[post-$face]} creates/s, p99 ${p99[post-$face]} ms; 201: ${created[$face]}," \
-        "X-Consistency: pending: ${pending[$face]}, other statuses: ${other[$face]}"
-    cat "$work/post-$face.cpu"
+declare -A rps p99 created pending other rates
+for face in v1 workspace; do created[$face]=0 pending[$face]=0 other[$face]=0 rates[$face]="" p99[post-$face]=0; done
+pass=0
+for face in v1 workspace workspace v1; do
+    pass=$((pass + 1))
+    echo "== POST through $face with read-your-writes, pass $pass of 4 (wrk -t2 -c$connections -d${seconds}s)"
+    read -r rate p < <(face_env "$face"; export IDS_FILE="$work/ids-$face-$pass"
+                        wrk_run "post-$face-$pass" "$gateway/" -t2 -c"$connections" -d"${seconds}s" -s "$lua/create-clients.lua")
+    read -r _ _ made _ late _ failed < <(grep '^lua:' "$work/post-$face-$pass.txt")
+    created[$face]=$((created[$face] + made)) pending[$face]=$((pending[$face] + late)) other[$face]=$((other[$face] + failed))
+    rates[$face]="${rates[$face]} $rate"
+    p99[post-$face]="$(python3 -c "import sys; print(max(float(sys.argv[1]), float(sys.argv[2])))" "${p99[post-$face]}" "$p")"
+    echo "   $rate creates/s, p99 $p ms; 201: $made, X-Consistency: pending: $late, other statuses: $failed"
+    cat "$work/post-$face-$pass.cpu"
     sleep 2
+done
+for face in v1 workspace; do
+    rps[post-$face]="$(python3 -c "import sys; r = [float(x) for x in sys.argv[1:]]; print(round(sum(r) / len(r), 2))" ${rates[$face]})"
+    cat "$work"/ids-"$face"-*.* >"$work/known-$face.txt"
+    echo "== $face creates: mean of the passes ${rps[post-$face]}/s, p99 ${p99[post-$face]} ms"
 done
 
 for face in v1 workspace; do
@@ -117,6 +127,10 @@ row() { printf '%-50s %12s %9s %12s %8s  %s\n' "$@"; }
 row "measurement" "per second" "p99 ms" "baseline/s" "ratio" "target"
 row "POST workspace (RYW) vs POST /api/v1 (RYW)" "${rps[post-workspace]}" "${p99[post-workspace]}" "${rps[post-v1]}" \
     "$(ratio "${rps[post-workspace]}" "${rps[post-v1]}")" "ratio >= 0.9"
+# Answers other than 201 count in wrk's rate; a create is a 201 (both passes of `seconds`).
+ok_rate() { python3 -c "import sys; print(round(int(sys.argv[1]) / (2 * float(sys.argv[2])), 2))" "$1" "$seconds"; }
+row "201s/s: workspace vs /api/v1" "$(ok_rate "${created[workspace]}")" "" "$(ok_rate "${created[v1]}")" \
+    "$(ratio "$(ok_rate "${created[workspace]}")" "$(ok_rate "${created[v1]}")")" "ratio >= 0.9"
 row "GET workspace by id vs GET /api/v1 by id" "${rps[get-workspace]}" "${p99[get-workspace]}" "${rps[get-v1]}" \
     "$(ratio "${rps[get-workspace]}" "${rps[get-v1]}")" "ratio >= 0.9"
 for face in workspace v1; do

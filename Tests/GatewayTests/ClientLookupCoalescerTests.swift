@@ -50,12 +50,27 @@ final class ClientLookupCoalescerTests: XCTestCase {
 
     func testOutcomesFollowTheLookupsAndNeverShowAnotherTenantsClient() throws {
         let tenant = UUID(), other = UUID()
-        let lookups = (0..<4).map { _ in TenantClientId(id: UUID(), tenantId: tenant) }
-        let answer: [ClientRecord?] = [Self.record(lookups[0].id, tenant: tenant), nil,
-                                       Self.record(lookups[2].id, tenant: other),   // another tenant's: never shown
-                                       Self.record(UUID(), tenant: tenant)]         // another client: never shown
+        let ids = (0..<4).map { _ in UUID() }
+        let lookups = ids.map { TenantClientId(id: $0, tenantId: tenant) }
+        let answer: [ClientRecord?] = [Self.record(ids[0], tenant: tenant), nil,
+                                       Self.record(ids[2], tenant: other),   // another tenant's: never shown
+                                       Self.record(UUID(), tenant: tenant)]  // another client: never shown
         let outcomes = LookupBatches<Int>.outcomes(for: lookups, answer: .success(answer))
         XCTAssertEqual(try outcomes.map { try $0.get() }, [answer[0], nil, nil, nil])
+    }
+
+    func testNumberOutcomesShowTheNumberedClientInTheAskedTenantOrAny() throws {
+        let tenant = UUID(), other = UUID()
+        var mine = Self.record(UUID(), tenant: tenant)
+        mine.number = 7
+        var theirs = Self.record(UUID(), tenant: other)
+        theirs.number = 8
+        let lookups = [TenantClientId(number: 7, tenantId: tenant), TenantClientId(number: 8, tenantId: tenant),
+                       TenantClientId(number: 8, tenantId: nil), TenantClientId(number: 9, tenantId: nil)]
+        let answer: [ClientRecord?] = [mine, theirs,   // another tenant's, asked within this one: never shown
+                                       theirs, mine]   // another number: never shown
+        let outcomes = LookupBatches<Int>.outcomes(for: lookups, answer: .success(answer))
+        XCTAssertEqual(try outcomes.map { try $0.get() }, [mine, nil, theirs, nil])
     }
 
     func testAFailedOrMismatchedAnswerFailsEveryLookup() {
@@ -118,7 +133,7 @@ final class ClientLookupCoalescerTests: XCTestCase {
         func send(_ lookups: [TenantClientId]) throws -> [ClientRecord?] {
             sent.withLock { $0.append(lookups) }
             if let failure { throw failure }
-            return lookups.map { lookup in records[lookup.id].flatMap { $0.tenantId == lookup.tenantId ? $0 : nil } }
+            return lookups.map { lookup in records.values.first(where: lookup.matches) }
         }
     }
 
@@ -134,7 +149,7 @@ final class ClientLookupCoalescerTests: XCTestCase {
         try await withThrowingTaskGroup(of: (Int, Result<ClientRecord?, any Error>).self) { group in
             for (index, lookup) in lookups.enumerated() {
                 group.addTask {
-                    do { return (index, .success(try await coalescer.client(lookup.id, tenantId: lookup.tenantId))) }
+                    do { return (index, .success(try await coalescer.client(lookup))) }
                     catch { return (index, .failure(error)) }
                 }
             }
@@ -175,7 +190,7 @@ final class ClientLookupCoalescerTests: XCTestCase {
         let fake = FakePass()
         let coalescer = ClientLookupCoalescer(pass: fake.pass) { lookups in try projection.send(lookups) }
         func lookUp(_ record: ClientRecord) -> Task<ClientRecord?, any Error> {
-            Task { try await coalescer.client(record.id, tenantId: tenant) }
+            Task { try await coalescer.client(TenantClientId(id: record.id, tenantId: tenant)) }
         }
         func waitForPending(_ count: Int) async throws {
             try await eventually("\(count) lookups pending") { coalescer.pendingCount(on: fake.loop) >= count }
@@ -219,9 +234,9 @@ final class ClientLookupCoalescerTests: XCTestCase {
         for fake in [FakePass(onLoop: false), FakePass(running: false)] {
             let projection = FakeProjection(records: [record])
             let coalescer = coalescer(fake, projection)
-            let found = try await coalescer.client(record.id, tenantId: tenant)
+            let found = try await coalescer.client(TenantClientId(id: record.id, tenantId: tenant))
             XCTAssertEqual(found, record)
-            let missing = try await coalescer.client(UUID(), tenantId: tenant)
+            let missing = try await coalescer.client(TenantClientId(id: UUID(), tenantId: tenant))
             XCTAssertNil(missing)
             XCTAssertEqual(projection.batches.map(\.count), [1, 1])
             XCTAssertEqual(fake.queued, 0)

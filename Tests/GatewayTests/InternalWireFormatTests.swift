@@ -65,6 +65,54 @@ final class InternalWireFormatTests: XCTestCase {
         XCTAssertEqual(try TenantClientId.records(fromAnswer: JSONParser.parse(Array(golden.utf8))), [nil, Fixed.sparseRecord])
     }
 
+    func testLookupRequestsWriteTheirGoldenTextAndReadItBack() throws {
+        let (id, tenant) = (Fixed.id1, Fixed.id2)
+        let lookups = [TenantClientId(id: id, tenantId: tenant), TenantClientId(number: 42, tenantId: tenant),
+                       TenantClientId(number: 43, tenantId: nil)]
+        let golden = #"{"lookups":[{"id":"\#(id.lowercasedString)","tenantId":"\#(tenant.lowercasedString)"},"#
+            + #"{"number":42,"tenantId":"\#(tenant.lowercasedString)"},{"number":43}]}"#
+        XCTAssertEqual(String(decoding: TenantClientId.requestJSON(lookups).serialized(), as: UTF8.self), golden)
+        XCTAssertEqual(try TenantClientId.lookups(fromRequest: JSONParser.parse(Array(golden.utf8))), lookups)
+        // An id needs its tenant; a number must be positive.
+        for (body, field) in [(#"{"lookups":[{"id":"\#(id.lowercasedString)"}]}"#, "lookups[0].tenantId"),
+                              (#"{"lookups":[{"number":0}]}"#, "lookups[0].number"),
+                              (#"{"lookups":[{"number":"7"}]}"#, "lookups[0].number"),
+                              (#"{"lookups":[{}]}"#, "lookups[0].id")] {
+            XCTAssertThrowsError(try TenantClientId.lookups(fromRequest: JSONParser.parse(Array(body.utf8))), body) { error in
+                XCTAssertEqual((error as? JSONFieldError)?.path, field, body)
+            }
+        }
+    }
+
+    func testExportPagesWriteTheirGoldenBytesAndReadThemBack() throws {
+        let page = CareExportPage(rows: [
+            CareExportPage.Row(id: Fixed.id3, tenantId: Fixed.id2, number: 258, name: "Ann Lee", displayName: nil, firstName: "Ann",
+                               lastName: "Lee", email: "a@x.io", ndisNumber: nil, status: "active", planManager: nil,
+                               supportCoordinator: ""),
+            CareExportPage.Row(id: Fixed.id1, tenantId: Fixed.id2, number: nil, name: nil, displayName: "=Ö", firstName: nil,
+                               lastName: nil, email: nil, ndisNumber: "430000001", status: "inactive", planManager: "p",
+                               supportCoordinator: nil),
+        ])
+        func uuid(_ id: UUID) -> String { withUnsafeBytes(of: id.uuid) { $0.map { String(format: "%02x", $0) }.joined() } }
+        let absent = "ffffffff"
+        let golden = "43455031" + "02000000"
+            + uuid(Fixed.id3) + uuid(Fixed.id2) + "0201000000000000"
+            + "07000000" + "416e6e204c6565" + absent + "03000000416e6e" + "030000004c6565" + "06000000614078" + "2e696f"
+            + absent + "06000000616374697665" + absent + "00000000"
+            + uuid(Fixed.id1) + uuid(Fixed.id2) + "0000000000000000"
+            + absent + "030000003dc396" + absent + absent + absent + "09000000343330303030303031" + "08000000696e616374697665"
+            + "0100000070" + absent
+        let bytes = page.wireBytes
+        XCTAssertEqual(bytes.map { String(format: "%02x", $0) }.joined(), golden)
+        XCTAssertEqual(CareExportPage(wireBytes: bytes), page)
+        XCTAssertEqual(CareExportPage(wireBytes: CareExportPage(rows: []).wireBytes), CareExportPage(rows: []))
+        // Anything else is no page: cut short anywhere, trailing bytes, another magic, too many rows.
+        for cut in 0..<bytes.count { XCTAssertNil(CareExportPage(wireBytes: Array(bytes.prefix(cut))), "cut at \(cut)") }
+        XCTAssertNil(CareExportPage(wireBytes: bytes + [0]))
+        XCTAssertNil(CareExportPage(wireBytes: Array("CEP2".utf8) + bytes.dropFirst(4)))
+        XCTAssertNil(CareExportPage(wireBytes: Array("CEP1".utf8) + [0x11, 0x27, 0, 0]))   // 10,001 rows
+    }
+
     func testCommandRequestsWriteTheirGoldenTextAndReadItBack() throws {
         let (id, tenant, document) = (Fixed.id1, Fixed.id2, Fixed.id3)
         let user = Actor(kind: .user, id: "u-1")

@@ -80,7 +80,10 @@ final class SearchProjectionTests: XCTestCase {
         var lookups = ids.map { TenantClientId(id: $0, tenantId: tenant) }
         lookups += [TenantClientId(id: ids[1], tenantId: UUID()), TenantClientId(id: UUID(), tenantId: tenant), lookups[3]]
         var expected: [ClientRecord?] = []
-        for lookup in lookups { expected.append(try await search.client(id: lookup.id, tenantId: lookup.tenantId)) }
+        for lookup in lookups {
+            guard case .id(let id) = lookup.key, let tenantId = lookup.tenantId else { return XCTFail("an id lookup") }
+            expected.append(try await search.client(id: id, tenantId: tenantId))
+        }
         let batch = try await search.clients(lookups)
         XCTAssertEqual(batch, expected)
         XCTAssertEqual(batch.compactMap { $0 }.count, ids.count - 5 + 1)
@@ -88,6 +91,26 @@ final class SearchProjectionTests: XCTestCase {
             let some = try await search.clients(Array(lookups.suffix(size)))
             XCTAssertEqual(some, Array(expected.suffix(size)), "\(size) lookups")
         }
+
+        // By number (the care API's ids), in the tenant or in any, beside lookups by id in the
+        // same batch: the same records; nil for another tenant's ask and for an unknown number.
+        // (The command service numbers clients; these came from the handler alone: numbered here.)
+        var numbered: [(ClientRecord, Int64)] = []
+        for (index, record) in expected.prefix(ids.count).compactMap({ $0 }).enumerated() {   // each live client once
+            let number = Int64(9_000 + index)
+            _ = try await fixture.pool.execute("UPDATE clients SET number = $1 WHERE id = $2", [number, record.id])
+            var renumbered = record
+            renumbered.number = number
+            numbered.append((renumbered, number))
+        }
+        XCTAssertFalse(numbered.isEmpty)
+        var byNumber = numbered.flatMap { record, number in
+            [TenantClientId(number: number, tenantId: tenant), TenantClientId(number: number, tenantId: nil)]
+        }
+        byNumber += [TenantClientId(number: numbered[0].1, tenantId: UUID()), TenantClientId(number: Int64.max, tenantId: nil),
+                     lookups[0]]
+        let answers = try await search.clients(byNumber)
+        XCTAssertEqual(answers, numbered.flatMap { [$0.0, $0.0] } + [nil, nil, numbered.first { $0.0.id == expected[0]?.id }?.0])
     }
 
     func testRedeliveryChangesNothing() async throws {

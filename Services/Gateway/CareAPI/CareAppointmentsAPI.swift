@@ -87,7 +87,8 @@ struct CareAppointmentsAPI: Sendable {
                                        clientIds: found.map(\.id), clientNumbers: found.compactMap(\.number), sections: ["list"],
                                        outcome: .allowed)
         return CareClientView.ok(.array(found.map { client in
-            let (first, last) = CareClientView.names(name: client.name, first: client.firstName, last: client.lastName)
+            let (first, last) = CareClientView.names(name: client.name, displayName: nil, firstName: client.firstName,
+                                                     lastName: client.lastName)
             return .object(["id": client.number.map { .string(String($0)) } ?? .string(client.id.lowercasedString),
                             "firstName": .string(first), "lastName": .string(last), "appointmentCount": .int(client.appointmentCount)])
         }))

@@ -24,12 +24,13 @@ struct CareAuditTrail: Sendable {
                          clientNumbers: clients.compactMap(\.number), sections: sections, outcome: outcome, context: context)
     }
 
-    /// A record of clients known by id and number only (a carer's client list).
-    func record(_ staff: StaffCaller, route: String, companyId: UUID?, clientIds: [UUID], clientNumbers: [Int64], sections: [String],
-                outcome: CareAccessRecord.Outcome, context: (requestId: String?, correlationId: String?) = requestContext) async throws {
+    /// The record of a read of the clients `clientIds` (numbered `clientNumbers`) of `companyId`.
+    func record(_ staff: StaffCaller, route: String, companyId: UUID?, clientIds: [UUID], clientNumbers: [Int64],
+                sections: [String], outcome: CareAccessRecord.Outcome,
+                context: (requestId: String?, correlationId: String?) = requestContext) async throws {
         try await log.append(CareAccessRecord(
-            at: now(), userId: staff.user.id, roles: staff.user.roles.sorted(), companyId: companyId,
-            clientIds: clientIds, clientNumbers: clientNumbers, sections: sections, route: route,
-            requestId: context.requestId, correlationId: context.correlationId, outcome: outcome))
+            at: now(), userId: staff.user.id, roles: staff.user.roles.sorted(), companyId: companyId, clientIds: clientIds,
+            clientNumbers: clientNumbers, sections: sections, route: route, requestId: context.requestId,
+            correlationId: context.correlationId, outcome: outcome))
     }
 }

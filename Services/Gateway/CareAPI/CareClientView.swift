@@ -33,17 +33,17 @@ enum CareClientView {
 
     /// First and last name as the care API shows them.
     static func names(_ record: ClientRecord) -> (first: String, last: String) {
-        let profile = record.profile
-        return names(name: profile.name, first: profile.care?.firstName, last: profile.care?.lastName, fallback: profile.displayName)
+        names(name: record.profile.name, displayName: record.profile.displayName, firstName: record.profile.care?.firstName,
+              lastName: record.profile.care?.lastName)
     }
 
-    /// First and last name from the care sections' while `name` is still "first last", else
-    /// `name` (or `fallback`) split at its last space.
-    static func names(name: String?, first: String?, last: String?, fallback: String? = nil) -> (first: String, last: String) {
-        if let first, let last, name == nil || name == first + " " + last {
+    /// First and last name from the client's name, display name and care names: the care
+    /// names while the name is theirs (or absent), else the name split at its last space.
+    static func names(name: String?, displayName: String?, firstName: String?, lastName: String?) -> (first: String, last: String) {
+        if let first = firstName, let last = lastName, name == nil || name == first + " " + last {
             return (first, last)
         }
-        let name = name ?? fallback ?? ""
+        let name = name ?? displayName ?? ""
         guard let space = name.lastIndex(of: " ") else { return (name, "") }
         return (String(name[..<space]), String(name[name.index(after: space)...]))
     }

@@ -48,8 +48,11 @@ struct CareClientsAPI: Sendable {
         setup.route(.GET, Self.listPath, rendering(list))
         setup.route(.GET, Self.stakeholderPath, rendering(stakeholderList))
         setup.route(.POST, Self.byNDISPath, options: options, rendering(byNDIS))
-        setup.route(.GET, Self.detailsPath, rendering(details))
-        setup.route(.GET, Self.mobileDetailsPath, rendering(details))
+        // A details read is short (a cached session, one search read, the audit's append):
+        // its task stays on the event loop, so its search read goes out on the loop too.
+        let onLoop = RouteOptions(runsOnEventLoop: true)
+        setup.route(.GET, Self.detailsPath, options: onLoop, rendering(details))
+        setup.route(.GET, Self.mobileDetailsPath, options: onLoop, rendering(details))
         setup.route(.POST, Self.createPath, options: options, rendering(create))
         setup.route(.PUT, Self.updatePath, options: options, rendering(update))
         setup.route(.PUT, Self.mobileUpdatePath, options: options, rendering(update))
@@ -228,9 +231,12 @@ struct CareClientsAPI: Sendable {
     func client(_ id: String?, _ request: HTTPRequest, _ staff: StaffCaller, _ access: CareAccess,
                 needs permission: String) async throws -> ClientRecord {
         guard let number = id.flatMap(CareClientView.number(fromClientId:)) else { throw Self.notFound }
-        var query = ClientListQuery(scope: try Self.scope(companyParameter: nil, access), limit: 1)
-        query.number = number
-        guard let record = try await pageOrEmpty(query).data.first else { throw Self.notFound }
+        // A batched lookup by number (`SearchClient.client(number:tenantId:)`), within the
+        // caller's company when it has one; else in any company, the record's company then
+        // checked by `decide` (another company's client is "not found", as a missing one).
+        let onlyCompany = access.actsInEveryCompany || access.companyIds.count != 1 ? nil : access.companyIds.first
+        guard access.actsInEveryCompany || !access.companyIds.isEmpty,
+              let record = try await search.client(number: number, tenantId: onlyCompany) else { throw Self.notFound }
         try await authorize(record, request, staff, access, needs: permission)
         return record
     }

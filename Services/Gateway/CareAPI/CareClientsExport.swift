@@ -11,7 +11,10 @@ import ServiceRuntime
 /// `clients_export.csv`.
 ///
 /// Pages of `pageSize` clients are read by id (keyset, no offsets or counts, so ten million
-/// rows cost the same per page as ten), the next page is read while the current one is sent,
+/// rows cost the same per page as ten) as `CareExportPage`s, which carry only the export's
+/// columns (whole records as JSON were most of the export's time in both services; measured:
+/// docs/performance.md, design measurements), and
+/// written from their texts without a copy per cell; the next page is read while the current one is sent,
 /// and each page is sent only once the peer has taken most of the last (`HTTPStreamedBody`'s
 /// backpressure): memory stays at about two pages whatever the size. Each page's access record
 /// is committed before its rows are sent. The rows are in id order (stable while clients are
@@ -25,7 +28,10 @@ struct CareClientsExport: Sendable {
     let clients: CareClientsAPI
 
     static let path = "/api/user/client/list/export"
-    static let pageSize = 1000
+    /// Rows per page (and per access record); at most `CareExportPage.maxRows`. 5,000 rather
+    /// than 1,000: fewer round trips and commits per row (measured: docs/performance.md,
+    /// design measurements).
+    static let pageSize = 5000
     static let columns = ["id", "firstName", "lastName", "email", "ndisNumber", "status", "planManager", "supportCoordinator"]
 
     func register(on setup: ServiceSetup) {
@@ -47,45 +53,56 @@ struct CareClientsExport: Sendable {
         let route = CareClientsAPI.route(request)
         let context = CareAuditTrail.requestContext
         let audit = clients.audit
-        let api = clients
+        let search = clients.search
+        @Sendable func page(after: UUID?) async throws -> CareExportPage {
+            if case .tenants(let ids) = query.scope, ids.isEmpty { return CareExportPage(rows: []) }
+            var following = query
+            following.care.after = after
+            return try await search.exportPage(following)
+        }
         var response = HTTPResponse(status: .ok, headers: ["Content-Type": "text/csv; charset=utf-8",
                                                            "Content-Disposition": "attachment; filename=\"clients_export.csv\"",
                                                            "Cache-Control": "no-store"])
         // The first page is read before answering, so a search projection that cannot answer
         // is a 503 like every read's, not a truncated download.
-        let first = try await api.pageOrEmpty(query)
+        let first = try await page(after: nil)
         response.streamedBody = HTTPStreamedBody { writer in
             var header: [UInt8] = [0xEF, 0xBB, 0xBF]
             Self.appendRow(Self.columns, to: &header)
             try await writer.write(header)
-            var next: Task<ClientListPage, any Error>? = Task { first }
+            var next: Task<CareExportPage, any Error>? = Task { first }
             defer { next?.cancel() }
             while let fetching = next {
-                let page = try await fetching.value
-                if page.data.count == query.limit, let last = page.data.last {
-                    var following = query
-                    following.care.after = last.id
-                    next = Task { try await api.pageOrEmpty(following) }
+                let rows = try await fetching.value.rows
+                if rows.count == query.limit, let last = rows.last {
+                    next = Task { try await page(after: last.id) }
                 } else {
                     next = nil
                 }
-                guard !page.data.isEmpty else { break }
-                try await audit.record(staff, route: route, clients: page.data, sections: ["export"], outcome: .allowed, context: context)
+                guard !rows.isEmpty else { break }
+                try await audit.record(staff, route: route, companyId: rows[0].tenantId, clientIds: rows.map(\.id),
+                                       clientNumbers: rows.compactMap(\.number), sections: ["export"], outcome: .allowed,
+                                       context: context)
                 var chunk: [UInt8] = []
-                chunk.reserveCapacity(page.data.count * 128)
-                for record in page.data { Self.appendRow(Self.row(record), to: &chunk) }
+                chunk.reserveCapacity(rows.count * 128)
+                for row in rows { Self.appendRow(row, to: &chunk) }
                 try await writer.write(chunk)
             }
         }
         return response
     }
 
-    /// A client's cells, in `columns` order.
-    static func row(_ record: ClientRecord) -> [String] {
-        let (first, last) = CareClientView.names(record)
-        let care = record.profile.care
-        return [CareClientView.id(record).stringValue, first, last, record.profile.email ?? "", care?.ndisNumber ?? "",
-                record.profile.status.rawValue, care?.planManager ?? "", care?.supportCoordinator ?? ""]
+    /// Appends a client's line, its cells in `columns` order.
+    static func appendRow(_ row: CareExportPage.Row, to out: inout [UInt8]) {
+        let (first, last) = CareClientView.names(name: row.name, displayName: row.displayName, firstName: row.firstName,
+                                                 lastName: row.lastName)
+        appendCell(row.number.map { String($0) } ?? row.id.lowercasedString, to: &out)
+        for cell in [first, last, row.email ?? "", row.ndisNumber ?? "", row.status, row.planManager ?? "",
+                     row.supportCoordinator ?? ""] {
+            out.append(UInt8(ascii: ","))
+            appendCell(cell, to: &out)
+        }
+        out.append(contentsOf: [13, 10])
     }
 
     /// Appends one CSV line (CRLF-terminated).
@@ -98,28 +115,21 @@ struct CareClientsExport: Sendable {
     }
 
     /// One cell: neutralised against formulas, quoted when it holds a comma, quote, CR or LF.
+    /// Straight from the string's UTF-8 (no copy per cell: an export writes millions).
     static func appendCell(_ cell: String, to out: inout [UInt8]) {
-        var bytes = Array(cell.utf8)
-        if let first = bytes.first, [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13].contains(first) {
-            bytes.insert(UInt8(ascii: "'"), at: 0)
-        }
+        let bytes = cell.utf8
+        let formula = bytes.first.map { [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13].contains($0) } ?? false
         guard bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 13 || $0 == 10 }) else {
+            if formula { out.append(UInt8(ascii: "'")) }
             out.append(contentsOf: bytes)
             return
         }
         out.append(UInt8(ascii: "\""))
+        if formula { out.append(UInt8(ascii: "'")) }
         for byte in bytes {
             if byte == UInt8(ascii: "\"") { out.append(byte) }
             out.append(byte)
         }
         out.append(UInt8(ascii: "\""))
-    }
-}
-
-extension JSONValue {
-    /// The text of a string value ("" for anything else).
-    var stringValue: String {
-        if case .string(let text) = self { return text }
-        return ""
     }
 }

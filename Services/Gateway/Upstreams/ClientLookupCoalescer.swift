@@ -56,10 +56,9 @@ final class ClientLookupCoalescer: Sendable {
         self.send = send
     }
 
-    /// The client `id` of `tenantId`; nil when it does not exist there or was deleted. Throws
+    /// The client `lookup` names; nil when it does not exist (there) or was deleted. Throws
     /// what fetching its batch threw.
-    func client(_ id: UUID, tenantId: UUID) async throws -> ClientRecord? {
-        let lookup = TenantClientId(id: id, tenantId: tenantId)
+    func client(_ lookup: TenantClientId) async throws -> ClientRecord? {
         guard let loop = pass.currentLoop() else { return try await exchange([lookup])[0].get() }
         let role = await withCheckedContinuation { (waiter: Waiter) in
             let opens = batches.withLock { $0.add(lookup, waiter: waiter, on: loop) }

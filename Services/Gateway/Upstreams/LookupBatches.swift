@@ -44,7 +44,7 @@ struct LookupBatches<Waiter> {
     }
 
     /// What each of `lookups` gets from its batch's `answer`: its record (only one with the
-    /// lookup's own id and tenant, else nil), nil, or the batch's error. An answer with another
+    /// lookup's own key and tenant, else nil), nil, or the batch's error. An answer with another
     /// number of entries than lookups fails them all.
     static func outcomes(for lookups: [TenantClientId],
                          answer: Result<[ClientRecord?], any Error>) -> [Result<ClientRecord?, any Error>] {
@@ -57,7 +57,7 @@ struct LookupBatches<Waiter> {
             return Array(repeating: .failure(error), count: lookups.count)
         case .success(let records):
             return zip(lookups, records).map { lookup, record in
-                .success(record.flatMap { $0.id == lookup.id && $0.tenantId == lookup.tenantId ? $0 : nil })
+                .success(record.flatMap { lookup.matches($0) ? $0 : nil })
             }
         }
     }

@@ -39,10 +39,29 @@ struct SearchClient: Sendable {
         return try Self.decode(response) { value throws(JSONFieldError) in try ClientListPage(internalJSON: value) }
     }
 
+    /// The next page of the care export: `query`'s clients by id after `query.care.after`,
+    /// up to `query.limit` (at most `CareExportPage.maxRows`).
+    func exportPage(_ query: ClientListQuery) async throws -> CareExportPage {
+        let response = try await get(InternalPaths.careExportPages + "?" + Self.parameters(of: query))
+        guard response.status.code == 200 else {
+            throw UpstreamError.clienteleError(from: response, service: "search-projection")
+        }
+        guard let page = CareExportPage(wireBytes: response.body) else {
+            throw ClienteleError(.internal, "Internal server error", internalDetail: "undecodable search export page")
+        }
+        return page
+    }
+
     /// The client `id` of `tenantId`; nil when it does not exist there (or was deleted).
     /// Batched with the other lookups of the caller's event-loop pass (`ClientLookupCoalescer`).
     func client(_ id: UUID, tenantId: UUID) async throws -> ClientRecord? {
-        try await lookups.client(id, tenantId: tenantId)
+        try await lookups.client(TenantClientId(id: id, tenantId: tenantId))
+    }
+
+    /// The client numbered `number`, in `tenantId` or (nil) in any tenant; nil when none has
+    /// the number there. Batched like `client(_:tenantId:)`.
+    func client(number: Int64, tenantId: UUID?) async throws -> ClientRecord? {
+        try await lookups.client(TenantClientId(number: number, tenantId: tenantId))
     }
 
     /// A client's appointments (`CareAppointmentsQuery`), in start order.

@@ -4,11 +4,12 @@ import Identity
 
 /// The workspaces' custom-field definitions as the workspace API reads them.
 ///
-/// Writes (a client created or changed) check their values against `current`, read from the
-/// database every time. Answers (a client shown) type their values with `recent`, which may
-/// be up to the cache's lifetime (2 s) old: a change of definitions through this gateway is seen at once
-/// (`invalidate`), one through another gateway instance within the lifetime. At most
-/// `capacity` (10,000) workspaces are held (`ExpiringCache`).
+/// Writes (a client created or changed) check their values against `recent` definitions, and
+/// answers (a client shown) type their values with them: up to the cache's lifetime (2 s)
+/// old. A change of definitions through this gateway is seen at once (`invalidate`, and a
+/// read racing the change is not kept), one through another gateway instance within the
+/// lifetime, as for sessions and API keys. At most `capacity` (10,000) workspaces are held
+/// (`ExpiringCache`).
 final class CustomFieldCatalog: Sendable {
     /// A workspace's definitions, by key.
     typealias Definitions = [String: CustomFieldDefinition]
@@ -21,8 +22,8 @@ final class CustomFieldCatalog: Sendable {
         self.cache = ExpiringCache(lifetime: lifetime, capacity: capacity)
     }
 
-    /// The workspace's definitions now, from the database.
-    func current(_ workspaceId: UUID) async throws -> Definitions {
+    /// The workspace's definitions now, from the database (remembered for the lifetime).
+    private func current(_ workspaceId: UUID) async throws -> Definitions {
         let generation = cache.generation
         let stored = try await identity.customFieldDefinitions(companyId: workspaceId)
         let definitions = Dictionary(uniqueKeysWithValues: stored.map { ($0.definition.fieldKey, $0.definition) })

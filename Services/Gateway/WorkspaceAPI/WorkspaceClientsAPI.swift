@@ -70,7 +70,7 @@ struct WorkspaceClientsAPI: Sendable {
     func create(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request, Permission.clientsCreate)
         let body = try await OrganizationClientsAPI.jsonBody(request, maxBytes: Self.maxBodyBytes)
-        let definitions = try await catalog.current(caller.workspaceId)
+        let definitions = try await catalog.recent(caller.workspaceId)
         let profile = try WorkspaceClientInput.profile(from: body, definitions: definitions)
         let idempotency = try OrganizationWriteHeaders.idempotency(request, body: body, scope: Self.scope(caller))
         let outcome = try await Self.naming(profile.workspace?.contactMethods) {
@@ -87,7 +87,7 @@ struct WorkspaceClientsAPI: Sendable {
         let caller = try await caller(request, Permission.clientsUpdate)
         let id = try Self.clientId(request)
         let body = try await OrganizationClientsAPI.jsonBody(request, maxBytes: Self.maxBodyBytes)
-        let definitions = try await catalog.current(caller.workspaceId)
+        let definitions = try await catalog.recent(caller.workspaceId)
         let changes = try WorkspaceClientInput.changes(from: body, definitions: definitions)
         let idempotency = try OrganizationWriteHeaders.idempotency(request, body: body, scope: Self.scope(caller))
         let expectedVersion = try OrganizationClientsAPI.expectedVersion(request)

@@ -1,3 +1,4 @@
+import ClientDomain
 import Foundation
 import JSON
 
@@ -64,9 +65,8 @@ public struct CareAccessRecord: Sendable, Equatable {
         ])
     }
 
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    /// RFC 3339 with milliseconds, UTC (`Timestamp.format`: an `ISO8601DateFormatter` made per
+    /// record was a large share of the gateway's CPU, inside the audit's group write that every
+    /// read waits for; measured: docs/performance.md, design measurements).
+    static func format(_ date: Date) -> String { Timestamp.format(date) }
 }

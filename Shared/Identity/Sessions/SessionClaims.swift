@@ -5,11 +5,14 @@ import JSON
 /// revocation (`jti`), the user's session epoch (`epoch`), and the user's roles and
 /// companies when it was issued.
 ///
+/// Written and read as JSON by hand (`SessionClaims+JSON`): every request with a session
+/// reads them (`JSONDecoder` instead: measured, docs/performance.md, design measurements).
+///
 /// Times are whole seconds since 1970 (JWT's NumericDate). `roles` and `companies` are for
 /// the client's convenience; the gateway reads them from the database (remembered for at
 /// most `SESSION_CACHE_MS`, forgotten at once on a change through that gateway), so a change
 /// or deactivation applies to the session without a new token.
-public struct SessionClaims: Sendable, Equatable, Codable {
+public struct SessionClaims: Sendable, Equatable {
     public var sub: String
     public var iat: Int64
     public var exp: Int64

@@ -98,4 +98,26 @@ extension ClientSearch {
         let records = try await pool.query(sql, parameters + [limit]).map(Self.record(from:))
         return ClientListPage(data: records, total: -1)
     }
+
+    /// The columns of an export row, in `CareExportPage.Row`'s order (the care names read
+    /// with `#>>`: `CareSchema` holds them as strings, as the generated NDIS columns rely on).
+    static let exportColumns = "id, tenant_id, number, name, display_name, care #>> '{personalInfo,firstName}', "
+        + "care #>> '{personalInfo,lastName}', email, ndis_number, status, plan_manager, support_coordinator"
+
+    /// The next `query.limit` clients of `query` by id (after `query.care.after`), with only
+    /// what the care export writes: an index range scan however deep the page is.
+    public func exportPage(_ query: ClientListQuery) async throws -> CareExportPage {
+        var query = query
+        query.care.keyset = true
+        let (conditions, parameters) = Self.conditions(query)
+        let sql = "SELECT \(Self.exportColumns) FROM clients WHERE \(conditions.joined(separator: " AND ")) "
+            + "ORDER BY id LIMIT $\(parameters.count + 1)"
+        let rows = try await pool.query(sql, parameters + [query.limit])
+        return CareExportPage(rows: try rows.map { row in
+            CareExportPage.Row(id: try row.decode(0), tenantId: try row.decode(1), number: try row.decodeIfPresent(2),
+                               name: try row.text(3), displayName: try row.text(4), firstName: try row.text(5),
+                               lastName: try row.text(6), email: try row.text(7), ndisNumber: try row.text(8),
+                               status: try row.decode(9), planManager: try row.text(10), supportCoordinator: try row.text(11))
+        })
+    }
 }

@@ -18,13 +18,9 @@ public struct ClientSearch: Sendable {
 
     static let recordColumns = ClientColumns.list
 
-    /// A page of a tenant's clients and the exact number matching, from one snapshot.
-    ///
-    /// Text matches case-insensitively anywhere in name, phone or email (`%`, `_` and `\`
-    /// in it are literal). Rows are ordered by the sort field, then by id in the same
-    /// direction, so pages are stable. `limit` and `offset` are taken as given (the route
-    /// checks their ranges).
-    public func list(_ query: ClientListQuery) async throws -> ClientListPage {
+    /// The SQL conditions (joined by AND) and their parameters that select `query`'s clients:
+    /// its tenants, filters and (`keyset`) position; never a deleted client.
+    static func conditions(_ query: ClientListQuery) -> (conditions: [String], parameters: [any PostgresEncodable]) {
         var conditions = ["NOT deleted"]
         var parameters: [any PostgresEncodable] = []
         switch query.scope {
@@ -57,7 +53,19 @@ public struct ClientSearch: Sendable {
             parameters.append("{" + query.statuses.map(\.rawValue).joined(separator: ",") + "}")
             conditions.append("status = ANY($\(parameters.count)::text[])")
         }
+        return (conditions, parameters)
+    }
+
+    /// A page of a tenant's clients and the exact number matching, from one snapshot.
+    ///
+    /// Text matches case-insensitively anywhere in name, phone or email (`%`, `_` and `\`
+    /// in it are literal). Rows are ordered by the sort field, then by id in the same
+    /// direction, so pages are stable. `limit` and `offset` are taken as given (the route
+    /// checks their ranges).
+    public func list(_ query: ClientListQuery) async throws -> ClientListPage {
+        let (conditions, parameters) = Self.conditions(query)
         if query.care.keyset { return try await keysetPage(conditions, parameters, limit: query.limit) }
+        if query.number != nil { return try await numberPage(conditions, parameters, query) }
         let filter = conditions.joined(separator: " AND ")
         let direction = query.sortOrder == .asc ? "ASC" : "DESC"
         let order = "ORDER BY \(Self.column(for: query.sortBy)) \(direction), id \(direction)"
@@ -80,6 +88,15 @@ public struct ClientSearch: Sendable {
         }
     }
 
+    /// `list` for a query naming a client's number: numbers are unique (`clients_by_number`),
+    /// so at most one row matches, and one statement (no transaction, no count) gives both the
+    /// page and the total. The care API's details read a client by number on every request.
+    func numberPage(_ conditions: [String], _ parameters: [any PostgresEncodable], _ query: ClientListQuery) async throws -> ClientListPage {
+        let sql = "SELECT \(Self.recordColumns) FROM clients WHERE \(conditions.joined(separator: " AND "))"
+        let matches = try await pool.query(sql, parameters).map(Self.record(from:))
+        return ClientListPage(data: Array(matches.dropFirst(query.offset).prefix(query.limit)), total: matches.count)
+    }
+
     /// The client, if it exists in this tenant and is not deleted.
     public func client(id: UUID, tenantId: UUID) async throws -> ClientRecord? {
         let rows = try await pool.query("""
@@ -88,28 +105,36 @@ public struct ClientSearch: Sendable {
         return try rows.first.map(Self.record(from:))
     }
 
-    /// The clients of `lookups`, in their order: each one's record if it exists in that
-    /// lookup's tenant and is not deleted, else nil.
+    /// The clients of `lookups`, in their order: each one's record if it exists (in that
+    /// lookup's tenant, when it names one) and is not deleted, else nil.
     ///
-    /// One statement for the whole batch, waiting on `readiness` like `client(id:tenantId:)`;
-    /// the tenant is checked per entry, so a lookup never sees another tenant's client. The
-    /// caller bounds the batch (`TenantClientId.maxPerLookup` at the route).
+    /// One statement for the ids of the batch and one for its numbers (numbers are unique),
+    /// waiting on `readiness` like `client(id:tenantId:)`; the tenant is checked per entry, so
+    /// a lookup within a tenant never sees another tenant's client. The caller bounds the batch
+    /// (`TenantClientId.maxPerLookup` at the route).
     public func clients(_ lookups: [TenantClientId]) async throws -> [ClientRecord?] {
         guard !lookups.isEmpty else { return [] }
         var ids: [UUID] = []
-        var seen = Set<UUID>()
-        for lookup in lookups where seen.insert(lookup.id).inserted { ids.append(lookup.id) }
-        let slots = Self.lookupSlots(for: ids.count)
-        // Padded with the first id (a duplicate in IN changes nothing) to the statement's size.
-        let parameters: [any PostgresEncodable] = ids + Array(repeating: ids[0], count: slots - ids.count)
-        let rows = try await pool.query(Self.lookupSQL(slots: slots), parameters, waitingOn: readiness)
-        var found: [UUID: ClientRecord] = [:]
-        found.reserveCapacity(rows.count)
-        for row in rows {
-            let record = try Self.record(from: row)
-            found[record.id] = record
+        var numbers: [Int64] = []
+        var seenIds = Set<UUID>()
+        var seenNumbers = Set<Int64>()
+        for lookup in lookups {
+            switch lookup.key {
+            case .id(let id): if seenIds.insert(id).inserted { ids.append(id) }
+            case .number(let number): if seenNumbers.insert(number).inserted { numbers.append(number) }
+            }
         }
-        return lookups.map { lookup in found[lookup.id].flatMap { $0.tenantId == lookup.tenantId ? $0 : nil } }
+        var found: [ClientRecord] = []
+        found.reserveCapacity(ids.count + numbers.count)
+        for (column, keys) in [("id", ids.map { $0 as any PostgresEncodable }), ("number", numbers.map { $0 as any PostgresEncodable })]
+        where !keys.isEmpty {
+            let slots = Self.lookupSlots(for: keys.count)
+            // Padded with the first key (a duplicate in IN changes nothing) to the statement's size.
+            let parameters = keys + Array(repeating: keys[0], count: slots - keys.count)
+            let rows = try await pool.query(Self.lookupSQL(column: column, slots: slots), parameters, waitingOn: readiness)
+            for row in rows { found.append(try Self.record(from: row)) }
+        }
+        return lookups.map { lookup in found.first(where: lookup.matches) }
     }
 
     /// The number of ids a batch lookup statement takes for `count` distinct ids: the next
@@ -125,19 +150,22 @@ public struct ClientSearch: Sendable {
         return slots
     }
 
-    /// `SELECT … WHERE id IN ($1, …, $slots) AND NOT deleted`.
-    static func lookupSQL(slots: Int) -> String {
-        if let index = lookupStatements.firstIndex(where: { $0.slots == slots }) { return lookupStatements[index].sql }
-        return makeLookupSQL(slots: slots)
+    /// `SELECT … WHERE <column> IN ($1, …, $slots) AND NOT deleted`, `column` being `id` or
+    /// `number`.
+    static func lookupSQL(column: String = "id", slots: Int) -> String {
+        if let index = lookupStatements.firstIndex(where: { $0.column == column && $0.slots == slots }) {
+            return lookupStatements[index].sql
+        }
+        return makeLookupSQL(column: column, slots: slots)
     }
 
-    private static let lookupStatements: [(slots: Int, sql: String)] = (0...7).map { 1 << $0 }.map {
-        ($0, makeLookupSQL(slots: $0))
+    private static let lookupStatements: [(column: String, slots: Int, sql: String)] = ["id", "number"].flatMap { column in
+        (0...7).map { 1 << $0 }.map { (column, $0, makeLookupSQL(column: column, slots: $0)) }
     }
 
-    private static func makeLookupSQL(slots: Int) -> String {
+    private static func makeLookupSQL(column: String, slots: Int) -> String {
         let placeholders = (1...slots).map { "$\($0)" }.joined(separator: ", ")
-        return "SELECT \(recordColumns) FROM clients WHERE id IN (\(placeholders)) AND NOT deleted"
+        return "SELECT \(recordColumns) FROM clients WHERE \(column) IN (\(placeholders)) AND NOT deleted"
     }
 
     /// The version the read model holds for a client (a deleted one keeps its last), if any.

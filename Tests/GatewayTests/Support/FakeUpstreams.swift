@@ -152,8 +152,11 @@ final class FakeUpstreams: Sendable {
             return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
                                 body: TenantClientId.answerJSON(lookups.map { lookup in
                                     var found = client
-                                    found.id = lookup.id
-                                    found.tenantId = lookup.tenantId
+                                    switch lookup.key {
+                                    case .id(let id): found.id = id
+                                    case .number(let number): found.number = number
+                                    }
+                                    found.tenantId = lookup.tenantId ?? client.tenantId
                                     return found
                                 }))
         }
