@@ -433,6 +433,33 @@ final class IdentityAPITests: XCTestCase {
         XCTAssertEqual(served.status, 200, "\(served.json)")
     }
 
+    /// Forty requests at once on a key the gateway has not looked up yet (as every time its
+    /// cache entry expires) share one lookup: none is refused for the address's lookup budget.
+    func testABurstOnOneKeyCostsOneLookup() async throws {
+        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let company = try await call(.POST, "/api/companies", as: .bearer(root), body: json(["name": "Key burst \(UUID().uuidString.prefix(8))"]))
+        let issued = try await call(.POST, "/api/api-keys", as: .bearer(root),
+                                    body: json(["companyId": try XCTUnwrap(company.data["id"] as? String), "permissions": ["clients:read"]]))
+        let key = try XCTUnwrap(issued.data["key"] as? String)
+        let liveLookups = #"clientele_api_key_lookups_total{result="live"}"#
+        let before = try await metric(liveLookups) ?? 0
+        let busy = address()
+        let clients = (0..<8).map { _ in HTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 8)) }
+        defer { for client in clients { client.shutdown() } }
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await Self.call(.GET, "/api/v1/clients", as: .bearer(key), headers: [("X-Forwarded-For", busy)],
+                                        through: clients[index % clients.count]).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        XCTAssertEqual(statuses.filter { $0 != 200 }, [], "every request of the burst is served")
+        let after = try await metric(liveLookups) ?? 0
+        XCTAssertLessThan(after - before, 5, "the burst shared its lookups (\(after - before))")
+    }
+
     // MARK: Companies and users by role
 
     func testCompaniesAndUsersRoutesAnswerPerRole() async throws {

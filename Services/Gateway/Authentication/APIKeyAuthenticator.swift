@@ -15,7 +15,9 @@ import ServiceRuntime
 /// A lookup the cache cannot answer costs a database query, so it counts against the client
 /// address's budget of failed lookups first (`failedLookups`, `failedLookupPolicy`: 20 per
 /// minute, refilled continuously; the address as `TrustedProxies` reads it) and is given back
-/// when the key turns out live. Past the budget the answer is 429 with `Retry-After`
+/// when the key turns out live. Concurrent lookups of one key share one (`SharedLoads`), so a
+/// burst of requests on a key whose cache entry just expired costs one lookup, not one each
+/// against the budget. Past the budget the answer is 429 with `Retry-After`
 /// (`TooManyUnknownKeys`), without a lookup, until a lookup's worth has refilled; a cached
 /// live key is served all the same.
 ///
@@ -30,6 +32,8 @@ struct APIKeyAuthenticator: Sendable {
     let trustedProxies: TrustedProxies
     /// `clientele_api_key_lookups_total{result}`: database lookups, `live` or `unknown`.
     let lookups: Counter
+    /// The lookups under way, by digest: requests on a key being looked up wait for it.
+    let lookupsUnderWay = SharedLoads<[UInt8], APIKey?>()
 
     /// Failed key lookups one client address may cause: 20 per minute, as a token bucket.
     static let failedLookupPolicy = RateLimitPolicy(requests: 20, windowSeconds: 60)
@@ -71,6 +75,14 @@ struct APIKeyAuthenticator: Sendable {
         let digest = APIKeySecret.digest(secret)
         if let key = cache.key(digest: digest) { return key }
         if cache.isUnknown(digest: digest) { return nil }
+        return try await lookupsUnderWay.value(for: digest) {
+            try await lookUp(secret: secret, digest: digest, request: request)
+        }
+    }
+
+    /// Looks `secret` up in the database, within the client address's budget, and remembers
+    /// the answer.
+    private func lookUp(secret: String, digest: [UInt8], request: HTTPRequest) async throws -> APIKey? {
         let address = RateLimitPrincipal.clientAddress(request.clientAddress(trusting: trustedProxies))
         let decision = failedLookups.admit(address)
         guard decision.allowed else { throw TooManyUnknownKeys(retryAfterSeconds: decision.retryAfterSeconds) }
