@@ -38,8 +38,8 @@ public final class TLSSession {
         let named = isAddress
             ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(pointer), serverName) == 1
             : clientele_ssl_set_server_name(pointer, serverName) == 1 && SSL_set1_host(pointer, serverName) == 1
+        // Thrown once `pointer` is set, the session is freed by `deinit` (`close`).
         guard named else {
-            SSL_free(pointer)
             throw ClienteleError(.invalidArgument, "The TLS server name is not valid", internalDetail: TLSContext.drainErrors())
         }
     }

@@ -81,6 +81,17 @@ final class HTTPClientTLSTests: XCTestCase {
         try await running.stop()
     }
 
+    /// A name that is neither a host name nor an address is refused before any byte is sent
+    /// (and the half-made session is freed once).
+    func testAServerNameThatIsNotValidIsRefused() throws {
+        let context = try TLSContext(clientTrusting: try Self.certificates.get().authorityFile)
+        for name in ["1.2.3.4.5", "300.1.1.1"] {
+            XCTAssertThrowsError(try TLSSession(client: context, fd: -1, serverName: name), name) { error in
+                XCTAssertEqual((error as? ClienteleError)?.code, .invalidArgument)
+            }
+        }
+    }
+
     func testHttpsWithoutATLSConfigurationIsRefused() async throws {
         let client = HTTPClient()
         do {
