@@ -42,12 +42,14 @@ public struct ClientStatsProjection: ProjectionReadModel {
             var states: [UUID: StatsClientState] = [:]
             var delta = StatsDelta()
             let changed = Self.fold(fresh, into: &states, outcome: &created, delta: &delta)
-            if created.rejected.isEmpty, !changed.isEmpty,
-               try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets,
-                         onlyIfNew: true, on: connection) {
-                return (created, offsets != nil)
+            if created.rejected.isEmpty, !changed.isEmpty {
+                if try write(changed.compactMap { states[$0]?.record }, delta, to: tables, storing: offsets,
+                             onlyIfNew: true, on: connection) {
+                    return (created, offsets != nil)
+                }
+                // Some of the streams have a row: a replayed log's creations.
+                replayed.note(target, foundApplied: true)
             }
-            replayed.note(target, foundApplied: true)
         }
         let ids = Set(events.map(\.envelope.streamId))
         var states: [UUID: StatsClientState] = [:]
