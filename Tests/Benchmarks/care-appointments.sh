@@ -22,15 +22,8 @@ seconds="${1:-10}"
 connections="${2:-8}"
 # shellcheck source=lib/stack.sh
 source "$root/Tests/Benchmarks/lib/stack.sh"
-stack_build
-stack_init
-start_postgres
-create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
-start_broker
-start_clientele
+start_stack
 
-psql_gateway() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_gateway -tAc "$1"; }
-psql_search() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_search -tAc "$1"; }
 json_field() { python3 -c 'import json, sys; value = json.load(sys.stdin); [value := value[int(k) if k.isdigit() else k] for k in sys.argv[1].split(".")]; print(value)' "$1"; }
 
 company="$(psql_gateway "SELECT id FROM companies WHERE name = 'Bench Ltd'")"

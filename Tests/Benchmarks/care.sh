@@ -23,15 +23,8 @@ clients="${3:-1000000}"
 lua="$root/Tests/Benchmarks/lua"
 # shellcheck source=lib/stack.sh
 source "$root/Tests/Benchmarks/lib/stack.sh"
-stack_build
-stack_init
-start_postgres
-create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
-start_broker
-start_clientele
+start_stack
 
-psql_gateway() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_gateway -tAc "$1"; }
-psql_search() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_search -tAc "$1"; }
 
 company="$(psql_gateway "SELECT id FROM companies WHERE name = 'Bench Ltd'")"
 admin_password="bench-admin-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"

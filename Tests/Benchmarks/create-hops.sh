@@ -19,12 +19,7 @@ seconds="${2:-10}"
 connections="${3:-32}"
 # shellcheck source=lib/stack.sh
 source "$root/Tests/Benchmarks/lib/stack.sh"
-stack_build
-stack_init
-start_postgres
-create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
-start_broker
-start_clientele
+start_stack
 
 # Every histogram's _sum and _count lines from the services that have the hops.
 histograms() {

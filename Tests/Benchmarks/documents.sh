@@ -22,12 +22,7 @@ size_mb="${2:-8}"
 concurrency="${3:-4}"
 # shellcheck source=lib/stack.sh
 source "$root/Tests/Benchmarks/lib/stack.sh"
-stack_build
-stack_init
-start_postgres
-create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
-start_broker
-start_clientele
+start_stack
 
 # A super-admin (care.documents in every company), its session, and one client to attach to.
 admin_email="bench@documents.bench"

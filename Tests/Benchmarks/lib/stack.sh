@@ -149,6 +149,21 @@ start_clientele() {
     export API_KEY
 }
 
+# The whole stack as most benchmarks run it: the release build, PostgreSQL with the services'
+# databases, the broker and every service (`start_clientele`, given "$@").
+start_stack() {
+    stack_build
+    stack_init
+    start_postgres
+    create_databases clientele_commands clientele_search clientele_stats clientele_documents clientele_gateway
+    start_broker
+    start_clientele "$@"
+}
+
+# One value from a query on the gateway's or the search projection's database.
+psql_gateway() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_gateway -tAc "$1"; }
+psql_search() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_search -tAc "$1"; }
+
 # CPU accounting: clock ticks of each service in `svc_pid`, of the PostgreSQL cluster
 # (postmaster and its children) and of the whole machine (others share it), one per line.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
