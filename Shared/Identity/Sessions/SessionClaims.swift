@@ -41,9 +41,10 @@ public struct SessionClaims: Sendable, Equatable {
                   companies: user.companyIds.map { $0.lowercasedString }.sorted(), epoch: user.sessionEpoch)
     }
 
-    /// The user id `sub` names.
-    public var userId: UUID? { UUID(uuidString: sub) }
+    /// The user id `sub` names (`UUID(canonical:)`: read on every authenticated request, and
+    /// `UUID(uuidString:)` runs `sscanf`, 2% of the gateway's CPU for a workspace GET).
+    public var userId: UUID? { UUID(canonical: sub) }
     /// The token id as a UUID (what the revocation table keys by).
-    public var tokenId: UUID? { UUID(uuidString: jti) }
+    public var tokenId: UUID? { UUID(canonical: jti) }
     public var expiresAt: Date { Date(timeIntervalSince1970: TimeInterval(exp)) }
 }
