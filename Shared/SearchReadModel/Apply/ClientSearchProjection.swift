@@ -38,8 +38,6 @@ public struct ClientSearchProjection: ProjectionReadModel {
             (events, replayedDuplicates) = try replayed.withoutApplied(events, in: table, target: target, on: connection)
             outcome.duplicates = replayedDuplicates
             guard !events.isEmpty else { return (outcome, false) }
-        }
-        if creationsOnly {
             changed = StreamFold.fold(events, into: &rows, outcome: &outcome, apply: { _, _, _ in },
                                       create: { event, envelope in SearchRow(creating: event, envelope: envelope) })
             // An event that is not a valid creation counts as a duplicate if its stream has a
