@@ -166,6 +166,51 @@ final class ClientDeciderTests: XCTestCase {
         }
     }
 
+    /// Erasure is allowed on a live and on a deleted client of the tenant, once; afterwards
+    /// every command answers not found, as for a stream that does not exist.
+    func testEraseIsAllowedOnAnyExistingClientOnceAndEndsTheStream() async throws {
+        let live = existing()
+        let erase = ClientCommand.erase(EraseClient(clientId: live.id, tenantId: tenant))
+        let events = try await decider.decide(erase, current: live, lookup: FixedLookup())
+        XCTAssertEqual(events, [.erased(ClientErased())])
+
+        var deleted = live
+        deleted.apply(.deleted(ClientDeleted()), at: start)
+        let afterDeletion = try await decider.decide(erase, current: deleted, lookup: FixedLookup())
+        XCTAssertEqual(afterDeletion, [.erased(ClientErased())])
+
+        var erased = live
+        erased.apply(.erased(ClientErased()), at: start)
+        XCTAssertTrue(erased.isErased)
+        XCTAssertTrue(erased.isDeleted)
+        let id = live.id
+        let commands: [ClientCommand] = [
+            erase,
+            .update(UpdateClient(clientId: id, tenantId: tenant, changes: ClientProfileChanges(name: .set("x")))),
+            .delete(DeleteClient(clientId: id, tenantId: tenant)),
+            .setPortalPassword(SetPortalPassword(clientId: id, tenantId: tenant)),
+            .recordActivity(RecordActivity(clientId: id, tenantId: tenant, submission: true)),
+            .removeDocument(RemoveDocument(clientId: id, tenantId: tenant, documentId: UUID())),
+            .changeCareRecord(ChangeCareRecord(clientId: id, tenantId: tenant, kind: .goal, change: .added, id: UUID(),
+                                               fields: ["title": "t"])),
+        ]
+        for command in commands {
+            await assertError(.notFound) { _ = try await self.decider.decide(command, current: erased, lookup: FixedLookup()) }
+        }
+    }
+
+    func testEraseOfAnotherTenantsOrAMissingClientIsNotFound() async {
+        let client = existing()
+        await assertError(.notFound) {
+            _ = try await self.decider.decide(.erase(EraseClient(clientId: client.id, tenantId: self.otherTenant)),
+                                              current: client, lookup: FixedLookup())
+        }
+        await assertError(.notFound) {
+            _ = try await self.decider.decide(.erase(EraseClient(clientId: UUID(), tenantId: self.tenant)), current: nil,
+                                              lookup: FixedLookup())
+        }
+    }
+
     private func assertError(_ code: ClienteleError.Code, field: String? = nil, file: StaticString = #filePath, line: UInt = #line,
                              _ body: @escaping () async throws -> Void) async {
         do {

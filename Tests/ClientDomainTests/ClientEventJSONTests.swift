@@ -17,7 +17,7 @@ final class ClientEventJSONTests: XCTestCase {
         case .portalPasswordSet(let event): return try encoder.encode(event)
         case .activityRecorded(let event): return try encoder.encode(event)
         // Never stored through `JSONEncoder`: their only form is `encode()`'s.
-        case .documentAttached, .documentReplaced, .documentRemoved, .careRecordChanged: return try event.encode()
+        case .documentAttached, .documentReplaced, .documentRemoved, .careRecordChanged, .erased: return try event.encode()
         }
     }
 
@@ -29,7 +29,7 @@ final class ClientEventJSONTests: XCTestCase {
         case .deleted: return .deleted(try decoder.decode(ClientDeleted.self, from: data))
         case .portalPasswordSet: return .portalPasswordSet(try decoder.decode(ClientPortalPasswordSet.self, from: data))
         case .activityRecorded: return .activityRecorded(try decoder.decode(ClientActivityRecorded.self, from: data))
-        case .documentAttached, .documentReplaced, .documentRemoved, .careRecordChanged:
+        case .documentAttached, .documentReplaced, .documentRemoved, .careRecordChanged, .erased:
             return try ClientEvent.decode(envelope(event, data: data))
         }
     }
@@ -63,6 +63,7 @@ final class ClientEventJSONTests: XCTestCase {
         .profileChanged(ClientProfileChanged(changes: ClientProfileChanges(agents: .cleared, accountType: .cleared,
                                                                            plan: .set(.standard), emailVerified: .set(false)))),
         .deleted(ClientDeleted()),
+        .erased(ClientErased()),
         .portalPasswordSet(ClientPortalPasswordSet()),
         .activityRecorded(ClientActivityRecorded(submission: true)),
         .activityRecorded(ClientActivityRecorded(submission: false)),

@@ -57,7 +57,7 @@ struct CRMContactState: StreamFoldState {
             if CRMContactProperties(clientId: id, profile: before) != CRMContactProperties(clientId: id, profile: after) {
                 crmVersion = version
             }
-        case .deleted:
+        case .deleted, .erased:
             profile = nil
             deleted = true
             crmVersion = version

@@ -12,6 +12,8 @@ public struct Client: Sendable, Equatable {
     public let createdAt: Date
     public private(set) var updatedAt: Date
     public private(set) var isDeleted: Bool
+    /// Whether the client was erased (`client.erased`); an erased client counts as deleted too.
+    public private(set) var isErased: Bool = false
     /// The public sequential id drawn at creation (nil for clients older than numbers).
     public private(set) var number: Int64?
     /// Who created the client.
@@ -58,6 +60,9 @@ public struct Client: Sendable, Equatable {
             profile = profile.applying(changed.changes)
         case .deleted:
             isDeleted = true
+        case .erased:
+            isDeleted = true
+            isErased = true
         case .portalPasswordSet:
             hasJoined = true
         case .activityRecorded(let activity):

@@ -11,6 +11,7 @@ public enum ClientCommand: Sendable, Equatable {
     case attachDocument(AttachDocument)
     case removeDocument(RemoveDocument)
     case changeCareRecord(ChangeCareRecord)
+    case erase(EraseClient)
 
     public var clientId: UUID {
         switch self {
@@ -22,6 +23,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .attachDocument(let command): command.clientId
         case .removeDocument(let command): command.clientId
         case .changeCareRecord(let command): command.clientId
+        case .erase(let command): command.clientId
         }
     }
 
@@ -31,7 +33,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .create: nil
         case .update(let command): command.expectedVersion
         case .delete(let command): command.expectedVersion
-        case .setPortalPassword, .recordActivity, .attachDocument, .removeDocument, .changeCareRecord: nil
+        case .setPortalPassword, .recordActivity, .attachDocument, .removeDocument, .changeCareRecord, .erase: nil
         }
     }
 
@@ -45,6 +47,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .attachDocument(let command): command.tenantId
         case .removeDocument(let command): command.tenantId
         case .changeCareRecord(let command): command.tenantId
+        case .erase(let command): command.tenantId
         }
     }
 }
@@ -116,6 +119,18 @@ public struct DeleteClient: Sendable, Equatable {
         self.clientId = clientId
         self.tenantId = tenantId
         self.expectedVersion = expectedVersion
+    }
+}
+
+/// Erase the client (privacy): allowed once on any existing client of the tenant, a deleted
+/// one included.
+public struct EraseClient: Sendable, Equatable {
+    public var clientId: UUID
+    public var tenantId: UUID
+
+    public init(clientId: UUID, tenantId: UUID) {
+        self.clientId = clientId
+        self.tenantId = tenantId
     }
 }
 

@@ -40,6 +40,13 @@ public struct ClientDecider: Sendable {
             _ = try live(current, tenantId: delete.tenantId, expectedVersion: delete.expectedVersion)
             return [.deleted(ClientDeleted())]
 
+        case .erase(let erase):
+            // Deleted or not, but not erased already: an erased stream is gone for every command.
+            guard let client = current, !client.isErased, client.tenantId == erase.tenantId else {
+                throw ClienteleError(.notFound, "Client not found")
+            }
+            return [.erased(ClientErased())]
+
         case .setPortalPassword(let set):
             _ = try live(current, tenantId: set.tenantId, expectedVersion: nil)
             return [.portalPasswordSet(ClientPortalPasswordSet())]

@@ -19,6 +19,7 @@ extension ClientEvent {
             .object(["document": event.document.json, "replacedId": .string(event.replacedId.uppercasedString)])
         case .documentRemoved(let event): .object(["documentId": .string(event.documentId.uppercasedString)])
         case .careRecordChanged(let event): event.json
+        case .erased: .object([:])
         }
     }
 
@@ -29,6 +30,7 @@ extension ClientEvent {
         case ClientCreated.type: self = .created(try ClientCreated(json: object))
         case ClientProfileChanged.type: self = .profileChanged(ClientProfileChanged(changes: try ClientProfileChanges(json: object.object("changes"))))
         case ClientDeleted.type: self = .deleted(ClientDeleted())
+        case ClientErased.type: self = .erased(ClientErased())
         case ClientPortalPasswordSet.type: self = .portalPasswordSet(ClientPortalPasswordSet())
         case ClientActivityRecorded.type: self = .activityRecorded(ClientActivityRecorded(submission: try object.bool("submission")))
         case ClientDocumentAttached.type:

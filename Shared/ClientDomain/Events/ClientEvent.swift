@@ -15,6 +15,7 @@ public enum ClientEvent: Sendable, Equatable {
     case documentReplaced(ClientDocumentReplaced)
     case documentRemoved(ClientDocumentRemoved)
     case careRecordChanged(ClientCareRecordChanged)
+    case erased(ClientErased)
 
     public var type: String {
         switch self {
@@ -27,6 +28,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .documentReplaced: ClientDocumentReplaced.type
         case .documentRemoved: ClientDocumentRemoved.type
         case .careRecordChanged(let event): event.type
+        case .erased: ClientErased.type
         }
     }
 
@@ -41,6 +43,7 @@ public enum ClientEvent: Sendable, Equatable {
         case .documentReplaced: ClientDocumentReplaced.schemaVersion
         case .documentRemoved: ClientDocumentRemoved.schemaVersion
         case .careRecordChanged: ClientCareRecordChanged.schemaVersion
+        case .erased: ClientErased.schemaVersion
         }
     }
 
@@ -104,6 +107,18 @@ public struct ClientProfileChanged: Sendable, Equatable, Codable {
 /// The client was deleted. Read models drop it; the stream accepts no further commands.
 public struct ClientDeleted: Sendable, Equatable, Codable {
     public static let type = "client.deleted"
+    public static let schemaVersion = 1
+
+    public init() {}
+}
+
+/// The client was erased (privacy: its data is to be forgotten everywhere). Carries nothing.
+///
+/// Read models remove every trace of the client but an ids-only tombstone; the stream accepts
+/// no further commands (every command answers not found, as for a stream that does not
+/// exist). Allowed on any existing client, a deleted one included, once.
+public struct ClientErased: Sendable, Equatable {
+    public static let type = "client.erased"
     public static let schemaVersion = 1
 
     public init() {}

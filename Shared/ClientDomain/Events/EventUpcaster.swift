@@ -44,6 +44,7 @@ public struct EventUpcaster: Sendable {
         upcaster.register(type: ClientCreated.type, currentVersion: ClientCreated.schemaVersion)
         upcaster.register(type: ClientProfileChanged.type, currentVersion: ClientProfileChanged.schemaVersion)
         upcaster.register(type: ClientDeleted.type, currentVersion: ClientDeleted.schemaVersion)
+        upcaster.register(type: ClientErased.type, currentVersion: ClientErased.schemaVersion)
         upcaster.register(type: ClientPortalPasswordSet.type, currentVersion: ClientPortalPasswordSet.schemaVersion)
         upcaster.register(type: ClientActivityRecorded.type, currentVersion: ClientActivityRecorded.schemaVersion)
         upcaster.register(type: ClientDocumentAttached.type, currentVersion: ClientDocumentAttached.schemaVersion)

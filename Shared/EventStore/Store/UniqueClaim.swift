@@ -35,7 +35,7 @@ extension UniqueClaim {
 
     /// The carer slots `events` move: each appointment event releases the slots of the
     /// appointment as it was in `current` and claims those of the appointment it leaves; a
-    /// deletion releases every appointment's. Only the appointments changed are looked at.
+    /// deletion (or erasure) releases every appointment's. Only the appointments changed are looked at.
     public static func carerSlots(moving events: [ClientEvent], from current: Client?)
         -> (releasing: Set<UniqueClaim>, claiming: Set<UniqueClaim>) {
         var releasing: Set<UniqueClaim> = []
@@ -49,7 +49,7 @@ extension UniqueClaim {
             case .careRecordChanged(let changed) where changed.kind == .appointment:
                 releasing.formUnion(slots(current?.careRecords.appointments[changed.record.id]))
                 claiming.formUnion(slots(changed.record))
-            case .deleted:
+            case .deleted, .erased:
                 for appointment in current?.careRecords.appointments.records ?? [] { releasing.formUnion(slots(appointment)) }
             default:
                 continue

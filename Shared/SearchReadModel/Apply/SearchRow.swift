@@ -79,7 +79,10 @@ struct SearchRow: Sendable, StreamFoldState {
             number = created.number
         case .profileChanged(let changed):
             profile = profile?.applying(changed.changes)
-        case .deleted:
+        case .deleted, .erased:
+            // Erasure leaves the same ids-only tombstone as a deletion (id, tenant, version:
+            // the version guard that keeps a redelivered creation from bringing the client
+            // back); its appointments' rows go with it (`writeAppointments`).
             profile = nil
             createdAt = nil
             updatedAt = nil

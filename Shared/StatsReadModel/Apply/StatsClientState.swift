@@ -96,7 +96,9 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
             case .set(let location): country = StatsValue.country(fromLocation: location)
             case .cleared: country = nil
             }
-        case .deleted:
+        case .deleted, .erased:
+            // Counted away once: a client erased after its deletion is a tombstone already
+            // (the guard above), so its erasure changes nothing but the version.
             self = StatsClientState(tombstoneOf: self)
         case .portalPasswordSet, .documentAttached, .documentReplaced, .documentRemoved:
             // Counted nowhere; applied (the version moves) so the stream is never parked.
