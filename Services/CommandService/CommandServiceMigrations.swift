@@ -18,5 +18,19 @@ enum CommandServiceMigrations {
         Migration(version: 102, name: "temporary portal passwords", sql: """
         ALTER TABLE client_portal_credentials ADD COLUMN temporary BOOLEAN NOT NULL DEFAULT false;
         """),
+        // Erasure receipts (`ClientErasureStore`), ids only. Version 110, clear of the versions
+        // the client keys' table takes (issue 24's sealing, built beside this).
+        Migration(version: 110, name: "client erasure receipts", sql: """
+        CREATE TABLE client_erasures (
+            client_id       UUID PRIMARY KEY,
+            tenant_id       UUID NOT NULL,
+            client_number   BIGINT UNIQUE,
+            requested_at    TIMESTAMPTZ NOT NULL,
+            erased_version  BIGINT NOT NULL CHECK (erased_version > 1),
+            by_actor_kind   TEXT NOT NULL,
+            by_actor_id     TEXT NOT NULL,
+            steps           JSONB NOT NULL CHECK (jsonb_typeof(steps) = 'array')
+        );
+        """),
     ]
 }

@@ -39,6 +39,12 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     setup.route(.POST, InternalPaths.clientCommands,
                 options: RouteOptions(maxBodyBytes: ClientCommandEndpoint.maxBodyBytes, runsOnEventLoop: true),
                 token.guarding { request in try await endpoint.respond(to: request) })
+    let erasure = ClientErasureEndpoint(handler: endpoint.handler, erasures: ClientErasureStore(pool: pool), logger: setup.logger)
+    let erasureOptions = RouteOptions(maxBodyBytes: ClientErasureEndpoint.maxBodyBytes)
+    setup.route(.POST, InternalPaths.clientErasures, options: erasureOptions, token.guarding { request in try await erasure.erase(request) })
+    setup.route(.GET, InternalPaths.clientErasures, token.guarding { request in try await erasure.receipt(request) })
+    setup.route(.POST, InternalPaths.clientErasures + "/:clientId/steps", options: erasureOptions,
+                token.guarding { request in try await erasure.mark(request) })
     let attachedDocuments = AttachedDocumentsEndpoint(store: store)
     setup.route(.POST, InternalPaths.attachedDocuments, options: RouteOptions(maxBodyBytes: AttachedDocumentsEndpoint.maxBodyBytes),
                 token.guarding { request in try await attachedDocuments.respond(to: request) })

@@ -43,6 +43,10 @@ enum GatewayRoutes {
         AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
                         search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow,
                         crm: components.crm).register(on: setup)
+        AdminClientErasureAPI(authenticator: authAPI.authenticator, commands: components.commands, search: components.search,
+                              documents: components.documents, searchVisibility: components.searchVisibility,
+                              statsVisibility: components.statsVisibility, timeout: components.readYourWritesTimeout,
+                              logger: setup.logger).register(on: setup)
         AdminCRMAPI(authenticator: authAPI.authenticator, identity: components.identity, crm: components.crm).register(on: setup)
         let companies = KnownCompanies(identity: components.identity)
         let catalog = CustomFieldCatalog(identity: components.identity)

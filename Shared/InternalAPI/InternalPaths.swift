@@ -72,4 +72,8 @@ public enum InternalPaths {
     /// Document store: `POST` runs the sweep now (unclaimed uploads and unreferenced files past
     /// the grace period), answered with `{"uploads": n, "files": n}` removed.
     public static let documentSweep = "/internal/v1/document-sweep"
+    /// Document store: `POST {"clientId"}` deletes every document of the client (its rows) and
+    /// at once the files no other row names (a client's erasure), answered with
+    /// `{"documents": n, "files": n}` removed.
+    public static let documentErasures = "/internal/v1/document-erasures"
 }

@@ -73,6 +73,21 @@ struct DocumentMetadata: Sendable {
         try await pool.execute("DELETE FROM documents WHERE client_id = $1", [clientId])
     }
 
+    /// Deletes every document of `clientId`; the objects their rows named.
+    func deleteDocumentsNamingObjects(ofClient clientId: UUID) async throws -> (documents: Int, digests: Set<String>) {
+        let digests = try await pool.query("DELETE FROM documents WHERE client_id = $1 RETURNING sha256", [clientId])
+            .map { try $0.decode(0, as: String.self) }
+        return (digests.count, Set(digests))
+    }
+
+    /// Those of `digests` that some row names.
+    func referenced(_ digests: Set<String>) async throws -> Set<String> {
+        guard !digests.isEmpty else { return [] }
+        let list = "{" + digests.sorted().joined(separator: ",") + "}"
+        return Set(try await pool.query("SELECT DISTINCT sha256 FROM documents WHERE sha256 = ANY($1::text[])", [list])
+            .map { try $0.decode(0, as: String.self) })
+    }
+
     /// Deletes uploads never claimed within `grace`; how many.
     func deleteUnclaimed(olderThan grace: Duration) async throws -> Int {
         try await pool.execute("DELETE FROM documents WHERE claimed_at IS NULL AND created_at < now() - make_interval(secs => $1)",

@@ -48,6 +48,8 @@ struct DocumentRoutes: Sendable {
         setup.route(.POST, InternalPaths.documentVerification, token.guarding { _ in
             .json(status: .ok, object: try await verification.run().json)
         })
+        setup.route(.POST, InternalPaths.documentErasures, options: RouteOptions(maxBodyBytes: 4096),
+                    token.guarding { request in try await eraseClientDocuments(request) })
         setup.route(.POST, InternalPaths.documentSweep, token.guarding { _ in
             let removed = try await sweep.sweep()
             return .json(status: .ok, object: ["uploads": .int(Int64(removed.uploads)), "unattached": .int(Int64(removed.unattached)),
@@ -76,6 +78,25 @@ struct DocumentRoutes: Sendable {
         }
         let deleted = try await metadata.deleteDocuments(ofClient: clientId)
         return .json(status: .ok, object: ["deleted": .int(Int64(deleted))])
+    }
+
+    /// A client's erasure: its rows, then at once (no grace period) each of their files that no
+    /// other row names. An object held by an upload under way (`ObjectGuard`), or named again
+    /// by a row committed meanwhile, is someone else's now and stays. Logs counts only.
+    func eraseClientDocuments(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let clientId = try await request.decodeJSON(maxBytes: 4096) { value throws(JSONFieldError) -> UUID in
+            try JSONObjectReader(value).parsed("clientId", UUID.init(canonical:))
+        }
+        let (documents, digests) = try await metadata.deleteDocumentsNamingObjects(ofClient: clientId)
+        // Read after the delete: a row naming one of these objects committed before this read
+        // keeps it; one committing later holds the object (`ObjectGuard`) until then.
+        let unreferenced = digests.subtracting(try await metadata.referenced(digests))
+        let store = self.store
+        let files = try await FileIO.offload {
+            // `distantFuture`: however recently the object was written, nothing names it now.
+            try unreferenced.filter { try store.removeUnreferenced($0, unchangedSince: .distantFuture) }.count
+        }
+        return .json(status: .ok, object: ["documents": .int(Int64(documents)), "files": .int(Int64(files))])
     }
 
     func claim(_ request: HTTPRequest) async throws -> HTTPResponse {

@@ -86,6 +86,30 @@ extension OpenAPIDocument {
                              "properties": ["emailVerified": ["type": "boolean"], "twoFactorEnabled": ["type": "boolean"],
                                             "avatar": webURL(AdminClientInput.limits.avatar, nullable: true)]],
                       [200: client, 400: invalid, 403: forbidden, 404: missing]),
+        ] + adminErasureOperations
+    }
+
+    /// `POST`/`GET /api/admin/clients/:clientId/erase` (`AdminClientErasureAPI`).
+    static var adminErasureOperations: [OpenAPIOperation] {
+        let receipt = OpenAPIResponse("The erasure's receipt; `complete` once every step is done or not applicable",
+                                      schemaRef("AdminErasureEnvelope"))
+        let forbidden = OpenAPIResponse("Admin and erasure privileges (`clients.erase`) required", schemaRef("AdminError"))
+        let hex = "[0-9a-fA-F]"
+        let id: JSONValue = ["type": "string",
+                             "pattern": .string("^(client_[1-9][0-9]{0,18}|\(hex){8}-\(hex){4}-\(hex){4}-\(hex){4}-\(hex){12})$"),
+                             "description": "`client_<number>`, or the client's UUID (a client deleted before its erasure)"]
+        func operation(_ method: HTTPMethod, _ operationId: String, _ summary: String, _ missing: String) -> OpenAPIOperation {
+            OpenAPIOperation(method: method, pattern: AdminClientErasureAPI.path, operationId: operationId, summary: summary,
+                             tag: "admin", access: .session, pathParameters: ["clientId": id], parameters: [], requestBody: nil,
+                             maxBodyBytes: nil, errorSchema: schemaRef("AdminError"),
+                             responses: [200: receipt, 403: forbidden, 404: OpenAPIResponse(missing, schemaRef("AdminError"))])
+        }
+        return [
+            operation(.POST, "adminEraseClient",
+                      "Erase a client (beyond the document): every trace of its data; again resumes the steps left",
+                      "Client not found in the caller's companies"),
+            operation(.GET, "adminClientErasure", "An erasure's receipt (beyond the document)",
+                      "No erasure of this client in the caller's companies"),
         ]
     }
 
@@ -146,6 +170,26 @@ extension OpenAPIDocument {
                 "type": "object", "required": ["success", "message", "results", "errors", "summary"],
                 "properties": ["success": ["const": true], "message": ["type": "string"], "results": ["type": "array"],
                                "errors": ["type": "array"], "summary": ["type": "object"]],
+            ],
+            "AdminErasureEnvelope": [
+                "type": "object", "required": ["success", "data"],
+                "properties": ["success": ["const": true], "data": [
+                    "type": "object", "required": ["clientId", "erasedAt", "by", "steps", "complete"],
+                    "properties": [
+                        "clientId": ["type": "string"], "erasedAt": ["type": "string", "format": "date-time"],
+                        "by": ["type": "object", "required": ["kind", "id"],
+                               "properties": ["kind": ["type": "string"], "id": ["type": "string"]]],
+                        "steps": ["type": "array", "items": [
+                            "type": "object", "required": ["step", "state", "at"],
+                            "properties": [
+                                "step": ["enum": .array(ClientErasure.Step.allCases.map { .string($0.rawValue) })],
+                                "state": ["enum": ["pending", "done", "not_applicable"]],
+                                "at": ["type": ["string", "null"], "format": "date-time"],
+                            ],
+                        ]],
+                        "complete": ["type": "boolean"],
+                    ],
+                ]],
             ],
             "AdminError": [
                 "type": "object", "required": ["success", "message"],

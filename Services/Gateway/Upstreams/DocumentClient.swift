@@ -86,6 +86,17 @@ struct DocumentClient: Sendable {
         guard response.status.code == 200 else { throw UpstreamError.clienteleError(from: response, service: "document-store") }
     }
 
+    /// A client's erasure: deletes every document of `clientId` and, at once, the files no
+    /// other document names (`InternalPaths.documentErasures`).
+    func eraseDocuments(ofClient clientId: UUID) async throws {
+        var headers = headers()
+        headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        let body = JSONValue.object(["clientId": .string(clientId.lowercasedString)]).serialized()
+        let response = try await http.execute(HTTPClientRequest(method: .POST, url: baseURL + InternalPaths.documentErasures,
+                                                                headers: headers, body: body, isRetryable: true))
+        guard response.status.code == 200 else { throw UpstreamError.clienteleError(from: response, service: "document-store") }
+    }
+
     private func headers() -> HTTPHeaders {
         var headers: HTTPHeaders = [InternalToken.headerName: token.value]
         headers.addRequestContext()

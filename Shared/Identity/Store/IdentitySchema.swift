@@ -228,5 +228,13 @@ public enum IdentitySchema {
         ALTER TABLE companies ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Australia/Sydney'
             CHECK (octet_length(time_zone) BETWEEN 1 AND 64);
         """),
+        // A client's erasure (privacy, issue 24): admins of the client's company, and
+        // super-admins, who act in every company and hold every other clients permission.
+        Migration(version: 11, name: "clients erase permission", sql: """
+        INSERT INTO permissions (name, description) VALUES
+            ('clients.erase', 'Erase a client: every trace of its data, in every store');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'clients.erase'), ('admin', 'clients.erase');
+        """),
     ]
 }

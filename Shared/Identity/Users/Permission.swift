@@ -20,6 +20,9 @@ public enum Permission {
     public static let leadsWrite = "leads.write"
     /// The admin clients API.
     public static let clientsAdmin = "clients.admin"
+    /// Erase a client (privacy): its key, events' readability, read models, documents and CRM
+    /// contact. Granted to super-admin and admin (identity migration 11).
+    public static let clientsErase = "clients.erase"
     /// The care API's client documents (upload, list, download). Granted to super-admin and
     /// admin until the care API's own roles exist; they get it from their migration.
     public static let careDocuments = "care.documents"

@@ -106,6 +106,10 @@ extension FakeUpstreams {
             try fail(.delete)
             return .json(status: .ok, object: ["deleted": 0])
         }
+        router.post(InternalPaths.documentErasures) { _ in
+            try fail(.delete)
+            return .json(status: .ok, object: ["documents": 0, "files": 0])
+        }
     }
 
     /// What an upload's body held: the file part's name and size, and the text fields asked for.

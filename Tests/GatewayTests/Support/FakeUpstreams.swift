@@ -126,6 +126,24 @@ final class FakeUpstreams: Sendable {
                                 body: ClientCommandResponse(client: written, version: client.version, replayed: false,
                                                             detachedDocumentIds: detached, careRecord: careRecord).internalJSONBytes)
         }
+        // Erasures: the client's receipt, every step done but the key's (wired at merge).
+        let erasureFailures = [ClienteleError(.notFound, "Client not found"),
+                               ClienteleError(.unavailable, "Service temporarily unavailable"),
+                               ClienteleError(.internal, "Internal server error")]
+        @Sendable func receipt() throws -> HTTPResponse {
+            if let failure = answers.failure(.commands, among: erasureFailures) { throw failure }
+            let time = Date(timeIntervalSince1970: 1_767_000_000)
+            let erasure = ClientErasure(clientId: client.id, tenantId: client.tenantId, number: client.number, erasedAt: time,
+                                        erasedVersion: client.version, by: Actor(kind: .user, id: "admin"),
+                                        steps: ClientErasure.Step.allCases.map {
+                                            ClientErasure.StepState(step: $0, state: $0 == .key ? .pending : .done, at: $0 == .key ? nil : time)
+                                        })
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"],
+                                body: Array(try InternalJSON.encoder().encode(erasure)))
+        }
+        router.post(InternalPaths.clientErasures) { _ in try receipt() }
+        router.get(InternalPaths.clientErasures) { _ in try receipt() }
+        router.post(InternalPaths.clientErasures + "/:clientId/steps") { _ in try receipt() }
         router.get(InternalPaths.careAppointments) { _ in
             if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
             let start = Date(timeIntervalSince1970: 1_767_000_000)

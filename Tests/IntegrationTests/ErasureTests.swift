@@ -1,0 +1,154 @@
+import Foundation
+import HTTP
+import Postgres
+import TestSupport
+import XCTest
+
+/// A client's erasure through the admin API (`POST`/`GET /api/admin/clients/:id/erase`) on the
+/// real gateway and services: the client is gone from every face, the search and stats read
+/// models, while the other client stays; the receipt lists each step; a second POST appends
+/// nothing and answers the same receipt; another company's admin gets 404, a non-admin 403.
+final class ErasureTests: XCTestCase {
+    private let http = HTTPClient(configuration: HTTPClientConfiguration())
+
+    override func tearDown() {
+        http.shutdown()
+        super.tearDown()
+    }
+
+    func testAdminErasureRemovesTheClientFromEveryFaceAndAnswersItsReceipt() async throws {
+        let faces = try await CompanyFaces.make(http: http)
+        let other = try await CompanyFaces.make(http: http)
+        let suffix = String(UUID().uuidString.prefix(6)).lowercased()
+        let sales = try await user(faces, role: "sales", suffix: suffix)
+        let erinId = try await adminCreate(faces, ["email": .string("erin.\(suffix)@example.com"), "displayName": "Erin Eraseme",
+                                                   "phone": "+61 400 111 222", "company": "Erasure Pty"])
+        let keeperId = try await adminCreate(faces, ["email": .string("kim.\(suffix)@example.com"), "displayName": "Kim Keeper"])
+        let number = try XCTUnwrap(Int64(erinId.dropFirst("client_".count)))
+        let stack = try await CompanyFaces.stack.stack()
+        let commands = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
+        defer { Task { await commands.close() } }
+        let uuid = try await commands.query("""
+            SELECT stream_id FROM events WHERE type = 'client.created' AND (data ->> 'number')::bigint = $1
+            """, [number])[0].decode(0, as: UUID.self).uuidString.lowercased()
+        let v1 = try await faces.call(.GET, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
+        XCTAssertEqual(v1.status, 200, v1.excerpt)
+        _ = try await faces.stats { $0["overview"]?["totalClients"] == .int(2) }
+
+        let path = "/api/admin/clients/\(erinId)/erase"
+        let foreign = try await other.call(.POST, path, as: .session(other.admin))
+        XCTAssertEqual(foreign.status, 404, "another company's admin: \(foreign.excerpt)")
+        let byUUID = try await other.call(.POST, "/api/admin/clients/\(uuid)/erase", as: .session(other.admin))
+        XCTAssertEqual(byUUID.status, 404, "another company's admin, by UUID: \(byUUID.excerpt)")
+        let notAdmin = try await faces.call(.POST, path, as: .session(sales))
+        XCTAssertEqual(notAdmin.status, 403, notAdmin.excerpt)
+        let none = try await faces.call(.GET, path, as: .session(faces.admin))
+        XCTAssertEqual(none.status, 404, "no receipt before the erasure: \(none.excerpt)")
+
+        let erased = try await faces.call(.POST, path, as: .session(faces.admin))
+        XCTAssertEqual(erased.status, 200, erased.excerpt)
+        XCTAssertEqual(erased.json["success"], true)
+        let receipt = try XCTUnwrap(erased.json["data"])
+        XCTAssertEqual(receipt["clientId"], .string(erinId))
+        XCTAssertEqual(receipt["by"]?["kind"], "user")
+        XCTAssertNotNil(receipt.string("erasedAt"))
+        let states = Self.states(receipt)
+        XCTAssertEqual(states.map(\.step), ["key", "log", "search", "stats", "documents", "crm"])
+        for step in ["log", "search", "stats", "documents"] {
+            XCTAssertEqual(states.first { $0.step == step }?.state, "done", "\(step): \(jsonText(receipt))")
+        }
+        // The key store's shred is wired at merge; crm-sync does not run in this stack.
+        XCTAssertEqual(states.first { $0.step == "key" }?.state, "pending")
+        XCTAssertEqual(receipt["complete"], false)
+
+        // Gone from every face, at once (the POST waited for both read models).
+        let admin = try await faces.call(.GET, "/api/admin/clients/\(erinId)", as: .session(faces.admin))
+        XCTAssertEqual(admin.status, 404, admin.excerpt)
+        let organization = try await faces.call(.GET, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
+        XCTAssertEqual(organization.status, 404, organization.excerpt)
+        let leads = try await faces.call(.GET, "/api/clients/\(number)", as: .session(faces.admin))
+        XCTAssertEqual(leads.status, 404, leads.excerpt)
+        let search = try await faces.call(.GET, "/api/admin/clients?search=Eraseme", as: .session(faces.admin))
+        XCTAssertEqual(search.json["data"]?["clients"], .array([]), search.excerpt)
+        let keeper = try await faces.call(.GET, "/api/admin/clients/\(keeperId)", as: .session(faces.admin))
+        XCTAssertEqual(keeper.status, 200, "the other client is untouched: \(keeper.excerpt)")
+        XCTAssertEqual(keeper.json["data"]?["displayName"], "Kim Keeper")
+        let figures = try await faces.call(.GET, "/api/admin/clients/stats", as: .session(faces.admin))
+        XCTAssertEqual(figures.json["data"]?["overview"]?["totalClients"], .int(1), figures.excerpt)
+        let searchRow = try await Self.searchRow(stack, uuid)
+        for value in ["Erin", "Eraseme", "erin.\(suffix)", "400 111 222", "Erasure Pty"] {
+            XCTAssertFalse(searchRow.contains(value), "the search row keeps \(value): \(searchRow)")
+        }
+
+        // The receipt reads back; a second POST appends nothing and answers the same receipt.
+        let read = try await faces.call(.GET, path, as: .session(faces.admin))
+        XCTAssertEqual(read.status, 200, read.excerpt)
+        XCTAssertEqual(read.json["data"]?["erasedAt"], receipt["erasedAt"])
+        XCTAssertEqual(Self.states(try XCTUnwrap(read.json["data"])).map(\.state), states.map(\.state))
+        let again = try await faces.call(.POST, path, as: .session(faces.admin))
+        XCTAssertEqual(again.status, 200, again.excerpt)
+        XCTAssertEqual(again.json["data"]?["erasedAt"], receipt["erasedAt"])
+        let appended = try await commands.query("SELECT count(*) FROM events WHERE stream_id = $1::uuid AND type = 'client.erased'",
+                                                [uuid])[0].decode(0, as: Int64.self)
+        XCTAssertEqual(appended, 1, "one client.erased, however often asked")
+        let byId = try await faces.call(.GET, "/api/admin/clients/\(uuid)/erase", as: .session(faces.admin))
+        XCTAssertEqual(byId.status, 200, "the receipt by the client's UUID: \(byId.excerpt)")
+        let foreignRead = try await other.call(.GET, path, as: .session(other.admin))
+        XCTAssertEqual(foreignRead.status, 404, foreignRead.excerpt)
+        let update = try await faces.call(.PATCH, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey), json: ["name": "Back"])
+        XCTAssertEqual(update.status, 404, "an erased client takes no command: \(update.excerpt)")
+    }
+
+    /// A client deleted before is erased by its UUID (a deleted client keeps no number).
+    func testADeletedClientIsErasedByItsUUID() async throws {
+        let faces = try await CompanyFaces.make(http: http)
+        let created = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Dee Deleted"])
+        XCTAssertEqual(created.status, 201, created.excerpt)
+        let uuid = try XCTUnwrap(created.json["data"]?.string("id"))
+        let deleted = try await faces.call(.DELETE, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
+        XCTAssertTrue((200..<300).contains(deleted.status), deleted.excerpt)
+        let erased = try await faces.call(.POST, "/api/admin/clients/\(uuid)/erase", as: .session(faces.admin))
+        XCTAssertEqual(erased.status, 200, erased.excerpt)
+        let states = Self.states(try XCTUnwrap(erased.json["data"]))
+        XCTAssertEqual(states.first { $0.step == "search" }?.state, "done", erased.excerpt)
+        XCTAssertEqual(states.first { $0.step == "stats" }?.state, "done", erased.excerpt)
+        let missing = try await faces.call(.POST, "/api/admin/clients/\(UUID().uuidString.lowercased())/erase", as: .session(faces.admin))
+        XCTAssertEqual(missing.status, 404, missing.excerpt)
+    }
+
+    // MARK: Parts
+
+    static func states(_ receipt: JSONValue) -> [(step: String, state: String)] {
+        guard case .array(let steps)? = receipt["steps"] else { return [] }
+        return steps.map { ($0.string("step") ?? "?", $0.string("state") ?? "?") }
+    }
+
+    /// The search read model's row of `id` as text (every column).
+    static func searchRow(_ stack: ClienteleStack, _ id: String) async throws -> String {
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.searchDatabase, poolSize: 1))
+        defer { Task { await pool.close() } }
+        return try await pool.query("SELECT coalesce((SELECT to_jsonb(c)::text FROM clients c WHERE id = $1::uuid), '')", [id])[0]
+            .decode(0, as: String.self)
+    }
+
+    private func adminCreate(_ faces: CompanyFaces, _ body: [String: JSONValue]) async throws -> String {
+        let reply = try await faces.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: .object(body))
+        XCTAssertEqual(reply.status, 200, reply.excerpt)
+        return try XCTUnwrap(reply.json["data"]?.string("id"), reply.excerpt)
+    }
+
+    /// A user of `faces`' company with `role`, logged in.
+    private func user(_ faces: CompanyFaces, role: String, suffix: String) async throws -> String {
+        let email = "\(role)-\(suffix)@input.test", password = "an erasure test password"
+        let created = try await faces.call(.POST, "/api/users", as: .session(faces.root), json: [
+            "email": .string(email), "name": "Sam Sales", "password": .string(password), "roles": [.string(role)],
+            "companies": [.string(faces.companyId)],
+        ])
+        XCTAssertEqual(created.status, 201, created.excerpt)
+        let body: JSONValue = ["email": .string(email), "password": .string(password)]
+        let login = try await http.execute(HTTPClientRequest(method: .POST, url: faces.baseURL + "/api/auth/login",
+                                                             headers: ["Content-Type": "application/json"], body: body.serialized()))
+        XCTAssertEqual(login.status.code, 200)
+        return try XCTUnwrap(try JSONParser.parse(login.body).string("token"))
+    }
+}
