@@ -1,6 +1,7 @@
 import CRM
 import Crypto
 import Foundation
+import HTTP
 import Infrastructure
 import Projection
 import ServiceRuntime
@@ -15,11 +16,13 @@ import TLS
 // KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS,
 // CRM_SECRET_KEY (base64 of 32 bytes; unset: no company can be configured), CRM_ALLOW_INSECURE,
 // CRM_ALLOW_PRIVATE_ADDRESSES, CRM_REQUEST_TIMEOUT_MS, CRM_MAX_ATTEMPTS,
-// CRM_MAX_CONCURRENT_CALLS, CRM_TLS_CA_FILE, plus the common ones (see ServiceMain).
+// CRM_MAX_CONCURRENT_CALLS, CRM_TLS_CA_FILE, COMMAND_SERVICE_URL (where acknowledged
+// gdpr-deletes are reported to the erasure receipts), plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
     let token = try setup.requireInternalToken()
     // Every variable is read before anything is logged: a bad one is the only line written.
     _ = try setup.eventsTopic()
+    let commandService = try setup.environment.httpURL("COMMAND_SERVICE_URL", default: "http://127.0.0.1:8181")
     let allowsInsecure = try setup.environment.bool("CRM_ALLOW_INSECURE", default: false)
     let addressPolicy = CRMAddressPolicy(allowsPrivateAddresses: try setup.environment.bool("CRM_ALLOW_PRIVATE_ADDRESSES", default: false))
     var cipher: AESGCM?
@@ -45,7 +48,11 @@ await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
     let events = try await setup.openEventsTopic()
     if cipher == nil { setup.logger.warning("CRM_SECRET_KEY is not set: no company's CRM sync can be configured") }
     let companies = CRMCompanyStore(pool: pool, cipher: cipher, allowsInsecure: allowsInsecure)
-    let sender = CRMSyncSender(configuration: sending, pool: pool, companies: companies, logger: setup.logger, metrics: setup.metrics)
+    let erasures = CRMErasureReceipts(pool: pool, commandService: commandService, token: token,
+                                      http: HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(10))),
+                                      logger: setup.logger)
+    let sender = CRMSyncSender(configuration: sending, pool: pool, companies: companies, logger: setup.logger, metrics: setup.metrics,
+                               erasures: erasures)
     let runner = ProjectionRunner(configuration: ProjectionRunner.Configuration(projection: "crm-sync", target: .live,
                                                                                 topic: events.topic.name,
                                                                                 partitionCount: events.topic.partitions),

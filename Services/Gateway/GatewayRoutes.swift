@@ -44,7 +44,7 @@ enum GatewayRoutes {
                         search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow,
                         crm: components.crm).register(on: setup)
         AdminClientErasureAPI(authenticator: authAPI.authenticator, commands: components.commands, search: components.search,
-                              documents: components.documents, searchVisibility: components.searchVisibility,
+                              documents: components.documents, crm: components.crm, searchVisibility: components.searchVisibility,
                               statsVisibility: components.statsVisibility, timeout: components.readYourWritesTimeout,
                               logger: setup.logger).register(on: setup)
         AdminCRMAPI(authenticator: authAPI.authenticator, identity: components.identity, crm: components.crm).register(on: setup)

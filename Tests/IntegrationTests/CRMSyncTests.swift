@@ -115,6 +115,48 @@ final class CRMSyncTests: XCTestCase {
         try await crm.stop()
     }
 
+    /// A client erased through the admin API is gdpr-deleted from its company's CRM (deleted
+    /// before or not), and crm-sync marks the erasure receipt's `crm` step done.
+    func testAnErasedClientIsGDPRDeletedAndTheReceiptsCRMStepDone() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        let sync = try await startSync("erase", stack: stack, environment: [
+            "CRM_ALLOW_INSECURE": "1", "CRM_ALLOW_PRIVATE_ADDRESSES": "1", "COMMAND_SERVICE_URL": stack.commandService.baseURL,
+        ])
+        let root = try await login(Self.adminEmail, Self.adminPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let company = try await admin(.POST, "/api/companies", token: root, body: #"{"name":"CRM Erase \#(suffix)"}"#)
+        XCTAssertEqual(company.status, 201, company.text)
+        let companyId = try XCTUnwrap((company.json["data"] as? [String: Any])?["id"] as? String)
+        let email = "crm-erase-\(suffix)@crm.test"
+        let user = try await admin(.POST, "/api/users", token: root, body: """
+            {"email":"\(email)","name":"Erase Admin","password":"a shared test password","roles":["admin"],"companies":["\(companyId)"]}
+            """)
+        XCTAssertEqual(user.status, 201, user.text)
+        let token = try await login(email, "a shared test password")
+        expect(try await configure(sync, stack: stack, company: companyId, baseURL: crm.baseURL), 200)
+
+        let created = try await admin(.POST, "/api/admin/clients", token: token, body: """
+            {"email":"erin-\(suffix)@example.com","displayName":"Erin Erased\(suffix)","status":"active"}
+            """)
+        XCTAssertEqual(created.status, 200, created.text)
+        let adminId = try XCTUnwrap((created.json["data"] as? [String: Any])?["id"] as? String, created.text)
+        let erin = try await eventuallyValue("the CRM holds the client") { crm.contact(where: "lastname", is: "Erased\(suffix)") }
+        let clientId = try XCTUnwrap(erin.properties[FakeCRM.idProperty])
+
+        let erased = try await admin(.POST, "/api/admin/clients/\(adminId)/erase", token: token)
+        XCTAssertEqual(erased.status, 200, erased.text)
+        try await eventually("the CRM got the gdpr-delete") { crm.gdprDeleted.contains(clientId.lowercased()) }
+        XCTAssertNil(crm.contact(clientId: clientId), "the CRM holds nothing of the client")
+        XCTAssertEqual(crm.calls(to: "/gdpr-delete").last?.json, ["objectId": .string(clientId.lowercased()), "idProperty": "clientele_id"])
+        try await eventually("crm-sync marked the receipt's crm step") {
+            let receipt = try await self.admin(.GET, "/api/admin/clients/\(adminId)/erase", token: token)
+            let steps = (receipt.json["data"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []
+            return steps.contains { $0["step"] as? String == "crm" && $0["state"] as? String == "done" }
+        }
+        try await crm.stop()
+    }
+
     /// The leads, workspace, care and admin APIs write the same clients: their creates, changes
     /// and deletes reach the CRM with the mapped properties as the organization API's do.
     func testWritesThroughEveryAPIReachTheCRM() async throws {

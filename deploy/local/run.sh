@@ -171,7 +171,7 @@ if [ "${CRM_FAKE:-0}" = 1 ]; then
     [ -n "$crm_fake_url" ] || { echo "error: the fake CRM did not start; see .local/logs/fake-crm.log" >&2; exit 1; }
     crm_access=(CRM_ALLOW_INSECURE=1 CRM_ALLOW_PRIVATE_ADDRESSES=1)
 fi
-start_service crm-sync 8185 DATABASE_URL="$(pg_url clientele_crm)" CRM_SECRET_KEY="$(cat "$crm_key_file")" "${crm_access[@]}"
+start_service crm-sync 8185 DATABASE_URL="$(pg_url clientele_crm)" COMMAND_SERVICE_URL=http://127.0.0.1:8181 CRM_SECRET_KEY="$(cat "$crm_key_file")" "${crm_access[@]}"
 start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
     STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)" \
     SESSION_COOKIE_SECURE=false

@@ -44,6 +44,8 @@ final class CRMSyncSender: Service {
     let pool: PostgresPool
     let companies: CRMCompanyStore
     let logger: Logger
+    /// Where acknowledged gdpr-deletes are reported (the erasure receipts' `crm` step).
+    let erasures: CRMErasureReceipts?
     private let http: HTTPClient
     private let schedule: Mutex<CRMSyncSchedule>
     private let settings = Mutex<[UUID: CRMCompanySettings]>([:])
@@ -65,7 +67,9 @@ final class CRMSyncSender: Service {
     private let changes: Counter
     private let callSeconds: Histogram
 
-    init(configuration: Configuration, pool: PostgresPool, companies: CRMCompanyStore, logger: Logger, metrics: MetricsRegistry) {
+    init(configuration: Configuration, pool: PostgresPool, companies: CRMCompanyStore, logger: Logger, metrics: MetricsRegistry,
+         erasures: CRMErasureReceipts? = nil) {
+        self.erasures = erasures
         self.configuration = configuration
         self.pool = pool
         self.companies = companies
@@ -121,7 +125,10 @@ final class CRMSyncSender: Service {
                 if !request.isEmpty {
                     do {
                         try await load(request)
-                        if request.everything { lastLoad = ContinuousClock.now }
+                        if request.everything {
+                            lastLoad = ContinuousClock.now
+                            await erasures?.reportAcknowledged()
+                        }
                         backoff.reset()
                     } catch {
                         logger.warning("loading pending CRM changes failed; retrying", ["error": String(describing: error)])
@@ -161,7 +168,7 @@ final class CRMSyncSender: Service {
         }
         let enabled = settings.withLock { Array($0.keys) }
         var rows: [PostgresRow] = []
-        let columns = "c.id, c.tenant_id, c.crm_version, c.profile::text, c.deleted, c.synced_version, c.object_id"
+        let columns = "c.id, c.tenant_id, c.crm_version, c.profile::text, c.deleted, c.synced_version, c.object_id, c.erased"
         let tenants = request.everything ? enabled : enabled.filter(request.companies.contains)
         if !tenants.isEmpty {
             rows += try await pool.query("""
@@ -184,7 +191,9 @@ final class CRMSyncSender: Service {
             let clientId: UUID = try row.decode(0)
             let tenantId: UUID = try row.decode(1)
             let operation: CRMChange.Operation
-            if try row.decode(4, as: Bool.self) {
+            if try row.decode(7, as: Bool.self) {
+                operation = .gdprDelete
+            } else if try row.decode(4, as: Bool.self) {
                 operation = .archive
             } else {
                 let profile = try CRMContactState.profile(fromText: try row.decodeIfPresent(3, as: String.self) ?? "{}")
@@ -234,6 +243,7 @@ final class CRMSyncSender: Service {
             // The CRM has the changes; the next load sends them again, which changes nothing there.
             logger.warning("storing CRM sync results failed", ["error": String(describing: error)])
         }
+        if batch.kind == .gdprDelete, case .accepted = outcome { await erasures?.reportAcknowledged() }
         // The company's queue ran dry: its next pending rows (beyond the last load's limit) come now.
         if drained, case .accepted = outcome {
             loadRequest.withLock { _ = $0.companies.insert(batch.tenantId) }

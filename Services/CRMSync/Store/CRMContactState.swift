@@ -14,9 +14,11 @@ struct CRMContactState: StreamFoldState {
     /// nil once deleted.
     var profile: ClientProfile?
     var deleted: Bool
+    /// Erased (`client.erased`): the contact is to be gdpr-deleted (`deleted` is set too).
+    var erased = false
     var crmVersion: Int64
 
-    static let selectList = "id, tenant_id, version, profile::text, deleted, crm_version"
+    static let selectList = "id, tenant_id, version, profile::text, deleted, crm_version, erased"
 
     init(row: PostgresRow) throws {
         id = try row.decode(0)
@@ -25,6 +27,7 @@ struct CRMContactState: StreamFoldState {
         profile = try row.decodeIfPresent(3, as: String.self).map(Self.profile(fromText:))
         deleted = try row.decode(4)
         crmVersion = try row.decode(5)
+        erased = try row.decode(6)
     }
 
     /// A profile as `crm_contacts.profile` holds it (`ClientProfile.json`).
@@ -57,9 +60,15 @@ struct CRMContactState: StreamFoldState {
             if CRMContactProperties(clientId: id, profile: before) != CRMContactProperties(clientId: id, profile: after) {
                 crmVersion = version
             }
-        case .deleted, .erased:
+        case .deleted:
             profile = nil
             deleted = true
+            crmVersion = version
+        case .erased:
+            // Deleted before or not, the CRM gets a gdpr-delete (an archived contact keeps its history).
+            profile = nil
+            deleted = true
+            erased = true
             crmVersion = version
         case .portalPasswordSet, .activityRecorded, .documentAttached, .documentReplaced, .documentRemoved:
             break
@@ -74,6 +83,7 @@ struct CRMContactState: StreamFoldState {
         [
             "id": .string(id.uuidString.lowercased()), "tenant_id": .string(tenantId.uuidString.lowercased()),
             "version": .int(version), "profile": profile?.json ?? .null, "deleted": .bool(deleted), "crm_version": .int(crmVersion),
+            "erased": .bool(erased),
         ]
     }
 }

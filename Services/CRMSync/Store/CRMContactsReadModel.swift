@@ -30,12 +30,12 @@ struct CRMContactsReadModel: ProjectionReadModel {
         guard !changed.isEmpty else { return (outcome, false) }
         let records = JSONValue.array(changed.compactMap { states[$0]?.record })
         try connection.execute("""
-            INSERT INTO crm_contacts (id, tenant_id, version, profile, deleted, crm_version)
-            SELECT id, tenant_id, version, profile, deleted, crm_version
+            INSERT INTO crm_contacts (id, tenant_id, version, profile, deleted, crm_version, erased)
+            SELECT id, tenant_id, version, profile, deleted, crm_version, erased
             FROM jsonb_to_recordset($1::jsonb)
-                AS r(id uuid, tenant_id uuid, version bigint, profile jsonb, deleted boolean, crm_version bigint)
+                AS r(id uuid, tenant_id uuid, version bigint, profile jsonb, deleted boolean, crm_version bigint, erased boolean)
             ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, profile = EXCLUDED.profile,
-                deleted = EXCLUDED.deleted, crm_version = EXCLUDED.crm_version
+                deleted = EXCLUDED.deleted, crm_version = EXCLUDED.crm_version, erased = EXCLUDED.erased
             WHERE crm_contacts.version < EXCLUDED.version
             """, [String(decoding: records.serialized(), as: UTF8.self)])
         return (outcome, false)

@@ -41,5 +41,14 @@ enum CRMSyncSchema {
             updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
         );
         """),
+        // An erased client (`client.erased`): its contact is gdpr-deleted, not archived, and once
+        // the CRM acknowledged that, the command service's erasure receipt is told
+        // (`erasure_reported`, so a receipt the command service could not take is told again).
+        Migration(version: 101, name: "crm contacts: erasure", sql: """
+        ALTER TABLE crm_contacts ADD COLUMN erased BOOLEAN NOT NULL DEFAULT false,
+            ADD COLUMN erasure_reported BOOLEAN NOT NULL DEFAULT false;
+        CREATE INDEX crm_contacts_erasure_unreported ON crm_contacts (id)
+            WHERE erased AND NOT erasure_reported AND synced_version >= crm_version;
+        """),
     ]
 }

@@ -16,7 +16,9 @@ import ServiceRuntime
 /// transaction (`log` done; `key` done once the key store's shred is wired there); then here
 /// the search and stats projections are waited for at the erased version (`search`, `stats`
 /// done once each shows it, within the read-your-writes bound), the document store deletes
-/// the client's documents and their files (`documents`), and crm-sync marks `crm` itself.
+/// the client's documents and their files (`documents`); `crm` is `not_applicable` when the
+/// company's CRM sync is off (asked of crm-sync here), else crm-sync marks it `done` once the
+/// CRM acknowledged the client's gdpr-delete.
 /// POST again on an erased client resumes the steps still pending and answers the receipt;
 /// it never appends twice.
 ///
@@ -28,6 +30,8 @@ struct AdminClientErasureAPI: Sendable {
     let commands: CommandClient
     let search: SearchClient
     let documents: DocumentClient
+    /// crm-sync, asked whether the client's company syncs to a CRM at all.
+    let crm: CRMSyncClient
     /// The search and stats projections, each waited for on its own (each is a step).
     let searchVisibility: ProjectionVisibility
     let statsVisibility: ProjectionVisibility
@@ -84,6 +88,12 @@ struct AdminClientErasureAPI: Sendable {
                 logger.warning("erasing a client's documents failed; the step stays pending",
                                ["client_id": id.lowercasedString, "error": String(describing: error)])
             }
+        }
+        if erasure.state(of: .crm) == .pending, let company = try? await crm.configuration(of: erasure.tenantId),
+           company["enabled"] == .bool(false) {
+            // No CRM holds the client: nothing to gdpr-delete. (Sync enabled: crm-sync marks the
+            // step once the CRM acknowledged the gdpr-delete.)
+            erasure = try await commands.markErasureStep(id, .crm, .notApplicable)
         }
         if !erasure.isComplete {
             // crm-sync may have marked its step meanwhile: answer the receipt as it stands.
