@@ -107,3 +107,65 @@ extension InternalPaths {
     /// client was not erased.
     public static func clientErasureSteps(_ clientId: UUID) -> String { "\(clientErasures)/\(clientId.lowercasedString)/steps" }
 }
+
+/// The erasure steps done after `client.erased` is appended, by whoever asked for the erasure
+/// (the gateway's admin route, `clientctl privacy erase`), through their own clients of the
+/// services: one rule for both, testable without sockets.
+///
+/// `resume` does each step still pending: `search` and `stats` done once that projection shows
+/// the erased version (within the caller's bound), `documents` done once the document store
+/// deleted the client's documents and files, `crm` not applicable when the company's CRM sync
+/// is off (crm-sync marks it done otherwise). A step that fails stays pending, reported to
+/// `failed`, for a later call to resume; the receipt as it stands is the answer.
+public struct ClientErasureSteps: Sendable {
+    /// Whether the search / stats projection shows client `id` at `version` (waiting a bound).
+    public var searchShows: @Sendable (_ id: UUID, _ version: Int64) async -> Bool
+    public var statsShows: @Sendable (_ id: UUID, _ version: Int64) async -> Bool
+    /// Deletes the client's documents and their files (throws when the store could not).
+    public var eraseDocuments: @Sendable (_ clientId: UUID) async throws -> Void
+    /// Whether the company syncs to a CRM; nil when that cannot be told now.
+    public var crmSyncEnabled: @Sendable (_ tenantId: UUID) async -> Bool?
+    /// Marks a step at the command service; the receipt afterwards.
+    public var mark: @Sendable (_ clientId: UUID, ClientErasure.Step, ClientErasure.State) async throws -> ClientErasure
+    /// The receipt as the command service holds it now (steps others marked meanwhile).
+    public var reread: @Sendable (_ clientId: UUID) async throws -> ClientErasure?
+    public var failed: @Sendable (ClientErasure.Step, any Error) -> Void
+
+    public init(searchShows: @escaping @Sendable (UUID, Int64) async -> Bool, statsShows: @escaping @Sendable (UUID, Int64) async -> Bool,
+                eraseDocuments: @escaping @Sendable (UUID) async throws -> Void, crmSyncEnabled: @escaping @Sendable (UUID) async -> Bool?,
+                mark: @escaping @Sendable (UUID, ClientErasure.Step, ClientErasure.State) async throws -> ClientErasure,
+                reread: @escaping @Sendable (UUID) async throws -> ClientErasure?,
+                failed: @escaping @Sendable (ClientErasure.Step, any Error) -> Void) {
+        self.searchShows = searchShows
+        self.statsShows = statsShows
+        self.eraseDocuments = eraseDocuments
+        self.crmSyncEnabled = crmSyncEnabled
+        self.mark = mark
+        self.reread = reread
+        self.failed = failed
+    }
+
+    /// Does the pending steps of `erasure` (see the type); the receipt afterwards.
+    public func resume(_ erasure: ClientErasure) async throws -> ClientErasure {
+        var erasure = erasure
+        let (id, version) = (erasure.clientId, erasure.erasedVersion)
+        let (searchPending, statsPending) = (erasure.state(of: .search) == .pending, erasure.state(of: .stats) == .pending)
+        async let searchVisible = searchPending ? searchShows(id, version) : false
+        async let statsVisible = statsPending ? statsShows(id, version) : false
+        if await searchVisible { erasure = try await mark(id, .search, .done) }
+        if await statsVisible { erasure = try await mark(id, .stats, .done) }
+        if erasure.state(of: .documents) == .pending {
+            do {
+                try await eraseDocuments(id)
+                erasure = try await mark(id, .documents, .done)
+            } catch {
+                failed(.documents, error)
+            }
+        }
+        if erasure.state(of: .crm) == .pending, await crmSyncEnabled(erasure.tenantId) == false {
+            erasure = try await mark(id, .crm, .notApplicable)
+        }
+        if !erasure.isComplete, let now = try await reread(id) { erasure = now }
+        return erasure
+    }
+}

@@ -69,37 +69,26 @@ struct AdminClientErasureAPI: Sendable {
         return Self.ok(found)
     }
 
-    /// Does the steps of `erasure` still pending that the gateway does; the receipt afterwards.
-    /// A step that fails stays pending (a later POST resumes it), logged with ids only.
+    /// Does the steps of `erasure` still pending (`ClientErasureSteps`) through the gateway's
+    /// clients of the services; the receipt afterwards. A failed step is logged with ids only.
     func resume(_ erasure: ClientErasure) async throws -> ClientErasure {
-        var erasure = erasure
-        let (id, version) = (erasure.clientId, erasure.erasedVersion)
-        let timeout = self.timeout
-        let (searchPending, statsPending) = (erasure.state(of: .search) == .pending, erasure.state(of: .stats) == .pending)
-        async let searchShows = searchPending ? searchVisibility.waitUntilVisible(id, version: version, timeout: timeout) : false
-        async let statsShows = statsPending ? statsVisibility.waitUntilVisible(id, version: version, timeout: timeout) : false
-        if await searchShows { erasure = try await commands.markErasureStep(id, .search, .done) }
-        if await statsShows { erasure = try await commands.markErasureStep(id, .stats, .done) }
-        if erasure.state(of: .documents) == .pending {
-            do {
-                try await documents.eraseDocuments(ofClient: id)
-                erasure = try await commands.markErasureStep(id, .documents, .done)
-            } catch {
-                logger.warning("erasing a client's documents failed; the step stays pending",
-                               ["client_id": id.lowercasedString, "error": String(describing: error)])
-            }
-        }
-        if erasure.state(of: .crm) == .pending, let company = try? await crm.configuration(of: erasure.tenantId),
-           company["enabled"] == .bool(false) {
-            // No CRM holds the client: nothing to gdpr-delete. (Sync enabled: crm-sync marks the
-            // step once the CRM acknowledged the gdpr-delete.)
-            erasure = try await commands.markErasureStep(id, .crm, .notApplicable)
-        }
-        if !erasure.isComplete {
-            // crm-sync may have marked its step meanwhile: answer the receipt as it stands.
-            erasure = try await commands.erasure(clientId: id, scope: .everyTenant) ?? erasure
-        }
-        return erasure
+        let (commands, documents, crm, logger, timeout) = (commands, documents, crm, logger, timeout)
+        let (searchVisibility, statsVisibility) = (searchVisibility, statsVisibility)
+        let steps = ClientErasureSteps(
+            searchShows: { id, version in await searchVisibility.waitUntilVisible(id, version: version, timeout: timeout) },
+            statsShows: { id, version in await statsVisibility.waitUntilVisible(id, version: version, timeout: timeout) },
+            eraseDocuments: { id in try await documents.eraseDocuments(ofClient: id) },
+            crmSyncEnabled: { tenant in
+                guard let company = try? await crm.configuration(of: tenant), case .bool(let enabled)? = company["enabled"] else { return nil }
+                return enabled
+            },
+            mark: { id, step, state in try await commands.markErasureStep(id, step, state) },
+            reread: { id in try await commands.erasure(clientId: id, scope: .everyTenant) },
+            failed: { step, error in
+                logger.warning("an erasure step failed; it stays pending", ["client_id": erasure.clientId.lowercasedString,
+                                                                            "step": step.rawValue, "error": String(describing: error)])
+            })
+        return try await steps.resume(erasure)
     }
 
     private func caller(_ request: HTTPRequest) async throws -> AdminCaller {
