@@ -116,7 +116,7 @@ let package = Package(
                                                          "ClientDomain", "Postgres", "HTTP", "JSON", "Errors", "Coordination", "TLS",
                                                          "InternalAPI"],
                           path: "Services/CRMSync", swiftSettings: strictSettings),
-        .executableTarget(name: "ClientCtl", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Identity", "InternalAPI", "Errors"],
+        .executableTarget(name: "ClientCtl", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Identity", "InternalAPI", "Errors", "ClientDomain"],
                           path: "Services/ClientCtl", swiftSettings: strictSettings),
 
         // MARK: Tests

@@ -47,6 +47,12 @@ enum ClientCtl {
                           the changes the CRM sync gave up on (a client's later changes wait behind)
       crm retry (--client ID | --company ID | --all)
                           send the dead-lettered clients' latest versions again
+      privacy erase CLIENT_UUID
+                          erase a client everywhere (key, read models, documents, CRM) and print
+                          its receipt; run again to resume the steps left
+      privacy purge --terminated-before YYYY-MM-DD [--yes]
+                          erase the care clients terminated before the date (NDIS providers keep
+                          records seven years: the NDIS record-keeping period); lists without --yes
       help                show this text
     """
 
@@ -99,6 +105,13 @@ enum ClientCtl {
         case "crm":
             do {
                 return try await CRMCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "privacy":
+            do {
+                return try await PrivacyCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78

@@ -1,3 +1,4 @@
+import ClientDomain
 import Foundation
 import HTTP
 import Postgres
@@ -114,6 +115,64 @@ final class ErasureTests: XCTestCase {
         XCTAssertEqual(states.first { $0.step == "stats" }?.state, "done", erased.excerpt)
         let missing = try await faces.call(.POST, "/api/admin/clients/\(UUID().uuidString.lowercased())/erase", as: .session(faces.admin))
         XCTAssertEqual(missing.status, 404, missing.excerpt)
+    }
+
+    /// `clientctl privacy purge` lists, then with `--yes` erases, the care clients terminated
+    /// before the date (an active one stays); `clientctl privacy erase` erases one and prints its
+    /// receipt; the help names the NDIS seven-year record-keeping period.
+    func testClientctlPurgesTerminatedCareClientsAndErasesOne() async throws {
+        let faces = try await CompanyFaces.make(http: http)
+        let stack = try await CompanyFaces.stack.stack()
+        func careClient(_ first: String) async throws -> String {
+            let ndis = "43" + String(format: "%07d", Int.random(in: 0...9_999_999))
+            let reply = try await faces.call(.POST, "/api/clientDetails/create", as: .session(faces.admin), json: [
+                "personalInfo": ["firstName": .string(first), "lastName": "Purgeable", "dateOfBirth": "1990-01-01", "phone": "+61400000000"],
+                "ndisDetails": ["ndisNumber": .string(ndis)],
+            ])
+            XCTAssertEqual(reply.status, 201, reply.excerpt)
+            return try XCTUnwrap(reply.json["data"]?.string("id"), reply.excerpt)
+        }
+        let tess = try await careClient("Tess")
+        let cal = try await careClient("Cal")
+        let commands = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
+        defer { Task { await commands.close() } }
+        func uuid(_ number: String) async throws -> String {
+            try await commands.query("SELECT stream_id FROM events WHERE type = 'client.created' AND (data ->> 'number')::bigint = $1",
+                                     [try XCTUnwrap(Int64(number))])[0].decode(0, as: UUID.self).uuidString.lowercased()
+        }
+        let (tessId, calId) = (try await uuid(tess), try await uuid(cal))
+        let terminated = try await faces.call(.PUT, "/api/user/updateUserStatus/\(tess)/terminated", as: .session(faces.admin))
+        XCTAssertEqual(terminated.status, 200, terminated.excerpt)
+        let environment = ["INTERNAL_TOKEN": stack.internalToken, "COMMAND_SERVICE_URL": stack.commandService.baseURL,
+                           "SEARCH_SERVICE_URL": stack.searchProjection.baseURL, "STATS_SERVICE_URL": stack.statsProjection.baseURL,
+                           "DOCUMENT_SERVICE_URL": stack.documentStore.baseURL, "CRM_SYNC_URL": "http://127.0.0.1:1"]
+        let tomorrow = String(Timestamp.format(Date().addingTimeInterval(86_400)).prefix(10))
+        XCTAssertTrue(try stack.clientctl(["help"]).contains("seven years"), "the help names the NDIS record-keeping period")
+
+        let listed = try stack.clientctl(["privacy", "purge", "--terminated-before", tomorrow], environment: environment)
+        XCTAssertTrue(listed.contains(tessId), listed)
+        XCTAssertFalse(listed.contains(calId), "an active client is not purged: \(listed)")
+        let still = try await faces.call(.GET, "/api/user/clientDetails/\(tess)", as: .session(faces.admin))
+        XCTAssertEqual(still.status, 200, "listing erases nothing: \(still.excerpt)")
+        let purged = try stack.clientctl(["privacy", "purge", "--terminated-before", tomorrow, "--yes"], environment: environment)
+        XCTAssertTrue(purged.contains("\(tessId)  erased"), purged)
+        let gone = try await faces.call(.GET, "/api/user/clientDetails/\(tess)", as: .session(faces.admin))
+        XCTAssertEqual(gone.status, 404, gone.excerpt)
+        let calStays = try await faces.call(.GET, "/api/user/clientDetails/\(cal)", as: .session(faces.admin))
+        XCTAssertEqual(calStays.status, 200, calStays.excerpt)
+
+        let printed = try stack.clientctl(["privacy", "erase", calId], environment: environment)
+        let receipt = try JSONParser.parse(Array(printed.utf8))
+        XCTAssertEqual(receipt.string("clientId")?.lowercased(), calId, printed)
+        XCTAssertEqual(receipt["by"]?.string("id"), "clientctl")
+        let states = Self.states(receipt)
+        for step in ["log", "search", "stats", "documents"] {
+            XCTAssertEqual(states.first { $0.step == step }?.state, "done", "\(step): \(printed)")
+        }
+        let calGone = try await faces.call(.GET, "/api/user/clientDetails/\(cal)", as: .session(faces.admin))
+        XCTAssertEqual(calGone.status, 404, calGone.excerpt)
+        let adminReceipt = try await faces.call(.GET, "/api/admin/clients/\(calId)/erase", as: .session(faces.admin))
+        XCTAssertEqual(adminReceipt.status, 200, "the receipt reads through the admin route too: \(adminReceipt.excerpt)")
     }
 
     // MARK: Parts
