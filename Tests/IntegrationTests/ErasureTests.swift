@@ -1,4 +1,5 @@
 import ClientDomain
+import Crypto
 import Foundation
 import HTTP
 import Postgres
@@ -11,6 +12,9 @@ import XCTest
 /// nothing and answers the same receipt; another company's admin gets 404, a non-admin 403.
 final class ErasureTests: XCTestCase {
     private let http = HTTPClient(configuration: HTTPClientConfiguration())
+    /// Documents' stack: the sweep's default grace (an hour), so a file gone within the test
+    /// was deleted by the erasure itself.
+    private static let documentsStack = SharedStack("erasedocs", gatewayEnvironment: DocumentsWorld.gatewayEnvironment)
 
     override func tearDown() {
         http.shutdown()
@@ -173,6 +177,38 @@ final class ErasureTests: XCTestCase {
         XCTAssertEqual(calGone.status, 404, calGone.excerpt)
         let adminReceipt = try await faces.call(.GET, "/api/admin/clients/\(calId)/erase", as: .session(faces.admin))
         XCTAssertEqual(adminReceipt.status, 200, "the receipt reads through the admin route too: \(adminReceipt.excerpt)")
+    }
+
+    /// The erased client's documents: their rows and files are gone from the document store at
+    /// once, except a file another client's document holds too; the other client's stay.
+    func testErasureDeletesTheClientsDocumentsAndTheFilesNoOtherClientHolds() async throws {
+        let w = try await DocumentsWorld.make(try await Self.documentsStack.stack(), http: http)
+        let (erased, kept) = (try await w.lead(), try await w.lead())
+        let passport = DocumentsWorld.pdf(4096, seed: UInt64.random(in: 1...UInt64.max))
+        let plan = DocumentsWorld.pdf(5000, seed: UInt64.random(in: 1...UInt64.max))
+        let shared = DocumentsWorld.pdf(6000, seed: UInt64.random(in: 1...UInt64.max))
+        for reply in [try await w.passport(erased, passport), try await w.careDocument(erased, plan),
+                      try await w.careDocument(erased, shared), try await w.careDocument(kept, shared)] {
+            XCTAssertTrue((200..<300).contains(reply.status), reply.text)
+        }
+        func digest(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(bytes)) }
+        XCTAssertTrue(w.objects().isSuperset(of: [digest(passport), digest(plan), digest(shared)]))
+        let rowsBefore = try await w.storedRows()
+
+        let reply = try await w.call(.POST, "/api/admin/clients/client_\(erased)/erase", token: w.adminA)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        let steps = (reply.json["data"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []
+        XCTAssertEqual(steps.first { $0["step"] as? String == "documents" }?["state"] as? String, "done", reply.text)
+        let objects = w.objects()
+        XCTAssertFalse(objects.contains(digest(passport)), "the passport's file is gone")
+        XCTAssertFalse(objects.contains(digest(plan)), "the care document's file is gone")
+        XCTAssertTrue(objects.contains(digest(shared)), "a file another client's document holds stays")
+        let rowsAfter = try await w.storedRows()
+        XCTAssertEqual(rowsAfter, rowsBefore - 3, "the erased client's three rows are gone, the other's stays")
+        let keptDocuments = try await w.call(.GET, "/api/clients/\(kept)", token: w.adminA)
+        XCTAssertEqual(keptDocuments.status, 200, keptDocuments.text)
+        let foreign = try await w.call(.POST, "/api/admin/clients/client_\(kept)/erase", token: w.adminB)
+        XCTAssertEqual(foreign.status, 404, "another company's admin: \(foreign.text)")
     }
 
     // MARK: Parts
