@@ -154,6 +154,7 @@ final class CRMSyncTests: XCTestCase {
             let steps = (receipt.json["data"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []
             return steps.contains { $0["step"] as? String == "crm" && $0["state"] as? String == "done" }
         }
+        sync.process.process.stop()
         try await crm.stop()
     }
 

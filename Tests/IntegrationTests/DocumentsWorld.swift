@@ -27,7 +27,9 @@ struct DocumentsWorld {
     var companyB = (id: "", number: 0)
     var adminA = "", salesA = "", agentA = "", adminB = ""
 
-    static func make(_ stack: ClienteleStack, http: HTTPClient) async throws -> DocumentsWorld {
+    /// `rootEmail`/`rootPassword`: the stack's bootstrap super-admin (another test's stack may be shared).
+    static func make(_ stack: ClienteleStack, http: HTTPClient, rootEmail: String = rootEmail,
+                     rootPassword: String = rootPassword) async throws -> DocumentsWorld {
         var world = DocumentsWorld(stack: stack, http: http)
         world.root = try await world.login(rootEmail, rootPassword)
         let suffix = UUID().uuidString.prefix(8).lowercased()

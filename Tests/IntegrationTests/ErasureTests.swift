@@ -12,9 +12,6 @@ import XCTest
 /// nothing and answers the same receipt; another company's admin gets 404, a non-admin 403.
 final class ErasureTests: XCTestCase {
     private let http = HTTPClient(configuration: HTTPClientConfiguration())
-    /// Documents' stack: the sweep's default grace (an hour), so a file gone within the test
-    /// was deleted by the erasure itself.
-    private static let documentsStack = SharedStack("erasedocs", gatewayEnvironment: DocumentsWorld.gatewayEnvironment)
 
     override func tearDown() {
         http.shutdown()
@@ -182,7 +179,11 @@ final class ErasureTests: XCTestCase {
     /// The erased client's documents: their rows and files are gone from the document store at
     /// once, except a file another client's document holds too; the other client's stay.
     func testErasureDeletesTheClientsDocumentsAndTheFilesNoOtherClientHolds() async throws {
-        let w = try await DocumentsWorld.make(try await Self.documentsStack.stack(), http: http)
+        // The faces' stack keeps the sweep's default grace (an hour), so a file gone within the
+        // test was deleted by the erasure itself. (One stack fewer: the tests' PostgreSQL serves
+        // every stack of the run.)
+        let w = try await DocumentsWorld.make(try await CompanyFaces.stack.stack(), http: http, rootEmail: CompanyFaces.rootEmail,
+                                              rootPassword: CompanyFaces.rootPassword)
         let (erased, kept) = (try await w.lead(), try await w.lead())
         let passport = DocumentsWorld.pdf(4096, seed: UInt64.random(in: 1...UInt64.max))
         let plan = DocumentsWorld.pdf(5000, seed: UInt64.random(in: 1...UInt64.max))
