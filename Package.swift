@@ -65,7 +65,7 @@ let package = Package(
         // The log both sides share: the stored event and its CloudEvents binding to Kafka (with
         // the log epoch header). The write side appends and relays; the projections read. The
         // envelope stays in ClientDomain, which owns it and knows nothing of Kafka.
-        .target(name: "EventLog", dependencies: ["ClientDomain", "Kafka", "ServiceRuntime"], path: "Shared/EventLog",
+        .target(name: "EventLog", dependencies: ["ClientDomain", "Kafka", "ServiceRuntime", "Crypto", "JSON"], path: "Shared/EventLog",
                 swiftSettings: strictSettings),
         .target(name: "EventStore", dependencies: ["ClientDomain", "EventLog", "Postgres", "Kafka", "ServiceRuntime", "Errors",
                                                    "Coordination"],
@@ -139,6 +139,8 @@ let package = Package(
                     path: "Tests/PostgresTests", swiftSettings: strictSettings),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"],
                     path: "Tests/KafkaTests", swiftSettings: strictSettings),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ClientDomain", "Crypto", "JSON"], path: "Tests/EventLogTests",
+                    swiftSettings: strictSettings),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "EventLog", "ClientDomain", "TestSupport", "Postgres", "Kafka",
                                                             "Coordination", "Errors", "ServiceRuntime"],
                     path: "Tests/EventStoreTests", swiftSettings: strictSettings),
