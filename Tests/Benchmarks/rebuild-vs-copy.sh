@@ -45,7 +45,7 @@ declare -A port
 for name in command-service search-projection; do port[$name]="$(free_port)"; done
 start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
 # LOG_LEVEL=info for the rebuild's own lines (the time its index builds took).
-start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" LOG_LEVEL=info
+start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" LOG_LEVEL=info
 search_pid="${pids[-1]}"
 tenant="$(python3 -c 'import uuid; print(uuid.uuid4())')"
 
