@@ -38,6 +38,9 @@ enum ClientCtl {
                           republish the whole event store into the events topic (after the broker
                           lost its log, or into a fresh topic), showing progress; --status shows
                           the latest republish without starting one
+      privacy encrypt-history
+                          seal the personal data of the events stored before sealing existed, then
+                          republish the store (resumable: run it again after an interruption)
       documents verify [--json]
                           rehash every document file against its metadata; report missing, corrupt
                           and orphaned files; needs INTERNAL_TOKEN; exit 1 if anything is reported
@@ -99,6 +102,13 @@ enum ClientCtl {
         case "crm":
             do {
                 return try await CRMCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "privacy":
+            do {
+                return try await PrivacyCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78

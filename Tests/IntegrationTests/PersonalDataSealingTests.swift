@@ -85,6 +85,21 @@ final class PersonalDataSealingTests: XCTestCase {
         for value in personal { XCTAssertFalse(log.contains(value), "the log holds \(value)") }
     }
 
+    /// Appends `envelope` to the store and its outbox as it is, as a writer without sealing did.
+    private func storeAsIs(_ envelope: EventEnvelope, _ stack: ClienteleStack) async throws {
+        let commands = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
+        try await commands.execute("""
+            WITH appended AS (
+                INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version, occurred_at,
+                                    actor_kind, actor_id, correlation_id, causation_id, data, traceparent)
+                VALUES ($1, $2, $3, $4, $5, $6, now(), 'system', 'test', 'sealing-test', NULL, $7::jsonb, NULL)
+                RETURNING position)
+            INSERT INTO outbox (position) SELECT position FROM appended
+            """, [envelope.eventId, envelope.streamId, envelope.streamVersion, envelope.tenantId, envelope.type,
+                  envelope.schemaVersion, String(decoding: envelope.data, as: UTF8.self)])
+        await commands.close()
+    }
+
     func testAStreamWhoseKeyIsUnknownIsParkedNeverSkipped() async throws {
         let stack = try await ClienteleStack.start("sealunknown", gatewayEnvironment: ["RATE_LIMIT_REQUESTS": "0"])
         defer { stack.stop() }
@@ -97,17 +112,7 @@ final class PersonalDataSealingTests: XCTestCase {
                                      tenantId: try XCTUnwrap(UUID(uuidString: companyId)), occurredAt: Date(), actor: .system,
                                      correlationId: "sealing-test", causationId: nil, data: try created.encode())
         envelope.data = try EventSealing.seal(envelope, key: try XCTUnwrap(AESGCM(key: SecureRandom.bytes(count: 32))))
-        let commands = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
-        try await commands.execute("""
-            WITH appended AS (
-                INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version, occurred_at,
-                                    actor_kind, actor_id, correlation_id, causation_id, data, traceparent)
-                VALUES ($1, $2, 1, $3, $4, $5, now(), 'system', 'test', 'sealing-test', NULL, $6::jsonb, NULL)
-                RETURNING position)
-            INSERT INTO outbox (position) SELECT position FROM appended
-            """, [envelope.eventId, stream, envelope.tenantId, envelope.type, envelope.schemaVersion,
-                  String(decoding: envelope.data, as: UTF8.self)])
-        await commands.close()
+        try await storeAsIs(envelope, stack)
         let environment = ["SEARCH_SERVICE_URL": stack.searchProjection.baseURL, "STATS_SERVICE_URL": stack.statsProjection.baseURL,
                            "COMMAND_SERVICE_URL": stack.commandService.baseURL, "INTERNAL_TOKEN": stack.internalToken]
         try await eventually("the search and stats projections parked the stream") {
@@ -160,6 +165,46 @@ final class PersonalDataSealingTests: XCTestCase {
                                                                                   "STATS_SERVICE_URL": stack.statsProjection.baseURL,
                                                                                   "INTERNAL_TOKEN": stack.internalToken])
         XCTAssertTrue(quarantine.hasPrefix("no parked streams"), "an erased client is not parked: \(quarantine)")
+    }
+
+    func testEncryptHistorySealsWhatWasStoredBeforeAndTheClientStaysWhole() async throws {
+        let stack = try await ClienteleStack.start("sealhistory", gatewayEnvironment: ["RATE_LIMIT_REQUESTS": "0"])
+        defer { stack.stop() }
+        let (companyId, _, key) = try stack.createCompanyWithKey("History Co")
+        let stream = UUID()
+        let personal = ["Lenora Legacy", "+61 400 246 810", "Lenora was here before sealing"]
+        let created = ClientEvent.created(ClientCreated(profile: ClientProfile(name: personal[0], phone: personal[1], notes: personal[2],
+                                                                               status: .active)))
+        try await storeAsIs(EventEnvelope(type: created.type, schemaVersion: created.schemaVersion, streamId: stream, streamVersion: 1,
+                                          tenantId: try XCTUnwrap(UUID(uuidString: companyId)), occurredAt: Date(), actor: .system,
+                                          correlationId: "sealing-test", causationId: nil, data: try created.encode()), stack)
+        try await eventually("the unsealed client is shown") {
+            try await self.call(stack, .GET, "/api/v1/clients/\(stream.uuidString)", key: key).status.code == 200
+        }
+        let environment = ["COMMAND_SERVICE_URL": stack.commandService.baseURL, "INTERNAL_TOKEN": stack.internalToken]
+        let output = try stack.clientctl(["privacy", "encrypt-history"], environment: environment)
+        XCTAssertTrue(output.contains("1 events sealed now"), output)
+        XCTAssertTrue(output.contains("republish of epoch 1 done"), output)
+
+        let commands = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
+        let stored = try await commands.query("SELECT data::text FROM events WHERE stream_id = $1", [stream])[0].decode(0, as: String.self)
+        await commands.close()
+        XCTAssertTrue(stored.contains("\"sealed\""), stored)
+        for value in personal { XCTAssertFalse(stored.contains(value), "the stored event still holds \(value)") }
+        let records = try await KafkaConsumer.readToEnd(topic: stack.topic, partitions: 4, broker: stack.broker)
+        let republished = records.filter { record in record.headers.contains { $0.name == "clientele-log-epoch" } }
+            .map { String(decoding: $0.value, as: UTF8.self) }
+        XCTAssertFalse(republished.isEmpty)
+        for value in personal { XCTAssertFalse(republished.joined().contains(value), "the new log holds \(value)") }
+
+        // The command service reads the sealed history; the projections read the new log.
+        let changed = try await call(stack, .PATCH, "/api/v1/clients/\(stream.uuidString)", key: key, body: #"{"phone":"+61 400 000 999"}"#)
+        XCTAssertEqual(changed.status.code, 200, String(decoding: changed.body, as: UTF8.self))
+        let got = try await call(stack, .GET, "/api/v1/clients/\(stream.uuidString)", key: key)
+        XCTAssertTrue(String(decoding: got.body, as: UTF8.self).contains(personal[0]))
+        // Again: nothing left to seal.
+        let again = try stack.clientctl(["privacy", "encrypt-history"], environment: environment)
+        XCTAssertTrue(again.contains(" 0 events sealed now"), again)
     }
 
     func testTheCommandServiceRefusesToStartWithoutItsMasterKey() throws {

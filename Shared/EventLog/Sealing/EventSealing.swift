@@ -171,3 +171,12 @@ public enum EventSealing {
         return merged
     }
 }
+
+extension EventSealing {
+    /// Whether `data` holds a sealed part (a top-level `sealed` key).
+    public static func isSealed(_ data: Data) -> Bool {
+        guard mayBeSealed(data), let value = try? data.withUnsafeBytes({ bytes in try JSONParser.parse(bytes) }),
+              case .object(let object) = value else { return false }
+        return object[sealedKey] != nil
+    }
+}
