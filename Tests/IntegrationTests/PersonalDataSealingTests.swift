@@ -11,8 +11,9 @@ import XCTest
 
 /// A client's personal data is sealed with its own key in the event store and on the log,
 /// while the read models show it; a reader without the key parks the stream (never skips it);
-/// once the key is shredded a rebuild shows nothing of the client, and the command service
-/// does not start without its master key.
+/// once the key is shredded a rebuild shows nothing of the client; events stored before
+/// sealing are sealed by `clientctl privacy encrypt-history`. (That the command service does
+/// not start without its master key: `ServiceLifecycleTests`.)
 final class PersonalDataSealingTests: XCTestCase {
     private let http = HTTPClient(configuration: HTTPClientConfiguration())
 
@@ -205,21 +206,5 @@ final class PersonalDataSealingTests: XCTestCase {
         // Again: nothing left to seal.
         let again = try stack.clientctl(["privacy", "encrypt-history"], environment: environment)
         XCTAssertTrue(again.contains(" 0 events sealed now"), again)
-    }
-
-    func testTheCommandServiceRefusesToStartWithoutItsMasterKey() throws {
-        let postgres = try PostgresServer.shared()
-        let broker = try KafkaBroker.shared()
-        let environment = ["DATABASE_URL": try postgres.createDatabase("nomasterkey_\(UInt32.random(in: 0...UInt32.max))"),
-                           "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "EVENTS_TOPIC": KafkaBroker.uniqueTopic("nomasterkey"),
-                           "EVENTS_TOPIC_PARTITIONS": "1", "INTERNAL_TOKEN": "no-master-key-internal-token"]
-        let logs = try ProjectPaths.scratchDirectory("nomasterkey")
-        for masterKey in [nil, "c2hvcnQ="] {
-            var withKey = environment
-            withKey["DATA_MASTER_KEY"] = masterKey
-            XCTAssertThrowsError(try ServiceProcess.start("command-service", environment: withKey, logDirectory: logs, timeout: 20)) { error in
-                XCTAssertTrue(String(describing: error).contains("DATA_MASTER_KEY"), String(describing: error))
-            }
-        }
     }
 }
