@@ -19,8 +19,8 @@ public struct ClientKeyStore: ClientKeySource {
     public let keyring: ClientKeyring
     public let cache: ClientKeyCache
 
-    /// Unwrapped keys held by the command service: 100,000 keys (about 10 MB), each for
-    /// 10 minutes.
+    /// Unwrapped keys held by the command service: at most 100,000, each for 10 minutes (a
+    /// key shredded by another instance stops opening events here within that time).
     public init(pool: PostgresPool, keyring: ClientKeyring,
                 cache: ClientKeyCache = ClientKeyCache(capacity: 100_000, lifetime: .seconds(600))) {
         self.pool = pool
