@@ -65,10 +65,10 @@ let package = Package(
         // The log both sides share: the stored event and its CloudEvents binding to Kafka (with
         // the log epoch header). The write side appends and relays; the projections read. The
         // envelope stays in ClientDomain, which owns it and knows nothing of Kafka.
-        .target(name: "EventLog", dependencies: ["ClientDomain", "Kafka", "ServiceRuntime"], path: "Shared/EventLog",
+        .target(name: "EventLog", dependencies: ["ClientDomain", "Kafka", "ServiceRuntime", "Crypto", "JSON"], path: "Shared/EventLog",
                 swiftSettings: strictSettings),
         .target(name: "EventStore", dependencies: ["ClientDomain", "EventLog", "Postgres", "Kafka", "ServiceRuntime", "Errors",
-                                                   "Coordination"],
+                                                   "Coordination", "Crypto"],
                 path: "Shared/EventStore", swiftSettings: strictSettings),
         .target(name: "InternalAPI", dependencies: ["ClientDomain", "JSON", "Errors", "Coordination"], path: "Shared/InternalAPI",
                 swiftSettings: strictSettings),
@@ -77,7 +77,7 @@ let package = Package(
                 path: "Shared/Projection", swiftSettings: strictSettings),
         // How a projection service keeps its projection: runner, rebuild, read-your-writes, internal routes.
         .target(name: "ProjectionHosting", dependencies: ["Projection", "InternalAPI", "Infrastructure", "ServiceRuntime", "HTTP",
-                                                          "Postgres", "Kafka", "Errors"],
+                                                          "Postgres", "Kafka", "Errors", "EventLog"],
                 path: "Shared/ProjectionHosting", swiftSettings: strictSettings),
         .target(name: "SearchReadModel", dependencies: ["JSON", "Projection", "EventLog", "InternalAPI", "ClientDomain", "Postgres",
                                                         "ServiceRuntime"],
@@ -90,7 +90,8 @@ let package = Package(
         // and the sync schedule (ordering, coalescing, batching, retries, dead letters).
         .target(name: "CRM", dependencies: ["ClientDomain", "JSON", "Coordination"], path: "Shared/CRM",
                 swiftSettings: strictSettings),
-        .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka"],
+        .target(name: "Infrastructure", dependencies: ["ServiceRuntime", "HTTP", "Postgres", "Kafka", "EventLog", "InternalAPI",
+                                                       "Crypto", "Errors", "JSON"],
                 path: "Shared/Infrastructure", swiftSettings: strictSettings),
 
         // MARK: Services
@@ -140,6 +141,8 @@ let package = Package(
                     path: "Tests/PostgresTests", swiftSettings: strictSettings),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"],
                     path: "Tests/KafkaTests", swiftSettings: strictSettings),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ClientDomain", "Crypto", "JSON"], path: "Tests/EventLogTests",
+                    swiftSettings: strictSettings),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "EventLog", "ClientDomain", "TestSupport", "Postgres", "Kafka",
                                                             "Coordination", "Errors", "ServiceRuntime"],
                     path: "Tests/EventStoreTests", swiftSettings: strictSettings),
@@ -162,7 +165,7 @@ let package = Package(
         // the sources (reads files and runs `swift package dump-package`; no other dependency).
         .testTarget(name: "DeploymentTests", path: "Tests/DeploymentTests", swiftSettings: strictSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HTTP", "Kafka", "Postgres", "Identity", "Infrastructure",
-                                                             "ClientDomain", "Crypto"],
+                                                             "ClientDomain", "Crypto", "EventLog", "EventStore"],
                     path: "Tests/IntegrationTests", swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -12,7 +12,8 @@ import TLS
 // mirrors the clients of every company with CRM sync enabled to that company's CRM
 // (HubSpot's contacts contract). docs/api/crm-sync.md holds the rules.
 //
-// Variables: INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL,
+// Variables: COMMAND_SERVICE_URL (where the clients' data keys come from), INTERNAL_TOKEN (required of callers in
+// X-Internal-Token), DATABASE_URL,
 // KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS,
 // CRM_SECRET_KEY (base64 of 32 bytes; unset: no company can be configured), CRM_ALLOW_INSECURE,
 // CRM_ALLOW_PRIVATE_ADDRESSES, CRM_REQUEST_TIMEOUT_MS, CRM_MAX_ATTEMPTS,
@@ -56,7 +57,8 @@ await ServiceMain.run(name: "crm-sync", defaultPort: 8185) { setup in
     let runner = ProjectionRunner(configuration: ProjectionRunner.Configuration(projection: "crm-sync", target: .live,
                                                                                 topic: events.topic.name,
                                                                                 partitionCount: events.topic.partitions),
-                                  pool: pool, kafka: events.configuration, model: CRMContactsReadModel(), logger: setup.logger,
+                                  pool: pool, kafka: events.configuration, model: CRMContactsReadModel(),
+                                  keys: try setup.clientKeys(token: token), logger: setup.logger,
                                   metrics: setup.metrics, committed: { outcome in
                                       if outcome.appliedCount > 0 { sender.requestLoad(clients: outcome.applied.map(\.streamId)) }
                                   })

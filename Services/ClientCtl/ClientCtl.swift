@@ -53,6 +53,9 @@ enum ClientCtl {
       privacy purge --terminated-before YYYY-MM-DD [--yes]
                           erase the care clients terminated before the date (NDIS providers keep
                           records seven years: the NDIS record-keeping period); lists without --yes
+      privacy encrypt-history
+                          seal the personal data of the events stored before sealing existed, then
+                          republish the store (resumable: run it again after an interruption)
       help                show this text
     """
 

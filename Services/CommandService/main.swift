@@ -12,10 +12,11 @@ import ServiceRuntime
 //
 // Variables: DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
 // EVENTS_TOPIC_PARTITIONS, INTERNAL_TOKEN (the shared secret callers send in
-// X-Internal-Token), IDEMPOTENCY_RETENTION_HOURS (24, at least 24), plus the common ones
-// (see ServiceMain).
+// X-Internal-Token), IDEMPOTENCY_RETENTION_HOURS (24, at least 24), DATA_MASTER_KEY (required:
+// base64 of 32 bytes, wraps every client's data key), plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     let token = try setup.requireInternalToken()
+    let keyring = try setup.requireDataMasterKey()
     let retentionHours = try setup.environment.int("IDEMPOTENCY_RETENTION_HOURS", default: 24, in: 24...24 * 365)
     let pool = try await setup.openPostgres(migrations: CommandServiceMigrations.all)
     let events = try await setup.openEventsTopic()
@@ -33,7 +34,8 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
 
     // Creates run on the HTTP event loop that received them, and their batched appends wait
     // for PostgreSQL there: no hop to a pool thread and back (AppendBatcher).
-    let store = PostgresEventStore(pool: pool, readiness: EventLoopPostgresReadiness())
+    let keys = ClientKeyStore(pool: pool, keyring: keyring)
+    let store = PostgresEventStore(pool: pool, readiness: EventLoopPostgresReadiness(), keys: keys)
     let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: store, wake: wake, numbers: ClientNumbers()),
                                          idempotency: idempotency, logger: setup.logger)
     setup.route(.POST, InternalPaths.clientCommands,
@@ -48,6 +50,12 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     let attachedDocuments = AttachedDocumentsEndpoint(store: store)
     setup.route(.POST, InternalPaths.attachedDocuments, options: RouteOptions(maxBodyBytes: AttachedDocumentsEndpoint.maxBodyBytes),
                 token.guarding { request in try await attachedDocuments.respond(to: request) })
+    let clientKeys = ClientKeysEndpoint(keys: keys)
+    setup.route(.POST, InternalPaths.clientKeys, options: RouteOptions(maxBodyBytes: ClientKeysEndpoint.maxBodyBytes),
+                token.guarding { request in try await clientKeys.respond(to: request) })
+    let historySealing = HistorySealingEndpoint(keys: keys)
+    setup.route(.POST, InternalPaths.encryptHistory, options: RouteOptions(maxBodyBytes: HistorySealingEndpoint.maxBodyBytes),
+                token.guarding { request in try await historySealing.respond(to: request) })
     let status = OutboxStatusEndpoint(store: store, topic: events.topic.name)
     setup.route(.GET, InternalPaths.status, token.guarding { _ in try await status.respond() })
     let republish = RepublishEndpoint(pool: pool, topic: events.topic.name, wake: wake, logger: setup.logger)

@@ -9,7 +9,7 @@ import ServiceRuntime
 // visibility (read-your-writes, per write or as a feed of applied versions), quarantine and
 // rebuild requests for the gateway and clientctl.
 //
-// Variables: INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
+// Variables: COMMAND_SERVICE_URL (where the clients' data keys come from), INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*), EVENTS_TOPIC,
 // EVENTS_TOPIC_PARTITIONS, PROJECTION_BATCH_SIZE (records per transaction, 1000),
 // REBUILD_MAX_EVENTS_PER_SECOND (0: unlimited), plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
@@ -24,6 +24,7 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     let events = try await setup.openEventsTopic()
     let pendingLists = GINPendingListCleaner(pool: pool, logger: setup.logger)
     let projection = HostedProjection(setup: &setup, projection: "search", model: ClientSearchProjection(), pool: pool,
+                                      keys: try setup.clientKeys(token: token),
                                       events: events, batchSize: batchSize,
                                       maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate,
                                       committed: { pendingLists.noteApplied($0.appliedCount) })

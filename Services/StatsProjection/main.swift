@@ -9,7 +9,7 @@ import StatsReadModel
 // the same transactions, and answers stats, visibility (the admin API's writes wait for the
 // stats too), quarantine and rebuild requests for the gateway and clientctl.
 //
-// Variables: INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*),
+// Variables: COMMAND_SERVICE_URL (where the clients' data keys come from), INTERNAL_TOKEN (required of callers in X-Internal-Token), DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS (and KAFKA_*),
 // EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS, PROJECTION_BATCH_SIZE (records per transaction, 1000),
 // REBUILD_MAX_EVENTS_PER_SECOND (0: unlimited), plus the common ones (see ServiceMain).
 await ServiceMain.run(name: "stats-projection", defaultPort: 8183) { setup in
@@ -27,6 +27,7 @@ await ServiceMain.run(name: "stats-projection", defaultPort: 8183) { setup in
     // docs/performance.md, design measurements); the admin API's writes, which wait for the
     // stats too, take up to that much longer. KAFKA_FETCH_WAIT_MAX_MS overrides it.
     let projection = HostedProjection(setup: &setup, projection: "stats", model: ClientStatsProjection(), pool: pool,
+                                      keys: try setup.clientKeys(token: token),
                                       events: events, batchSize: batchSize, fetchWait: .milliseconds(100),
                                       maxEventsPerSecond: rebuildRate == 0 ? nil : rebuildRate)
     let statistics = ClientStatistics(pool: pool)

@@ -51,6 +51,13 @@ public enum InternalPaths {
     /// Projection services: `POST` `{"by": "<operator>"}` → `QuarantineRelease`; 404 when not parked.
     public static func quarantineSkip(_ stream: UUID) -> String { "\(quarantine)/\(stream.lowercasedString)/skip" }
 
+    /// Command service: `POST` a `ClientKeysQuery`, answered with a `ClientKeysAnswer`: the
+    /// data keys the projections open sealed events with (`EventSealing`).
+    public static let clientKeys = "/internal/v1/client-keys"
+    /// Command service: `POST` a `HistorySealingStep.Request`, answered with a
+    /// `HistorySealingStep`: seals the stored events of the next streams that are not sealed yet.
+    public static let encryptHistory = "/internal/v1/privacy/encrypt-history"
+
     /// Command service: `POST` an `AttachedDocumentsQuery`, answered with an
     /// `AttachedDocumentsAnswer` (which of the documents their clients' streams hold now).
     public static let attachedDocuments = "/internal/v1/attached-documents"

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import Infrastructure
 import InternalAPI
@@ -21,10 +22,11 @@ public struct HostedProjection: Sendable {
     /// - Parameters:
     ///   - projection: the name its offsets and quarantine are stored under (`search`, `stats`).
     ///   - fetchWait: see `ProjectionRunner.Configuration.fetchWait`.
+    ///   - keys: the streams' data keys (`ServiceSetup.clientKeys`), for the live runner and rebuilds.
     ///   - maxEventsPerSecond: caps a rebuild's replay; nil: unlimited.
     ///   - committed: more work after each live commit (after the waiters and feed were told).
     public init(setup: inout ServiceSetup, projection: String, model: any ProjectionReadModel, pool: PostgresPool,
-                events: EventsLog, batchSize: Int, fetchWait: Duration? = nil, maxEventsPerSecond: Int?,
+                keys: any ClientKeySource, events: EventsLog, batchSize: Int, fetchWait: Duration? = nil, maxEventsPerSecond: Int?,
                 committed: @escaping @Sendable (ProjectionApplyOutcome) -> Void = { _ in }) {
         let waiters = AppliedVersionWaiters()
         let feed = AppliedFeed()
@@ -33,7 +35,7 @@ public struct HostedProjection: Sendable {
         configuration.batchSize = batchSize
         if let fetchWait { configuration.fetchWait = fetchWait }
         let live = ProjectionRunner(configuration: configuration, pool: pool, kafka: events.configuration, model: model,
-                                    logger: setup.logger, metrics: setup.metrics,
+                                    keys: keys, logger: setup.logger, metrics: setup.metrics,
                                     committed: { outcome in
                                         waiters.parked(outcome.parked)
                                         waiters.published(outcome.applied)

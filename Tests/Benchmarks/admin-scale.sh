@@ -36,8 +36,8 @@ for name in command-service search-projection stats-projection document-store ga
 admin_email="bench-root@clientele.test"
 admin_password="bench-password-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
-start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)"
-start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)"
+start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
+start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
 start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents"
 start_service gateway "${port[gateway]}" DATABASE_URL="$(pg_url clientele_gateway)" RATE_LIMIT_REQUESTS=0 \
     ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password" SESSION_COOKIE_SECURE=false \

@@ -51,7 +51,7 @@ done
 declare -A port
 for name in command-service crm-sync; do port[$name]="$(free_port)"; done
 start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
-start_service crm-sync "${port[crm-sync]}" DATABASE_URL="$(pg_url clientele_crm)" \
+start_service crm-sync "${port[crm-sync]}" DATABASE_URL="$(pg_url clientele_crm)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" \
     CRM_SECRET_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" CRM_ALLOW_INSECURE=1 CRM_ALLOW_PRIVATE_ADDRESSES=1 \
     CRM_MAX_CONCURRENT_CALLS="$concurrency"
 crm="http://127.0.0.1:${port[crm-sync]}"

@@ -4,8 +4,9 @@
 # measured in the same run. Target: the rebuild reaches at least 0.3 of the baseline's rate.
 #
 #   rebuild:  N client.created events (default 1,000,000) are written into the command
-#             service's event store with SQL (as Tests/Benchmarks/admin-scale.sh does) and put
-#             on the log by `clientctl republish`; the live search projection applies them.
+#             service's event store with SQL (as Tests/Benchmarks/admin-scale.sh does), sealed
+#             and put on the log by `clientctl privacy encrypt-history`; the live search
+#             projection applies them.
 #             Then `clientctl rebuild search` replays the whole log into the shadow table and
 #             swaps it in. Timed from the rebuild's start to its swap (`projection_rebuilds`
 #             started_at .. finished_at, the swap's transaction), so the shadow's index builds
@@ -45,7 +46,7 @@ declare -A port
 for name in command-service search-projection; do port[$name]="$(free_port)"; done
 start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
 # LOG_LEVEL=info for the rebuild's own lines (the time its index builds took).
-start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" LOG_LEVEL=info
+start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" LOG_LEVEL=info
 search_pid="${pids[-1]}"
 tenant="$(python3 -c 'import uuid; print(uuid.uuid4())')"
 
@@ -53,10 +54,14 @@ echo "== writing $events client.created events into the event store (SQL)"
 psql_db clientele_commands -v ON_ERROR_STOP=1 -v n="$events" -v tenant="$tenant" -v actor=rebuild-vs-copy \
     -f "$root/Tests/Benchmarks/lib/seed-clients.sql"
 
-echo "== clientctl republish, and the live search projection applying the log"
+# The events are stored as before sealing existed: `clientctl privacy encrypt-history` seals
+# them (each client's personal fields under its own key) and republishes, so the projection
+# and the rebuild read sealed events, as they do in use.
+echo "== clientctl privacy encrypt-history (seals the events, then republishes), and the live search projection applying the log"
 start="$(date +%s.%N)"
 INTERNAL_TOKEN="$INTERNAL_TOKEN" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" \
-    "$bin/clientctl" republish >"$work/republish.txt" 2>&1 || { cat "$work/republish.txt"; exit 1; }
+    "$bin/clientctl" privacy encrypt-history >"$work/republish.txt" 2>&1 || { cat "$work/republish.txt"; exit 1; }
+tail -n 1 "$work/republish.txt" | sed 's/^/   /'
 for tick in $(seq 1 1800); do
     applied="$(psql_db clientele_search -c "SELECT coalesce(sum(next_offset), 0) FROM projection_offsets WHERE projection = 'search'")"
     [ "$applied" -ge "$events" ] && break

@@ -38,8 +38,8 @@ start_broker
 declare -A port
 for name in command-service search-projection stats-projection document-store crm-sync gateway; do port[$name]="$(free_port)"; done
 start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
-start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)"
-start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)"
+start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
+start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
 start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents" \
     COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
 # crm-sync with a key to seal the companies' CRM tokens, as run.sh gives it (the CRM settings
@@ -47,7 +47,7 @@ start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url cl
 # CRM_ALLOW_PRIVATE_ADDRESSES, so that valid settings cases can name a host that resolves on
 # a machine without DNS (loopback; hooks.py).
 start_service crm-sync "${port[crm-sync]}" DATABASE_URL="$(pg_url clientele_crm)" CRM_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
-    CRM_ALLOW_PRIVATE_ADDRESSES=1
+    CRM_ALLOW_PRIVATE_ADDRESSES=1 COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
 admin_email=contract-admin@clientele.test
 admin_password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 # What differs from a user's gateway, and why: RATE_LIMIT_REQUESTS is far above the default

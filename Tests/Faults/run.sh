@@ -92,8 +92,8 @@ service() { # name [VAR=value...]
     supervise "$name" "$work/logs/$name.log" TERM env HTTP_PORT="${port[$name]}" "$@" "$bin/$name"
 }
 service command-service DATABASE_URL="$(pg_url clientele_commands)"
-service search-projection DATABASE_URL="$(pg_url clientele_search)"
-service stats-projection DATABASE_URL="$(pg_url clientele_stats)"
+service search-projection DATABASE_URL="$(pg_url clientele_search)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
+service stats-projection DATABASE_URL="$(pg_url clientele_stats)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
 # The document store's directory is a 64 MiB tmpfs of its own where the machine allows a mount
 # (root), so the disk-full fault fills it without touching the machine's disks; otherwise that
 # fault is reported as not run.
@@ -103,7 +103,7 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64m,mode=0700 clientele-fault-
 fi
 service document-store DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents" \
     COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
-service crm-sync DATABASE_URL="$(pg_url clientele_crm)"
+service crm-sync DATABASE_URL="$(pg_url clientele_crm)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
 service gateway DATABASE_URL="$(pg_url clientele_gateway)" RATE_LIMIT_REQUESTS=0 SESSION_COOKIE_SECURE=false \
     ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password" \
     COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" SEARCH_SERVICE_URL="http://127.0.0.1:${port[search-projection]}" \

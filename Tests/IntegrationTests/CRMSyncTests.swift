@@ -47,7 +47,7 @@ final class CRMSyncTests: XCTestCase {
         let process = try ServiceProcess.start("crm-sync", environment: [
             "DATABASE_URL": database, "KAFKA_BOOTSTRAP_SERVERS": stack.broker.bootstrapServers, "EVENTS_TOPIC": stack.topic,
             "EVENTS_TOPIC_PARTITIONS": "4", "INTERNAL_TOKEN": stack.internalToken, "CRM_SECRET_KEY": Self.secretKey,
-            "CRM_REQUEST_TIMEOUT_MS": "1000",
+            "CRM_REQUEST_TIMEOUT_MS": "1000", "COMMAND_SERVICE_URL": stack.commandService.baseURL,
         ].merging(environment) { $1 }, logDirectory: logDirectory)
         try await process.waitUntilReady(client: http)
         return Sync(process: process, database: database)

@@ -59,9 +59,15 @@ final class ErasureTests: XCTestCase {
         for step in ["log", "search", "stats", "documents"] {
             XCTAssertEqual(states.first { $0.step == step }?.state, "done", "\(step): \(jsonText(receipt))")
         }
-        // The key store's shred is wired at merge; crm-sync does not run in this stack.
-        XCTAssertEqual(states.first { $0.step == "key" }?.state, "pending")
+        // The key is shredded with the append; crm-sync does not run in this stack, so whether
+        // the company syncs is not known yet.
+        XCTAssertEqual(states.first { $0.step == "key" }?.state, "done", jsonText(receipt))
+        XCTAssertEqual(states.first { $0.step == "crm" }?.state, "pending", jsonText(receipt))
         XCTAssertEqual(receipt["complete"], false)
+        let shredded = try await commands.query("""
+            SELECT count(*) FROM client_keys WHERE stream_id = $1::uuid AND wrapped_key IS NULL AND erased_at IS NOT NULL
+            """, [uuid])[0].decode(0, as: Int64.self)
+        XCTAssertEqual(shredded, 1, "the client's data key is gone")
 
         // Gone from every face, at once (the POST waited for both read models).
         let admin = try await faces.call(.GET, "/api/admin/clients/\(erinId)", as: .session(faces.admin))

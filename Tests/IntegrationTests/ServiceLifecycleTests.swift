@@ -23,7 +23,8 @@ final class ServiceLifecycleTests: XCTestCase {
         // The command service starts once on its database and is restarted on it below, so
         // its migrations run again over existing tables (PostgreSQL then sends notices, which
         // must not reach the log as plain text).
-        let commandEnvironment = kafka.merging(["DATABASE_URL": try database("commands")]) { $1 }
+        let commandEnvironment = kafka.merging(["DATABASE_URL": try database("commands"),
+                                                "DATA_MASTER_KEY": ClienteleStack.newDataMasterKey()]) { $1 }
         let firstRun = try ServiceProcess.start("command-service", environment: commandEnvironment,
                                                 logDirectory: try ProjectPaths.scratchDirectory("lifecycle-first-run"))
         // At once after "listening": a stop that comes that early must not be lost either.
@@ -33,12 +34,16 @@ final class ServiceLifecycleTests: XCTestCase {
 
         var services: [ServiceProcess] = []
         services.append(try ServiceProcess.start("command-service", environment: commandEnvironment, logDirectory: logs))
-        services.append(try ServiceProcess.start("search-projection", environment: kafka.merging(["DATABASE_URL": try database("search")]) { $1 }, logDirectory: logs))
-        services.append(try ServiceProcess.start("stats-projection", environment: kafka.merging(["DATABASE_URL": try database("stats")]) { $1 }, logDirectory: logs))
+        let keySource = ["COMMAND_SERVICE_URL": services[0].baseURL]
+        services.append(try ServiceProcess.start("search-projection", environment: kafka.merging(["DATABASE_URL": try database("search")]) { $1 }
+            .merging(keySource) { $1 }, logDirectory: logs))
+        services.append(try ServiceProcess.start("stats-projection", environment: kafka.merging(["DATABASE_URL": try database("stats")]) { $1 }
+            .merging(keySource) { $1 }, logDirectory: logs))
         services.append(try ServiceProcess.start("document-store", environment: ["DATABASE_URL": try database("documents"),
                                                                                  "DOCUMENT_DIRECTORY": logs.appendingPathComponent("documents").path,
                                                                                  "INTERNAL_TOKEN": token], logDirectory: logs))
-        services.append(try ServiceProcess.start("crm-sync", environment: kafka.merging(["DATABASE_URL": try database("crm")]) { $1 },
+        services.append(try ServiceProcess.start("crm-sync", environment: kafka.merging(["DATABASE_URL": try database("crm")]) { $1 }
+            .merging(keySource) { $1 },
                                                  logDirectory: logs))
         let gateway = try ServiceProcess.start("gateway", environment: [
             "COMMAND_SERVICE_URL": services[0].baseURL, "SEARCH_SERVICE_URL": services[1].baseURL,
@@ -129,7 +134,11 @@ final class ServiceLifecycleTests: XCTestCase {
             ("gateway", ["INTERNAL_TOKEN": "lifecycle-internal-token-0123456789",
                          "JWT_KEYS": "k1:" + Data(repeating: 7, count: 32).base64EncodedString(),
                          "ADMIN_EMAIL": "root", "ADMIN_PASSWORD": "long enough password"], "ADMIN_EMAIL"),
-            ("command-service", ["DATABASE_URL": "", "INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"], "DATABASE_URL"),
+            ("command-service", ["DATABASE_URL": "", "INTERNAL_TOKEN": "lifecycle-internal-token-0123456789",
+                                 "DATA_MASTER_KEY": Data(repeating: 7, count: 32).base64EncodedString()], "DATABASE_URL"),
+            ("command-service", ["INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"], "DATA_MASTER_KEY"),
+            ("command-service", ["INTERNAL_TOKEN": "lifecycle-internal-token-0123456789", "DATA_MASTER_KEY": "c2hvcnQ="],
+             "DATA_MASTER_KEY"),
             ("command-service", ["INTERNAL_TOKEN": ""], "INTERNAL_TOKEN"),
             ("crm-sync", ["KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "EVENTS_TOPIC_PARTITIONS": "0",
                           "INTERNAL_TOKEN": "lifecycle-internal-token-0123456789"], "EVENTS_TOPIC_PARTITIONS"),

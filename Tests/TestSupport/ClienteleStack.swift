@@ -77,15 +77,19 @@ public final class ClienteleStack: Sendable {
         gatewayDatabase = try postgres.createDatabase("\(name)_gateway")
         let kafka = ["KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "EVENTS_TOPIC": topic, "EVENTS_TOPIC_PARTITIONS": "4",
                      "INTERNAL_TOKEN": internalToken]
-        self.commandEnvironment = kafka.merging(["DATABASE_URL": commandDatabase]) { $1 }.merging(commandEnvironment) { $1 }
+        self.commandEnvironment = kafka.merging(["DATABASE_URL": commandDatabase, "DATA_MASTER_KEY": Self.newDataMasterKey()]) { $1 }
+            .merging(commandEnvironment) { $1 }
         let commandService = try ServiceProcess.start("command-service", environment: self.commandEnvironment, logDirectory: logDirectory)
         commandServiceSlot = Mutex(commandService)
-        self.searchEnvironment = kafka.merging(["DATABASE_URL": searchDatabase]) { $1 }.merging(searchEnvironment) { $1 }
+        let keySource = ["COMMAND_SERVICE_URL": commandService.baseURL]
+        self.searchEnvironment = kafka.merging(["DATABASE_URL": searchDatabase]) { $1 }.merging(keySource) { $1 }
+            .merging(searchEnvironment) { $1 }
         let searchProjection = try ServiceProcess.start("search-projection", environment: self.searchEnvironment,
                                                         logDirectory: logDirectory)
         searchProjectionSlot = Mutex(searchProjection)
         statsProjection = try ServiceProcess.start("stats-projection",
-                                                   environment: kafka.merging(["DATABASE_URL": try postgres.createDatabase("\(name)_stats")]) { $1 },
+                                                   environment: kafka.merging(["DATABASE_URL": try postgres.createDatabase("\(name)_stats")]) { $1 }
+                                                       .merging(keySource) { $1 },
                                                    logDirectory: logDirectory)
         documentDirectory = logDirectory.appendingPathComponent("documents")
         documentDatabase = try postgres.createDatabase("\(name)_documents")
@@ -102,6 +106,12 @@ public final class ClienteleStack: Sendable {
             "DATABASE_URL": gatewayDatabase, "INTERNAL_TOKEN": internalToken,
             "JWT_KEYS": keys, "SESSION_COOKIE_SECURE": "false",
         ].merging(gatewayEnvironment) { $1 }, logDirectory: logDirectory)
+    }
+
+    /// A fresh `DATA_MASTER_KEY` (base64 of 32 random bytes), as every command service a
+    /// test starts needs one.
+    public static func newDataMasterKey() -> String {
+        Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
     }
 
     /// Runs `clientctl` against the gateway's database (with `environment` added); throws with

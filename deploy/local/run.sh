@@ -148,13 +148,21 @@ if [ ! -s "$crm_key_file" ]; then
     chmod 600 "$crm_key_file"
 fi
 
+# The command service's master key (DATA_MASTER_KEY), which wraps every client's data key;
+# kept across runs, or no stored client's personal data could be read again.
+data_key_file="$state/data-master-key"
+if [ ! -s "$data_key_file" ]; then
+    head -c 32 /dev/urandom | base64 | tr -d '\n' >"$data_key_file"
+    chmod 600 "$data_key_file"
+fi
+
 start_service() { # name port [VAR=value...]
     local name="$1" port="$2"; shift 2
     supervise "$name" "$state/logs/$name.log" TERM env HTTP_PORT="$port" "$@" "$bin/$name"
 }
-start_service command-service 8181 DATABASE_URL="$(pg_url clientele_commands)"
-start_service search-projection 8182 DATABASE_URL="$(pg_url clientele_search)"
-start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)"
+start_service command-service 8181 DATABASE_URL="$(pg_url clientele_commands)" DATA_MASTER_KEY="$(cat "$data_key_file")"
+start_service search-projection 8182 DATABASE_URL="$(pg_url clientele_search)" COMMAND_SERVICE_URL=http://127.0.0.1:8181
+start_service stats-projection 8183 DATABASE_URL="$(pg_url clientele_stats)" COMMAND_SERVICE_URL=http://127.0.0.1:8181
 start_service document-store 8184 DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$state/documents" \
     COMMAND_SERVICE_URL=http://127.0.0.1:8181
 # CRM_FAKE=1: a fake HubSpot (Tests/TestSupport/FakeCRM) on loopback, and crm-sync allowed to
@@ -171,7 +179,8 @@ if [ "${CRM_FAKE:-0}" = 1 ]; then
     [ -n "$crm_fake_url" ] || { echo "error: the fake CRM did not start; see .local/logs/fake-crm.log" >&2; exit 1; }
     crm_access=(CRM_ALLOW_INSECURE=1 CRM_ALLOW_PRIVATE_ADDRESSES=1)
 fi
-start_service crm-sync 8185 DATABASE_URL="$(pg_url clientele_crm)" COMMAND_SERVICE_URL=http://127.0.0.1:8181 CRM_SECRET_KEY="$(cat "$crm_key_file")" "${crm_access[@]}"
+start_service crm-sync 8185 DATABASE_URL="$(pg_url clientele_crm)" CRM_SECRET_KEY="$(cat "$crm_key_file")" \
+    COMMAND_SERVICE_URL=http://127.0.0.1:8181 "${crm_access[@]}"
 start_service gateway "$gateway_port" COMMAND_SERVICE_URL=http://127.0.0.1:8181 SEARCH_SERVICE_URL=http://127.0.0.1:8182 \
     STATS_SERVICE_URL=http://127.0.0.1:8183 DOCUMENT_SERVICE_URL=http://127.0.0.1:8184 DATABASE_URL="$(pg_url clientele_gateway)" \
     SESSION_COOKIE_SECURE=false

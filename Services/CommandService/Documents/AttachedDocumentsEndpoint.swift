@@ -28,7 +28,13 @@ struct AttachedDocumentsEndpoint: Sendable {
     func attached(_ query: AttachedDocumentsQuery) async throws -> AttachedDocumentsAnswer {
         var attached: [UUID] = []
         for (clientId, entries) in Dictionary(grouping: query.documents, by: \.clientId) {
-            let client = try Client.replay(try await store.load(streamId: clientId))
+            let events: [EventEnvelope]
+            do {
+                events = try await store.load(streamId: clientId)
+            } catch is PostgresEventStore.StreamErased {
+                continue // An erased client holds no document.
+            }
+            let client = try Client.replay(events)
             let held = Set(client?.documents.map(\.id) ?? [])
             attached += entries.map(\.documentId).filter(held.contains)
         }

@@ -44,15 +44,15 @@ struct ClientErasureEndpoint: Sendable {
         let time = Date()
         let receipt = ClientErasure(clientId: client.id, tenantId: client.tenantId, number: client.number, erasedAt: time,
                                     erasedVersion: client.version + 1, by: asked.actor,
-                                    steps: ClientErasureStore.initialSteps(at: time))
+                                    steps: ClientErasureStore.initialSteps(at: time, keyShredded: handler.store.keys != nil))
         do {
             let outcome = try await handler.handle(.erase(EraseClient(clientId: client.id, tenantId: client.tenantId)),
                                                    metadata: metadata) { erased in
-                // wired at merge: ClientKeyStore.shred — the key store's shred of `erased.id` joins these
-                // statements (this transaction), and the receipt's `key` step is then written `done`.
+                // The key's shred commits with `client.erased` and the receipt, or none of them does.
                 var recorded = receipt
                 recorded.erasedVersion = erased.version
-                return AppendBatcher.Alongside(statements: [try ClientErasureStore.record(recorded)])
+                let shred = handler.store.keys.map { [$0.shred(streamId: erased.id)] } ?? []
+                return AppendBatcher.Alongside(statements: shred + [try ClientErasureStore.record(recorded)])
             }
             logger.info("client erased", ["client_id": client.id.lowercasedString,
                                           "version": String(outcome.client?.version ?? receipt.erasedVersion)])

@@ -12,12 +12,12 @@ struct ClientErasureStore: Sendable {
 
     static let columns = "client_id, tenant_id, client_number, requested_at, erased_version, by_actor_kind, by_actor_id, steps::text"
 
-    /// The steps of a fresh erasure: the log done when it commits, the key pending until the
-    /// key store's shred joins that transaction (wired at merge), the rest pending.
-    static func initialSteps(at time: Date) -> [ClientErasure.StepState] {
+    /// The steps of a fresh erasure: the log done when it commits, and the key too when its
+    /// shred joins that transaction (`keyShredded`: the store seals events); the rest pending.
+    static func initialSteps(at time: Date, keyShredded: Bool) -> [ClientErasure.StepState] {
         ClientErasure.Step.allCases.map { step in
-            step == .log ? ClientErasure.StepState(step: step, state: .done, at: time)
-                         : ClientErasure.StepState(step: step, state: .pending, at: nil)
+            step == .log || (step == .key && keyShredded) ? ClientErasure.StepState(step: step, state: .done, at: time)
+                                                          : ClientErasure.StepState(step: step, state: .pending, at: nil)
         }
     }
 

@@ -80,6 +80,7 @@ public struct ClientCommandHandler: Sendable {
             attempt += 1
             var current: Client?
             let events: [ClientEvent]
+            let sealing: AppendBatcher.Sealing?
             if presumeFresh {
                 do {
                     events = try await decider.decide(command, current: nil, lookup: store)
@@ -88,8 +89,17 @@ public struct ClientCommandHandler: Sendable {
                     presumeFresh = false
                     continue
                 }
+                sealing = store.newSealing(for: command.clientId)
             } else {
-                current = try Client.replay(try await store.load(streamId: command.clientId))
+                let loaded: (events: [EventEnvelope], sealing: AppendBatcher.Sealing?)
+                do {
+                    loaded = try await store.loadForAppend(streamId: command.clientId)
+                } catch is PostgresEventStore.StreamErased {
+                    // Its key is shredded: to every command, as a client that does not exist.
+                    throw ClienteleError(.notFound, "Client not found")
+                }
+                current = try Client.replay(loaded.events)
+                sealing = loaded.sealing
                 events = try await decider.decide(command, current: current, lookup: store)
             }
             if events.isEmpty { return CommandOutcome(client: current, events: []) }
@@ -100,9 +110,9 @@ public struct ClientCommandHandler: Sendable {
             let releasing = UniqueClaim.claims(of: current?.profile, deleted: current?.isDeleted ?? true).union(slots.releasing)
             let claiming = UniqueClaim.claims(of: afterState?.profile, deleted: afterState?.isDeleted ?? true).union(slots.claiming)
             let numbering: (any ClientNumberSource)? = if case .created(let created) = events.first, created.number == nil { numbers } else { nil }
-            let request = AppendBatcher.Request(streamId: command.clientId, numbers: numbering) { [current] number in
+            let request = AppendBatcher.Request(streamId: command.clientId, numbers: numbering) { [current, sealing] number in
                 let (envelopes, after) = try Self.envelopes(for: Self.numbered(events, number), after: current, command, metadata, time)
-                var writes = AppendBatcher.Writes(events: envelopes, claiming: claiming, releasing: releasing)
+                var writes = AppendBatcher.Writes(events: envelopes, claiming: claiming, releasing: releasing, sealing: sealing)
                 if let alongside, let after { writes.alongside = try alongside(after) }
                 return writes
             }

@@ -26,6 +26,8 @@ struct AppendBatch: Sendable {
         var number: Int64?
         var events: [EventEnvelope]
         var data: [String]
+        /// The stream's data key, wrapped, to store with the events (a stream's first sealed append).
+        var newWrappedKey: [UInt8]?
         /// Claims taken and released, without those in both (the stream keeps them).
         var claiming: [UniqueClaim]
         var releasing: [UniqueClaim]
@@ -70,12 +72,14 @@ struct AppendBatch: Sendable {
                     precondition(writes.claiming.isEmpty && writes.releasing.isEmpty, "claims move with events")
                 }
                 let data = try writes.events.map { envelope in
-                    guard let text = String(data: envelope.data, encoding: .utf8) else {
+                    let stored = try writes.sealing.map { try EventSealing.seal(envelope, key: $0.key) } ?? envelope.data
+                    guard let text = String(data: stored, encoding: .utf8) else {
                         throw ClienteleError(.internal, "event data is not UTF-8")
                     }
                     return text
                 }
                 return Member(streamId: request.streamId, number: number, events: writes.events, data: data,
+                              newWrappedKey: writes.events.isEmpty ? nil : writes.sealing?.newWrappedKey,
                               claiming: writes.claiming.subtracting(writes.releasing).sorted(by: Self.claimOrder),
                               releasing: writes.releasing.subtracting(writes.claiming).sorted(by: Self.claimOrder),
                               alongside: writes.alongside)
@@ -118,9 +122,11 @@ struct AppendBatch: Sendable {
     /// `insertSQL` with the events of `round`'s members.
     func insertStatement(_ round: [Int]) -> PostgresStatement {
         var rows: [(envelope: EventEnvelope, data: String)] = []
+        var keys: [(streamId: UUID, wrapped: [UInt8])] = []
         for index in round {
             let member = member(index)
             rows += zip(member.events, member.data).map { ($0, $1) }
+            if let wrapped = member.newWrappedKey { keys.append((member.streamId, wrapped)) }
         }
         return PostgresStatement(Self.insertSQL, [
             PostgresArray(rows.map(\.envelope.eventId)), PostgresArray(rows.map(\.envelope.streamId)),
@@ -130,6 +136,7 @@ struct AppendBatch: Sendable {
             PostgresArray(rows.map(\.envelope.actor.id)), PostgresArray(rows.map(\.envelope.correlationId)),
             PostgresArray(rows.map(\.envelope.causationId)), PostgresArray(rows.map(\.data)),
             PostgresArray(rows.map(\.envelope.traceparent)),
+            PostgresArray(keys.map(\.streamId)), PostgresArray(keys.map(\.wrapped)),
         ])
     }
 
@@ -331,7 +338,8 @@ struct AppendBatch: Sendable {
 
     /// Inserts the events given as one array per column, skipping those whose stream version
     /// is taken, with an outbox entry for each inserted; returns each inserted event's stream
-    /// and position. The event store's one events INSERT.
+    /// and position; stores the data keys given (stream, wrapped key) of the streams whose
+    /// events were inserted. The event store's one events INSERT.
     static let insertSQL = """
         WITH appended AS (
             INSERT INTO events (event_id, stream_id, stream_version, tenant_id, type, schema_version,
@@ -340,7 +348,11 @@ struct AppendBatch: Sendable {
                                  $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[])
             ON CONFLICT (stream_id, stream_version) DO NOTHING
             RETURNING stream_id, position),
-        outboxed AS (INSERT INTO outbox (position) SELECT position FROM appended)
+        outboxed AS (INSERT INTO outbox (position) SELECT position FROM appended),
+        keyed AS (
+            INSERT INTO client_keys (stream_id, wrapped_key)
+            SELECT k.stream_id, k.wrapped_key FROM unnest($14::uuid[], $15::bytea[]) AS k(stream_id, wrapped_key)
+            WHERE EXISTS (SELECT 1 FROM appended a WHERE a.stream_id = k.stream_id))
         SELECT stream_id, position FROM appended
         """
 

@@ -1,5 +1,6 @@
 import ClientDomain
 import Coordination
+import Crypto
 import Errors
 import EventLog
 import Foundation
@@ -59,13 +60,30 @@ public final class AppendBatcher: Sendable {
         public var claiming: Set<UniqueClaim>
         public var releasing: Set<UniqueClaim>
         public var alongside: Alongside
+        /// The stream's data key: the events are stored with their personal fields sealed
+        /// under it (`EventSealing`); nil: stored as they are.
+        public var sealing: Sealing?
 
         public init(events: [EventEnvelope], claiming: Set<UniqueClaim> = [], releasing: Set<UniqueClaim> = [],
-                    alongside: Alongside = Alongside()) {
+                    alongside: Alongside = Alongside(), sealing: Sealing? = nil) {
             self.events = events
             self.claiming = claiming
             self.releasing = releasing
             self.alongside = alongside
+            self.sealing = sealing
+        }
+    }
+
+    /// The key an append's events are sealed with.
+    public struct Sealing: Sendable {
+        public var key: AESGCM
+        /// The key wrapped (`ClientKeyring`), when the stream has no key row yet: stored with
+        /// the events, in their statement, if and only if they are appended.
+        public var newWrappedKey: [UInt8]?
+
+        public init(key: AESGCM, newWrappedKey: [UInt8]?) {
+            self.key = key
+            self.newWrappedKey = newWrappedKey
         }
     }
 

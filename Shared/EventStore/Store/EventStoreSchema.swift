@@ -9,7 +9,10 @@ import Postgres
 /// `unique_claims` enforces invariants such as one email per tenant across concurrent writers.
 /// `idempotency_keys` holds the answers recorded with the events (`IdempotencyRecord`).
 /// `log_republishes` holds one row per republish of the whole store (see `LogRepublish`); its
-/// highest `epoch` is the log epoch every record the relay sends carries.
+/// highest `epoch` is the log epoch every record the relay sends carries. `client_keys` holds
+/// each client stream's data key wrapped by the master key (`ClientKeyStore`), made in the
+/// transaction of the stream's first sealed append; a shredded key keeps its row, with
+/// `wrapped_key` NULL and `erased_at` set.
 public enum EventStoreSchema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "event store, outbox, unique claims, relay lease", sql: """
@@ -93,6 +96,15 @@ public enum EventStoreSchema {
             PRIMARY KEY (scope, key)
         );
         CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
+        """),
+        Migration(version: 6, name: "client data keys", sql: """
+        CREATE TABLE client_keys (
+            stream_id    UUID PRIMARY KEY,
+            wrapped_key  BYTEA,
+            created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+            erased_at    TIMESTAMPTZ,
+            CHECK ((wrapped_key IS NULL) = (erased_at IS NOT NULL))
+        );
         """),
     ]
 }

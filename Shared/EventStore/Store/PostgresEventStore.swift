@@ -14,12 +14,22 @@ public struct PostgresEventStore: Sendable {
     public let pool: PostgresPool
     /// Writes the appends of concurrent callers together (see `append(_:)`).
     public let batcher: AppendBatcher
+    /// The streams' data keys: events are stored sealed (`EventSealing`) and opened when
+    /// loaded. nil: events are stored and loaded as they are (only tests of the store's own
+    /// mechanics; the command service always has keys).
+    public let keys: ClientKeyStore?
 
     /// - Parameter readiness: lets plain appends made on an HTTP event loop wait for
     ///   PostgreSQL there (see `AppendBatcher`).
-    public init(pool: PostgresPool, readiness: (any PostgresReadiness)? = nil) {
+    public init(pool: PostgresPool, readiness: (any PostgresReadiness)? = nil, keys: ClientKeyStore? = nil) {
         self.pool = pool
         self.batcher = AppendBatcher(pool: pool, readiness: readiness)
+        self.keys = keys
+    }
+
+    /// A stream whose data key was shredded: its events can never be read again.
+    public struct StreamErased: Error, Equatable {
+        public var streamId: UUID
     }
 
     /// Why an append was refused.
@@ -33,12 +43,50 @@ public struct PostgresEventStore: Sendable {
         case idempotencyKeyTaken
     }
 
-    /// Every event of a stream, oldest first.
+    /// Every event of a stream, oldest first, opened. Throws `StreamErased` when the
+    /// stream's key was shredded.
     public func load(streamId: UUID) async throws -> [EventEnvelope] {
+        try await loadForAppend(streamId: streamId).events
+    }
+
+    /// Every event of a stream, oldest first, opened, and the key the stream's next events
+    /// are sealed with (a new one, to store with them, for a stream without a key: a new
+    /// stream, or one whose events were stored before sealing). Throws `StreamErased` when the
+    /// stream's key was shredded.
+    public func loadForAppend(streamId: UUID) async throws -> (events: [EventEnvelope], sealing: AppendBatcher.Sealing?) {
         let rows = try await pool.query("""
             SELECT \(Self.columns) FROM events WHERE stream_id = $1 ORDER BY stream_version
             """, [streamId])
-        return try rows.map { try Self.envelope(from: $0, startingAt: 0) }
+        let stored = try rows.map { try Self.envelope(from: $0, startingAt: 0) }
+        guard let keys else { return (stored, nil) }
+        let state = stored.isEmpty ? .unknown : (try await keys.keys(for: [streamId])[streamId] ?? .unknown)
+        let sealing: AppendBatcher.Sealing
+        switch state {
+        case .key(let key): sealing = AppendBatcher.Sealing(key: key, newWrappedKey: nil)
+        case .erased: throw StreamErased(streamId: streamId)
+        case .unknown:
+            let (key, wrapped) = keys.keyring.makeKey(for: streamId)
+            sealing = AppendBatcher.Sealing(key: key, newWrappedKey: wrapped)
+        }
+        let events = try stored.map { envelope in
+            do {
+                return try EventSealing.open(envelope, key: state)
+            } catch EventSealing.OpenError.erased {
+                throw StreamErased(streamId: streamId)
+            } catch {
+                throw ClienteleError(.internal, "Internal server error",
+                                     internalDetail: "an event of a stream cannot be opened: \(error)")
+            }
+        }
+        return (events, sealing)
+    }
+
+    /// A new data key for a stream presumed new (`streamId`), stored with its first append;
+    /// nil without keys.
+    public func newSealing(for streamId: UUID) -> AppendBatcher.Sealing? {
+        guard let keys else { return nil }
+        let (key, wrapped) = keys.keyring.makeKey(for: streamId)
+        return AppendBatcher.Sealing(key: key, newWrappedKey: wrapped)
     }
 
     /// Appends what `request` makes (its events with their outbox entries, its unique claims

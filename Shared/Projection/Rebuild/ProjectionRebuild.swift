@@ -12,7 +12,9 @@ import Synchronization
 /// `start()` records a `running` row in `projection_rebuilds`, creates empty shadow tables
 /// and clears the shadow offsets, in one transaction. The service's `run()` then consumes the
 /// log from the start with a second runner (projection name `<live>.rebuild`, target
-/// `.shadow`), which counts its progress in that row in each batch's transaction. When the
+/// `.shadow`), which counts its progress in that row in each batch's transaction, and asks for
+/// the streams' data keys afresh (`ClientKeySource.withoutHeldKeys`), so a rebuild after a
+/// key was shredded shows nothing of that client. When the
 /// shadow has reached the live runner's position on every partition, it first completes the
 /// shadow (`ProjectionReadModel.shadowCompletion`: the indexes left out for the bulk load,
 /// built on `completionConnections` connections at once while the live runner goes on) and
@@ -177,8 +179,8 @@ public final class ProjectionRebuild: Service, Sendable {
                                                            partitionCount: live.configuration.partitionCount)
         configuration.batchSize = batchSize
         configuration.exportsPosition = false
-        let shadow = ProjectionRunner(configuration: configuration, pool: pool, kafka: kafka, model: model, logger: logger,
-                                      metrics: metrics) { connection, outcome in
+        let shadow = ProjectionRunner(configuration: configuration, pool: pool, kafka: kafka, model: model,
+                                      keys: live.keys?.withoutHeldKeys(), logger: logger, metrics: metrics) { connection, outcome in
             try connection.execute("""
                 UPDATE projection_rebuilds SET events_applied = events_applied + $2 WHERE projection = $1 AND state = 'running'
                 """, [liveName, outcome.total])

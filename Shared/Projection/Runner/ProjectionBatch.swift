@@ -9,8 +9,11 @@ struct ProjectionBatch: Sendable {
         var offset: Int64
     }
 
-    /// In log order.
+    /// In log order, as the log had them (the quarantine keeps these).
     var events: [StoredEvent] = []
+    /// `events` opened with their streams' data keys (`EventSealing.open`), what the read
+    /// model applies; set before the batch is applied.
+    var opened: [StoredEvent] = []
     /// `events[i]` came from `locations[i]`.
     var locations: [Location] = []
     /// Events of parked streams: parked in the batch's transaction, never applied.

@@ -21,6 +21,8 @@ public struct ProjectionApplyOutcome: Sendable, Equatable {
     public var early = 0
     /// Records that are not client events at all (not a CloudEvent), skipped and logged.
     public var invalid = 0
+    /// Events whose stream's data key was erased: not applied, not parked (`StreamFold`).
+    public var erased = 0
     /// The events the read model refused, and those of their streams after them in the batch:
     /// the runner parks them (`parkedCount` then counts them).
     public var rejected: [RejectedEvent] = []
@@ -33,7 +35,7 @@ public struct ProjectionApplyOutcome: Sendable, Equatable {
     public init() {}
 
     /// Every event the batch held, whatever was done with it.
-    public var total: Int { appliedCount + duplicates + early + invalid + parkedCount }
+    public var total: Int { appliedCount + duplicates + early + invalid + erased + parkedCount }
 
     /// Adds `other`'s counts and lists (of other streams) to these.
     public mutating func merge(_ other: ProjectionApplyOutcome) {
@@ -42,6 +44,7 @@ public struct ProjectionApplyOutcome: Sendable, Equatable {
         duplicates += other.duplicates
         early += other.early
         invalid += other.invalid
+        erased += other.erased
         rejected += other.rejected
         parked += other.parked
         parkedCount += other.parkedCount

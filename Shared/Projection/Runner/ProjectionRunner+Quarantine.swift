@@ -1,4 +1,5 @@
 import Errors
+import EventLog
 import Foundation
 import InternalAPI
 import Postgres
@@ -15,8 +16,8 @@ extension ProjectionRunner {
         let inTransaction = self.inTransaction
         return try await transaction(storing: nextOffsets) { connection in
             let pending = ProjectionOffsets.Pending(projection: projection, offsets: nextOffsets)
-            var (outcome, storedOffsets) = batch.events.isEmpty ? (ProjectionApplyOutcome(), false)
-                : try model.apply(batch.events, to: target, storing: pending, on: connection)
+            var (outcome, storedOffsets) = batch.opened.isEmpty ? (ProjectionApplyOutcome(), false)
+                : try model.apply(batch.opened, to: target, storing: pending, on: connection)
             outcome.invalid += invalid
             let parking = batch.behindParked + batch.entries(rejected: outcome.rejected)
             try Self.park(parking, projection: projection, outcome: &outcome, on: connection)
@@ -43,7 +44,7 @@ extension ProjectionRunner {
             let streams = batch.streams
             var failed = 0
             for indices in streams {
-                let events = indices.map { batch.events[$0] }
+                let events = indices.map { batch.opened[$0] }
                 do {
                     let streamOutcome = try connection.savepoint("projection_stream") {
                         try model.apply(events, to: target, storing: nil, on: connection).0
@@ -132,13 +133,15 @@ extension ProjectionRunner {
         let target = configuration.target
         let model = self.model
         let outcome: ProjectionApplyOutcome = try await stepLock.withLock {
+            let keyStates = try await streamKeys(stream)
             let outcome = try await pool.withTransaction { connection -> ProjectionApplyOutcome in
                 let entries = try ProjectionQuarantine.entries(projection, stream: stream, forUpdate: true, on: connection)
                 guard !entries.isEmpty else { throw Self.notParked }
                 let outcome: ProjectionApplyOutcome
                 do {
                     outcome = try connection.savepoint("projection_retry") {
-                        try model.apply(entries.map(\.event), to: target, storing: nil, on: connection).0
+                        try model.apply(EventSealing.open(entries.map(\.event), states: keyStates), to: target, storing: nil,
+                                        on: connection).0
                     }
                 } catch {
                     let failure = ProjectionFailure(classifying: error)
@@ -173,6 +176,7 @@ extension ProjectionRunner {
         let target = configuration.target
         let model = self.model
         let (outcome, passed): (ProjectionApplyOutcome, [PassedEvent]) = try await stepLock.withLock {
+            let keyStates = try await streamKeys(stream)
             let result = try await pool.withTransaction { connection -> (ProjectionApplyOutcome, [PassedEvent]) in
                 let entries = try ProjectionQuarantine.entries(projection, stream: stream, forUpdate: true, on: connection)
                 guard !entries.isEmpty else { throw Self.notParked }
@@ -182,7 +186,8 @@ extension ProjectionRunner {
                     let reason: String
                     do {
                         let applied = try connection.savepoint("projection_skip") { () throws -> ProjectionApplyOutcome in
-                            let applied = try model.apply([entry.event], to: target, storing: nil, on: connection).0
+                            let applied = try model.apply(EventSealing.open([entry.event], states: keyStates), to: target, storing: nil,
+                                                          on: connection).0
                             if let rejected = applied.rejected.first { throw Refused(reason: rejected.reason) }
                             if applied.early > 0 { throw Refused(reason: Self.versionMissing) }
                             return applied
@@ -227,6 +232,16 @@ extension ProjectionRunner {
 
     static let versionMissing = "an earlier version of the stream is missing"
     static let notParked = ClienteleError(.notFound, "The stream is not parked")
+
+    /// `stream`'s key state, for opening its parked events; `unavailable` when it cannot be had.
+    private func streamKeys(_ stream: UUID) async throws -> [UUID: ClientKeyState] {
+        do {
+            return try await EventSealing.states(of: [stream], keys: keys)
+        } catch {
+            throw ClienteleError(.unavailable, "The client's data key cannot be had; try again later",
+                                 internalDetail: "key source: \(error)")
+        }
+    }
 
     static func stillFailing(_ reason: String) -> ClienteleError {
         ClienteleError(.conflict, "The stream's parked events still cannot be applied; it stays parked", context: ["reason": reason])

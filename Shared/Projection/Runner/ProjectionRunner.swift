@@ -1,4 +1,5 @@
 import Coordination
+import Errors
 import EventLog
 import Foundation
 import Kafka
@@ -74,6 +75,9 @@ public final class ProjectionRunner: Service, Sendable {
     let pool: PostgresPool
     private let kafka: KafkaConfiguration
     let model: any ProjectionReadModel
+    /// Where the data keys of the streams come from (`EventSealing`); nil: no event with a
+    /// sealed part can be opened (each parks its stream).
+    public let keys: (any ClientKeySource)?
     let logger: Logger
     let committed: @Sendable (ProjectionApplyOutcome) -> Void
     let inTransaction: (@Sendable (PostgresConnection, ProjectionApplyOutcome) throws -> Void)?
@@ -85,6 +89,8 @@ public final class ProjectionRunner: Service, Sendable {
     /// Time from each applied event's occurrence to the commit that applied it.
     private let eventAge: Histogram
     let parkedEvents: Counter
+    /// Events not applied because their stream's data key was erased.
+    private let erasedEvents: Counter
     /// Held by each `step`, so one runs at a time (and uses `consumer`), as do the quarantine's
     /// retry and skip.
     let stepLock = AsyncLock()
@@ -110,16 +116,19 @@ public final class ProjectionRunner: Service, Sendable {
 
     /// - Parameters:
     ///   - committed: called after each commit, outside the transaction.
+    ///   - keys: the streams' data keys, asked once per batch for all its streams; a batch
+    ///     whose keys cannot be had is not applied (retried, like an unreachable database).
     ///   - inTransaction: runs in each batch's transaction after the read model applied it
     ///     (a rebuild counts its progress there).
     public init(configuration: Configuration, pool: PostgresPool, kafka: KafkaConfiguration, model: any ProjectionReadModel,
-                logger: Logger, metrics: MetricsRegistry,
+                keys: (any ClientKeySource)? = nil, logger: Logger, metrics: MetricsRegistry,
                 inTransaction: (@Sendable (PostgresConnection, ProjectionApplyOutcome) throws -> Void)? = nil,
                 committed: @escaping @Sendable (ProjectionApplyOutcome) -> Void = { _ in }) {
         self.configuration = configuration
         self.pool = pool
         self.kafka = kafka
         self.model = model
+        self.keys = keys
         self.logger = logger
         self.inTransaction = inTransaction
         self.committed = committed
@@ -131,6 +140,9 @@ public final class ProjectionRunner: Service, Sendable {
                                        labels: ["projection", "reason"])
         self.parkedEvents = metrics.counter("clientele_projection_events_parked_total",
                                             help: "Events parked: their stream's first that could not be applied, and every later one of a parked stream.",
+                                            labels: ["projection"])
+        self.erasedEvents = metrics.counter("clientele_projection_erased_events_total",
+                                            help: "Events not applied because their client's data key was erased (crypto-shredded).",
                                             labels: ["projection"])
         self.rewinds = metrics.counter("clientele_projection_log_rewinds_total",
                                        help: "Times the projection found the log replaced and read it again from the start.",
@@ -299,6 +311,14 @@ public final class ProjectionRunner: Service, Sendable {
         let projection = configuration.projection
         let target = configuration.target
         let started = ContinuousClock.now
+        do {
+            batch.opened = try await EventSealing.open(batch.events, keys: keys)
+        } catch {
+            // No key is missing: the source cannot answer. Nothing is applied or parked; the
+            // batch comes again from the stored offsets.
+            throw ClienteleError(.unavailable, "The data keys of the batch's clients cannot be had",
+                                 internalDetail: "key source: \(error)")
+        }
         let result: (outcome: ProjectionApplyOutcome, parked: [ProjectionQuarantine.Entry])
         do {
             result = try await applyWhole(batch, invalid: invalid, nextOffsets: nextOffsets)
@@ -339,6 +359,7 @@ public final class ProjectionRunner: Service, Sendable {
         if outcome.duplicates > 0 { skipped.increment(by: Double(outcome.duplicates), projection, "duplicate") }
         if outcome.early > 0 { skipped.increment(by: Double(outcome.early), projection, "early") }
         if outcome.invalid > 0 { skipped.increment(by: Double(outcome.invalid), projection, "invalid") }
+        if outcome.erased > 0 { erasedEvents.increment(by: Double(outcome.erased), projection) }
         committed(outcome)
         if logger.isEnabled(.debug) { logHandled(batch.events) }
         return records.count

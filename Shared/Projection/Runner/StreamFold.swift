@@ -6,8 +6,8 @@ import InternalAPI
 /// A read model's row for one client stream while a batch is folded in memory.
 public protocol StreamFoldState {
     var tenantId: UUID { get }
-    /// The stream version last applied.
-    var version: Int64 { get }
+    /// The stream version last applied (moved past an erased event without applying it).
+    var version: Int64 { get set }
 }
 
 /// Folds a batch of client events into per-stream states, the part every read model shares.
@@ -16,7 +16,11 @@ public protocol StreamFoldState {
 /// and early arrivals, an unreadable event or one naming another tenant than its stream's
 /// is rejected (listed in `outcome.rejected`, for the runner to park its stream from it on,
 /// with the stream's later events of the batch), and otherwise `apply` changes the existing state or `create`
-/// makes the stream's first (nil: not a creation, rejected). The outcome counts
+/// makes the stream's first (nil: not a creation, rejected). An event whose sealed part could
+/// not be opened (`EventSealing.Unopened`) is not applied: an erased one is counted
+/// (`outcome.erased`) and moves its stream's version past it (a stream without a state stays
+/// without one: its later events wait as early, so an erased client never comes back), any
+/// other is rejected, which parks its stream. The outcome counts
 /// each case and lists the last applied version per stream; the returned ids are the
 /// streams that changed, in first-change order, for the read model to write back.
 public enum StreamFold {
@@ -72,6 +76,19 @@ public enum StreamFold {
                 continue
             case .apply:
                 break
+            }
+            if let unopened = EventSealing.Unopened(rawValue: envelope.type) {
+                guard unopened == .erased else {
+                    reject(unopened.reason)
+                    continue
+                }
+                outcome.erased += 1
+                if var state = current {
+                    state.version = envelope.streamVersion
+                    states[envelope.streamId] = state
+                    if seen.insert(envelope.streamId).inserted { changed.append(envelope.streamId) }
+                }
+                continue
             }
             guard let event = try? ClientEvent.decode(envelope) else {
                 reject("the event cannot be read (unknown type or schema version, or malformed data)")

@@ -23,6 +23,8 @@ stack_init() {
     # (measured: docs/performance.md, design measurements).
     export EVENTS_TOPIC_PARTITIONS="${EVENTS_TOPIC_PARTITIONS:-1}"
     export INTERNAL_TOKEN="bench-internal-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    # The command service's master key (it refuses to start without one).
+    export DATA_MASTER_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
     JWT_KEYS="bench1:$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
     export JWT_KEYS
 }
@@ -131,9 +133,9 @@ start_clientele() {
     for name in command-service search-projection stats-projection document-store gateway; do port[$name]="$(free_port)"; done
     start_service command-service "${port[command-service]}" DATABASE_URL="$(pg_url clientele_commands)"
     svc_pid[command-service]="${pids[-1]}"
-    start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" "$@"
+    start_service search-projection "${port[search-projection]}" DATABASE_URL="$(pg_url clientele_search)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}" "$@"
     svc_pid[search-projection]="${pids[-1]}"
-    start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)"
+    start_service stats-projection "${port[stats-projection]}" DATABASE_URL="$(pg_url clientele_stats)" COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"
     svc_pid[stats-projection]="${pids[-1]}"
     start_service document-store "${port[document-store]}" DATABASE_URL="$(pg_url clientele_documents)" DOCUMENT_DIRECTORY="$work/documents" \
         COMMAND_SERVICE_URL="http://127.0.0.1:${port[command-service]}"

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Benchmark: the search read model's rebuild rate of this checkout against another commit,
+# both binaries in one run (the rebuild half of what Tests/Benchmarks/compare.sh does for
+# creates). Runs Tests/Benchmarks/rebuild-vs-copy.sh from each checkout in turn (base, this,
+# base, this, ...) with the same number of events, so that both meet the same machine state,
+# and prints each run's rebuild rate and its ratio to the in-run COPY baseline, then the
+# medians and this checkout's rate as a share of the base's. Each checkout runs its own
+# script: before sealing existed, the rebuild reads the events as written; with sealing, the
+# script seals them first (`clientctl privacy encrypt-history`), so the rebuild opens every
+# event with its client's key.
+#
+# The base commit is checked out (once) as a detached worktree under .local/compare/<commit>
+# and built there in release mode; pass a directory instead to use a checkout that exists.
+#
+# usage: Tests/Benchmarks/compare-rebuild.sh BASE_COMMIT|BASE_DIR [rounds=3] [events=200000]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+base="${1:?usage: compare-rebuild.sh BASE_COMMIT|BASE_DIR [rounds] [events]}"
+rounds="${2:-3}"
+events="${3:-200000}"
+
+if [ ! -d "$base" ]; then
+    commit="$(git rev-parse --verify "$base^{commit}")"
+    dir="$root/.local/compare/$commit"
+    if [ ! -d "$dir" ]; then
+        git worktree add --detach "$dir" "$commit" >/dev/null
+    fi
+    base="$dir"
+fi
+base="$(cd "$base" && pwd)"
+# The base checkout uses this checkout's installed libraries and tools.
+mkdir -p "$base/.local"
+for part in bin lib python; do
+    [ -e "$base/.local/$part" ] || ln -s "$root/.local/$part" "$base/.local/$part"
+done
+
+runs="$(mktemp -d /tmp/clientele-compare-rebuild-XXXXXX)"
+trap 'rm -rf "$runs"' EXIT
+for ((round = 1; round <= rounds; round++)); do
+    for side in base this; do
+        checkout="$root"
+        [ "$side" = base ] && checkout="$base"
+        echo "== round $round of $rounds: $side ($(git -C "$checkout" rev-parse --short HEAD))"
+        "$checkout/Tests/Benchmarks/rebuild-vs-copy.sh" "$events" >"$runs/$side-$round.txt" 2>&1 ||
+            { tail -n 20 "$runs/$side-$round.txt"; exit 1; }
+        grep -E '^   (rebuild|baseline|ratio) ' "$runs/$side-$round.txt" | sed 's/^/ /'
+    done
+done
+
+python3 - "$runs" "$rounds" <<'PY'
+import statistics, sys
+runs, rounds = sys.argv[1], int(sys.argv[2])
+figures = {side: [] for side in ("base", "this")}
+for side in figures:
+    for round in range(1, rounds + 1):
+        rate = ratio = None
+        for line in open(f"{runs}/{side}-{round}.txt"):
+            words = line.split()
+            if words[:1] == ["rebuild"] and len(words) > 1: rate = float(words[1])
+            if words[:1] == ["ratio"] and len(words) > 1: ratio = float(words[1])
+        figures[side].append((rate, ratio))
+base_rate = statistics.median(rate for rate, _ in figures["base"])
+this_rate = statistics.median(rate for rate, _ in figures["this"])
+base_ratio = statistics.median(ratio for _, ratio in figures["base"])
+this_ratio = statistics.median(ratio for _, ratio in figures["this"])
+print()
+print(f"== medians of {rounds} runs each (rebuild events/s, and the rate as a share of its own run's COPY baseline)")
+print(f"{'measurement':<10} {'base/s':>10} {'this/s':>10} {'this/base':>10} {'base ratio':>11} {'this ratio':>11}")
+print(f"{'rebuild':<10} {base_rate:>10.0f} {this_rate:>10.0f} {this_rate / base_rate:>10.3f} {base_ratio:>11.3f} {this_ratio:>11.3f}")
+PY
