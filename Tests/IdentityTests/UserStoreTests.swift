@@ -280,6 +280,25 @@ final class UserStoreTests: XCTestCase {
                        LoginThrottle.accountAndAddressKey(email: "jane@example.com", address: "10.0.0.1"))
     }
 
+    /// The throttle's rows are access records too: they count an account's and an address's
+    /// failed logins by digests, never by the email typed or the caller's address.
+    func testFailedLoginsAreCountedByDigestsNotByEmailOrAddress() async throws {
+        let store = try await makeStore()
+        let throttle = LoginThrottle(pool: store.pool, limits: limits(pair: 5))
+        guard case .admitted(let attempt) = try await throttle.admit(email: "Jane.Private@Example.com", address: "203.0.113.77") else {
+            return XCTFail("the first try was refused")
+        }
+        try await throttle.failed(attempt)
+        let keys = try await store.pool.query("SELECT key FROM login_failures").map { try $0.decode(0, as: String.self) }
+        XCTAssertEqual(keys.count, 3, "the address, the pair and the account are counted: \(keys)")
+        for key in keys {
+            XCTAssertFalse(key.lowercased().contains("jane.private"), key)
+            XCTAssertFalse(key.contains("203.0.113.77"), key)
+        }
+        let account = try await count(LoginThrottle.accountKey("jane.private@example.com"), in: store)
+        XCTAssertEqual(account, 1, "the same digest for the same account, whatever its case")
+    }
+
     /// 200 concurrent attempts on one account from one address: each is counted by one
     /// atomic statement before any hash, so exactly the limit are admitted.
     func testConcurrentAttemptsAreAdmittedOnlyUpToTheLimit() async throws {
