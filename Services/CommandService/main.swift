@@ -42,6 +42,8 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     let attachedDocuments = AttachedDocumentsEndpoint(store: store)
     setup.route(.POST, InternalPaths.attachedDocuments, options: RouteOptions(maxBodyBytes: AttachedDocumentsEndpoint.maxBodyBytes),
                 token.guarding { request in try await attachedDocuments.respond(to: request) })
+    let history = ClientHistoryEndpoint(store: store)
+    setup.route(.GET, InternalPaths.clientHistory + "/:clientId", token.guarding { request in try await history.respond(to: request) })
     let status = OutboxStatusEndpoint(store: store, topic: events.topic.name)
     setup.route(.GET, InternalPaths.status, token.guarding { _ in try await status.respond() })
     let republish = RepublishEndpoint(pool: pool, topic: events.topic.name, wake: wake, logger: setup.logger)

@@ -228,5 +228,14 @@ public enum IdentitySchema {
         ALTER TABLE companies ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Australia/Sydney'
             CHECK (octet_length(time_zone) BETWEEN 1 AND 64);
         """),
+        // A client's own-data export (APP 12, `GET /api/admin/clients/:id/export`): everything
+        // the system holds of one client in one document, so a permission of its own, granted
+        // to the roles that administer clients.
+        Migration(version: 11, name: "client export permission", sql: """
+        INSERT INTO permissions (name, description) VALUES
+            ('clients.export', 'Export everything held about one client (APP 12)');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'clients.export'), ('admin', 'clients.export');
+        """),
     ]
 }

@@ -20,6 +20,9 @@ public enum Permission {
     public static let leadsWrite = "leads.write"
     /// The admin clients API.
     public static let clientsAdmin = "clients.admin"
+    /// The admin clients API's export of a client's own data (APP 12): every face, documents,
+    /// care records, history and access log of one client.
+    public static let clientsExport = "clients.export"
     /// The care API's client documents (upload, list, download). Granted to super-admin and
     /// admin until the care API's own roles exist; they get it from their migration.
     public static let careDocuments = "care.documents"

@@ -126,6 +126,16 @@ final class FakeUpstreams: Sendable {
                                 body: ClientCommandResponse(client: written, version: client.version, replayed: false,
                                                             detachedDocumentIds: detached, careRecord: careRecord).internalJSONBytes)
         }
+        // The client's history: its creation; or a stream the tenant does not hold, unavailable, internal.
+        router.get(InternalPaths.clientHistory + "/:clientId") { _ in
+            if let failure = answers.failure(.commands, among: Self.projectionFailures + [ClienteleError(.notFound, "Client not found")]) {
+                throw failure
+            }
+            let created = ClientHistoryPage.Entry(type: ClientCreated.type, version: 1, occurredAt: client.createdAt,
+                                                  actor: Actor(kind: .user, id: UUID().lowercasedString),
+                                                  data: ClientCreated(profile: client.profile, number: client.number).json)
+            return .json(status: .ok, object: ClientHistoryPage(events: [created], nextVersion: nil).json)
+        }
         router.get(InternalPaths.careAppointments) { _ in
             if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
             let start = Date(timeIntervalSince1970: 1_767_000_000)
