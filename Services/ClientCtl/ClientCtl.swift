@@ -47,6 +47,12 @@ enum ClientCtl {
                           the changes the CRM sync gave up on (a client's later changes wait behind)
       crm retry (--client ID | --company ID | --all)
                           send the dead-lettered clients' latest versions again
+      privacy export CLIENT [--output FILE]
+                          a client's own data (APP 12: every face, documents, care records, history,
+                          access log) as one JSON document, from the gateway's admin export;
+                          CLIENT is client_<number> or the number; needs STAFF_SESSION_TOKEN (a
+                          session of a user with clients.export: the read is logged under it);
+                          FILE is created readable by its owner only, else standard output
       help                show this text
     """
 
@@ -99,6 +105,13 @@ enum ClientCtl {
         case "crm":
             do {
                 return try await CRMCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
+            } catch {
+                FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
+                return 78
+            }
+        case "privacy":
+            do {
+                return try await PrivacyCommand.run(arguments: Array(arguments.dropFirst()), environment: EnvironmentReader())
             } catch {
                 FileHandle.standardError.write(Data("clientctl: \(error)\n".utf8))
                 return 78

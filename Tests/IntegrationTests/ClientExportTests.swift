@@ -155,6 +155,18 @@ final class ClientExportTests: XCTestCase {
             XCTAssertEqual(record.string("userId"), adminUserId)
         }
 
+        // clientctl privacy export: the same document, into a file only its owner reads.
+        let exportFile = try ProjectPaths.scratchDirectory("export").appendingPathComponent("\(adminId).json")
+        let cli = try clientctl(faces, ["privacy", "export", number, "--output", exportFile.path], token: faces.admin)
+        XCTAssertEqual(cli.status, 0, cli.standardError)
+        let written = try JSONParser.parse(Array(try Data(contentsOf: exportFile)))
+        for key in ["client", "faces", "documents", "careRecords", "history"] {
+            XCTAssertEqual(jsonText(written[key]), jsonText(data[key]), "clientctl's \(key)")
+        }
+        XCTAssertEqual(written["accessLog"]?.array("records").count, records.count + 1, "clientctl's export is recorded too")
+        let mode = try FileManager.default.attributesOfItem(atPath: exportFile.path)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+
         // Access records and log lines hold ids, never the client's data.
         let personal = [name, renamed, email, phone, "plan-\(suffix).pdf"]
         let stack = try await CompanyFaces.stack.stack()
@@ -201,6 +213,14 @@ final class ClientExportTests: XCTestCase {
         let sales = try await faces.call(.GET, path, as: .session(try XCTUnwrap(world.tokens["sales"])))
         XCTAssertEqual(sales.status, 403, sales.excerpt)
 
+        // clientctl: the gateway's refusal, and no session at all.
+        let outsiderCLI = try clientctl(faces, ["privacy", "export", "client_\(number)"], token: try XCTUnwrap(world.tokens["outsider"]))
+        XCTAssertEqual(outsiderCLI.status, 1)
+        XCTAssertTrue(outsiderCLI.standardError.contains("404: Client not found"), outsiderCLI.standardError)
+        XCTAssertEqual(outsiderCLI.standardOutput, "")
+        XCTAssertEqual(try clientctl(faces, ["privacy", "export", number], token: "").status, 2)
+        XCTAssertEqual(try clientctl(faces, ["privacy", "export", "client_0x1"], token: faces.admin).status, 2)
+
         // Deleted: not found, as in every API.
         let deleted = try await faces.call(.DELETE, "/api/admin/clients/client_\(number)", as: admin)
         XCTAssertEqual(deleted.status, 200, deleted.excerpt)
@@ -210,6 +230,12 @@ final class ClientExportTests: XCTestCase {
     }
 
     // MARK: Parts
+
+    /// `clientctl` against the shared stack's gateway with `token` as its staff session.
+    private func clientctl(_ faces: CompanyFaces, _ arguments: [String], token: String) throws -> ExternalProgram.Result {
+        try ExternalProgram.run(ServiceProcess.binDirectory.appendingPathComponent("clientctl").path, arguments,
+                                environment: ["GATEWAY_URL": faces.baseURL, "STAFF_SESSION_TOKEN": token])
+    }
 
     /// The client's UUID, as the workspace API lists it.
     private func clientUUID(_ world: WorkspaceWorld, named name: String) async throws -> String {
