@@ -56,6 +56,12 @@ enum ClientCtl {
       privacy encrypt-history
                           seal the personal data of the events stored before sealing existed, then
                           republish the store (resumable: run it again after an interruption)
+      privacy export CLIENT [--output FILE]
+                          a client's own data (APP 12: every face, documents, care records, history,
+                          access log) as one JSON document, from the gateway's admin export;
+                          CLIENT is client_<number> or the number; needs STAFF_SESSION_TOKEN (a
+                          session of a user with clients.export: the read is logged under it);
+                          FILE is created readable by its owner only, else standard output
       help                show this text
     """
 

@@ -2,13 +2,14 @@ import Foundation
 import ServiceRuntime
 
 /// `clientctl privacy …`: the operator's side of the privacy rules (docs/operations.md): a
-/// client's erasure, the care purge, and the sealing of a history stored before sealing
-/// existed. Each subcommand is in its own `PrivacyCommand+…` file.
+/// client's erasure, the care purge, the sealing of a history stored before sealing existed,
+/// and a client's own-data export. Each subcommand is in its own `PrivacyCommand+…` file.
 enum PrivacyCommand {
     static let usage = """
     usage: clientctl privacy erase CLIENT_UUID
            clientctl privacy purge --terminated-before YYYY-MM-DD [--yes]
            clientctl privacy encrypt-history
+           clientctl privacy export CLIENT [--output FILE]
 
       erase            erase one client: its key, its events' readability, every read model's
                        rows, its documents and files, its CRM contact; prints the receipt (run
@@ -18,6 +19,9 @@ enum PrivacyCommand {
                        participant records for seven years (the NDIS record-keeping period):
                        choose a date at least seven years back, e.g. --terminated-before \(PrivacyCommand.sevenYearsAgo())
       encrypt-history  seal the events stored before sealing existed, then republish the log
+      export           a client's own data (APP 12) as one JSON document, through the gateway's
+                       admin export as the staff user of STAFF_SESSION_TOKEN; CLIENT is
+                       client_<number> or the number; FILE is created readable by its owner only
 
     """
 
@@ -25,6 +29,7 @@ enum PrivacyCommand {
         switch arguments.first {
         case "erase", "purge": try await erasure(arguments: arguments, environment: environment)
         case "encrypt-history": try await encryptHistory(arguments: arguments, environment: environment)
+        case "export": try await export(arguments: arguments, environment: environment)
         default: bad(nil)
         }
     }

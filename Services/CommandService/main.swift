@@ -56,6 +56,8 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     let historySealing = HistorySealingEndpoint(keys: keys)
     setup.route(.POST, InternalPaths.encryptHistory, options: RouteOptions(maxBodyBytes: HistorySealingEndpoint.maxBodyBytes),
                 token.guarding { request in try await historySealing.respond(to: request) })
+    let history = ClientHistoryEndpoint(store: store)
+    setup.route(.GET, InternalPaths.clientHistory + "/:clientId", token.guarding { request in try await history.respond(to: request) })
     let status = OutboxStatusEndpoint(store: store, topic: events.topic.name)
     setup.route(.GET, InternalPaths.status, token.guarding { _ in try await status.respond() })
     let republish = RepublishEndpoint(pool: pool, topic: events.topic.name, wake: wake, logger: setup.logger)

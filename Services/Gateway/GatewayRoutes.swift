@@ -25,8 +25,10 @@ enum GatewayRoutes {
         let authAPI = AuthAPI(store: components.identity, settings: components.sessions, rateLimiter: components.rateLimiter)
         authAPI.register(on: setup)
         let attachments = DocumentAttachments(documents: components.documents, commands: components.commands, logger: setup.logger)
-        LeadsClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
-                        search: components.search, readYourWrites: searchShows, attachments: attachments).register(on: setup)
+        let leadsClients = LeadsClientsAPI(authenticator: authAPI.authenticator, identity: components.identity,
+                                           commands: components.commands, search: components.search, readYourWrites: searchShows,
+                                           attachments: attachments)
+        leadsClients.register(on: setup)
         let careAccessLog = CareAccessLog(pool: components.identity.pool)
         CareDocumentsAPI(authenticator: authAPI.authenticator, search: components.search, attachments: attachments,
                          readYourWrites: searchShows, audit: CareAuditTrail(log: careAccessLog)).register(on: setup)
@@ -40,9 +42,10 @@ enum GatewayRoutes {
         CareMedicationsAPI(clients: careClients).register(on: setup)
         CareAppointmentsAPI(clients: careClients).register(on: setup)
         CareAuditAPI(authenticator: authAPI.authenticator, log: careAccessLog).register(on: setup)
-        AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity, commands: components.commands,
-                        search: components.search, stats: components.stats, readYourWrites: searchAndStatsShow,
-                        crm: components.crm).register(on: setup)
+        let adminClients = AdminClientsAPI(authenticator: authAPI.authenticator, identity: components.identity,
+                                           commands: components.commands, search: components.search, stats: components.stats,
+                                           readYourWrites: searchAndStatsShow, crm: components.crm)
+        adminClients.register(on: setup)
         AdminClientErasureAPI(authenticator: authAPI.authenticator, commands: components.commands, search: components.search,
                               documents: components.documents, crm: components.crm, searchVisibility: components.searchVisibility,
                               statsVisibility: components.statsVisibility, timeout: components.readYourWritesTimeout,
@@ -50,6 +53,8 @@ enum GatewayRoutes {
         AdminCRMAPI(authenticator: authAPI.authenticator, identity: components.identity, crm: components.crm).register(on: setup)
         let companies = KnownCompanies(identity: components.identity)
         let catalog = CustomFieldCatalog(identity: components.identity)
+        AdminClientExport(admin: adminClients, leads: leadsClients, care: careClients, catalog: catalog,
+                          commands: components.commands, accessLog: careAccessLog).register(on: setup)
         WorkspaceClientsAPI(authenticator: authAPI.authenticator, companies: companies, catalog: catalog, commands: components.commands,
                             search: components.search, readYourWrites: searchShows).register(on: setup)
         CustomFieldsAPI(authenticator: authAPI.authenticator, companies: companies, catalog: catalog,

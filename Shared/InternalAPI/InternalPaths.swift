@@ -61,6 +61,11 @@ public enum InternalPaths {
     /// Command service: `POST` an `AttachedDocumentsQuery`, answered with an
     /// `AttachedDocumentsAnswer` (which of the documents their clients' streams hold now).
     public static let attachedDocuments = "/internal/v1/attached-documents"
+    /// Command service: `GET /internal/v1/client-history/:id?tenantId=T&after=V` → the
+    /// `ClientHistoryPage` of the stream's events after version `V` (0 when left out); 404 when
+    /// the tenant holds no such stream.
+    public static let clientHistory = "/internal/v1/client-history"
+    public static func clientHistory(_ id: UUID) -> String { "\(clientHistory)/\(id.lowercasedString)" }
 
     // MARK: Document store
 

@@ -409,7 +409,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
         case "adminSaveCRMSettings":
             return Example(query: [("companyId", company.id.lowercasedString)],
                            body: ["enabled": true, "baseUrl": "https://api.hubapi.com", "accessToken": "pat-na1-example"])
-        case "adminGetClient", "adminDeleteClient", "adminEraseClient", "adminClientErasure":
+        case "adminGetClient", "adminDeleteClient", "adminEraseClient", "adminClientErasure", "adminExportClient":
             return Example(path: adminClient)
         case "adminUpdateClient":
             return Example(path: adminClient, body: ["industry": "Software", "status": "trial"])

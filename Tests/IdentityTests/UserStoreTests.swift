@@ -42,12 +42,12 @@ final class UserStoreTests: XCTestCase {
                                                              Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
                                                              Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite,
                                                              Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments,
-                                                             Permission.customFieldsManage, Permission.clientsErase]))
+                                                             Permission.customFieldsManage, Permission.clientsErase, Permission.clientsExport]))
         XCTAssertEqual(mapping[Role.admin], care.union([Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                                         Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
                                                         Permission.leadsWrite, Permission.leadsReadAssigned, Permission.clientsAdmin,
                                                         Permission.careDocuments, Permission.customFieldsManage,
-                                                        Permission.clientsErase]))
+                                                        Permission.clientsErase, Permission.clientsExport]))
         // The care roles reach only the clients related to them (no care.every_client); a plan
         // manager sees no medical information.
         XCTAssertEqual(mapping[Role.supportCoordinator], [Permission.careRead, Permission.careWrite, Permission.careMedicalRead,
@@ -279,6 +279,25 @@ final class UserStoreTests: XCTestCase {
         XCTAssertEqual(LoginThrottle.accountKey(" Jane@Example.com"), LoginThrottle.accountKey("jane@example.com"))
         XCTAssertEqual(LoginThrottle.accountAndAddressKey(email: "Jane@Example.com ", address: "10.0.0.1"),
                        LoginThrottle.accountAndAddressKey(email: "jane@example.com", address: "10.0.0.1"))
+    }
+
+    /// The throttle's rows are access records too: they count an account's and an address's
+    /// failed logins by digests, never by the email typed or the caller's address.
+    func testFailedLoginsAreCountedByDigestsNotByEmailOrAddress() async throws {
+        let store = try await makeStore()
+        let throttle = LoginThrottle(pool: store.pool, limits: limits(pair: 5))
+        guard case .admitted(let attempt) = try await throttle.admit(email: "Jane.Private@Example.com", address: "203.0.113.77") else {
+            return XCTFail("the first try was refused")
+        }
+        try await throttle.failed(attempt)
+        let keys = try await store.pool.query("SELECT key FROM login_failures").map { try $0.decode(0, as: String.self) }
+        XCTAssertEqual(keys.count, 3, "the address, the pair and the account are counted: \(keys)")
+        for key in keys {
+            XCTAssertFalse(key.lowercased().contains("jane.private"), key)
+            XCTAssertFalse(key.contains("203.0.113.77"), key)
+        }
+        let account = try await count(LoginThrottle.accountKey("jane.private@example.com"), in: store)
+        XCTAssertEqual(account, 1, "the same digest for the same account, whatever its case")
     }
 
     /// 200 concurrent attempts on one account from one address: each is counted by one

@@ -276,7 +276,7 @@ final class IdentityAPITests: XCTestCase {
         let stack = try await Self.holder.stack()
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
         func failures(_ address: String) async throws -> Int64 {
-            let rows = try await pool.query("SELECT failures FROM login_failures WHERE key = $1", ["address:" + address])
+            let rows = try await pool.query("SELECT failures FROM login_failures WHERE key = $1", [LoginThrottle.addressKey(address)])
             return try rows.first?.decode(0, as: Int64.self) ?? 0
         }
         let caller = "203.0.113.\(Int.random(in: 1...254))"

@@ -110,13 +110,18 @@ struct AdminClientsAPI: Sendable {
     func get(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request)
         let record = try await client(request.pathParameters["clientId"], caller)
+        return AdminClientView.ok(["data": await view(record)])
+    }
+
+    /// The client as `GET .../:clientId` shows it: the full profile and, beyond the document,
+    /// its CRM sync (null when crm-sync does not know it or cannot answer).
+    func view(_ record: ClientRecord) async -> JSONValue {
         var view = AdminClientView.full(record)
-        // Beyond the document: the client's CRM sync (null when crm-sync does not know it or cannot answer).
         if case .object(var fields) = view {
             fields["crmSync"] = await crm.clientState(id: record.id, tenantId: record.tenantId) ?? .null
             view = .object(fields)
         }
-        return AdminClientView.ok(["data": view])
+        return view
     }
 
     // MARK: Writes
@@ -263,7 +268,7 @@ struct AdminClientsAPI: Sendable {
     static let notFound = ClienteleError(.notFound, "Client not found")
 
     /// The client an id of this API names, among the caller's companies; 404 otherwise.
-    private func client(_ id: String?, _ caller: AdminCaller) async throws -> ClientRecord {
+    func client(_ id: String?, _ caller: AdminCaller) async throws -> ClientRecord {
         guard let id, let number = AdminClientView.number(fromId: id) else { throw Self.notFound }
         if case .tenants(let ids) = caller.scope, ids.isEmpty { throw Self.notFound }
         guard let record = try await search.list(ClientListQuery(scope: caller.scope, limit: 1, number: number)).data.first else {

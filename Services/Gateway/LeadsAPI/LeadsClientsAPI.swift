@@ -221,7 +221,7 @@ struct LeadsClientsAPI: Sendable {
     }
 
     /// The company names and creator numbers `records` show.
-    private func context(for records: [ClientRecord]) async throws -> LeadsClientView.Context {
+    func context(for records: [ClientRecord]) async throws -> LeadsClientView.Context {
         let companies = try await identity.companies(ids: Set(records.map(\.tenantId)))
         let creators = Set(records.compactMap { record -> UUID? in
             guard let actor = record.createdBy, actor.kind == .user else { return nil }

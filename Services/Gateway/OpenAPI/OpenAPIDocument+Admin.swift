@@ -86,6 +86,14 @@ extension OpenAPIDocument {
                              "properties": ["emailVerified": ["type": "boolean"], "twoFactorEnabled": ["type": "boolean"],
                                             "avatar": webURL(AdminClientInput.limits.avatar, nullable: true)]],
                       [200: client, 400: invalid, 403: forbidden, 404: missing]),
+            operation(.GET, AdminClientExport.path, "adminExportClient",
+                      "A client's own data (APP 12): every face, documents, care records, history and access log (needs `clients.export`)",
+                      [200: OpenAPIResponse("The export, as an attachment", schemaRef("AdminClientExport"), headers: [
+                          "Content-Disposition": ["description": "`attachment; filename=\"client_<number>-export.json\"`",
+                                                  "schema": ["type": "string"]],
+                       ]),
+                       403: OpenAPIResponse("Admin or export privileges required", schemaRef("AdminError")),
+                       404: OpenAPIResponse("Client not found: missing, deleted, or of another company", schemaRef("AdminError"))]),
         ] + adminErasureOperations
     }
 
@@ -161,6 +169,31 @@ extension OpenAPIDocument {
             "AdminClientEnvelope": [
                 "type": "object", "required": ["success", "data"],
                 "properties": ["success": ["const": true], "data": ["type": "object"], "message": ["type": "string"]],
+            ],
+            "AdminClientExport": [
+                "type": "object", "required": ["success", "data"],
+                "properties": ["success": ["const": true], "data": [
+                    "type": "object",
+                    "required": ["exportedAt", "client", "faces", "documents", "careRecords", "history", "accessLog"],
+                    "properties": [
+                        "exportedAt": ["type": "string", "format": "date-time"],
+                        "client": ["type": "object", "required": ["id", "number", "companyId", "version"]],
+                        "faces": ["type": "object", "required": ["leads", "admin", "organization", "workspace", "care"],
+                                  "description": "The client as each API's GET shows it"],
+                        "documents": ["type": "array", "items": ["type": "object", "required": [
+                            "id", "name", "type", "use", "documentType", "size", "sha256", "attachedAt"]]],
+                        "careRecords": ["type": "object", "required": ["goals", "medications", "appointments"]],
+                        "history": ["type": "object", "required": ["events", "truncated"], "properties": [
+                            "events": ["type": "array", "maxItems": .int(Int64(AdminClientExport.maxHistoryEvents)), "items": [
+                                "type": "object", "required": ["type", "version", "occurredAt", "actor", "changes"]]],
+                            "truncated": ["type": "boolean"],
+                        ]],
+                        "accessLog": ["type": "object", "required": ["records", "truncated"], "properties": [
+                            "records": ["type": "array", "maxItems": .int(Int64(AdminClientExport.maxAccessRecords))],
+                            "truncated": ["type": "boolean"],
+                        ]],
+                    ],
+                ]],
             ],
             "AdminList": [
                 "type": "object", "required": ["success", "data", "meta"],

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Postgres
 
@@ -88,16 +89,21 @@ public struct LoginThrottle: Sendable {
         self.limits = limits
     }
 
+    // The counts are access records: their keys are SHA-256 digests (hex) of the email and
+    // the address, so the table holds neither the email typed nor the caller's address.
+
     /// The key of an account, by its email (ignoring case and surrounding spaces).
-    public static func accountKey(_ email: String) -> String { "account:" + normalized(email) }
+    public static func accountKey(_ email: String) -> String { "account:" + digest(normalized(email)) }
 
     /// The key of a client address.
-    public static func addressKey(_ address: String) -> String { "address:" + address }
+    public static func addressKey(_ address: String) -> String { "address:" + digest(address) }
 
     /// The key of an account at a client address.
     public static func accountAndAddressKey(email: String, address: String) -> String {
-        "pair:" + address + "|" + normalized(email)
+        "pair:" + digest(address + "|" + normalized(email))
     }
+
+    private static func digest(_ text: String) -> String { Hex.encode(SHA256.hash(text)) }
 
     /// Counts an attempt to log in to `email` from `address` against each key in turn, and
     /// admits it unless one refuses (`Limits.refuses`).

@@ -236,5 +236,14 @@ public enum IdentitySchema {
         INSERT INTO role_permissions (role, permission) VALUES
             ('super-admin', 'clients.erase'), ('admin', 'clients.erase');
         """),
+        // A client's own-data export (APP 12, `GET /api/admin/clients/:id/export`): everything
+        // the system holds of one client in one document, so a permission of its own, granted
+        // to the roles that administer clients.
+        Migration(version: 12, name: "client export permission", sql: """
+        INSERT INTO permissions (name, description) VALUES
+            ('clients.export', 'Export everything held about one client (APP 12)');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'clients.export'), ('admin', 'clients.export');
+        """),
     ]
 }

@@ -23,6 +23,9 @@ public enum Permission {
     /// Erase a client (privacy): its key, events' readability, read models, documents and CRM
     /// contact. Granted to super-admin and admin (identity migration 11).
     public static let clientsErase = "clients.erase"
+    /// The admin clients API's export of a client's own data (APP 12): every face, documents,
+    /// care records, history and access log of one client.
+    public static let clientsExport = "clients.export"
     /// The care API's client documents (upload, list, download). Granted to super-admin and
     /// admin until the care API's own roles exist; they get it from their migration.
     public static let careDocuments = "care.documents"

@@ -126,7 +126,7 @@ final class FakeUpstreams: Sendable {
                                 body: ClientCommandResponse(client: written, version: client.version, replayed: false,
                                                             detachedDocumentIds: detached, careRecord: careRecord).internalJSONBytes)
         }
-        // Erasures: the client's receipt, every step done but the key's (wired at merge).
+        // Erasures: the client's receipt, every step done but the key's.
         let erasureFailures = [ClienteleError(.notFound, "Client not found"),
                                ClienteleError(.unavailable, "Service temporarily unavailable"),
                                ClienteleError(.internal, "Internal server error")]
@@ -144,6 +144,16 @@ final class FakeUpstreams: Sendable {
         router.post(InternalPaths.clientErasures) { _ in try receipt() }
         router.get(InternalPaths.clientErasures) { _ in try receipt() }
         router.post(InternalPaths.clientErasures + "/:clientId/steps") { _ in try receipt() }
+        // The client's history: its creation; or a stream the tenant does not hold, unavailable, internal.
+        router.get(InternalPaths.clientHistory + "/:clientId") { _ in
+            if let failure = answers.failure(.commands, among: Self.projectionFailures + [ClienteleError(.notFound, "Client not found")]) {
+                throw failure
+            }
+            let created = ClientHistoryPage.Entry(type: ClientCreated.type, version: 1, occurredAt: client.createdAt,
+                                                  actor: Actor(kind: .user, id: UUID().lowercasedString),
+                                                  data: ClientCreated(profile: client.profile, number: client.number).json)
+            return .json(status: .ok, object: ClientHistoryPage(events: [created], nextVersion: nil).json)
+        }
         router.get(InternalPaths.careAppointments) { _ in
             if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
             let start = Date(timeIntervalSince1970: 1_767_000_000)
