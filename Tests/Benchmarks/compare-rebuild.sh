@@ -20,20 +20,9 @@ base="${1:?usage: compare-rebuild.sh BASE_COMMIT|BASE_DIR [rounds] [events]}"
 rounds="${2:-3}"
 events="${3:-200000}"
 
-if [ ! -d "$base" ]; then
-    commit="$(git rev-parse --verify "$base^{commit}")"
-    dir="$root/.local/compare/$commit"
-    if [ ! -d "$dir" ]; then
-        git worktree add --detach "$dir" "$commit" >/dev/null
-    fi
-    base="$dir"
-fi
-base="$(cd "$base" && pwd)"
-# The base checkout uses this checkout's installed libraries and tools.
-mkdir -p "$base/.local"
-for part in bin lib python; do
-    [ -e "$base/.local/$part" ] || ln -s "$root/.local/$part" "$base/.local/$part"
-done
+# shellcheck source=lib/base-checkout.sh
+source "$root/Tests/Benchmarks/lib/base-checkout.sh"
+base_checkout "$base"
 
 runs="$(mktemp -d /tmp/clientele-compare-rebuild-XXXXXX)"
 trap 'rm -rf "$runs"' EXIT
