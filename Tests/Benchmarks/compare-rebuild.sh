@@ -20,22 +20,13 @@ base="${1:?usage: compare-rebuild.sh BASE_COMMIT|BASE_DIR [rounds] [events]}"
 rounds="${2:-3}"
 events="${3:-200000}"
 
-# shellcheck source=lib/base-checkout.sh
-source "$root/Tests/Benchmarks/lib/base-checkout.sh"
+# shellcheck source=lib/before-after.sh
+source "$root/Tests/Benchmarks/lib/before-after.sh"
 base_checkout "$base"
 
 runs="$(mktemp -d /tmp/clientele-compare-rebuild-XXXXXX)"
 trap 'rm -rf "$runs"' EXIT
-for ((round = 1; round <= rounds; round++)); do
-    for side in base this; do
-        checkout="$root"
-        [ "$side" = base ] && checkout="$base"
-        echo "== round $round of $rounds: $side ($(git -C "$checkout" rev-parse --short HEAD))"
-        "$checkout/Tests/Benchmarks/rebuild-vs-copy.sh" "$events" >"$runs/$side-$round.txt" 2>&1 ||
-            { tail -n 20 "$runs/$side-$round.txt"; exit 1; }
-        grep -E '^   (rebuild|baseline|ratio) ' "$runs/$side-$round.txt" | sed 's/^/ /'
-    done
-done
+run_rounds "$rounds" "$runs" '^   (rebuild|baseline|ratio) ' rebuild-vs-copy.sh "$events"
 
 python3 - "$runs" "$rounds" <<'PY'
 import statistics, sys

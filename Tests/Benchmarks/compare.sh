@@ -18,22 +18,13 @@ rounds="${2:-3}"
 seconds="${3:-10}"
 connections="${4:-40}"
 
-# shellcheck source=lib/base-checkout.sh
-source "$root/Tests/Benchmarks/lib/base-checkout.sh"
+# shellcheck source=lib/before-after.sh
+source "$root/Tests/Benchmarks/lib/before-after.sh"
 base_checkout "$base"
 
 runs="$(mktemp -d /tmp/clientele-compare-XXXXXX)"
 trap 'rm -rf "$runs"' EXIT
-for ((round = 1; round <= rounds; round++)); do
-    for side in base this; do
-        checkout="$root"
-        [ "$side" = base ] && checkout="$base"
-        echo "== round $round of $rounds: $side ($(git -C "$checkout" rev-parse --short HEAD))"
-        "$checkout/Tests/Benchmarks/client-core.sh" "$seconds" "$connections" >"$runs/$side-$round.txt" 2>&1 ||
-            { tail -n 20 "$runs/$side-$round.txt"; exit 1; }
-        grep -E '^(GET|POST) /api/v1/clients' "$runs/$side-$round.txt" | sed 's/^/   /'
-    done
-done
+run_rounds "$rounds" "$runs" '^(GET|POST) /api/v1/clients' client-core.sh "$seconds" "$connections"
 
 python3 - "$runs" "$rounds" <<'PY'
 import re, statistics, sys
