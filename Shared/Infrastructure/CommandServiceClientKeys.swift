@@ -46,12 +46,8 @@ public struct CommandServiceClientKeys: ClientKeySource {
     }
 
     private func ask(_ streamIds: [UUID]) async throws -> ClientKeysAnswer {
-        var headers: HTTPHeaders = [InternalToken.headerName: token.value, "Content-Type": "application/json"]
-        headers.addRequestContext()
-        let response = try await http.execute(HTTPClientRequest(method: .POST, url: baseURL + InternalPaths.clientKeys,
-                                                                headers: headers,
-                                                                body: ClientKeysQuery(streamIds: streamIds).json.serialized(),
-                                                                isRetryable: true))
+        let response = try await http.internalPOST(baseURL + InternalPaths.clientKeys, token: token,
+                                                    json: ClientKeysQuery(streamIds: streamIds).json.serialized())
         guard response.status.code == 200 else {
             throw ClienteleError(.unavailable, "The command service cannot hand out client data keys now",
                                  internalDetail: "command-service answered \(response.status.code)")

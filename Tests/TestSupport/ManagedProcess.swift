@@ -43,11 +43,20 @@ public final class ManagedProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, signal) }
     }
 
-    /// Asks the process to stop (SIGTERM) and waits up to `timeout`, then kills it.
-    public func stop(timeout: TimeInterval = 10) {
+    /// Asks the process to stop: SIGCONT (it may be frozen), then SIGTERM.
+    func askToStop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGCONT)
         process.terminate()
+    }
+
+    /// Asks the process to stop (SIGTERM) and waits up to `timeout`, then kills it.
+    public func stop(timeout: TimeInterval = 10) {
+        guard process.isRunning else {
+            ManagedProcess.registry.remove(self)
+            return
+        }
+        askToStop()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {
@@ -80,9 +89,15 @@ public final class ManagedProcess: @unchecked Sendable {
         private let processes = Mutex<[ObjectIdentifier: ManagedProcess]>([:])
         func add(_ process: ManagedProcess) { processes.withLock { $0[ObjectIdentifier(process)] = process } }
         func remove(_ process: ManagedProcess) { _ = processes.withLock { $0.removeValue(forKey: ObjectIdentifier(process)) } }
+        /// Asks every process to stop at once, then waits up to 5 s for them together and
+        /// kills what is left (one by one, a stack of services still retrying a database that
+        /// is gone took minutes to stop).
         func stopAll() {
             let all = processes.withLock { Array($0.values) }
-            for process in all { process.stop(timeout: 5) }
+            for process in all { process.askToStop() }
+            let deadline = Date().addingTimeInterval(5)
+            while all.contains(where: \.isRunning) && Date() < deadline { usleep(20_000) }
+            for process in all { process.stop(timeout: 0) }
         }
     }
 }

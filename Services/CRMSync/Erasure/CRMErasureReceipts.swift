@@ -49,11 +49,9 @@ struct CRMErasureReceipts: Sendable {
     }
 
     private func markDone(_ clientId: UUID) async throws {
-        var headers: HTTPHeaders = [InternalToken.headerName: token.value, "Content-Type": "application/json"]
-        headers.addRequestContext()
         let body = try InternalJSON.encoder().encode(ClientErasureStepUpdate(step: .crm, state: .done))
-        let response = try await http.execute(HTTPClientRequest(method: .POST, url: commandService + InternalPaths.clientErasureSteps(clientId),
-                                                                headers: headers, body: Array(body), isRetryable: true))
+        let response = try await http.internalPOST(commandService + InternalPaths.clientErasureSteps(clientId), token: token,
+                                                    json: Array(body))
         // 404: no receipt (an erasure older than receipts): nothing to tell.
         guard response.status.code == 200 || response.status.code == 404 else {
             throw ClienteleError(.unavailable, "The command service did not take the erasure step",

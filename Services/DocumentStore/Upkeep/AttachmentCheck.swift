@@ -15,12 +15,8 @@ struct AttachmentCheck: Sendable {
     /// The documents of `entries` attached now; throws when the command service cannot say
     /// (the sweep then keeps them all for a later round).
     func attached(_ entries: [AttachedDocumentsQuery.Entry]) async throws -> Set<UUID> {
-        var headers: HTTPHeaders = [InternalToken.headerName: token.value, "Content-Type": "application/json"]
-        headers.addRequestContext()
-        let response = try await http.execute(HTTPClientRequest(method: .POST, url: baseURL + InternalPaths.attachedDocuments,
-                                                                headers: headers,
-                                                                body: AttachedDocumentsQuery(documents: entries).json.serialized(),
-                                                                isRetryable: true))
+        let response = try await http.internalPOST(baseURL + InternalPaths.attachedDocuments, token: token,
+                                                    json: AttachedDocumentsQuery(documents: entries).json.serialized())
         guard response.status.code == 200 else {
             throw ClienteleError(.unavailable, "The command service cannot say which documents are attached",
                                  internalDetail: "command-service answered \(response.status.code)")
