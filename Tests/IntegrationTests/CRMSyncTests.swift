@@ -41,6 +41,13 @@ final class CRMSyncTests: XCTestCase {
 
     private func startSync(_ name: String, stack: ClienteleStack, environment: [String: String] = [:],
                            database existing: String? = nil) async throws -> Sync {
+        try await Self.startSync(name, stack: stack, http: http, environment: environment, database: existing)
+    }
+
+    /// A crm-sync of a test's own on `stack`'s topic (also used by `ErasureLeavesNoTraceTests`);
+    /// its logs are under the stack's log directory.
+    static func startSync(_ name: String, stack: ClienteleStack, http: HTTPClient, environment: [String: String] = [:],
+                          database existing: String? = nil) async throws -> Sync {
         let database = try existing ?? stack.postgres.createDatabase("crmsync_\(name)")
         let logDirectory = stack.logDirectory.appendingPathComponent("crm-\(name)-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
@@ -70,8 +77,17 @@ final class CRMSyncTests: XCTestCase {
 
     private func configure(_ sync: Sync, stack: ClienteleStack, company: String, baseURL: String, token: String = "pat-test-token",
                            enabled: Bool = true) async throws -> Reply {
-        try await call(.PUT, sync.process.baseURL + "/v1/crm/companies/\(company)", headers: ["X-Internal-Token": stack.internalToken],
-                       body: #"{"enabled":\#(enabled),"baseUrl":"\#(baseURL)","accessToken":"\#(token)"}"#)
+        try await Self.configure(sync, stack: stack, http: http, company: company, baseURL: baseURL, token: token, enabled: enabled)
+    }
+
+    /// Saves `company`'s CRM settings in `sync` (its internal route).
+    static func configure(_ sync: Sync, stack: ClienteleStack, http: HTTPClient, company: String, baseURL: String,
+                          token: String = "pat-test-token", enabled: Bool = true) async throws -> Reply {
+        let response = try await http.execute(HTTPClientRequest(
+            method: .PUT, url: sync.process.baseURL + "/v1/crm/companies/\(company)",
+            headers: ["X-Internal-Token": stack.internalToken, "Content-Type": "application/json"],
+            body: Array(#"{"enabled":\#(enabled),"baseUrl":"\#(baseURL)","accessToken":"\#(token)"}"#.utf8)))
+        return Reply(status: response.status.code, body: response.body, headers: response.headers)
     }
 
     private func api(_ method: HTTPMethod, _ path: String, key: String, body: String? = nil) async throws -> Reply {

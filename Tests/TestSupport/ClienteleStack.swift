@@ -23,6 +23,7 @@ public final class ClienteleStack: Sendable {
     public let commandDatabase: String
     public let searchDatabase: String
     public let gatewayDatabase: String
+    public let statsDatabase: String
     public var commandService: ServiceProcess { commandServiceSlot.withLock { $0 } }
     private let commandServiceSlot: Mutex<ServiceProcess>
     private let commandEnvironment: [String: String]
@@ -87,8 +88,9 @@ public final class ClienteleStack: Sendable {
         let searchProjection = try ServiceProcess.start("search-projection", environment: self.searchEnvironment,
                                                         logDirectory: logDirectory)
         searchProjectionSlot = Mutex(searchProjection)
+        statsDatabase = try postgres.createDatabase("\(name)_stats")
         statsProjection = try ServiceProcess.start("stats-projection",
-                                                   environment: kafka.merging(["DATABASE_URL": try postgres.createDatabase("\(name)_stats")]) { $1 }
+                                                   environment: kafka.merging(["DATABASE_URL": statsDatabase]) { $1 }
                                                        .merging(keySource) { $1 },
                                                    logDirectory: logDirectory)
         documentDirectory = logDirectory.appendingPathComponent("documents")
