@@ -10,8 +10,10 @@ import Synchronization
 ///
 /// Authentication is `trust` for the superuser `postgres` (no password: the server listens
 /// only on loopback and a private socket directory, and lives as long as the test process).
-/// `fsync` and `synchronous_commit` are off for speed. When the test runs as root, initdb and
-/// postgres run as the `postgres` OS user through `runuser`, on directories that user owns.
+/// `fsync` and `synchronous_commit` are off for speed. Up to 500 connections: every test
+/// stack's services keep their pools for the whole run (a run holds about 200 at its peak).
+/// When the test runs as root, initdb and postgres run as the `postgres` OS user through
+/// `runuser`, on directories that user owns.
 /// The server is stopped (fast shutdown) when the test process exits.
 public final class PostgresServer: Sendable {
     public let port: Int
@@ -109,7 +111,7 @@ public final class PostgresServer: Sendable {
             arguments: Array(command.dropFirst()) + [
                 "-D", dataDirectory.path, "-p", String(port), "-h", "127.0.0.1", "-k", socketDirectory.path,
                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                "-c", "max_connections=200", "-c", "shared_buffers=64MB",
+                "-c", "max_connections=500", "-c", "shared_buffers=64MB",
             ],
             logDirectory: directory)
         process.withLock { $0 = launched }
