@@ -14,8 +14,13 @@ import XCTest
 struct CompanyFaces {
     static let rootEmail = "root@input.test"
     static let rootPassword = "input-bootstrap-\(UUID().uuidString)"
+    /// What differs from a user's gateway, and why: no rate limit (above), and writes wait up
+    /// to 10 s for the projections (users: 2 s), since the property tests' bursts of writes
+    /// on this stack can leave the stats projection seconds behind on a loaded CI host, and
+    /// the tests here assert what an answer shows once its projections have it.
     static let stack = SharedStack("input", gatewayEnvironment: [
         "ADMIN_EMAIL": rootEmail, "ADMIN_PASSWORD": rootPassword, "RATE_LIMIT_REQUESTS": "0",
+        "READ_YOUR_WRITES_TIMEOUT_MS": "10000",
     ])
 
     enum Credential {
