@@ -267,10 +267,14 @@ final class CRMSyncTests: XCTestCase {
         expect(try await configure(sync, stack: stack, company: company.companyId, baseURL: crm.baseURL), 200)
         let id = try await createClient(company.secret, #"{"name":"Grace v0"}"#)
         let updates = 200
+        // A slow CRM while the updates arrive, so versions wait behind each call: with 20 ms a
+        // call, a CI host slow enough to take 20 ms a PATCH gave the sync time for every one.
+        crm.setLatency(.milliseconds(500))
         for version in 1...updates {
             let reply = try await api(.PATCH, "/api/v1/clients/\(id)", key: company.secret, body: #"{"name":"Grace v\#(version)"}"#)
             XCTAssertEqual(reply.status, 200, reply.text)
         }
+        crm.setLatency(.milliseconds(20))
         try await eventually("the CRM holds the last version") { crm.contact(clientId: id)?.properties["lastname"] == "v\(updates)" }
         let sent = crm.upserts(clientId: id).compactMap { $0["lastname"].flatMap { Int($0.dropFirst()) } }
         XCTAssertEqual(sent, sent.sorted(), "never an older version after a newer one")
