@@ -141,15 +141,8 @@ final class CRMSyncTests: XCTestCase {
         ])
         let root = try await login(Self.adminEmail, Self.adminPassword)
         let suffix = UUID().uuidString.prefix(8).lowercased()
-        let company = try await admin(.POST, "/api/companies", token: root, body: #"{"name":"CRM Erase \#(suffix)"}"#)
-        XCTAssertEqual(company.status, 201, company.text)
-        let companyId = try XCTUnwrap((company.json["data"] as? [String: Any])?["id"] as? String)
-        let email = "crm-erase-\(suffix)@crm.test"
-        let user = try await admin(.POST, "/api/users", token: root, body: """
-            {"email":"\(email)","name":"Erase Admin","password":"a shared test password","roles":["admin"],"companies":["\(companyId)"]}
-            """)
-        XCTAssertEqual(user.status, 201, user.text)
-        let token = try await login(email, "a shared test password")
+        let (companyData, token) = try await companyWithAdmin(root: root, label: "erase", suffix: suffix)
+        let companyId = try XCTUnwrap(companyData["id"] as? String)
         expect(try await configure(sync, stack: stack, company: companyId, baseURL: crm.baseURL), 200)
 
         let created = try await admin(.POST, "/api/admin/clients", token: token, body: """
@@ -182,16 +175,9 @@ final class CRMSyncTests: XCTestCase {
         let sync = try await lenientSync("faces", stack: stack)
         let root = try await login(Self.adminEmail, Self.adminPassword)
         let suffix = UUID().uuidString.prefix(8).lowercased()
-        let company = try await admin(.POST, "/api/companies", token: root, body: #"{"name":"CRM Faces \#(suffix)"}"#)
-        XCTAssertEqual(company.status, 201, company.text)
-        let companyId = try XCTUnwrap((company.json["data"] as? [String: Any])?["id"] as? String)
-        let companyNumber = try XCTUnwrap((company.json["data"] as? [String: Any])?["number"] as? Int)
-        let email = "crm-faces-\(suffix)@crm.test"
-        let user = try await admin(.POST, "/api/users", token: root, body: """
-            {"email":"\(email)","name":"Faces Admin","password":"a shared test password","roles":["admin"],"companies":["\(companyId)"]}
-            """)
-        XCTAssertEqual(user.status, 201, user.text)
-        let token = try await login(email, "a shared test password")
+        let (companyData, token) = try await companyWithAdmin(root: root, label: "faces", suffix: suffix)
+        let companyId = try XCTUnwrap(companyData["id"] as? String)
+        let companyNumber = try XCTUnwrap(companyData["number"] as? Int)
         expect(try await configure(sync, stack: stack, company: companyId, baseURL: crm.baseURL), 200)
         func contact(lastname: String) async throws -> FakeCRM.Contact {
             try await eventuallyValue("the CRM holds \(lastname)") { crm.contact(where: "lastname", is: lastname) }
@@ -256,6 +242,21 @@ final class CRMSyncTests: XCTestCase {
         expect(try await admin(.DELETE, "/api/admin/clients/\(adminId)", token: token), 200)
         try await eventually("the hard delete archives the contact") { crm.contact(clientId: clientId)?.archived == true }
         try await crm.stop()
+    }
+
+    /// A new company ("CRM <Label> <suffix>") made by `root`, and a session of an admin of it:
+    /// the company's `data` as the API answered it, and the admin's token.
+    func companyWithAdmin(root: String, label: String, suffix: String) async throws -> (company: [String: Any], token: String) {
+        let company = try await admin(.POST, "/api/companies", token: root, body: #"{"name":"CRM \#(label.capitalized) \#(suffix)"}"#)
+        XCTAssertEqual(company.status, 201, company.text)
+        let data = try XCTUnwrap(company.json["data"] as? [String: Any])
+        let companyId = try XCTUnwrap(data["id"] as? String)
+        let email = "crm-\(label)-\(suffix)@crm.test"
+        let user = try await admin(.POST, "/api/users", token: root, body: """
+            {"email":"\(email)","name":"\(label.capitalized) Admin","password":"a shared test password","roles":["admin"],"companies":["\(companyId)"]}
+            """)
+        XCTAssertEqual(user.status, 201, user.text)
+        return (data, try await login(email, "a shared test password"))
     }
 
     func testRapidUpdatesOfOneClientEndWithTheLastVersionNeverAnOlderAfterANewer() async throws {
