@@ -133,7 +133,9 @@ final class EventSealingTests: XCTestCase {
         ]
         let source = FixedKeys(states: [stream: .key(key), erasedStream: .erased])
         let opened = try await EventSealing.open(events, keys: source)
-        XCTAssertEqual(try ClientEvent.decode(opened[0].envelope), created)
+        XCTAssertEqual(try opened[0].decoded(), created)
+        XCTAssertEqual(opened[0].envelope, events[0].envelope, "an opened event keeps its envelope as stored (sealed)")
+        XCTAssertNil(opened[3].opened, "an event with nothing sealed is decoded from its data")
         XCTAssertEqual(opened[1].envelope.type, EventSealing.Unopened.erased.rawValue)
         XCTAssertEqual(opened[2].envelope.type, EventSealing.Unopened.keyUnknown.rawValue)
         XCTAssertEqual(opened[3], events[3])

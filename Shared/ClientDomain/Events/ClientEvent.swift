@@ -62,10 +62,19 @@ public enum ClientEvent: Sendable, Equatable {
     /// Parsed with `JSONParser` and read with `JSONObjectReader` (as strict as `JSONDecoder`,
     /// which every projection paid for per event); data that does not fit the type's schema
     /// is `EventDecodingError.malformed`.
-    public static func decode(_ envelope: EventEnvelope) throws -> ClientEvent {
-        let data = try EventUpcaster.standard.upcast(type: envelope.type, version: envelope.schemaVersion, data: envelope.data)
+    /// `parsed`, when given, is the envelope's data already parsed (an opened sealed event's,
+    /// see `EventSealing`): read as it is at the current schema version, upcast first otherwise.
+    public static func decode(_ envelope: EventEnvelope, parsed: JSONValue? = nil) throws -> ClientEvent {
         let malformed = EventDecodingError.malformed(type: envelope.type, version: envelope.schemaVersion)
-        guard let value = try? data.withUnsafeBytes({ bytes in try JSONParser.parse(bytes) }) else { throw malformed }
+        let value: JSONValue
+        if let parsed, try EventUpcaster.standard.isCurrent(type: envelope.type, version: envelope.schemaVersion) {
+            value = parsed
+        } else {
+            let data = try EventUpcaster.standard.upcast(type: envelope.type, version: envelope.schemaVersion,
+                                                         data: parsed.map { Data($0.serialized()) } ?? envelope.data)
+            guard let read = try? data.withUnsafeBytes({ bytes in try JSONParser.parse(bytes) }) else { throw malformed }
+            value = read
+        }
         do {
             return try ClientEvent(type: envelope.type, json: value)
         } catch {

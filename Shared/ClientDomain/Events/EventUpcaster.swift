@@ -23,11 +23,18 @@ public struct EventUpcaster: Sendable {
         steps[type, default: [:]][fromVersion] = step
     }
 
-    /// `data` at `version` of `type`, brought to the current version.
-    public func upcast(type: String, version: Int, data: Data) throws -> Data {
+    /// Whether `version` is `type`'s current version (nothing to upcast); throws for a type
+    /// or version this code does not know, as `upcast` does.
+    public func isCurrent(type: String, version: Int) throws -> Bool {
         guard let current = currentVersions[type] else { throw EventDecodingError.unknownType(type) }
         guard version >= 1, version <= current else { throw EventDecodingError.unknownVersion(type: type, version: version) }
-        if version == current { return data }
+        return version == current
+    }
+
+    /// `data` at `version` of `type`, brought to the current version.
+    public func upcast(type: String, version: Int, data: Data) throws -> Data {
+        if try isCurrent(type: type, version: version) { return data }
+        let current = currentVersions[type] ?? version
         guard var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw EventDecodingError.malformed(type: type, version: version)
         }

@@ -51,13 +51,15 @@ extension EventSealing {
         return try await keys.keys(for: ids)
     }
 
-    /// `events`, each in place: whole when it opened under its stream's state in `states` (a
-    /// stream not there: `.unknown`) or had nothing sealed, an `Unopened` stand-in when not.
+    /// `events`, each in place: opened (its whole data parsed in `StoredEvent.opened`, its
+    /// envelope as stored) when it opened under its stream's state in `states` (a stream not
+    /// there: `.unknown`), as it is when it had nothing sealed, an `Unopened` stand-in when not.
     public static func open(_ events: [StoredEvent], states: [UUID: ClientKeyState]) -> [StoredEvent] {
         events.map { stored in
             do throws(OpenError) {
-                let opened = try open(stored.envelope, key: states[stored.envelope.streamId] ?? .unknown)
-                return StoredEvent(position: stored.position, envelope: opened)
+                var opened = stored
+                opened.opened = try openedData(of: stored.envelope, key: states[stored.envelope.streamId] ?? .unknown)
+                return opened
             } catch {
                 var envelope = stored.envelope
                 envelope.type = Unopened(error).rawValue

@@ -90,7 +90,7 @@ public enum StreamFold {
                 }
                 continue
             }
-            guard let event = try? ClientEvent.decode(envelope) else {
+            guard let event = try? stored.decoded() else {
                 reject("the event cannot be read (unknown type or schema version, or malformed data)")
                 continue
             }
