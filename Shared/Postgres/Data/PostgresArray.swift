@@ -11,22 +11,36 @@ public struct PostgresArray: PostgresEncodable {
     }
 
     public var postgresValue: PostgresValue {
-        var literal = "{"
+        // Built as UTF-8 bytes: appending scalar by scalar to a String cost the command
+        // service a tenth of its CPU on the events' data (`jsonb[]`) alone.
+        var literal: [UInt8] = [Self.open]
         for (index, element) in elements.enumerated() {
-            if index > 0 { literal.append(",") }
-            guard let text = element.postgresValue.text else {
-                literal.append("NULL")
+            if index > 0 { literal.append(Self.comma) }
+            guard var text = element.postgresValue.text else {
+                literal.append(contentsOf: "NULL".utf8)
                 continue
             }
             // Every element quoted, so commas, braces, spaces and the word NULL stay data.
-            literal.append("\"")
-            for character in text.unicodeScalars {
-                if character == "\"" || character == "\\" { literal.append("\\") }
-                literal.unicodeScalars.append(character)
+            literal.append(Self.quote)
+            text.withUTF8 { bytes in
+                literal.reserveCapacity(literal.count + bytes.count + 2)
+                var start = 0
+                for index in bytes.indices where bytes[index] == Self.quote || bytes[index] == Self.backslash {
+                    literal.append(contentsOf: bytes[start..<index])
+                    literal.append(Self.backslash)
+                    start = index
+                }
+                literal.append(contentsOf: bytes[start...])
             }
-            literal.append("\"")
+            literal.append(Self.quote)
         }
-        literal.append("}")
-        return PostgresValue(type: .unspecified, text: literal)
+        literal.append(Self.close)
+        return PostgresValue(type: .unspecified, text: String(decoding: literal, as: UTF8.self))
     }
+
+    private static let open = UInt8(ascii: "{")
+    private static let close = UInt8(ascii: "}")
+    private static let comma = UInt8(ascii: ",")
+    private static let quote = UInt8(ascii: "\"")
+    private static let backslash = UInt8(ascii: "\\")
 }
