@@ -29,16 +29,17 @@ trap 'rm -rf "$runs"' EXIT
 run_rounds "$rounds" "$runs" '^   (rebuild|baseline|ratio) ' rebuild-vs-copy.sh "$events"
 
 python3 - "$runs" "$rounds" <<'PY'
-import statistics, sys
+import re, statistics, sys
 runs, rounds = sys.argv[1], int(sys.argv[2])
 figures = {side: [] for side in ("base", "this")}
 for side in figures:
     for round in range(1, rounds + 1):
         rate = ratio = None
         for line in open(f"{runs}/{side}-{round}.txt"):
-            words = line.split()
-            if words[:1] == ["rebuild"] and len(words) > 1: rate = float(words[1])
-            if words[:1] == ["ratio"] and len(words) > 1: ratio = float(words[1])
+            # The summary's lines ("rebuild 10770 events/s ...", "ratio 0.820 ..."), not the
+            # progress line "rebuild of search done: ...".
+            if match := re.match(r"\s*rebuild\s+([0-9.]+) events/s", line): rate = float(match[1])
+            if match := re.match(r"\s*ratio\s+([0-9.]+)", line): ratio = float(match[1])
         figures[side].append((rate, ratio))
 base_rate = statistics.median(rate for rate, _ in figures["base"])
 this_rate = statistics.median(rate for rate, _ in figures["this"])
