@@ -177,14 +177,14 @@ final class CRMSyncSender: Service {
                     SELECT * FROM crm_contacts
                     WHERE tenant_id = t.tenant_id AND crm_version > synced_version AND dead_version IS NULL LIMIT $2
                 ) c
-                """, [Self.uuidArray(tenants), configuration.loadPerCompany])
+                """, [PostgresArray(tenants), configuration.loadPerCompany])
         }
         if !request.everything, !request.clients.isEmpty, !enabled.isEmpty {
             rows += try await pool.query("""
                 SELECT \(columns) FROM unnest($1::uuid[]) AS k(id)
                 CROSS JOIN LATERAL (SELECT * FROM crm_contacts WHERE id = k.id LIMIT 1) c
                 WHERE c.crm_version > c.synced_version AND c.dead_version IS NULL AND c.tenant_id = ANY ($2::uuid[])
-                """, [Self.uuidArray(request.clients), Self.uuidArray(enabled)])
+                """, [PostgresArray(Array(request.clients)), PostgresArray(enabled)])
         }
         var loaded: [(change: CRMChange, synced: Int64, objectId: String?)] = []
         for row in rows {
@@ -210,11 +210,6 @@ final class CRMSyncSender: Service {
                 schedule.enqueue(entry.change)
             }
         }
-    }
-
-    /// A PostgreSQL `uuid[]` literal.
-    static func uuidArray(_ ids: some Sequence<UUID>) -> String {
-        "{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
     }
 
     /// Makes one batch's call, applies its outcome to the schedule and stores the effects.

@@ -110,7 +110,7 @@ struct DocumentMetadata: Sendable {
     func confirmAttached(_ ids: [UUID]) async throws {
         guard !ids.isEmpty else { return }
         try await pool.execute("UPDATE documents SET attached_at = now() WHERE id = ANY($1::uuid[]) AND attached_at IS NULL",
-                               [Self.uuidArray(ids)])
+                               [PostgresArray(ids)])
     }
 
     /// Deletes these claimed documents unless they were confirmed attached meanwhile; how many.
@@ -118,7 +118,7 @@ struct DocumentMetadata: Sendable {
         guard !ids.isEmpty else { return 0 }
         return try await pool.execute("""
             DELETE FROM documents WHERE id = ANY($1::uuid[]) AND claimed_at IS NOT NULL AND attached_at IS NULL
-            """, [Self.uuidArray(ids)])
+            """, [PostgresArray(ids)])
     }
 
     /// The SHA-256 of every object some row names.
@@ -132,9 +132,6 @@ struct DocumentMetadata: Sendable {
             (try $0.decode(0, as: UUID.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int64.self))
         }
     }
-
-    /// A `uuid[]` parameter's text.
-    private static func uuidArray(_ ids: [UUID]) -> String { "{" + ids.map(\.lowercasedString).joined(separator: ",") + "}" }
 
     private static func stored(_ row: PostgresRow) throws -> StoredDocument {
         let documentType = try row.decodeIfPresent(6, as: String.self)

@@ -52,7 +52,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
         if !creationsOnly {
             let ids = Set(events.map(\.envelope.streamId))
             for row in try connection.query(StreamFold.rowsQuery(columns: SearchRow.columns, from: table),
-                                            [Self.uuidArray(ids)]) {
+                                            [PostgresArray(Array(ids))]) {
                 let decoded = try SearchRow(row: row)
                 rows[decoded.id] = decoded
             }
@@ -115,7 +115,7 @@ public struct ClientSearchProjection: ProjectionReadModel {
         let table = appointmentsTable(target)
         let deleted = rows.filter(\.deleted).map(\.id)
         if !deleted.isEmpty {
-            try connection.execute("DELETE FROM \(table) WHERE client_id = ANY($1::uuid[])", [uuidArray(deleted)])
+            try connection.execute("DELETE FROM \(table) WHERE client_id = ANY($1::uuid[])", [PostgresArray(deleted)])
         }
         let written = rows.filter { !$0.deleted && !$0.appointments.isEmpty }
         guard !written.isEmpty else { return }
@@ -212,10 +212,5 @@ public struct ClientSearchProjection: ProjectionReadModel {
             ALTER TABLE \(SearchSchema.appointmentsShadowTable) RENAME TO \(SearchSchema.appointmentsTable);
             DROP TABLE care_appointments_replaced;
             """)
-    }
-
-    /// A PostgreSQL array literal of UUIDs, sent as one text parameter.
-    static func uuidArray(_ ids: some Collection<UUID>) -> String {
-        "{" + ids.map { $0.lowercasedString }.joined(separator: ",") + "}"
     }
 }

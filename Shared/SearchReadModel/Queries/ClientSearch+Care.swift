@@ -84,7 +84,7 @@ extension ClientSearch {
                   WHERE carer_id = $1 AND tenant_id = ANY($2::uuid[]) GROUP BY client_id) AS n
             JOIN clients c ON c.id = n.client_id AND NOT c.deleted
             ORDER BY c.number, c.id
-            """, [carerId, ClientSearchProjection.uuidArray(tenantIds)]).map { row in
+            """, [carerId, PostgresArray(tenantIds)]).map { row in
             CarerClient(id: try row.decode(0), number: try row.decodeIfPresent(1), name: try row.decodeIfPresent(2),
                         firstName: try row.decodeIfPresent(3), lastName: try row.decodeIfPresent(4), appointmentCount: try row.decode(5))
         }

@@ -28,7 +28,7 @@ public struct ClientSearch: Sendable {
             parameters.append(ids[0])
             conditions.append("tenant_id = $1")
         case .tenants(let ids):
-            parameters.append(ClientSearchProjection.uuidArray(ids))
+            parameters.append(PostgresArray(ids))
             conditions.append("tenant_id = ANY($1::uuid[])")
         case .everyTenant:
             break

@@ -54,7 +54,7 @@ public struct ClientStatsProjection: ProjectionReadModel {
         let ids = Set(events.map(\.envelope.streamId))
         var states: [UUID: StatsClientState] = [:]
         for row in try connection.query(StreamFold.rowsQuery(columns: StatsClientState.selectList, from: tables.clients),
-                                        [Self.uuidArray(ids)]) {
+                                        [PostgresArray(Array(ids))]) {
             let state = try StatsClientState(row: row)
             states[state.id] = state
         }
@@ -243,10 +243,5 @@ public struct ClientStatsProjection: ProjectionReadModel {
             DROP TABLE \(base)_replaced;
             """
         }.joined(separator: "\n"))
-    }
-
-    /// A PostgreSQL array literal of UUIDs, sent as one text parameter.
-    static func uuidArray(_ ids: some Collection<UUID>) -> String {
-        "{" + ids.map { $0.lowercasedString }.joined(separator: ",") + "}"
     }
 }

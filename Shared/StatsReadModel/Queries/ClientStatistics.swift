@@ -53,7 +53,7 @@ public struct ClientStatistics: Sendable {
     }
 
     static func stats(tenants: [UUID], periods: StatsPeriods, on connection: PostgresConnection) throws -> ClientStats {
-        let tenantArray = ClientStatsProjection.uuidArray(tenants)
+        let tenantArray = PostgresArray(tenants)
         var fixed: [StatsDimension: [String: Int64]] = [:]
         for row in try connection.query("""
             SELECT dimension, value, sum(count)::bigint FROM stats_counts
@@ -87,22 +87,9 @@ public struct ClientStatistics: Sendable {
                              industries: try top(.industry, topLimit), providers: try top(.provider, providerLimit))
     }
 
-    /// A PostgreSQL array literal of texts, each quoted (`"` and `\` escaped), sent as one
-    /// parameter.
-    static func textArray(_ values: [String]) -> String {
-        "{" + values.map { value in
-            var quoted = "\""
-            for character in value.unicodeScalars {
-                if character == "\"" || character == "\\" { quoted.unicodeScalars.append("\\") }
-                quoted.unicodeScalars.append(character)
-            }
-            return quoted + "\""
-        }.joined(separator: ",") + "}"
-    }
-
     /// The `limit` largest values of `dimension` (one of `StatsDimension.listed`) summed over
     /// `tenants`, by count then value (byte order), from `stats_top_counts`.
-    static func topValues(_ dimension: StatsDimension, limit: Int, tenants: [UUID], tenantArray: String,
+    static func topValues(_ dimension: StatsDimension, limit: Int, tenants: [UUID], tenantArray: PostgresArray,
                           on connection: PostgresConnection) throws -> [(value: String, count: Int64)] {
         func pairs(_ rows: PostgresRows) throws -> [(value: String, count: Int64)] {
             try rows.map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
@@ -140,7 +127,7 @@ public struct ClientStatistics: Sendable {
                 SELECT value, sum(count)::bigint AS total FROM stats_top_counts
                 WHERE tenant_id = ANY($1::uuid[]) AND dimension = $2 AND value = ANY($3::text[])
                 GROUP BY value ORDER BY total DESC, value LIMIT $4
-                """, [tenantArray, dimension.rawValue, textArray(candidates), limit]))
+                """, [tenantArray, dimension.rawValue, PostgresArray(candidates), limit]))
             if merge.settles(summed.map(\.count)) { return summed }
             depth *= 5
             guard depth * tenants.count <= maxMergeRows else { break }
