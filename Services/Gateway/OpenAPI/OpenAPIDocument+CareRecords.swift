@@ -56,7 +56,7 @@ extension OpenAPIDocument {
                        403: forbidden, 404: clientNotFound]),
             operation(.PUT, CareMedicationsAPI.listPath, "setCareMedicalInfo",
                       "Set a client's allergies and medical history: the profile's medicalInfo (care.medical.write)",
-                      body: ["type": "object", "additionalProperties": false, "properties": [
+                      body: ["type": "object", "additionalProperties": false, "minProperties": 1, "properties": [
                           "allergies": orNull(careField(.textList(TextLimit(characters: 200)))),
                           "medicalHistory": orNull(careField(.text(TextLimit(characters: 5000, multiLine: true)))),
                       ]],
