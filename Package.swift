@@ -104,7 +104,7 @@ let package = Package(
                           path: "Services/CommandService", swiftSettings: strictSettings),
         .executableTarget(name: "SearchProjection",
                           dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "ProjectionHosting", "SearchReadModel",
-                                         "InternalAPI", "ClientDomain", "Errors"],
+                                         "InternalAPI", "ClientDomain", "Coordination", "Errors"],
                           path: "Services/SearchProjection", swiftSettings: strictSettings),
         .executableTarget(name: "StatsProjection",
                           dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "ProjectionHosting", "StatsReadModel",

@@ -59,8 +59,8 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
             guard response.status.code == 200 else { throw UpstreamNotHealthy(name: name, status: response.status.code) }
         }
     }
-    // Uploads and downloads stream for as long as the caller sends or reads (a slow phone on
-    // a 25 MiB file): a long bound, and few connections per request.
+    // Uploads, downloads and care exports stream for as long as the caller sends or reads (a
+    // slow phone on a 25 MiB file): a long bound, and few connections per request.
     let documentClient = HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(900), maxIdlePerHost: 16))
     setup.shutdownHooks.append {
         client.shutdown()
@@ -81,7 +81,8 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
         identity: identity, sessions: sessions,
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client, documents: documents,
                                 logger: setup.logger),
-        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, metrics: setup.metrics),
+        search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, exportHTTP: documentClient,
+                             metrics: setup.metrics),
         stats: StatsClient(baseURL: upstreams.statsProjection, token: token, http: client),
         documents: documents,
         crm: CRMSyncClient(baseURL: upstreams.crmSync, token: token, http: client),

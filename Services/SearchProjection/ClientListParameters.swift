@@ -15,8 +15,8 @@ enum ClientListParameters {
     /// The largest page: the leads API's unpaged list asks for up to this many.
     static let maxLimit = 1000
 
-    /// The query; `maxLimit` bounds `limit` (the export's pages are larger than a list's).
-    static func query(from request: HTTPRequest, maxLimit: Int = ClientListParameters.maxLimit) throws -> ClientListQuery {
+    /// The query.
+    static func query(from request: HTTPRequest) throws -> ClientListQuery {
         // The query string parsed once: each `request.queryParameter` parses all of it again,
         // and the filters ask for some forty names (measured: docs/performance.md, design
         // measurements).

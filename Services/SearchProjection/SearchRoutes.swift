@@ -25,10 +25,8 @@ struct SearchRoutes: Sendable {
             let query = try ClientCursorQuery { parameters[$0] }
             return HTTPResponse.json(status: .ok, body: try await search.page(query).internalJSONBytes)
         })
-        setup.route(.GET, InternalPaths.careExportPages, token.guarding { request in
-            let query = try ClientListParameters.query(from: request, maxLimit: CareExportPage.maxRows)
-            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"],
-                                body: try await search.exportPage(query).wireBytes)
+        setup.route(.GET, InternalPaths.careExport, token.guarding { request in
+            try await CareExportStream.response(search, try ClientListParameters.query(from: request))
         })
         // Get and visibility run one primary-key lookup each: their tasks stay on the event loop.
         let onLoop = RouteOptions(runsOnEventLoop: true)

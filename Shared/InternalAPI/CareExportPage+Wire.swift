@@ -41,6 +41,12 @@ extension CareExportPage {
         self.init(rows: rows)
     }
 
+    /// The page `buffer` holds, as `init(wireBytes:)`.
+    init?(wireBuffer buffer: UnsafeRawBufferPointer) {
+        guard let rows = Self.rows(in: buffer) else { return nil }
+        self.init(rows: rows)
+    }
+
     private static func rows(in buffer: UnsafeRawBufferPointer) -> [Row]? {
         var reader = Reader(buffer: buffer)
         guard reader.take(4).map(Array.init) == magic, let count = reader.u32(), count <= maxRows else { return nil }

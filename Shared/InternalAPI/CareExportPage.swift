@@ -1,7 +1,7 @@
 import Foundation
 
-/// A page of the care export (`GET` `InternalPaths.careExportPages`): the next clients by id
-/// after a position, each with only what the export's CSV and its access record need.
+/// A page of the care export (`GET` `InternalPaths.careExport`, `CareExportPage+Stream`): a run of clients by id,
+/// each with only what the export's CSV and its access record need.
 ///
 /// Not a `ClientListPage`: an export reads every client of a company, and writing, parsing
 /// and reading whole records as JSON was most of the export's time in both services

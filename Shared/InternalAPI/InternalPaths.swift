@@ -27,10 +27,10 @@ public enum InternalPaths {
     /// Search projection: `GET ?carerId=&tenantId=` (comma-separated) → `{"data": [CarerClient]}`,
     /// the clients the carer has appointments with, by number.
     public static let carerClients = "/internal/v1/carer-clients"
-    /// Search projection: `GET` with `ClientListQuery` parameters (`limit` up to
-    /// `CareExportPage.maxRows`, `after` the last id of the previous page), answered with a
-    /// `CareExportPage` (`CareExportPage+Wire`): the next clients by id, for the care export.
-    public static let careExportPages = "/internal/v1/care-export-pages"
+    /// Search projection: `GET` with `ClientListQuery` parameters (its filters; `limit`,
+    /// `offset` and `after` are not read), answered with the care export's stream
+    /// (`CareExportPage+Stream`): every matching client by id, page after page.
+    public static let careExport = "/internal/v1/care-export"
     /// Stats projection: `GET` with `tenantId` (comma-separated UUIDs) or `allTenants=true`,
     /// and optionally `asOf` (RFC 3339; default now), answered with a `ClientStats`.
     public static let stats = "/internal/v1/stats"

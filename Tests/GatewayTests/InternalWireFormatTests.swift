@@ -113,6 +113,44 @@ final class InternalWireFormatTests: XCTestCase {
         XCTAssertNil(CareExportPage(wireBytes: Array("CEP1".utf8) + [0x11, 0x27, 0, 0]))   // 10,001 rows
     }
 
+    /// The export's stream reads back the same pages from pieces split anywhere, and tells a
+    /// finished stream (its end frame) from one cut short, corrupt or too large.
+    func testTheExportStreamReadsBackItsPagesFromPiecesSplitAnywhere() throws {
+        func row(_ number: Int64) -> CareExportPage.Row {
+            CareExportPage.Row(id: Fixed.id1, tenantId: Fixed.id2, number: number, name: "N \(number)", displayName: nil, firstName: nil,
+                               lastName: nil, email: "e\(number)@x.io", ndisNumber: nil, status: "active", planManager: nil,
+                               supportCoordinator: nil)
+        }
+        let pages = [CareExportPage(rows: [row(1), row(2)]), CareExportPage(rows: [row(3)]), CareExportPage(rows: [])]
+        let stream = pages.flatMap(\.frameBytes) + CareExportPage.endFrame
+        XCTAssertEqual(Array(stream.suffix(4)), [0, 0, 0, 0])
+        func read(_ pieces: [[UInt8]]) throws -> (pages: [CareExportPage], ended: Bool) {
+            var reader = CareExportPage.StreamReader()
+            var read: [CareExportPage] = []
+            for piece in pieces {
+                reader.append(piece)
+                while let page = try reader.nextPage() { read.append(page) }
+            }
+            return (read, reader.ended)
+        }
+        for size in [1, 2, 3, 5, 7, 64, stream.count] {
+            let pieces = stride(from: 0, to: stream.count, by: size).map { Array(stream[$0..<min($0 + size, stream.count)]) }
+            let (read, ended) = try read(pieces)
+            XCTAssertEqual(read, pages, "pieces of \(size)")
+            XCTAssertTrue(ended, "pieces of \(size)")
+        }
+        // Cut anywhere before its end frame's last byte: not ended (the gateway then fails the download).
+        for cut in 0..<stream.count {
+            XCTAssertFalse(try read([Array(stream.prefix(cut))]).ended, "cut at \(cut)")
+        }
+        XCTAssertThrowsError(try read([stream + [0]]), "bytes after the end")
+        var corrupt = stream
+        corrupt[4] = UInt8(ascii: "X")   // the first page's magic
+        XCTAssertThrowsError(try read([corrupt]), "a frame that is no page")
+        let huge = withUnsafeBytes(of: UInt32(CareExportPage.maxFrameBytes + 1).littleEndian) { Array($0) }
+        XCTAssertThrowsError(try read([huge]), "a frame over maxFrameBytes is refused before it is buffered")
+    }
+
     func testCommandRequestsWriteTheirGoldenTextAndReadItBack() throws {
         let (id, tenant, document) = (Fixed.id1, Fixed.id2, Fixed.id3)
         let user = Actor(kind: .user, id: "u-1")

@@ -138,4 +138,155 @@ final class CareExportTests: XCTestCase {
         let firstNames = Set(exported.values.map { $0[1] })
         XCTAssertEqual(firstNames, ["'=1+1", "'+SUM(A1)", "'-2", "'@cmd", "'\tTab", "'\rReturn", "Plain, \"quoted\"", "Ann"])
     }
+
+    /// A super-admin's token and a new company's id.
+    private func adminAndCompany() async throws -> (token: String, companyId: String) {
+        let root = json(try await call(.POST, "/api/auth/login", as: nil,
+                                       body: ["email": Self.adminEmail, "password": Self.adminPassword]))["token"] as? String
+        let token = try XCTUnwrap(root)
+        let company = json(try await call(.POST, "/api/companies", as: token, body: ["name": "Export \(UUID().uuidString.prefix(6))"]))
+        return (token, try XCTUnwrap((company["data"] as? [String: Any])?["id"] as? String))
+    }
+
+    /// Runs `sql` (its parameters `parameters`) on the search read model, without a time limit.
+    private func search(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        let stack = try await Self.shared.stack()
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.searchDatabase, poolSize: 1))
+        do {
+            let rows = try await pool.withTransaction { connection in
+                _ = try connection.execute("SET LOCAL statement_timeout = 0")
+                return try connection.query(sql, parameters)
+            }
+            await pool.close()
+            return rows
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+
+    /// The one count `sql` selects on the search read model.
+    private func count(_ sql: String) async throws -> Int64 {
+        let rows = try await search(sql)
+        return try XCTUnwrap(rows.first).decode(0)
+    }
+
+    /// The CSV a client's line is, written here from the read model's columns by RFC 4180 and
+    /// the export's documented rules (names, the id when there is no number, `'` before a
+    /// formula): the oracle the export's bytes are compared with.
+    static func expectedLine(number: Int64?, id: UUID, name: String?, displayName: String?, firstName: String?, lastName: String?,
+                             email: String?, ndisNumber: String?, status: String, planManager: String?,
+                             supportCoordinator: String?) -> String {
+        var first = "", last = ""
+        if let f = firstName, let l = lastName, name == nil || name == f + " " + l {
+            (first, last) = (f, l)
+        } else {
+            let whole = name ?? displayName ?? ""
+            if let space = whole.lastIndex(of: " ") {
+                (first, last) = (String(whole[..<space]), String(whole[whole.index(after: space)...]))
+            } else {
+                first = whole
+            }
+        }
+        let cells = [number.map(String.init) ?? id.uuidString.lowercased(), first, last, email ?? "", ndisNumber ?? "", status,
+                     planManager ?? "", supportCoordinator ?? ""]
+        return cells.map { cell -> String in
+            let value = neutralised(cell)
+            guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return value }
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }.joined(separator: ",") + "\r\n"
+    }
+
+    /// The export's bytes are exactly the read model's clients of the company, in id order, as
+    /// the CSV rules write them: across page boundaries (12,345 clients, pages of 5,000), with
+    /// quoting, line breaks in cells, formulas, missing numbers, names and optional columns.
+    func testTheExportIsByteForByteTheCompanysClientsInIdOrder() async throws {
+        let (token, companyId) = try await adminAndCompany()
+        let firsts = Self.hostileNames + ["Line\nBreak", "Quote\"Inside", "Zoë", "", "Mary Ann"]
+        let literal = "{" + firsts.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+        _ = try await search("""
+            INSERT INTO clients (id, tenant_id, version, created_at, updated_at, deleted, number, has_joined, submission_count,
+                                 name, display_name, email, status, care)
+            SELECT gen_random_uuid(), $1::uuid, 1, now(), now(), false, CASE WHEN i % 5 = 0 THEN NULL ELSE 60000000 + i END,
+                   false, 0,
+                   CASE i % 4 WHEN 0 THEN f || ' Lee' || i WHEN 1 THEN 'Dr ' || f || ' X' || i WHEN 2 THEN NULL ELSE 'Solo' || i END,
+                   CASE WHEN i % 8 = 2 THEN 'Display Name' || i END,
+                   CASE WHEN i % 3 = 0 THEN NULL ELSE 'c' || i || '@example.com' END,
+                   CASE WHEN i % 3 = 0 THEN 'inactive' ELSE 'active' END,
+                   CASE WHEN i % 6 = 5 THEN NULL ELSE jsonb_build_object(
+                       'personalInfo', jsonb_build_object('firstName', f, 'lastName', 'Lee' || i),
+                       'ndisDetails', jsonb_strip_nulls(jsonb_build_object(
+                           'ndisNumber', CASE WHEN i % 2 = 0 THEN (430000000 + i)::text END,
+                           'planManager', CASE WHEN i % 7 = 0 THEN '=pm' || i END,
+                           'supportCoordinator', CASE WHEN i % 11 = 0 THEN 'sc,' || i END))) END
+            FROM generate_series(1, 12345) AS i, LATERAL (SELECT ($2::text[])[1 + i % \(firsts.count)] AS f) AS n
+            """, [companyId, literal])
+        let rows = try await search("""
+            SELECT number, id, name, display_name, care #>> '{personalInfo,firstName}', care #>> '{personalInfo,lastName}', email,
+                   ndis_number, status, plan_manager, support_coordinator
+            FROM clients WHERE tenant_id = $1::uuid AND NOT deleted ORDER BY id
+            """, [companyId])
+        XCTAssertEqual(rows.count, 12345)
+        var expected: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("id,firstName,lastName,email,ndisNumber,status,planManager,supportCoordinator\r\n".utf8)
+        for row in rows {
+            expected += Array(Self.expectedLine(number: try row.decodeIfPresent(0), id: try row.decode(1), name: try row.text(2),
+                                                displayName: try row.text(3), firstName: try row.text(4), lastName: try row.text(5),
+                                                email: try row.text(6), ndisNumber: try row.text(7), status: try row.decode(8),
+                                                planManager: try row.text(9), supportCoordinator: try row.text(10)).utf8)
+        }
+        let export = try await call(.GET, "/api/user/client/list/export?companyId=\(companyId)", as: token)
+        XCTAssertEqual(export.status.code, 200)
+        XCTAssertEqual(export.body.count, expected.count)
+        if export.body != expected {
+            let at = zip(export.body, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(export.body.count, expected.count)
+            XCTFail("the bytes differ from byte \(at): \(String(decoding: export.body[max(0, at - 80)..<min(export.body.count, at + 80)], as: UTF8.self))")
+        }
+        // Every exported client has an access record naming it, committed before the answer ended.
+        let numbered = try rows.compactMap { row -> Int64? in try row.decodeIfPresent(0) }
+        let stack = try await Self.shared.stack()
+        let gateway = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
+        let recorded = try await gateway.query("""
+            SELECT count(DISTINCT n) FROM care_access_log, unnest(client_numbers) AS n
+            WHERE company_id = $1::uuid AND sections = '{export}' AND n = ANY($2::bigint[])
+            """, [companyId, "{" + numbered.map(String.init).joined(separator: ",") + "}"])
+        await gateway.close()
+        let recordedCount: Int64 = try XCTUnwrap(recorded.first).decode(0)
+        XCTAssertEqual(recordedCount, Int64(numbered.count))
+    }
+
+    /// A caller that goes away mid-export ends the export's query in the read model: its
+    /// transaction (the cursor the pages are read from) is open while the caller holds the
+    /// download unread, and gone once the caller disconnects.
+    func testACallerDisconnectingEndsTheExportsQuery() async throws {
+        let (token, companyId) = try await adminAndCompany()
+        // 20,000 clients of about 2 KB each: 40 MB, more than the sockets and buffers between
+        // the read model and this test hold, so the export waits for the reader.
+        _ = try await search("""
+            INSERT INTO clients (id, tenant_id, version, created_at, updated_at, deleted, number, has_joined, submission_count,
+                                 status, care)
+            SELECT gen_random_uuid(), $1::uuid, 1, now(), now(), false, 70000000 + i, false, 0, 'active',
+                   jsonb_build_object('personalInfo', jsonb_build_object('firstName', repeat('F', 1000) || i,
+                                                                         'lastName', repeat('L', 1000) || i))
+            FROM generate_series(1, 20000) AS i
+            """, [companyId])
+        let exports = """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%care_export%' AND xact_start IS NOT NULL
+            """
+        let stack = try await Self.shared.stack()
+        let download = try await http.stream(HTTPClientRequest(method: .GET,
+                                                               url: stack.gateway.baseURL + "/api/user/client/list/export?companyId=\(companyId)",
+                                                               headers: ["Authorization": "Bearer \(token)"]))
+        XCTAssertEqual(download.status.code, 200)
+        let piece = try await download.body.next()
+        XCTAssertEqual(Array((piece ?? []).prefix(3)), [0xEF, 0xBB, 0xBF])
+        try await eventually("the export's query waits for the reader, its transaction open") {
+            try await self.count(exports) == 1
+        }
+        download.body.close()
+        try await eventually("the export's query ended when its caller went away") {
+            try await self.count(exports) == 0
+        }
+    }
 }

@@ -15,13 +15,17 @@ struct SearchClient: Sendable {
     let baseURL: String
     let token: InternalToken
     let http: HTTPClient
+    /// The care export's streams (`export`): a client whose `requestTimeout` allows a long download.
+    let exportHTTP: HTTPClient
     let lookups: ClientLookupCoalescer
 
-    /// `metrics`, when given, gets `clientele_gateway_lookup_batch_size`: the lookups per batch request.
-    init(baseURL: String, token: InternalToken, http: HTTPClient, metrics: MetricsRegistry? = nil) {
+    /// `metrics`, when given, gets `clientele_gateway_lookup_batch_size`: the lookups per batch
+    /// request. `exportHTTP` (default: `http`) sends the care export's stream request.
+    init(baseURL: String, token: InternalToken, http: HTTPClient, exportHTTP: HTTPClient? = nil, metrics: MetricsRegistry? = nil) {
         self.baseURL = baseURL
         self.token = token
         self.http = http
+        self.exportHTTP = exportHTTP ?? http
         let sizes = metrics?.histogram("clientele_gateway_lookup_batch_size",
                                        help: "Client lookups per batch request to the search projection.",
                                        buckets: [1, 2, 4, 8, 16, 32, 64, 128])
@@ -39,17 +43,17 @@ struct SearchClient: Sendable {
         return try Self.decode(response) { value throws(JSONFieldError) in try ClientListPage(internalJSON: value) }
     }
 
-    /// The next page of the care export: `query`'s clients by id after `query.care.after`,
-    /// up to `query.limit` (at most `CareExportPage.maxRows`).
-    func exportPage(_ query: ClientListQuery) async throws -> CareExportPage {
-        let response = try await get(InternalPaths.careExportPages + "?" + Self.parameters(of: query))
+    /// The care export of `query`'s clients (its filters) by id: the projection's stream,
+    /// its pages read as they are asked for (`CareExportPages`). Sent by `exportHTTP`, whose
+    /// time bound allows an export read as slowly as its caller reads.
+    func export(_ query: ClientListQuery) async throws -> CareExportPages {
+        let response = try await exportHTTP.stream(request(InternalPaths.careExport + "?" + Self.parameters(of: query)))
         guard response.status.code == 200 else {
-            throw UpstreamError.clienteleError(from: response, service: "search-projection")
+            let body = try await response.body.collect()
+            throw UpstreamError.clienteleError(from: HTTPClientResponse(status: response.status, headers: response.headers, body: body),
+                                               service: "search-projection")
         }
-        guard let page = CareExportPage(wireBytes: response.body) else {
-            throw ClienteleError(.internal, "Internal server error", internalDetail: "undecodable search export page")
-        }
-        return page
+        return CareExportPages(body: response.body)
     }
 
     /// The client `id` of `tenantId`; nil when it does not exist there (or was deleted).

@@ -1,0 +1,71 @@
+import Coordination
+import HTTP
+import InternalAPI
+import SearchReadModel
+
+/// The search projection's answer to `InternalPaths.careExport`: every matching client by id,
+/// read by one statement (`ClientSearch.exportPages`) and sent as the export's stream
+/// (`CareExportPage+Stream`) as the pages are read.
+///
+/// The statement's connection thread hands each page over (`BlockingHandoff`, one page
+/// waiting at most) and blocks until it is taken; a page is taken once the gateway has taken
+/// most of the last (`HTTPStreamedBody`'s backpressure), so memory stays at about two pages.
+/// When the gateway goes away (its caller disconnected), the next `put` throws, which rolls
+/// back the statement's transaction and ends the query; a statement running then (the first
+/// page's scan and sort) is cancelled on the server.
+enum CareExportStream {
+    /// Rows per page: per frame of the stream, and so per access record the gateway writes.
+    static let rowsPerPage = 5000
+
+    static func response(_ search: ClientSearch, _ query: ClientListQuery) async throws -> HTTPResponse {
+        let pages = BlockingHandoff<CareExportPage>(capacity: 1)
+        let producer = Task {
+            do {
+                try await search.exportPages(query, rowsPerPage: rowsPerPage) { try pages.put($0) }
+                pages.finish()
+            } catch {
+                pages.finish(throwing: error)
+            }
+        }
+        let stop = Stop(pages: pages, producer: producer)
+        // The first page before answering: a read that fails is an error answer, not a cut stream.
+        let first: CareExportPage?
+        do {
+            first = try await pages.next()
+        } catch {
+            stop.now()
+            throw error
+        }
+        var response = HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"])
+        response.streamedBody = HTTPStreamedBody { writer in
+            defer { stop.now() }
+            var page = first
+            while let current = page {
+                try await writer.write(current.frameBytes)
+                page = try await pages.next()
+            }
+            try await writer.write(CareExportPage.endFrame)
+        }
+        return response
+    }
+
+    /// Ends the producer when the answer is done with it, or when the answer is dropped unsent
+    /// (its connection closed first): the handoff closes, so a blocked `put` throws and the
+    /// statement's transaction rolls back, never holding its connection.
+    final class Stop: Sendable {
+        let pages: BlockingHandoff<CareExportPage>
+        let producer: Task<Void, Never>
+
+        init(pages: BlockingHandoff<CareExportPage>, producer: Task<Void, Never>) {
+            self.pages = pages
+            self.producer = producer
+        }
+
+        func now() {
+            pages.close()
+            producer.cancel()
+        }
+
+        deinit { now() }
+    }
+}
