@@ -2,6 +2,7 @@ import Coordination
 import HTTP
 import InternalAPI
 import SearchReadModel
+import ServiceRuntime
 
 /// The search projection's answer to `InternalPaths.careExport`: every matching client by id,
 /// read by one statement (`ClientSearch.exportPages`) and sent as the export's stream
@@ -16,8 +17,14 @@ import SearchReadModel
 enum CareExportStream {
     /// Rows per page: per frame of the stream, and so per access record the gateway writes.
     static let rowsPerPage = 5000
+    /// Exports running at once: each holds one of the projection's database connections (and
+    /// a transaction) for as long as its caller downloads, so a third is refused (503) rather
+    /// than let slow downloads take the connections the other reads and the applying need.
+    static let concurrentExports = 2
 
-    static func response(_ search: ClientSearch, _ query: ClientListQuery) async throws -> HTTPResponse {
+    /// `running` holds a place for the export until its answer is done with the statement.
+    static func response(_ search: ClientSearch, _ query: ClientListQuery, running: InFlightLimit) async throws -> HTTPResponse {
+        let permit = try running.admit()
         let pages = BlockingHandoff<CareExportPage>(capacity: 1)
         let producer = Task {
             do {
@@ -27,7 +34,7 @@ enum CareExportStream {
                 pages.finish(throwing: error)
             }
         }
-        let stop = Stop(pages: pages, producer: producer)
+        let stop = Stop(pages: pages, producer: producer, permit: permit)
         // The first page before answering: a read that fails is an error answer, not a cut stream.
         let first: CareExportPage?
         do {
@@ -55,15 +62,20 @@ enum CareExportStream {
     final class Stop: Sendable {
         let pages: BlockingHandoff<CareExportPage>
         let producer: Task<Void, Never>
+        let permit: InFlightLimit.Permit
 
-        init(pages: BlockingHandoff<CareExportPage>, producer: Task<Void, Never>) {
+        init(pages: BlockingHandoff<CareExportPage>, producer: Task<Void, Never>, permit: InFlightLimit.Permit) {
             self.pages = pages
             self.producer = producer
+            self.permit = permit
         }
 
         func now() {
             pages.close()
             producer.cancel()
+            // The statement ends once its producer sees the closed handoff; the place is given
+            // back now, so a finished export never holds one.
+            permit.release()
         }
 
         deinit { now() }

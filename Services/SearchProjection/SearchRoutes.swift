@@ -14,6 +14,8 @@ struct SearchRoutes: Sendable {
     let search: ClientSearch
     /// Every route requires the internal token: only the gateway and clientctl call them.
     let token: InternalToken
+    /// The care exports streaming now (`CareExportStream.concurrentExports` at most).
+    let exports = InFlightLimit(limit: CareExportStream.concurrentExports, what: "exports")
 
     func register(on setup: ServiceSetup) {
         setup.route(.GET, InternalPaths.clients, token.guarding { request in
@@ -26,7 +28,7 @@ struct SearchRoutes: Sendable {
             return HTTPResponse.json(status: .ok, body: try await search.page(query).internalJSONBytes)
         })
         setup.route(.GET, InternalPaths.careExport, token.guarding { request in
-            try await CareExportStream.response(search, try ClientListParameters.query(from: request))
+            try await CareExportStream.response(search, try ClientListParameters.query(from: request), running: exports)
         })
         // Get and visibility run one primary-key lookup each: their tasks stay on the event loop.
         let onLoop = RouteOptions(runsOnEventLoop: true)

@@ -288,5 +288,32 @@ final class CareExportTests: XCTestCase {
         try await eventually("the export's query ended when its caller went away") {
             try await self.count(exports) == 0
         }
+
+        // Exports held open by slow callers take at most two of the read model's connections:
+        // a third is refused at once, and a place comes back when a caller goes away.
+        var held: [HTTPClientStreamedResponse] = []
+        for _ in 0..<2 {
+            let slow = try await http.stream(HTTPClientRequest(method: .GET,
+                                                               url: stack.gateway.baseURL + "/api/user/client/list/export?companyId=\(companyId)",
+                                                               headers: ["Authorization": "Bearer \(token)"]))
+            XCTAssertEqual(slow.status.code, 200)
+            _ = try await slow.body.next()
+            held.append(slow)
+        }
+        let third = try await http.execute(HTTPClientRequest(method: .GET,
+                                                             url: stack.gateway.baseURL + "/api/user/client/list/export?companyId=\(companyId)",
+                                                             headers: ["Authorization": "Bearer \(token)"]))
+        XCTAssertEqual(third.status.code, 503, "a third export while two run is refused")
+        let running = try await count(exports)
+        XCTAssertEqual(running, 2)
+        held.removeFirst().body.close()
+        try await eventually("a caller going away gives its place back") {
+            let again = try await self.http.stream(HTTPClientRequest(method: .GET,
+                                                                     url: stack.gateway.baseURL + "/api/user/client/list/export?companyId=\(companyId)",
+                                                                     headers: ["Authorization": "Bearer \(token)"]))
+            defer { again.body.close() }
+            return again.status.code == 200
+        }
+        for download in held { download.body.close() }
     }
 }
