@@ -87,16 +87,20 @@ run() { # run NAME TOKEN PATH: warms up, then measures; prints "<requests/s> <p9
     wrk -t2 -c"$connections" -d2s -H "Authorization: Bearer $2" "$gateway$3" >/dev/null
     pg_statements_reset
     wrk_run "$1" "$gateway$3" -t2 -c"$connections" -d"${seconds}s" -H "Authorization: Bearer $2"
-    pg_statements_report "$(awk '/requests in/ {print $1}' "$work/$1.txt")" >"$work/$1.statements"
 }
+# statements NAME: with BENCH_PG_STATEMENTS=1, the run's statements, time per answer (after `run`
+# has ended: it runs in a process substitution).
+statements() { pg_statements_report "$(awk '/requests in/ {print $1}' "$work/$1.txt")"; }
 echo "== GET one month of a client's appointments (wrk -t2 -c$connections -d${seconds}s)"
 read -r month_rps month_p99 < <(run month "$token" "/api/appointment/appointmentListsClient/1001?startDate=2026-03-01&endDate=2026-03-31")
 echo "   $month_rps requests/s, p99 $month_p99 ms"
-cat "$work/month.cpu" "$work/month.statements"
+cat "$work/month.cpu"
+statements month
 echo "== GET a carer's client list of 1,000 (wrk -t2 -c$connections -d${seconds}s)"
 read -r carer_rps carer_p99 < <(run carer "$busy_token" "/api/appointment/getClientList/healthCarerId/$busy")
 echo "   $carer_rps requests/s, p99 $carer_p99 ms"
-cat "$work/carer.cpu" "$work/carer.statements"
+cat "$work/carer.cpu"
+statements carer
 
 echo
 echo "== summary (one run, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -c$connections, ${seconds} s each)"
