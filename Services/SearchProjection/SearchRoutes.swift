@@ -42,7 +42,9 @@ struct SearchRoutes: Sendable {
         })
         setup.route(.GET, InternalPaths.careAppointments, token.guarding { request in
             let query = try CareAppointmentsQuery { request.queryParameter($0) }
-            return HTTPResponse.json(status: .ok, body: CareAppointment.answerJSON(try await search.appointments(query)))
+            let appointments = try await search.appointments(query)
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"],
+                                body: CareAppointment.wireBytes(appointments))
         })
         setup.route(.GET, InternalPaths.carerClients, token.guarding { request in
             let carerId = try ClientListParameters.uuid(request, "carerId")
@@ -50,7 +52,8 @@ struct SearchRoutes: Sendable {
             guard case .tenants(let ids) = tenants else {
                 throw ClienteleError(.invalidArgument, "The query parameter tenantId is required", context: ["parameter": "tenantId"])
             }
-            return HTTPResponse.json(status: .ok, body: CarerClient.answerJSON(try await search.carerClients(carerId: carerId, tenantIds: ids)))
+            let clients = try await search.carerClients(carerId: carerId, tenantIds: ids)
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: CarerClient.wireBytes(clients))
         })
         // The gateway's coalesced single-client reads: one statement per batch, on the loop too.
         let lookupOptions = RouteOptions(maxBodyBytes: Self.maxLookupBodyBytes, runsOnEventLoop: true)

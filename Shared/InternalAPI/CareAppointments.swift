@@ -1,7 +1,6 @@
 import ClientDomain
 import Errors
 import Foundation
-import JSON
 
 /// Search projection: a client's appointments (`GET InternalPaths.careAppointments`), in start
 /// order, at most `maxCount` (the earliest), optionally those starting in `[from, to)` and of
@@ -83,41 +82,6 @@ public struct CareAppointment: Sendable, Equatable {
         self.serviceType = serviceType
         self.status = status
     }
-
-    public init(internalJSON value: JSONValue, path: String) throws(JSONFieldError) {
-        let object = try JSONObjectReader(value, path: path)
-        self.init(id: try object.parsed("id", UUID.init(canonical:)), clientId: try object.parsed("clientId", UUID.init(canonical:)),
-                  carerId: try object.parsed("carerId", UUID.init(canonical:)), startsAt: try object.parsed("startsAt", Timestamp.parse),
-                  endsAt: try object.parsed("endsAt", Timestamp.parse), serviceType: try object.string("serviceType"),
-                  status: try object.string("status"))
-    }
-
-    /// `{"data": [...]}` of appointments, written straight (members sorted; `init(internalJSON:path:)` reads it)
-    /// without a `JSONValue` per appointment: a month's list answers hundreds.
-    public static func answerJSON(_ appointments: [CareAppointment]) -> [UInt8] {
-        JSONWriter.object(capacity: 64 + 260 * appointments.count) { object in
-            object.key("data")
-            object.array { array in
-                for appointment in appointments {
-                    array.object { item in
-                        item.member("carerId", appointment.carerId.lowercasedString)
-                        item.member("clientId", appointment.clientId.lowercasedString)
-                        item.member("endsAt", Timestamp.format(appointment.endsAt))
-                        item.member("id", appointment.id.lowercasedString)
-                        item.member("serviceType", appointment.serviceType)
-                        item.member("startsAt", Timestamp.format(appointment.startsAt))
-                        item.member("status", appointment.status)
-                    }
-                }
-            }
-        }
-    }
-
-    public static func appointments(fromAnswer value: JSONValue) throws(JSONFieldError) -> [CareAppointment] {
-        try JSONObjectReader.array(try JSONObjectReader(value).required("data", .array), path: "data") { item, path throws(JSONFieldError) in
-            try CareAppointment(internalJSON: item, path: path)
-        }
-    }
 }
 
 /// One client of a health carer's (`GET InternalPaths.carerClients`): its id, number, names as
@@ -137,38 +101,5 @@ public struct CarerClient: Sendable, Equatable {
         self.firstName = firstName
         self.lastName = lastName
         self.appointmentCount = appointmentCount
-    }
-
-    public init(internalJSON value: JSONValue, path: String) throws(JSONFieldError) {
-        let object = try JSONObjectReader(value, path: path)
-        self.init(id: try object.parsed("id", UUID.init(canonical:)), number: try object.optionalInt64("number"),
-                  name: try object.optionalString("name"), firstName: try object.optionalString("firstName"),
-                  lastName: try object.optionalString("lastName"), appointmentCount: try object.int64("appointmentCount"))
-    }
-
-    /// `{"data": [...]}` of clients, written straight (members sorted; `init(internalJSON:path:)` reads it): a
-    /// busy carer's list answers a thousand.
-    public static func answerJSON(_ clients: [CarerClient]) -> [UInt8] {
-        JSONWriter.object(capacity: 64 + 120 * clients.count) { object in
-            object.key("data")
-            object.array { array in
-                for client in clients {
-                    array.object { item in
-                        item.member("appointmentCount", client.appointmentCount)
-                        if let firstName = client.firstName { item.member("firstName", firstName) }
-                        item.member("id", client.id.lowercasedString)
-                        if let lastName = client.lastName { item.member("lastName", lastName) }
-                        if let name = client.name { item.member("name", name) }
-                        if let number = client.number { item.member("number", number) }
-                    }
-                }
-            }
-        }
-    }
-
-    public static func clients(fromAnswer value: JSONValue) throws(JSONFieldError) -> [CarerClient] {
-        try JSONObjectReader.array(try JSONObjectReader(value).required("data", .array), path: "data") { item, path throws(JSONFieldError) in
-            try CarerClient(internalJSON: item, path: path)
-        }
     }
 }

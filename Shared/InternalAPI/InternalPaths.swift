@@ -22,10 +22,11 @@ public enum InternalPaths {
     /// Search projection: `GET` with `ClientCursorQuery` parameters, answered with a
     /// `ClientCursorPage` (the workspace API's keyset-paged lists).
     public static let clientPages = "/internal/v1/client-pages"
-    /// Search projection: `GET` with `CareAppointmentsQuery` parameters → `{"data": [CareAppointment]}`.
+    /// Search projection: `GET` with `CareAppointmentsQuery` parameters → `[CareAppointment]`
+    /// (`CareAppointment+Wire`).
     public static let careAppointments = "/internal/v1/care-appointments"
-    /// Search projection: `GET ?carerId=&tenantId=` (comma-separated) → `{"data": [CarerClient]}`,
-    /// the clients the carer has appointments with, by number.
+    /// Search projection: `GET ?carerId=&tenantId=` (comma-separated) → `[CarerClient]`
+    /// (`CarerClient+Wire`), the clients the carer has appointments with, by number.
     public static let carerClients = "/internal/v1/carer-clients"
     /// Search projection: `GET` with `ClientListQuery` parameters (its filters; `limit`,
     /// `offset` and `after` are not read), answered with the care export's stream

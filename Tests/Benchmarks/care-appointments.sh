@@ -14,6 +14,11 @@
 # users made through the API. Release builds, LOG_LEVEL=warning, free loopback ports,
 # everything stopped on exit. Not a test: it never fails on a number.
 #
+# Each run prints each process's CPU per answer; BENCH_PG_STATEMENTS=1 adds the statements
+# that took the most time during it (pg_stat_statements), each with its time per answer.
+# BENCH_GATEWAY_SQL runs on the gateway's database once the data is seeded (to measure an
+# alternative, e.g. "ALTER TABLE care_access_log ALTER client_ids SET STORAGE EXTENDED").
+#
 # usage: Tests/Benchmarks/care-appointments.sh [seconds=10] [connections=8]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -61,6 +66,7 @@ SELECT gen_random_uuid(), c.id, c.tenant_id, '$busy'::uuid,
        timestamptz '2026-01-05 23:00Z' + make_interval(days => c.number::int * 3 + k), 'Support Work', 'scheduled', 2 + k
 FROM clients c, generate_series(0, 2) AS k WHERE c.number <= 1000 AND c.tenant_id = '$company'::uuid;
 ANALYZE clients; ANALYZE care_appointments;" >/dev/null
+if [ -n "${BENCH_GATEWAY_SQL:-}" ]; then psql_gateway "$BENCH_GATEWAY_SQL" >/dev/null; fi
 month="$(curl -fsS -H "Authorization: Bearer $token" \
     "$gateway/api/appointment/appointmentListsClient/1001?startDate=2026-03-01&endDate=2026-03-31" |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"]))')"
@@ -79,16 +85,22 @@ echo "   query execution: month $month_sql_ms ms, carer list $carer_sql_ms ms"
 
 run() { # run NAME TOKEN PATH: warms up, then measures; prints "<requests/s> <p99 ms>"
     wrk -t2 -c"$connections" -d2s -H "Authorization: Bearer $2" "$gateway$3" >/dev/null
+    pg_statements_reset
     wrk_run "$1" "$gateway$3" -t2 -c"$connections" -d"${seconds}s" -H "Authorization: Bearer $2"
 }
+# statements NAME: with BENCH_PG_STATEMENTS=1, the run's statements, time per answer (after `run`
+# has ended: it runs in a process substitution).
+statements() { pg_statements_report "$(awk '/requests in/ {print $1}' "$work/$1.txt")"; }
 echo "== GET one month of a client's appointments (wrk -t2 -c$connections -d${seconds}s)"
 read -r month_rps month_p99 < <(run month "$token" "/api/appointment/appointmentListsClient/1001?startDate=2026-03-01&endDate=2026-03-31")
 echo "   $month_rps requests/s, p99 $month_p99 ms"
 cat "$work/month.cpu"
+statements month
 echo "== GET a carer's client list of 1,000 (wrk -t2 -c$connections -d${seconds}s)"
 read -r carer_rps carer_p99 < <(run carer "$busy_token" "/api/appointment/getClientList/healthCarerId/$busy")
 echo "   $carer_rps requests/s, p99 $carer_p99 ms"
 cat "$work/carer.cpu"
+statements carer
 
 echo
 echo "== summary (one run, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -c$connections, ${seconds} s each)"

@@ -93,13 +93,12 @@ final class InternalWireFormatTests: XCTestCase {
                                lastName: nil, email: nil, ndisNumber: "430000001", status: "inactive", planManager: "p",
                                supportCoordinator: nil),
         ])
-        func uuid(_ id: UUID) -> String { withUnsafeBytes(of: id.uuid) { $0.map { String(format: "%02x", $0) }.joined() } }
         let absent = "ffffffff"
         let golden = "43455031" + "02000000"
-            + uuid(Fixed.id3) + uuid(Fixed.id2) + "0201000000000000"
+            + hex(Fixed.id3) + hex(Fixed.id2) + "0201000000000000"
             + "07000000" + "416e6e204c6565" + absent + "03000000416e6e" + "030000004c6565" + "06000000614078" + "2e696f"
             + absent + "06000000616374697665" + absent + "00000000"
-            + uuid(Fixed.id1) + uuid(Fixed.id2) + "0000000000000000"
+            + hex(Fixed.id1) + hex(Fixed.id2) + "0000000000000000"
             + absent + "030000003dc396" + absent + absent + absent + "09000000343330303030303031" + "08000000696e616374697665"
             + "0100000070" + absent
         let bytes = page.wireBytes
@@ -149,6 +148,52 @@ final class InternalWireFormatTests: XCTestCase {
         XCTAssertThrowsError(try read([corrupt]), "a frame that is no page")
         let huge = withUnsafeBytes(of: UInt32(CareExportPage.maxFrameBytes + 1).littleEndian) { Array($0) }
         XCTAssertThrowsError(try read([huge]), "a frame over maxFrameBytes is refused before it is buffered")
+    }
+
+    func testCarerClientListsWriteTheirGoldenBytesAndReadThemBack() throws {
+        let clients = [
+            CarerClient(id: Fixed.id3, number: 258, name: "Ann Lee", firstName: "Ann", lastName: "Lee", appointmentCount: 3),
+            CarerClient(id: Fixed.id1, number: nil, name: "Zoë", firstName: nil, lastName: "", appointmentCount: 1),
+        ]
+        let absent = "ffffffff"
+        let golden = "43434c31" + "02000000"
+            + hex(Fixed.id3) + "0201000000000000" + "0300000000000000"
+            + "07000000416e6e204c6565" + "03000000416e6e" + "030000004c6565"
+            + hex(Fixed.id1) + "0000000000000000" + "0100000000000000"
+            + "040000005a6fc3ab" + absent + "00000000"
+        let bytes = CarerClient.wireBytes(clients)
+        XCTAssertEqual(bytes.map { String(format: "%02x", $0) }.joined(), golden)
+        XCTAssertEqual(CarerClient.clients(wireBytes: bytes), clients)
+        XCTAssertEqual(CarerClient.clients(wireBytes: CarerClient.wireBytes([])), [])
+        // Anything else is no list: cut short anywhere, trailing bytes, another magic, a count
+        // the bytes cannot hold.
+        for cut in 0..<bytes.count { XCTAssertNil(CarerClient.clients(wireBytes: Array(bytes.prefix(cut))), "cut at \(cut)") }
+        XCTAssertNil(CarerClient.clients(wireBytes: bytes + [0]))
+        XCTAssertNil(CarerClient.clients(wireBytes: Array("CAP1".utf8) + bytes.dropFirst(4)))
+        XCTAssertNil(CarerClient.clients(wireBytes: Array("CCL1".utf8) + [0xff, 0xff, 0xff, 0x7f]))
+    }
+
+    func testAppointmentListsWriteTheirGoldenBytesAndReadThemBack() throws {
+        let start = Date(timeIntervalSince1970: 1_763_900_000)
+        let appointments = [
+            CareAppointment(id: Fixed.id3, clientId: Fixed.id1, carerId: Fixed.id2, startsAt: start, endsAt: start + 3600,
+                            serviceType: "Support Work", status: "scheduled"),
+        ]
+        let golden = "43415031" + "01000000" + hex(Fixed.id3) + hex(Fixed.id1) + hex(Fixed.id2)
+            + "00000098be48da41" + "0000001cc248da41" + "0c000000537570706f727420576f726b" + "090000007363686564756c6564"
+        let bytes = CareAppointment.wireBytes(appointments)
+        XCTAssertEqual(bytes.map { String(format: "%02x", $0) }.joined(), golden)
+        XCTAssertEqual(CareAppointment.appointments(wireBytes: bytes), appointments)
+        // Instants to the microsecond and beyond read back exactly; empty texts are texts.
+        let exact = [CareAppointment(id: Fixed.id1, clientId: Fixed.id2, carerId: Fixed.id3, startsAt: Fixed.date,
+                                     endsAt: Fixed.date + 0.000_001, serviceType: "", status: "completed")]
+        XCTAssertEqual(CareAppointment.appointments(wireBytes: CareAppointment.wireBytes(exact)), exact)
+        for cut in 0..<bytes.count { XCTAssertNil(CareAppointment.appointments(wireBytes: Array(bytes.prefix(cut))), "cut at \(cut)") }
+        XCTAssertNil(CareAppointment.appointments(wireBytes: bytes + [0]))
+        // An absent text (a length of 0xFFFFFFFF) is no appointment; nor are more than the query's most.
+        XCTAssertNil(CareAppointment.appointments(wireBytes: Array(bytes.dropLast(13)) + [0xff, 0xff, 0xff, 0xff]))
+        XCTAssertNil(CareAppointment.appointments(wireBytes: Array("CAP1".utf8) + [0xe9, 0x03, 0, 0]
+            + Array(repeating: 0, count: 1001 * 72)))   // 1,001 appointments
     }
 
     func testCommandRequestsWriteTheirGoldenTextAndReadItBack() throws {
@@ -460,6 +505,11 @@ final class InternalWireFormatTests: XCTestCase {
 }
 
 /// The values the goldens are written from.
+/// An id's 16 bytes in hex, as the length-prefixed wire formats write it.
+private func hex(_ id: UUID) -> String {
+    withUnsafeBytes(of: id.uuid) { $0.map { String(format: "%02x", $0) }.joined() }
+}
+
 private enum Fixed {
     static let id1 = UUID(uuidString: "6F9619FF-8B86-D011-B42D-00CF4FC964FF")!
     static let id2 = UUID(uuidString: "0B7E1E5A-2C4D-4E6F-8A9B-0C1D2E3F4A5B")!

@@ -86,12 +86,18 @@ struct CareAppointmentsAPI: Sendable {
         try await clients.audit.record(staff, route: CareClientsAPI.route(request), companyId: tenants.count == 1 ? tenants[0] : nil,
                                        clientIds: found.map(\.id), clientNumbers: found.compactMap(\.number), sections: ["list"],
                                        outcome: .allowed)
-        return CareClientView.ok(.array(found.map { client in
-            let (first, last) = CareClientView.names(name: client.name, displayName: nil, firstName: client.firstName,
-                                                     lastName: client.lastName)
-            return .object(["id": client.number.map { .string(String($0)) } ?? .string(client.id.lowercasedString),
-                            "firstName": .string(first), "lastName": .string(last), "appointmentCount": .int(client.appointmentCount)])
-        }))
+        return CareClientView.ok(capacity: 64 + 96 * found.count) { items in
+            for client in found {
+                let (first, last) = CareClientView.names(name: client.name, displayName: nil, firstName: client.firstName,
+                                                         lastName: client.lastName)
+                items.object { item in
+                    item.member("appointmentCount", client.appointmentCount)
+                    item.member("firstName", first)
+                    item.member("id", client.number.map { String($0) } ?? client.id.lowercasedString)
+                    item.member("lastName", last)
+                }
+            }
+        }
     }
 
     /// `{clientId, healthCarerId, date, startTime, endTime, serviceType, status?}`.

@@ -74,7 +74,10 @@ struct SearchClient: Sendable {
         guard response.status.code == 200 else {
             throw UpstreamError.clienteleError(from: response, service: "search-projection")
         }
-        return try Self.decode(response) { value throws(JSONFieldError) in try CareAppointment.appointments(fromAnswer: value) }
+        guard let appointments = CareAppointment.appointments(wireBytes: response.body) else {
+            throw ClienteleError(.internal, "Internal server error", internalDetail: "undecodable search appointments")
+        }
+        return appointments
     }
 
     /// The clients of `tenantIds` the carer has appointments with.
@@ -85,7 +88,10 @@ struct SearchClient: Sendable {
         guard response.status.code == 200 else {
             throw UpstreamError.clienteleError(from: response, service: "search-projection")
         }
-        return try Self.decode(response) { value throws(JSONFieldError) in try CarerClient.clients(fromAnswer: value) }
+        guard let clients = CarerClient.clients(wireBytes: response.body) else {
+            throw ClienteleError(.internal, "Internal server error", internalDetail: "undecodable search carer clients")
+        }
+        return clients
     }
 
     static func encode(_ items: [(String, String)]) -> String {

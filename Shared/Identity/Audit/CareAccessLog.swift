@@ -42,23 +42,32 @@ public final class CareAccessLog: Sendable {
         }.get()
     }
 
-    /// Writes `records` in one statement.
+    /// Writes `records` in one statement: their rows as JSON, written straight (`JSONWriter`;
+    /// a carer's client list names a thousand clients, a `JSONValue` each was a share of the
+    /// gateway's time per list: docs/performance.md, design measurements).
     private func write(_ records: [CareAccessRecord]) async throws {
-        let rows = JSONValue.array(records.map { record in
-            .object([
-                "at": .string(CareAccessRecord.format(record.at)),
-                "user_id": .string(record.userId.lowercasedString),
-                "roles": .array(record.roles.map(JSONValue.string)),
-                "company_id": record.companyId.map { .string($0.lowercasedString) } ?? .null,
-                "client_ids": .array(record.clientIds.map { .string($0.lowercasedString) }),
-                "client_numbers": .array(record.clientNumbers.map(JSONValue.int)),
-                "sections": .array(record.sections.map(JSONValue.string)),
-                "route": .string(record.route),
-                "request_id": record.requestId.map(JSONValue.string) ?? .null,
-                "correlation_id": record.correlationId.map(JSONValue.string) ?? .null,
-                "outcome": .string(record.outcome.rawValue),
-            ])
-        })
+        var rows = JSONWriter(capacity: records.reduce(64) { $0 + 320 + 40 * $1.clientIds.count + 12 * $1.clientNumbers.count })
+        rows.array { array in
+            for record in records {
+                array.object { row in
+                    row.member("at", CareAccessRecord.format(record.at))
+                    row.member("user_id", record.userId.lowercasedString)
+                    row.key("roles")
+                    row.array { roles in for role in record.roles { roles.value(role) } }
+                    row.member("company_id", record.companyId?.lowercasedString)
+                    row.key("client_ids")
+                    row.array { ids in for id in record.clientIds { ids.value(id.lowercasedString) } }
+                    row.key("client_numbers")
+                    row.array { numbers in for number in record.clientNumbers { numbers.value(number) } }
+                    row.key("sections")
+                    row.array { sections in for section in record.sections { sections.value(section) } }
+                    row.member("route", record.route)
+                    row.member("request_id", record.requestId)
+                    row.member("correlation_id", record.correlationId)
+                    row.member("outcome", record.outcome.rawValue)
+                }
+            }
+        }
         _ = try await pool.execute("""
             INSERT INTO care_access_log (at, user_id, roles, company_id, client_ids, client_numbers, sections, route,
                                          request_id, correlation_id, outcome)
@@ -66,7 +75,7 @@ public final class CareAccessLog: Sendable {
             FROM jsonb_to_recordset($1::jsonb) AS r(at timestamptz, user_id uuid, roles text[], company_id uuid,
                  client_ids uuid[], client_numbers bigint[], sections text[], route text, request_id text,
                  correlation_id text, outcome text)
-            """, [String(decoding: rows.serialized(), as: UTF8.self)])
+            """, [String(decoding: rows.bytes, as: UTF8.self)])
     }
 
     /// What a read of the audit selects; nil fields do not filter.

@@ -179,17 +179,21 @@ cpu_sample() {
     echo "machine $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"
 }
 
-# cpu_report BEFORE AFTER SECONDS: cores used by each part over the interval.
+# cpu_report BEFORE AFTER SECONDS [ANSWERS]: cores used by each part over the interval; with
+# ANSWERS, also each part's CPU milliseconds per answer.
 cpu_report() {
-    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'
+    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" "${4:-0}" <<'PY'
 import sys
 def load(text): return {l.split()[0]: int(l.split()[1]) for l in text.strip().splitlines()}
-before, after, seconds, hz = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+before, after, seconds, hz, answers = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 used = {k: (after[k] - before.get(k, 0)) / hz / seconds for k in after}
 machine = used.pop("machine")
 parts = sorted(used.items(), key=lambda kv: -kv[1])
 print("  cpu (cores of 2): " + ", ".join(f"{k} {v:.2f}" for k, v in parts)
       + f"; machine total {machine:.2f} (rest = wrk and other users {machine - sum(used.values()):.2f})")
+if answers:
+    per = [(k, v * seconds * 1000 / answers) for k, v in parts if v * seconds * 1000 / answers >= 0.005]
+    print(f"  cpu ms per answer ({answers} answers): " + ", ".join(f"{k} {v:.2f}" for k, v in per))
 PY
 }
 
@@ -201,7 +205,7 @@ wrk_run() {
     before="$(cpu_sample)"
     wrk "$@" --latency "$url" >"$work/$name.txt"
     after="$(cpu_sample)"
-    cpu_report "$before" "$after" "$seconds" >"$work/$name.cpu"
+    cpu_report "$before" "$after" "$seconds" "$(awk '/requests in/ {print $1}' "$work/$name.txt")" >"$work/$name.cpu"
     python3 - "$work/$name.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()

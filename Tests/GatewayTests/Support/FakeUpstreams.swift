@@ -157,14 +157,14 @@ final class FakeUpstreams: Sendable {
         router.get(InternalPaths.careAppointments) { _ in
             if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
             let start = Date(timeIntervalSince1970: 1_767_000_000)
-            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: CareAppointment.answerJSON([
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: CareAppointment.wireBytes([
                 CareAppointment(id: UUID(), clientId: client.id, carerId: UUID(), startsAt: start, endsAt: start + 3600,
                                 serviceType: "Support Work", status: "scheduled"),
             ]))
         }
         router.get(InternalPaths.carerClients) { _ in
             if let failure = answers.failure(.search, among: Self.projectionFailures) { throw failure }
-            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: CarerClient.answerJSON([
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: CarerClient.wireBytes([
                 CarerClient(id: client.id, number: client.number, name: client.profile.name, firstName: nil, lastName: nil,
                             appointmentCount: 5),
             ]))
