@@ -361,6 +361,11 @@ final class OpenAPIResponseContractTests: XCTestCase {
             return Example(path: client, headers: ["If-Match": "\"3\"", "Idempotency-Key": "delete-\(unique)"])
         case "createCompany":
             return Example(body: ["name": .string("Company \(unique)")])
+        case "updateCompany":
+            let taken = try await records.identity.createCompany(name: "Taken \(unique)")
+            let path = ["id": company.id.lowercasedString]
+            return Example(path: path, body: ["name": .string(company.name), "timeZone": "Australia/Sydney"],
+                           variants: [("another company's name", Example(path: path, body: ["name": .string(taken.name)]))])
         case "createUser":
             return Example(body: ["email": .string("user-\(unique)@contract.test"), "name": "New User", "password": .string(records.password),
                                   "roles": ["agent"], "companies": [.string(company.id.lowercasedString)]])
