@@ -45,7 +45,9 @@ final class CareRecordsAPITests: XCTestCase {
         var bytes: [UInt8] = []
         if let body {
             headers.add(name: "Content-Type", value: "application/json")
-            bytes = Array(try JSONSerialization.data(withJSONObject: body))
+            // Sorted keys: the same body is the same bytes each time (an `Idempotency-Key`'s
+            // request hash covers the bytes).
+            bytes = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
         }
         let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path,
                                                                 headers: headers, body: bytes))

@@ -57,14 +57,14 @@ struct ClientCommandEndpoint: Sendable {
         let credential = try Self.portalPasswordHash(request).map { (hash: $0, temporary: request.command == .create) }
         guard let token = request.idempotency else {
             let outcome = try await handler.handle(command, metadata: metadata,
-                                                   alongside: Self.alongside(credential: credential, token: nil))
+                                                   alongside: Self.alongside(credential: credential, token: nil, command: command))
             return Self.response(for: outcome, command: command)
         }
         try Self.validate(token)
         if let earlier = try await idempotency.earlier(token) { return try Self.answer(earlier) }
         do {
             let outcome = try await handler.handle(command, metadata: metadata,
-                                                   alongside: Self.alongside(credential: credential, token: token))
+                                                   alongside: Self.alongside(credential: credential, token: token, command: command))
             let response = Self.response(for: outcome, command: command)
             if outcome.events.isEmpty {
                 // Nothing was appended, so nothing recorded the key: record it on its own.
@@ -83,10 +83,10 @@ struct ClientCommandEndpoint: Sendable {
     }
 
     /// What a command writes beside its events: the portal password hash it carries, and the
-    /// record of its idempotency key (answered with the client after the command); nil when
-    /// neither.
-    static func alongside(credential: (hash: String, temporary: Bool)?,
-                          token: IdempotencyToken?) -> (@Sendable (Client) throws -> AppendBatcher.Alongside)? {
+    /// record of its idempotency key (answered with the client after the command, and a care
+    /// record command's record, as the first answer gave them); nil when neither.
+    static func alongside(credential: (hash: String, temporary: Bool)?, token: IdempotencyToken?,
+                          command: ClientCommand) -> (@Sendable (Client) throws -> AppendBatcher.Alongside)? {
         guard credential != nil || token != nil else { return nil }
         return { client in
             var alongside = AppendBatcher.Alongside()
@@ -94,7 +94,9 @@ struct ClientCommandEndpoint: Sendable {
                 alongside.statements.append(PortalCredentialStore.record(clientId: client.id, passwordHash: credential.hash,
                                                                          temporary: credential.temporary))
             }
-            if let token { alongside.idempotency = IdempotencyStore.record(token, response: Self.response(client: client)) }
+            if let token {
+                alongside.idempotency = IdempotencyStore.record(token, response: Self.response(client: client, command: command))
+            }
             return alongside
         }
     }
@@ -182,8 +184,13 @@ struct ClientCommandEndpoint: Sendable {
         return hash
     }
 
-    static func response(client: Client) -> ClientCommandResponse {
-        ClientCommandResponse(client: ClientRecord(client), version: client.version, replayed: false)
+    /// The answer to `command` that left `client` (a care record command's record included).
+    static func response(client: Client, command: ClientCommand) -> ClientCommandResponse {
+        var response = ClientCommandResponse(client: ClientRecord(client), version: client.version, replayed: false)
+        if case .changeCareRecord(let change) = command {
+            response.careRecord = client.careRecords.list(change.kind, goalId: change.goalId)[change.id]
+        }
+        return response
     }
 
     static func response(for outcome: CommandOutcome, command: ClientCommand) -> ClientCommandResponse {
@@ -191,11 +198,8 @@ struct ClientCommandEndpoint: Sendable {
             // Only a failed create leaves no client, and that throws before here.
             return ClientCommandResponse(client: nil, version: 0, replayed: false)
         }
-        var response = response(client: client)
+        var response = response(client: client, command: command)
         response.detachedDocumentIds = detachedDocumentIds(outcome.events)
-        if case .changeCareRecord(let change) = command {
-            response.careRecord = client.careRecords.list(change.kind, goalId: change.goalId)[change.id]
-        }
         return response
     }
 

@@ -97,7 +97,7 @@ struct CareAppointmentsAPI: Sendable {
     /// `{clientId, healthCarerId, date, startTime, endTime, serviceType, status?}`.
     func create(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await clients.caller(request, needs: Permission.careWrite)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let clientId = CareRecordInput.clientId(body, issues: &issues)
         let input = Self.input(body, extra: ["clientId"], required: ["healthCarerId", "date", "startTime", "endTime", "serviceType"],
@@ -107,7 +107,7 @@ struct CareAppointmentsAPI: Sendable {
         let zone = try await clients.timeZones.zone(of: record.tenantId)
         let fields = try await fields(input, current: nil, record: record, zone: zone)
         let outcome = try await clients.send(CareRecordChange(kind: .appointment, change: .added, id: UUID(), fields: fields),
-                                             for: record, staff)
+                                             for: record, staff, request, body: bytes)
         return try await answer(request, staff, record, outcome, zone: zone, status: .created,
                                 message: "Appointment created successfully")
     }
@@ -116,7 +116,7 @@ struct CareAppointmentsAPI: Sendable {
     func update(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await clients.caller(request, needs: Permission.careWrite)
         let id = try CareRecordInput.id(request, "id", notFound: Self.notFound)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let input = Self.input(body, extra: [], required: [], issues: &issues)
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
@@ -127,7 +127,7 @@ struct CareAppointmentsAPI: Sendable {
         let zone = try await clients.timeZones.zone(of: record.tenantId)
         let fields = try await fields(input, current: current, record: record, zone: zone)
         let outcome = try await clients.send(CareRecordChange(kind: .appointment, change: .changed, id: id, fields: fields),
-                                             for: record, staff)
+                                             for: record, staff, request, body: bytes)
         return try await answer(request, staff, record, outcome, zone: zone, status: .ok, message: "Appointment updated successfully")
     }
 
