@@ -299,7 +299,7 @@ final class CareRecordsAPITests: XCTestCase {
         let badTimes = try await book(w, id, carer: w.carer.id, date: "2026-02-01", from: "09:07", to: "09:00")
         XCTAssertEqual(Set(badTimes.errors.keys), ["startTime"])
         let backwards = try await book(w, id, carer: w.carer.id, date: "2026-02-01", from: "10:00", to: "09:00")
-        XCTAssertEqual(backwards.errors["endTime"], "must be after startTime")
+        XCTAssertEqual(backwards.errors["endTime"], "must be at most 12 hours after startTime", "ends at 09:00 the next day")
         // 02:30 on 4 October 2026 does not exist in Sydney (clocks go from 02:00 to 03:00).
         let gap = try await book(w, id, carer: w.carer.id, date: "2026-10-04", from: "02:30", to: "04:00")
         XCTAssertEqual(gap.status, 400, gap.text)

@@ -158,7 +158,9 @@ struct CareAppointmentsAPI: Sendable {
     }
 
     /// The record fields `input` sets on `current` (nil: a new appointment): the UTC instants
-    /// of its local date and times, and the carer, once checked.
+    /// of its local date and times (`CareAppointmentTime.span`: an end before the start is on
+    /// the next day; a reschedule keeps the given times' rule, with the date and times it does
+    /// not give taken from `current` as shown), and the carer, once checked.
     private func fields(_ input: [String: String], current: CareAppointment?, record: ClientRecord,
                         zone: TimeZone) async throws -> [String: JSONValue] {
         var fields: [String: JSONValue] = [:]
@@ -169,19 +171,9 @@ struct CareAppointmentsAPI: Sendable {
             let date = input["date"] ?? start?.date ?? ""
             let startTime = input["startTime"] ?? start?.time ?? ""
             let endTime = input["endTime"] ?? end?.time ?? ""
-            let startsAt = CareAppointmentTime.instant(date: date, time: startTime, in: zone)
-            let endsAt = CareAppointmentTime.instant(date: date, time: endTime, in: zone)
-            if startsAt == nil { issues.append(CareIssue("startTime", "must be a time that exists on that date in the company's time zone")) }
-            if endsAt == nil { issues.append(CareIssue("endTime", "must be a time that exists on that date in the company's time zone")) }
-            if let startsAt, let endsAt {
-                let minutes = Int(endsAt.timeIntervalSince(startsAt) / 60)
-                if minutes <= 0 {
-                    issues.append(CareIssue("endTime", "must be after startTime"))
-                } else if minutes > CareRecordSchema.maxAppointmentMinutes {
-                    issues.append(CareIssue("endTime", "must be at most \(CareRecordSchema.maxAppointmentMinutes / 60) hours after startTime"))
-                }
-                fields["startsAt"] = .string(Timestamp.format(startsAt))
-                fields["endsAt"] = .string(Timestamp.format(endsAt))
+            if let span = CareAppointmentTime.span(date: date, startTime: startTime, endTime: endTime, in: zone, issues: &issues) {
+                fields["startsAt"] = .string(Timestamp.format(span.startsAt))
+                fields["endsAt"] = .string(Timestamp.format(span.endsAt))
             }
         }
         if let carer = input["healthCarerId"], let id = UUID(canonical: carer) {

@@ -150,7 +150,11 @@ extension OpenAPIDocument {
         let time: JSONValue = ["type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][05]$",
                                "description": "HH:MM on a five-minute mark, in the company's time zone"]
         var properties: [String: JSONValue] = [
-            "healthCarerId": uuid, "date": careField(.date), "startTime": time, "endTime": time,
+            "healthCarerId": uuid, "date": careField(.date), "startTime": time,
+            "endTime": ["type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][05]$",
+                        "description": .string("HH:MM on a five-minute mark, in the company's time zone; before startTime it is "
+                                               + "on the next day (an overnight shift); not equal to startTime; at most 12 hours "
+                                               + "after it")],
             "serviceType": careRecordField(.text(TextLimit(characters: 100))),
             "status": careRecordField(.choice(CareRecordSchema.appointmentStatuses)),
         ]
