@@ -15,7 +15,8 @@ import ServiceRuntime
 /// with `replayed: true` and writes nothing, or 422 if the key was recorded for a different
 /// request (another `requestHash`). Concurrent requests with one key resolve to one write:
 /// the key is recorded with the events (`IdempotencyRecord`), the loser's append is refused
-/// whole (`idempotencyKeyTaken`) and it answers the winner's response.
+/// whole (`idempotencyKeyTaken`, or a unique claim or decision the winner's write refuses)
+/// and, once the key is recorded, it answers the winner's response.
 ///
 /// The append draws a create's public number (`ClientNumbers`); a `setPortalPassword` stores
 /// the hash (`PortalCredentialStore`) alongside the event, in its transaction.
@@ -74,11 +75,15 @@ struct ClientCommandEndpoint: Sendable {
                 })
             }
             return response
-        } catch PostgresEventStore.AppendConflict.idempotencyKeyTaken {
-            guard let earlier = try await idempotency.earlier(token) else {
+        } catch {
+            // A concurrent request with the same key may have won, and this one lost to it: on
+            // the key's record, or on what the winner wrote (a unique claim such as a carer's
+            // slot, or a decision against the winner's events). Its answer is then this one's.
+            if let earlier = try await idempotency.earlier(token) { return try Self.answer(earlier) }
+            if case PostgresEventStore.AppendConflict.idempotencyKeyTaken = error {
                 throw ClienteleError(.unavailable, "A concurrent request with this idempotency key is in progress; retry")
             }
-            return try Self.answer(earlier)
+            throw error
         }
     }
 
