@@ -1,4 +1,5 @@
 import ClientDomain
+import Foundation
 import HTTP
 import Identity
 
@@ -147,8 +148,10 @@ extension OpenAPIDocument {
             "items": ["enum": .array([Role.superAdmin, Role.admin, Role.sales, Role.finance, Role.agent].map(JSONValue.string))],
             "description": "Roles (rows of the roles table, which the identity migrations seed); a role given twice counts once",
         ]
+        // The names Foundation lists, and UTC: a schema-valid zone is one the route takes.
+        let zones = (TimeZone.knownTimeZoneIdentifiers + ["UTC"]).filter(CompanyTimeZone.isKnown)
         let timeZone: JSONValue = [
-            "type": "string", "minLength": 1, "maxLength": .int(Int64(CompanyTimeZone.maxLength)), "pattern": "^[!-~]+$",
+            "type": "string", "enum": .array(Array(Set(zones)).sorted().map(JSONValue.string)),
             "description": "An IANA time zone name Foundation knows (such as Australia/Sydney); another is 400",
         ]
         let companies: JSONValue = ["type": "array", "items": uuid,
