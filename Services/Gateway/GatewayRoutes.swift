@@ -32,10 +32,10 @@ enum GatewayRoutes {
         let careAccessLog = CareAccessLog(pool: components.identity.pool)
         CareDocumentsAPI(authenticator: authAPI.authenticator, search: components.search, attachments: attachments,
                          readYourWrites: searchShows, audit: CareAuditTrail(log: careAccessLog)).register(on: setup)
+        let timeZones = CompanyTimeZones(identity: components.identity)
         let careClients = CareClientsAPI(authenticator: authAPI.authenticator, identity: components.identity,
                                          commands: components.commands, search: components.search, readYourWrites: searchShows,
-                                         audit: CareAuditTrail(log: careAccessLog),
-                                         timeZones: CompanyTimeZones(identity: components.identity))
+                                         audit: CareAuditTrail(log: careAccessLog), timeZones: timeZones)
         careClients.register(on: setup)
         CareClientsExport(clients: careClients).register(on: setup)
         CareGoalsAPI(clients: careClients).register(on: setup)
@@ -59,7 +59,7 @@ enum GatewayRoutes {
                             search: components.search, readYourWrites: searchShows).register(on: setup)
         CustomFieldsAPI(authenticator: authAPI.authenticator, companies: companies, catalog: catalog,
                         identity: components.identity).register(on: setup)
-        CompaniesAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
+        CompaniesAPI(store: components.identity, authenticator: authAPI.authenticator, timeZones: timeZones).register(on: setup)
         UsersAPI(store: components.identity, authenticator: authAPI.authenticator).register(on: setup)
         APIKeysAPI(store: components.identity, authenticator: authAPI.authenticator, verifiedKeys: verifiedKeys).register(on: setup)
         OpenAPIDocument.register(on: setup)

@@ -342,6 +342,7 @@ final class OpenAPIResponseContractTests: XCTestCase {
         let lead = ["leadId": "1"]
         let adminClient = ["clientId": "client_1"]
         let workspace = ["workspaceId": company.id.lowercasedString]
+        let careKey: HTTPHeaders = ["Idempotency-Key": "care-\(unique)"]
         switch operationId {
         case "health", "readiness", "metrics", "openAPIDocument", "me", "logout", "listCompanies", "listUsers", "adminClientStats":
             return Example()
@@ -361,6 +362,11 @@ final class OpenAPIResponseContractTests: XCTestCase {
             return Example(path: client, headers: ["If-Match": "\"3\"", "Idempotency-Key": "delete-\(unique)"])
         case "createCompany":
             return Example(body: ["name": .string("Company \(unique)")])
+        case "updateCompany":
+            let taken = try await records.identity.createCompany(name: "Taken \(unique)")
+            let path = ["id": company.id.lowercasedString]
+            return Example(path: path, body: ["name": .string(company.name), "timeZone": "Australia/Sydney"],
+                           variants: [("another company's name", Example(path: path, body: ["name": .string(taken.name)]))])
         case "createUser":
             return Example(body: ["email": .string("user-\(unique)@contract.test"), "name": "New User", "password": .string(records.password),
                                   "roles": ["agent"], "companies": [.string(company.id.lowercasedString)]])
@@ -422,12 +428,12 @@ final class OpenAPIResponseContractTests: XCTestCase {
         case "getCareClient", "getCareClientMobile":
             return Example(path: ["id": "1"])
         case "setCareClientStatus":
-            return Example(path: ["id": "1", "status": "terminated"])
+            return Example(path: ["id": "1", "status": "terminated"], headers: careKey)
         case "createCareClient":
-            return Example(body: ["personalInfo": ["firstName": "Jane", "lastName": "Smith", "email": .string("jane-\(unique)@contract.test")],
+            return Example(headers: careKey, body: ["personalInfo": ["firstName": "Jane", "lastName": "Smith", "email": .string("jane-\(unique)@contract.test")],
                                   "ndisDetails": ["ndisNumber": "430000001"], "companyId": .string(company.id.lowercasedString)])
         case "updateCareClient", "updateCareClientMobile":
-            return Example(path: ["id": "1"], body: ["personalInfo": ["firstName": "Jane", "lastName": "Smith", "phone": "0400000001"],
+            return Example(path: ["id": "1"], headers: careKey, body: ["personalInfo": ["firstName": "Jane", "lastName": "Smith", "phone": "0400000001"],
                                                      "ndisDetails": ["ndisNumber": "430000001"]])
         case "adminSetAccountFlags":
             return Example(path: adminClient, body: ["emailVerified": true, "avatar": "https://example.com/a.png"])
@@ -435,31 +441,31 @@ final class OpenAPIResponseContractTests: XCTestCase {
             return Example(path: ["clientId": "1"], query: operationId == "listCareAppointments"
                 ? [("status", "scheduled"), ("startDate", "2026-01-01"), ("endDate", "2026-01-31")] : [])
         case "createCareGoal":
-            return Example(body: ["clientId": "1", "title": "Improve communication skills", "description": "Work on verbal communication",
+            return Example(headers: careKey, body: ["clientId": "1", "title": "Improve communication skills", "description": "Work on verbal communication",
                                   "targetDate": "2026-12-31"])
         case "updateCareGoal":
-            return Example(path: ["id": records.report.id.lowercasedString], body: ["status": "in_progress"])
+            return Example(path: ["id": records.report.id.lowercasedString], headers: careKey, body: ["status": "in_progress"])
         case "createCareGoalTask":
-            return Example(path: ["id": records.report.id.lowercasedString], body: ["title": "Practise daily"])
+            return Example(path: ["id": records.report.id.lowercasedString], headers: careKey, body: ["title": "Practise daily"])
         case "updateCareGoalTask":
-            return Example(path: ["id": records.report.id.lowercasedString, "taskId": records.notes.id.lowercasedString],
+            return Example(path: ["id": records.report.id.lowercasedString, "taskId": records.notes.id.lowercasedString], headers: careKey,
                            body: ["done": true])
         case "setCareMedicalInfo":
-            return Example(path: ["clientId": "1"], body: ["allergies": ["Peanuts"], "medicalHistory": "Asthma as a child"])
+            return Example(path: ["clientId": "1"], headers: careKey, body: ["allergies": ["Peanuts"], "medicalHistory": "Asthma as a child"])
         case "createCareMedication":
-            return Example(body: ["clientId": "1", "medicineName": "Medication A", "dose": "10mg", "frequency": "Daily",
+            return Example(headers: careKey, body: ["clientId": "1", "medicineName": "Medication A", "dose": "10mg", "frequency": "Daily",
                                   "startDate": "2026-01-01", "reviewDate": "2026-06-01"])
         case "updateCareMedication":
-            return Example(path: ["id": records.report.id.lowercasedString], body: ["dose": "20mg"])
+            return Example(path: ["id": records.report.id.lowercasedString], headers: careKey, body: ["dose": "20mg"])
         case "stopCareMedication":
-            return Example(path: ["id": records.report.id.lowercasedString])
+            return Example(path: ["id": records.report.id.lowercasedString], headers: careKey)
         case "listCarerClients":
             return Example(path: ["healthCarerId": records.admin.id.lowercasedString])
         case "createCareAppointment":
-            return Example(body: ["clientId": "1", "healthCarerId": .string(records.admin.id.lowercasedString), "date": "2026-01-15",
+            return Example(headers: careKey, body: ["clientId": "1", "healthCarerId": .string(records.admin.id.lowercasedString), "date": "2026-01-15",
                                   "startTime": "09:00", "endTime": "17:00", "serviceType": "Support Work"])
         case "updateCareAppointment":
-            return Example(path: ["id": records.report.id.lowercasedString], body: ["startTime": "10:00", "status": "completed"])
+            return Example(path: ["id": records.report.id.lowercasedString], headers: careKey, body: ["startTime": "10:00", "status": "completed"])
         case "listStakeholderClients":
             return Example()
         case "uploadLeadPassport":

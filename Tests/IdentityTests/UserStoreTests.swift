@@ -42,12 +42,14 @@ final class UserStoreTests: XCTestCase {
                                                              Permission.clientsDelete, Permission.usersManage, Permission.companiesManage,
                                                              Permission.apiKeysManage, Permission.leadsRead, Permission.leadsWrite,
                                                              Permission.leadsReadAssigned, Permission.clientsAdmin, Permission.careDocuments,
-                                                             Permission.customFieldsManage, Permission.clientsErase, Permission.clientsExport]))
+                                                             Permission.customFieldsManage, Permission.clientsErase, Permission.clientsExport,
+                                                             Permission.companiesSettings]))
         XCTAssertEqual(mapping[Role.admin], care.union([Permission.clientsRead, Permission.clientsCreate, Permission.clientsUpdate,
                                                         Permission.clientsDelete, Permission.usersManage, Permission.leadsRead,
                                                         Permission.leadsWrite, Permission.leadsReadAssigned, Permission.clientsAdmin,
                                                         Permission.careDocuments, Permission.customFieldsManage,
-                                                        Permission.clientsErase, Permission.clientsExport]))
+                                                        Permission.clientsErase, Permission.clientsExport,
+                                                        Permission.companiesSettings]))
         // The care roles reach only the clients related to them (no care.every_client); a plan
         // manager sees no medical information.
         XCTAssertEqual(mapping[Role.supportCoordinator], [Permission.careRead, Permission.careWrite, Permission.careMedicalRead,

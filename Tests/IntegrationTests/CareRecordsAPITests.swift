@@ -14,7 +14,7 @@ import XCTest
 final class CareRecordsAPITests: XCTestCase {
     static let adminEmail = "root@carerecords.test"
     static let adminPassword = "care-records-bootstrap-\(UUID().uuidString)"
-    private static let shared = SharedStack("carerecords", gatewayEnvironment: [
+    static let shared = SharedStack("carerecords", gatewayEnvironment: [
         "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword, "RATE_LIMIT_REQUESTS": "0",
     ])
 
@@ -28,6 +28,7 @@ final class CareRecordsAPITests: XCTestCase {
     struct Reply: Sendable {
         var status: Int
         var body: [UInt8]
+        var headers: HTTPHeaders = [:]
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
         var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
         var list: [[String: Any]] { json["data"] as? [[String: Any]] ?? [] }
@@ -35,18 +36,22 @@ final class CareRecordsAPITests: XCTestCase {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, as token: String?, body: Any? = nil) async throws -> Reply {
+    func call(_ method: HTTPMethod, _ path: String, as token: String?, body: Any? = nil,
+              headers extra: [(String, String)] = []) async throws -> Reply {
         let stack = try await Self.shared.stack()
         var headers = HTTPHeaders()
+        for (name, value) in extra { headers.add(name: name, value: value) }
         if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
         var bytes: [UInt8] = []
         if let body {
             headers.add(name: "Content-Type", value: "application/json")
-            bytes = Array(try JSONSerialization.data(withJSONObject: body))
+            // Sorted keys: the same body is the same bytes each time (an `Idempotency-Key`'s
+            // request hash covers the bytes).
+            bytes = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
         }
         let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path,
                                                                 headers: headers, body: bytes))
-        return Reply(status: response.status.code, body: response.body)
+        return Reply(status: response.status.code, body: response.body, headers: response.headers)
     }
 
     private func token(_ email: String, _ password: String) async throws -> String {
@@ -63,7 +68,7 @@ final class CareRecordsAPITests: XCTestCase {
         var admin: Person, coordinator: Person, planManager: Person, carer: Person, otherCarer: Person, sales: Person
     }
 
-    private func world() async throws -> World {
+    func world() async throws -> World {
         let root = try await token(Self.adminEmail, Self.adminPassword)
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let made = try await call(.POST, "/api/companies", as: root, body: ["name": "Care Records \(suffix)"])
@@ -84,7 +89,7 @@ final class CareRecordsAPITests: XCTestCase {
                      otherCarer: try await person("Kim Carer", "health-carer"), sales: try await person("Sal Sales", "sales"))
     }
 
-    private func client(_ w: World, coordinator: String? = nil, allergies: [String]? = nil) async throws -> String {
+    func client(_ w: World, coordinator: String? = nil, allergies: [String]? = nil) async throws -> String {
         var ndis: [String: Any] = ["ndisNumber": "43" + String(format: "%07d", Int.random(in: 0...9_999_999))]
         if let coordinator { ndis["supportCoordinator"] = coordinator }
         var body: [String: Any] = ["personalInfo": ["firstName": "Jane", "lastName": "Smith"], "ndisDetails": ndis]
@@ -95,7 +100,7 @@ final class CareRecordsAPITests: XCTestCase {
     }
 
     /// The access records of `clientId`, oldest first.
-    private func auditRecords(_ w: World, _ clientId: String) async throws -> [[String: Any]] {
+    func auditRecords(_ w: World, _ clientId: String) async throws -> [[String: Any]] {
         let reply = try await call(.GET, "/api/audit/client-access?clientId=\(clientId)&limit=1000", as: w.root)
         XCTAssertEqual(reply.status, 200, reply.text)
         return reply.data["records"] as? [[String: Any]] ?? []
@@ -225,8 +230,8 @@ final class CareRecordsAPITests: XCTestCase {
 
     // MARK: Appointments
 
-    private func book(_ w: World, _ client: String, carer: String, date: String, from: String, to: String,
-                      as token: String? = nil) async throws -> Reply {
+    func book(_ w: World, _ client: String, carer: String, date: String, from: String, to: String,
+              as token: String? = nil) async throws -> Reply {
         try await call(.POST, "/api/appointment/create", as: token ?? w.admin.token, body: [
             "clientId": client, "healthCarerId": carer, "date": date, "startTime": from, "endTime": to, "serviceType": "Support Work",
         ])
@@ -294,7 +299,7 @@ final class CareRecordsAPITests: XCTestCase {
         let badTimes = try await book(w, id, carer: w.carer.id, date: "2026-02-01", from: "09:07", to: "09:00")
         XCTAssertEqual(Set(badTimes.errors.keys), ["startTime"])
         let backwards = try await book(w, id, carer: w.carer.id, date: "2026-02-01", from: "10:00", to: "09:00")
-        XCTAssertEqual(backwards.errors["endTime"], "must be after startTime")
+        XCTAssertEqual(backwards.errors["endTime"], "must be at most 12 hours after startTime", "ends at 09:00 the next day")
         // 02:30 on 4 October 2026 does not exist in Sydney (clocks go from 02:00 to 03:00).
         let gap = try await book(w, id, carer: w.carer.id, date: "2026-10-04", from: "02:30", to: "04:00")
         XCTAssertEqual(gap.status, 400, gap.text)

@@ -15,7 +15,8 @@ import ServiceRuntime
 /// with `replayed: true` and writes nothing, or 422 if the key was recorded for a different
 /// request (another `requestHash`). Concurrent requests with one key resolve to one write:
 /// the key is recorded with the events (`IdempotencyRecord`), the loser's append is refused
-/// whole (`idempotencyKeyTaken`) and it answers the winner's response.
+/// whole (`idempotencyKeyTaken`, or a unique claim or decision the winner's write refuses)
+/// and, once the key is recorded, it answers the winner's response.
 ///
 /// The append draws a create's public number (`ClientNumbers`); a `setPortalPassword` stores
 /// the hash (`PortalCredentialStore`) alongside the event, in its transaction.
@@ -57,14 +58,14 @@ struct ClientCommandEndpoint: Sendable {
         let credential = try Self.portalPasswordHash(request).map { (hash: $0, temporary: request.command == .create) }
         guard let token = request.idempotency else {
             let outcome = try await handler.handle(command, metadata: metadata,
-                                                   alongside: Self.alongside(credential: credential, token: nil))
+                                                   alongside: Self.alongside(credential: credential, token: nil, command: command))
             return Self.response(for: outcome, command: command)
         }
         try Self.validate(token)
         if let earlier = try await idempotency.earlier(token) { return try Self.answer(earlier) }
         do {
             let outcome = try await handler.handle(command, metadata: metadata,
-                                                   alongside: Self.alongside(credential: credential, token: token))
+                                                   alongside: Self.alongside(credential: credential, token: token, command: command))
             let response = Self.response(for: outcome, command: command)
             if outcome.events.isEmpty {
                 // Nothing was appended, so nothing recorded the key: record it on its own.
@@ -74,19 +75,23 @@ struct ClientCommandEndpoint: Sendable {
                 })
             }
             return response
-        } catch PostgresEventStore.AppendConflict.idempotencyKeyTaken {
-            guard let earlier = try await idempotency.earlier(token) else {
+        } catch {
+            // A concurrent request with the same key may have won, and this one lost to it: on
+            // the key's record, or on what the winner wrote (a unique claim such as a carer's
+            // slot, or a decision against the winner's events). Its answer is then this one's.
+            if let earlier = try await idempotency.earlier(token) { return try Self.answer(earlier) }
+            if case PostgresEventStore.AppendConflict.idempotencyKeyTaken = error {
                 throw ClienteleError(.unavailable, "A concurrent request with this idempotency key is in progress; retry")
             }
-            return try Self.answer(earlier)
+            throw error
         }
     }
 
     /// What a command writes beside its events: the portal password hash it carries, and the
-    /// record of its idempotency key (answered with the client after the command); nil when
-    /// neither.
-    static func alongside(credential: (hash: String, temporary: Bool)?,
-                          token: IdempotencyToken?) -> (@Sendable (Client) throws -> AppendBatcher.Alongside)? {
+    /// record of its idempotency key (answered with the client after the command, and a care
+    /// record command's record, as the first answer gave them); nil when neither.
+    static func alongside(credential: (hash: String, temporary: Bool)?, token: IdempotencyToken?,
+                          command: ClientCommand) -> (@Sendable (Client) throws -> AppendBatcher.Alongside)? {
         guard credential != nil || token != nil else { return nil }
         return { client in
             var alongside = AppendBatcher.Alongside()
@@ -94,7 +99,9 @@ struct ClientCommandEndpoint: Sendable {
                 alongside.statements.append(PortalCredentialStore.record(clientId: client.id, passwordHash: credential.hash,
                                                                          temporary: credential.temporary))
             }
-            if let token { alongside.idempotency = IdempotencyStore.record(token, response: Self.response(client: client)) }
+            if let token {
+                alongside.idempotency = IdempotencyStore.record(token, response: Self.response(client: client, command: command))
+            }
             return alongside
         }
     }
@@ -182,8 +189,13 @@ struct ClientCommandEndpoint: Sendable {
         return hash
     }
 
-    static func response(client: Client) -> ClientCommandResponse {
-        ClientCommandResponse(client: ClientRecord(client), version: client.version, replayed: false)
+    /// The answer to `command` that left `client` (a care record command's record included).
+    static func response(client: Client, command: ClientCommand) -> ClientCommandResponse {
+        var response = ClientCommandResponse(client: ClientRecord(client), version: client.version, replayed: false)
+        if case .changeCareRecord(let change) = command {
+            response.careRecord = client.careRecords.list(change.kind, goalId: change.goalId)[change.id]
+        }
+        return response
     }
 
     static func response(for outcome: CommandOutcome, command: ClientCommand) -> ClientCommandResponse {
@@ -191,11 +203,8 @@ struct ClientCommandEndpoint: Sendable {
             // Only a failed create leaves no client, and that throws before here.
             return ClientCommandResponse(client: nil, version: 0, replayed: false)
         }
-        var response = response(client: client)
+        var response = response(client: client, command: command)
         response.detachedDocumentIds = detachedDocumentIds(outcome.events)
-        if case .changeCareRecord(let change) = command {
-            response.careRecord = client.careRecords.list(change.kind, goalId: change.goalId)[change.id]
-        }
         return response
     }
 

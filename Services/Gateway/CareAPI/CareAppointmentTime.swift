@@ -7,9 +7,11 @@ import Glibc
 /// An appointment's local date and times in its company's time zone, and the UTC instants
 /// they name (Foundation's `Calendar`; the zone is the company's `time_zone` setting).
 ///
-/// Times are `HH:MM` on five-minute marks (`CareRecordSchema.slotMinutes`), an appointment
-/// within one local day. A local time that does not exist (skipped by a daylight-saving
-/// change) is refused; one that happens twice (the hour repeated) is its first.
+/// Times are `HH:MM` on five-minute marks (`CareRecordSchema.slotMinutes`). An appointment
+/// starts on its local date; an `endTime` earlier than its `startTime` ends on the next local
+/// day (an overnight shift), and it lasts at most `CareRecordSchema.maxAppointmentMinutes` of
+/// real time (daylight saving counted). A local time that does not exist (skipped by a
+/// daylight-saving change) is refused; one that happens twice (the hour repeated) is its first.
 enum CareAppointmentTime {
     /// `HH:MM`, 00:00–23:55, minutes a multiple of five.
     static func isTime(_ text: String) -> Bool {
@@ -45,6 +47,51 @@ enum CareAppointmentTime {
         guard back.year == parts[0], back.month == parts[1], back.day == parts[2], back.hour == minutes / 60,
               back.minute == minutes % 60 else { return nil }
         return instant
+    }
+
+    /// The instants an appointment on local `date` from `startTime` to `endTime` names in
+    /// `zone`: the start on `date`, the end on `date` when `endTime` is after `startTime` and on
+    /// the next day when it is before (equal times are refused). Nil, with the issues (each
+    /// naming `startTime` or `endTime`) added to `issues`, when a time does not exist on its
+    /// date there or the span is longer than `CareRecordSchema.maxAppointmentMinutes`.
+    static func span(date: String, startTime: String, endTime: String, in zone: TimeZone,
+                     issues: inout [CareIssue]) -> (startsAt: Date, endsAt: Date)? {
+        guard let start = minutes(startTime), let end = minutes(endTime) else {
+            for (name, time) in [("startTime", startTime), ("endTime", endTime)] where minutes(time) == nil {
+                issues.append(CareIssue(name, "must be a time (HH:MM) on a five-minute mark"))
+            }
+            return nil
+        }
+        guard start != end else {
+            issues.append(CareIssue("endTime", "must not equal startTime (an earlier endTime ends on the next day)"))
+            return nil
+        }
+        let endDate = end > start ? date : nextDate(after: date)
+        let startsAt = instant(date: date, time: startTime, in: zone)
+        let endsAt = endDate.flatMap { instant(date: $0, time: endTime, in: zone) }
+        if startsAt == nil { issues.append(CareIssue("startTime", "must be a time that exists on that date in the company's time zone")) }
+        if endsAt == nil { issues.append(CareIssue("endTime", "must be a time that exists on its date in the company's time zone")) }
+        guard let startsAt, let endsAt else { return nil }
+        let minutes = Int(endsAt.timeIntervalSince(startsAt) / 60)
+        guard minutes > 0 else {
+            issues.append(CareIssue("endTime", "must be after startTime"))
+            return nil
+        }
+        guard minutes <= CareRecordSchema.maxAppointmentMinutes else {
+            issues.append(CareIssue("endTime", "must be at most \(CareRecordSchema.maxAppointmentMinutes / 60) hours after startTime"))
+            return nil
+        }
+        return (startsAt, endsAt)
+    }
+
+    /// The date after `date` (`YYYY-MM-DD`), in the proleptic Gregorian calendar.
+    static func nextDate(after date: String) -> String? {
+        guard CareSchema.isDate(date) else { return nil }
+        let parts = date.split(separator: "-").compactMap { Int($0) }
+        let calendar = calendar(TimeZone(identifier: "UTC")!)
+        guard let day = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
+              let next = calendar.date(byAdding: .day, value: 1, to: day) else { return nil }
+        return format(Int64(next.timeIntervalSince1970.rounded(.down))).date
     }
 
     /// The start of `date` in `zone` (its first instant).

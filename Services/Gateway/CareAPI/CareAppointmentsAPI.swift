@@ -103,7 +103,7 @@ struct CareAppointmentsAPI: Sendable {
     /// `{clientId, healthCarerId, date, startTime, endTime, serviceType, status?}`.
     func create(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await clients.caller(request, needs: Permission.careWrite)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let clientId = CareRecordInput.clientId(body, issues: &issues)
         let input = Self.input(body, extra: ["clientId"], required: ["healthCarerId", "date", "startTime", "endTime", "serviceType"],
@@ -113,7 +113,7 @@ struct CareAppointmentsAPI: Sendable {
         let zone = try await clients.timeZones.zone(of: record.tenantId)
         let fields = try await fields(input, current: nil, record: record, zone: zone)
         let outcome = try await clients.send(CareRecordChange(kind: .appointment, change: .added, id: UUID(), fields: fields),
-                                             for: record, staff)
+                                             for: record, staff, request, body: bytes)
         return try await answer(request, staff, record, outcome, zone: zone, status: .created,
                                 message: "Appointment created successfully")
     }
@@ -122,7 +122,7 @@ struct CareAppointmentsAPI: Sendable {
     func update(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await clients.caller(request, needs: Permission.careWrite)
         let id = try CareRecordInput.id(request, "id", notFound: Self.notFound)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let input = Self.input(body, extra: [], required: [], issues: &issues)
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
@@ -133,7 +133,7 @@ struct CareAppointmentsAPI: Sendable {
         let zone = try await clients.timeZones.zone(of: record.tenantId)
         let fields = try await fields(input, current: current, record: record, zone: zone)
         let outcome = try await clients.send(CareRecordChange(kind: .appointment, change: .changed, id: id, fields: fields),
-                                             for: record, staff)
+                                             for: record, staff, request, body: bytes)
         return try await answer(request, staff, record, outcome, zone: zone, status: .ok, message: "Appointment updated successfully")
     }
 
@@ -164,7 +164,9 @@ struct CareAppointmentsAPI: Sendable {
     }
 
     /// The record fields `input` sets on `current` (nil: a new appointment): the UTC instants
-    /// of its local date and times, and the carer, once checked.
+    /// of its local date and times (`CareAppointmentTime.span`: an end before the start is on
+    /// the next day; a reschedule keeps the given times' rule, with the date and times it does
+    /// not give taken from `current` as shown), and the carer, once checked.
     private func fields(_ input: [String: String], current: CareAppointment?, record: ClientRecord,
                         zone: TimeZone) async throws -> [String: JSONValue] {
         var fields: [String: JSONValue] = [:]
@@ -175,19 +177,9 @@ struct CareAppointmentsAPI: Sendable {
             let date = input["date"] ?? start?.date ?? ""
             let startTime = input["startTime"] ?? start?.time ?? ""
             let endTime = input["endTime"] ?? end?.time ?? ""
-            let startsAt = CareAppointmentTime.instant(date: date, time: startTime, in: zone)
-            let endsAt = CareAppointmentTime.instant(date: date, time: endTime, in: zone)
-            if startsAt == nil { issues.append(CareIssue("startTime", "must be a time that exists on that date in the company's time zone")) }
-            if endsAt == nil { issues.append(CareIssue("endTime", "must be a time that exists on that date in the company's time zone")) }
-            if let startsAt, let endsAt {
-                let minutes = Int(endsAt.timeIntervalSince(startsAt) / 60)
-                if minutes <= 0 {
-                    issues.append(CareIssue("endTime", "must be after startTime"))
-                } else if minutes > CareRecordSchema.maxAppointmentMinutes {
-                    issues.append(CareIssue("endTime", "must be at most \(CareRecordSchema.maxAppointmentMinutes / 60) hours after startTime"))
-                }
-                fields["startsAt"] = .string(Timestamp.format(startsAt))
-                fields["endsAt"] = .string(Timestamp.format(endsAt))
+            if let span = CareAppointmentTime.span(date: date, startTime: startTime, endTime: endTime, in: zone, issues: &issues) {
+                fields["startsAt"] = .string(Timestamp.format(span.startsAt))
+                fields["endsAt"] = .string(Timestamp.format(span.endsAt))
             }
         }
         if let carer = input["healthCarerId"], let id = UUID(canonical: carer) {

@@ -14,7 +14,8 @@ import ServiceRuntime
 /// care client leaves a record in the access audit (`CareAuditTrail`) before it answers: list
 /// rows, details, export pages, and reads refused with 403. Ids are the clients' public
 /// numbers (`client_<number>` also accepted), the leads API's and `/api/document`'s ids.
-/// Writes wait for the search projection (`ReadYourWrites`).
+/// Writes wait for the search projection (`ReadYourWrites`) and take `Idempotency-Key`
+/// (`CareClientsAPI+Idempotency`).
 struct CareClientsAPI: Sendable {
     let authenticator: SessionAuthenticator
     let identity: IdentityStore
@@ -259,8 +260,8 @@ struct CareClientsAPI: Sendable {
 
     func create(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await caller(request, needs: Permission.careWrite)
-        let (patch, companyParameter) = try CareClientInput.creation(
-            try CareClientInput.object(try await OrganizationClientsAPI.jsonBody(request, maxBytes: Self.maxBodyBytes)))
+        let bytes = try await OrganizationClientsAPI.jsonBody(request, maxBytes: Self.maxBodyBytes)
+        let (patch, companyParameter) = try CareClientInput.creation(try CareClientInput.object(bytes))
         if CareClientInput.touchesMedical(patch), !access.can(Permission.careMedicalWrite) { throw Self.forbidden }
         let companyId: UUID
         if let companyParameter {
@@ -276,8 +277,9 @@ struct CareClientsAPI: Sendable {
         try await CareClientInput.checkRelations(patch, companyId: companyId, today: CareClientInput.today(Date()), identity: identity)
         var profile = ClientProfile()
         patch.apply(to: &profile)
+        let idempotency = try idempotency(request, body: bytes, companyId: companyId, staff)
         let outcome = try await commands.send(ClientCommandRequest(command: .create, clientId: UUID(), tenantId: companyId,
-                                                                   profile: profile, actor: actor(staff)))
+                                                                   profile: profile, actor: actor(staff), idempotency: idempotency))
         guard let record = outcome.client else { throw OrganizationClientsAPI.missingClient }
         let (first, last) = CareClientView.names(record)
         let response = CareClientView.ok(.object(["id": CareClientView.id(record), "firstName": .string(first),
@@ -291,16 +293,16 @@ struct CareClientsAPI: Sendable {
     func update(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await caller(request, needs: Permission.careWrite)
         let record = try await client(request, staff, access, needs: Permission.careWrite)
-        let patch = try CareClientInput.update(
-            try CareClientInput.object(try await OrganizationClientsAPI.jsonBody(request, maxBytes: Self.maxBodyBytes)),
-            current: record.profile.care)
+        let bytes = try await OrganizationClientsAPI.jsonBody(request, maxBytes: Self.maxBodyBytes)
+        let patch = try CareClientInput.update(try CareClientInput.object(bytes), current: record.profile.care)
         if CareClientInput.touchesMedical(patch), !access.can(Permission.careMedicalWrite) { throw Self.forbidden }
         try await CareClientInput.checkRelations(patch, companyId: record.tenantId, today: CareClientInput.today(Date()),
                                                  identity: identity)
         var changes = ClientProfileChanges()
         changes.care = patch
+        let idempotency = try idempotency(request, body: bytes, companyId: record.tenantId, staff)
         let outcome = try await commands.send(ClientCommandRequest(command: .update, clientId: record.id, tenantId: record.tenantId,
-                                                                   changes: changes, actor: actor(staff)))
+                                                                   changes: changes, actor: actor(staff), idempotency: idempotency))
         let updated = outcome.client ?? record
         let sections = access.visibleSections
         let data = CareClientView.details(updated, sections: sections, users: try await userNames(updated))
@@ -317,9 +319,11 @@ struct CareClientsAPI: Sendable {
             throw CareValidationFailure([CareIssue("status", "must be one of active, inactive, terminated")])
         }
         let record = try await client(request, staff, access, needs: Permission.careWrite)
+        // The route takes no body: the key's request hash covers the method and path.
+        let idempotency = try idempotency(request, body: [], companyId: record.tenantId, staff)
         let outcome = try await commands.send(ClientCommandRequest(command: .update, clientId: record.id, tenantId: record.tenantId,
                                                                    changes: ClientProfileChanges(status: status),
-                                                                   actor: actor(staff)))
+                                                                   actor: actor(staff), idempotency: idempotency))
         return await readYourWrites.settle(CareClientView.message("Client status updated successfully"), id: record.id,
                                            outcome: outcome)
     }

@@ -47,7 +47,7 @@ struct CareGoalsAPI: Sendable {
 
     func create(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await clients.caller(request, needs: Permission.careWrite)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let clientId = CareRecordInput.clientId(body, issues: &issues)
         let fields = CareRecordInput.fields(body, .goal, accepted: Self.goalFields, extra: ["clientId"], required: ["title"],
@@ -55,20 +55,24 @@ struct CareGoalsAPI: Sendable {
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
         let record = try await clients.client(clientId, request, staff, access, needs: Permission.careWrite)
         let id = UUID()
-        let outcome = try await clients.send(CareRecordChange(kind: .goal, change: .added, id: id, fields: fields), for: record, staff)
-        return try await answer(request, staff, record, outcome, goalId: id, status: .created, message: "Goal created successfully")
+        let outcome = try await clients.send(CareRecordChange(kind: .goal, change: .added, id: id, fields: fields),
+                                             for: record, staff, request, body: bytes)
+        // A replay (a repeated `Idempotency-Key`) answers the goal the first request added.
+        return try await answer(request, staff, record, outcome, goalId: outcome.careRecord?.id ?? id, status: .created,
+                                message: "Goal created successfully")
     }
 
     func update(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await clients.caller(request, needs: Permission.careWrite)
         let id = try CareRecordInput.id(request, "id", notFound: Self.notFound)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let fields = CareRecordInput.fields(body, .goal, accepted: Self.goalFields, issues: &issues)
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
         let record = try await clients.client(holding: id, appointment: false, notFound: Self.notFound, request, staff, access,
                                               needs: Permission.careWrite)
-        let outcome = try await clients.send(CareRecordChange(kind: .goal, change: .changed, id: id, fields: fields), for: record, staff)
+        let outcome = try await clients.send(CareRecordChange(kind: .goal, change: .changed, id: id, fields: fields),
+                                             for: record, staff, request, body: bytes)
         return try await answer(request, staff, record, outcome, goalId: id, status: .ok, message: "Goal updated successfully")
     }
 
@@ -84,7 +88,7 @@ struct CareGoalsAPI: Sendable {
     private func task(_ request: HTTPRequest, taskId: UUID?) async throws -> HTTPResponse {
         let (staff, access) = try await clients.caller(request, needs: Permission.careWrite)
         let goalId = try CareRecordInput.id(request, "id", notFound: Self.notFound)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let fields = CareRecordInput.fields(body, .goalTask, accepted: Self.taskFields, required: taskId == nil ? ["title"] : [],
                                             issues: &issues)
@@ -93,7 +97,7 @@ struct CareGoalsAPI: Sendable {
                                               needs: Permission.careWrite)
         let change = CareRecordChange(kind: .goalTask, change: taskId == nil ? .added : .changed, id: taskId ?? UUID(),
                                       goalId: goalId, fields: fields)
-        let outcome = try await clients.send(change, for: record, staff)
+        let outcome = try await clients.send(change, for: record, staff, request, body: bytes)
         return try await answer(request, staff, record, outcome, goalId: goalId, status: taskId == nil ? .created : .ok,
                                 message: taskId == nil ? "Task created successfully" : "Task updated successfully")
     }

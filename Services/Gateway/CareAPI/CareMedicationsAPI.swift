@@ -54,7 +54,7 @@ struct CareMedicationsAPI: Sendable {
     /// `{allergies?, medicalHistory?}`: the profile's medical information, as a profile update.
     func setMedicalInfo(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await caller(request, write: true)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         for key in body.keys.sorted() where key != "allergies" && key != "medicalHistory" {
             issues.append(CareIssue(key, "is not a known field"))
@@ -64,8 +64,10 @@ struct CareMedicationsAPI: Sendable {
         let patch = try CareClientInput.update([CareSchema.medicalInfo: .object(body)], current: record.profile.care)
         var changes = ClientProfileChanges()
         changes.care = patch
+        let idempotency = try clients.idempotency(request, body: bytes, companyId: record.tenantId, staff)
         let outcome = try await clients.commands.send(ClientCommandRequest(command: .update, clientId: record.id, tenantId: record.tenantId,
-                                                                           changes: changes, actor: clients.actor(staff)))
+                                                                           changes: changes, actor: clients.actor(staff),
+                                                                           idempotency: idempotency))
         let (fresh, pending) = try await clients.settled(outcome.client ?? record, outcome)
         try await clients.audit.record(staff, route: CareClientsAPI.route(request), clients: [fresh], sections: Self.sections,
                                        outcome: .allowed)
@@ -74,7 +76,7 @@ struct CareMedicationsAPI: Sendable {
 
     func create(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await caller(request, write: true)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let clientId = CareRecordInput.clientId(body, issues: &issues)
         let fields = CareRecordInput.fields(body, .medication, accepted: Self.fields, extra: ["clientId"],
@@ -83,14 +85,14 @@ struct CareMedicationsAPI: Sendable {
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
         let record = try await clients.client(clientId, request, staff, access, needs: Permission.careWrite)
         let outcome = try await clients.send(CareRecordChange(kind: .medication, change: .added, id: UUID(), fields: fields),
-                                             for: record, staff)
+                                             for: record, staff, request, body: bytes)
         return try await answer(request, staff, record, outcome, status: .created, message: "Medication created successfully")
     }
 
     func update(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (staff, access) = try await caller(request, write: true)
         let id = try CareRecordInput.id(request, "id", notFound: Self.notFound)
-        let body = try await CareRecordInput.object(request)
+        let (bytes, body) = try await CareRecordInput.body(request)
         var issues: [CareIssue] = []
         let fields = CareRecordInput.fields(body, .medication, accepted: Self.fields, issues: &issues)
         guard issues.isEmpty else { throw CareValidationFailure(issues) }
@@ -100,7 +102,7 @@ struct CareMedicationsAPI: Sendable {
         let order = Self.dateOrder(fields, current: current)
         guard order.isEmpty else { throw CareValidationFailure(order) }
         let outcome = try await clients.send(CareRecordChange(kind: .medication, change: .changed, id: id, fields: fields),
-                                             for: record, staff)
+                                             for: record, staff, request, body: bytes)
         return try await answer(request, staff, record, outcome, status: .ok, message: "Medication updated successfully")
     }
 
@@ -117,8 +119,9 @@ struct CareMedicationsAPI: Sendable {
             let zone = try await clients.timeZones.zone(of: record.tenantId)
             fields["stopDate"] = .string(CareAppointmentTime.local(Date(), in: zone).date)
         }
+        // The route takes no body: the key's request hash covers the method and path.
         let outcome = try await clients.send(CareRecordChange(kind: .medication, change: .changed, id: id, fields: fields),
-                                             for: record, staff)
+                                             for: record, staff, request, body: [])
         return try await answer(request, staff, record, outcome, status: .ok, message: "Medication stopped successfully")
     }
 

@@ -12,9 +12,10 @@ import JSON
 enum CareRecordInput {
     static let maxBodyBytes = 16 * 1024
 
-    /// The body's object.
-    static func object(_ request: HTTPRequest) async throws -> [String: JSONValue] {
-        try CareClientInput.object(try await OrganizationClientsAPI.jsonBody(request, maxBytes: maxBodyBytes))
+    /// The body's bytes (an `Idempotency-Key`'s request hash covers them) and its object.
+    static func body(_ request: HTTPRequest) async throws -> (bytes: [UInt8], object: [String: JSONValue]) {
+        let bytes = try await OrganizationClientsAPI.jsonBody(request, maxBytes: maxBodyBytes)
+        return (bytes, try CareClientInput.object(bytes))
     }
 
     /// The fields of `body` a route takes (`accepted`, besides `extra` keys it reads itself),
@@ -51,10 +52,13 @@ enum CareRecordInput {
 }
 
 extension CareClientsAPI {
-    /// Sends a care record command for `record`'s client.
-    func send(_ change: CareRecordChange, for record: ClientRecord, _ staff: StaffCaller) async throws -> ClientCommandResponse {
-        try await commands.send(ClientCommandRequest(command: .changeCareRecord, clientId: record.id, tenantId: record.tenantId,
-                                                     actor: actor(staff), careRecord: change))
+    /// Sends a care record command for `record`'s client, with the request's `Idempotency-Key`
+    /// (`body`: the request's body bytes, which its request hash covers).
+    func send(_ change: CareRecordChange, for record: ClientRecord, _ staff: StaffCaller, _ request: HTTPRequest,
+              body: [UInt8]) async throws -> ClientCommandResponse {
+        let idempotency = try idempotency(request, body: body, companyId: record.tenantId, staff)
+        return try await commands.send(ClientCommandRequest(command: .changeCareRecord, clientId: record.id, tenantId: record.tenantId,
+                                                            actor: actor(staff), idempotency: idempotency, careRecord: change))
     }
 
     /// The client holding the goal or medication `id` (`appointment`: the appointment) in the
@@ -69,17 +73,21 @@ extension CareClientsAPI {
     }
 
     /// The client as the search projection shows it once `outcome` is visible there (the
-    /// write's answer is rendered from it); `record` when it is not visible in time.
+    /// write's answer is rendered from it), `record` when it is not visible in time; and the
+    /// headers the answer is to carry (`X-Consistency: pending`, `Idempotent-Replayed: true`),
+    /// if any.
     func settled(_ record: ClientRecord, _ outcome: ClientCommandResponse) async throws -> (ClientRecord, HTTPResponse?) {
         let settled = await readYourWrites.settle(HTTPResponse(status: .ok), id: record.id, outcome: outcome)
-        let pending = settled.headers["X-Consistency"] != nil ? settled : nil
-        guard pending == nil, let fresh = try await search.client(record.id, tenantId: record.tenantId) else { return (record, pending) }
-        return (fresh, nil)
+        let visible = settled.headers["X-Consistency"] == nil
+        let carried = visible && !outcome.replayed ? nil : settled
+        guard visible, let fresh = try await search.client(record.id, tenantId: record.tenantId) else { return (record, carried) }
+        return (fresh, carried)
     }
 }
 
 extension HTTPResponse {
-    /// This response with the headers a read-your-writes wait set (`X-Consistency`).
+    /// This response with the headers a read-your-writes wait set (`X-Consistency`,
+    /// `Idempotent-Replayed`).
     func carrying(_ settled: HTTPResponse?) -> HTTPResponse {
         guard let settled else { return self }
         var response = self

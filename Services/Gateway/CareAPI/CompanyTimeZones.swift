@@ -2,8 +2,9 @@ import Foundation
 import Identity
 
 /// The companies' time zones (`IdentityStore.timeZone(ofCompany:)`), each remembered for
-/// `lifetime` (a minute), so an appointment read costs no query for it: a change of a
-/// company's zone (`UPDATE companies SET time_zone`) shows within a minute.
+/// `lifetime` (a minute), so an appointment read costs no query for it. A change made through
+/// this gateway (`PATCH /api/companies/:id`) is forgotten at once (`forget`); one made
+/// elsewhere (another gateway, `clientctl company time-zone`) shows within a minute.
 struct CompanyTimeZones: Sendable {
     static let lifetime = Duration.seconds(60)
     static let capacity = 10_000
@@ -21,5 +22,10 @@ struct CompanyTimeZones: Sendable {
         let zone = try await identity.timeZone(ofCompany: companyId)
         cache.store(zone, for: companyId, readIn: generation)
         return zone
+    }
+
+    /// Forgets the company's zone (it was just changed), so the next read looks it up.
+    func forget(_ companyId: UUID) {
+        cache.remove(companyId)
     }
 }

@@ -69,6 +69,17 @@ struct IdentityInput {
         return value
     }
 
+    /// A company's time zone: an IANA name `CompanyTimeZone.isKnown` takes (at most 64 bytes
+    /// of visible ASCII, one Foundation's `TimeZone(identifier:)` knows); nil when absent.
+    mutating func timeZone(_ field: String) -> String? {
+        switch object[field] {
+        case .string(let value) where CompanyTimeZone.isKnown(value): return value
+        case nil: return nil
+        default: issues.append(.init(field: field, message: "must be an IANA time zone name (such as Australia/Sydney)"))
+        }
+        return nil
+    }
+
     mutating func bool(_ field: String) -> Bool? {
         switch object[field] {
         case .bool(let value): return value

@@ -8,7 +8,8 @@ import Identity
 /// and errors.
 ///
 /// A user is `{id, number, email, name, active, roles, companies, createdAt, updatedAt}`
-/// (never a password or hash); a company `{id, number, name, createdAt}`; ids are lower-case
+/// (never a password or hash); a company `{id, number, name, createdAt,
+/// timeZone}`; ids are lower-case
 /// UUIDs, times RFC 3339 UTC with milliseconds. Errors use the organization API's envelope
 /// (`{"error": message, "code": code, "details": [{field, message}]}`); a throttled login
 /// (429) and a full password-hash queue (503) add `Retry-After`.
@@ -33,6 +34,7 @@ enum IdentityView {
             "number": .int(company.number),
             "name": .string(company.name),
             "createdAt": .string(Timestamp.format(company.createdAt)),
+            "timeZone": .string(company.timeZone),
         ])
     }
 

@@ -29,6 +29,9 @@ extension OpenAPIDocument {
                              maxBodyBytes: body == nil ? nil : CareClientsAPI.maxBodyBytes, errorSchema: error, responses: responses)
         }
         let details = OpenAPIResponse("`{success, data: profile}`; sections the caller may not see are left out", schemaRef("CareClientEnvelope"))
+        let updated = careWritten("`{success, message, data: profile}`; sections the caller may not see are left out",
+                                  schemaRef("CareClientEnvelope"))
+        let key = [idempotencyKey]
         return [
             operation(.GET, CareClientsAPI.listPath, "listCareClients",
                       "Care clients, newest first (care.read; without care.every_client only the clients related to the caller)",
@@ -41,25 +44,29 @@ extension OpenAPIDocument {
             operation(.GET, CareClientsAPI.mobileDetailsPath, "getCareClientMobile", "A care client's profile (mobile: the same data)",
                       [200: details, 403: forbidden, 404: notFound]),
             operation(.POST, CareClientsAPI.createPath, "createCareClient",
-                      "Create a care client (care.write; medicalInfo needs care.medical.write)", body: schemaRef("CareClientCreate"),
-                      [201: OpenAPIResponse("`{success, message: \"Client created successfully\", data: {id, firstName, lastName}}`",
-                                            schemaRef("CareClientCreated")),
+                      "Create a care client (care.write; medicalInfo needs care.medical.write)", parameters: key,
+                      body: schemaRef("CareClientCreate"),
+                      [201: careWritten("`{success, message: \"Client created successfully\", data: {id, firstName, lastName}}`",
+                                        schemaRef("CareClientCreated")),
                        400: validation, 403: forbidden,
-                       409: OpenAPIResponse("`A client with this NDIS number already exists`, or the email is taken", error)]),
+                       409: OpenAPIResponse("`A client with this NDIS number already exists`, or the email is taken", error),
+                       422: careKeyReused]),
             operation(.PUT, CareClientsAPI.updatePath, "updateCareClient",
-                      "Deep-merge a care client's profile: objects merge, arrays replace, null clears", body: schemaRef("CareClientUpdate"),
-                      [200: details, 400: validation, 403: forbidden, 404: notFound,
-                       409: OpenAPIResponse("The NDIS number or email belongs to another client", error)]),
-            operation(.PUT, CareClientsAPI.mobileUpdatePath, "updateCareClientMobile", "Deep-merge a care client's profile (mobile)",
+                      "Deep-merge a care client's profile: objects merge, arrays replace, null clears", parameters: key,
                       body: schemaRef("CareClientUpdate"),
-                      [200: details, 400: validation, 403: forbidden, 404: notFound,
-                       409: OpenAPIResponse("The NDIS number or email belongs to another client", error)]),
+                      [200: updated, 400: validation, 403: forbidden, 404: notFound,
+                       409: OpenAPIResponse("The NDIS number or email belongs to another client", error), 422: careKeyReused]),
+            operation(.PUT, CareClientsAPI.mobileUpdatePath, "updateCareClientMobile", "Deep-merge a care client's profile (mobile)",
+                      parameters: key, body: schemaRef("CareClientUpdate"),
+                      [200: updated, 400: validation, 403: forbidden, 404: notFound,
+                       409: OpenAPIResponse("The NDIS number or email belongs to another client", error), 422: careKeyReused]),
             OpenAPIOperation(method: .PUT, pattern: CareClientsAPI.statusPath, operationId: "setCareClientStatus",
                              summary: "Set a care client's status: active, inactive or terminated", tag: "care", access: .session,
-                             pathParameters: ["id": id, "status": ["type": "string", "enum": ["active", "inactive", "terminated"]]], errorSchema: error,
-                             responses: [200: OpenAPIResponse("`{success, message: \"Client status updated successfully\"}`",
-                                                              schemaRef("CareMessage")),
-                                         400: validation, 403: forbidden, 404: notFound]),
+                             pathParameters: ["id": id, "status": ["type": "string", "enum": ["active", "inactive", "terminated"]]],
+                             parameters: key, errorSchema: error,
+                             responses: [200: careWritten("`{success, message: \"Client status updated successfully\"}`",
+                                                          schemaRef("CareMessage")),
+                                         400: validation, 403: forbidden, 404: notFound, 422: careKeyReused]),
             operation(.GET, CareClientsExport.path, "exportCareClients",
                       "The list's clients as CSV (care.export), streamed page by page; cells starting with =, +, -, @, tab or "
                           + "carriage return are prefixed with '", parameters: listParameters.filter {
@@ -80,6 +87,20 @@ extension OpenAPIDocument {
                              responses: [200: OpenAPIResponse("`{success, data: {records, nextCursor}}`", schemaRef("CareAccessPage")),
                                          400: validation, 403: forbidden]),
         ]
+    }
+
+    /// A care write's answer: `Idempotent-Replayed: true` when it repeats an earlier one (the
+    /// same `Idempotency-Key`), `X-Consistency: pending` when reads may not show it yet.
+    static func careWritten(_ description: String, _ schema: JSONValue) -> OpenAPIResponse {
+        OpenAPIResponse(description, schema, headers: [
+            "Idempotent-Replayed": replayedHeader,
+            "X-Consistency": consistencyHeader,
+        ])
+    }
+
+    /// A care write's `Idempotency-Key` used before with another request (method, path or body).
+    static var careKeyReused: OpenAPIResponse {
+        OpenAPIResponse("`This idempotency key was already used for a different request`; nothing changed", schemaRef("CareError"))
     }
 
     static func statusSchema(nullable: Bool) -> JSONValue {

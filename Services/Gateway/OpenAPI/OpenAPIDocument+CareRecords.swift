@@ -26,9 +26,11 @@ extension OpenAPIDocument {
         func notFound(_ what: String) -> OpenAPIResponse {
             OpenAPIResponse("No such \(what.lowercased()) in the caller's companies: `\(what) not found`", error)
         }
-        let goal = OpenAPIResponse("`{success, message, data: goal}`", schemaRef("CareGoalEnvelope"))
-        let medication = OpenAPIResponse("`{success, message, data: medication}`", schemaRef("CareMedicationEnvelope"))
-        let appointment = OpenAPIResponse("`{success, message, data: appointment}`", schemaRef("CareAppointmentEnvelope"))
+        let goal = careWritten("`{success, message, data: goal}`", schemaRef("CareGoalEnvelope"))
+        let medication = careWritten("`{success, message, data: medication}`", schemaRef("CareMedicationEnvelope"))
+        let appointment = careWritten("`{success, message, data: appointment}`", schemaRef("CareAppointmentEnvelope"))
+        let reused = careKeyReused
+        let key = [idempotencyKey]
         let limitReached = OpenAPIResponse("The client holds the most records of this kind already", error)
         let booked = OpenAPIResponse("`The health carer is already booked at an overlapping time`, or the limit of appointments is "
                                          + "reached", error)
@@ -37,18 +39,18 @@ extension OpenAPIDocument {
             operation(.GET, CareGoalsAPI.listPath, "listCareGoals", "A client's goals with their tasks and history (care.read)",
                       [200: OpenAPIResponse("`{success, data: [goal]}`", schemaRef("CareGoalArray")), 403: forbidden, 404: clientNotFound]),
             operation(.POST, CareGoalsAPI.createPath, "createCareGoal", "Add a goal to a client (care.write)",
-                      body: careRecordBody(.goal, fields: CareGoalsAPI.goalFields, required: ["title"], clientId: true),
-                      [201: goal, 400: validation, 403: forbidden, 404: clientNotFound, 409: limitReached]),
+                      parameters: key, body: careRecordBody(.goal, fields: CareGoalsAPI.goalFields, required: ["title"], clientId: true),
+                      [201: goal, 400: validation, 403: forbidden, 404: clientNotFound, 409: limitReached, 422: reused]),
             operation(.PUT, CareGoalsAPI.updatePath, "updateCareGoal", "Change a goal; the change is kept in its history (care.write)",
-                      body: careRecordBody(.goal, fields: CareGoalsAPI.goalFields, required: [], clientId: false),
-                      [200: goal, 400: validation, 403: forbidden, 404: notFound("Goal")]),
+                      parameters: key, body: careRecordBody(.goal, fields: CareGoalsAPI.goalFields, required: [], clientId: false),
+                      [200: goal, 400: validation, 403: forbidden, 404: notFound("Goal"), 422: reused]),
             operation(.POST, CareGoalsAPI.tasksPath, "createCareGoalTask", "Add a task to a goal; answers the goal (care.write)",
-                      body: careRecordBody(.goalTask, fields: CareGoalsAPI.taskFields, required: ["title"], clientId: false),
-                      [201: goal, 400: validation, 403: forbidden, 404: notFound("Goal"), 409: limitReached]),
+                      parameters: key, body: careRecordBody(.goalTask, fields: CareGoalsAPI.taskFields, required: ["title"], clientId: false),
+                      [201: goal, 400: validation, 403: forbidden, 404: notFound("Goal"), 409: limitReached, 422: reused]),
             operation(.PUT, CareGoalsAPI.taskPath, "updateCareGoalTask", "Change a goal's task; answers the goal (care.write)",
-                      body: careRecordBody(.goalTask, fields: CareGoalsAPI.taskFields, required: [], clientId: false),
+                      parameters: key, body: careRecordBody(.goalTask, fields: CareGoalsAPI.taskFields, required: [], clientId: false),
                       [200: goal, 400: validation, 403: forbidden,
-                       404: OpenAPIResponse("`Goal not found` or `Task not found`", error)]),
+                       404: OpenAPIResponse("`Goal not found` or `Task not found`", error), 422: reused]),
             operation(.GET, CareMedicationsAPI.listPath, "listCareMedications",
                       "A client's medications (stopped ones under `stopped`), allergies and medical history (care.medical.read)",
                       [200: OpenAPIResponse("`{success, data: {medications, stopped, allergies, medicalHistory}}`",
@@ -56,23 +58,25 @@ extension OpenAPIDocument {
                        403: forbidden, 404: clientNotFound]),
             operation(.PUT, CareMedicationsAPI.listPath, "setCareMedicalInfo",
                       "Set a client's allergies and medical history: the profile's medicalInfo (care.medical.write)",
-                      body: ["type": "object", "additionalProperties": false, "minProperties": 1, "properties": [
+                      parameters: key, body: ["type": "object", "additionalProperties": false, "minProperties": 1, "properties": [
                           "allergies": orNull(careField(.textList(TextLimit(characters: 200)))),
                           "medicalHistory": orNull(careField(.text(TextLimit(characters: 5000, multiLine: true)))),
                       ]],
-                      [200: OpenAPIResponse("`{success, message, data: {medications, stopped, allergies, medicalHistory}}`",
-                                            schemaRef("CareMedicationsView")),
-                       400: validation, 403: forbidden, 404: clientNotFound]),
+                      [200: careWritten("`{success, message, data: {medications, stopped, allergies, medicalHistory}}`",
+                                        schemaRef("CareMedicationsView")),
+                       400: validation, 403: forbidden, 404: clientNotFound, 422: reused]),
             operation(.POST, CareMedicationsAPI.createPath, "createCareMedication", "Add a medication (care.medical.write)",
-                      body: careRecordBody(.medication, fields: CareMedicationsAPI.fields,
-                                           required: ["medicineName", "dose", "frequency", "startDate"], clientId: true),
-                      [201: medication, 400: validation, 403: forbidden, 404: clientNotFound, 409: limitReached]),
+                      parameters: key, body: careRecordBody(.medication, fields: CareMedicationsAPI.fields,
+                                                            required: ["medicineName", "dose", "frequency", "startDate"],
+                                                            clientId: true),
+                      [201: medication, 400: validation, 403: forbidden, 404: clientNotFound, 409: limitReached, 422: reused]),
             operation(.PUT, CareMedicationsAPI.itemPath, "updateCareMedication", "Change a medication (care.medical.write)",
-                      body: careRecordBody(.medication, fields: CareMedicationsAPI.fields, required: [], clientId: false),
-                      [200: medication, 400: validation, 403: forbidden, 404: notFound("Medication")]),
+                      parameters: key, body: careRecordBody(.medication, fields: CareMedicationsAPI.fields, required: [], clientId: false),
+                      [200: medication, 400: validation, 403: forbidden, 404: notFound("Medication"), 422: reused]),
             operation(.DELETE, CareMedicationsAPI.itemPath, "stopCareMedication",
                       "Stop a medication: kept, with status stopped and today's date (care.medical.write)",
-                      [200: medication, 400: validation, 403: forbidden, 404: notFound("Medication")]),
+                      parameters: key,
+                      [200: medication, 400: validation, 403: forbidden, 404: notFound("Medication"), 422: reused]),
             operation(.GET, CareAppointmentsAPI.listPath, "listCareAppointments",
                       "A client's appointments in start order, at most \(CareAppointmentsQuery.maxCount) (care.read)",
                       parameters: [
@@ -90,11 +94,11 @@ extension OpenAPIDocument {
                        403: forbidden, 404: OpenAPIResponse("`Health carer not found` in the caller's companies", error)]),
             operation(.POST, CareAppointmentsAPI.createPath, "createCareAppointment",
                       "Book a health carer for a client, in the company's time zone (care.write)",
-                      body: appointmentBody(creating: true),
-                      [201: appointment, 400: validation, 403: forbidden, 404: clientNotFound, 409: booked]),
+                      parameters: key, body: appointmentBody(creating: true),
+                      [201: appointment, 400: validation, 403: forbidden, 404: clientNotFound, 409: booked, 422: reused]),
             operation(.PUT, CareAppointmentsAPI.updatePath, "updateCareAppointment", "Reschedule an appointment or set its status (care.write)",
-                      body: appointmentBody(creating: false),
-                      [200: appointment, 400: validation, 403: forbidden, 404: notFound("Appointment"), 409: booked]),
+                      parameters: key, body: appointmentBody(creating: false),
+                      [200: appointment, 400: validation, 403: forbidden, 404: notFound("Appointment"), 409: booked, 422: reused]),
             operation(.GET, CareClientsAPI.stakeholderPath, "listStakeholderClients",
                       "The clients the caller coordinates or plan-manages (care.read), with the list's parameters",
                       parameters: [
@@ -146,7 +150,11 @@ extension OpenAPIDocument {
         let time: JSONValue = ["type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][05]$",
                                "description": "HH:MM on a five-minute mark, in the company's time zone"]
         var properties: [String: JSONValue] = [
-            "healthCarerId": uuid, "date": careField(.date), "startTime": time, "endTime": time,
+            "healthCarerId": uuid, "date": careField(.date), "startTime": time,
+            "endTime": ["type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][05]$",
+                        "description": .string("HH:MM on a five-minute mark, in the company's time zone; before startTime it is "
+                                               + "on the next day (an overnight shift); not equal to startTime; at most 12 hours "
+                                               + "after it")],
             "serviceType": careRecordField(.text(TextLimit(characters: 100))),
             "status": careRecordField(.choice(CareRecordSchema.appointmentStatuses)),
         ]

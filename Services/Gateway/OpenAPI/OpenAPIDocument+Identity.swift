@@ -1,4 +1,5 @@
 import ClientDomain
+import Foundation
 import HTTP
 import Identity
 
@@ -44,6 +45,16 @@ extension OpenAPIDocument {
                              tag: "identity", access: .session,
                              responses: [200: OpenAPIResponse("Every company", listEnvelope("Company")),
                                          403: forbidden(Permission.companiesManage)]),
+            OpenAPIOperation(method: .PATCH, pattern: "/api/companies/:id", operationId: "updateCompany",
+                             summary: "Change a company's settings, its name and time zone (those left out stay)",
+                             tag: "identity", access: .session, pathParameters: ["id": uuid],
+                             requestBody: schemaRef("CompanyUpdate"), maxBodyBytes: IdentityInput.maxBodyBytes,
+                             responses: [200: OpenAPIResponse("The company as changed", envelope("Company")), 400: invalid,
+                                         403: .error("Lacks both `\(Permission.companiesManage)` and "
+                                                     + "`\(Permission.companiesSettings)`"),
+                                         404: .error("No such company among those the caller may change (its own companies, "
+                                                     + "or every company with `\(Permission.companiesManage)`)"),
+                                         409: .error("Another company has this name (ignoring case)")]),
 
             OpenAPIOperation(method: .POST, pattern: "/api/users", operationId: "createUser",
                              summary: "Create a staff user (an admin only in its own companies, with roles it could grant)",
@@ -137,6 +148,12 @@ extension OpenAPIDocument {
             "items": ["enum": .array([Role.superAdmin, Role.admin, Role.sales, Role.finance, Role.agent].map(JSONValue.string))],
             "description": "Roles (rows of the roles table, which the identity migrations seed); a role given twice counts once",
         ]
+        // The names Foundation lists, and UTC: a schema-valid zone is one the route takes.
+        let zones = (TimeZone.knownTimeZoneIdentifiers + ["UTC"]).filter(CompanyTimeZone.isKnown)
+        let timeZone: JSONValue = [
+            "type": "string", "enum": .array(Array(Set(zones)).sorted().map(JSONValue.string)),
+            "description": "An IANA time zone name Foundation knows (such as Australia/Sydney); another is 400",
+        ]
         let companies: JSONValue = ["type": "array", "items": uuid,
                                     "description": "Ids of existing companies (another is 400); an id given twice counts once"]
         let keyPermissions: JSONValue = ["type": "array", "minItems": 1,
@@ -182,12 +199,17 @@ extension OpenAPIDocument {
                                "roles": roles, "companies": companies],
             ],
             "Company": [
-                "type": "object", "required": ["id", "number", "name", "createdAt"],
-                "properties": ["id": uuid, "number": ["type": "integer"], "name": ["type": "string"], "createdAt": time],
+                "type": "object", "required": ["id", "number", "name", "createdAt", "timeZone"],
+                "properties": ["id": uuid, "number": ["type": "integer"], "name": ["type": "string"], "createdAt": time,
+                               "timeZone": ["type": "string", "description": "The IANA time zone of its care appointments' times"]],
             ],
             "CompanyCreate": [
                 "type": "object", "required": ["name"], "additionalProperties": false,
                 "properties": ["name": name],
+            ],
+            "CompanyUpdate": [
+                "type": "object", "additionalProperties": false,
+                "properties": ["name": name, "timeZone": timeZone],
             ],
             "APIKey": ["type": "object", "required": keyRequired, "properties": .object(keyProperties)],
             "IssuedAPIKey": [

@@ -57,7 +57,8 @@ extension OpenAPIDocument {
         ]
     }
 
-    private static var idempotencyKey: JSONValue {
+    /// `Idempotency-Key`, as the organization, workspace and care writes take it.
+    static var idempotencyKey: JSONValue {
         parameter("Idempotency-Key", in: "header",
                   ["type": "string", "minLength": 1, "maxLength": .int(Int64(OrganizationWriteHeaders.maxIdempotencyKeyLength)),
                    "pattern": "^[!-~]+$", "description": "Printable ASCII without spaces"],
@@ -70,9 +71,9 @@ extension OpenAPIDocument {
     }
 
     private static let etagHeader: JSONValue = ["description": "The client's version, `\"<n>\"`", "schema": ["type": "string"]]
-    private static let replayedHeader: JSONValue = ["description": "`true` when this answers a repeated `Idempotency-Key`",
+    static let replayedHeader: JSONValue = ["description": "`true` when this answers a repeated `Idempotency-Key`",
                                                     "schema": ["const": "true"]]
-    private static let consistencyHeader: JSONValue = [
+    static let consistencyHeader: JSONValue = [
         "description": "`pending` when the write is stored but reads may not show it yet (`READ_YOUR_WRITES_TIMEOUT_MS` passed)",
         "schema": ["const": "pending"],
     ]

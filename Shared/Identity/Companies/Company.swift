@@ -9,12 +9,15 @@ public struct Company: Sendable, Equatable, Codable {
     public var number: Int64
     public var name: String
     public var createdAt: Date
+    /// The IANA time zone its care appointments are given and shown in (`CompanyTimeZone`).
+    public var timeZone: String
 
-    public init(id: UUID, number: Int64, name: String, createdAt: Date) {
+    public init(id: UUID, number: Int64, name: String, createdAt: Date, timeZone: String = CompanyTimeZone.standard) {
         self.id = id
         self.number = number
         self.name = name
         self.createdAt = createdAt
+        self.timeZone = timeZone
     }
 
     /// The longest accepted company name, in characters.

@@ -12,9 +12,7 @@ extension IdentityStore {
 
     /// Sets the company's time zone; `name` must be one `TimeZone(identifier:)` knows.
     public func setTimeZone(ofCompany id: UUID, to name: String) async throws {
-        guard CompanyTimeZone.isKnown(name) else {
-            throw ClienteleError(.invalidArgument, "timeZone must be an IANA time zone name", context: ["field": "timeZone"])
-        }
+        guard CompanyTimeZone.isKnown(name) else { throw CompanyTimeZone.unknown }
         _ = try await pool.query("UPDATE companies SET time_zone = $2 WHERE id = $1", [id, name])
     }
 }
@@ -24,6 +22,10 @@ public enum CompanyTimeZone {
     public static let standard = "Australia/Sydney"
     /// The longest name accepted (IANA names are far shorter).
     public static let maxLength = 64
+
+    /// The error for a name `isKnown` refuses.
+    public static let unknown = ClienteleError(.invalidArgument, "timeZone must be an IANA time zone name",
+                                               context: ["field": "timeZone"])
 
     public static func isKnown(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= maxLength && name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f })

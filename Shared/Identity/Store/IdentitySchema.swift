@@ -245,6 +245,15 @@ public enum IdentitySchema {
         INSERT INTO role_permissions (role, permission) VALUES
             ('super-admin', 'clients.export'), ('admin', 'clients.export');
         """),
+        // A company's own settings (`PATCH /api/companies/:id`: its name and time zone):
+        // changed by the company's admins for their own company, and by super-admins (who
+        // hold `companies.manage` and act in every company).
+        Migration(version: 13, name: "company settings permission", sql: """
+        INSERT INTO permissions (name, description) VALUES
+            ('companies.settings', 'Change one''s own company''s settings: its name and time zone');
+        INSERT INTO role_permissions (role, permission) VALUES
+            ('super-admin', 'companies.settings'), ('admin', 'companies.settings');
+        """),
         // The care access audit's client arrays are stored uncompressed (out of line when
         // large, as before): a carer's list names a thousand clients, and compressing the
         // record's arrays was about half of PostgreSQL's time writing it (measured:

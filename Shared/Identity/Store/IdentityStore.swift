@@ -23,20 +23,47 @@ public struct IdentityStore: Sendable {
 
     /// Creates a company; `conflict` when one with the same name (ignoring case) exists.
     public func createCompany(name: String) async throws -> Company {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= Company.maxNameLength,
-              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw ClienteleError(.invalidArgument, "A company name must be 1 to \(Company.maxNameLength) characters",
-                                 context: ["field": "name"])
-        }
+        let trimmed = try Self.companyName(name)
         do {
             let rows = try await pool.query("""
                 INSERT INTO companies (id, name) VALUES ($1, $2) RETURNING \(Self.companyColumns)
                 """, [UUID(), trimmed])
             return try Self.company(from: rows[0])
         } catch let error as PostgresError where error.isUniqueViolation {
-            throw ClienteleError(.conflict, "A company with this name already exists", context: ["field": "name"])
+            throw Self.companyNameTaken
         }
+    }
+
+    /// Changes company `id`'s name and/or time zone (nil: stays), in one statement; nil when
+    /// there is no such company. `conflict` when another company has the name (ignoring case);
+    /// `invalidArgument` naming the field for a bad name or a zone `CompanyTimeZone` does not
+    /// know, before anything is written.
+    public func updateCompany(id: UUID, name: String?, timeZone: String?) async throws -> Company? {
+        let trimmed = try name.map(Self.companyName)
+        if let timeZone, !CompanyTimeZone.isKnown(timeZone) { throw CompanyTimeZone.unknown }
+        do {
+            let rows = try await pool.query("""
+                UPDATE companies SET name = coalesce($2, name), time_zone = coalesce($3, time_zone) WHERE id = $1
+                RETURNING \(Self.companyColumns)
+                """, [id, trimmed, timeZone])
+            return try rows.first.map(Self.company(from:))
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw Self.companyNameTaken
+        }
+    }
+
+    static let companyNameTaken = ClienteleError(.conflict, "A company with this name already exists", context: ["field": "name"])
+
+    /// `name` trimmed of white space, if it is a company name: 1 to `Company.maxNameLength`
+    /// characters without control characters.
+    static func companyName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= Company.maxNameLength,
+              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ClienteleError(.invalidArgument, "A company name must be 1 to \(Company.maxNameLength) characters",
+                                 context: ["field": "name"])
+        }
+        return trimmed
     }
 
     public func company(id: UUID) async throws -> Company? {
@@ -135,12 +162,13 @@ public struct IdentityStore: Sendable {
         try await pool.query("SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at DESC").map(Self.apiKey(from:))
     }
 
-    static let companyColumns = "id, number, name, created_at"
+    static let companyColumns = "id, number, name, created_at, time_zone"
     static let keyColumns = "id, company_id, prefix, permissions, created_at, revoked_at"
 
     static func company(from row: PostgresRow) throws -> Company {
         Company(id: try row.decode(0, as: UUID.self), number: try row.decode(1, as: Int64.self),
-                name: try row.decode(2, as: String.self), createdAt: try row.decode(3, as: Date.self))
+                name: try row.decode(2, as: String.self), createdAt: try row.decode(3, as: Date.self),
+                timeZone: try row.decode(4, as: String.self))
     }
 
     static func apiKey(from row: PostgresRow) throws -> APIKey {

@@ -11,6 +11,9 @@ public enum Permission {
     public static let usersManage = "users.manage"
     /// Create and list companies, and act in every company (not only one's own).
     public static let companiesManage = "companies.manage"
+    /// Change one's own companies' settings (name, time zone); with `companies.manage`, any
+    /// company's. Granted to super-admin and admin (identity migration 13).
+    public static let companiesSettings = "companies.settings"
     public static let apiKeysManage = "api_keys.manage"
     /// The leads API: list and read any lead of one's companies.
     public static let leadsRead = "leads.read"
