@@ -18,8 +18,7 @@ extension CareAppointment {
 
     public static func wireBytes(_ appointments: [CareAppointment]) -> [UInt8] {
         var out = WireWriter(magic: magic, capacity: 8 + appointments.count * 100)
-        out.count(appointments.count)
-        for appointment in appointments {
+        out.list(appointments) { out, appointment in
             out.uuid(appointment.id)
             out.uuid(appointment.clientId)
             out.uuid(appointment.carerId)
@@ -35,18 +34,14 @@ extension CareAppointment {
     /// trailing bytes, more than `CareAppointmentsQuery.maxCount`, an absent text).
     public static func appointments(wireBytes bytes: [UInt8]) -> [CareAppointment]? {
         WireReader.read(bytes, magic: magic) { reader in
-            guard let count = reader.count(limit: CareAppointmentsQuery.maxCount, itemBytes: minimumBytes) else { return nil }
-            var appointments: [CareAppointment] = []
-            appointments.reserveCapacity(count)
-            for _ in 0..<count {
+            reader.list(limit: CareAppointmentsQuery.maxCount, itemBytes: minimumBytes) { reader in
                 guard let id = reader.uuid(), let clientId = reader.uuid(), let carerId = reader.uuid(), let startsAt = reader.date(),
                       let endsAt = reader.date(), let serviceType = reader.requiredText(), let status = reader.requiredText() else {
                     return nil
                 }
-                appointments.append(CareAppointment(id: id, clientId: clientId, carerId: carerId, startsAt: startsAt, endsAt: endsAt,
-                                                    serviceType: serviceType, status: status))
+                return CareAppointment(id: id, clientId: clientId, carerId: carerId, startsAt: startsAt, endsAt: endsAt,
+                                       serviceType: serviceType, status: status)
             }
-            return appointments
         }
     }
 }

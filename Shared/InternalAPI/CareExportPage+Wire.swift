@@ -14,8 +14,7 @@ extension CareExportPage {
 
     public var wireBytes: [UInt8] {
         var out = WireWriter(magic: Self.magic, capacity: 8 + rows.count * 180)
-        out.count(rows.count)
-        for row in rows {
+        out.list(rows) { out, row in
             out.uuid(row.id)
             out.uuid(row.tenantId)
             out.i64(row.number ?? 0)
@@ -42,10 +41,7 @@ extension CareExportPage {
     }
 
     private static func rows(_ reader: inout WireReader) -> [Row]? {
-        guard let count = reader.count(limit: maxRows) else { return nil }
-        var rows: [Row] = []
-        rows.reserveCapacity(count)
-        for _ in 0..<count {
+        reader.list(limit: maxRows) { reader in
             guard let id = reader.uuid(), let tenantId = reader.uuid(), let number = reader.i64() else { return nil }
             var texts: [String?] = []
             texts.reserveCapacity(9)
@@ -54,10 +50,9 @@ extension CareExportPage {
                 texts.append(text)
             }
             guard let status = texts[6] else { return nil }
-            rows.append(Row(id: id, tenantId: tenantId, number: number == 0 ? nil : number, name: texts[0],
-                            displayName: texts[1], firstName: texts[2], lastName: texts[3], email: texts[4],
-                            ndisNumber: texts[5], status: status, planManager: texts[7], supportCoordinator: texts[8]))
+            return Row(id: id, tenantId: tenantId, number: number == 0 ? nil : number, name: texts[0],
+                       displayName: texts[1], firstName: texts[2], lastName: texts[3], email: texts[4],
+                       ndisNumber: texts[5], status: status, planManager: texts[7], supportCoordinator: texts[8])
         }
-        return rows
     }
 }

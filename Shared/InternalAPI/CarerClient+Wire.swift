@@ -18,8 +18,7 @@ extension CarerClient {
 
     public static func wireBytes(_ clients: [CarerClient]) -> [UInt8] {
         var out = WireWriter(magic: magic, capacity: 8 + clients.count * 64)
-        out.count(clients.count)
-        for client in clients {
+        out.list(clients) { out, client in
             out.uuid(client.id)
             out.i64(client.number ?? 0)
             out.i64(client.appointmentCount)
@@ -33,16 +32,12 @@ extension CarerClient {
     /// The clients `bytes` hold; nil when they are not a list (wrong magic, cut short, trailing bytes).
     public static func clients(wireBytes bytes: [UInt8]) -> [CarerClient]? {
         WireReader.read(bytes, magic: magic) { reader in
-            guard let count = reader.count(limit: Int(UInt32.max - 1), itemBytes: minimumBytes) else { return nil }
-            var clients: [CarerClient] = []
-            clients.reserveCapacity(count)
-            for _ in 0..<count {
+            reader.list(limit: Int(UInt32.max - 1), itemBytes: minimumBytes) { reader in
                 guard let id = reader.uuid(), let number = reader.i64(), let appointmentCount = reader.i64(),
                       let name = reader.text(), let firstName = reader.text(), let lastName = reader.text() else { return nil }
-                clients.append(CarerClient(id: id, number: number == 0 ? nil : number, name: name, firstName: firstName,
-                                           lastName: lastName, appointmentCount: appointmentCount))
+                return CarerClient(id: id, number: number == 0 ? nil : number, name: name, firstName: firstName,
+                                   lastName: lastName, appointmentCount: appointmentCount)
             }
-            return clients
         }
     }
 }

@@ -54,6 +54,19 @@ struct WireReader {
         return Int(count)
     }
 
+    /// A count (as `count(limit:itemBytes:)`) and that many items, each read by `item`; nil
+    /// when the count or any item is.
+    mutating func list<Item>(limit: Int, itemBytes: Int = 1, _ item: (inout WireReader) -> Item?) -> [Item]? {
+        guard let count = count(limit: limit, itemBytes: itemBytes) else { return nil }
+        var items: [Item] = []
+        items.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let next = item(&self) else { return nil }
+            items.append(next)
+        }
+        return items
+    }
+
     mutating func uuid() -> UUID? {
         take(16).map { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) }
     }

@@ -34,6 +34,12 @@ struct WireWriter {
         u32(UInt32(truncatingIfNeeded: value))
     }
 
+    /// `items`' count, then each item as `write` writes it (read back by `WireReader.list`).
+    mutating func list<Item>(_ items: [Item], _ write: (inout WireWriter, Item) -> Void) {
+        count(items.count)
+        for item in items { write(&self, item) }
+    }
+
     mutating func uuid(_ id: UUID) {
         withUnsafeBytes(of: id.uuid) { bytes.append(contentsOf: $0) }
     }
