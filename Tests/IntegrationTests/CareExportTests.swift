@@ -315,5 +315,8 @@ final class CareExportTests: XCTestCase {
             return again.status.code == 200
         }
         for download in held { download.body.close() }
+        try await eventually("every held export ended, its place given back for the next test") {
+            try await self.count(exports) == 0
+        }
     }
 }
