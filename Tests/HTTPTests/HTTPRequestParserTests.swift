@@ -188,6 +188,19 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(parse("GET /\(String(repeating: "b", count: 99)) HTTP/1.1\r\nHost: a\r\n\r\n", limits: limits).last, .end)
     }
 
+    func testALineOfExactlyTheLimitWaitsForItsLineEnd() {
+        // The request line may be the target limit plus 32 bytes; with its CR arrived and its LF
+        // not yet, the parser cannot tell a line of the limit from a longer one, so it waits —
+        // as it does when the same line arrives whole (found by fuzzing: a split changed the outcome).
+        var limits = HTTPRequestParser.Limits()
+        limits.maxRequestTargetBytes = 100
+        let line = String(repeating: "A", count: 132)
+        XCTAssertEqual(parse(line + "\r", limits: limits), [])
+        XCTAssertEqual(parse(line + "\r\nHost: a\r\n", limits: limits), [])
+        XCTAssertEqual(parse(line + "\r\nHost: a\r\n", step: 133, limits: limits), [])
+        XCTAssertEqual(parse(line + "A\r", limits: limits).last, .error(400))
+    }
+
     func testTooLargeHeadersAre431EvenBeforeHeadEnds() {
         var limits = HTTPRequestParser.Limits()
         limits.maxHeaderBytes = 1024

@@ -187,7 +187,9 @@ public struct HTTPRequestParser: Sendable {
                     requestLineScanned = scanEnd - start
                 }
             }
-            if requestLineLength < 0, available > maxRequestLine {
+            // A line of exactly the limit may still have its CRLF outstanding: give up only once
+            // the limit plus both line-end bytes arrived without one.
+            if requestLineLength < 0, available >= maxRequestLine + 2 {
                 throw requestLineTooLongError(start: start, end: count)
             }
             if requestLineLength >= 0, available - requestLineLength > limits.maxHeaderBytes + 4 {
