@@ -32,9 +32,10 @@ final class SessionAuthenticatorTests: XCTestCase {
     /// Signs a token for `user` and remembers it as verified; the token.
     private func remembered(_ user: User, by authenticator: SessionAuthenticator, issued: Date = Date()) throws -> String {
         let claims = SessionClaims(user: user, now: issued, lifetime: tokens.lifetime)
+        let token = tokens.sign(claims)
         authenticator.verified.store(StaffCaller(user: user, permissions: ["clients.read"], claims: claims),
-                                     for: try XCTUnwrap(claims.tokenId))
-        return tokens.sign(claims)
+                                     for: SessionAuthenticator.cacheKey(token))
+        return token
     }
 
     /// Whether `token` authenticates from the cache (true), is refused (false); a database

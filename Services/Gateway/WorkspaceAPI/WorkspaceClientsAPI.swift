@@ -60,9 +60,10 @@ struct WorkspaceClientsAPI: Sendable {
     func get(_ request: HTTPRequest) async throws -> HTTPResponse {
         let caller = try await caller(request, Permission.clientsRead)
         let id = try Self.clientId(request)
-        async let definitions = catalog.recent(caller.workspaceId)
         guard let record = try await search.client(id, tenantId: caller.workspaceId) else { throw Self.notFound }
-        return WorkspaceClientView.single(record, definitions: try await definitions)
+        // Not `async let`: the definitions are nearly always remembered, and a child task per
+        // read cost more than the rare lookup it would overlap.
+        return WorkspaceClientView.single(record, definitions: try await catalog.recent(caller.workspaceId))
     }
 
     // MARK: Writes

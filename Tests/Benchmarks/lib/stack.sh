@@ -202,9 +202,20 @@ PY
 wrk_run() {
     local name="$1" url="$2"; shift 2
     local before after
+    local perf_pid=""
+    # BENCH_PERF=FILE with BENCH_PERF_RUN=NAME (and BENCH_PERF_SERVICE, default gateway): a
+    # `perf record -g` profile of that service during the wrk run called NAME.
+    if [ -n "${BENCH_PERF:-}" ] && [ "${BENCH_PERF_RUN:-}" = "$name" ]; then
+        perf record -F 999 -g -p "${svc_pid[${BENCH_PERF_SERVICE:-gateway}]}" -o "$BENCH_PERF" >"$work/perf-$name.txt" 2>&1 &
+        perf_pid=$!
+    fi
     before="$(cpu_sample)"
     wrk "$@" --latency "$url" >"$work/$name.txt"
     after="$(cpu_sample)"
+    if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid" 2>/dev/null || { echo "perf ended early:" >&2; cat "$work/perf-$name.txt" >&2; }
+        wait "$perf_pid" || true
+    fi
     cpu_report "$before" "$after" "$seconds" "$(awk '/requests in/ {print $1}' "$work/$name.txt")" >"$work/$name.cpu"
     python3 - "$work/$name.txt" <<'PY'
 import re, sys
