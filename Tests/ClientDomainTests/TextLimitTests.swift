@@ -72,4 +72,13 @@ final class TextLimitTests: XCTestCase {
             XCTAssertNil(line.problem("a" + String(Unicode.Scalar(scalar)!)), "U+\(String(scalar, radix: 16))")
         }
     }
+
+    func testTheNoncharacterTestAgreesWithUnicodesPropertyOnEveryScalar() {
+        var disagreements: [UInt32] = []
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            if TextLimit.isNoncharacter(scalar) != scalar.properties.isNoncharacterCodePoint { disagreements.append(value) }
+        }
+        XCTAssertEqual(disagreements, [])
+    }
 }

@@ -42,9 +42,18 @@ public struct TextLimit: Sendable, Equatable {
                 return multiLine ? "must not contain control characters (other than line feed and tab)"
                                  : "must not contain control characters"
             }
-            if scalar.properties.isNoncharacterCodePoint { noncharacter = true }
+            if Self.isNoncharacter(scalar) { noncharacter = true }
         }
         return noncharacter ? "must not contain Unicode noncharacters" : nil
+    }
+
+    /// Whether `scalar` is a Unicode noncharacter: U+FDD0...U+FDEF and the last two code points
+    /// of every plane, a set Unicode guarantees never to change. Arithmetic, not
+    /// `properties.isNoncharacterCodePoint`, whose table lookup was most of a text check's cost.
+    @inline(__always)
+    public static func isNoncharacter(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return (0xFDD0...0xFDEF).contains(value) || value & 0xFFFE == 0xFFFE
     }
 
     /// Every character a field refuses, as ranges of code points (ascending): the control

@@ -203,10 +203,10 @@ wrk_run() {
     local name="$1" url="$2"; shift 2
     local before after
     local perf_pid=""
-    # BENCH_PERF=FILE with BENCH_PERF_RUN=NAME (and BENCH_PERF_SERVICE, default gateway): a
-    # `perf record -g` profile of that service during the wrk run called NAME.
-    if [ -n "${BENCH_PERF:-}" ] && [ "${BENCH_PERF_RUN:-}" = "$name" ]; then
-        perf record -F 999 -g -p "${svc_pid[${BENCH_PERF_SERVICE:-gateway}]}" -o "$BENCH_PERF" >"$work/perf-$name.txt" 2>&1 &
+    # BENCH_PERF=PREFIX with BENCH_PERF_RUN="NAME..." (and BENCH_PERF_SERVICE, default gateway):
+    # a `perf record -g` profile of that service during each wrk run named, into PREFIX-NAME.
+    if [ -n "${BENCH_PERF:-}" ] && [[ " ${BENCH_PERF_RUN:-} " == *" $name "* ]]; then
+        perf record -F 999 -g -p "${svc_pid[${BENCH_PERF_SERVICE:-gateway}]}" -o "$BENCH_PERF-$name" >"$work/perf-$name.txt" 2>&1 &
         perf_pid=$!
     fi
     before="$(cpu_sample)"
