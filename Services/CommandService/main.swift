@@ -34,7 +34,7 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
 
     // Creates run on the HTTP event loop that received them, and their batched appends wait
     // for PostgreSQL there: no hop to a pool thread and back (AppendBatcher).
-    let keys = ClientKeyStore(pool: pool, keyring: keyring)
+    let keys = ClientKeyStore(pool: pool, keyring: keyring, readiness: EventLoopPostgresReadiness())
     let store = PostgresEventStore(pool: pool, readiness: EventLoopPostgresReadiness(), keys: keys)
     let endpoint = ClientCommandEndpoint(handler: ClientCommandHandler(store: store, wake: wake, numbers: ClientNumbers()),
                                          idempotency: idempotency, logger: setup.logger)
@@ -51,7 +51,9 @@ await ServiceMain.run(name: "command-service", defaultPort: 8181) { setup in
     setup.route(.POST, InternalPaths.attachedDocuments, options: RouteOptions(maxBodyBytes: AttachedDocumentsEndpoint.maxBodyBytes),
                 token.guarding { request in try await attachedDocuments.respond(to: request) })
     let clientKeys = ClientKeysEndpoint(keys: keys)
-    setup.route(.POST, InternalPaths.clientKeys, options: RouteOptions(maxBodyBytes: ClientKeysEndpoint.maxBodyBytes),
+    // On the loop, like creates: the projections wait for these keys before applying a batch.
+    setup.route(.POST, InternalPaths.clientKeys,
+                options: RouteOptions(maxBodyBytes: ClientKeysEndpoint.maxBodyBytes, runsOnEventLoop: true),
                 token.guarding { request in try await clientKeys.respond(to: request) })
     let historySealing = HistorySealingEndpoint(keys: keys)
     setup.route(.POST, InternalPaths.encryptHistory, options: RouteOptions(maxBodyBytes: HistorySealingEndpoint.maxBodyBytes),

@@ -13,6 +13,9 @@
 # gateway to nginx (target: at least 0.5 for each). Release builds, LOG_LEVEL=warning, free
 # loopback ports, everything stopped on exit. Not a test: it never fails on a number.
 #
+# BENCH_PERF=PREFIX BENCH_PERF_RUN=uploads BENCH_PERF_SERVICE=document-store: a perf profile of
+# that service during the gateway uploads (lib/stack.sh, perf_start).
+#
 # usage: Tests/Benchmarks/documents.sh [uploads=100] [size MB=8] [concurrency=4]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -95,8 +98,9 @@ for i in $(seq 1 "$count"); do
 done
 start="$(now)"; run_parallel "$work/nginx-uploads.txt"; end="$(now)"
 nginx_up="$(rate "$total_mb" "$start" "$end")"
-before="$(cpu_sample)"
+before="$(cpu_sample)"; perf_start uploads
 start="$(now)"; run_parallel "$work/gateway-uploads.txt"; end="$(now)"
+perf_stop
 gateway_up="$(rate "$total_mb" "$start" "$end")"
 upload_cpu="$(cpu_report "$before" "$(cpu_sample)" "$(python3 -c "print($end - $start)")")"
 

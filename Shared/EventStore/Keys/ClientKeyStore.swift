@@ -18,14 +18,18 @@ public struct ClientKeyStore: ClientKeySource {
     public let pool: PostgresPool
     public let keyring: ClientKeyring
     public let cache: ClientKeyCache
+    /// Lets a read of the table made on an HTTP event loop wait for PostgreSQL there.
+    public let readiness: (any PostgresReadiness)?
 
     /// Unwrapped keys held by the command service: at most 100,000, each for 10 minutes (a
     /// key shredded by another instance stops opening events here within that time).
     public init(pool: PostgresPool, keyring: ClientKeyring,
-                cache: ClientKeyCache = ClientKeyCache(capacity: 100_000, lifetime: .seconds(600))) {
+                cache: ClientKeyCache = ClientKeyCache(capacity: 100_000, lifetime: .seconds(600)),
+                readiness: (any PostgresReadiness)? = nil) {
         self.pool = pool
         self.keyring = keyring
         self.cache = cache
+        self.readiness = readiness
     }
 
     /// A stream's key as its row holds it.
@@ -64,7 +68,7 @@ public struct ClientKeyStore: ClientKeySource {
     /// internal route: no cache, so a shred shows at once.
     public func storedKeys(_ streamIds: [UUID]) async throws -> [UUID: Stored] {
         let rows = try await pool.query("SELECT stream_id, wrapped_key FROM client_keys WHERE stream_id = ANY ($1::uuid[])",
-                                        [PostgresArray(streamIds)])
+                                        [PostgresArray(streamIds)], waitingOn: readiness)
         var stored: [UUID: Stored] = [:]
         for row in rows {
             let id = try row.decode(0, as: UUID.self)

@@ -197,25 +197,35 @@ if answers:
 PY
 }
 
+# perf_start NAME / perf_stop: with BENCH_PERF=PREFIX and NAME among BENCH_PERF_RUN="NAME...",
+# a `perf record -g` profile of BENCH_PERF_SERVICE (default gateway) from perf_start to
+# perf_stop, into PREFIX-NAME; otherwise nothing.
+perf_pid=""
+perf_start() {
+    perf_pid=""
+    if [ -n "${BENCH_PERF:-}" ] && [[ " ${BENCH_PERF_RUN:-} " == *" $1 "* ]]; then
+        perf record -F 999 -g -p "${svc_pid[${BENCH_PERF_SERVICE:-gateway}]}" -o "$BENCH_PERF-$1" >"$work/perf-$1.txt" 2>&1 &
+        perf_pid=$!
+    fi
+}
+perf_stop() {
+    if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid" 2>/dev/null || echo "perf ended early (see $work/perf-*.txt)" >&2
+        wait "$perf_pid" || true
+        perf_pid=""
+    fi
+}
+
 # wrk_run NAME URL [wrk args...]: runs wrk for the caller's $seconds with CPU accounting; output kept in $work/NAME.txt;
 # prints "<requests/s> <p99 ms>".
 wrk_run() {
     local name="$1" url="$2"; shift 2
     local before after
-    local perf_pid=""
-    # BENCH_PERF=PREFIX with BENCH_PERF_RUN="NAME..." (and BENCH_PERF_SERVICE, default gateway):
-    # a `perf record -g` profile of that service during each wrk run named, into PREFIX-NAME.
-    if [ -n "${BENCH_PERF:-}" ] && [[ " ${BENCH_PERF_RUN:-} " == *" $name "* ]]; then
-        perf record -F 999 -g -p "${svc_pid[${BENCH_PERF_SERVICE:-gateway}]}" -o "$BENCH_PERF-$name" >"$work/perf-$name.txt" 2>&1 &
-        perf_pid=$!
-    fi
+    perf_start "$name"
     before="$(cpu_sample)"
     wrk "$@" --latency "$url" >"$work/$name.txt"
     after="$(cpu_sample)"
-    if [ -n "$perf_pid" ]; then
-        kill -INT "$perf_pid" 2>/dev/null || { echo "perf ended early:" >&2; cat "$work/perf-$name.txt" >&2; }
-        wait "$perf_pid" || true
-    fi
+    perf_stop
     cpu_report "$before" "$after" "$seconds" "$(awk '/requests in/ {print $1}' "$work/$name.txt")" >"$work/$name.cpu"
     python3 - "$work/$name.txt" <<'PY'
 import re, sys
