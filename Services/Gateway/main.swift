@@ -77,8 +77,17 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
                                         logger: setup.logger, metrics: setup.metrics)
     setup.services += [searchFeed, statsFeed]
 
+    // The care access audit's GIN index is emptied beside the appends, every 100 ms in which
+    // records were written: a carer's list names a thousand clients, so at a few hundred
+    // lists a second the pending list passes its 4 MB in under a second, and the append that
+    // finds it full merges it all before its answer goes (tens of milliseconds; measured:
+    // docs/performance.md, design measurements).
+    let accessLogLists = GINPendingListCleaner(pool: pool, table: CareAccessLog.table, interval: .milliseconds(100),
+                                               logger: setup.logger)
+    setup.services.append(accessLogLists)
     GatewayRoutes.register(on: setup, GatewayComponents(
-        identity: identity, sessions: sessions,
+        identity: identity, careAccessLog: CareAccessLog(pool: pool, appended: { accessLogLists.noteApplied($0) }),
+        sessions: sessions,
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client, documents: documents,
                                 logger: setup.logger),
         search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, exportHTTP: documentClient,

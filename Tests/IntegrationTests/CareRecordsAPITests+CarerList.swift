@@ -94,4 +94,29 @@ extension CareRecordsAPITests {
         XCTAssertEqual(differences, 0)
         await search.close()
     }
+
+    /// The access records' GIN index (`client_numbers`, how "every access of client N" is
+    /// found) keeps no pending list for long: the gateway empties it beside the appends, so no
+    /// append finds it full and merges it before its answer goes. The records stay findable.
+    func testTheAccessRecordsPendingListIsEmptiedBesideTheAppends() async throws {
+        let w = try await world()
+        let stack = try await Self.shared.stack()
+        let gateway = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
+        try await gateway.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        let id = try await client(w)
+        let booked = try await book(w, id, carer: w.carer.id, date: "2026-06-01", from: "09:00", to: "10:00")
+        XCTAssertEqual(booked.status, 201, booked.text)
+        for _ in 0..<3 {
+            let list = try await call(.GET, "/api/appointment/getClientList/healthCarerId/\(w.carer.id)", as: w.carer.token)
+            XCTAssertEqual(list.status, 200, list.text)
+        }
+        try await eventually("the access records' pending list is emptied") {
+            try await gateway.query("SELECT (pgstatginindex('care_access_log_by_client')).pending_pages")[0]
+                .decode(0, as: Int.self) == 0
+        }
+        let records = try await auditRecords(w, id)
+        XCTAssertEqual(records.filter { ($0["route"] as? String) == "GET /api/appointment/getClientList/healthCarerId/:healthCarerId" }
+                           .count, 3, "each list's record is found by the client's number, through the index")
+        await gateway.close()
+    }
 }
