@@ -6,6 +6,8 @@ import Identity
 /// anything (nothing here connects before its first use).
 struct GatewayComponents: Sendable {
     var identity: IdentityStore
+    /// The care access audit (in `identity`'s database).
+    var careAccessLog: CareAccessLog
     var sessions: SessionSettings
     var commands: CommandClient
     var search: SearchClient

@@ -29,7 +29,7 @@ enum GatewayRoutes {
                                            commands: components.commands, search: components.search, readYourWrites: searchShows,
                                            attachments: attachments)
         leadsClients.register(on: setup)
-        let careAccessLog = CareAccessLog(pool: components.identity.pool)
+        let careAccessLog = components.careAccessLog
         CareDocumentsAPI(authenticator: authAPI.authenticator, search: components.search, attachments: attachments,
                          readYourWrites: searchShows, audit: CareAuditTrail(log: careAccessLog)).register(on: setup)
         let timeZones = CompanyTimeZones(identity: components.identity)

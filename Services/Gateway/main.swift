@@ -77,8 +77,18 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
                                         logger: setup.logger, metrics: setup.metrics)
     setup.services += [searchFeed, statsFeed]
 
+    // The care access audit's GIN index is emptied beside the appends, every second in which
+    // records were written: a carer's list names a thousand clients (about 24 KB of pending
+    // entries), and the append that finds the list over its limit merges it all before its
+    // answer goes (tens of milliseconds). The index's limit is 16 MB (identity migration 15),
+    // two seconds of lists at 300 a second, so the cleaner gets there first; cleaning every
+    // 100 ms under the default 4 MB merged small lists, each touching the same thousand
+    // entries, and cost PostgreSQL more (measured: docs/performance.md, design measurements).
+    let accessLogLists = GINPendingListCleaner(pool: pool, table: CareAccessLog.table, logger: setup.logger)
+    setup.services.append(accessLogLists)
     GatewayRoutes.register(on: setup, GatewayComponents(
-        identity: identity, sessions: sessions,
+        identity: identity, careAccessLog: CareAccessLog(pool: pool, appended: { accessLogLists.noteApplied($0) }),
+        sessions: sessions,
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client, documents: documents,
                                 logger: setup.logger),
         search: SearchClient(baseURL: upstreams.searchProjection, token: token, http: client, exportHTTP: documentClient,

@@ -22,7 +22,7 @@ await ServiceMain.run(name: "search-projection", defaultPort: 8182) { setup in
     let rebuildRate = try setup.environment.int("REBUILD_MAX_EVENTS_PER_SECOND", default: 0, in: 0...10_000_000)
     let pool = try await setup.openPostgres(migrations: SearchSchema.migrations, rebuildable: true)
     let events = try await setup.openEventsTopic()
-    let pendingLists = GINPendingListCleaner(pool: pool, logger: setup.logger)
+    let pendingLists = GINPendingListCleaner(pool: pool, table: SearchSchema.table, logger: setup.logger)
     let projection = HostedProjection(setup: &setup, projection: "search", model: ClientSearchProjection(), pool: pool,
                                       keys: try setup.clientKeys(token: token),
                                       events: events, batchSize: batchSize,

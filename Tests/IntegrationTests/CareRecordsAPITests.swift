@@ -473,12 +473,15 @@ final class CareRecordsAPITests: XCTestCase {
             try await search.query("""
                 SELECT md5(coalesce((SELECT string_agg(id::text || care_records::text, ',' ORDER BY id) FROM clients
                                      WHERE care_records IS NOT NULL), '')
-                           || coalesce((SELECT string_agg(a::text, ',' ORDER BY id) FROM care_appointments a), ''))
+                           || coalesce((SELECT string_agg(a::text, ',' ORDER BY id) FROM care_appointments a), '')
+                           || coalesce((SELECT string_agg(s::text, ',' ORDER BY carer_id, client_id) FROM care_carer_clients s), ''))
                 """)[0].decode(0, as: String.self)
         }
         let live = try await checksum()
         let rows = try await search.query("SELECT count(*) FROM care_appointments")[0].decode(0, as: Int64.self)
         XCTAssertGreaterThanOrEqual(rows, 5)
+        let listRows = try await search.query("SELECT count(*) FROM care_carer_clients")[0].decode(0, as: Int64.self)
+        XCTAssertGreaterThanOrEqual(listRows, 5, "the carers' lists are part of what is compared")
         let output = try stack.clientctl(["rebuild", "search"], environment: ["SEARCH_SERVICE_URL": stack.searchProjection.baseURL,
                                                                              "INTERNAL_TOKEN": stack.internalToken])
         XCTAssertTrue(output.contains("rebuild of search done"), output)

@@ -10,7 +10,7 @@ import XCTest
 
 /// `client.erased` through both projections, against real PostgreSQL and the real broker: the
 /// erased clients (one live, one deleted before) keep an ids-only tombstone in the search
-/// model and nothing else (no appointment rows), stats count each away once, nothing parks,
+/// model and nothing else (no appointment rows, no carer's list rows), stats count each away once, nothing parks,
 /// the other client is untouched, and a replay into fresh read models shows nothing of them.
 final class ErasureProjectionTests: XCTestCase {
     static let personal = ["Erin", "Eraseme", "erin@example.com", "+61 400 111 222", "430000099", "Gary", "gary@example.com"]
@@ -90,6 +90,9 @@ final class ErasureProjectionTests: XCTestCase {
         let appointments = try await pool.query("SELECT count(*) FROM care_appointments WHERE client_id = ANY($1::uuid[])",
                                                 ["{" + erased.map(\.lowercasedString).joined(separator: ",") + "}"])
         XCTAssertEqual(try appointments[0].decode(0, as: Int64.self), 0, "no appointment row is left", file: file, line: line)
+        let listRows = try await pool.query("SELECT count(*) FROM care_carer_clients WHERE client_id = ANY($1::uuid[])",
+                                            ["{" + erased.map(\.lowercasedString).joined(separator: ",") + "}"])
+        XCTAssertEqual(try listRows[0].decode(0, as: Int64.self), 0, "no carer's list keeps an erased client", file: file, line: line)
         let figures = try await stats.stats(.tenants([tenant]), asOf: Date(timeIntervalSince1970: 1_760_000_000))
         XCTAssertEqual(figures.overview.totalClients, 1, "each erased client is counted away once", file: file, line: line)
         let statsRows = try await stats.pool.query("""

@@ -1,6 +1,7 @@
 import ClientDomain
 import Foundation
 import HTTP
+import Infrastructure
 import InternalAPI
 import Kafka
 import Postgres
@@ -31,7 +32,7 @@ final class RebuildTests: XCTestCase {
         var produced = initial.count
         var measured = (events: Int64(0), seconds: 0.0)
         // The pending-list cleaner runs beside them as in the service, as often as it can.
-        let cleaner = GINPendingListCleaner(pool: fixture.pool, interval: .milliseconds(2), logger: ProjectionFixture.quietLogger)
+        let cleaner = GINPendingListCleaner(pool: fixture.pool, table: SearchSchema.table, interval: .milliseconds(2), logger: ProjectionFixture.quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await live.run() }
             group.addTask { try await rebuild.run() }

@@ -3,6 +3,7 @@ import ClientDomain
 import Coordination
 import EventLog
 import Foundation
+import Infrastructure
 import InternalAPI
 import Kafka
 import Postgres
@@ -373,7 +374,7 @@ final class SearchProjectionTests: XCTestCase {
         XCTAssertEqual(filled.count, 13, "the trigram indexes (the NDIS number's too), the agents' index, the workspace fields' (types, custom fields) and the care records'")
         XCTAssertGreaterThan(filled["clients_rebuild_lower_idx"] ?? 0, 0, "inserts went through the pending lists")
 
-        let cleaner = GINPendingListCleaner(pool: fixture.pool, interval: .milliseconds(20), logger: ProjectionFixture.quietLogger)
+        let cleaner = GINPendingListCleaner(pool: fixture.pool, table: SearchSchema.table, interval: .milliseconds(20), logger: ProjectionFixture.quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await cleaner.run() }
             // The sleep is the behaviour under test, not ordering: several 20 ms intervals

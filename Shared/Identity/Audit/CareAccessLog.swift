@@ -13,16 +13,22 @@ import Postgres
 /// arriving meanwhile queue, and the first of them writes the next group with them). A lone
 /// caller waits for nobody.
 public final class CareAccessLog: Sendable {
+    /// The audit's table.
+    public static let table = "care_access_log"
     public let pool: PostgresPool
     /// The most records one statement writes.
     public let maxGroup: Int
     /// The leader/follower queue.
     private let group: GroupCommit<CareAccessRecord, Void>
+    /// Told how many records each committed statement wrote (the gateway's GIN pending-list
+    /// cleaner of this table counts them).
+    private let appended: @Sendable (Int) -> Void
 
-    public init(pool: PostgresPool, maxGroup: Int = 256) {
+    public init(pool: PostgresPool, maxGroup: Int = 256, appended: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.pool = pool
         self.maxGroup = max(1, maxGroup)
         self.group = GroupCommit(maxGroup: max(1, maxGroup))
+        self.appended = appended
     }
 
     /// Records waiting for the next group (for tests).
@@ -76,6 +82,7 @@ public final class CareAccessLog: Sendable {
                  client_ids uuid[], client_numbers bigint[], sections text[], route text, request_id text,
                  correlation_id text, outcome text)
             """, [String(decoding: rows.bytes, as: UTF8.self)])
+        appended(records.count)
     }
 
     /// What a read of the audit selects; nil fields do not filter.

@@ -49,12 +49,14 @@ public struct ClientSearchProjection: ProjectionReadModel {
                 outcome.duplicates = replayedDuplicates
             }
         }
+        var listedBefore: [UUID: CarerClientFields] = [:]
         if !creationsOnly {
             let ids = Set(events.map(\.envelope.streamId))
             for row in try connection.query(StreamFold.rowsQuery(columns: SearchRow.columns, from: table),
                                             [PostgresArray(Array(ids))]) {
                 let decoded = try SearchRow(row: row)
                 rows[decoded.id] = decoded
+                listedBefore[decoded.id] = decoded.carerClientFields
             }
             changed = StreamFold.fold(events, into: &rows, outcome: &outcome,
                                       apply: { row, event, envelope in row.apply(event, envelope: envelope) },
@@ -65,7 +67,16 @@ public struct ClientSearchProjection: ProjectionReadModel {
         for id in changed { rows[id]?.write(into: &json) }
         let written = try connection.query(Self.upsert(table, storingOffsets: offsets != nil, creationsOnly: creationsOnly),
                                            [json.finish()] + (offsets?.parameters ?? []))
-        try Self.writeAppointments(changed.compactMap { rows[$0] }, target: target, on: connection)
+        let changedRows = changed.compactMap { rows[$0] }
+        let touched = try Self.writeAppointments(changedRows, target: target, on: connection)
+        // Rows that were read (not new in this batch) whose listed fields changed: their
+        // carers' lists show the new names (a new client has no list rows but those
+        // `touched` writes, which read its names from the row just written).
+        let renamed = changedRows.filter { row in
+            !row.deleted && listedBefore[row.id].map { $0 != row.carerClientFields } == true
+        }.map(\.id)
+        try Self.writeCarerClients(touched: touched, deleted: changedRows.filter(\.deleted).map(\.id), renamed: renamed,
+                                   target: target, on: connection)
         if creationsOnly {
             // A stream that already has a row (at version 1 or later) was not written: its
             // creation was applied before, as reading the row first would have found.
@@ -105,48 +116,6 @@ public struct ClientSearchProjection: ProjectionReadModel {
         """
     }
 
-    static func appointmentsTable(_ target: ProjectionTarget) -> String {
-        target == .live ? SearchSchema.appointmentsTable : SearchSchema.appointmentsShadowTable
-    }
-
-    /// Writes the appointments `rows`' events left (each at the stream version that last
-    /// changed it, never over a newer one, so a replay in other batches writes the same rows) and drops those of the clients deleted, in the batch's transaction.
-    static func writeAppointments(_ rows: [SearchRow], target: ProjectionTarget, on connection: PostgresConnection) throws {
-        let table = appointmentsTable(target)
-        let deleted = rows.filter(\.deleted).map(\.id)
-        if !deleted.isEmpty {
-            try connection.execute("DELETE FROM \(table) WHERE client_id = ANY($1::uuid[])", [PostgresArray(deleted)])
-        }
-        let written = rows.filter { !$0.deleted && !$0.appointments.isEmpty }
-        guard !written.isEmpty else { return }
-        var json = RecordsetJSON(capacity: written.reduce(0) { $0 + $1.appointments.count } * 260)
-        for row in written {
-            for (appointment, version) in row.appointments {
-                json.beginRow()
-                json.field("id", appointment.id.lowercasedString)
-                json.field("client_id", row.id.lowercasedString)
-                json.field("tenant_id", row.tenantId.lowercasedString)
-                json.field("carer_id", appointment.text("healthCarerId"))
-                json.field("starts_at", appointment.text("startsAt"))
-                json.field("ends_at", appointment.text("endsAt"))
-                json.field("service_type", appointment.text("serviceType"))
-                json.field("status", appointment.text("status"))
-                json.field("version", version)
-                json.endRow()
-            }
-        }
-        try connection.execute("""
-            INSERT INTO \(table) (id, client_id, tenant_id, carer_id, starts_at, ends_at, service_type, status, version)
-            SELECT id, client_id, tenant_id, carer_id, starts_at, ends_at, service_type, status, version
-            FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, client_id uuid, tenant_id uuid, carer_id uuid, starts_at timestamptz,
-                                                    ends_at timestamptz, service_type text, status text, version bigint)
-            ON CONFLICT (id) DO UPDATE SET carer_id = EXCLUDED.carer_id, starts_at = EXCLUDED.starts_at,
-                ends_at = EXCLUDED.ends_at, service_type = EXCLUDED.service_type, status = EXCLUDED.status,
-                version = EXCLUDED.version
-            WHERE \(table).version < EXCLUDED.version AND \(table).client_id = EXCLUDED.client_id
-            """, [json.finish()])
-    }
-
     /// Creates the shadow with the live table's columns, constraints, primary key and unique
     /// indexes; its other indexes come from `shadowCompletion` once it is filled.
     ///
@@ -163,6 +132,8 @@ public struct ClientSearchProjection: ProjectionReadModel {
             ALTER TABLE \(shadow) ADD PRIMARY KEY (id);
             DROP TABLE IF EXISTS \(SearchSchema.appointmentsShadowTable);
             CREATE TABLE \(SearchSchema.appointmentsShadowTable) (LIKE \(SearchSchema.appointmentsTable) INCLUDING ALL);
+            DROP TABLE IF EXISTS \(SearchSchema.carerClientsShadowTable);
+            CREATE TABLE \(SearchSchema.carerClientsShadowTable) (LIKE \(SearchSchema.carerClientsTable) INCLUDING ALL);
             """)
         for statement in try Self.indexStatements(of: SearchSchema.table, unique: true, on: connection) {
             try connection.executeScript(statement)
@@ -211,6 +182,10 @@ public struct ClientSearchProjection: ProjectionReadModel {
             ALTER TABLE \(SearchSchema.appointmentsTable) RENAME TO care_appointments_replaced;
             ALTER TABLE \(SearchSchema.appointmentsShadowTable) RENAME TO \(SearchSchema.appointmentsTable);
             DROP TABLE care_appointments_replaced;
+            DROP TABLE IF EXISTS care_carer_clients_replaced;
+            ALTER TABLE \(SearchSchema.carerClientsTable) RENAME TO care_carer_clients_replaced;
+            ALTER TABLE \(SearchSchema.carerClientsShadowTable) RENAME TO \(SearchSchema.carerClientsTable);
+            DROP TABLE care_carer_clients_replaced;
             """)
     }
 }

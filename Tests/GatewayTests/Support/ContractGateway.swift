@@ -36,7 +36,8 @@ struct ContractGateway: Sendable {
                               token: internalToken)
         let documents = DocumentClient(baseURL: upstreams, token: internalToken, http: http)
         GatewayRoutes.register(on: setup, GatewayComponents(
-            identity: identity, sessions: try SessionSettings(environment: environment),
+            identity: identity, careAccessLog: CareAccessLog(pool: identity.pool),
+            sessions: try SessionSettings(environment: environment),
             commands: CommandClient(baseURL: upstreams, token: internalToken, http: http, documents: documents, logger: logger),
             search: SearchClient(baseURL: upstreams, token: internalToken, http: http),
             stats: StatsClient(baseURL: upstreams, token: internalToken, http: http),

@@ -54,7 +54,7 @@ final class GatewayHarness: Sendable {
                                                                                  maxIdlePerHost: 64))
         let identity = IdentityStore(pool: pool)
         GatewayRoutes.register(on: setup, GatewayComponents(
-            identity: identity, sessions: sessions,
+            identity: identity, careAccessLog: CareAccessLog(pool: pool), sessions: sessions,
             commands: CommandClient(baseURL: commands.baseURL, token: token, http: client),
             search: SearchClient(baseURL: search.baseURL, token: token, http: client),
             stats: StatsClient(baseURL: stats.baseURL, token: token, http: client),
