@@ -260,15 +260,18 @@ final class CareExportTests: XCTestCase {
     /// download unread, and gone once the caller disconnects.
     func testACallerDisconnectingEndsTheExportsQuery() async throws {
         let (token, companyId) = try await adminAndCompany()
-        // 20,000 clients of about 2 KB each: 40 MB, more than the sockets and buffers between
-        // the read model and this test hold, so the export waits for the reader.
+        // 60,000 clients of about 1 KB each: twelve pages of 5,000 and 60 MB, more than the
+        // pages and sockets between the read model and this test hold (a page delivered, one
+        // read ahead, one in the projection's hand-off, and the sockets' buffers: with 20,000
+        // clients of 2 KB a held export sometimes finished its query), so the export waits
+        // for the reader.
         _ = try await search("""
             INSERT INTO clients (id, tenant_id, version, created_at, updated_at, deleted, number, has_joined, submission_count,
                                  status, care)
             SELECT gen_random_uuid(), $1::uuid, 1, now(), now(), false, 70000000 + i, false, 0, 'active',
-                   jsonb_build_object('personalInfo', jsonb_build_object('firstName', repeat('F', 1000) || i,
-                                                                         'lastName', repeat('L', 1000) || i))
-            FROM generate_series(1, 20000) AS i
+                   jsonb_build_object('personalInfo', jsonb_build_object('firstName', repeat('F', 500) || i,
+                                                                         'lastName', repeat('L', 500) || i))
+            FROM generate_series(1, 60000) AS i
             """, [companyId])
         let exports = """
             SELECT count(*) FROM pg_stat_activity
