@@ -120,25 +120,3 @@ extension ClientSearchProjection {
                   PostgresArray(touched.map(\.carerId))])
     }
 }
-
-/// A carer and one of its clients (with the client's tenant): a row of a carer's client list.
-struct CarerClientPair: Sendable, Hashable {
-    var clientId: UUID
-    var tenantId: UUID
-    var carerId: UUID
-}
-
-/// What a carer's client list shows of a client, as its row holds it: a change of any of
-/// these is copied to the list's rows (the care section's `personalInfo` whole, which holds
-/// the first and last name).
-struct CarerClientFields: Equatable {
-    var number: Int64?
-    var name: String?
-    var personalInfo: JSONValue?
-}
-
-extension SearchRow {
-    var carerClientFields: CarerClientFields {
-        CarerClientFields(number: number, name: profile?.name, personalInfo: profile?.care?.sections[CareSchema.personalInfo])
-    }
-}
