@@ -14,10 +14,12 @@ import ServiceRuntime
 /// of the export's time in both services; one statement instead of a page query per page:
 /// PostgreSQL sorts the matches once instead of walking the id index; measured:
 /// docs/performance.md, design measurements). Each page is written from its texts without a
-/// copy per cell; the next page is read while the current one is sent, and each page is
-/// sent only once the peer has taken most of the last (`HTTPStreamedBody`'s backpressure),
-/// which in turn holds back the projection's reads: memory stays at about two pages whatever
-/// the size. Each page's access record is committed before its rows are sent. A caller that
+/// copy per cell while its access record commits; the next page is read, recorded and
+/// written out while the current one is sent, and each page is sent only once the peer has
+/// taken most of the last (`HTTPStreamedBody`'s backpressure), which in turn holds back the
+/// projection's reads: memory stays at about two pages whatever the size. Each page's access
+/// record is committed before its rows are sent (a caller that goes away may leave a record
+/// of the page read ahead, never a page sent without one). A caller that
 /// disconnects closes the stream from the projection, which ends its query. The rows are in
 /// id order (stable while clients are added), not the list's newest-first order.
 ///
@@ -65,23 +67,35 @@ struct CareClientsExport: Sendable {
             pages.close()
             throw error
         }
+        // A page's lines, written out while its access record commits; answered once both are
+        // done, so no row goes out before its record.
+        let prepare: @Sendable (CareExportPage) async throws -> [UInt8] = { page in
+            let rows = page.rows
+            guard !rows.isEmpty else { return [] }
+            async let recorded: Void = audit.record(staff, route: route, companyId: rows[0].tenantId, clientIds: rows.map(\.id),
+                                                    clientNumbers: rows.compactMap(\.number), sections: ["export"],
+                                                    outcome: .allowed, context: context)
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity(rows.count * 128)
+            for row in rows { Self.appendRow(row, to: &chunk) }
+            try await recorded
+            return chunk
+        }
         response.streamedBody = HTTPStreamedBody { writer in
             defer { pages.close() }
             try await writer.write(Self.head)
-            var next: Task<CareExportPage?, any Error>? = Task { first }
+            var next: Task<[UInt8]?, any Error>? = Task {
+                guard let first else { return nil }
+                return try await prepare(first)
+            }
             defer { next?.cancel() }
-            while let fetching = next {
-                guard let page = try await fetching.value else { break }
-                next = Task { try await pages.next() }
-                let rows = page.rows
-                guard !rows.isEmpty else { continue }
-                try await audit.record(staff, route: route, companyId: rows[0].tenantId, clientIds: rows.map(\.id),
-                                       clientNumbers: rows.compactMap(\.number), sections: ["export"], outcome: .allowed,
-                                       context: context)
-                var chunk: [UInt8] = []
-                chunk.reserveCapacity(rows.count * 128)
-                for row in rows { Self.appendRow(row, to: &chunk) }
-                try await writer.write(chunk)
+            while let preparing = next {
+                guard let chunk = try await preparing.value else { break }
+                next = Task {
+                    guard let page = try await pages.next() else { return nil }
+                    return try await prepare(page)
+                }
+                if !chunk.isEmpty { try await writer.write(chunk) }
             }
         }
         return response
