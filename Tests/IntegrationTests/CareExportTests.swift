@@ -282,8 +282,24 @@ final class CareExportTests: XCTestCase {
                                                                url: stack.gateway.baseURL + "/api/user/client/list/export?companyId=\(companyId)",
                                                                headers: ["Authorization": "Bearer \(token)"]))
         XCTAssertEqual(download.status.code, 200)
-        let piece = try await download.body.next()
-        XCTAssertEqual(Array((piece ?? []).prefix(3)), [0xEF, 0xBB, 0xBF])
+        var received = try await download.body.next() ?? []
+        XCTAssertEqual(Array(received.prefix(3)), [0xEF, 0xBB, 0xBF])
+        // Rows arrive while the export is held, each with its access record already committed
+        // (a record written only at the end, or after its page went, fails here).
+        var lines: [Substring] = []
+        while lines.count < 2, let more = try await download.body.next() {
+            received += more
+            lines = Array(String(decoding: received, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false).dropLast())
+        }
+        let sentNumbers = lines.dropFirst().compactMap { Int64($0.split(separator: ",").first ?? "") }
+        XCTAssertFalse(sentNumbers.isEmpty, "rows arrived before the reader stopped reading")
+        let gateway = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
+        let recordedRows = try await gateway.query("""
+            SELECT count(DISTINCT n) FROM care_access_log, unnest(client_numbers) AS n
+            WHERE company_id = $1::uuid AND sections = '{export}' AND n = ANY($2::bigint[])
+            """, [companyId, "{" + sentNumbers.map(String.init).joined(separator: ",") + "}"])
+        await gateway.close()
+        XCTAssertEqual(try XCTUnwrap(recordedRows.first).decode(0, as: Int64.self), Int64(sentNumbers.count))
         try await eventually("the export's query waits for the reader, its transaction open") {
             try await self.count(exports) == 1
         }

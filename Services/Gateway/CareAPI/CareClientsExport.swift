@@ -17,11 +17,12 @@ import ServiceRuntime
 /// copy per cell while its access record commits; the next page is read, recorded and
 /// written out while the current one is sent, and each page is sent only once the peer has
 /// taken most of the last (`HTTPStreamedBody`'s backpressure), which in turn holds back the
-/// projection's reads: memory stays at about two pages whatever the size. Each page's access
+/// projection's reads: memory stays at the page being sent and the one read ahead (each as
+/// its written lines, the one ahead also as rows), whatever the size. Each page's access
 /// record is committed before its rows are sent (a caller that goes away may leave a record
-/// of the page read ahead, never a page sent without one). A caller that
-/// disconnects closes the stream from the projection, which ends its query. The rows are in
-/// id order (stable while clients are added), not the list's newest-first order.
+/// of the page read ahead, never a page sent without one). A caller that disconnects closes
+/// the stream from the projection, which ends its query. The rows are in id order (stable
+/// while clients are added), not the list's newest-first order.
 ///
 /// The CSV: a UTF-8 byte order mark (so Excel reads it as UTF-8; there is no `xlsx` form,
 /// which would need a ZIP writer), a header row, CRLF line ends, RFC 4180 quoting. A cell
