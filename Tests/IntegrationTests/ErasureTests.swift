@@ -124,6 +124,34 @@ final class ErasureTests: XCTestCase {
         XCTAssertEqual(missing.status, 404, missing.excerpt)
     }
 
+    /// A projection that had not read the client before its key was shredded (it was behind)
+    /// still reaches the erased version once it catches up: the first POST answers its step
+    /// pending, a later one done, and the client counts nowhere.
+    func testAnErasureCompletesOnceAProjectionThatWasBehindCatchesUp() async throws {
+        let faces = try await CompanyFaces.make(http: http)
+        let stats = try await CompanyFaces.stack.stack().statsProjection.process
+        stats.signal(SIGSTOP)
+        var frozen = true
+        defer { if frozen { stats.signal(SIGCONT) } }
+        let created = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Bea Behind"])
+        XCTAssertEqual(created.status, 201, created.excerpt)
+        let uuid = try XCTUnwrap(created.json["data"]?.string("id"))
+        let path = "/api/admin/clients/\(uuid)/erase"
+        let first = try await faces.call(.POST, path, as: .session(faces.admin))
+        XCTAssertEqual(first.status, 200, first.excerpt)
+        let before = Self.states(try XCTUnwrap(first.json["data"]))
+        XCTAssertEqual(before.first { $0.step == "search" }?.state, "done", first.excerpt)
+        XCTAssertEqual(before.first { $0.step == "stats" }?.state, "pending", "the stats projection is frozen: \(first.excerpt)")
+
+        stats.signal(SIGCONT)
+        frozen = false
+        let again = try await faces.call(.POST, path, as: .session(faces.admin))
+        XCTAssertEqual(again.status, 200, again.excerpt)
+        XCTAssertEqual(Self.states(try XCTUnwrap(again.json["data"])).first { $0.step == "stats" }?.state, "done", again.excerpt)
+        let figures = try await faces.call(.GET, "/api/admin/clients/stats", as: .session(faces.admin))
+        XCTAssertEqual(figures.json["data"]?["overview"]?["totalClients"], .int(0), figures.excerpt)
+    }
+
     /// `clientctl privacy purge` lists, then with `--yes` erases, the care clients terminated
     /// before the date (an active one stays); `clientctl privacy erase` erases one and prints its
     /// receipt; the help names the NDIS seven-year record-keeping period.

@@ -46,6 +46,19 @@ struct CRMContactState: StreamFoldState {
         crmVersion = envelope.streamVersion
     }
 
+    /// A client erased before the sync read its creation: the CRM is told to gdpr-delete it
+    /// all the same (by its Clientele id, whether it ever had it or not), which is what the
+    /// erasure's `crm` step waits for.
+    init(tombstoneOf id: UUID, tenantId: UUID, version: Int64) {
+        self.id = id
+        self.tenantId = tenantId
+        self.version = version
+        profile = nil
+        deleted = true
+        erased = true
+        crmVersion = version
+    }
+
     /// Applies the stream's next event; `crmVersion` moves only when what the CRM holds changes.
     mutating func apply(_ event: ClientEvent, envelope: EventEnvelope) {
         version = envelope.streamVersion

@@ -8,6 +8,10 @@ public protocol StreamFoldState {
     var tenantId: UUID { get }
     /// The stream version last applied (moved past an erased event without applying it).
     var version: Int64 { get set }
+
+    /// The state of a stream whose data key was erased before this read model saw its
+    /// creation: the ids-only tombstone its erasure leaves (shown nowhere, counted nowhere).
+    init(tombstoneOf id: UUID, tenantId: UUID, version: Int64)
 }
 
 /// Folds a batch of client events into per-stream states, the part every read model shares.
@@ -18,9 +22,10 @@ public protocol StreamFoldState {
 /// with the stream's later events of the batch), and otherwise `apply` changes the existing state or `create`
 /// makes the stream's first (nil: not a creation, rejected). An event whose sealed part could
 /// not be opened (`EventSealing.Unopened`) is not applied: an erased one is counted
-/// (`outcome.erased`) and moves its stream's version past it (a stream without a state stays
-/// without one: its later events wait as early, so an erased client never comes back), any
-/// other is rejected, which parks its stream. The outcome counts
+/// (`outcome.erased`) and moves its stream's version past it (a stream without a state gets
+/// the tombstone its erasure leaves, `StreamFoldState.init(tombstoneOf:)`: a read model that
+/// was behind when the client was erased still reaches the erased version, and its erasure
+/// receipt completes), any other is rejected, which parks its stream. The outcome counts
 /// each case and lists the last applied version per stream; the returned ids are the
 /// streams that changed, in first-change order, for the read model to write back.
 public enum StreamFold {
@@ -83,11 +88,11 @@ public enum StreamFold {
                     continue
                 }
                 outcome.erased += 1
-                if var state = current {
-                    state.version = envelope.streamVersion
-                    states[envelope.streamId] = state
-                    if seen.insert(envelope.streamId).inserted { changed.append(envelope.streamId) }
-                }
+                var state = current ?? State(tombstoneOf: envelope.streamId, tenantId: envelope.tenantId,
+                                             version: envelope.streamVersion)
+                state.version = envelope.streamVersion
+                states[envelope.streamId] = state
+                if seen.insert(envelope.streamId).inserted { changed.append(envelope.streamId) }
                 continue
             }
             guard let event = try? stored.decoded() else {

@@ -68,6 +68,24 @@ struct SearchRow: Sendable, StreamFoldState {
         careRecords = nil
     }
 
+    /// The ids-only tombstone a deletion or an erasure leaves.
+    init(tombstoneOf id: UUID, tenantId: UUID, version: Int64) {
+        self.id = id
+        self.tenantId = tenantId
+        profile = nil
+        self.version = version
+        createdAt = nil
+        updatedAt = nil
+        deleted = true
+        number = nil
+        createdBy = nil
+        hasJoined = false
+        lastActiveAt = nil
+        submissionCount = 0
+        documents = []
+        careRecords = nil
+    }
+
     /// How the `created_by` column writes an actor: `kind:id`.
     static func actorText(_ actor: Actor) -> String { actor.kind.rawValue + ":" + actor.id }
 
@@ -83,18 +101,7 @@ struct SearchRow: Sendable, StreamFoldState {
             // Erasure leaves the same ids-only tombstone as a deletion (id, tenant, version:
             // the version guard that keeps a redelivered creation from bringing the client
             // back); its appointments' rows go with it (`writeAppointments`).
-            profile = nil
-            createdAt = nil
-            updatedAt = nil
-            number = nil
-            createdBy = nil
-            hasJoined = false
-            lastActiveAt = nil
-            submissionCount = 0
-            documents = []
-            careRecords = nil
-            appointments = []
-            deleted = true
+            self = SearchRow(tombstoneOf: id, tenantId: tenantId, version: version)
         case .portalPasswordSet:
             hasJoined = true
         case .activityRecorded(let activity):

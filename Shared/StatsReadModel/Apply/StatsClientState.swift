@@ -99,7 +99,7 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
         case .deleted, .erased:
             // Counted away once: a client erased after its deletion is a tombstone already
             // (the guard above), so its erasure changes nothing but the version.
-            self = StatsClientState(tombstoneOf: self)
+            self = StatsClientState(tombstoneOf: id, tenantId: tenantId, version: version)
         case .portalPasswordSet, .documentAttached, .documentReplaced, .documentRemoved:
             // Counted nowhere; applied (the version moves) so the stream is never parked.
             break
@@ -198,10 +198,10 @@ struct StatsClientState: Sendable, Equatable, StreamFoldState {
         }
     }
 
-    private init(tombstoneOf state: StatsClientState) {
-        id = state.id
-        tenantId = state.tenantId
-        version = state.version
+    init(tombstoneOf id: UUID, tenantId: UUID, version: Int64) {
+        self.id = id
+        self.tenantId = tenantId
+        self.version = version
         deleted = true
         submissions = 0
     }
