@@ -36,11 +36,26 @@ public enum ProjectPaths {
         return URL(fileURLWithPath: "/usr/lib/postgresql/15/bin")
     }
 
-    /// A fresh scratch directory for one test run, under the system's temporary directory.
+    /// A fresh scratch directory (logs, data directories, documents), in this test process's
+    /// `runDirectory`.
     public static func scratchDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("clientele-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let url = runDirectory.appendingPathComponent("\(name)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    /// The folder that holds every scratch directory of this test process,
+    /// `clientele-tests-<pid>` in the system's temporary directory. Made on first use, after
+    /// removing the folders of earlier runs whose process is gone: a run's service logs stay
+    /// to be read until the next run starts, and runs do not pile up (a full run leaves
+    /// gigabytes: database clusters, broker logs, documents).
+    public static let runDirectory: URL = {
+        let temporary = FileManager.default.temporaryDirectory
+        let prefix = "clientele-tests-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = pid_t(entry.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(entry))
+        }
+        return temporary.appendingPathComponent("\(prefix)\(getpid())")
+    }()
 }

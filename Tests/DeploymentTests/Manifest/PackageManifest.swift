@@ -77,7 +77,13 @@ struct PackageManifest {
     /// own so it neither waits for nor disturbs a running `swift test`'s lock on `.build`.
     private static func dumpPackage() throws -> Data {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-dump-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        // SwiftPM locks a scratch path with a file beside it, named after the path.
+        let lock = FileManager.default.temporaryDirectory
+            .appendingPathComponent(scratch.path.replacingOccurrences(of: "/", with: "_") + ".lock")
+        defer {
+            try? FileManager.default.removeItem(at: scratch)
+            try? FileManager.default.removeItem(at: lock)
+        }
         let process = Process()
         process.executableURL = swiftExecutable()
         process.arguments = ["package", "--package-path", Repository.root.path, "--scratch-path", scratch.path, "dump-package"]
