@@ -16,7 +16,8 @@
 # usage: Tests/Benchmarks/care.sh [seconds=10] [connections=40] [clients=1000000]
 #   BENCH_CARE_PHASES="details export" (the default) runs both; "export" the export alone.
 #   BENCH_EXPORT_ROUNDS=N (default 1) runs the export N times after one COPY, each with the
-#   CPU time each part spent per exported row (gateway, search projection, PostgreSQL).
+#   CPU time each part spent per exported row (gateway, search projection, PostgreSQL);
+#   with BENCH_PG_STATEMENTS=1 also the statements' time per exported row.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -97,6 +98,7 @@ if [[ " $phases " == *" export "* ]]; then
     for round in $(seq 1 "$export_rounds"); do
         echo "== GET /api/user/client/list/export of the $clients clients (round $round of $export_rounds)"
         records_before="$(psql_gateway "SELECT count(*) FROM care_access_log")"
+        pg_statements_reset
         cpu_before="$(cpu_sample)"
         read -r export_s export_bytes < <(curl -fsS -o "$work/export.csv" -w '%{time_total} %{size_download}\n' \
             -H "Authorization: Bearer $token" "$gateway/api/user/client/list/export?companyId=$company")
@@ -114,6 +116,7 @@ PY
         export_rate="$(python3 -c "import sys; print(round(int(sys.argv[1]) / float(sys.argv[2])))" "$export_rows" "$export_s")"
         copy_rate="$(python3 -c "import sys; print(round(int(sys.argv[1]) / float(sys.argv[2])))" "$clients" "$copy_s")"
         echo "   export rows vs COPY TO STDOUT rows: $export_rate/s against $copy_rate/s: $(ratio "$export_rate" "$copy_rate") (target >= 0.3)"
+        pg_statements_report "$export_rows"
     done
 fi
 
