@@ -17,7 +17,8 @@
 #   BENCH_CARE_PHASES="details export" (the default) runs both; "export" the export alone.
 #   BENCH_EXPORT_ROUNDS=N (default 1) runs the export N times after one COPY, each with the
 #   CPU time each part spent per exported row (gateway, search projection, PostgreSQL);
-#   with BENCH_PG_STATEMENTS=1 also the statements' time per exported row.
+#   with BENCH_PG_STATEMENTS=1 also the statements' time per exported row. BENCH_PERF=PREFIX
+#   BENCH_PERF_RUN="export-1" BENCH_PERF_SERVICE=search-projection profiles round 1 (lib/stack.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -102,10 +103,12 @@ if [[ " $phases " == *" export "* ]]; then
         echo "== GET /api/user/client/list/export of the $clients clients (round $round of $export_rounds)"
         records_before="$(psql_gateway "SELECT count(*) FROM care_access_log")"
         pg_statements_reset
+        perf_start "export-$round"
         cpu_before="$(cpu_sample)"
         read -r export_s export_bytes < <(curl -fsS -o "$work/export.csv" -w '%{time_total} %{size_download}\n' \
             -H "Authorization: Bearer $token" "$gateway/api/user/client/list/export?companyId=$company")
         cpu_after="$(cpu_sample)"
+        perf_stop
         export_rows="$(($(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='', encoding='utf-8-sig'))))" "$work/export.csv") - 1))"
         echo "   $export_s s, $export_rows rows, $export_bytes bytes, $(($(psql_gateway "SELECT count(*) FROM care_access_log") - records_before)) access records; gateway peak RSS $(awk '/VmHWM/ {print $2, $3}' "/proc/${svc_pid[gateway]}/status")"
         python3 - "$cpu_before" "$cpu_after" "$(getconf CLK_TCK)" "$export_rows" "$export_s" <<'PY'
