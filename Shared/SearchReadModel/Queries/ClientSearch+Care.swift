@@ -118,8 +118,8 @@ extension ClientSearch {
     /// cursor it did, with a heap fetch per row (4.8 µs of PostgreSQL's time per exported row
     /// over a million clients, against 1.5 µs for a scan and one sort; bitmap scans stay
     /// allowed, so a selective filter still reads through its index: docs/performance.md,
-    /// design measurements). `deliver` runs on the connection's thread and may block there (backpressure); when it
-    /// throws, the transaction is rolled back, which ends the query.
+    /// design measurements). `deliver` runs on the connection's thread and may block there
+    /// (backpressure); when it throws, the transaction is rolled back, which ends the query.
     public func exportPages(_ query: ClientListQuery, rowsPerPage: Int,
                             deliver: @escaping @Sendable (CareExportPage) throws -> Void) async throws {
         precondition(rowsPerPage > 0 && rowsPerPage <= CareExportPage.maxRows, "an export page holds 1...maxRows rows")
