@@ -120,7 +120,7 @@ let package = Package(
                           path: "Services/ClientCtl", swiftSettings: strictSettings),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Postgres", "Kafka", "HTTP", "TLS"],
+        .target(name: "TestSupport", dependencies: ["Postgres", "Kafka", "HTTP", "JSON", "TLS"],
                 path: "Tests/TestSupport", swiftSettings: strictSettings),
         // The fake CRM as a process (deploy/local/run.sh with CRM_FAKE=1, the CRM sync benchmark);
         // not a product: nothing deploys it.

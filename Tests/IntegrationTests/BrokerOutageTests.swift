@@ -26,16 +26,7 @@ final class BrokerOutageTests: XCTestCase {
         super.tearDown()
     }
 
-    /// What a write answered, and what the client should look like after it.
-    private struct Reply: Sendable {
-        var status: Int
-        var pending: Bool
-        var etag: String?
-        var body: [UInt8]
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
-        var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
-    }
-
+    /// What the client should look like after a write.
     private struct Expected: Equatable {
         var name: String
         var status: String
@@ -43,42 +34,24 @@ final class BrokerOutageTests: XCTestCase {
         var etag: String?
     }
 
-    /// Calls the gateway; Sendable, so concurrent tasks can share it.
-    private struct Gateway: Sendable {
-        let baseURL: String
-        let http: HTTPClient
-
-        func call(_ method: HTTPMethod, _ path: String, key: String, body: String? = nil) async throws -> Reply {
-            var headers: HTTPHeaders = ["Authorization": "Bearer \(key)"]
-            if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-            let response = try await http.execute(HTTPClientRequest(method: method, url: baseURL + path, headers: headers,
-                                                                    body: Array((body ?? "").utf8)))
-            return Reply(status: response.status.code, pending: response.headers["X-Consistency"] == "pending",
-                         etag: response.headers["ETag"], body: response.body)
-        }
-    }
-
-    private func call(_ stack: ClienteleStack, _ method: HTTPMethod, _ path: String, key: String, body: String? = nil) async throws -> Reply {
-        try await Gateway(baseURL: stack.gateway.baseURL, http: http).call(method, path, key: key, body: body)
-    }
-
     /// Creates `count` clients concurrently; fails the test for any answer but 201.
     private func create(_ stack: ClienteleStack, key: String, count: Int, prefix: String,
                         file: StaticString = #filePath, line: UInt = #line) async throws -> [String: (Expected, Bool)] {
-        let gateway = Gateway(baseURL: stack.gateway.baseURL, http: http)
-        return try await withThrowingTaskGroup(of: (String, Reply).self) { group in
+        let gateway = GatewayCaller(http: http, stack: stack)
+        return try await withThrowingTaskGroup(of: (String, GatewayReply).self) { group in
             for index in 0..<count {
                 let name = "\(prefix) \(index)"
                 group.addTask {
-                    (name, try await gateway.call(.POST, "/api/v1/clients", key: key,
-                                                  body: #"{"name":"\#(name)","notes":"created"}"#))
+                    (name, try await gateway.call(.POST, "/api/v1/clients", as: .apiKey(key),
+                                                  json: ["name": .string(name), "notes": "created"]))
                 }
             }
             var created: [String: (Expected, Bool)] = [:]
             for try await (name, reply) in group {
-                XCTAssertEqual(reply.status, 201, "create \(name): \(String(decoding: reply.body, as: UTF8.self))", file: file, line: line)
-                guard let id = reply.data["id"] as? String else { continue }
-                created[id] = (Expected(name: name, status: "active", notes: "created", etag: reply.etag), reply.pending)
+                XCTAssertEqual(reply.status, 201, "create \(name): \(reply.text)", file: file, line: line)
+                guard let id = reply.json["data"]?.string("id") else { continue }
+                created[id] = (Expected(name: name, status: "active", notes: "created", etag: reply.headers["ETag"]),
+                               reply.headers["X-Consistency"] == "pending")
             }
             return created
         }
@@ -89,28 +62,28 @@ final class BrokerOutageTests: XCTestCase {
     private func patch(_ stack: ClienteleStack, key: String, _ expected: inout [String: Expected], notes: String,
                        file: StaticString = #filePath, line: UInt = #line) async throws -> Int {
         let ids = expected.keys.sorted()
-        let gateway = Gateway(baseURL: stack.gateway.baseURL, http: http)
-        let replies = try await withThrowingTaskGroup(of: (String, String, Reply).self) { group in
+        let gateway = GatewayCaller(http: http, stack: stack)
+        let replies = try await withThrowingTaskGroup(of: (String, String, GatewayReply).self) { group in
             for (index, id) in ids.enumerated() {
                 let status = index % 2 == 0 ? "inactive" : "active"
                 group.addTask {
-                    (id, status, try await gateway.call(.PATCH, "/api/v1/clients/\(id)", key: key,
-                                                        body: #"{"notes":"\#(notes) \#(index)","status":"\#(status)"}"#))
+                    (id, status, try await gateway.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(key),
+                                                        json: ["notes": .string("\(notes) \(index)"), "status": .string(status)]))
                 }
             }
-            var replies: [(String, String, Reply)] = []
+            var replies: [(String, String, GatewayReply)] = []
             for try await reply in group { replies.append(reply) }
             return replies
         }
         var pending = 0
         for (id, status, reply) in replies {
-            XCTAssertEqual(reply.status, 200, "PATCH \(id): \(String(decoding: reply.body, as: UTF8.self))", file: file, line: line)
+            XCTAssertEqual(reply.status, 200, "PATCH \(id): \(reply.text)", file: file, line: line)
             guard reply.status == 200 else { continue }
             let index = ids.firstIndex(of: id)!
             expected[id]?.notes = "\(notes) \(index)"
             expected[id]?.status = status
-            expected[id]?.etag = reply.etag
-            if reply.pending { pending += 1 }
+            expected[id]?.etag = reply.headers["ETag"]
+            if reply.headers["X-Consistency"] == "pending" { pending += 1 }
         }
         return pending
     }
@@ -129,27 +102,29 @@ final class BrokerOutageTests: XCTestCase {
     /// "" when the list holds exactly the expected clients with their last values (and total
     /// says so) and each client's ETag is its last write's; else what differs.
     private func readModelDifference(_ stack: ClienteleStack, key: String, _ expected: [String: Expected]) async throws -> String {
-        let list = try await call(stack, .GET, "/api/v1/clients?limit=100", key: key)
+        let gateway = GatewayCaller(http: http, stack: stack)
+        let list = try await gateway.call(.GET, "/api/v1/clients?limit=100", as: .apiKey(key))
         guard list.status == 200 else { return "list answered \(list.status)" }
-        let rows = list.json["data"] as? [[String: Any]] ?? []
-        let total = list.json["total"] as? Int ?? -1
-        let ids = rows.compactMap { $0["id"] as? String }
+        let rows = list.json.array("data")
+        let total = list.json.int("total") ?? -1
+        let ids = rows.compactMap { $0.string("id") }
         if total != expected.count || rows.count != expected.count {
             return "total \(total), \(rows.count) rows, expected \(expected.count)"
         }
         if Set(ids).count != ids.count { return "duplicate ids in the list: \(ids.sorted())" }
         if Set(ids) != Set(expected.keys) { return "ids differ: missing \(Set(expected.keys).subtracting(ids)), extra \(Set(ids).subtracting(expected.keys))" }
         for row in rows {
-            let id = row["id"] as! String
+            let id = row.string("id")!
             let want = expected[id]!
-            let got = Expected(name: row["name"] as? String ?? "", status: row["status"] as? String ?? "",
-                               notes: row["notes"] as? String, etag: want.etag)
+            let got = Expected(name: row.string("name") ?? "", status: row.string("status") ?? "",
+                               notes: row.string("notes"), etag: want.etag)
             if got != want { return "client \(id): \(got) in the list, expected \(want)" }
         }
         for (id, want) in expected {
-            let single = try await call(stack, .GET, "/api/v1/clients/\(id)", key: key)
-            if single.status != 200 || single.etag != want.etag {
-                return "GET \(id): \(single.status) ETag \(single.etag ?? "none"), expected ETag \(want.etag ?? "none")"
+            let single = try await gateway.call(.GET, "/api/v1/clients/\(id)", as: .apiKey(key))
+            let etag = single.headers["ETag"]
+            if single.status != 200 || etag != want.etag {
+                return "GET \(id): \(single.status) ETag \(etag ?? "none"), expected ETag \(want.etag ?? "none")"
             }
         }
         return ""

@@ -17,52 +17,31 @@ final class BrokerRestartTests: XCTestCase {
         super.tearDown()
     }
 
-    private struct Reply: Sendable {
-        var status: Int
-        var body: [UInt8]
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
-    }
-
-    /// Calls the gateway; Sendable, so concurrent tasks can share it.
-    private struct Gateway: Sendable {
-        let baseURL: String
-        let http: HTTPClient
-        let key: String
-
-        func call(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> Reply {
-            var headers: HTTPHeaders = ["Authorization": "Bearer \(key)"]
-            if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-            let response = try await http.execute(HTTPClientRequest(method: method, url: baseURL + path, headers: headers,
-                                                                    body: Array((body ?? "").utf8)))
-            return Reply(status: response.status.code, body: response.body)
-        }
-    }
-
     /// Creates `count` clients concurrently; returns their ids and names. Fails the test for
     /// any answer but 201.
-    private func create(_ gateway: Gateway, count: Int, prefix: String) async throws -> [String: String] {
-        try await withThrowingTaskGroup(of: (String, Reply).self) { group in
+    private func create(_ gateway: GatewayCaller, as key: Credential, count: Int, prefix: String) async throws -> [String: String] {
+        try await withThrowingTaskGroup(of: (String, GatewayReply).self) { group in
             for index in 0..<count {
                 let name = "\(prefix) \(index)"
-                group.addTask { (name, try await gateway.call(.POST, "/api/v1/clients", body: #"{"name":"\#(name)"}"#)) }
+                group.addTask { (name, try await gateway.call(.POST, "/api/v1/clients", as: key, json: ["name": .string(name)])) }
             }
             var created: [String: String] = [:]
             for try await (name, reply) in group {
-                XCTAssertEqual(reply.status, 201, "create \(name): \(String(decoding: reply.body, as: UTF8.self))")
-                if let id = (reply.json["data"] as? [String: Any])?["id"] as? String { created[id] = name }
+                XCTAssertEqual(reply.status, 201, "create \(name): \(reply.text)")
+                if let id = reply.json["data"]?.string("id") { created[id] = name }
             }
             return created
         }
     }
 
     /// Sets every client's notes to `notes`, concurrently; fails the test for any answer but 200.
-    private func patch(_ gateway: Gateway, _ ids: some Collection<String>, notes: String) async throws {
-        try await withThrowingTaskGroup(of: (String, Reply).self) { group in
+    private func patch(_ gateway: GatewayCaller, as key: Credential, _ ids: some Collection<String>, notes: String) async throws {
+        try await withThrowingTaskGroup(of: (String, GatewayReply).self) { group in
             for id in ids {
-                group.addTask { (id, try await gateway.call(.PATCH, "/api/v1/clients/\(id)", body: #"{"notes":"\#(notes)"}"#)) }
+                group.addTask { (id, try await gateway.call(.PATCH, "/api/v1/clients/\(id)", as: key, json: ["notes": .string(notes)])) }
             }
             for try await (id, reply) in group {
-                XCTAssertEqual(reply.status, 200, "PATCH \(id): \(String(decoding: reply.body, as: UTF8.self))")
+                XCTAssertEqual(reply.status, 200, "PATCH \(id): \(reply.text)")
             }
         }
     }
@@ -137,10 +116,11 @@ final class BrokerRestartTests: XCTestCase {
         let stack = try await ClienteleStack.start("broker_restart", gatewayEnvironment: ["READ_YOUR_WRITES_TIMEOUT_MS": "300"],
                                                    commandEnvironment: ["KAFKA_MESSAGE_TIMEOUT_MS": "5000"], privateBroker: true)
         defer { stack.stop() }
-        let gateway = Gateway(baseURL: stack.gateway.baseURL, http: http, key: try stack.createCompanyWithKey("Restart Ltd").secret)
+        let gateway = GatewayCaller(http: http, stack: stack)
+        let key = Credential.apiKey(try stack.createCompanyWithKey("Restart Ltd").secret)
 
-        var clients = try await create(gateway, count: 20, prefix: "Before")
-        try await patch(gateway, clients.keys, notes: "first")
+        var clients = try await create(gateway, as: key, count: 20, prefix: "Before")
+        try await patch(gateway, as: key, clients.keys, notes: "first")
         try await waitForReadModel(stack, timeout: .seconds(20))
         let appliedBefore = try await metric(stack, Self.applied)
         XCTAssertEqual(appliedBefore, 40)
@@ -148,8 +128,8 @@ final class BrokerRestartTests: XCTestCase {
         try stack.broker.restart()
         let restartedAt = ContinuousClock.now
         // Writes go on while the log is gone: stored, acknowledged, published later.
-        clients.merge(try await create(gateway, count: 10, prefix: "After")) { $1 }
-        try await patch(gateway, clients.keys, notes: "second")
+        clients.merge(try await create(gateway, as: key, count: 10, prefix: "After")) { $1 }
+        try await patch(gateway, as: key, clients.keys, notes: "second")
         XCTAssertEqual(clients.count, 30)
 
         let eventCount = { [stack] in Double(try await self.scalar(stack.commandDatabase, "SELECT count(*)::text FROM events")) ?? -1 }
@@ -172,11 +152,11 @@ final class BrokerRestartTests: XCTestCase {
         XCTAssertTrue(["done topic_missing", "done log_lost"].contains(republish.split(separator: " ").prefix(2).joined(separator: " ")),
                       republish)
         // The API shows each client once, with its last write.
-        let list = try await gateway.call(.GET, "/api/v1/clients?limit=100")
-        let rows = list.json["data"] as? [[String: Any]] ?? []
-        XCTAssertEqual(list.json["total"] as? Int, 30)
-        XCTAssertEqual(Set(rows.compactMap { $0["id"] as? String }), Set(clients.keys))
-        XCTAssertTrue(rows.allSatisfy { $0["notes"] as? String == "second" && clients[$0["id"] as? String ?? ""] == $0["name"] as? String })
+        let list = try await gateway.call(.GET, "/api/v1/clients?limit=100", as: key)
+        let rows = list.json.array("data")
+        XCTAssertEqual(list.json.int("total"), 30)
+        XCTAssertEqual(Set(rows.compactMap { $0.string("id") }), Set(clients.keys))
+        XCTAssertTrue(rows.allSatisfy { $0.string("notes") == "second" && clients[$0.string("id") ?? ""] == $0.string("name") })
 
         // On request: the whole store again, in a new epoch; the read model stays, nothing
         // is applied again.
@@ -198,7 +178,7 @@ final class BrokerRestartTests: XCTestCase {
         stack.commandService.process.stop()
         try stack.broker.restart()
         try await stack.restartCommandService()
-        clients.merge(try await create(gateway, count: 5, prefix: "Later")) { $1 }
+        clients.merge(try await create(gateway, as: key, count: 5, prefix: "Later")) { $1 }
         try await waitForReadModel(stack, timeout: .seconds(60)) {
             try await self.metric(stack, Self.applied) == eventCount()
         }

@@ -23,22 +23,6 @@ final class CareExportTests: XCTestCase {
         super.tearDown()
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, as token: String?, body: Any? = nil) async throws -> HTTPClientResponse {
-        let stack = try await Self.shared.stack()
-        var headers = HTTPHeaders()
-        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
-        var bytes: [UInt8] = []
-        if let body {
-            headers.add(name: "Content-Type", value: "application/json")
-            bytes = Array(try JSONSerialization.data(withJSONObject: body))
-        }
-        return try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path, headers: headers, body: bytes))
-    }
-
-    private func json(_ response: HTTPClientResponse) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-    }
-
     /// The first names that try formula injection (and CSV quoting), cycled through the clients.
     static let hostileNames = ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tTab", "\rReturn", "Plain, \"quoted\"", "Ann"]
 
@@ -81,11 +65,11 @@ final class CareExportTests: XCTestCase {
 
     func testAnExportOf100000ClientsStreamsAndParsesBackEqualToTheList() async throws {
         let stack = try await Self.shared.stack()
-        let root = json(try await call(.POST, "/api/auth/login", as: nil,
-                                       body: ["email": Self.adminEmail, "password": Self.adminPassword]))["token"] as? String
-        let token = try XCTUnwrap(root)
-        let company = json(try await call(.POST, "/api/companies", as: token, body: ["name": "Export \(UUID().uuidString.prefix(6))"]))
-        let companyId = try XCTUnwrap((company["data"] as? [String: Any])?["id"] as? String)
+        let gateway = try await GatewayCaller(http: http, shared: Self.shared)
+        let token = try await gateway.login(email: Self.adminEmail, password: Self.adminPassword)
+        let company = try await gateway.call(.POST, "/api/companies", as: .session(token),
+                                             json: ["name": .string("Export \(UUID().uuidString.prefix(6))")])
+        let companyId = try XCTUnwrap(company.json["data"]?.string("id"))
         let count = 100_000
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.searchDatabase, poolSize: 1))
         let names = "{" + Self.hostileNames.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
@@ -103,8 +87,8 @@ final class CareExportTests: XCTestCase {
         }
         await pool.close()
 
-        let export = try await call(.GET, "/api/user/client/list/export?companyId=\(companyId)", as: token)
-        XCTAssertEqual(export.status.code, 200)
+        let export = try await gateway.call(.GET, "/api/user/client/list/export?companyId=\(companyId)", as: .session(token))
+        XCTAssertEqual(export.status, 200)
         XCTAssertEqual(export.headers["Content-Type"], "text/csv; charset=utf-8")
         XCTAssertEqual(export.headers["Content-Disposition"], "attachment; filename=\"clients_export.csv\"")
         XCTAssertEqual(export.headers["Transfer-Encoding"], "chunked", "streamed, not buffered")
@@ -121,12 +105,13 @@ final class CareExportTests: XCTestCase {
         var mismatches: [String] = []
         var page = 1
         while true {
-            let reply = json(try await call(.GET, "/api/user/client/list?companyId=\(companyId)&limit=100&page=\(page)", as: token))
-            let clients = (reply["data"] as? [String: Any])?["clients"] as? [[String: Any]] ?? []
+            let reply = try await gateway.call(.GET, "/api/user/client/list?companyId=\(companyId)&limit=100&page=\(page)",
+                                               as: .session(token))
+            let clients = reply.json["data"]?.array("clients") ?? []
             if clients.isEmpty { break }
             for client in clients {
                 let cells = ["id", "firstName", "lastName", "email", "ndisNumber", "status", "planManager", "supportCoordinator"]
-                    .map { Self.neutralised(client[$0] as? String ?? "") }
+                    .map { Self.neutralised(client.string($0) ?? "") }
                 if exported[cells[0]] != cells, mismatches.count < 5 { mismatches.append("\(cells) vs \(exported[cells[0]] ?? [])") }
                 listed += 1
             }
@@ -139,13 +124,13 @@ final class CareExportTests: XCTestCase {
         XCTAssertEqual(firstNames, ["'=1+1", "'+SUM(A1)", "'-2", "'@cmd", "'\tTab", "'\rReturn", "Plain, \"quoted\"", "Ann"])
     }
 
-    /// A super-admin's token and a new company's id.
-    private func adminAndCompany() async throws -> (token: String, companyId: String) {
-        let root = json(try await call(.POST, "/api/auth/login", as: nil,
-                                       body: ["email": Self.adminEmail, "password": Self.adminPassword]))["token"] as? String
-        let token = try XCTUnwrap(root)
-        let company = json(try await call(.POST, "/api/companies", as: token, body: ["name": "Export \(UUID().uuidString.prefix(6))"]))
-        return (token, try XCTUnwrap((company["data"] as? [String: Any])?["id"] as? String))
+    /// The gateway, a super-admin's token and a new company's id.
+    private func adminAndCompany() async throws -> (gateway: GatewayCaller, token: String, companyId: String) {
+        let gateway = try await GatewayCaller(http: http, shared: Self.shared)
+        let token = try await gateway.login(email: Self.adminEmail, password: Self.adminPassword)
+        let company = try await gateway.call(.POST, "/api/companies", as: .session(token),
+                                             json: ["name": .string("Export \(UUID().uuidString.prefix(6))")])
+        return (gateway, token, try XCTUnwrap(company.json["data"]?.string("id")))
     }
 
     /// Runs `sql` (its parameters `parameters`) on the search read model, without a time limit.
@@ -201,7 +186,7 @@ final class CareExportTests: XCTestCase {
     /// the CSV rules write them: across page boundaries (12,345 clients, pages of 5,000), with
     /// quoting, line breaks in cells, formulas, missing numbers, names and optional columns.
     func testTheExportIsByteForByteTheCompanysClientsInIdOrder() async throws {
-        let (token, companyId) = try await adminAndCompany()
+        let (gateway, token, companyId) = try await adminAndCompany()
         let firsts = Self.hostileNames + ["Line\nBreak", "Quote\"Inside", "Zoë", "", "Mary Ann"]
         let literal = "{" + firsts.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
             .joined(separator: ",") + "}"
@@ -235,8 +220,8 @@ final class CareExportTests: XCTestCase {
                                                 email: try row.text(6), ndisNumber: try row.text(7), status: try row.decode(8),
                                                 planManager: try row.text(9), supportCoordinator: try row.text(10)).utf8)
         }
-        let export = try await call(.GET, "/api/user/client/list/export?companyId=\(companyId)", as: token)
-        XCTAssertEqual(export.status.code, 200)
+        let export = try await gateway.call(.GET, "/api/user/client/list/export?companyId=\(companyId)", as: .session(token))
+        XCTAssertEqual(export.status, 200)
         XCTAssertEqual(export.body.count, expected.count)
         if export.body != expected {
             let at = zip(export.body, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(export.body.count, expected.count)
@@ -245,12 +230,12 @@ final class CareExportTests: XCTestCase {
         // Every exported client has an access record naming it, committed before the answer ended.
         let numbered = try rows.compactMap { row -> Int64? in try row.decodeIfPresent(0) }
         let stack = try await Self.shared.stack()
-        let gateway = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
-        let recorded = try await gateway.query("""
+        let accessLog = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
+        let recorded = try await accessLog.query("""
             SELECT count(DISTINCT n) FROM care_access_log, unnest(client_numbers) AS n
             WHERE company_id = $1::uuid AND sections = '{export}' AND n = ANY($2::bigint[])
             """, [companyId, "{" + numbered.map(String.init).joined(separator: ",") + "}"])
-        await gateway.close()
+        await accessLog.close()
         let recordedCount: Int64 = try XCTUnwrap(recorded.first).decode(0)
         XCTAssertEqual(recordedCount, Int64(numbered.count))
     }
@@ -259,7 +244,7 @@ final class CareExportTests: XCTestCase {
     /// transaction (the cursor the pages are read from) is open while the caller holds the
     /// download unread, and gone once the caller disconnects.
     func testACallerDisconnectingEndsTheExportsQuery() async throws {
-        let (token, companyId) = try await adminAndCompany()
+        let (gateway, token, companyId) = try await adminAndCompany()
         // 60,000 clients of about 1 KB each: twelve pages of 5,000 and 60 MB, more than the
         // pages and sockets between the read model and this test hold (a page delivered, one
         // read ahead, one in the projection's hand-off, and the sockets' buffers: with 20,000
@@ -278,6 +263,7 @@ final class CareExportTests: XCTestCase {
             WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%care_export%' AND xact_start IS NOT NULL
             """
         let stack = try await Self.shared.stack()
+        // Streamed (read a chunk at a time, held, closed early), so not through GatewayCaller, which reads answers whole.
         let download = try await http.stream(HTTPClientRequest(method: .GET,
                                                                url: stack.gateway.baseURL + "/api/user/client/list/export?companyId=\(companyId)",
                                                                headers: ["Authorization": "Bearer \(token)"]))
@@ -293,12 +279,12 @@ final class CareExportTests: XCTestCase {
         }
         let sentNumbers = lines.dropFirst().compactMap { Int64($0.split(separator: ",").first ?? "") }
         XCTAssertFalse(sentNumbers.isEmpty, "rows arrived before the reader stopped reading")
-        let gateway = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
-        let recordedRows = try await gateway.query("""
+        let accessLog = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
+        let recordedRows = try await accessLog.query("""
             SELECT count(DISTINCT n) FROM care_access_log, unnest(client_numbers) AS n
             WHERE company_id = $1::uuid AND sections = '{export}' AND n = ANY($2::bigint[])
             """, [companyId, "{" + sentNumbers.map(String.init).joined(separator: ",") + "}"])
-        await gateway.close()
+        await accessLog.close()
         XCTAssertEqual(try XCTUnwrap(recordedRows.first).decode(0, as: Int64.self), Int64(sentNumbers.count))
         try await eventually("the export's query waits for the reader, its transaction open") {
             try await self.count(exports) == 1
@@ -319,10 +305,8 @@ final class CareExportTests: XCTestCase {
             _ = try await slow.body.next()
             held.append(slow)
         }
-        let third = try await http.execute(HTTPClientRequest(method: .GET,
-                                                             url: stack.gateway.baseURL + "/api/user/client/list/export?companyId=\(companyId)",
-                                                             headers: ["Authorization": "Bearer \(token)"]))
-        XCTAssertEqual(third.status.code, 503, "a third export while two run is refused")
+        let third = try await gateway.call(.GET, "/api/user/client/list/export?companyId=\(companyId)", as: .session(token))
+        XCTAssertEqual(third.status, 503, "a third export while two run is refused")
         let running = try await count(exports)
         XCTAssertEqual(running, 2)
         held.removeFirst().body.close()

@@ -29,23 +29,23 @@ final class ClientExportTests: XCTestCase {
     func testTheExportEqualsWhatEveryAPIShowsWithHistoryDocumentsAndAccessLog() async throws {
         let world = try await WorkspaceWorld.make(http: http)
         let faces = world.faces
-        let admin = CompanyFaces.Credential.session(faces.admin)
+        let admin = Credential.session(faces.admin)
         let suffix = String(UUID().uuidString.prefix(6).lowercased().filter(\.isLetter).prefix(4)) + "x"
         let name = "Edna Exporta\(suffix)", renamed = "Edna Renamedq\(suffix)"
         let email = "edna-\(suffix)-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         let phone = "+61 400 \(Int.random(in: 100...999)) \(Int.random(in: 100...999))"
-        let me = try await faces.call(.GET, "/api/auth/me", as: admin)
+        let me = try await faces.gateway.call(.GET, "/api/auth/me", as: admin)
         let adminUserId = try XCTUnwrap(me.json["user"]?.string("id"), me.excerpt)
 
         // Made through the leads API, changed through the admin and the workspace APIs.
-        let lead = try await faces.call(.POST, "/api/clients", as: admin, json: [
+        let lead = try await faces.gateway.call(.POST, "/api/clients", as: admin, json: [
             "name": .string(name), "email": .string(email), "company": .int(faces.companyNumber),
         ])
         XCTAssertEqual(lead.status, 201, lead.excerpt)
         let number = try XCTUnwrap(lead.headers["Location"]?.split(separator: "/").last.map(String.init), lead.excerpt)
         let adminId = "client_\(number)"
-        let put = try await faces.call(.PUT, "/api/admin/clients/\(adminId)", as: admin,
-                                       json: ["jobTitle": "Archivist", "phone": .string(phone)])
+        let put = try await faces.gateway.call(.PUT, "/api/admin/clients/\(adminId)", as: admin,
+                                               json: ["jobTitle": "Archivist", "phone": .string(phone)])
         XCTAssertEqual(put.status, 200, put.excerpt)
         let uuid = try await clientUUID(world, named: name)
         let patch = try await world.call(.PATCH, "\(world.clients)/\(uuid)", json: ["name": .string(renamed)])
@@ -58,35 +58,35 @@ final class ClientExportTests: XCTestCase {
                                                .field("documentType", "ndis_plan")]))
         XCTAssertEqual(upload.status, 201, upload.excerpt)
         let documentId = try XCTUnwrap(upload.json["data"]?.string("id"), upload.excerpt)
-        let goal = try await faces.call(.POST, "/api/goal/create", as: admin,
-                                        json: ["clientId": .string(number), "title": "Walk to the shops", "targetDate": "2027-06-30"])
+        let goal = try await faces.gateway.call(.POST, "/api/goal/create", as: admin,
+                                                json: ["clientId": .string(number), "title": "Walk to the shops", "targetDate": "2027-06-30"])
         XCTAssertEqual(goal.status, 201, goal.excerpt)
-        let medication = try await faces.call(.POST, "/api/medication/create", as: admin, json: [
+        let medication = try await faces.gateway.call(.POST, "/api/medication/create", as: admin, json: [
             "clientId": .string(number), "medicineName": "Medication A", "dose": "10mg", "frequency": "Daily",
             "startDate": "2026-01-01",
         ])
         XCTAssertEqual(medication.status, 201, medication.excerpt)
         let carer = try await user(faces, role: "health-carer")
-        let appointment = try await faces.call(.POST, "/api/appointment/create", as: admin, json: [
+        let appointment = try await faces.gateway.call(.POST, "/api/appointment/create", as: admin, json: [
             "clientId": .string(number), "healthCarerId": .string(carer), "date": "2027-03-01", "startTime": "09:00",
             "endTime": "10:00", "serviceType": "Support Work",
         ])
         XCTAssertEqual(appointment.status, 201, appointment.excerpt)
 
         // What each API shows now (a care read among them, which the access log records).
-        let leadsGet = try await faces.call(.GET, "/api/clients/\(number)", as: admin)
-        let adminGet = try await faces.call(.GET, "/api/admin/clients/\(adminId)", as: admin)
-        let organizationGet = try await faces.call(.GET, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
+        let leadsGet = try await faces.gateway.call(.GET, "/api/clients/\(number)", as: admin)
+        let adminGet = try await faces.gateway.call(.GET, "/api/admin/clients/\(adminId)", as: admin)
+        let organizationGet = try await faces.gateway.call(.GET, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
         let workspaceGet = try await world.call(.GET, "\(world.clients)/\(uuid)")
-        let careGet = try await faces.call(.GET, "/api/user/clientDetails/\(number)", as: admin)
-        let goalsGet = try await faces.call(.GET, "/api/goal/client/\(number)", as: admin)
-        let medicationsGet = try await faces.call(.GET, "/api/medication/client/\(number)", as: admin)
-        let appointmentsGet = try await faces.call(.GET, "/api/appointment/appointmentListsClient/\(number)", as: admin)
+        let careGet = try await faces.gateway.call(.GET, "/api/user/clientDetails/\(number)", as: admin)
+        let goalsGet = try await faces.gateway.call(.GET, "/api/goal/client/\(number)", as: admin)
+        let medicationsGet = try await faces.gateway.call(.GET, "/api/medication/client/\(number)", as: admin)
+        let appointmentsGet = try await faces.gateway.call(.GET, "/api/appointment/appointmentListsClient/\(number)", as: admin)
         for reply in [leadsGet, adminGet, organizationGet, workspaceGet, careGet, goalsGet, medicationsGet, appointmentsGet] {
             XCTAssertEqual(reply.status, 200, reply.excerpt)
         }
 
-        let export = try await faces.call(.GET, "/api/admin/clients/\(adminId)/export", as: admin)
+        let export = try await faces.gateway.call(.GET, "/api/admin/clients/\(adminId)/export", as: admin)
         XCTAssertEqual(export.status, 200, export.excerpt)
         XCTAssertEqual(export.json["success"], true)
         XCTAssertEqual(export.headers["Content-Disposition"], "attachment; filename=\"\(adminId)-export.json\"")
@@ -186,8 +186,8 @@ final class ClientExportTests: XCTestCase {
     func testAnotherCompanyGets404ACallerWithoutThePermission403AndADeletedClient404() async throws {
         let world = try await WorkspaceWorld.make(http: http)
         let faces = world.faces
-        let admin = CompanyFaces.Credential.session(faces.admin)
-        let lead = try await faces.call(.POST, "/api/clients", as: admin, json: [
+        let admin = Credential.session(faces.admin)
+        let lead = try await faces.gateway.call(.POST, "/api/clients", as: admin, json: [
             "name": "Otto Outsider", "email": .string("otto-\(UUID().uuidString.prefix(8).lowercased())@example.com"),
             "company": .int(faces.companyNumber),
         ])
@@ -195,9 +195,9 @@ final class ClientExportTests: XCTestCase {
         let number = try XCTUnwrap(lead.headers["Location"]?.split(separator: "/").last.map(String.init))
         let path = "/api/admin/clients/client_\(number)/export"
 
-        let own = try await faces.call(.GET, path, as: admin)
+        let own = try await faces.gateway.call(.GET, path, as: admin)
         XCTAssertEqual(own.status, 200, own.excerpt)
-        let outsider = try await faces.call(.GET, path, as: .session(try XCTUnwrap(world.tokens["outsider"])))
+        let outsider = try await faces.gateway.call(.GET, path, as: .session(try XCTUnwrap(world.tokens["outsider"])))
         XCTAssertEqual(outsider.status, 404, outsider.excerpt)
         XCTAssertEqual(outsider.json["success"], false)
         XCTAssertEqual(outsider.json.string("message"), "Client not found")
@@ -205,12 +205,12 @@ final class ClientExportTests: XCTestCase {
         // An administrator of the company without clients.export; and a sales user (not an admin).
         try await WorkspaceWorld.addRole("admin-without-export", permissions: [Permission.clientsAdmin, Permission.clientsRead])
         let exportless = try await WorkspaceWorld.signIn(newUserOf: "admin-without-export", company: faces.companyId, faces: faces)
-        let administered = try await faces.call(.GET, "/api/admin/clients/client_\(number)", as: .session(exportless))
+        let administered = try await faces.gateway.call(.GET, "/api/admin/clients/client_\(number)", as: .session(exportless))
         XCTAssertEqual(administered.status, 200, "the role administers clients")
-        let refused = try await faces.call(.GET, path, as: .session(exportless))
+        let refused = try await faces.gateway.call(.GET, path, as: .session(exportless))
         XCTAssertEqual(refused.status, 403, refused.excerpt)
         XCTAssertEqual(refused.json.string("message"), "Export privileges required")
-        let sales = try await faces.call(.GET, path, as: .session(try XCTUnwrap(world.tokens["sales"])))
+        let sales = try await faces.gateway.call(.GET, path, as: .session(try XCTUnwrap(world.tokens["sales"])))
         XCTAssertEqual(sales.status, 403, sales.excerpt)
 
         // clientctl: the gateway's refusal, and no session at all.
@@ -222,9 +222,9 @@ final class ClientExportTests: XCTestCase {
         XCTAssertEqual(try clientctl(faces, ["privacy", "export", "client_0x1"], token: faces.admin).status, 2)
 
         // Deleted: not found, as in every API.
-        let deleted = try await faces.call(.DELETE, "/api/admin/clients/client_\(number)", as: admin)
+        let deleted = try await faces.gateway.call(.DELETE, "/api/admin/clients/client_\(number)", as: admin)
         XCTAssertEqual(deleted.status, 200, deleted.excerpt)
-        let gone = try await faces.call(.GET, path, as: admin)
+        let gone = try await faces.gateway.call(.GET, path, as: admin)
         XCTAssertEqual(gone.status, 404, gone.excerpt)
         XCTAssertEqual(gone.json.string("message"), "Client not found")
     }
@@ -234,7 +234,7 @@ final class ClientExportTests: XCTestCase {
     /// `clientctl` against the shared stack's gateway with `token` as its staff session.
     private func clientctl(_ faces: CompanyFaces, _ arguments: [String], token: String) throws -> ExternalProgram.Result {
         try ExternalProgram.run(ServiceProcess.binDirectory.appendingPathComponent("clientctl").path, arguments,
-                                environment: ["GATEWAY_URL": faces.baseURL, "STAFF_SESSION_TOKEN": token])
+                                environment: ["GATEWAY_URL": faces.gateway.baseURL, "STAFF_SESSION_TOKEN": token])
     }
 
     /// The client's UUID, as the workspace API lists it.
@@ -249,7 +249,7 @@ final class ClientExportTests: XCTestCase {
 
     /// A new user of the company with `role`; its id.
     private func user(_ faces: CompanyFaces, role: String) async throws -> String {
-        let reply = try await faces.call(.POST, "/api/users", as: .session(faces.root), json: [
+        let reply = try await faces.gateway.call(.POST, "/api/users", as: .session(faces.root), json: [
             "email": .string("\(role)-\(UUID().uuidString.prefix(8).lowercased())@export.test"), "name": "Cara Carer",
             "password": "an export test password", "roles": [.string(role)], "companies": [.string(faces.companyId)],
         ])
@@ -260,11 +260,8 @@ final class ClientExportTests: XCTestCase {
     }
 
     private func send(_ faces: CompanyFaces, _ method: HTTPMethod, _ path: String, token: String,
-                      _ body: Multipart) async throws -> CompanyFaces.Reply {
-        let response = try await faces.http.execute(HTTPClientRequest(
-            method: method, url: faces.baseURL + path,
-            headers: ["Content-Type": body.contentType, "Authorization": "Bearer \(token)"], body: body.bytes))
-        return CompanyFaces.Reply(status: response.status.code, headers: response.headers, body: response.body)
+                      _ body: Multipart) async throws -> GatewayReply {
+        try await faces.gateway.call(method, path, as: .session(token), body: body.bytes, headers: ["Content-Type": body.contentType])
     }
 
     /// The care access log's rows naming client `number`, each as its JSON text.

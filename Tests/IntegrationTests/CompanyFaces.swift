@@ -23,23 +23,7 @@ struct CompanyFaces {
         "READ_YOUR_WRITES_TIMEOUT_MS": "10000",
     ])
 
-    enum Credential {
-        case apiKey(String)
-        case session(String)
-    }
-
-    struct Reply {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
-        var text: String { String(decoding: body, as: UTF8.self) }
-        /// The answer's first 300 code points, for failure messages (a character can be kilobytes).
-        var excerpt: String { excerptOf(text) }
-    }
-
-    let baseURL: String
-    let http: HTTPClient
+    let gateway: GatewayCaller
     let root: String
     let companyId: String
     let companyNumber: Int64
@@ -51,14 +35,13 @@ struct CompanyFaces {
 
     /// A new company with a key and an admin.
     static func make(http: HTTPClient) async throws -> CompanyFaces {
-        let baseURL = try await stack.stack().gateway.baseURL
-        func call(_ method: HTTPMethod, _ path: String, token: String?, _ body: JSONValue) async throws -> JSONValue {
-            let reply = try await send(http: http, baseURL: baseURL, method, path, token.map(Credential.session), body.serialized())
+        let gateway = GatewayCaller(http: http, stack: try await stack.stack())
+        func call(_ method: HTTPMethod, _ path: String, token: String, _ body: JSONValue) async throws -> JSONValue {
+            let reply = try await gateway.call(method, path, as: .session(token), json: body)
             guard (200..<300).contains(reply.status) else { throw TestSupportError("\(method) \(path): \(reply.status) \(reply.text)") }
             return reply.json
         }
-        let root = try await call(.POST, "/api/auth/login", token: nil, ["email": .string(rootEmail), "password": .string(rootPassword)])
-        guard case .string(let rootToken)? = root["token"] else { throw TestSupportError("no token: \(root)") }
+        let rootToken = try await gateway.login(email: rootEmail, password: rootPassword)
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let company = try await call(.POST, "/api/companies", token: rootToken, ["name": .string("Input \(suffix)")])["data"]
         guard case .string(let companyId)? = company?["id"], case .int(let companyNumber)? = company?["number"] else {
@@ -72,31 +55,9 @@ struct CompanyFaces {
             "roles": ["admin"], "companies": [.string(companyId)],
         ])["data"]
         guard case .int(let adminNumber)? = user?["number"] else { throw TestSupportError("unexpected user: \(String(describing: user))") }
-        let login = try await call(.POST, "/api/auth/login", token: nil, ["email": .string(email), "password": .string(password)])
-        guard case .string(let admin)? = login["token"] else { throw TestSupportError("no token: \(login)") }
-        return CompanyFaces(baseURL: baseURL, http: http, root: rootToken, companyId: companyId, companyNumber: companyNumber,
+        let admin = try await gateway.login(email: email, password: password)
+        return CompanyFaces(gateway: gateway, root: rootToken, companyId: companyId, companyNumber: companyNumber,
                             apiKey: apiKey, admin: admin, adminNumber: adminNumber, adminName: name)
-    }
-
-    func call(_ method: HTTPMethod, _ path: String, as credential: Credential, body: [UInt8]? = nil) async throws -> Reply {
-        try await Self.send(http: http, baseURL: baseURL, method, path, credential, body)
-    }
-
-    func call(_ method: HTTPMethod, _ path: String, as credential: Credential, json: JSONValue) async throws -> Reply {
-        try await call(method, path, as: credential, body: json.serialized())
-    }
-
-    private static func send(http: HTTPClient, baseURL: String, _ method: HTTPMethod, _ path: String, _ credential: Credential?,
-                             _ body: [UInt8]?) async throws -> Reply {
-        var headers = HTTPHeaders()
-        switch credential {
-        case .apiKey(let key)?: headers.add(name: "Authorization", value: "Bearer \(key)")
-        case .session(let token)?: headers.add(name: "Authorization", value: "Bearer \(token)")
-        case nil: break
-        }
-        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-        let response = try await http.execute(HTTPClientRequest(method: method, url: baseURL + path, headers: headers, body: body ?? []))
-        return Reply(status: response.status.code, headers: response.headers, body: response.body)
     }
 
     /// The admin API's statistics of this company (`data`), once `done` holds for them; fails
@@ -105,16 +66,10 @@ struct CompanyFaces {
         var last = JSONValue.null
         return try await eventuallyValue("the statistics settle (last: \(String(decoding: last.serialized(), as: UTF8.self)))",
                                          timeout: timeout) {
-            let reply = try await call(.GET, "/api/admin/clients/stats", as: .session(admin))
+            let reply = try await gateway.call(.GET, "/api/admin/clients/stats", as: .session(admin))
             guard reply.status == 200, let data = reply.json["data"] else { return nil }
             last = data
             return done(data) ? data : nil
         }
     }
 }
-
-/// `value`'s JSON text, for exact comparisons and readable failures.
-func jsonText(_ value: JSONValue?) -> String { String(decoding: (value ?? .null).serialized(), as: UTF8.self) }
-
-/// `text`'s first `count` code points (a prefix of characters can still be kilobytes).
-func excerptOf(_ text: String, _ count: Int = 300) -> String { String(String.UnicodeScalarView(text.unicodeScalars.prefix(count))) }

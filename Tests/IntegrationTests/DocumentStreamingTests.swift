@@ -37,7 +37,7 @@ final class DocumentStreamingTests: XCTestCase {
         let lead = try await w.lead()
         // Warm both paths up with a small upload and download, then take the idle sizes.
         let warm = try await w.careDocument(lead, DocumentsWorld.pdf(100_000, seed: 3))
-        XCTAssertEqual(warm.status, 201, warm.text)
+        XCTAssertEqual(warm.status, 201, warm.excerpt)
         let pids = [("gateway", stack.gateway.process.pid), ("document-store", stack.documentStore.process.pid)]
         let idle = pids.map { Self.residentBytes($0.1) }
         let file = DocumentsWorld.pdf(25 * 1024 * 1024, seed: 99)
@@ -46,8 +46,8 @@ final class DocumentStreamingTests: XCTestCase {
         let reply = try await w.careDocument(lead, file, name: "big.pdf")
         sampling.cancel()
         let peaks = await sampling.value
-        XCTAssertEqual(reply.status, 201, reply.text)
-        XCTAssertEqual((reply.json["data"] as? [String: Any])?["sha256"] as? String, DocumentsWorld.sha256(file))
+        XCTAssertEqual(reply.status, 201, reply.excerpt)
+        XCTAssertEqual(reply.json["data"]?.string("sha256"), DocumentsWorld.sha256(file))
         for (index, (name, _)) in pids.enumerated() {
             let growth = peaks[index] - idle[index]
             print("\(name): idle \(idle[index] / 1024) KiB, peak growth \(growth / 1024) KiB during a 25 MB upload")
@@ -56,14 +56,13 @@ final class DocumentStreamingTests: XCTestCase {
 
         // The same file downloaded whole, then its last 20 MB as a range: both processes stay
         // within 32 MB of their size before the downloads.
-        let url = try XCTUnwrap((reply.json["data"] as? [String: Any])?["url"] as? String, reply.text)
-        let warmDownload = try await w.call(.GET, try XCTUnwrap((warm.json["data"] as? [String: Any])?["url"] as? String),
-                                            token: w.adminA)
+        let url = try XCTUnwrap(reply.json["data"]?.string("url"), reply.excerpt)
+        let warmDownload = try await w.gateway.call(.GET, try XCTUnwrap(warm.json["data"]?.string("url")), as: .session(w.adminA))
         XCTAssertEqual(warmDownload.status, 200)
         let beforeDownload = pids.map { Self.residentBytes($0.1) }
         let downloadSampling = Task.detached { await DocumentStreamingTests.sample(sampled, from: beforeDownload) }
-        let download = try await w.call(.GET, url, token: w.adminA)
-        let tail = try await w.call(.GET, url, token: w.adminA, headers: ["Range": "bytes=\(file.count - 20_000_000)-"])
+        let download = try await w.gateway.call(.GET, url, as: .session(w.adminA))
+        let tail = try await w.gateway.call(.GET, url, as: .session(w.adminA), headers: ["Range": "bytes=\(file.count - 20_000_000)-"])
         downloadSampling.cancel()
         let downloadPeaks = await downloadSampling.value
         XCTAssertEqual(download.status, 200)
@@ -132,8 +131,8 @@ final class DocumentStreamingTests: XCTestCase {
         try await eventually("the abandoned upload's temporary file is removed") { w.temporaryFiles().isEmpty }
         let rowsAfter = try await w.storedRows()
         XCTAssertEqual(rowsAfter, rows + 6)
-        let list = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
-        XCTAssertEqual((list.json["data"] as? [Any])?.count, 6, list.text)
+        let list = try await w.gateway.call(.GET, "/api/document/client/\(lead)", as: .session(w.adminA))
+        XCTAssertEqual(list.json["data"]?.arrayValue?.count, 6, list.excerpt)
         let verify = try w.verify()
         XCTAssertEqual(verify.status, 0, "\(verify.report)")
     }
@@ -170,21 +169,21 @@ final class DocumentStreamingTests: XCTestCase {
         stack.documentStore.process.signal(SIGKILL)
         _ = stack.documentStore.process.waitForExit()
         let answered = try await upload.value
-        XCTAssertGreaterThanOrEqual(answered.status, 500, "the client is told the upload failed: \(answered.text)")
+        XCTAssertGreaterThanOrEqual(answered.status, 500, "the client is told the upload failed: \(answered.excerpt)")
         try await stack.restartDocumentStore()
         rowsNow = try await w.storedRows()
         XCTAssertEqual(rowsNow, rows, "no metadata row was committed")
         try await eventually("the unreferenced file is swept") { !w.objects().contains(digest) }
         verify = try w.verify()
         XCTAssertEqual(verify.status, 0, "\(verify.report)")
-        let list = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
-        XCTAssertEqual((list.json["data"] as? [Any])?.count, 0, list.text)
+        let list = try await w.gateway.call(.GET, "/api/document/client/\(lead)", as: .session(w.adminA))
+        XCTAssertEqual(list.json["data"]?.arrayValue?.count, 0, list.excerpt)
 
         // The same bytes upload whole afterwards.
         let again = try await w.careDocument(lead, file)
-        XCTAssertEqual(again.status, 201, again.text)
-        let url = try XCTUnwrap((again.json["data"] as? [String: Any])?["url"] as? String)
-        let download = try await w.call(.GET, url, token: w.adminA)
+        XCTAssertEqual(again.status, 201, again.excerpt)
+        let url = try XCTUnwrap(again.json["data"]?.string("url"))
+        let download = try await w.gateway.call(.GET, url, as: .session(w.adminA))
         XCTAssertTrue(download.body == file)
     }
     /// An upload stored and claimed for a client but never attached (the gateway's attach
@@ -196,10 +195,11 @@ final class DocumentStreamingTests: XCTestCase {
         let lead = try await w.lead()
         let kept = DocumentsWorld.pdf(50_000, seed: 21)
         let attached = try await w.careDocument(lead, kept)
-        XCTAssertEqual(attached.status, 201, attached.text)
-        let keptId = try XCTUnwrap((attached.json["data"] as? [String: Any])?["id"] as? String)
+        XCTAssertEqual(attached.status, 201, attached.excerpt)
+        let keptId = try XCTUnwrap(attached.json["data"]?.string("id"))
 
-        // What the gateway does before its attach command, done by hand, then nothing more.
+        // What the gateway does before its attach command, done by hand, then nothing more
+        // (the document store's internal API, not the gateway's: so not through GatewayCaller).
         let internalHeaders: HTTPHeaders = ["X-Internal-Token": stack.internalToken]
         let owner = try await http.execute(HTTPClientRequest(method: .GET, url: stack.documentStore.baseURL + "/internal/v1/documents/\(keptId)",
                                                              headers: internalHeaders))
@@ -247,8 +247,8 @@ final class DocumentStreamingTests: XCTestCase {
         let rounds = try await http.execute(HTTPClientRequest(method: .POST, url: stack.documentStore.baseURL + "/internal/v1/document-sweep",
                                                               headers: internalHeaders))
         XCTAssertEqual(rounds.status.code, 200)
-        let url = try XCTUnwrap((attached.json["data"] as? [String: Any])?["url"] as? String)
-        let download = try await w.call(.GET, url, token: w.adminA)
+        let url = try XCTUnwrap(attached.json["data"]?.string("url"))
+        let download = try await w.gateway.call(.GET, url, as: .session(w.adminA))
         XCTAssertEqual(download.status, 200)
         XCTAssertTrue(download.body == kept)
         let verify = try w.verify()

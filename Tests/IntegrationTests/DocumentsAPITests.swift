@@ -35,13 +35,13 @@ final class DocumentsAPITests: XCTestCase {
         ]
         for (name, bytes) in files {
             let reply = try await w.careDocument(lead, bytes, name: name)
-            XCTAssertEqual(reply.status, 201, "\(name): \(reply.text)")
-            let data = try XCTUnwrap(reply.json["data"] as? [String: Any], reply.text)
-            XCTAssertEqual(data["sha256"] as? String, DocumentsWorld.sha256(bytes), name)
-            XCTAssertEqual(data["size"] as? Int, bytes.count, name)
-            XCTAssertEqual(data["name"] as? String, name)
-            let url = try XCTUnwrap(data["url"] as? String)
-            let download = try await w.call(.GET, url, token: w.adminA)
+            XCTAssertEqual(reply.status, 201, "\(name): \(reply.excerpt)")
+            let data = try XCTUnwrap(reply.json["data"], reply.excerpt)
+            XCTAssertEqual(data.string("sha256"), DocumentsWorld.sha256(bytes), name)
+            XCTAssertEqual(data.int("size"), Int64(bytes.count), name)
+            XCTAssertEqual(data.string("name"), name)
+            let url = try XCTUnwrap(data.string("url"))
+            let download = try await w.gateway.call(.GET, url, as: .session(w.adminA))
             XCTAssertEqual(download.status, 200, name)
             XCTAssertTrue(download.body == bytes, "\(name) must come back byte-identical")
             XCTAssertEqual(download.headers["ETag"], "\"\(DocumentsWorld.sha256(bytes))\"")
@@ -50,27 +50,27 @@ final class DocumentsAPITests: XCTestCase {
             XCTAssertEqual(download.headers["Content-Type"], name.hasSuffix(".pdf") ? "application/pdf" : "text/plain; charset=utf-8")
         }
         // A range of the 8 MB file, and one past its end.
-        let list = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
-        let documents = try XCTUnwrap(list.json["data"] as? [[String: Any]], list.text)
-        XCTAssertEqual(documents.map { $0["name"] as? String }, ["cap.pdf", "eight.pdf", "one.txt", "empty.txt"], "newest first")
-        let eight = try XCTUnwrap(documents.first { $0["name"] as? String == "eight.pdf" })
-        let url = try XCTUnwrap(eight["url"] as? String)
-        let part = try await w.call(.GET, url, token: w.adminA, headers: ["Range": "bytes=1000-1999"])
+        let list = try await w.gateway.call(.GET, "/api/document/client/\(lead)", as: .session(w.adminA))
+        let documents = try XCTUnwrap(list.json["data"]?.arrayValue, list.excerpt)
+        XCTAssertEqual(documents.map { $0.string("name") }, ["cap.pdf", "eight.pdf", "one.txt", "empty.txt"], "newest first")
+        let eight = try XCTUnwrap(documents.first { $0.string("name") == "eight.pdf" })
+        let url = try XCTUnwrap(eight.string("url"))
+        let part = try await w.gateway.call(.GET, url, as: .session(w.adminA), headers: ["Range": "bytes=1000-1999"])
         XCTAssertEqual(part.status, 206)
         XCTAssertEqual(part.headers["Content-Range"], "bytes 1000-1999/\(8 * 1024 * 1024)")
         XCTAssertTrue(part.body == Array(DocumentsWorld.pdf(8 * 1024 * 1024, seed: 8)[1000...1999]))
-        let past = try await w.call(.GET, url, token: w.adminA, headers: ["Range": "bytes=99999999-"])
+        let past = try await w.gateway.call(.GET, url, as: .session(w.adminA), headers: ["Range": "bytes=99999999-"])
         XCTAssertEqual(past.status, 416)
-        let cached = try await w.call(.GET, url, token: w.adminA, headers: ["If-None-Match": part.headers["ETag"] ?? ""])
+        let cached = try await w.gateway.call(.GET, url, as: .session(w.adminA), headers: ["If-None-Match": part.headers["ETag"] ?? ""])
         XCTAssertEqual(cached.status, 304)
 
         // One byte over the cap: 413 with a message, and nothing stored.
         let rows = try await w.storedRows()
         let objects = w.objects()
         let over = try await w.careDocument(lead, DocumentsWorld.pdf(cap + 1, seed: 26), name: "over.pdf")
-        XCTAssertEqual(over.status, 413, over.text)
-        XCTAssertEqual(over.json["success"] as? Bool, false)
-        XCTAssertNotNil(over.json["message"] as? String)
+        XCTAssertEqual(over.status, 413, over.excerpt)
+        XCTAssertEqual(over.json.bool("success"), false)
+        XCTAssertNotNil(over.json.string("message"))
         let rowsAfter = try await w.storedRows()
         XCTAssertEqual(rowsAfter, rows)
         XCTAssertEqual(w.objects(), objects)
@@ -86,7 +86,7 @@ final class DocumentsAPITests: XCTestCase {
         let rows = try await w.storedRows()
         let objects = w.objects()
         let pdf = DocumentsWorld.pdf(2000)
-        let cases: [(String, () async throws -> DocumentsWorld.Reply, Int)] = [
+        let cases: [(String, () async throws -> GatewayReply, Int)] = [
             ("an executable named .pdf (passport)", { try await w.passport(lead, DocumentsWorld.elf, name: "passport.pdf") }, 415),
             ("an executable named .pdf (care)", { try await w.careDocument(lead, DocumentsWorld.elf, name: "plan.pdf") }, 415),
             ("a zip that is no office file", {
@@ -99,7 +99,9 @@ final class DocumentsAPITests: XCTestCase {
             ("the passport as a text field", {
                 try await w.upload("/api/clients/passport/\(lead)", token: w.adminA, Multipart([.field("passport", "x")]))
             }, 400),
-            ("not multipart", { try await w.call(.POST, "/api/clients/passport/\(lead)", token: w.adminA, json: ["passport": "x"]) }, 400),
+            ("not multipart", {
+                try await w.gateway.call(.POST, "/api/clients/passport/\(lead)", as: .session(w.adminA), json: ["passport": "x"])
+            }, 400),
             ("no documentType", {
                 try await w.upload("/api/document/upload", token: w.adminA,
                                    Multipart([.file("file", "p.pdf", pdf), .field("clientId", String(lead))]))
@@ -127,14 +129,14 @@ final class DocumentsAPITests: XCTestCase {
         ]
         for (name, send, expected) in cases {
             let reply = try await send()
-            XCTAssertEqual(reply.status, expected, "\(name): \(reply.text)")
-            XCTAssertFalse((reply.json["message"] as? String ?? "").isEmpty, "\(name) answers a JSON message: \(reply.text)")
+            XCTAssertEqual(reply.status, expected, "\(name): \(reply.excerpt)")
+            XCTAssertFalse((reply.json.string("message") ?? "").isEmpty, "\(name) answers a JSON message: \(reply.excerpt)")
         }
         let rowsAfter = try await w.storedRows()
         XCTAssertEqual(rowsAfter, rows, "no refused upload keeps a row")
         try await eventually("no refused upload keeps a file") { w.objects() == objects && w.temporaryFiles().isEmpty }
-        let leadView = try await w.call(.GET, "/api/clients/\(lead)", token: w.adminA)
-        XCTAssertTrue((leadView.json["leads"] as? [String: Any])?["passport"] is NSNull, leadView.text)
+        let leadView = try await w.gateway.call(.GET, "/api/clients/\(lead)", as: .session(w.adminA))
+        XCTAssertEqual(leadView.json["leads"]?["passport"], .null, leadView.excerpt)
         let verify = try w.verify()
         XCTAssertEqual(verify.status, 0, "\(verify.report)")
     }
@@ -143,30 +145,30 @@ final class DocumentsAPITests: XCTestCase {
         let w = try await world()
         let lead = try await w.lead()
         let passport = try await w.passport(lead, DocumentsWorld.png, name: "../../me.png")
-        XCTAssertEqual(passport.status, 200, passport.text)
-        XCTAssertEqual(passport.json["message"] as? String, "Passport uploaded successfully")
-        let path = try XCTUnwrap(passport.json["path"] as? String)
+        XCTAssertEqual(passport.status, 200, passport.excerpt)
+        XCTAssertEqual(passport.json.string("message"), "Passport uploaded successfully")
+        let path = try XCTUnwrap(passport.json.string("path"))
         XCTAssertEqual(path, "/api/clients/passport/\(lead)")
         let care = try await w.careDocument(lead, Array("notes\n".utf8), name: "notes.txt", type: "report")
-        let url = try XCTUnwrap((care.json["data"] as? [String: Any])?["url"] as? String, care.text)
+        let url = try XCTUnwrap(care.json["data"]?.string("url"), care.excerpt)
         // The lead shows its passport; leads readers download it, the sanitised name included.
-        let shown = try await w.call(.GET, "/api/clients/\(lead)", token: w.salesA)
-        XCTAssertEqual((shown.json["leads"] as? [String: Any])?["passport"] as? String, path)
-        let bySales = try await w.call(.GET, path, token: w.salesA)
+        let shown = try await w.gateway.call(.GET, "/api/clients/\(lead)", as: .session(w.salesA))
+        XCTAssertEqual(shown.json["leads"]?.string("passport"), path)
+        let bySales = try await w.gateway.call(.GET, path, as: .session(w.salesA))
         XCTAssertEqual(bySales.status, 200)
         XCTAssertTrue(bySales.body == DocumentsWorld.png)
         XCTAssertEqual(bySales.headers["Content-Type"], "image/png")
         XCTAssertEqual(bySales.headers["Content-Disposition"], "attachment; filename=\"me.png\"; filename*=UTF-8''me.png")
         for (who, token, passportStatus, careStatus) in [("agent not assigned", w.agentA, 403, 403), ("sales", w.salesA, 200, 403),
                                                          ("another company's admin", w.adminB, 404, 404), ("root", w.root, 200, 200)] {
-            let p = try await w.call(.GET, path, token: token)
+            let p = try await w.gateway.call(.GET, path, as: .session(token))
             XCTAssertEqual(p.status, passportStatus, "passport as \(who)")
-            let c = try await w.call(.GET, url, token: token)
+            let c = try await w.gateway.call(.GET, url, as: .session(token))
             XCTAssertEqual(c.status, careStatus, "care document as \(who)")
-            let list = try await w.call(.GET, "/api/document/client/\(lead)", token: token)
+            let list = try await w.gateway.call(.GET, "/api/document/client/\(lead)", as: .session(token))
             XCTAssertEqual(list.status, careStatus, "care list as \(who)")
         }
-        let unknown = try await w.call(.GET, "/api/document/file/\(UUID().uuidString.lowercased())", token: w.adminA)
+        let unknown = try await w.gateway.call(.GET, "/api/document/file/\(UUID().uuidString.lowercased())", as: .session(w.adminA))
         XCTAssertEqual(unknown.status, 404)
     }
 
@@ -176,11 +178,11 @@ final class DocumentsAPITests: XCTestCase {
         let first = DocumentsWorld.png + Array("first \(UUID())".utf8)
         let second = DocumentsWorld.jpeg + Array("second \(UUID())".utf8)
         let uploaded = try await w.passport(lead, first, name: "first.png")
-        XCTAssertEqual(uploaded.status, 200, uploaded.text)
+        XCTAssertEqual(uploaded.status, 200, uploaded.excerpt)
         XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(first)))
         let replaced = try await w.passport(lead, second, name: "second.jpg")
-        XCTAssertEqual(replaced.status, 200, replaced.text)
-        let download = try await w.call(.GET, "/api/clients/passport/\(lead)", token: w.adminA)
+        XCTAssertEqual(replaced.status, 200, replaced.excerpt)
+        let download = try await w.gateway.call(.GET, "/api/clients/passport/\(lead)", as: .session(w.adminA))
         XCTAssertTrue(download.body == second, "the lead's passport is the new one")
         try await eventually("the replaced passport's file is removed") { !w.objects().contains(DocumentsWorld.sha256(first)) }
         XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(second)))
@@ -190,32 +192,32 @@ final class DocumentsAPITests: XCTestCase {
         let other = try await w.lead()
         for client in [lead, other] {
             let reply = try await w.careDocument(client, care)
-            XCTAssertEqual(reply.status, 201, reply.text)
+            XCTAssertEqual(reply.status, 201, reply.excerpt)
         }
         // Removing a care document detaches it: gone from the list and the download, its row
         // deleted; the file stays while the other client's copy names it.
-        let leadList = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
-        let removedURL = try XCTUnwrap(((leadList.json["data"] as? [[String: Any]])?.first)?["url"] as? String, leadList.text)
+        let leadList = try await w.gateway.call(.GET, "/api/document/client/\(lead)", as: .session(w.adminA))
+        let removedURL = try XCTUnwrap(leadList.json["data"]?.arrayValue?.first?.string("url"), leadList.excerpt)
         let rowsBefore = try await w.storedRows()
-        let notYours = try await w.call(.DELETE, removedURL, token: w.adminB)
+        let notYours = try await w.gateway.call(.DELETE, removedURL, as: .session(w.adminB))
         XCTAssertEqual(notYours.status, 404)
-        let removed = try await w.call(.DELETE, removedURL, token: w.adminA)
-        XCTAssertEqual(removed.status, 200, removed.text)
-        let gone = try await w.call(.GET, removedURL, token: w.adminA)
+        let removed = try await w.gateway.call(.DELETE, removedURL, as: .session(w.adminA))
+        XCTAssertEqual(removed.status, 200, removed.excerpt)
+        let gone = try await w.gateway.call(.GET, removedURL, as: .session(w.adminA))
         XCTAssertEqual(gone.status, 404)
-        let listAfter = try await w.call(.GET, "/api/document/client/\(lead)", token: w.adminA)
-        XCTAssertEqual((listAfter.json["data"] as? [Any])?.count, 0, listAfter.text)
+        let listAfter = try await w.gateway.call(.GET, "/api/document/client/\(lead)", as: .session(w.adminA))
+        XCTAssertEqual(listAfter.json["data"]?.arrayValue?.count, 0, listAfter.excerpt)
         let rowsAfterRemoval = try await w.storedRows()
         XCTAssertEqual(rowsAfterRemoval, rowsBefore - 1)
         XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(care)))
         // Hard-deleting the client (admin API) removes its documents; the shared file stays for the other client.
-        let deleted = try await w.call(.DELETE, "/api/admin/clients/client_\(lead)", token: w.adminA)
-        XCTAssertEqual(deleted.status, 200, deleted.text)
+        let deleted = try await w.gateway.call(.DELETE, "/api/admin/clients/client_\(lead)", as: .session(w.adminA))
+        XCTAssertEqual(deleted.status, 200, deleted.excerpt)
         try await eventually("the deleted client's passport file is removed") { !w.objects().contains(DocumentsWorld.sha256(second)) }
         XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(care)), "another client still names this file")
-        let otherList = try await w.call(.GET, "/api/document/client/\(other)", token: w.adminA)
-        let otherURL = try XCTUnwrap(((otherList.json["data"] as? [[String: Any]])?.first)?["url"] as? String)
-        let otherDownload = try await w.call(.GET, otherURL, token: w.adminA)
+        let otherList = try await w.gateway.call(.GET, "/api/document/client/\(other)", as: .session(w.adminA))
+        let otherURL = try XCTUnwrap(otherList.json["data"]?.arrayValue?.first?.string("url"))
+        let otherDownload = try await w.gateway.call(.GET, otherURL, as: .session(w.adminA))
         XCTAssertTrue(otherDownload.body == care)
         let verify = try w.verify()
         XCTAssertEqual(verify.status, 0, "\(verify.report)")

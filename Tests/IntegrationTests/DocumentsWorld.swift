@@ -12,16 +12,8 @@ struct DocumentsWorld {
     static let rootPassword = "documents-bootstrap-\(UUID().uuidString)"
     static let gatewayEnvironment = ["ADMIN_EMAIL": rootEmail, "ADMIN_PASSWORD": rootPassword, "RATE_LIMIT_REQUESTS": "0"]
 
-    struct Reply {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
-        var text: String { String(decoding: body.prefix(2000), as: UTF8.self) }
-    }
-
     let stack: ClienteleStack
-    let http: HTTPClient
+    let gateway: GatewayCaller
     var root = ""
     var companyA = (id: "", number: 0)
     var companyB = (id: "", number: 0)
@@ -30,24 +22,26 @@ struct DocumentsWorld {
     /// `rootEmail`/`rootPassword`: the stack's bootstrap super-admin (another test's stack may be shared).
     static func make(_ stack: ClienteleStack, http: HTTPClient, rootEmail: String = rootEmail,
                      rootPassword: String = rootPassword) async throws -> DocumentsWorld {
-        var world = DocumentsWorld(stack: stack, http: http)
-        world.root = try await world.login(rootEmail, rootPassword)
+        var world = DocumentsWorld(stack: stack, gateway: GatewayCaller(http: http, stack: stack))
+        world.root = try await world.gateway.login(email: rootEmail, password: rootPassword)
         let suffix = UUID().uuidString.prefix(8).lowercased()
         func company(_ name: String) async throws -> (String, Int) {
-            let reply = try await world.call(.POST, "/api/companies", token: world.root, json: ["name": "\(name) \(suffix)"])
-            let data = try XCTUnwrap(reply.json["data"] as? [String: Any], reply.text)
-            return (try XCTUnwrap(data["id"] as? String), try XCTUnwrap(data["number"] as? Int))
+            let reply = try await world.gateway.call(.POST, "/api/companies", as: .session(world.root),
+                                                     json: ["name": .string("\(name) \(suffix)")])
+            let data = try XCTUnwrap(reply.json["data"], reply.excerpt)
+            return (try XCTUnwrap(data.string("id")), Int(try XCTUnwrap(data.int("number"))))
         }
         world.companyA = try await company("Acme")
         world.companyB = try await company("Bluth")
         func person(_ role: String, _ company: String) async throws -> String {
             let email = "\(role)-\(UUID().uuidString.prefix(8).lowercased())@documents.test"
             let password = "a documents test password"
-            let reply = try await world.call(.POST, "/api/users", token: world.root, json: [
-                "email": email, "name": "Test \(role)", "password": password, "roles": [role], "companies": [company],
+            let reply = try await world.gateway.call(.POST, "/api/users", as: .session(world.root), json: [
+                "email": .string(email), "name": .string("Test \(role)"), "password": .string(password), "roles": [.string(role)],
+                "companies": [.string(company)],
             ])
-            XCTAssertEqual(reply.status, 201, reply.text)
-            return try await world.login(email, password)
+            XCTAssertEqual(reply.status, 201, reply.excerpt)
+            return try await world.gateway.login(email: email, password: password)
         }
         world.adminA = try await person("admin", world.companyA.id)
         world.salesA = try await person("sales", world.companyA.id)
@@ -56,53 +50,35 @@ struct DocumentsWorld {
         return world
     }
 
-    func login(_ email: String, _ password: String) async throws -> String {
-        let reply = try await call(.POST, "/api/auth/login", token: nil, json: ["email": email, "password": password])
-        return try XCTUnwrap(reply.json["token"] as? String, reply.text)
-    }
-
-    func call(_ method: HTTPMethod, _ path: String, token: String?, json: Any? = nil,
-              headers extra: HTTPHeaders = HTTPHeaders()) async throws -> Reply {
-        var headers = extra
-        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
-        var body: [UInt8] = []
-        if let json {
-            headers.add(name: "Content-Type", value: "application/json")
-            body = Array(try JSONSerialization.data(withJSONObject: json))
-        }
-        let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path, headers: headers,
-                                                                body: body))
-        return Reply(status: response.status.code, headers: response.headers, body: response.body)
-    }
-
     /// Creates a lead in company A (or B) and returns its number.
     func lead(in company: Int? = nil, token: String? = nil) async throws -> Int {
-        let reply = try await call(.POST, "/api/clients", token: token ?? adminA, json: [
-            "name": "Doc Lead", "email": "\(UUID().uuidString.prefix(12).lowercased())@example.com",
-            "company": company ?? companyA.number,
+        let reply = try await gateway.call(.POST, "/api/clients", as: .session(token ?? adminA), json: [
+            "name": "Doc Lead", "email": .string("\(UUID().uuidString.prefix(12).lowercased())@example.com"),
+            "company": .int(Int64(company ?? companyA.number)),
         ])
-        XCTAssertEqual(reply.status, 201, reply.text)
+        XCTAssertEqual(reply.status, 201, reply.excerpt)
         return try XCTUnwrap(Int(reply.headers["Location"]?.split(separator: "/").last ?? ""))
     }
 
     /// Sends `body` to the gateway as a stream of 64 KiB chunks, with its length (`chunked`:
-    /// without one, in chunked framing).
-    func upload(_ path: String, token: String?, _ body: Multipart, chunked: Bool = false) async throws -> Reply {
+    /// without one, in chunked framing). Not through `GatewayCaller.call`, which sends a body
+    /// whole: the streamed request is what these tests measure.
+    func upload(_ path: String, token: String?, _ body: Multipart, chunked: Bool = false) async throws -> GatewayReply {
         var headers: HTTPHeaders = ["Content-Type": body.contentType]
         if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
         let bytes = body.bytes
-        let response = try await http.execute(HTTPClientRequest(method: .POST, url: stack.gateway.baseURL + path, headers: headers),
-                                              streaming: Chunks(bytes: bytes, size: 64 * 1024),
-                                              contentLength: chunked ? nil : bytes.count)
-        return Reply(status: response.status.code, headers: response.headers, body: response.body)
+        let response = try await gateway.http.execute(HTTPClientRequest(method: .POST, url: gateway.baseURL + path, headers: headers),
+                                                      streaming: Chunks(bytes: bytes, size: 64 * 1024),
+                                                      contentLength: chunked ? nil : bytes.count)
+        return GatewayReply(status: response.status.code, headers: response.headers, body: response.body)
     }
 
-    func passport(_ lead: Int, _ file: [UInt8], name: String = "passport.pdf", token: String? = nil) async throws -> Reply {
+    func passport(_ lead: Int, _ file: [UInt8], name: String = "passport.pdf", token: String? = nil) async throws -> GatewayReply {
         try await upload("/api/clients/passport/\(lead)", token: token ?? adminA, Multipart([.file("passport", name, file)]))
     }
 
     func careDocument(_ lead: Int, _ file: [UInt8], name: String = "plan.pdf", type: String = "ndis_plan",
-                      token: String? = nil) async throws -> Reply {
+                      token: String? = nil) async throws -> GatewayReply {
         try await upload("/api/document/upload", token: token ?? adminA,
                          Multipart([.file("file", name, file), .field("clientId", String(lead)), .field("documentType", type)]))
     }

@@ -39,12 +39,12 @@ final class ErasureLeavesNoTraceTests: XCTestCase {
         let traces = [erased.first, erased.last, erased.email, erased.phone, "491570156", erased.ndis]
         func careClient(_ person: (first: String, last: String, email: String, phone: String, ndis: String)) async throws -> Int {
             var body = CareAPITests.documentBody(ndis: person.ndis, email: person.email)
-            body["personalInfo"] = ["firstName": person.first, "lastName": person.last, "dateOfBirth": "1961-03-14", "gender": "female",
-                                    "phone": person.phone, "email": person.email]
-            let reply = try await w.call(.POST, "/api/clientDetails/create", token: w.adminA, json: body)
-            XCTAssertEqual(reply.status, 201, reply.text)
-            let id = (reply.json["data"] as? [String: Any])?["id"]
-            return try XCTUnwrap((id as? Int) ?? (id as? String).flatMap { Int($0) }, reply.text)
+            body["personalInfo"] = ["firstName": .string(person.first), "lastName": .string(person.last), "dateOfBirth": "1961-03-14",
+                                    "gender": "female", "phone": .string(person.phone), "email": .string(person.email)]
+            let reply = try await w.gateway.call(.POST, "/api/clientDetails/create", as: .session(w.adminA), json: .object(body))
+            XCTAssertEqual(reply.status, 201, reply.excerpt)
+            let data = reply.json["data"]
+            return try XCTUnwrap(data?.int("id").map { Int($0) } ?? data?.string("id").flatMap { Int($0) }, reply.excerpt)
         }
         let erasedNumber = try await careClient(erased)
         let keptNumber = try await careClient(kept)
@@ -53,7 +53,7 @@ final class ErasureLeavesNoTraceTests: XCTestCase {
         _ = try await eventuallyValue("the CRM holds the kept client") { crm.contact(where: "lastname", is: kept.last) }
         let plan = DocumentsWorld.pdf(4096, seed: UInt64.random(in: 1...UInt64.max))
         let uploaded = try await w.careDocument(erasedNumber, plan, name: "\(erased.last)-\(erased.ndis)-plan.pdf")
-        XCTAssertTrue((200..<300).contains(uploaded.status), uploaded.text)
+        XCTAssertTrue((200..<300).contains(uploaded.status), uploaded.excerpt)
         XCTAssertTrue(w.objects().contains(DocumentsWorld.sha256(plan)), "the document's file is stored")
         let before = try pgDump(stack.searchDatabase) + pgDump(stack.documentDatabase)
         for value in [erased.last, erased.email, erased.ndis] {
@@ -61,19 +61,19 @@ final class ErasureLeavesNoTraceTests: XCTestCase {
         }
 
         let path = "/api/admin/clients/client_\(erasedNumber)/erase"
-        let erasure = try await w.call(.POST, path, token: w.adminA)
-        XCTAssertEqual(erasure.status, 200, erasure.text)
-        let receipt = try await eventuallyValue("the receipt is complete", timeout: .seconds(60)) { () -> [String: Any]? in
-            let read = try await w.call(.GET, path, token: w.adminA)
-            let data = read.json["data"] as? [String: Any]
-            return data?["complete"] as? Bool == true ? data : nil
+        let erasure = try await w.gateway.call(.POST, path, as: .session(w.adminA))
+        XCTAssertEqual(erasure.status, 200, erasure.excerpt)
+        let receipt = try await eventuallyValue("the receipt is complete", timeout: .seconds(60)) { () -> JSONValue? in
+            let read = try await w.gateway.call(.GET, path, as: .session(w.adminA))
+            let data = read.json["data"]
+            return data?.bool("complete") == true ? data : nil
         }
-        let steps = receipt["steps"] as? [[String: Any]] ?? []
-        XCTAssertEqual(steps.compactMap { $0["step"] as? String }, ["key", "log", "search", "stats", "documents", "crm"])
+        let steps = receipt.array("steps")
+        XCTAssertEqual(steps.compactMap { $0.string("step") }, ["key", "log", "search", "stats", "documents", "crm"])
         for step in steps {
-            XCTAssertTrue(["done", "not_applicable"].contains(step["state"] as? String ?? ""), "\(step)")
+            XCTAssertTrue(["done", "not_applicable"].contains(step.string("state") ?? ""), jsonText(step))
         }
-        XCTAssertEqual(steps.first { $0["step"] as? String == "crm" }?["state"] as? String, "done")
+        XCTAssertEqual(steps.first { $0.string("step") == "crm" }?.string("state"), "done")
         XCTAssertTrue(crm.gdprDeleted.contains(uuid), "the CRM got the gdpr-delete: \(crm.gdprDeleted)")
         // (The fake CRM's own call log keeps the upserts it received: that is the CRM's side.)
         XCTAssertNil(crm.contact(clientId: uuid), "the CRM holds no contact of the client")
@@ -120,12 +120,12 @@ final class ErasureLeavesNoTraceTests: XCTestCase {
         for value in [kept.first, kept.last, kept.email, kept.phone, kept.ndis] {
             XCTAssertTrue(rebuilt.contains(value), "the rebuilt search database lost the kept client's \(value)")
         }
-        let gone = try await w.call(.GET, "/api/user/clientDetails/\(erasedNumber)", token: w.adminA)
-        XCTAssertEqual(gone.status, 404, gone.text)
-        let keeper = try await w.call(.GET, "/api/user/clientDetails/\(keptNumber)", token: w.adminA)
-        XCTAssertEqual(keeper.status, 200, keeper.text)
+        let gone = try await w.gateway.call(.GET, "/api/user/clientDetails/\(erasedNumber)", as: .session(w.adminA))
+        XCTAssertEqual(gone.status, 404, gone.excerpt)
+        let keeper = try await w.gateway.call(.GET, "/api/user/clientDetails/\(keptNumber)", as: .session(w.adminA))
+        XCTAssertEqual(keeper.status, 200, keeper.excerpt)
         for value in [kept.first, kept.last, kept.email, kept.phone, kept.ndis] {
-            XCTAssertTrue(keeper.text.contains(value), "the kept client shows \(value): \(keeper.text)")
+            XCTAssertTrue(keeper.text.contains(value), "the kept client shows \(value): \(keeper.excerpt)")
         }
         XCTAssertNotNil(crm.contact(where: "lastname", is: kept.last), "the kept client stays in the CRM")
         try await crm.stop()

@@ -33,21 +33,21 @@ final class ErasureTests: XCTestCase {
         let uuid = try await commands.query("""
             SELECT stream_id FROM events WHERE type = 'client.created' AND (data ->> 'number')::bigint = $1
             """, [number])[0].decode(0, as: UUID.self).uuidString.lowercased()
-        let v1 = try await faces.call(.GET, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
+        let v1 = try await faces.gateway.call(.GET, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
         XCTAssertEqual(v1.status, 200, v1.excerpt)
         _ = try await faces.stats { $0["overview"]?["totalClients"] == .int(2) }
 
         let path = "/api/admin/clients/\(erinId)/erase"
-        let foreign = try await other.call(.POST, path, as: .session(other.admin))
+        let foreign = try await other.gateway.call(.POST, path, as: .session(other.admin))
         XCTAssertEqual(foreign.status, 404, "another company's admin: \(foreign.excerpt)")
-        let byUUID = try await other.call(.POST, "/api/admin/clients/\(uuid)/erase", as: .session(other.admin))
+        let byUUID = try await other.gateway.call(.POST, "/api/admin/clients/\(uuid)/erase", as: .session(other.admin))
         XCTAssertEqual(byUUID.status, 404, "another company's admin, by UUID: \(byUUID.excerpt)")
-        let notAdmin = try await faces.call(.POST, path, as: .session(sales))
+        let notAdmin = try await faces.gateway.call(.POST, path, as: .session(sales))
         XCTAssertEqual(notAdmin.status, 403, notAdmin.excerpt)
-        let none = try await faces.call(.GET, path, as: .session(faces.admin))
+        let none = try await faces.gateway.call(.GET, path, as: .session(faces.admin))
         XCTAssertEqual(none.status, 404, "no receipt before the erasure: \(none.excerpt)")
 
-        let erased = try await faces.call(.POST, path, as: .session(faces.admin))
+        let erased = try await faces.gateway.call(.POST, path, as: .session(faces.admin))
         XCTAssertEqual(erased.status, 200, erased.excerpt)
         XCTAssertEqual(erased.json["success"], true)
         let receipt = try XCTUnwrap(erased.json["data"])
@@ -70,18 +70,18 @@ final class ErasureTests: XCTestCase {
         XCTAssertEqual(shredded, 1, "the client's data key is gone")
 
         // Gone from every face, at once (the POST waited for both read models).
-        let admin = try await faces.call(.GET, "/api/admin/clients/\(erinId)", as: .session(faces.admin))
+        let admin = try await faces.gateway.call(.GET, "/api/admin/clients/\(erinId)", as: .session(faces.admin))
         XCTAssertEqual(admin.status, 404, admin.excerpt)
-        let organization = try await faces.call(.GET, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
+        let organization = try await faces.gateway.call(.GET, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
         XCTAssertEqual(organization.status, 404, organization.excerpt)
-        let leads = try await faces.call(.GET, "/api/clients/\(number)", as: .session(faces.admin))
+        let leads = try await faces.gateway.call(.GET, "/api/clients/\(number)", as: .session(faces.admin))
         XCTAssertEqual(leads.status, 404, leads.excerpt)
-        let search = try await faces.call(.GET, "/api/admin/clients?search=Eraseme", as: .session(faces.admin))
+        let search = try await faces.gateway.call(.GET, "/api/admin/clients?search=Eraseme", as: .session(faces.admin))
         XCTAssertEqual(search.json["data"]?["clients"], .array([]), search.excerpt)
-        let keeper = try await faces.call(.GET, "/api/admin/clients/\(keeperId)", as: .session(faces.admin))
+        let keeper = try await faces.gateway.call(.GET, "/api/admin/clients/\(keeperId)", as: .session(faces.admin))
         XCTAssertEqual(keeper.status, 200, "the other client is untouched: \(keeper.excerpt)")
         XCTAssertEqual(keeper.json["data"]?["displayName"], "Kim Keeper")
-        let figures = try await faces.call(.GET, "/api/admin/clients/stats", as: .session(faces.admin))
+        let figures = try await faces.gateway.call(.GET, "/api/admin/clients/stats", as: .session(faces.admin))
         XCTAssertEqual(figures.json["data"]?["overview"]?["totalClients"], .int(1), figures.excerpt)
         let searchRow = try await Self.searchRow(stack, uuid)
         for value in ["Erin", "Eraseme", "erin.\(suffix)", "400 111 222", "Erasure Pty"] {
@@ -89,38 +89,39 @@ final class ErasureTests: XCTestCase {
         }
 
         // The receipt reads back; a second POST appends nothing and answers the same receipt.
-        let read = try await faces.call(.GET, path, as: .session(faces.admin))
+        let read = try await faces.gateway.call(.GET, path, as: .session(faces.admin))
         XCTAssertEqual(read.status, 200, read.excerpt)
         XCTAssertEqual(read.json["data"]?["erasedAt"], receipt["erasedAt"])
         XCTAssertEqual(Self.states(try XCTUnwrap(read.json["data"])).map(\.state), states.map(\.state))
-        let again = try await faces.call(.POST, path, as: .session(faces.admin))
+        let again = try await faces.gateway.call(.POST, path, as: .session(faces.admin))
         XCTAssertEqual(again.status, 200, again.excerpt)
         XCTAssertEqual(again.json["data"]?["erasedAt"], receipt["erasedAt"])
         let appended = try await commands.query("SELECT count(*) FROM events WHERE stream_id = $1::uuid AND type = 'client.erased'",
                                                 [uuid])[0].decode(0, as: Int64.self)
         XCTAssertEqual(appended, 1, "one client.erased, however often asked")
-        let byId = try await faces.call(.GET, "/api/admin/clients/\(uuid)/erase", as: .session(faces.admin))
+        let byId = try await faces.gateway.call(.GET, "/api/admin/clients/\(uuid)/erase", as: .session(faces.admin))
         XCTAssertEqual(byId.status, 200, "the receipt by the client's UUID: \(byId.excerpt)")
-        let foreignRead = try await other.call(.GET, path, as: .session(other.admin))
+        let foreignRead = try await other.gateway.call(.GET, path, as: .session(other.admin))
         XCTAssertEqual(foreignRead.status, 404, foreignRead.excerpt)
-        let update = try await faces.call(.PATCH, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey), json: ["name": "Back"])
+        let update = try await faces.gateway.call(.PATCH, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey), json: ["name": "Back"])
         XCTAssertEqual(update.status, 404, "an erased client takes no command: \(update.excerpt)")
     }
 
     /// A client deleted before is erased by its UUID (a deleted client keeps no number).
     func testADeletedClientIsErasedByItsUUID() async throws {
         let faces = try await CompanyFaces.make(http: http)
-        let created = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Dee Deleted"])
+        let created = try await faces.gateway.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Dee Deleted"])
         XCTAssertEqual(created.status, 201, created.excerpt)
         let uuid = try XCTUnwrap(created.json["data"]?.string("id"))
-        let deleted = try await faces.call(.DELETE, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
+        let deleted = try await faces.gateway.call(.DELETE, "/api/v1/clients/\(uuid)", as: .apiKey(faces.apiKey))
         XCTAssertTrue((200..<300).contains(deleted.status), deleted.excerpt)
-        let erased = try await faces.call(.POST, "/api/admin/clients/\(uuid)/erase", as: .session(faces.admin))
+        let erased = try await faces.gateway.call(.POST, "/api/admin/clients/\(uuid)/erase", as: .session(faces.admin))
         XCTAssertEqual(erased.status, 200, erased.excerpt)
         let states = Self.states(try XCTUnwrap(erased.json["data"]))
         XCTAssertEqual(states.first { $0.step == "search" }?.state, "done", erased.excerpt)
         XCTAssertEqual(states.first { $0.step == "stats" }?.state, "done", erased.excerpt)
-        let missing = try await faces.call(.POST, "/api/admin/clients/\(UUID().uuidString.lowercased())/erase", as: .session(faces.admin))
+        let missing = try await faces.gateway.call(.POST, "/api/admin/clients/\(UUID().uuidString.lowercased())/erase",
+                                                   as: .session(faces.admin))
         XCTAssertEqual(missing.status, 404, missing.excerpt)
     }
 
@@ -133,11 +134,11 @@ final class ErasureTests: XCTestCase {
         stats.signal(SIGSTOP)
         var frozen = true
         defer { if frozen { stats.signal(SIGCONT) } }
-        let created = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Bea Behind"])
+        let created = try await faces.gateway.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Bea Behind"])
         XCTAssertEqual(created.status, 201, created.excerpt)
         let uuid = try XCTUnwrap(created.json["data"]?.string("id"))
         let path = "/api/admin/clients/\(uuid)/erase"
-        let first = try await faces.call(.POST, path, as: .session(faces.admin))
+        let first = try await faces.gateway.call(.POST, path, as: .session(faces.admin))
         XCTAssertEqual(first.status, 200, first.excerpt)
         let before = Self.states(try XCTUnwrap(first.json["data"]))
         XCTAssertEqual(before.first { $0.step == "search" }?.state, "done", first.excerpt)
@@ -145,10 +146,10 @@ final class ErasureTests: XCTestCase {
 
         stats.signal(SIGCONT)
         frozen = false
-        let again = try await faces.call(.POST, path, as: .session(faces.admin))
+        let again = try await faces.gateway.call(.POST, path, as: .session(faces.admin))
         XCTAssertEqual(again.status, 200, again.excerpt)
         XCTAssertEqual(Self.states(try XCTUnwrap(again.json["data"])).first { $0.step == "stats" }?.state, "done", again.excerpt)
-        let figures = try await faces.call(.GET, "/api/admin/clients/stats", as: .session(faces.admin))
+        let figures = try await faces.gateway.call(.GET, "/api/admin/clients/stats", as: .session(faces.admin))
         XCTAssertEqual(figures.json["data"]?["overview"]?["totalClients"], .int(0), figures.excerpt)
     }
 
@@ -160,7 +161,7 @@ final class ErasureTests: XCTestCase {
         let stack = try await CompanyFaces.stack.stack()
         func careClient(_ first: String) async throws -> String {
             let ndis = "43" + String(format: "%07d", Int.random(in: 0...9_999_999))
-            let reply = try await faces.call(.POST, "/api/clientDetails/create", as: .session(faces.admin), json: [
+            let reply = try await faces.gateway.call(.POST, "/api/clientDetails/create", as: .session(faces.admin), json: [
                 "personalInfo": ["firstName": .string(first), "lastName": "Purgeable", "dateOfBirth": "1990-01-01", "phone": "+61400000000"],
                 "ndisDetails": ["ndisNumber": .string(ndis)],
             ])
@@ -176,7 +177,7 @@ final class ErasureTests: XCTestCase {
                                      [try XCTUnwrap(Int64(number))])[0].decode(0, as: UUID.self).uuidString.lowercased()
         }
         let (tessId, calId) = (try await uuid(tess), try await uuid(cal))
-        let terminated = try await faces.call(.PUT, "/api/user/updateUserStatus/\(tess)/terminated", as: .session(faces.admin))
+        let terminated = try await faces.gateway.call(.PUT, "/api/user/updateUserStatus/\(tess)/terminated", as: .session(faces.admin))
         XCTAssertEqual(terminated.status, 200, terminated.excerpt)
         let environment = ["INTERNAL_TOKEN": stack.internalToken, "COMMAND_SERVICE_URL": stack.commandService.baseURL,
                            "SEARCH_SERVICE_URL": stack.searchProjection.baseURL, "STATS_SERVICE_URL": stack.statsProjection.baseURL,
@@ -187,13 +188,13 @@ final class ErasureTests: XCTestCase {
         let listed = try stack.clientctl(["privacy", "purge", "--terminated-before", tomorrow], environment: environment)
         XCTAssertTrue(listed.contains(tessId), listed)
         XCTAssertFalse(listed.contains(calId), "an active client is not purged: \(listed)")
-        let still = try await faces.call(.GET, "/api/user/clientDetails/\(tess)", as: .session(faces.admin))
+        let still = try await faces.gateway.call(.GET, "/api/user/clientDetails/\(tess)", as: .session(faces.admin))
         XCTAssertEqual(still.status, 200, "listing erases nothing: \(still.excerpt)")
         let purged = try stack.clientctl(["privacy", "purge", "--terminated-before", tomorrow, "--yes"], environment: environment)
         XCTAssertTrue(purged.contains("\(tessId)  erased"), purged)
-        let gone = try await faces.call(.GET, "/api/user/clientDetails/\(tess)", as: .session(faces.admin))
+        let gone = try await faces.gateway.call(.GET, "/api/user/clientDetails/\(tess)", as: .session(faces.admin))
         XCTAssertEqual(gone.status, 404, gone.excerpt)
-        let calStays = try await faces.call(.GET, "/api/user/clientDetails/\(cal)", as: .session(faces.admin))
+        let calStays = try await faces.gateway.call(.GET, "/api/user/clientDetails/\(cal)", as: .session(faces.admin))
         XCTAssertEqual(calStays.status, 200, calStays.excerpt)
 
         let printed = try stack.clientctl(["privacy", "erase", calId], environment: environment)
@@ -204,9 +205,9 @@ final class ErasureTests: XCTestCase {
         for step in ["log", "search", "stats", "documents"] {
             XCTAssertEqual(states.first { $0.step == step }?.state, "done", "\(step): \(printed)")
         }
-        let calGone = try await faces.call(.GET, "/api/user/clientDetails/\(cal)", as: .session(faces.admin))
+        let calGone = try await faces.gateway.call(.GET, "/api/user/clientDetails/\(cal)", as: .session(faces.admin))
         XCTAssertEqual(calGone.status, 404, calGone.excerpt)
-        let adminReceipt = try await faces.call(.GET, "/api/admin/clients/\(calId)/erase", as: .session(faces.admin))
+        let adminReceipt = try await faces.gateway.call(.GET, "/api/admin/clients/\(calId)/erase", as: .session(faces.admin))
         XCTAssertEqual(adminReceipt.status, 200, "the receipt reads through the admin route too: \(adminReceipt.excerpt)")
     }
 
@@ -230,19 +231,19 @@ final class ErasureTests: XCTestCase {
         XCTAssertTrue(w.objects().isSuperset(of: [digest(passport), digest(plan), digest(shared)]))
         let rowsBefore = try await w.storedRows()
 
-        let reply = try await w.call(.POST, "/api/admin/clients/client_\(erased)/erase", token: w.adminA)
+        let reply = try await w.gateway.call(.POST, "/api/admin/clients/client_\(erased)/erase", as: .session(w.adminA))
         XCTAssertEqual(reply.status, 200, reply.text)
-        let steps = (reply.json["data"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []
-        XCTAssertEqual(steps.first { $0["step"] as? String == "documents" }?["state"] as? String, "done", reply.text)
+        let steps = reply.json["data"]?.array("steps") ?? []
+        XCTAssertEqual(steps.first { $0.string("step") == "documents" }?.string("state"), "done", reply.excerpt)
         let objects = w.objects()
         XCTAssertFalse(objects.contains(digest(passport)), "the passport's file is gone")
         XCTAssertFalse(objects.contains(digest(plan)), "the care document's file is gone")
         XCTAssertTrue(objects.contains(digest(shared)), "a file another client's document holds stays")
         let rowsAfter = try await w.storedRows()
         XCTAssertEqual(rowsAfter, rowsBefore - 3, "the erased client's three rows are gone, the other's stays")
-        let keptDocuments = try await w.call(.GET, "/api/clients/\(kept)", token: w.adminA)
+        let keptDocuments = try await w.gateway.call(.GET, "/api/clients/\(kept)", as: .session(w.adminA))
         XCTAssertEqual(keptDocuments.status, 200, keptDocuments.text)
-        let foreign = try await w.call(.POST, "/api/admin/clients/client_\(kept)/erase", token: w.adminB)
+        let foreign = try await w.gateway.call(.POST, "/api/admin/clients/client_\(kept)/erase", as: .session(w.adminB))
         XCTAssertEqual(foreign.status, 404, "another company's admin: \(foreign.text)")
     }
 
@@ -262,7 +263,7 @@ final class ErasureTests: XCTestCase {
     }
 
     private func adminCreate(_ faces: CompanyFaces, _ body: [String: JSONValue]) async throws -> String {
-        let reply = try await faces.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: .object(body))
+        let reply = try await faces.gateway.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: .object(body))
         XCTAssertEqual(reply.status, 200, reply.excerpt)
         return try XCTUnwrap(reply.json["data"]?.string("id"), reply.excerpt)
     }
@@ -270,15 +271,11 @@ final class ErasureTests: XCTestCase {
     /// A user of `faces`' company with `role`, logged in.
     private func user(_ faces: CompanyFaces, role: String, suffix: String) async throws -> String {
         let email = "\(role)-\(suffix)@input.test", password = "an erasure test password"
-        let created = try await faces.call(.POST, "/api/users", as: .session(faces.root), json: [
+        let created = try await faces.gateway.call(.POST, "/api/users", as: .session(faces.root), json: [
             "email": .string(email), "name": "Sam Sales", "password": .string(password), "roles": [.string(role)],
             "companies": [.string(faces.companyId)],
         ])
         XCTAssertEqual(created.status, 201, created.excerpt)
-        let body: JSONValue = ["email": .string(email), "password": .string(password)]
-        let login = try await http.execute(HTTPClientRequest(method: .POST, url: faces.baseURL + "/api/auth/login",
-                                                             headers: ["Content-Type": "application/json"], body: body.serialized()))
-        XCTAssertEqual(login.status.code, 200)
-        return try XCTUnwrap(try JSONParser.parse(login.body).string("token"))
+        return try await faces.gateway.login(email: email, password: password)
     }
 }

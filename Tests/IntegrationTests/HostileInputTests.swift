@@ -33,12 +33,12 @@ final class HostileInputTests: XCTestCase {
 
     /// The fields a 400 names: the organization and identity APIs' `details`, the leads and
     /// admin APIs' `errors`.
-    private func namedFields(_ reply: CompanyFaces.Reply) -> [String] {
+    private func namedFields(_ reply: GatewayReply) -> [String] {
         guard case .array(let items)? = reply.json["details"] ?? reply.json["errors"] else { return [] }
         return items.compactMap { if case .string(let field)? = $0["field"] { field } else { nil } }
     }
 
-    private func assertRefused(_ reply: CompanyFaces.Reply, naming field: String, _ what: String,
+    private func assertRefused(_ reply: GatewayReply, naming field: String, _ what: String,
                                file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(reply.status, 400, "\(what): \(reply.excerpt)", file: file, line: line)
         XCTAssertEqual(namedFields(reply), [field], "\(what): \(reply.excerpt)", file: file, line: line)
@@ -49,10 +49,10 @@ final class HostileInputTests: XCTestCase {
     private func assertProjectionsStillApply(_ faces: CompanyFaces, total: Int64,
                                              file: StaticString = #filePath, line: UInt = #line) async throws {
         let name = "After \(unique())"
-        let created = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": .string(name)])
+        let created = try await faces.gateway.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": .string(name)])
         XCTAssertEqual(created.status, 201, created.excerpt, file: file, line: line)
-        let found = try await faces.call(.GET, "/api/v1/clients?query=" + name.replacingOccurrences(of: " ", with: "%20"),
-                                         as: .apiKey(faces.apiKey))
+        let found = try await faces.gateway.call(.GET, "/api/v1/clients?query=" + name.replacingOccurrences(of: " ", with: "%20"),
+                                                 as: .apiKey(faces.apiKey))
         XCTAssertEqual(found.json["total"], .int(1), found.excerpt, file: file, line: line)
         _ = try await faces.stats { $0["overview"]?["totalClients"] == .int(total) }
     }
@@ -61,24 +61,24 @@ final class HostileInputTests: XCTestCase {
         let faces = try await CompanyFaces.make(http: http)
         XCTAssertEqual(Self.markedName.count, 1)
         XCTAssertGreaterThan(Self.markedName.utf8.count, 6_000)
-        let v1 = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": .string(Self.markedName)])
+        let v1 = try await faces.gateway.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": .string(Self.markedName)])
         assertRefused(v1, naming: "name", "organization create")
-        let lead = try await faces.call(.POST, "/api/clients", as: .session(faces.admin), json: [
+        let lead = try await faces.gateway.call(.POST, "/api/clients", as: .session(faces.admin), json: [
             "name": .string(Self.markedName), "email": .string("\(unique())@example.com"), "company": .int(faces.companyNumber),
         ])
         assertRefused(lead, naming: "name", "leads create")
-        let admin = try await faces.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: [
+        let admin = try await faces.gateway.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: [
             "email": .string("\(unique())@example.com"), "displayName": .string(Self.markedName),
         ])
         assertRefused(admin, naming: "displayName", "admin create")
         // An update is refused too, and an agent's name.
-        let plain = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Plain"])
+        let plain = try await faces.gateway.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Plain"])
         XCTAssertEqual(plain.status, 201, plain.excerpt)
         guard case .string(let id)? = plain.json["data"]?["id"] else { return XCTFail(plain.excerpt) }
-        let patch = try await faces.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey),
-                                         json: ["name": .string(Self.markedName)])
+        let patch = try await faces.gateway.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey),
+                                                 json: ["name": .string(Self.markedName)])
         assertRefused(patch, naming: "name", "organization update")
-        let agent = try await faces.call(.POST, "/api/clients", as: .session(faces.admin), json: [
+        let agent = try await faces.gateway.call(.POST, "/api/clients", as: .session(faces.admin), json: [
             "name": "Lead", "email": .string("\(unique())@example.com"), "company": .int(faces.companyNumber),
             "agents": [["agentId": .int(faces.adminNumber), "agentName": .string(Self.markedName)]],
         ])
@@ -108,8 +108,8 @@ final class HostileInputTests: XCTestCase {
              ["email": .string("\(unique())\u{9B}@example.com")], "email"),
         ]
         for (what, method, path, body, field) in cases {
-            let credential: CompanyFaces.Credential = path.hasPrefix("/api/v1") ? .apiKey(faces.apiKey) : .session(faces.admin)
-            assertRefused(try await faces.call(method, path, as: credential, json: body), naming: field, what)
+            let credential: Credential = path.hasPrefix("/api/v1") ? .apiKey(faces.apiKey) : .session(faces.admin)
+            assertRefused(try await faces.gateway.call(method, path, as: credential, json: body), naming: field, what)
         }
         try await assertProjectionsStillApply(faces, total: 1)
     }
@@ -117,19 +117,19 @@ final class HostileInputTests: XCTestCase {
     func testSixKilobyteStatsKeysAreRefusedByTheAdminAPI() async throws {
         let faces = try await CompanyFaces.make(http: http)
         for field in ["company", "industry", "location"] {
-            let created = try await faces.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: [
+            let created = try await faces.gateway.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: [
                 "email": .string("\(unique())@example.com"), field: .string(Self.markedName),
             ])
             assertRefused(created, naming: field, "create with a 6 KB \(field)")
         }
-        let created = try await faces.call(.POST, "/api/admin/clients", as: .session(faces.admin),
-                                           json: ["email": .string("\(unique())@example.com")])
+        let created = try await faces.gateway.call(.POST, "/api/admin/clients", as: .session(faces.admin),
+                                                   json: ["email": .string("\(unique())@example.com")])
         XCTAssertEqual(created.status, 200, created.excerpt)
         guard case .string(let id)? = created.json["data"]?["id"] else { return XCTFail(created.excerpt) }
-        let updated = try await faces.call(.PUT, "/api/admin/clients/\(id)", as: .session(faces.admin),
-                                           json: ["location": .string("Sydney, " + Self.markedName)])
+        let updated = try await faces.gateway.call(.PUT, "/api/admin/clients/\(id)", as: .session(faces.admin),
+                                                   json: ["location": .string("Sydney, " + Self.markedName)])
         assertRefused(updated, naming: "location", "update with a 6 KB country")
-        let bulk = try await faces.call(.PUT, "/api/admin/clients/bulk", as: .session(faces.admin), json: [
+        let bulk = try await faces.gateway.call(.PUT, "/api/admin/clients/bulk", as: .session(faces.admin), json: [
             "clients": [["id": .string(id), "industry": .string(Self.markedName)]],
         ])
         XCTAssertEqual(bulk.status, 200, bulk.excerpt)
@@ -142,24 +142,24 @@ final class HostileInputTests: XCTestCase {
         let faces = try await CompanyFaces.make(http: http)
         // A decomposed "José": its last character is "e" + U+0301.
         for name in ["Jose\u{301}", "Plain"] {
-            let reply = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": .string(name)])
+            let reply = try await faces.gateway.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": .string(name)])
             XCTAssertEqual(reply.status, 201, reply.excerpt)
         }
         // "%" + U+0301 and "_" + U+0301 are one character each to Swift; to LIKE they were a
         // wildcard before the mark, matching "José".
         for query in ["%25%CC%81", "_%CC%81", "%25"] {
-            let found = try await faces.call(.GET, "/api/v1/clients?query=\(query)", as: .apiKey(faces.apiKey))
+            let found = try await faces.gateway.call(.GET, "/api/v1/clients?query=\(query)", as: .apiKey(faces.apiKey))
             XCTAssertEqual(found.status, 200, found.excerpt)
             XCTAssertEqual(found.json["total"], .int(0), "query \(query): \(found.excerpt)")
         }
-        let literal = try await faces.call(.GET, "/api/v1/clients?query=e%CC%81", as: .apiKey(faces.apiKey))
+        let literal = try await faces.gateway.call(.GET, "/api/v1/clients?query=e%CC%81", as: .apiKey(faces.apiKey))
         XCTAssertEqual(literal.json["total"], .int(1), literal.excerpt)
     }
 
     func testAdminCreateTakesNullAsNotGiven() async throws {
         let faces = try await CompanyFaces.make(http: http)
         let local = "null.\(unique())"
-        let created = try await faces.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: [
+        let created = try await faces.gateway.call(.POST, "/api/admin/clients", as: .session(faces.admin), json: [
             "email": .string("\(local)@example.com"), "displayName": .null, "company": .null, "plan": .null,
         ])
         XCTAssertEqual(created.status, 200, created.excerpt)
@@ -167,31 +167,33 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(created.json["data"]?["plan"], "free", created.excerpt)
         guard case .string(let id)? = created.json["data"]?["id"] else { return XCTFail(created.excerpt) }
         // On update `null` still clears, and a display name cannot be cleared.
-        let cleared = try await faces.call(.PUT, "/api/admin/clients/\(id)", as: .session(faces.admin), json: ["displayName": .null])
+        let cleared = try await faces.gateway.call(.PUT, "/api/admin/clients/\(id)", as: .session(faces.admin),
+                                                   json: ["displayName": .null])
         assertRefused(cleared, naming: "displayName", "clearing the display name")
     }
 
     func testIdentityNamesAndEmailsAreLimitedInBytes() async throws {
         let faces = try await CompanyFaces.make(http: http)
-        let company = try await faces.call(.POST, "/api/companies", as: .session(faces.root), json: ["name": .string(Self.markedName)])
+        let company = try await faces.gateway.call(.POST, "/api/companies", as: .session(faces.root),
+                                                   json: ["name": .string(Self.markedName)])
         assertRefused(company, naming: "name", "company name")
-        let user = try await faces.call(.POST, "/api/users", as: .session(faces.root), json: [
+        let user = try await faces.gateway.call(.POST, "/api/users", as: .session(faces.root), json: [
             "email": .string("\(unique())@input.test"), "name": .string(Self.markedName), "password": "an input test password",
             "roles": ["sales"], "companies": [.string(faces.companyId)],
         ])
         assertRefused(user, naming: "name", "user name")
-        let nul = try await faces.call(.POST, "/api/companies", as: .session(faces.root), json: ["name": "Nul\u{0}Company"])
+        let nul = try await faces.gateway.call(.POST, "/api/companies", as: .session(faces.root), json: ["name": "Nul\u{0}Company"])
         assertRefused(nul, naming: "name", "company name with NUL")
     }
 
     func testMultiLineFieldsKeepLineFeedAndTabExactly() async throws {
         let faces = try await CompanyFaces.make(http: http)
         let notes = "First line\n\tindented, with \u{200F}a right-to-left mark and \u{1F469}\u{200D}\u{1F4BB}"
-        let created = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey),
-                                           json: ["name": "Mul\u{301}ti", "notes": .string(notes)])
+        let created = try await faces.gateway.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey),
+                                                   json: ["name": "Mul\u{301}ti", "notes": .string(notes)])
         XCTAssertEqual(created.status, 201, created.excerpt)
         guard case .string(let id)? = created.json["data"]?["id"] else { return XCTFail(created.excerpt) }
-        let read = try await faces.call(.GET, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey))
+        let read = try await faces.gateway.call(.GET, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey))
         XCTAssertEqual(jsonText(read.json["data"]?["notes"]), jsonText(.string(notes)))
         XCTAssertEqual(jsonText(read.json["data"]?["name"]), jsonText(.string("Mul\u{301}ti")))
     }

@@ -23,42 +23,8 @@ final class LeadsAPITests: XCTestCase {
 
     // MARK: Calls
 
-    struct Reply {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
-        var text: String { String(decoding: body, as: UTF8.self) }
-    }
-
-    enum Credential {
-        case bearer(String)
-        case cookie(String)
-    }
-
-    private func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: Any? = nil,
-                      contentType: String = "application/json") async throws -> Reply {
-        let stack = try await Self.shared.stack()
-        var headers = HTTPHeaders()
-        switch credential {
-        case .bearer(let token): headers.add(name: "Authorization", value: "Bearer \(token)")
-        case .cookie(let token): headers.add(name: "Cookie", value: "token=\(token)")
-        case nil: break
-        }
-        var bytes: [UInt8] = []
-        if let body {
-            headers.add(name: "Content-Type", value: contentType)
-            bytes = body is String ? Array((body as! String).utf8) : Array(try JSONSerialization.data(withJSONObject: body))
-        }
-        let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path,
-                                                                headers: headers, body: bytes))
-        return Reply(status: response.status.code, headers: response.headers, body: response.body)
-    }
-
-    private func token(_ email: String, _ password: String) async throws -> String {
-        let reply = try await call(.POST, "/api/auth/login", body: ["email": email, "password": password])
-        XCTAssertEqual(reply.status, 200, reply.text)
-        return try XCTUnwrap(reply.json["token"] as? String)
+    private var gateway: GatewayCaller {
+        get async throws { try await GatewayCaller(http: http, shared: Self.shared) }
     }
 
     /// Two companies and a user of every role, fresh for each test.
@@ -72,26 +38,27 @@ final class LeadsAPITests: XCTestCase {
     }
 
     private func world() async throws -> World {
-        let root = try await token(Self.adminEmail, Self.adminPassword)
+        let root = try await gateway.login(email: Self.adminEmail, password: Self.adminPassword)
         let suffix = UUID().uuidString.prefix(8).lowercased()
         func company(_ name: String) async throws -> World.Company {
-            let reply = try await call(.POST, "/api/companies", as: .bearer(root), body: ["name": "\(name) \(suffix)"])
+            let reply = try await gateway.call(.POST, "/api/companies", as: .session(root), json: ["name": .string("\(name) \(suffix)")])
             XCTAssertEqual(reply.status, 201, reply.text)
-            let data = try XCTUnwrap(reply.json["data"] as? [String: Any])
-            return World.Company(id: try XCTUnwrap(data["id"] as? String), number: try XCTUnwrap(data["number"] as? Int))
+            let data = try XCTUnwrap(reply.json["data"])
+            return World.Company(id: try XCTUnwrap(data.string("id")), number: Int(try XCTUnwrap(data.int("number"))))
         }
         let a = try await company("Acme Properties")
         let b = try await company("Bluth Homes")
         let password = "a shared test password"
         func person(_ name: String, _ role: String, _ company: World.Company) async throws -> World.Person {
             let email = "\(name.lowercased().replacingOccurrences(of: " ", with: "."))-\(suffix)@leads.test"
-            let reply = try await call(.POST, "/api/users", as: .bearer(root), body: [
-                "email": email, "name": name, "password": password, "roles": [role], "companies": [company.id],
+            let reply = try await gateway.call(.POST, "/api/users", as: .session(root), json: [
+                "email": .string(email), "name": .string(name), "password": .string(password), "roles": [.string(role)],
+                "companies": [.string(company.id)],
             ])
             XCTAssertEqual(reply.status, 201, reply.text)
-            let data = try XCTUnwrap(reply.json["data"] as? [String: Any])
-            return World.Person(id: try XCTUnwrap(data["id"] as? String), number: try XCTUnwrap(data["number"] as? Int), name: name,
-                                token: try await token(email, password))
+            let data = try XCTUnwrap(reply.json["data"])
+            return World.Person(id: try XCTUnwrap(data.string("id")), number: Int(try XCTUnwrap(data.int("number"))), name: name,
+                                token: try await gateway.login(email: email, password: password))
         }
         return World(root: root, a: a, b: b,
                      admin: try await person("Ada Admin", "admin", a), sales: try await person("Sal Sales", "sales", a),
@@ -101,22 +68,22 @@ final class LeadsAPITests: XCTestCase {
 
     /// Creates a lead as `token` and returns its id (from `Location`).
     private func createLead(_ token: String, company: Int, name: String = "Lead", email: String? = nil,
-                            agents: [[String: Any]] = [], isActive: Bool = true,
+                            agents: [JSONValue] = [], isActive: Bool = true,
                             file: StaticString = #filePath, line: UInt = #line) async throws -> Int {
-        let reply = try await call(.POST, "/api/clients", as: .bearer(token), body: [
-            "name": name, "email": email ?? "\(UUID().uuidString.prefix(12).lowercased())@example.com", "company": company,
-            "agents": agents, "isActive": isActive,
+        let reply = try await gateway.call(.POST, "/api/clients", as: .session(token), json: [
+            "name": .string(name), "email": .string(email ?? "\(UUID().uuidString.prefix(12).lowercased())@example.com"),
+            "company": .int(Int64(company)), "agents": .array(agents), "isActive": .bool(isActive),
         ])
         XCTAssertEqual(reply.status, 201, reply.text, file: file, line: line)
-        XCTAssertEqual(reply.json["message"] as? String, "LeadClient created successfully", file: file, line: line)
+        XCTAssertEqual(reply.json.string("message"), "LeadClient created successfully", file: file, line: line)
         let location = try XCTUnwrap(reply.headers["Location"], file: file, line: line)
         return try XCTUnwrap(Int(location.split(separator: "/").last ?? ""), file: file, line: line)
     }
 
-    private func lead(_ id: Int, as token: String) async throws -> [String: Any] {
-        let reply = try await call(.GET, "/api/clients/\(id)", as: .bearer(token))
+    private func lead(_ id: Int, as token: String) async throws -> JSONValue {
+        let reply = try await gateway.call(.GET, "/api/clients/\(id)", as: .session(token))
         XCTAssertEqual(reply.status, 200, reply.text)
-        return try XCTUnwrap(reply.json["leads"] as? [String: Any])
+        return try XCTUnwrap(reply.json["leads"])
     }
 
     // MARK: The authorization matrix
@@ -124,7 +91,7 @@ final class LeadsAPITests: XCTestCase {
     /// Every route, every role, own and other company, and no session: the expected status.
     func testAuthorizationMatrix() async throws {
         let w = try await world()
-        let assigned = [["agentId": w.agent.number, "agentName": w.agent.name]]
+        let assigned: [JSONValue] = [["agentId": .int(Int64(w.agent.number)), "agentName": .string(w.agent.name)]]
         let leadId = try await createLead(w.admin.token, company: w.a.number, agents: assigned)
         let otherLead = try await createLead(w.adminB.token, company: w.b.number)
 
@@ -132,20 +99,21 @@ final class LeadsAPITests: XCTestCase {
         func credential(_ caller: Caller) -> Credential? {
             switch caller {
             case .anonymous: nil
-            case .superAdmin: .bearer(w.root)
-            case .admin: .cookie(w.admin.token)
-            case .sales: .bearer(w.sales.token)
-            case .finance: .cookie(w.finance.token)
-            case .agent: .bearer(w.agent.token)
-            case .unassignedAgent: .cookie(w.otherAgent.token)
-            case .otherCompanyAdmin: .bearer(w.adminB.token)
+            case .superAdmin: .session(w.root)
+            case .admin: .sessionCookie(w.admin.token)
+            case .sales: .session(w.sales.token)
+            case .finance: .sessionCookie(w.finance.token)
+            case .agent: .session(w.agent.token)
+            case .unassignedAgent: .sessionCookie(w.otherAgent.token)
+            case .otherCompanyAdmin: .session(w.adminB.token)
             }
         }
-        func newLead() -> [String: Any] {
-            ["name": "Matrix Lead", "email": "\(UUID().uuidString.prefix(12).lowercased())@example.com", "company": w.a.number]
+        func newLead() -> JSONValue {
+            ["name": "Matrix Lead", "email": .string("\(UUID().uuidString.prefix(12).lowercased())@example.com"),
+             "company": .int(Int64(w.a.number))]
         }
         // Status per caller, in `Caller.allCases` order.
-        let rows: [(String, HTTPMethod, String, (() -> Any)?, [Int])] = [
+        let rows: [(String, HTTPMethod, String, (() -> JSONValue)?, [Int])] = [
             ("list", .GET, "/api/clients", nil, [401, 200, 200, 200, 200, 403, 403, 200]),
             ("list one company", .GET, "/api/clients?company=\(w.a.number)", nil, [401, 200, 200, 200, 200, 403, 403, 403]),
             ("get by id", .GET, "/api/clients/\(leadId)", nil, [401, 200, 200, 200, 200, 200, 403, 404]),
@@ -161,22 +129,22 @@ final class LeadsAPITests: XCTestCase {
         ]
         for (name, method, path, body, expected) in rows {
             for (caller, status) in zip(Caller.allCases, expected) {
-                let reply = try await call(method, path, as: credential(caller), body: body?())
+                let reply = try await gateway.call(method, path, as: credential(caller), body: body?().serialized())
                 XCTAssertEqual(reply.status, status, "\(name) as \(caller): \(reply.text)")
                 if status >= 400 {
-                    XCTAssertNotNil(reply.json["message"] as? String, "\(name) as \(caller): errors are {message}: \(reply.text)")
+                    XCTAssertNotNil(reply.json.string("message"), "\(name) as \(caller): errors are {message}: \(reply.text)")
                 }
             }
         }
         // The 403 for a company the caller may not use is the document's message.
-        let invalid = try await call(.GET, "/api/clients?company=\(w.a.number)", as: .bearer(w.adminB.token))
-        XCTAssertEqual(invalid.json["message"] as? String, "Invalid company ID")
-        let createElsewhere = try await call(.POST, "/api/clients", as: .bearer(w.adminB.token), body: newLead())
-        XCTAssertEqual(createElsewhere.json["message"] as? String, "Invalid company ID")
+        let invalid = try await gateway.call(.GET, "/api/clients?company=\(w.a.number)", as: .session(w.adminB.token))
+        XCTAssertEqual(invalid.json.string("message"), "Invalid company ID")
+        let createElsewhere = try await gateway.call(.POST, "/api/clients", as: .session(w.adminB.token), json: newLead())
+        XCTAssertEqual(createElsewhere.json.string("message"), "Invalid company ID")
         // Nothing the refused callers sent changed the lead.
         let after = try await lead(leadId, as: w.admin.token)
-        XCTAssertEqual(after["phone"] as? String, "+971511111111")
-        XCTAssertEqual(after["isActive"] as? Bool, false)
+        XCTAssertEqual(after.string("phone"), "+971511111111")
+        XCTAssertEqual(after.bool("isActive"), false)
     }
 
     // MARK: The document's examples, as written
@@ -228,7 +196,7 @@ final class LeadsAPITests: XCTestCase {
         commands.insert(commands.remove(at: 3), at: 0)
 
         var leadId = 0
-        func run(_ command: String) throws -> (Int, [String: Any]) {
+        func run(_ command: String) throws -> (Int, JSONValue) {
             let line = command.replacingOccurrences(of: "https://your.api", with: stack.gateway.baseURL)
                 .replacingOccurrences(of: "token=...", with: "token=\(w.sales.token)")
                 .replacingOccurrences(of: "\"company\": 7", with: "\"company\": \(w.a.number)")
@@ -241,71 +209,70 @@ final class LeadsAPITests: XCTestCase {
             XCTAssertEqual(result.status, 0, "\(line): \(result.standardError)")
             let parts = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
             let body = parts.dropLast().joined(separator: "\n")
-            return (Int(parts.last ?? "") ?? 0,
-                    (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? ["raw": body])
+            return (Int(parts.last ?? "") ?? 0, (try? JSONParser.parse(Array(body.utf8))) ?? ["raw": .string(body)])
         }
 
         // POST: 201 and the document's message.
         let (createStatus, created) = try run(commands[0])
         XCTAssertEqual(createStatus, 201, "\(created)")
-        XCTAssertEqual(created["message"] as? String, "LeadClient created successfully")
-        let list = try await call(.GET, "/api/clients?query=jane@example.com&company=\(w.a.number)", as: .bearer(w.sales.token))
-        let jane = try XCTUnwrap((list.json["leads"] as? [[String: Any]])?.first)
-        leadId = try XCTUnwrap(jane["id"] as? Int)
-        XCTAssertEqual(jane["name"] as? String, "Jane Doe")
-        XCTAssertEqual(jane["address"] as? String, "Dubai, UAE")
-        XCTAssertTrue((jane["company"] as? String ?? "").hasPrefix("Acme Properties"))
-        XCTAssertEqual(jane["createdBy"] as? Int, w.sales.number)
-        XCTAssertEqual(jane["hasJoined"] as? Bool, false)
-        let agents = jane["agents"] as? [[String: Any]] ?? []
-        XCTAssertEqual(agents.map { $0["agentId"] as? Int }, [w.agent.number])
-        XCTAssertEqual(agents.map { $0["agentName"] as? String }, ["Ahmed Ali"])
+        XCTAssertEqual(created.string("message"), "LeadClient created successfully")
+        let list = try await gateway.call(.GET, "/api/clients?query=jane@example.com&company=\(w.a.number)", as: .session(w.sales.token))
+        let jane = try XCTUnwrap((list.json["leads"]?.arrayValue)?.first)
+        leadId = Int(try XCTUnwrap(jane.int("id")))
+        XCTAssertEqual(jane.string("name"), "Jane Doe")
+        XCTAssertEqual(jane.string("address"), "Dubai, UAE")
+        XCTAssertTrue((jane.string("company") ?? "").hasPrefix("Acme Properties"))
+        XCTAssertEqual(jane.int("createdBy"), Int64(w.sales.number))
+        XCTAssertEqual(jane.bool("hasJoined"), false)
+        let agents = jane.array("agents")
+        XCTAssertEqual(agents.map { $0.int("agentId") }, [Int64(w.agent.number)])
+        XCTAssertEqual(agents.map { $0.string("agentName") }, ["Ahmed Ali"])
         // The same body again: the duplicate email.
         let (duplicateStatus, duplicate) = try run(commands[0])
         XCTAssertEqual(duplicateStatus, 400)
-        XCTAssertEqual(duplicate["message"] as? String, "Lead with this email already exists")
+        XCTAssertEqual(duplicate.string("message"), "Lead with this email already exists")
 
         // GET list with query, category and page.
         let (listStatus, listed) = try run(commands[1])
         XCTAssertEqual(listStatus, 200)
-        XCTAssertEqual((listed["leads"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [leadId])
-        XCTAssertEqual(listed["totalPages"] as? Int, 1)
+        XCTAssertEqual(listed["leads"]?.arrayValue?.compactMap { $0.int("id") }, [Int64(leadId)])
+        XCTAssertEqual(listed.int("totalPages"), 1)
         // GET by id: the top-level key is leads.
         let (getStatus, got) = try run(commands[2])
         XCTAssertEqual(getStatus, 200)
-        XCTAssertEqual((got["leads"] as? [String: Any])?["email"] as? String, "jane@example.com")
+        XCTAssertEqual(got["leads"]?.string("email"), "jane@example.com")
         // The agent's clients, under clients.
         let (agentStatus, agentClients) = try run(commands[3])
         XCTAssertEqual(agentStatus, 200)
-        XCTAssertEqual((agentClients["clients"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [leadId])
-        XCTAssertEqual(agentClients["totalPages"] as? Int, 1)
+        XCTAssertEqual(agentClients["clients"]?.arrayValue?.compactMap { $0.int("id") }, [Int64(leadId)])
+        XCTAssertEqual(agentClients.int("totalPages"), 1)
         // PUT
         let (putStatus, put) = try run(commands[4])
         XCTAssertEqual(putStatus, 200)
-        XCTAssertEqual(put["message"] as? String, "LeadClient updated successfully")
+        XCTAssertEqual(put.string("message"), "LeadClient updated successfully")
         let putLead = try await lead(leadId, as: w.sales.token)
-        XCTAssertEqual(putLead["phone"] as? String, "+971511111111")
+        XCTAssertEqual(putLead.string("phone"), "+971511111111")
         // DELETE soft-disables.
         let (deleteStatus, deleted) = try run(commands[5])
         XCTAssertEqual(deleteStatus, 200)
-        XCTAssertEqual(deleted["message"] as? String, "Lead disabled successfully")
+        XCTAssertEqual(deleted.string("message"), "Lead disabled successfully")
         let disabledLead = try await lead(leadId, as: w.sales.token)
-        XCTAssertEqual(disabledLead["isActive"] as? Bool, false)
+        XCTAssertEqual(disabledLead.bool("isActive"), false)
         let (_, activeOnly) = try run(commands[1])
-        XCTAssertEqual((activeOnly["leads"] as? [Any])?.count, 0, "a disabled lead is not active")
+        XCTAssertEqual(activeOnly["leads"]?.arrayValue?.count, 0, "a disabled lead is not active")
         // change-password sets hasJoined.
         let (passwordStatus, changed) = try run(commands[6])
         XCTAssertEqual(passwordStatus, 200)
-        XCTAssertEqual(changed["message"] as? String, "Password changed successfully")
+        XCTAssertEqual(changed.string("message"), "Password changed successfully")
         let joinedLead = try await lead(leadId, as: w.sales.token)
-        XCTAssertEqual(joinedLead["hasJoined"] as? Bool, true)
+        XCTAssertEqual(joinedLead.bool("hasJoined"), true)
         // The passport upload as the document writes it; the lead then shows where it downloads.
         let (passportStatus, passportReply) = try run(commands[7])
         XCTAssertEqual(passportStatus, 200, "\(passportReply)")
-        XCTAssertEqual(passportReply["message"] as? String, "Passport uploaded successfully")
-        XCTAssertEqual(passportReply["path"] as? String, "/api/clients/passport/\(leadId)")
+        XCTAssertEqual(passportReply.string("message"), "Passport uploaded successfully")
+        XCTAssertEqual(passportReply.string("path"), "/api/clients/passport/\(leadId)")
         let withPassport = try await lead(leadId, as: w.sales.token)
-        XCTAssertEqual(withPassport["passport"] as? String, "/api/clients/passport/\(leadId)")
+        XCTAssertEqual(withPassport.string("passport"), "/api/clients/passport/\(leadId)")
     }
 
     // MARK: Lists, scoping and input
@@ -317,52 +284,53 @@ final class LeadsAPITests: XCTestCase {
         }
         let bLead = try await createLead(w.adminB.token, company: w.b.number, name: "Lead in B")
 
-        let all = try await call(.GET, "/api/clients", as: .bearer(w.finance.token))
-        XCTAssertEqual((all.json["leads"] as? [Any])?.count, 12, "no page: the whole list of the caller's companies")
-        XCTAssertEqual(all.json["totalPages"] as? Int, 2)
-        let first = try await call(.GET, "/api/clients?page=1", as: .bearer(w.finance.token))
-        let firstIds = (first.json["leads"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+        let all = try await gateway.call(.GET, "/api/clients", as: .session(w.finance.token))
+        XCTAssertEqual(all.json["leads"]?.arrayValue?.count, 12, "no page: the whole list of the caller's companies")
+        XCTAssertEqual(all.json.int("totalPages"), 2)
+        let first = try await gateway.call(.GET, "/api/clients?page=1", as: .session(w.finance.token))
+        let firstIds = (first.json["leads"]?.arrayValue ?? []).compactMap { $0.int("id") }
         XCTAssertEqual(firstIds.count, 10)
         XCTAssertEqual(firstIds, firstIds.sorted(by: >), "newest first")
-        let second = try await call(.GET, "/api/clients?page=2", as: .bearer(w.finance.token))
-        XCTAssertEqual((second.json["leads"] as? [Any])?.count, 2)
-        let inactive = try await call(.GET, "/api/clients?category=not_active", as: .bearer(w.finance.token))
-        XCTAssertEqual((inactive.json["leads"] as? [[String: Any]])?.allSatisfy { $0["isActive"] as? Bool == false }, true)
-        XCTAssertEqual((inactive.json["leads"] as? [Any])?.count, 3)
-        let byName = try await call(.GET, "/api/clients?query=LEAD%201", as: .bearer(w.finance.token))
-        XCTAssertEqual(Set((byName.json["leads"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }),
+        let second = try await gateway.call(.GET, "/api/clients?page=2", as: .session(w.finance.token))
+        XCTAssertEqual(second.json["leads"]?.arrayValue?.count, 2)
+        let inactive = try await gateway.call(.GET, "/api/clients?category=not_active", as: .session(w.finance.token))
+        XCTAssertEqual((inactive.json["leads"]?.arrayValue)?.allSatisfy { $0.bool("isActive") == false }, true)
+        XCTAssertEqual(inactive.json["leads"]?.arrayValue?.count, 3)
+        let byName = try await gateway.call(.GET, "/api/clients?query=LEAD%201", as: .session(w.finance.token))
+        XCTAssertEqual(Set((byName.json["leads"]?.arrayValue ?? []).compactMap { $0.string("name") }),
                        ["Lead 1", "Lead 10", "Lead 11"])
         // The super-admin sees both companies, or one with ?company=.
-        let rootAll = try await call(.GET, "/api/clients?query=Lead%20in%20B", as: .bearer(w.root))
-        XCTAssertEqual((rootAll.json["leads"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [bLead])
-        let rootA = try await call(.GET, "/api/clients?company=\(w.a.number)", as: .bearer(w.root))
-        XCTAssertEqual((rootA.json["leads"] as? [Any])?.count, 12)
+        let rootAll = try await gateway.call(.GET, "/api/clients?query=Lead%20in%20B", as: .session(w.root))
+        XCTAssertEqual((rootAll.json["leads"]?.arrayValue)?.compactMap { $0.int("id") }, [Int64(bLead)])
+        let rootA = try await gateway.call(.GET, "/api/clients?company=\(w.a.number)", as: .session(w.root))
+        XCTAssertEqual(rootA.json["leads"]?.arrayValue?.count, 12)
 
         // Bad input: a clear 400 naming what is wrong, nothing created.
         for (path, message) in [("/api/clients?page=0", "page"), ("/api/clients?category=maybe", "category"),
                                 ("/api/clients?company=seven", "Invalid company ID")] {
-            let reply = try await call(.GET, path, as: .bearer(w.finance.token))
+            let reply = try await gateway.call(.GET, path, as: .session(w.finance.token))
             XCTAssertEqual(reply.status, 400, path)
-            XCTAssertTrue((reply.json["message"] as? String ?? "").contains(message), "\(path): \(reply.text)")
+            XCTAssertTrue((reply.json.string("message") ?? "").contains(message), "\(path): \(reply.text)")
         }
-        let bad = try await call(.POST, "/api/clients", as: .bearer(w.sales.token),
-                                 body: ["email": "not-an-email", "company": w.a.number, "agents": [["agentId": 999_999]]])
+        let bad = try await gateway.call(.POST, "/api/clients", as: .session(w.sales.token),
+                                         json: ["email": "not-an-email", "company": .int(Int64(w.a.number)), "agents": [["agentId": 999_999]]])
         XCTAssertEqual(bad.status, 400, bad.text)
-        let fields = Set((bad.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+        let fields = Set((bad.json["errors"]?.arrayValue ?? []).compactMap { $0.string("field") })
         XCTAssertEqual(fields, ["name", "email"])
-        let unknownAgent = try await call(.POST, "/api/clients", as: .bearer(w.sales.token),
-                                          body: ["name": "X", "email": "x-\(UUID())@example.com", "company": w.a.number,
-                                                 "agents": [["agentId": w.adminB.number]]])
+        let unknownAgent = try await gateway.call(.POST, "/api/clients", as: .session(w.sales.token),
+                                                  json: ["name": "X", "email": .string("x-\(UUID())@example.com"),
+                                                         "company": .int(Int64(w.a.number)), "agents": [["agentId": .int(Int64(w.adminB.number))]]])
         XCTAssertEqual(unknownAgent.status, 400, "an agent of another company: \(unknownAgent.text)")
         XCTAssertTrue(unknownAgent.text.contains("agents[0].agentId"))
-        let notJSON = try await call(.POST, "/api/clients", as: .bearer(w.sales.token), body: "name=x", contentType: "text/plain")
+        let notJSON = try await gateway.call(.POST, "/api/clients", as: .session(w.sales.token), body: Array("name=x".utf8),
+                                             headers: ["Content-Type": "text/plain"])
         XCTAssertEqual(notJSON.status, 415)
-        let afterAll = try await call(.GET, "/api/clients", as: .bearer(w.finance.token))
-        XCTAssertEqual((afterAll.json["leads"] as? [Any])?.count, 12, "refused writes created nothing")
-        let missing = try await call(.GET, "/api/clients/999999999", as: .bearer(w.finance.token))
+        let afterAll = try await gateway.call(.GET, "/api/clients", as: .session(w.finance.token))
+        XCTAssertEqual(afterAll.json["leads"]?.arrayValue?.count, 12, "refused writes created nothing")
+        let missing = try await gateway.call(.GET, "/api/clients/999999999", as: .session(w.finance.token))
         XCTAssertEqual(missing.status, 404)
-        XCTAssertEqual(missing.json["message"] as? String, "Lead not found")
-        let malformed = try await call(.GET, "/api/clients/abc", as: .bearer(w.finance.token))
+        XCTAssertEqual(missing.json.string("message"), "Lead not found")
+        let malformed = try await gateway.call(.GET, "/api/clients/abc", as: .session(w.finance.token))
         XCTAssertEqual(malformed.status, 400)
     }
 
@@ -370,34 +338,34 @@ final class LeadsAPITests: XCTestCase {
 
     func testTheSameClientsThroughTheOrganizationAPI() async throws {
         let w = try await world()
-        let issued = try await call(.POST, "/api/api-keys", as: .bearer(w.root), body: ["companyId": w.a.id])
+        let issued = try await gateway.call(.POST, "/api/api-keys", as: .session(w.root), json: ["companyId": .string(w.a.id)])
         XCTAssertEqual(issued.status, 201, issued.text)
-        let key = try XCTUnwrap((issued.json["data"] as? [String: Any])?["key"] as? String)
+        let key = try XCTUnwrap(issued.json["data"]?.string("key"))
 
         // Created through /api/v1: a lead with a number in /api/clients.
-        let v1 = try await call(.POST, "/api/v1/clients", as: .bearer(key), body: ["name": "From V1", "phone": "+1 555"])
+        let v1 = try await gateway.call(.POST, "/api/v1/clients", as: .apiKey(key), json: ["name": "From V1", "phone": "+1 555"])
         XCTAssertEqual(v1.status, 201, v1.text)
-        let v1Id = try XCTUnwrap((v1.json["data"] as? [String: Any])?["id"] as? String)
-        let found = try await call(.GET, "/api/clients?query=From%20V1", as: .bearer(w.sales.token))
-        let asLead = try XCTUnwrap((found.json["leads"] as? [[String: Any]])?.first, found.text)
-        let number = try XCTUnwrap(asLead["id"] as? Int)
-        XCTAssertEqual(asLead["phone"] as? String, "+1 555")
-        XCTAssertEqual(asLead["createdBy"] as? NSNull, NSNull(), "an API key is not a user")
+        let v1Id = try XCTUnwrap(v1.json["data"]?.string("id"))
+        let found = try await gateway.call(.GET, "/api/clients?query=From%20V1", as: .session(w.sales.token))
+        let asLead = try XCTUnwrap((found.json["leads"]?.arrayValue)?.first, found.text)
+        let number = try XCTUnwrap(asLead.int("id"))
+        XCTAssertEqual(asLead.string("phone"), "+1 555")
+        XCTAssertEqual(asLead["createdBy"], .null, "an API key is not a user")
 
         // Changed through /api/clients: /api/v1 shows the change under its UUID.
-        let put = try await call(.PUT, "/api/clients/\(number)", as: .bearer(w.sales.token), body: ["name": "Renamed In Leads"])
+        let put = try await gateway.call(.PUT, "/api/clients/\(number)", as: .session(w.sales.token), json: ["name": "Renamed In Leads"])
         XCTAssertEqual(put.status, 200, put.text)
-        let v1Get = try await call(.GET, "/api/v1/clients/\(v1Id)", as: .bearer(key))
-        XCTAssertEqual((v1Get.json["data"] as? [String: Any])?["name"] as? String, "Renamed In Leads")
+        let v1Get = try await gateway.call(.GET, "/api/v1/clients/\(v1Id)", as: .apiKey(key))
+        XCTAssertEqual(v1Get.json["data"]?.string("name"), "Renamed In Leads")
 
         // Created through /api/clients: in the /api/v1 list of the same company, not another's.
         _ = try await createLead(w.sales.token, company: w.a.number, name: "From Leads")
-        let v1List = try await call(.GET, "/api/v1/clients?query=From%20Leads", as: .bearer(key))
-        XCTAssertEqual((v1List.json["data"] as? [[String: Any]])?.compactMap { $0["name"] as? String }, ["From Leads"])
-        let keyB = try await call(.POST, "/api/api-keys", as: .bearer(w.root), body: ["companyId": w.b.id])
-        let secretB = try XCTUnwrap((keyB.json["data"] as? [String: Any])?["key"] as? String)
-        let v1OtherList = try await call(.GET, "/api/v1/clients?query=From%20Leads", as: .bearer(secretB))
-        XCTAssertEqual(v1OtherList.json["total"] as? Int, 0)
+        let v1List = try await gateway.call(.GET, "/api/v1/clients?query=From%20Leads", as: .apiKey(key))
+        XCTAssertEqual((v1List.json["data"]?.arrayValue)?.compactMap { $0.string("name") }, ["From Leads"])
+        let keyB = try await gateway.call(.POST, "/api/api-keys", as: .session(w.root), json: ["companyId": .string(w.b.id)])
+        let secretB = try XCTUnwrap(keyB.json["data"]?.string("key"))
+        let v1OtherList = try await gateway.call(.GET, "/api/v1/clients?query=From%20Leads", as: .apiKey(secretB))
+        XCTAssertEqual(v1OtherList.json.int("total"), 0)
     }
 
     // MARK: Session tokens on these routes
@@ -420,19 +388,19 @@ final class LeadsAPITests: XCTestCase {
                                     lifetime: 3600)
         for (name, token) in [("expired", expired), ("signed with another secret", foreign.sign(fresh)),
                               ("signed with a key the gateway does not hold", retired.sign(fresh))] {
-            for credential in [Credential.bearer(token), .cookie(token)] {
-                let reply = try await call(.GET, "/api/clients", as: credential)
+            for credential in [Credential.session(token), .sessionCookie(token)] {
+                let reply = try await gateway.call(.GET, "/api/clients", as: credential)
                 XCTAssertEqual(reply.status, 401, "\(name) \(credential)")
             }
         }
         // A valid token works by cookie and bearer until logout, then neither.
         let valid = signer.sign(fresh)
-        let byCookie = try await call(.GET, "/api/clients", as: .cookie(valid))
+        let byCookie = try await gateway.call(.GET, "/api/clients", as: .sessionCookie(valid))
         XCTAssertEqual(byCookie.status, 200, byCookie.text)
-        let logout = try await call(.POST, "/api/auth/logout", as: .bearer(w.admin.token))
+        let logout = try await gateway.call(.POST, "/api/auth/logout", as: .session(w.admin.token))
         XCTAssertEqual(logout.status, 200)
-        for credential in [Credential.bearer(w.admin.token), .cookie(w.admin.token)] {
-            let reply = try await call(.GET, "/api/clients", as: credential)
+        for credential in [Credential.session(w.admin.token), .sessionCookie(w.admin.token)] {
+            let reply = try await gateway.call(.GET, "/api/clients", as: credential)
             XCTAssertEqual(reply.status, 401, "revoked after logout")
         }
     }

@@ -27,23 +27,6 @@ final class OperationsTests: XCTestCase {
         get async throws { try await Self.holder.stack() }
     }
 
-    private struct Reply {
-        var status: Int
-        var headers: HTTPHeaders
-        var json: [String: Any]
-        var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
-    }
-
-    private func call(_ method: HTTPMethod, _ path: String, key: String, body: String, headers extra: HTTPHeaders = [:]) async throws -> Reply {
-        var headers = extra
-        headers.add(name: "Authorization", value: "Bearer \(key)")
-        headers.add(name: "Content-Type", value: "application/json")
-        let response = try await http.execute(HTTPClientRequest(method: method, url: try await stack.gateway.baseURL + path,
-                                                                headers: headers, body: Array(body.utf8)))
-        let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-        return Reply(status: response.status.code, headers: response.headers, json: json)
-    }
-
     /// The first log line of `service` matching `predicate`, waiting up to 10 s for it.
     private func logLine(_ service: ServiceProcess, where predicate: ([String: String]) -> Bool) async throws -> [String: String] {
         try await eventuallyValue("a matching log line from \(service.name):\n\(service.process.logTail())", timeout: .seconds(10)) {
@@ -53,17 +36,18 @@ final class OperationsTests: XCTestCase {
 
     func testOneTraceAndCorrelationIdFollowAWriteThroughEveryService() async throws {
         let stack = try await stack
-        let (_, _, key) = try stack.createCompanyWithKey("Traced Co \(UUID().uuidString.prefix(8))")
+        let (_, _, secret) = try stack.createCompanyWithKey("Traced Co \(UUID().uuidString.prefix(8))")
+        let gateway = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
         let traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
         let callerSpan = "00f067aa0ba902b7"
 
         // A create with only a traceparent: its trace id is the correlation id too.
-        let created = try await call(.POST, "/api/v1/clients", key: key, body: #"{"name":"Trace Me"}"#,
-                                     headers: ["traceparent": "00-\(traceId)-\(callerSpan)-01"])
-        XCTAssertEqual(created.status, 201, "\(created.json)")
+        let created = try await gateway.call(.POST, "/api/v1/clients", as: key, json: ["name": "Trace Me"],
+                                             headers: ["traceparent": "00-\(traceId)-\(callerSpan)-01"])
+        XCTAssertEqual(created.status, 201, created.excerpt)
         XCTAssertEqual(created.headers["x-correlation-id"], traceId)
         let gatewayRequestId = try XCTUnwrap(created.headers["x-request-id"])
-        let id = try XCTUnwrap(created.data["id"] as? String)
+        let id = try XCTUnwrap(created.json["data"]?.string("id"))
 
         let command = try await logLine(stack.commandService) { $0["msg"] == "client command handled" && $0["client_id"] == id }
         XCTAssertEqual(command["trace_id"], traceId)
@@ -100,10 +84,10 @@ final class OperationsTests: XCTestCase {
 
         // An explicit correlation id wins over the trace id; the trace id still follows.
         let otherTrace = "0af7651916cd43dd8448eb211c80319c"
-        let updated = try await call(.PATCH, "/api/v1/clients/\(id)", key: key, body: #"{"notes":"traced again"}"#,
-                                     headers: ["traceparent": "00-\(otherTrace)-b7ad6b7169203331-00",
-                                               "X-Correlation-Id": "ops-correlation-42"])
-        XCTAssertEqual(updated.status, 200, "\(updated.json)")
+        let updated = try await gateway.call(.PATCH, "/api/v1/clients/\(id)", as: key, json: ["notes": "traced again"],
+                                             headers: ["traceparent": "00-\(otherTrace)-b7ad6b7169203331-00",
+                                                       "X-Correlation-Id": "ops-correlation-42"])
+        XCTAssertEqual(updated.status, 200, updated.excerpt)
         let commandUpdate = try await logLine(stack.commandService) {
             $0["msg"] == "client command handled" && $0["client_id"] == id && $0["version"] == "2"
         }
@@ -118,13 +102,13 @@ final class OperationsTests: XCTestCase {
 
     func testMetricsShowRoutesLagOutboxAndPools() async throws {
         let stack = try await stack
-        let (_, _, key) = try stack.createCompanyWithKey("Metrics Co \(UUID().uuidString.prefix(8))")
-        let created = try await call(.POST, "/api/v1/clients", key: key, body: #"{"name":"Counted"}"#)
+        let (_, _, secret) = try stack.createCompanyWithKey("Metrics Co \(UUID().uuidString.prefix(8))")
+        let caller = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
+        let created = try await caller.call(.POST, "/api/v1/clients", as: key, json: ["name": "Counted"])
         XCTAssertEqual(created.status, 201)
-        let id = try XCTUnwrap(created.data["id"] as? String)
-        let fetched = try await http.execute(HTTPClientRequest(method: .GET, url: stack.gateway.baseURL + "/api/v1/clients/\(id)",
-                                                               headers: ["Authorization": "Bearer \(key)"]))
-        XCTAssertEqual(fetched.status.code, 200)
+        let id = try XCTUnwrap(created.json["data"]?.string("id"))
+        let fetched = try await caller.call(.GET, "/api/v1/clients/\(id)", as: key)
+        XCTAssertEqual(fetched.status, 200)
 
         func metrics(_ service: ServiceProcess) async throws -> String {
             let response = try await http.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics",
@@ -167,9 +151,10 @@ final class OperationsTests: XCTestCase {
 
     func testClientctlStatusShowsLagAndOutboxBacklogReachingZero() async throws {
         let stack = try await stack
-        let (_, _, key) = try stack.createCompanyWithKey("Status Co \(UUID().uuidString.prefix(8))")
+        let (_, _, secret) = try stack.createCompanyWithKey("Status Co \(UUID().uuidString.prefix(8))")
+        let gateway = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
         for index in 0..<12 {
-            let reply = try await call(.POST, "/api/v1/clients", key: key, body: #"{"name":"Status \#(index)"}"#)
+            let reply = try await gateway.call(.POST, "/api/v1/clients", as: key, json: ["name": .string("Status \(index)")])
             XCTAssertEqual(reply.status, 201)
         }
         let environment = ["INTERNAL_TOKEN": stack.internalToken, "COMMAND_SERVICE_URL": stack.commandService.baseURL,

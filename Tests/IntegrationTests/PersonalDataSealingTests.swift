@@ -22,21 +22,13 @@ final class PersonalDataSealingTests: XCTestCase {
         super.tearDown()
     }
 
-    private func call(_ stack: ClienteleStack, _ method: HTTPMethod, _ path: String, key: String,
-                      body: String? = nil) async throws -> HTTPClientResponse {
-        var headers: HTTPHeaders = ["Authorization": "Bearer \(key)"]
-        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-        return try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path, headers: headers,
-                                                        body: Array((body ?? "").utf8)))
-    }
-
     /// Creates a client through the organization API (name, phone and notes: its personal fields).
-    private func createClient(_ stack: ClienteleStack, key: String, name: String, notes: String, phone: String) async throws -> UUID {
-        let created = try await call(stack, .POST, "/api/v1/clients", key: key,
-                                     body: #"{"name":"\#(name)","notes":"\#(notes)","phone":"\#(phone)"}"#)
-        XCTAssertEqual(created.status.code, 201, String(decoding: created.body, as: UTF8.self))
-        let object = (try JSONSerialization.jsonObject(with: Data(created.body))) as? [String: Any]
-        let id = (object?["data"] as? [String: Any])?["id"] as? String
+    private func createClient(_ gateway: GatewayCaller, key: Credential, name: String, notes: String,
+                              phone: String) async throws -> UUID {
+        let created = try await gateway.call(.POST, "/api/v1/clients", as: key,
+                                             json: ["name": .string(name), "notes": .string(notes), "phone": .string(phone)])
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = created.json["data"]?.string("id")
         return try XCTUnwrap(id.flatMap(UUID.init(uuidString:)))
     }
 
@@ -57,13 +49,14 @@ final class PersonalDataSealingTests: XCTestCase {
     func testStoredEventsAndTheLogHoldNoPersonalDataWhileTheReadModelsShowIt() async throws {
         let stack = try await ClienteleStack.start("sealing", gatewayEnvironment: ["RATE_LIMIT_REQUESTS": "0"])
         defer { stack.stop() }
-        let (_, _, key) = try stack.createCompanyWithKey("Sealing Co")
+        let (_, _, secret) = try stack.createCompanyWithKey("Sealing Co")
+        let gateway = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
         let personal = ["Zelda Quaresma", "Zelda prefers mornings", "+61 400 123 987"]
-        let id = try await createClient(stack, key: key, name: personal[0], notes: personal[1], phone: personal[2])
+        let id = try await createClient(gateway, key: key, name: personal[0], notes: personal[1], phone: personal[2])
 
-        let got = try await call(stack, .GET, "/api/v1/clients/\(id.uuidString)", key: key)
-        XCTAssertEqual(got.status.code, 200)
-        let shown = String(decoding: got.body, as: UTF8.self)
+        let got = try await gateway.call(.GET, "/api/v1/clients/\(id.uuidString)", as: key)
+        XCTAssertEqual(got.status, 200)
+        let shown = got.text
         for value in personal { XCTAssertTrue(shown.contains(value), "the API shows \(value): \(shown)") }
 
         let commands = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.commandDatabase, poolSize: 1))
@@ -104,7 +97,8 @@ final class PersonalDataSealingTests: XCTestCase {
     func testAStreamWhoseKeyIsUnknownIsParkedNeverSkipped() async throws {
         let stack = try await ClienteleStack.start("sealunknown", gatewayEnvironment: ["RATE_LIMIT_REQUESTS": "0"])
         defer { stack.stop() }
-        let (companyId, _, key) = try stack.createCompanyWithKey("Unknown Key Co")
+        let (companyId, _, secret) = try stack.createCompanyWithKey("Unknown Key Co")
+        let gateway = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
         // A client created by a writer whose key never reached the command service's table:
         // sealed under a key nobody can hand out.
         let stream = UUID()
@@ -123,23 +117,24 @@ final class PersonalDataSealingTests: XCTestCase {
         let list = try stack.clientctl(["quarantine", "list"], environment: environment)
         XCTAssertTrue(list.contains("no data key is known"), list)
         // Other clients go on.
-        let other = try await createClient(stack, key: key, name: "Keyed Person", notes: "keyed notes", phone: "+61 400 000 001")
-        let got = try await call(stack, .GET, "/api/v1/clients/\(other.uuidString)", key: key)
-        XCTAssertEqual(got.status.code, 200)
+        let other = try await createClient(gateway, key: key, name: "Keyed Person", notes: "keyed notes", phone: "+61 400 000 001")
+        let got = try await gateway.call(.GET, "/api/v1/clients/\(other.uuidString)", as: key)
+        XCTAssertEqual(got.status, 200)
         XCTAssertNil(got.headers["X-Consistency"])
     }
 
     func testAfterTheKeyIsShreddedARebuildShowsNothingOfTheClient() async throws {
         let stack = try await ClienteleStack.start("sealshred", gatewayEnvironment: ["RATE_LIMIT_REQUESTS": "0"])
         defer { stack.stop() }
-        let (_, _, key) = try stack.createCompanyWithKey("Shred Co")
+        let (_, _, secret) = try stack.createCompanyWithKey("Shred Co")
+        let gateway = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
         let erased = ["Orlanda Vexley", "Orlanda uses a wheelchair", "+61 400 555 999"]
         let kept = ["Percival Thorne", "Percival likes tea", "+61 400 777 654"]
-        let erasedId = try await createClient(stack, key: key, name: erased[0], notes: erased[1], phone: erased[2])
-        let changed = try await call(stack, .PATCH, "/api/v1/clients/\(erasedId.uuidString)", key: key,
-                                     body: #"{"phone":"+61 400 555 999"}"#)
-        XCTAssertEqual(changed.status.code, 200)
-        let keptId = try await createClient(stack, key: key, name: kept[0], notes: kept[1], phone: kept[2])
+        let erasedId = try await createClient(gateway, key: key, name: erased[0], notes: erased[1], phone: erased[2])
+        let changed = try await gateway.call(.PATCH, "/api/v1/clients/\(erasedId.uuidString)", as: key,
+                                             json: ["phone": "+61 400 555 999"])
+        XCTAssertEqual(changed.status, 200)
+        let keptId = try await createClient(gateway, key: key, name: kept[0], notes: kept[1], phone: kept[2])
         let before = try await searchDump(stack)
         for value in erased + kept { XCTAssertTrue(before.contains(value), "the search read model holds \(value)") }
 
@@ -159,10 +154,10 @@ final class PersonalDataSealingTests: XCTestCase {
         for value in erased { XCTAssertFalse(after.contains(value), "the rebuilt read model holds \(value)") }
         XCTAssertFalse(after.contains("Orlanda"))
         for value in kept { XCTAssertTrue(after.contains(value), "the rebuilt read model lost \(value)") }
-        let gone = try await call(stack, .GET, "/api/v1/clients/\(erasedId.uuidString)", key: key)
-        XCTAssertEqual(gone.status.code, 404)
-        let other = try await call(stack, .GET, "/api/v1/clients/\(keptId.uuidString)", key: key)
-        XCTAssertEqual(other.status.code, 200)
+        let gone = try await gateway.call(.GET, "/api/v1/clients/\(erasedId.uuidString)", as: key)
+        XCTAssertEqual(gone.status, 404)
+        let other = try await gateway.call(.GET, "/api/v1/clients/\(keptId.uuidString)", as: key)
+        XCTAssertEqual(other.status, 200)
         let quarantine = try stack.clientctl(["quarantine", "list"], environment: ["SEARCH_SERVICE_URL": stack.searchProjection.baseURL,
                                                                                   "STATS_SERVICE_URL": stack.statsProjection.baseURL,
                                                                                   "INTERNAL_TOKEN": stack.internalToken])
@@ -172,7 +167,8 @@ final class PersonalDataSealingTests: XCTestCase {
     func testEncryptHistorySealsWhatWasStoredBeforeAndTheClientStaysWhole() async throws {
         let stack = try await ClienteleStack.start("sealhistory", gatewayEnvironment: ["RATE_LIMIT_REQUESTS": "0"])
         defer { stack.stop() }
-        let (companyId, _, key) = try stack.createCompanyWithKey("History Co")
+        let (companyId, _, secret) = try stack.createCompanyWithKey("History Co")
+        let gateway = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
         let stream = UUID()
         let personal = ["Lenora Legacy", "+61 400 246 810", "Lenora was here before sealing"]
         let created = ClientEvent.created(ClientCreated(profile: ClientProfile(name: personal[0], phone: personal[1], notes: personal[2],
@@ -181,7 +177,7 @@ final class PersonalDataSealingTests: XCTestCase {
                                           tenantId: try XCTUnwrap(UUID(uuidString: companyId)), occurredAt: Date(), actor: .system,
                                           correlationId: "sealing-test", causationId: nil, data: try created.encode()), stack)
         try await eventually("the unsealed client is shown") {
-            try await self.call(stack, .GET, "/api/v1/clients/\(stream.uuidString)", key: key).status.code == 200
+            try await gateway.call(.GET, "/api/v1/clients/\(stream.uuidString)", as: key).status == 200
         }
         let environment = ["COMMAND_SERVICE_URL": stack.commandService.baseURL, "INTERNAL_TOKEN": stack.internalToken]
         let output = try stack.clientctl(["privacy", "encrypt-history"], environment: environment)
@@ -200,10 +196,10 @@ final class PersonalDataSealingTests: XCTestCase {
         for value in personal { XCTAssertFalse(republished.joined().contains(value), "the new log holds \(value)") }
 
         // The command service reads the sealed history; the projections read the new log.
-        let changed = try await call(stack, .PATCH, "/api/v1/clients/\(stream.uuidString)", key: key, body: #"{"phone":"+61 400 000 999"}"#)
-        XCTAssertEqual(changed.status.code, 200, String(decoding: changed.body, as: UTF8.self))
-        let got = try await call(stack, .GET, "/api/v1/clients/\(stream.uuidString)", key: key)
-        XCTAssertTrue(String(decoding: got.body, as: UTF8.self).contains(personal[0]))
+        let changed = try await gateway.call(.PATCH, "/api/v1/clients/\(stream.uuidString)", as: key, json: ["phone": "+61 400 000 999"])
+        XCTAssertEqual(changed.status, 200, changed.text)
+        let got = try await gateway.call(.GET, "/api/v1/clients/\(stream.uuidString)", as: key)
+        XCTAssertTrue(got.text.contains(personal[0]))
         // Again: nothing left to seal.
         let again = try stack.clientctl(["privacy", "encrypt-history"], environment: environment)
         XCTAssertTrue(again.contains(" 0 events sealed now"), again)

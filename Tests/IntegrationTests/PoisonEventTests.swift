@@ -17,24 +17,6 @@ final class PoisonEventTests: XCTestCase {
         super.tearDown()
     }
 
-    private func call(_ stack: ClienteleStack, _ method: HTTPMethod, _ path: String, key: String, body: String? = nil,
-                      headers: HTTPHeaders = [:]) async throws -> HTTPClientResponse {
-        try await Self.call(http, stack, method, path, key: key, body: body, headers: headers)
-    }
-
-    private static func call(_ http: HTTPClient, _ stack: ClienteleStack, _ method: HTTPMethod, _ path: String, key: String,
-                             body: String? = nil, headers: HTTPHeaders = [:]) async throws -> HTTPClientResponse {
-        var headers = headers
-        headers.add(name: "Authorization", value: "Bearer \(key)")
-        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-        return try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path, headers: headers,
-                                                        body: Array((body ?? "").utf8)))
-    }
-
-    private static func json(_ response: HTTPClientResponse) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-    }
-
     /// The finding: a name of "a" and 3,000 combining marks (1 character, 6 KB) stopped the
     /// search projection for every company. The APIs refuse it now, so the test writes the
     /// event into the event store itself, as a release without that limit would have.
@@ -44,12 +26,13 @@ final class PoisonEventTests: XCTestCase {
         let stack = try await ClienteleStack.start("poison", gatewayEnvironment: ["RATE_LIMIT_REQUESTS": "0",
                                                                                  "READ_YOUR_WRITES_TIMEOUT_MS": "20000"])
         defer { stack.stop() }
-        let (companyId, _, key) = try stack.createCompanyWithKey("Poison Co")
+        let (companyId, _, secret) = try stack.createCompanyWithKey("Poison Co")
+        let gateway = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
         var ids: [String] = []
         for name in ["Ordinary", "Another"] {
-            let created = try await call(stack, .POST, "/api/v1/clients", key: key, body: #"{"name":"\#(name)"}"#)
-            XCTAssertEqual(created.status.code, 201)
-            ids.append(try XCTUnwrap((Self.json(created)["data"] as? [String: Any])?["id"] as? String))
+            let created = try await gateway.call(.POST, "/api/v1/clients", as: key, json: ["name": .string(name)])
+            XCTAssertEqual(created.status, 201)
+            ids.append(try XCTUnwrap(created.json["data"]?.string("id")))
         }
         let (id, other) = (ids[0], ids[1])
 
@@ -80,16 +63,16 @@ final class PoisonEventTests: XCTestCase {
         // A thousand writes of other clients (by 20 callers) are all visible when answered.
         let pending = try await withThrowingTaskGroup(of: Int.self) { group in
             for caller in 0..<20 {
-                group.addTask { [http] in
+                group.addTask {
                     var pending = 0
                     for index in 0..<50 {
-                        let reply = try await Self.call(http, stack, .POST, "/api/v1/clients", key: key,
-                                                        body: #"{"name":"Other \#(caller)-\#(index)"}"#)
-                        XCTAssertEqual(reply.status.code, 201)
+                        let reply = try await gateway.call(.POST, "/api/v1/clients", as: key,
+                                                           json: ["name": .string("Other \(caller)-\(index)")])
+                        XCTAssertEqual(reply.status, 201)
                         if reply.headers["X-Consistency"] != nil { pending += 1 }
-                        let newId = (Self.json(reply)["data"] as? [String: Any])?["id"] as? String ?? ""
-                        let got = try await Self.call(http, stack, .GET, "/api/v1/clients/\(newId)", key: key)
-                        XCTAssertEqual(got.status.code, 200)
+                        let newId = reply.json["data"]?.string("id") ?? ""
+                        let got = try await gateway.call(.GET, "/api/v1/clients/\(newId)", as: key)
+                        XCTAssertEqual(got.status, 200)
                     }
                     return pending
                 }
@@ -100,9 +83,9 @@ final class PoisonEventTests: XCTestCase {
 
         // A write to a parked stream is answered at once, as pending.
         let started = ContinuousClock.now
-        let fix = try await call(stack, .PATCH, "/api/v1/clients/\(other)", key: key, body: #"{"name":"Fixed"}"#)
+        let fix = try await gateway.call(.PATCH, "/api/v1/clients/\(other)", as: key, json: ["name": "Fixed"])
         let waited = ContinuousClock.now - started
-        XCTAssertEqual(fix.status.code, 200, String(decoding: fix.body, as: UTF8.self))
+        XCTAssertEqual(fix.status, 200, fix.text)
         XCTAssertEqual(fix.headers["X-Consistency"], "pending")
         // A correctness bound, not a performance claim: the read-your-writes wait is 20 s.
         XCTAssertLessThan(waited, .seconds(10), "answered when parked, not after the read-your-writes wait")
@@ -115,13 +98,13 @@ final class PoisonEventTests: XCTestCase {
         try await search.execute("DROP INDEX clients_by_tenant_name")
         let retried = try stack.clientctl(["quarantine", "retry", id], environment: environment)
         XCTAssertTrue(retried.contains("search: 1 applied"), retried)
-        let got = try await call(stack, .GET, "/api/v1/clients/\(id)", key: key)
-        XCTAssertEqual((Self.json(got)["data"] as? [String: Any])?["name"] as? String, longName)
+        let got = try await gateway.call(.GET, "/api/v1/clients/\(id)", as: key)
+        XCTAssertEqual(got.json["data"]?.string("name"), longName)
         XCTAssertEqual(got.headers["ETag"], "\"2\"")
         let retriedOther = try stack.clientctl(["quarantine", "retry", other], environment: environment)
         XCTAssertTrue(retriedOther.contains("search: 2 applied"), retriedOther)
-        let fixed = try await call(stack, .GET, "/api/v1/clients/\(other)", key: key)
-        XCTAssertEqual((Self.json(fixed)["data"] as? [String: Any])?["name"] as? String, "Fixed")
+        let fixed = try await gateway.call(.GET, "/api/v1/clients/\(other)", as: key)
+        XCTAssertEqual(fixed.json["data"]?.string("name"), "Fixed")
         XCTAssertEqual(fixed.headers["ETag"], "\"3\"")
         let list = try stack.clientctl(["quarantine", "list"], environment: environment)
         XCTAssertTrue(list.hasPrefix("no parked streams"), list)
@@ -138,30 +121,28 @@ final class PoisonEventTests: XCTestCase {
             "ADMIN_EMAIL": adminEmail, "ADMIN_PASSWORD": adminPassword, "READ_YOUR_WRITES_TIMEOUT_MS": "500",
         ], privateBroker: true)
         defer { stack.stop() }
-        let login = try await http.execute(HTTPClientRequest(
-            method: .POST, url: stack.gateway.baseURL + "/api/auth/login", headers: ["Content-Type": "application/json"],
-            body: Array(#"{"email":"\#(adminEmail)","password":"\#(adminPassword)"}"#.utf8)))
-        let token = try XCTUnwrap(Self.json(login)["token"] as? String)
-        let company = try await call(stack, .POST, "/api/companies", key: token, body: #"{"name":"Bulk Co"}"#)
-        let companyId = try XCTUnwrap((Self.json(company)["data"] as? [String: Any])?["id"] as? String)
+        let gateway = GatewayCaller(http: http, stack: stack)
+        let token = Credential.session(try await gateway.login(email: adminEmail, password: adminPassword))
+        let company = try await gateway.call(.POST, "/api/companies", as: token, json: ["name": "Bulk Co"])
+        let companyId = try XCTUnwrap(company.json["data"]?.string("id"))
         var ids: [String] = []
         for index in 0..<20 {
-            let reply = try await call(stack, .POST, "/api/admin/clients", key: token,
-                                       body: #"{"email":"bulk\#(index)@example.com","companyId":"\#(companyId)"}"#)
-            XCTAssertEqual(reply.status.code, 200, String(decoding: reply.body, as: UTF8.self))
-            ids.append(try XCTUnwrap((Self.json(reply)["data"] as? [String: Any])?["id"] as? String))
+            let reply = try await gateway.call(.POST, "/api/admin/clients", as: token,
+                                               json: ["email": .string("bulk\(index)@example.com"), "companyId": .string(companyId)])
+            XCTAssertEqual(reply.status, 200, reply.text)
+            ids.append(try XCTUnwrap(reply.json["data"]?.string("id")))
         }
         // With the broker frozen the writes are stored but no projection sees them: every
         // item's wait runs to the timeout.
         stack.broker.pause()
         defer { stack.broker.resume() }
         let started = ContinuousClock.now
-        let body = try JSONSerialization.data(withJSONObject: ["clients": ids.map { ["id": $0, "plan": "premium"] }])
-        let update = try await call(stack, .PUT, "/api/admin/clients/bulk", key: token, body: String(decoding: body, as: UTF8.self))
+        let body: JSONValue = ["clients": .array(ids.map { ["id": .string($0), "plan": "premium"] })]
+        let update = try await gateway.call(.PUT, "/api/admin/clients/bulk", as: token, json: body)
         let elapsed = ContinuousClock.now - started
         stack.broker.resume()
-        XCTAssertEqual(update.status.code, 200, String(decoding: update.body, as: UTF8.self))
-        XCTAssertEqual(Self.json(update)["message"] as? String, "Bulk update completed: 20 successful, 0 failed")
+        XCTAssertEqual(update.status, 200, update.text)
+        XCTAssertEqual(update.json.string("message"), "Bulk update completed: 20 successful, 0 failed")
         XCTAssertEqual(update.headers["X-Consistency"], "pending")
         // A correctness bound, not a performance claim: twenty 500 ms waits in turn take 10 s,
         // one for all of them 0.5 s. (GatewayHarnessTests checks the same without a clock.)

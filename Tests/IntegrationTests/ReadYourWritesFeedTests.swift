@@ -34,40 +34,28 @@ final class ReadYourWritesFeedTests: XCTestCase {
         }
     }
 
-    private func create(_ stack: ClienteleStack, key: String, name: String) async throws -> (id: String, pending: Bool) {
-        try await Self.create(http, stack, key: key, name: name)
-    }
-
-    private static func create(_ http: HTTPClient, _ stack: ClienteleStack, key: String, name: String) async throws
-        -> (id: String, pending: Bool) {
-        let response = try await http.execute(HTTPClientRequest(
-            method: .POST, url: stack.gateway.baseURL + "/api/v1/clients",
-            headers: ["Authorization": "Bearer \(key)", "Content-Type": "application/json"], body: Array(#"{"name":"\#(name)"}"#.utf8)))
-        XCTAssertEqual(response.status.code, 201, String(decoding: response.body, as: UTF8.self))
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-        let data = try XCTUnwrap(json["data"] as? [String: Any])
-        return (try XCTUnwrap(data["id"] as? String), response.headers["X-Consistency"] == "pending")
-    }
-
-    private func read(_ stack: ClienteleStack, key: String, id: String) async throws -> Int {
-        try await http.execute(HTTPClientRequest(method: .GET, url: stack.gateway.baseURL + "/api/v1/clients/\(id)",
-                                                 headers: ["Authorization": "Bearer \(key)"])).status.code
+    /// Creates a client named `name`; its id and whether the answer was marked pending.
+    private static func create(_ gateway: GatewayCaller, key: Credential, name: String) async throws -> (id: String, pending: Bool) {
+        let reply = try await gateway.call(.POST, "/api/v1/clients", as: key, json: ["name": .string(name)])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        return (try XCTUnwrap(reply.json["data"]?.string("id")), reply.headers["X-Consistency"] == "pending")
     }
 
     func testWritesWaitOnTheFeedAndSurviveTheProjectionRestarting() async throws {
         let stack = try await ClienteleStack.start("ryw_feed", gatewayEnvironment: ["READ_YOUR_WRITES_TIMEOUT_MS": "1500"])
         defer { stack.stop() }
-        let (_, _, key) = try stack.createCompanyWithKey("Feed Co")
+        let (_, _, secret) = try stack.createCompanyWithKey("Feed Co")
+        let gateway = GatewayCaller(http: http, stack: stack), key = Credential.apiKey(secret)
         try await waitUntilFollowing(stack)
 
         // Concurrent writes: each readable at once, and none asked the projection on its own.
         let ids = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
-            for index in 0..<20 { group.addTask { [http] in try await Self.create(http, stack, key: key, name: "Feed \(index)") } }
+            for index in 0..<20 { group.addTask { try await Self.create(gateway, key: key, name: "Feed \(index)") } }
             return try await group.reduce(into: [(String, Bool)]()) { $0.append($1) }
         }
         for (id, pending) in ids {
             XCTAssertFalse(pending, "a write the projection applied in time is not pending")
-            let status = try await read(stack, key: key, id: id)
+            let status = try await gateway.call(.GET, "/api/v1/clients/\(id)", as: key).status
             XCTAssertEqual(status, 200)
         }
         let search = try await metrics(stack.searchProjection, of: stack)
@@ -79,7 +67,7 @@ final class ReadYourWritesFeedTests: XCTestCase {
 
         // Without the projection a write is still stored and answered, marked pending.
         stack.searchProjection.process.signal(SIGKILL)
-        let whileDown = try await create(stack, key: key, name: "While down")
+        let whileDown = try await Self.create(gateway, key: key, name: "While down")
         XCTAssertTrue(whileDown.pending)
 
         // Back (a new feed: the gateway reads from its start again), the write shows, and new
@@ -87,14 +75,14 @@ final class ReadYourWritesFeedTests: XCTestCase {
         try await stack.restartSearchProjection()
         try await waitUntilFollowing(stack)
         try await eventually("the write made while the projection was down shows", timeout: .seconds(20)) {
-            try await read(stack, key: key, id: whileDown.id) == 200
+            try await gateway.call(.GET, "/api/v1/clients/\(whileDown.id)", as: key).status == 200
         }
-        let after = try await create(stack, key: key, name: "After")
+        let after = try await Self.create(gateway, key: key, name: "After")
         XCTAssertFalse(after.pending)
-        let readAfter = try await read(stack, key: key, id: after.id)
+        let readAfter = try await gateway.call(.GET, "/api/v1/clients/\(after.id)", as: key).status
         XCTAssertEqual(readAfter, 200)
-        let gateway = try await metrics(stack.gateway, of: stack)
-        XCTAssertGreaterThan(value("clientele_gateway_visibility_fallbacks_total{projection=\"search\"}", in: gateway), 0,
+        let gatewayAfter = try await metrics(stack.gateway, of: stack)
+        XCTAssertGreaterThan(value("clientele_gateway_visibility_fallbacks_total{projection=\"search\"}", in: gatewayAfter), 0,
                              "the write made while the feed was lost asked on its own")
         let searchAfter = try await metrics(stack.searchProjection, of: stack)
         XCTAssertEqual(value(#"http_requests_total{method="GET",route="/internal/v1/clients/:id/visibility",status="200"}"#,

@@ -29,66 +29,40 @@ final class SessionCacheTests: XCTestCase {
         super.tearDown()
     }
 
-    struct Reply {
-        var status: Int
-        var json: [String: Any]
-        var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
-        var user: [String: Any] { json["user"] as? [String: Any] ?? [:] }
-    }
-
     /// A user of its own company on one stack, with the super-admin's token to change it.
     struct World {
         var stack: ClienteleStack
+        var gateway: GatewayCaller
         var root: String
         var userId: String
         var email: String
         var companyId: String
     }
 
-    private func call(_ stack: ClienteleStack, _ method: HTTPMethod, _ path: String, token: String? = nil,
-                      body: [String: Any]? = nil) async throws -> Reply {
-        var headers = HTTPHeaders()
-        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
-        var bytes: [UInt8] = []
-        if let body {
-            headers.add(name: "Content-Type", value: "application/json")
-            bytes = Array(try JSONSerialization.data(withJSONObject: body))
-        }
-        let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path,
-                                                                headers: headers, body: bytes))
-        let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-        return Reply(status: response.status.code, json: json)
-    }
-
-    private func token(_ stack: ClienteleStack, _ email: String, _ password: String,
-                       file: StaticString = #filePath, line: UInt = #line) async throws -> String {
-        let reply = try await call(stack, .POST, "/api/auth/login", body: ["email": email, "password": password])
-        XCTAssertEqual(reply.status, 200, "\(reply.json)", file: file, line: line)
-        return try XCTUnwrap(reply.json["token"] as? String, file: file, line: line)
-    }
-
     private func world(_ holder: SharedStack) async throws -> World {
         let stack = try await holder.stack()
-        let root = try await token(stack, Self.adminEmail, Self.adminPassword)
+        let gateway = GatewayCaller(http: http, stack: stack)
+        let root = try await gateway.login(email: Self.adminEmail, password: Self.adminPassword)
         let suffix = UUID().uuidString.prefix(8).lowercased()
-        let company = try await call(stack, .POST, "/api/companies", token: root, body: ["name": "Cache \(suffix)"])
-        let companyId = try XCTUnwrap(company.data["id"] as? String, "\(company.json)")
+        let company = try await gateway.call(.POST, "/api/companies", as: .session(root), json: ["name": .string("Cache \(suffix)")])
+        let companyId = try XCTUnwrap(company.json["data"]?.string("id"), company.excerpt)
         let email = "cache-\(suffix)@clientele.test"
-        let created = try await call(stack, .POST, "/api/users", token: root, body: [
-            "email": email, "name": "Cached", "password": "first password here", "roles": ["sales"], "companies": [companyId],
+        let created = try await gateway.call(.POST, "/api/users", as: .session(root), json: [
+            "email": .string(email), "name": "Cached", "password": "first password here", "roles": ["sales"],
+            "companies": [.string(companyId)],
         ])
-        XCTAssertEqual(created.status, 201, "\(created.json)")
-        return World(stack: stack, root: root, userId: try XCTUnwrap(created.data["id"] as? String), email: email,
+        XCTAssertEqual(created.status, 201, created.excerpt)
+        return World(stack: stack, gateway: gateway, root: root, userId: try XCTUnwrap(created.json["data"]?.string("id")), email: email,
                      companyId: companyId)
     }
 
-    private func me(_ world: World, _ token: String) async throws -> Reply {
-        try await call(world.stack, .GET, "/api/auth/me", token: token)
+    private func me(_ world: World, _ token: String) async throws -> GatewayReply {
+        try await world.gateway.call(.GET, "/api/auth/me", as: .session(token))
     }
 
-    private func change(_ world: World, _ fields: [String: Any], file: StaticString = #filePath, line: UInt = #line) async throws {
-        let reply = try await call(world.stack, .PUT, "/api/users/\(world.userId)", token: world.root, body: fields)
-        XCTAssertEqual(reply.status, 200, "\(fields): \(reply.json)", file: file, line: line)
+    private func change(_ world: World, _ fields: JSONValue, file: StaticString = #filePath, line: UInt = #line) async throws {
+        let reply = try await world.gateway.call(.PUT, "/api/users/\(world.userId)", as: .session(world.root), json: fields)
+        XCTAssertEqual(reply.status, 200, "\(jsonText(fields)): \(reply.excerpt)", file: file, line: line)
     }
 
     /// Deactivates the user in the database only, as another gateway instance would.
@@ -101,11 +75,11 @@ final class SessionCacheTests: XCTestCase {
 
     func testLogoutThroughTheGatewayEndsARememberedSessionAtOnce() async throws {
         let world = try await world(Self.cached)
-        let first = try await token(world.stack, world.email, "first password here")
-        let second = try await token(world.stack, world.email, "first password here")
+        let first = try await world.gateway.login(email: world.email, password: "first password here")
+        let second = try await world.gateway.login(email: world.email, password: "first password here")
         let remembered = [try await me(world, first).status, try await me(world, second).status]
         XCTAssertEqual(remembered, [200, 200])
-        let logout = try await call(world.stack, .POST, "/api/auth/logout", token: first)
+        let logout = try await world.gateway.call(.POST, "/api/auth/logout", as: .session(first))
         XCTAssertEqual(logout.status, 200)
         let after = [try await me(world, first).status, try await me(world, second).status]
         XCTAssertEqual(after, [401, 200], "the logged-out session ends, the other stays")
@@ -113,34 +87,34 @@ final class SessionCacheTests: XCTestCase {
 
     func testChangesOfTheUserThroughTheGatewayApplyToARememberedSessionAtOnce() async throws {
         let world = try await world(Self.cached)
-        let session = try await token(world.stack, world.email, "first password here")
+        let session = try await world.gateway.login(email: world.email, password: "first password here")
         let before = try await me(world, session)
         XCTAssertEqual(before.status, 200)
-        XCTAssertTrue((before.user["permissions"] as? [String] ?? []).contains("clients.create"), "\(before.json)")
+        XCTAssertTrue((before.json["user"]?.array("permissions") ?? []).contains("clients.create"), before.excerpt)
 
         try await change(world, ["roles": ["finance"]])
         let afterRoles = try await me(world, session)
-        XCTAssertEqual(afterRoles.user["roles"] as? [String], ["finance"])
-        XCTAssertFalse((afterRoles.user["permissions"] as? [String] ?? []).contains("clients.create"),
-                       "a role taken away is gone at once: \(afterRoles.json)")
+        XCTAssertEqual(afterRoles.json["user"]?["roles"], ["finance"])
+        XCTAssertFalse((afterRoles.json["user"]?.array("permissions") ?? []).contains("clients.create"),
+                       "a role taken away is gone at once: \(afterRoles.excerpt)")
         let workspace = "/v1/workspace/\(world.companyId)/clients"
-        let listed = try await call(world.stack, .GET, workspace, token: session)
-        XCTAssertEqual(listed.status, 200, "\(listed.json)")
+        let listed = try await world.gateway.call(.GET, workspace, as: .session(session))
+        XCTAssertEqual(listed.status, 200, listed.excerpt)
 
-        let other = try await call(world.stack, .POST, "/api/companies", token: world.root,
-                                   body: ["name": "Cache other \(UUID().uuidString.prefix(8))"])
-        let otherId = try XCTUnwrap(other.data["id"] as? String)
-        try await change(world, ["companies": [otherId]])
+        let other = try await world.gateway.call(.POST, "/api/companies", as: .session(world.root),
+                                                 json: ["name": .string("Cache other \(UUID().uuidString.prefix(8))")])
+        let otherId = try XCTUnwrap(other.json["data"]?.string("id"))
+        try await change(world, ["companies": [.string(otherId)]])
         let afterCompanies = try await me(world, session)
-        XCTAssertEqual(afterCompanies.user["companies"] as? [String], [otherId])
-        let formerWorkspace = try await call(world.stack, .GET, workspace, token: session)
+        XCTAssertEqual(afterCompanies.json["user"]?["companies"], [.string(otherId)])
+        let formerWorkspace = try await world.gateway.call(.GET, workspace, as: .session(session))
         XCTAssertEqual(formerWorkspace.status, 404, "a company left is out of reach at once")
 
         try await change(world, ["password": "second password here"])
         let afterPassword = try await me(world, session)
         XCTAssertEqual(afterPassword.status, 401, "a new password ends the session at once")
 
-        let next = try await token(world.stack, world.email, "second password here")
+        let next = try await world.gateway.login(email: world.email, password: "second password here")
         let remembered = try await me(world, next)
         XCTAssertEqual(remembered.status, 200)
         try await change(world, ["active": false])
@@ -150,7 +124,7 @@ final class SessionCacheTests: XCTestCase {
 
     func testAChangeMadeOnlyInTheDatabaseWaitsForTheLifetimeUnlessTheCacheIsOff() async throws {
         let cachedWorld = try await world(Self.cached)
-        let cachedSession = try await token(cachedWorld.stack, cachedWorld.email, "first password here")
+        let cachedSession = try await cachedWorld.gateway.login(email: cachedWorld.email, password: "first password here")
         let cachedBefore = try await me(cachedWorld, cachedSession)
         XCTAssertEqual(cachedBefore.status, 200)
         try await deactivateBehindTheGateway(cachedWorld)
@@ -158,7 +132,7 @@ final class SessionCacheTests: XCTestCase {
         XCTAssertEqual(cachedAfter.status, 200, "remembered for SESSION_CACHE_MS (60 s here): no database read")
 
         let uncachedWorld = try await world(Self.uncached)
-        let uncachedSession = try await token(uncachedWorld.stack, uncachedWorld.email, "first password here")
+        let uncachedSession = try await uncachedWorld.gateway.login(email: uncachedWorld.email, password: "first password here")
         let uncachedBefore = try await me(uncachedWorld, uncachedSession)
         XCTAssertEqual(uncachedBefore.status, 200)
         try await deactivateBehindTheGateway(uncachedWorld)

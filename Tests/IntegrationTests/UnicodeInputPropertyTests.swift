@@ -281,7 +281,7 @@ struct PropertyRun {
             items.append(objectText([("id", .json(.string(String(id))))] + members))
         }
         let body = Array(("{\"clients\":[" + items.joined(separator: ",") + "]}").utf8)
-        let reply = try await faces.call(.PUT, "/api/admin/clients/bulk", as: .session(faces.admin), body: body)
+        let reply = try await faces.gateway.call(.PUT, "/api/admin/clients/bulk", as: .session(faces.admin), body: body)
         // A body the parser refuses (a lone surrogate) refuses every item.
         if (400..<500).contains(reply.status) {
             refused += chosen.count
@@ -313,13 +313,13 @@ struct PropertyRun {
     mutating func deactivateEveryClientAndCheckBothProjections() async throws {
         for index in clients.indices {
             var client = clients[index]
-            let (credential, body, status): (CompanyFaces.Credential, JSONValue, (String, JSONValue)) = switch client.face {
+            let (credential, body, status): (Credential, JSONValue, (String, JSONValue)) = switch client.face {
             case .organization: (.apiKey(faces.apiKey), ["status": "inactive"], ("status", "inactive"))
             case .leads: (.session(faces.admin), ["isActive": false], ("isActive", false))
             case .admin: (.session(faces.admin), ["status": "inactive"], ("status", "inactive"))
             }
             let method: HTTPMethod = client.face == .organization ? .PATCH : .PUT
-            let reply = try await faces.call(method, client.path, as: credential, json: body)
+            let reply = try await faces.gateway.call(method, client.path, as: credential, json: body)
             XCTAssertEqual(reply.status, 200, "deactivating \(client.path) (seed \(seed)): \(reply.excerpt)")
             client.expected[status.0] = status.1
             try await track(client)
@@ -406,14 +406,14 @@ struct PropertyRun {
         return "{" + parts.joined(separator: ",") + "}"
     }
 
-    private mutating func send(_ method: HTTPMethod, _ path: String, _ credential: CompanyFaces.Credential,
-                               _ members: [(String, Member)]) async throws -> CompanyFaces.Reply {
-        try await faces.call(method, path, as: credential, body: Array(objectText(members).utf8))
+    private mutating func send(_ method: HTTPMethod, _ path: String, _ credential: Credential,
+                               _ members: [(String, Member)]) async throws -> GatewayReply {
+        try await faces.gateway.call(method, path, as: credential, body: Array(objectText(members).utf8))
     }
 
     /// Whether the write was accepted with `status`; a 4xx counts as refused; anything else fails
     /// the test. An accepted write must not have carried a lone surrogate.
-    private mutating func check(_ reply: CompanyFaces.Reply, _ status: Int, _ what: String,
+    private mutating func check(_ reply: GatewayReply, _ status: Int, _ what: String,
                                 _ members: [(String, Member)]) throws -> Bool {
         if reply.status == status {
             for (field, member) in members {
@@ -443,12 +443,12 @@ struct PropertyRun {
     /// Records `client` (new or updated) and waits until its face reads it back as expected.
     private mutating func track(_ client: Written) async throws {
         if let index = clients.firstIndex(where: { $0.path == client.path }) { clients[index] = client } else { clients.append(client) }
-        let credential: CompanyFaces.Credential = client.face == .organization ? .apiKey(faces.apiKey) : .session(faces.admin)
+        let credential: Credential = client.face == .organization ? .apiKey(faces.apiKey) : .session(faces.admin)
         let key = client.face == .leads ? "leads" : "data"
         var mismatch = ""
         let faces = self.faces
         try await eventually("\(client.path) reads back as written (seed \(seed)): \(mismatch)", timeout: .seconds(10)) {
-            let reply = try await faces.call(.GET, client.path, as: credential)
+            let reply = try await faces.gateway.call(.GET, client.path, as: credential)
             let shown = reply.json[key]
             mismatch = client.expected.keys.sorted().compactMap { field in
                 let want = jsonText(client.expected[field]), got = jsonText(shown?[field])

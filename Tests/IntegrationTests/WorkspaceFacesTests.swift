@@ -35,14 +35,14 @@ final class WorkspaceFacesTests: XCTestCase {
         let here = "\(world.clients)/\(id)"
 
         // The organization API: the same id, the name, the first phone (WhatsApp is not a phone).
-        let v1 = try await faces.call(.GET, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey))
+        let v1 = try await faces.gateway.call(.GET, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey))
         XCTAssertEqual(v1.status, 200, v1.excerpt)
         XCTAssertEqual(v1.json["data"]?["name"], "Faye Faces")
         XCTAssertEqual(v1.json["data"]?["phone"], "+1234567890", "no phone preferred: the first")
 
         // The admin API: the same client by its number, its email the first email (none preferred).
         let adminId = try await adminId(of: "Faye Faces", faces: faces)
-        let admin = try await faces.call(.GET, "/api/admin/clients/\(adminId)", as: .session(faces.admin))
+        let admin = try await faces.gateway.call(.GET, "/api/admin/clients/\(adminId)", as: .session(faces.admin))
         XCTAssertEqual(admin.status, 200, admin.excerpt)
         XCTAssertEqual(admin.json["data"]?["displayName"], "Faye Faces")
         XCTAssertEqual(admin.json["data"]?["email"], "faye.first@example.com", "no email preferred: the first")
@@ -56,16 +56,16 @@ final class WorkspaceFacesTests: XCTestCase {
             ["type": "phone", "value": "+442079460958", "isPreferred": false],
         ]])
         XCTAssertEqual(preferSecond.status, 200, preferSecond.excerpt)
-        let adminAfter = try await faces.call(.GET, "/api/admin/clients/\(adminId)", as: .session(faces.admin))
+        let adminAfter = try await faces.gateway.call(.GET, "/api/admin/clients/\(adminId)", as: .session(faces.admin))
         XCTAssertEqual(adminAfter.json["data"]?["email"], "faye.second@example.com", "the preferred email")
 
         // The organization API changes the phone: the method it came from (the first phone) changes.
-        let v1Patch = try await faces.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey),
-                                           json: ["phone": "+15550001234", "notes": "changed through /api/v1"])
+        let v1Patch = try await faces.gateway.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey),
+                                                   json: ["phone": "+15550001234", "notes": "changed through /api/v1"])
         XCTAssertEqual(v1Patch.status, 200, v1Patch.excerpt)
         // The admin API changes the email: the preferred email method it came from changes.
-        let adminPut = try await faces.call(.PUT, "/api/admin/clients/\(adminId)", as: .session(faces.admin),
-                                            json: ["email": "faye.third@example.com", "displayName": "Faye Admin"])
+        let adminPut = try await faces.gateway.call(.PUT, "/api/admin/clients/\(adminId)", as: .session(faces.admin),
+                                                    json: ["email": "faye.third@example.com", "displayName": "Faye Admin"])
         XCTAssertEqual(adminPut.status, 200, adminPut.excerpt)
 
         // Read back here: every other method, and the custom fields, as they were.
@@ -81,7 +81,7 @@ final class WorkspaceFacesTests: XCTestCase {
         XCTAssertEqual(back.json["client"]?["customFields"], [["fieldKey": "notes", "value": "seen on every face"]],
                        "the organization API's notes are not the workspace's custom field")
         XCTAssertEqual(back.headers["ETag"], "\"4\"", "create, the workspace's patch, /api/v1's, the admin API's")
-        let v1Back = try await faces.call(.GET, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey))
+        let v1Back = try await faces.gateway.call(.GET, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey))
         XCTAssertEqual(v1Back.json["data"]?["phone"], "+15550001234")
     }
 
@@ -92,7 +92,8 @@ final class WorkspaceFacesTests: XCTestCase {
         let created = try await world.create(["name": "Only Mail", "contactMethods": [
             ["type": "email", "value": "only.mail@example.com", "isPreferred": true]]])
         let id = try XCTUnwrap(created.string("id"))
-        let patch = try await faces.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey), json: ["phone": "+15550009999"])
+        let patch = try await faces.gateway.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey),
+                                                 json: ["phone": "+15550009999"])
         XCTAssertEqual(patch.status, 200, patch.excerpt)
         let read = try await world.call(.GET, "\(world.clients)/\(id)")
         XCTAssertEqual(read.json["client"]?["contactMethods"], [
@@ -103,13 +104,14 @@ final class WorkspaceFacesTests: XCTestCase {
         XCTAssertEqual(listed.json.array("clients").compactMap { $0.string("id") }, [id], "the phone filter sees it")
 
         // Clearing the phone there removes it here.
-        let cleared = try await faces.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey), json: ["phone": .null])
+        let cleared = try await faces.gateway.call(.PATCH, "/api/v1/clients/\(id)", as: .apiKey(faces.apiKey), json: ["phone": .null])
         XCTAssertEqual(cleared.status, 200, cleared.excerpt)
         let after = try await world.call(.GET, "\(world.clients)/\(id)")
         XCTAssertEqual(after.json["client"]?["contactMethods"], [["type": "email", "value": "only.mail@example.com", "isPreferred": true]])
 
         // A client of /api/v1 with a phone shows it here as its one, preferred, phone method.
-        let v1 = try await faces.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey), json: ["name": "Org Made", "phone": "+15550004444"])
+        let v1 = try await faces.gateway.call(.POST, "/api/v1/clients", as: .apiKey(faces.apiKey),
+                                              json: ["name": "Org Made", "phone": "+15550004444"])
         XCTAssertEqual(v1.status, 201, v1.excerpt)
         let v1Id = try XCTUnwrap(v1.json["data"]?.string("id"))
         let shown = try await world.call(.GET, "\(world.clients)/\(v1Id)")
@@ -122,8 +124,8 @@ final class WorkspaceFacesTests: XCTestCase {
     /// The admin API's id (`client_<number>`) of the one client of `faces`' company named `name`.
     private func adminId(of name: String, faces: CompanyFaces) async throws -> String {
         try await eventuallyValue("the admin API lists \(name)") {
-            let reply = try await faces.call(.GET, "/api/admin/clients?search=" + name.replacingOccurrences(of: " ", with: "%20"),
-                                             as: .session(faces.admin))
+            let reply = try await faces.gateway.call(.GET, "/api/admin/clients?search=" + name.replacingOccurrences(of: " ", with: "%20"),
+                                                     as: .session(faces.admin))
             guard reply.status == 200, case .array(let items)? = reply.json["data"]?["clients"], items.count == 1 else { return nil }
             return items[0].string("id")
         }

@@ -31,8 +31,8 @@ struct WorkspaceWorld {
             tokens[role] = try await signIn(newUserOf: role, company: faces.companyId, faces: faces)
         }
         let suffix = UUID().uuidString.prefix(8).lowercased()
-        let other = try require(try await faces.call(.POST, "/api/companies", as: .session(faces.root),
-                                                     json: ["name": .string("Other \(suffix)")]), "other company")
+        let other = try require(try await faces.gateway.call(.POST, "/api/companies", as: .session(faces.root),
+                                                             json: ["name": .string("Other \(suffix)")]), "other company")
         guard case .string(let otherId)? = other["data"]?["id"] else { throw TestSupportError("no other company") }
         tokens["outsider"] = try await signIn(newUserOf: "admin", company: otherId, faces: faces)
         return WorkspaceWorld(faces: faces, tokens: tokens, otherCompanyId: otherId)
@@ -59,39 +59,27 @@ struct WorkspaceWorld {
     /// A session token of a new user with `role` in `company`.
     static func signIn(newUserOf role: String, company: String, faces: CompanyFaces) async throws -> String {
         let email = "\(role.replacingOccurrences(of: ".", with: "-"))-\(UUID().uuidString.prefix(8).lowercased())@workspace.test"
-        _ = try require(try await faces.call(.POST, "/api/users", as: .session(faces.root), json: [
+        _ = try require(try await faces.gateway.call(.POST, "/api/users", as: .session(faces.root), json: [
             "email": .string(email), "name": .string("\(role) user"), "password": .string(password), "roles": [.string(role)],
             "companies": [.string(company)],
         ]), "create \(role)")
-        let body: JSONValue = ["email": .string(email), "password": .string(password)]
-        let response = try await faces.http.execute(HTTPClientRequest(method: .POST, url: faces.baseURL + "/api/auth/login",
-                                                                      headers: ["Content-Type": "application/json"],
-                                                                      body: body.serialized()))
-        guard response.status.code == 200, case .string(let token)? = (try? JSONParser.parse(response.body))?["token"] else {
-            throw TestSupportError("login as \(role): \(response.status.code)")
-        }
-        return token
+        return try await faces.gateway.login(email: email, password: password)
     }
 
-    private static func require(_ reply: CompanyFaces.Reply, _ what: String) throws -> JSONValue {
+    private static func require(_ reply: GatewayReply, _ what: String) throws -> JSONValue {
         guard (200..<300).contains(reply.status) else { throw TestSupportError("\(what): \(reply.status) \(reply.text)") }
         return reply.json
     }
 
     /// A call as `role` (a key of `tokens`).
     func call(_ method: HTTPMethod, _ path: String, as role: String = "admin", json: JSONValue? = nil,
-              headers: HTTPHeaders = [:]) async throws -> CompanyFaces.Reply {
+              headers: HTTPHeaders = [:]) async throws -> GatewayReply {
         try await call(method, path, as: role, body: json?.serialized(), headers: headers)
     }
 
     func call(_ method: HTTPMethod, _ path: String, as role: String = "admin", body: [UInt8]?,
-              headers: HTTPHeaders = [:]) async throws -> CompanyFaces.Reply {
-        var all = headers
-        if let token = tokens[role] { all.replaceOrAdd(name: "Authorization", value: "Bearer \(token)") }
-        if body != nil, all["Content-Type"] == nil { all.replaceOrAdd(name: "Content-Type", value: "application/json") }
-        let response = try await faces.http.execute(HTTPClientRequest(method: method, url: faces.baseURL + path, headers: all,
-                                                                      body: body ?? []))
-        return CompanyFaces.Reply(status: response.status.code, headers: response.headers, body: response.body)
+              headers: HTTPHeaders = [:]) async throws -> GatewayReply {
+        try await faces.gateway.call(method, path, as: tokens[role].map(Credential.session), body: body, headers: headers)
     }
 
     /// Creates a client from `body`; fails unless it answers 201. Its `client` object.
@@ -108,12 +96,4 @@ struct WorkspaceWorld {
          "contactMethods": [["type": "phone", "value": .string("+1 555 000 \(abs(tag.hashValue) % 10_000)"), "isPreferred": true],
                             ["type": "email", "value": .string("\(tag)@example.com"), "isPreferred": false]]]
     }
-}
-
-extension JSONValue {
-    /// The string at `key`, if this is an object holding one.
-    func string(_ key: String) -> String? { if case .string(let text)? = self[key] { text } else { nil } }
-
-    /// The array at `key`, if this is an object holding one.
-    func array(_ key: String) -> [JSONValue] { if case .array(let items)? = self[key] { items } else { [] } }
 }
