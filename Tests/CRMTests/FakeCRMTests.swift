@@ -30,7 +30,7 @@ final class FakeCRMTests: XCTestCase {
         let recordId = try XCTUnwrap(crm.contact(clientId: "c-1")?.recordId)
 
         let updated = try await post(crm, "/crm/v3/objects/contacts/batch/upsert", upsertBody(["C-1"], email: "b@example.com"))
-        let result = try XCTUnwrap(JSONParser.parse(updated.body)["results"]?.arrayFirst)
+        let result = try XCTUnwrap(JSONParser.parse(updated.body)["results"]?.arrayValue?.first)
         XCTAssertEqual(result["id"], .string(recordId), "the same record, found by the idProperty ignoring case")
         XCTAssertEqual(result["new"], false)
         XCTAssertEqual(result["properties"], ["clientele_id": "c-1", "email": "b@example.com"])
@@ -88,12 +88,5 @@ final class FakeCRMTests: XCTestCase {
         let recovered = try await post(crm, path, upsertBody(["x"]))
         XCTAssertEqual(recovered.status.code, 200)
         try await crm.stop()
-    }
-}
-
-extension JSONValue {
-    var arrayFirst: JSONValue? {
-        if case .array(let values) = self { return values.first }
-        return nil
     }
 }

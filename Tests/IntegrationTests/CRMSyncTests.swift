@@ -167,6 +167,45 @@ final class CRMSyncTests: XCTestCase {
         try await crm.stop()
     }
 
+    /// A client erased before crm-sync read it (crm-sync was behind: frozen here) is still
+    /// gdpr-deleted by its id once crm-sync catches up, and the receipt's `crm` step is done.
+    func testAClientErasedBeforeCRMSyncReadItIsStillGDPRDeleted() async throws {
+        let stack = try await Self.shared.stack()
+        let crm = try await FakeCRM.start()
+        let sync = try await startSync("erase-behind", stack: stack, environment: [
+            "CRM_ALLOW_INSECURE": "1", "CRM_ALLOW_PRIVATE_ADDRESSES": "1",
+        ])
+        let root = try await login(Self.adminEmail, Self.adminPassword)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let (companyData, token) = try await companyWithAdmin(root: root, label: "behind", suffix: suffix)
+        let companyId = try XCTUnwrap(companyData["id"] as? String)
+        expect(try await configure(sync, stack: stack, company: companyId, baseURL: crm.baseURL), 200)
+
+        sync.process.process.signal(SIGSTOP)
+        var frozen = true
+        defer { if frozen { sync.process.process.signal(SIGCONT) } }
+        let created = try await admin(.POST, "/api/admin/clients", token: token, body: """
+            {"email":"bea-\(suffix)@example.com","displayName":"Bea Behind\(suffix)","status":"active"}
+            """)
+        XCTAssertEqual(created.status, 200, created.text)
+        let adminId = try XCTUnwrap((created.json["data"] as? [String: Any])?["id"] as? String, created.text)
+        let erased = try await admin(.POST, "/api/admin/clients/\(adminId)/erase", token: token)
+        XCTAssertEqual(erased.status, 200, erased.text)
+        XCTAssertTrue(crm.calls(to: "/gdpr-delete").isEmpty, "crm-sync is frozen")
+
+        sync.process.process.signal(SIGCONT)
+        frozen = false
+        try await eventually("the CRM got the gdpr-delete") { !crm.calls(to: "/gdpr-delete").isEmpty }
+        XCTAssertNil(crm.contact(where: "lastname", is: "Behind\(suffix)"), "the CRM never got the client's data")
+        try await eventually("crm-sync marked the receipt's crm step") {
+            let receipt = try await self.admin(.GET, "/api/admin/clients/\(adminId)/erase", token: token)
+            let steps = (receipt.json["data"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []
+            return steps.contains { $0["step"] as? String == "crm" && $0["state"] as? String == "done" }
+        }
+        sync.process.process.stop()
+        try await crm.stop()
+    }
+
     /// The leads, workspace, care and admin APIs write the same clients: their creates, changes
     /// and deletes reach the CRM with the mapped properties as the organization API's do.
     func testWritesThroughEveryAPIReachTheCRM() async throws {

@@ -129,8 +129,7 @@ extension ClientSearch {
         let (conditions, parameters) = Self.conditions(query)
         let select = "SELECT \(Self.exportColumns) FROM clients WHERE \(conditions.joined(separator: " AND ")) ORDER BY id"
         try await pool.withTransaction { connection in
-            _ = try connection.execute("SET LOCAL cursor_tuple_fraction = 1", prepared: false)
-            _ = try connection.execute("SET LOCAL enable_indexscan = off", prepared: false)
+            try connection.executeScript("SET LOCAL cursor_tuple_fraction = 1; SET LOCAL enable_indexscan = off")
             _ = try connection.execute("DECLARE care_export NO SCROLL CURSOR FOR " + select, parameters, prepared: false)
             while true {
                 let rows = try connection.query("FETCH FORWARD \(rowsPerPage) FROM care_export", prepared: false)
