@@ -84,6 +84,22 @@ final class PipelineTests: PostgresTestCase {
         XCTAssertEqual(try prepared[0].decode(0, as: Int.self), 1)
     }
 
+    /// A statement marked not prepared runs in its place in the pipeline, unnamed, and is
+    /// never cached (it is planned for its parameters every time).
+    func testAnUnpreparedStatementRunsInItsPlaceAndIsNotCached() async throws {
+        let pool = try makePool(poolSize: 1)
+        let unprepared = "SELECT $1::int8 * 3 AS tripled"
+        let results = try await pool.withConnection { connection in
+            try connection.pipeline([PostgresStatement("SELECT $1::int8 + 1", [1]), PostgresStatement(unprepared, [2], prepared: false),
+                                     PostgresStatement(unprepared, [3], prepared: false)])
+        }
+        XCTAssertEqual(try results.map { try $0[0].decode(0, as: Int.self) }, [2, 6, 9])
+        let cached = try await pool.query("SELECT count(*) FILTER (WHERE statement = $1), count(*) FILTER (WHERE statement = $2) FROM pg_prepared_statements",
+                                          ["SELECT $1::int8 + 1", unprepared])
+        XCTAssertEqual(try cached[0].decode(0, as: Int.self), 1, "the prepared one is cached")
+        XCTAssertEqual(try cached[0].decode(1, as: Int.self), 0, "the unprepared one is not")
+    }
+
     func testAFailedPrepareDoesNotPoisonTheCache() async throws {
         let pool = try makePool(poolSize: 1)
         let error = await expectPostgresError {

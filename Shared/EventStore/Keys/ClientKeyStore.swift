@@ -64,11 +64,22 @@ public struct ClientKeyStore: ClientKeySource {
         return states
     }
 
+    /// The key rows asked for: one key lookup per stream (a `LATERAL` subquery with `LIMIT`,
+    /// as `StreamFold.rowsQuery`), planned on every run (not prepared). `client_keys` starts
+    /// empty and grows with every client: the plain `stream_id = ANY ($1)` was planned as a
+    /// scan of the whole table, by the cached generic plan made while it was small and, for
+    /// the 50 or so new streams a projection batch asks about, by custom plans up to several
+    /// thousand keys too (2–5 ms a question at 3,000–7,000 keys, a third of PostgreSQL's time
+    /// per create; measured with auto_explain: docs/performance.md, design measurements).
+    static let storedKeysSQL = """
+        SELECT k.stream_id, k.wrapped_key FROM unnest($1::uuid[]) AS asked(id)
+        CROSS JOIN LATERAL (SELECT stream_id, wrapped_key FROM client_keys WHERE stream_id = asked.id LIMIT 1) AS k
+        """
+
     /// The key rows of `streamIds`, read now (a stream without a row is left out). For the
     /// internal route: no cache, so a shred shows at once.
     public func storedKeys(_ streamIds: [UUID]) async throws -> [UUID: Stored] {
-        let rows = try await pool.query("SELECT stream_id, wrapped_key FROM client_keys WHERE stream_id = ANY ($1::uuid[])",
-                                        [PostgresArray(streamIds)], waitingOn: readiness)
+        let rows = try await pool.query(Self.storedKeysSQL, [PostgresArray(streamIds)], prepared: false, waitingOn: readiness)
         var stored: [UUID: Stored] = [:]
         for row in rows {
             let id = try row.decode(0, as: UUID.self)

@@ -5,11 +5,12 @@ extension PostgresConnection {
     /// Runs one statement without blocking the thread and returns its rows: libpq runs in
     /// non-blocking mode and the task waits for the socket through `readiness`.
     ///
-    /// Statements are prepared and cached as by `query(_:_:prepared:)`, and a cached statement
+    /// Statements are prepared and cached as by `query(_:_:prepared:)` (`prepared` false: run
+    /// unnamed, planned every time), and a cached statement
     /// invalidated by a schema change is prepared again and run once more. When a wait reaches
     /// `deadline`, the server is asked to cancel the statement (from a Dispatch thread), the
     /// connection is closed and this throws `.connection` (unavailable).
-    func query(_ sql: String, _ parameters: [any PostgresEncodable], readiness: any PostgresReadiness,
+    func query(_ sql: String, _ parameters: [any PostgresEncodable], prepared: Bool = true, readiness: any PostgresReadiness,
                deadline: ContinuousClock.Instant) async throws -> PostgresRows {
         // Inside a transaction (which on-loop callers do not open) its BEGIN goes first, blocking.
         try sendPendingBegin()
@@ -31,7 +32,7 @@ extension PostgresConnection {
                 _ = try? await run([]) { _, _ in PQsendQuery(handle, "DEALLOCATE \(name)") }
             }
         }
-        guard statements.count < Self.statementCacheLimit else {
+        guard prepared, statements.count < Self.statementCacheLimit else {
             return try await run(texts) { count, pointers in
                 types.withUnsafeBufferPointer { PQsendQueryParams(handle, sql, count, $0.baseAddress, pointers, nil, nil, 0) }
             }

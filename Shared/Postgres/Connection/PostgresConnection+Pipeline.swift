@@ -7,10 +7,14 @@ import Glibc
 public struct PostgresStatement: Sendable {
     public var sql: String
     public var parameters: [any PostgresEncodable]
+    /// False: sent unnamed and planned for its parameters on every run, never cached (see
+    /// `PostgresConnection.query(_:_:prepared:)`).
+    public var prepared: Bool
 
-    public init(_ sql: String, _ parameters: [any PostgresEncodable] = []) {
+    public init(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = true) {
         self.sql = sql
         self.parameters = parameters
+        self.prepared = prepared
     }
 }
 
@@ -22,9 +26,10 @@ extension PostgresConnection {
     /// all commit or none does; inside one (`transaction(_:)`) they join it. The first
     /// failing statement's error is thrown, and the statements after it did not run.
     ///
-    /// Statements are prepared and cached as by `query(_:_:prepared:)`. When a cached one no
-    /// longer fits the schema (SQLSTATE 0A000 or 26000) and the pipeline ran outside a
-    /// transaction, nothing was committed, so it runs once more with fresh statements.
+    /// Statements are prepared and cached as by `query(_:_:prepared:)` (unless their `prepared`
+    /// is false). When a cached one no longer fits the schema (SQLSTATE 0A000 or 26000) and the
+    /// pipeline ran outside a transaction, nothing was committed, so it runs once more with
+    /// fresh statements.
     ///
     /// Sending never waits on a server that is itself waiting for its answers to be read:
     /// libpq is non-blocking while the pipeline goes out, and reads what the server answers
@@ -49,7 +54,7 @@ extension PostgresConnection {
     private struct PipelineEntry {
         var key: StatementKey
         var texts: [String?]
-        /// The cached statement's name; nil: sent unnamed (the cache is full).
+        /// The cached statement's name; nil: sent unnamed (not to be prepared, or the cache is full).
         var name: String?
         /// Whether the pipeline prepares `name` before running it.
         var preparesName: Bool
@@ -68,7 +73,9 @@ extension PostgresConnection {
             let (live, texts, types) = try beginStatement(statement.sql, statement.parameters.map(\.postgresValue))
             handle = live
             let key = StatementKey(sql: statement.sql, types: types)
-            if let name = self.statements[key] ?? preparing[key] {
+            if !statement.prepared {
+                entries.append(PipelineEntry(key: key, texts: texts, name: nil, preparesName: false))
+            } else if let name = self.statements[key] ?? preparing[key] {
                 entries.append(PipelineEntry(key: key, texts: texts, name: name, preparesName: false))
             } else if self.statements.count + preparing.count < Self.statementCacheLimit {
                 statementCounter += 1

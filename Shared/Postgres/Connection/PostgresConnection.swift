@@ -126,7 +126,12 @@ public final class PostgresConnection {
 
     /// Runs one statement and returns its rows.
     ///
-    /// - Parameter prepared: false runs the statement unnamed instead of caching it.
+    /// - Parameter prepared: false runs the statement unnamed instead of caching it, so it is
+    ///   planned for its parameters and the table's size now on every run. For a statement
+    ///   whose best plan changes as its table grows from empty: a cached statement's generic
+    ///   plan, made while the table was small, scans the whole table until statistics change
+    ///   (`ClientKeyStore.storedKeys`: 5 ms a question at 3,000 keys, measured with
+    ///   auto_explain: docs/performance.md, design measurements).
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = true) throws
         -> PostgresRows {
         if pendingBegin != nil && prepared { return try pipeline([PostgresStatement(sql, parameters)])[0] }

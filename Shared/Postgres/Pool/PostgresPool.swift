@@ -115,24 +115,27 @@ public final class PostgresPool: Sendable {
 
     /// Runs one statement on any connection and returns its rows, waiting for the database
     /// through `readiness` instead of a thread when the calling task can wait there (it runs
-    /// on an HTTP event loop); otherwise, or with nil, this is `query(_:_:)`.
+    /// on an HTTP event loop); otherwise, or with nil, it waits on one of the pool's threads.
     ///
     /// On the loop no thread hand-off happens unless a connection must be opened. Results,
-    /// errors and statement caching are those of `query(_:_:)`. Waiting for the socket stops
-    /// at a deadline counted from this call: the statement timeout plus one second (so the
-    /// server's own timeout, which keeps the connection, normally comes first), or
-    /// `acquireTimeout` when there is no statement timeout. Past it the statement is
-    /// cancelled, its connection closed, and this throws `.connection` (unavailable); the
-    /// loop never blocks. Transactions keep to `withTransaction`, on the pool's threads.
-    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [],
+    /// errors and statement caching (`prepared`) are those of a connection's
+    /// `query(_:_:prepared:)`. Waiting for the socket stops at a deadline counted from this
+    /// call: the statement timeout plus one second (so the server's own timeout, which keeps
+    /// the connection, normally comes first), or `acquireTimeout` when there is no statement
+    /// timeout. Past it the statement is cancelled, its connection closed, and this throws
+    /// `.connection` (unavailable); the loop never blocks. Transactions keep to
+    /// `withTransaction`, on the pool's threads.
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = true,
                       waitingOn readiness: (any PostgresReadiness)?) async throws -> PostgresRows {
-        guard let readiness, readiness.canWait else { return try await query(sql, parameters) }
+        guard let readiness, readiness.canWait else {
+            return try await withConnection { try $0.query(sql, parameters, prepared: prepared) }
+        }
         let deadline = ContinuousClock.now + (configuration.statementTimeout.map { $0 + .seconds(1) }
             ?? configuration.acquireTimeout)
         let slot = try await acquireSoon()
         defer { release(slot) }
         return try await slot.runOnLoop(configuration: configuration, logger: logger) { connection in
-            try await connection.query(sql, parameters, readiness: readiness, deadline: deadline)
+            try await connection.query(sql, parameters, prepared: prepared, readiness: readiness, deadline: deadline)
         }
     }
 
