@@ -8,6 +8,10 @@
 #   fastupdate: the same GIN index without a pending list (every entry inserted by the record's
 #               own statement, which the export's page waits for)
 #   side table: (client_number, record_id) rows with a B-tree key, filled by the record's statement
+#   ranges:     (contiguous pages only, as the export writes them in number order) the numbers
+#               also as an int8multirange under a GiST index, left out of the GIN index (its
+#               predicate), as identity migration 16 builds it; the ranges are made beforehand,
+#               as the gateway makes them
 #
 # each with records of random numbers (export pages in id order) and of contiguous numbers
 # (pages in number order). Times are the statements' own (`clock_timestamp()` in a DO block).
@@ -25,7 +29,9 @@ q() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qAt "$@" 2>&1 | s
 
 q -c "CREATE TABLE pages_random AS SELECT (r - 1) / 5000 AS p, array_agg(n) AS nums
       FROM (SELECT n, row_number() OVER (ORDER BY random()) AS r FROM generate_series(1, 1000000) n) s GROUP BY 1;
-      CREATE TABLE pages_contiguous AS SELECT (n - 1) / 5000 AS p, array_agg(n) AS nums FROM generate_series(1, 1000000) n GROUP BY 1;"
+      CREATE TABLE pages_contiguous AS SELECT (n - 1) / 5000 AS p, array_agg(n) AS nums,
+                                              int8multirange(int8range(min(n), max(n) + 1)) AS ranges
+      FROM generate_series(1, 1000000) n GROUP BY 1;"
 
 # write LABEL VARIANT SETUP_SQL INSERT_SQL CLEAN_SQL: two rounds of 200 records.
 write() {
@@ -56,3 +62,8 @@ for variant in random contiguous; do
         "WITH rec AS (INSERT INTO a (client_numbers) SELECT nums FROM pages_$variant WHERE p = i RETURNING id, client_numbers)
          INSERT INTO ac SELECT unnest(client_numbers), id FROM rec" "NULL"
 done
+write "ranges" contiguous \
+    "$table; ALTER TABLE a ADD COLUMN ranges int8multirange;
+     CREATE INDEX a_gin ON a USING gin (client_numbers) WITH (gin_pending_list_limit = 16384) WHERE ranges IS NULL;
+     CREATE INDEX a_gist ON a USING gist (ranges) WHERE ranges IS NOT NULL" \
+    "INSERT INTO a (client_numbers, ranges) SELECT nums, ranges FROM pages_contiguous WHERE p = i" "PERFORM gin_clean_pending_list('a_gin')"

@@ -92,7 +92,7 @@ echo "== COPY (SELECT ...) TO STDOUT WITH CSV of the $clients rows"
 copy_start="$(date +%s.%N)"
 psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clientele_search -qc \
     "COPY (SELECT number, care #>> '{personalInfo,firstName}', care #>> '{personalInfo,lastName}', email, ndis_number, status,
-                  plan_manager, support_coordinator FROM clients WHERE tenant_id = '$company' AND NOT deleted ORDER BY id)
+                  plan_manager, support_coordinator FROM clients WHERE tenant_id = '$company' AND NOT deleted ORDER BY number, id)
      TO STDOUT WITH CSV HEADER" >"$work/copy.csv"
 copy_end="$(date +%s.%N)"
 copy_s="$(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$copy_start" "$copy_end")"

@@ -99,6 +99,27 @@ final class CareExportTests: XCTestCase {
         for row in rows.dropFirst() { exported[row[0]] = row }
         XCTAssertEqual(exported.count, count)
         XCTAssertEqual(rows.count - 1, count, "each client once")
+        XCTAssertEqual(rows.dropFirst().map { $0[0] }, (1...count).map { String(50_000_000 + $0) }, "in number order")
+
+        // Each page's access record keeps its run of numbers as a range (one index entry, not
+        // one per client), and the audit finds the export by any of its clients.
+        let accessLog = PostgresPool(configuration: PostgresConfiguration(connectionString: stack.gatewayDatabase, poolSize: 1))
+        let ranged = try await accessLog.query("""
+            SELECT count(*), count(client_number_ranges), sum(cardinality(client_numbers))
+            FROM care_access_log WHERE company_id = $1::uuid AND sections = '{export}'
+            """, [companyId])
+        await accessLog.close()
+        XCTAssertEqual(try ranged[0].decode(0, as: Int64.self), 20, "a record per page of 5,000")
+        XCTAssertEqual(try ranged[0].decode(1, as: Int64.self), 20, "each page's numbers kept as a range")
+        XCTAssertEqual(try ranged[0].decode(2, as: Int64.self), Int64(count), "and every number kept")
+        for number in [50_000_001, 50_004_999, 50_005_000, 50_005_001, 50_100_000] {
+            let audit = try await gateway.call(.GET, "/api/audit/client-access?clientId=\(number)", as: .session(token))
+            let records = audit.json["data"]?.array("records") ?? []
+            XCTAssertEqual(records.filter { $0.string("route") == "GET /api/user/client/list/export" }.count, 1,
+                           "client \(number)'s export found: \(audit.excerpt)")
+        }
+        let outside = try await gateway.call(.GET, "/api/audit/client-access?clientId=50100001", as: .session(token))
+        XCTAssertEqual(outside.json["data"]?.array("records").count, 0, "no record names a client the export did not hold")
 
         // The list, page by page, written as the export writes it.
         var listed = 0
@@ -182,10 +203,11 @@ final class CareExportTests: XCTestCase {
         }.joined(separator: ",") + "\r\n"
     }
 
-    /// The export's bytes are exactly the read model's clients of the company, in id order, as
-    /// the CSV rules write them: across page boundaries (12,345 clients, pages of 5,000), with
-    /// quoting, line breaks in cells, formulas, missing numbers, names and optional columns.
-    func testTheExportIsByteForByteTheCompanysClientsInIdOrder() async throws {
+    /// The export's bytes are exactly the read model's clients of the company, in number order
+    /// (those without a number last, by id), as the CSV rules write them: across page
+    /// boundaries (12,345 clients, pages of 5,000), with quoting, line breaks in cells,
+    /// formulas, missing numbers, names and optional columns.
+    func testTheExportIsByteForByteTheCompanysClientsInNumberOrder() async throws {
         let (gateway, token, companyId) = try await adminAndCompany()
         let firsts = Self.hostileNames + ["Line\nBreak", "Quote\"Inside", "Zoë", "", "Mary Ann"]
         let literal = "{" + firsts.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
@@ -210,7 +232,7 @@ final class CareExportTests: XCTestCase {
         let rows = try await search("""
             SELECT number, id, name, display_name, care #>> '{personalInfo,firstName}', care #>> '{personalInfo,lastName}', email,
                    ndis_number, status, plan_manager, support_coordinator
-            FROM clients WHERE tenant_id = $1::uuid AND NOT deleted ORDER BY id
+            FROM clients WHERE tenant_id = $1::uuid AND NOT deleted ORDER BY number, id
             """, [companyId])
         XCTAssertEqual(rows.count, 12345)
         var expected: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("id,firstName,lastName,email,ndisNumber,status,planManager,supportCoordinator\r\n".utf8)

@@ -21,8 +21,9 @@ import ServiceRuntime
 /// its written lines, the one ahead also as rows), whatever the size. Each page's access
 /// record is committed before its rows are sent (a caller that goes away may leave a record
 /// of the page read ahead, never a page sent without one). A caller that disconnects closes
-/// the stream from the projection, which ends its query. The rows are in id order (stable
-/// while clients are added), not the list's newest-first order.
+/// the stream from the projection, which ends its query. The rows are in number order (the
+/// care API's ids: stable while clients are added; and each page's access record then holds
+/// runs of numbers, kept as ranges), not the list's newest-first order.
 ///
 /// The CSV: a UTF-8 byte order mark (so Excel reads it as UTF-8; there is no `xlsx` form,
 /// which would need a ZIP writer), a header row, CRLF line ends, RFC 4180 quoting. A cell

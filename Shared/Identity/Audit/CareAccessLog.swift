@@ -65,6 +65,7 @@ public final class CareAccessLog: Sendable {
                     row.array { ids in for id in record.clientIds { ids.value(id.lowercasedString) } }
                     row.key("client_numbers")
                     row.array { numbers in for number in record.clientNumbers { numbers.value(number) } }
+                    row.member("client_number_ranges", CareAccessRecord.numberRanges(record.clientNumbers))
                     row.key("sections")
                     row.array { sections in for section in record.sections { sections.value(section) } }
                     row.member("route", record.route)
@@ -75,12 +76,13 @@ public final class CareAccessLog: Sendable {
             }
         }
         _ = try await pool.execute("""
-            INSERT INTO care_access_log (at, user_id, roles, company_id, client_ids, client_numbers, sections, route,
-                                         request_id, correlation_id, outcome)
-            SELECT at, user_id, roles, company_id, client_ids, client_numbers, sections, route, request_id, correlation_id, outcome
+            INSERT INTO care_access_log (at, user_id, roles, company_id, client_ids, client_numbers, client_number_ranges,
+                                         sections, route, request_id, correlation_id, outcome)
+            SELECT at, user_id, roles, company_id, client_ids, client_numbers, client_number_ranges, sections, route, request_id,
+                   correlation_id, outcome
             FROM jsonb_to_recordset($1::jsonb) AS r(at timestamptz, user_id uuid, roles text[], company_id uuid,
-                 client_ids uuid[], client_numbers bigint[], sections text[], route text, request_id text,
-                 correlation_id text, outcome text)
+                 client_ids uuid[], client_numbers bigint[], client_number_ranges int8multirange, sections text[], route text,
+                 request_id text, correlation_id text, outcome text)
             """, [String(decoding: rows.bytes, as: UTF8.self)])
         appended(records.count)
     }
@@ -120,7 +122,10 @@ public final class CareAccessLog: Sendable {
         if let companyIds = query.companyIds {
             add("{" + companyIds.map(\.lowercasedString).joined(separator: ",") + "}") { "company_id = ANY(\($0)::uuid[])" }
         }
-        if let number = query.clientNumber { add("{\(number)}") { "client_numbers @> \($0)::bigint[]" } }
+        if let number = query.clientNumber {
+            // Each arm is one index's (their predicates), so the two scans are OR-ed bitmaps.
+            add(number) { "((client_number_ranges IS NULL AND client_numbers @> ARRAY[\($0)::bigint]) OR client_number_ranges @> \($0)::bigint)" }
+        }
         if let userId = query.userId { add(userId) { "user_id = \($0)" } }
         if let from = query.from { add(from) { "at >= \($0)" } }
         if let to = query.to { add(to) { "at < \($0)" } }

@@ -65,6 +65,32 @@ public struct CareAccessRecord: Sendable, Equatable {
         ])
     }
 
+    /// The fewest runs per number for which a record's numbers are kept as ranges: eight
+    /// numbers a run on average.
+    static let numbersPerRange = 8
+
+    /// `clientNumbers` as PostgreSQL's `int8multirange` text (`{[1,5001),[5003,5004)}`), when
+    /// they make at most one run per `numbersPerRange` numbers (an export's page in number
+    /// order); nil otherwise (a carer's list, one client), and for fewer than
+    /// `numbersPerRange` numbers. Such a record is found by its ranges (one index entry),
+    /// not by an index entry per number.
+    public static func numberRanges(_ numbers: [Int64]) -> String? {
+        guard numbers.count >= numbersPerRange else { return nil }
+        let sorted = numbers.sorted()
+        var runs: [(first: Int64, last: Int64)] = []
+        for number in sorted {
+            if let last = runs.last?.last, number == last || (last < Int64.max && number == last + 1) {
+                runs[runs.count - 1].last = number
+            } else {
+                runs.append((number, number))
+            }
+            if runs.count * numbersPerRange > numbers.count { return nil }
+        }
+        // `(last + 1)` as an exclusive bound overflows at Int64.max: an inclusive bound there.
+        return "{" + runs.map { $0.last == Int64.max ? "[\($0.first),\($0.last)]" : "[\($0.first),\($0.last + 1))" }
+            .joined(separator: ",") + "}"
+    }
+
     /// RFC 3339 with milliseconds, UTC (`Timestamp.format`: an `ISO8601DateFormatter` made per
     /// record was a large share of the gateway's CPU, inside the audit's group write that every
     /// read waits for; measured: docs/performance.md, design measurements).
