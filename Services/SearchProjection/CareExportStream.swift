@@ -4,9 +4,9 @@ import InternalAPI
 import SearchReadModel
 import ServiceRuntime
 
-/// The search projection's answer to `InternalPaths.careExport`: every matching client by id,
-/// read by one statement (`ClientSearch.exportPages`) and sent as the export's stream
-/// (`CareExportPage+Stream`) as the pages are read.
+/// The search projection's answer to `InternalPaths.careExport`: every matching client by
+/// number, read by one statement (`ClientSearch.exportPages`) and sent as the export's stream
+/// (`CareExportPage+Stream`) as its frames are written.
 ///
 /// The statement's connection thread hands each page over (`BlockingHandoff`, one page
 /// waiting at most) and blocks until it is taken; a page is taken once the gateway has taken
@@ -25,7 +25,7 @@ enum CareExportStream {
     /// `running` holds a place for the export until its answer is done with the statement.
     static func response(_ search: ClientSearch, _ query: ClientListQuery, running: InFlightLimit) async throws -> HTTPResponse {
         let permit = try running.admit()
-        let pages = BlockingHandoff<CareExportPage>(capacity: 1)
+        let pages = BlockingHandoff<[UInt8]>(capacity: 1)
         let producer = Task {
             do {
                 try await search.exportPages(query, rowsPerPage: rowsPerPage) { try pages.put($0) }
@@ -36,7 +36,7 @@ enum CareExportStream {
         }
         let stop = Stop(pages: pages, producer: producer, permit: permit)
         // The first page before answering: a read that fails is an error answer, not a cut stream.
-        let first: CareExportPage?
+        let first: [UInt8]?
         do {
             first = try await pages.next()
         } catch {
@@ -48,7 +48,7 @@ enum CareExportStream {
             defer { stop.now() }
             var page = first
             while let current = page {
-                try await writer.write(current.frameBytes)
+                try await writer.write(current)
                 page = try await pages.next()
             }
             try await writer.write(CareExportPage.endFrame)
@@ -60,11 +60,11 @@ enum CareExportStream {
     /// (its connection closed first): the handoff closes, so a blocked `put` throws and the
     /// statement's transaction rolls back, never holding its connection.
     final class Stop: Sendable {
-        let pages: BlockingHandoff<CareExportPage>
+        let pages: BlockingHandoff<[UInt8]>
         let producer: Task<Void, Never>
         let permit: InFlightLimit.Permit
 
-        init(pages: BlockingHandoff<CareExportPage>, producer: Task<Void, Never>, permit: InFlightLimit.Permit) {
+        init(pages: BlockingHandoff<[UInt8]>, producer: Task<Void, Never>, permit: InFlightLimit.Permit) {
             self.pages = pages
             self.producer = producer
             self.permit = permit

@@ -11,14 +11,11 @@ extension CareExportPage {
     /// The largest frame a reader takes (a page of `maxRows` rows of long texts stays far below).
     public static let maxFrameBytes = 64 << 20
 
-    /// The page as one frame of the stream.
+    /// The page as one frame of the stream (`FrameWriter`).
     public var frameBytes: [UInt8] {
-        let page = wireBytes
-        var out: [UInt8] = []
-        out.reserveCapacity(4 + page.count)
-        withUnsafeBytes(of: UInt32(page.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: page)
-        return out
+        var writer = FrameWriter(capacity: 12 + rows.count * 180)
+        for row in rows { writer.append(row) }
+        return writer.frame()
     }
 
     /// The frame that ends the stream.

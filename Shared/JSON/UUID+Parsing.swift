@@ -14,6 +14,12 @@ extension UUID {
         self = uuid
     }
 
+    /// `init(canonical:)` over text's bytes in place (a database cell's, say).
+    public init?(canonical bytes: UnsafeRawBufferPointer) {
+        guard let uuid = Self.parseCanonical(bytes) else { return nil }
+        self = uuid
+    }
+
     private static func parseCanonical<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> UUID? where Bytes.Index == Int {
         guard text.count == 36 else { return nil }
         let base = text.startIndex

@@ -110,6 +110,28 @@ final class InternalWireFormatTests: XCTestCase {
         XCTAssertNil(CareExportPage(wireBytes: bytes + [0]))
         XCTAssertNil(CareExportPage(wireBytes: Array("CEP2".utf8) + bytes.dropFirst(4)))
         XCTAssertNil(CareExportPage(wireBytes: Array("CEP1".utf8) + [0x11, 0x27, 0, 0]))   // 10,001 rows
+
+        // The search projection writes the same frame from each row's texts as bytes.
+        var writer = CareExportPage.FrameWriter()
+        for row in page.rows {
+            let texts = [row.name, row.displayName, row.firstName, row.lastName, row.email, row.ndisNumber, row.status,
+                         row.planManager, row.supportCoordinator].map { $0.map { Array($0.utf8) } }
+            let cells = texts.map { text in
+                text.map { bytes in
+                    let cell = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+                    cell.copyBytes(from: bytes)
+                    return cell
+                }
+            }
+            defer { for cell in cells { cell?.deallocate() } }
+            writer.appendRow(id: row.id, tenantId: row.tenantId, number: row.number) { cells[$0].map(UnsafeRawBufferPointer.init) }
+        }
+        XCTAssertEqual(writer.rowCount, 2)
+        let frame = writer.frame()
+        XCTAssertEqual(frame, page.frameBytes)
+        XCTAssertEqual(Array(frame.prefix(4)), withUnsafeBytes(of: UInt32(bytes.count).littleEndian, Array.init),
+                       "the page's length, then the page")
+        XCTAssertEqual(Array(frame.dropFirst(4)), bytes)
     }
 
     /// The export's stream reads back the same pages from pieces split anywhere, and tells a

@@ -146,4 +146,24 @@ final class QueryTests: PostgresTestCase {
         XCTAssertEqual(value3,
                        ["a@x!", "b@x!"])
     }
+
+    /// Rows handed over in place are the same cells `query` copies: text forms, NULL as nil,
+    /// in order, inside a transaction as outside.
+    func testRowsInPlaceHoldTheCellsQueryReads() async throws {
+        let pool = try makePool(poolSize: 1)
+        let sql = "SELECT i, CASE WHEN i % 2 = 0 THEN NULL ELSE 'Zoë ' || i END, i::text || ',x' FROM generate_series(1, 5) AS i"
+        let copied = try await pool.query(sql).map { row in try (0..<3).map { try row.text($0) } }
+        let inPlace = try await pool.withTransaction { connection in
+            var cells: [[String?]] = []
+            let count = try connection.forEachRow(sql, prepared: false) { row in
+                XCTAssertEqual(row.columnCount, 3)
+                cells.append((0..<3).map { column in row.bytes(column).map { String(decoding: $0, as: UTF8.self) } })
+            }
+            XCTAssertEqual(count, 5)
+            return cells
+        }
+        XCTAssertEqual(inPlace, copied)
+        XCTAssertEqual(inPlace[1], ["2", nil, "2,x"])
+        XCTAssertEqual(inPlace[0][1], "Zoë 1")
+    }
 }

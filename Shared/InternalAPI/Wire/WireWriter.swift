@@ -49,6 +49,18 @@ struct WireWriter {
         u64(date.timeIntervalSince1970.bitPattern)
     }
 
+    /// A text given as its UTF-8 bytes (nil: absent), as `text(_:)` writes it.
+    mutating func text(bytes utf8: UnsafeRawBufferPointer?) {
+        guard let utf8 else { return u32(Self.absent) }
+        u32(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    /// Overwrites the four bytes at `offset` (written before as a placeholder) with `value`.
+    mutating func setU32(_ value: UInt32, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset..<offset + 4, with: $0) }
+    }
+
     mutating func text(_ text: String?) {
         guard var contiguous = text else { return u32(Self.absent) }
         contiguous.withUTF8 { utf8 in

@@ -263,7 +263,7 @@ public final class PostgresConnection {
         return (handle, values.map(\.text), values.map(\.type.rawValue))
     }
 
-    private func run(_ sql: String, _ values: [PostgresValue], prepared: Bool) throws -> OpaquePointer {
+    func run(_ sql: String, _ values: [PostgresValue], prepared: Bool) throws -> OpaquePointer {
         let (handle, texts, types) = try beginStatement(sql, values)
         guard prepared else {
             return try send(handle, values: texts) { count, pointers in

@@ -107,23 +107,27 @@ extension ClientSearch {
         + "care #>> '{personalInfo,lastName}', email, ndis_number, status, plan_manager, support_coordinator"
 
     /// Every client of `query` (its filters; not its `limit`, `offset` or `after`) by number
-    /// (the care API's id: the order they were created in; any without a number last, by id), with only what the care export
-    /// writes, handed to `deliver` in pages of `rowsPerPage` (the last one shorter, possibly
-    /// empty) as they are read. In number order, a page's numbers are mostly runs, which its
-    /// access record keeps as ranges (`CareAccessRecord.numberRanges`).
+    /// (the care API's id: the order they were created in; any without a number last, by id),
+    /// with only what the care export writes, handed to `deliver` as frames of the export's
+    /// stream of `rowsPerPage` clients each (the last one shorter, possibly empty) as they are
+    /// read. Each frame is written from the rows' cells as libpq holds them
+    /// (`PostgresConnection.forEachRow`, `CareExportPage.FrameWriter`). In number order, a
+    /// page's numbers are mostly runs, which its access record keeps as ranges
+    /// (`CareAccessRecord.numberRanges`).
     ///
-    /// One statement, read through a cursor (one snapshot, the cursor's): PostgreSQL
-    /// scans the matches and sorts them once, as `COPY (SELECT …)` would, where pages read by
-    /// id walked the id index with a heap fetch per row (measured: docs/performance.md,
-    /// design measurements). `cursor_tuple_fraction = 1` plans for reading every row, and
+    /// One statement, read through a cursor (one snapshot, the cursor's): PostgreSQL scans the
+    /// matches and sorts them once, as `COPY (SELECT …)` would, where pages read by id walked
+    /// the id index with a heap fetch per row (measured: docs/performance.md, design
+    /// measurements). `cursor_tuple_fraction = 1` plans for reading every row, and
     /// `enable_indexscan = off` keeps the planner from walking the order's index anyway: for a
-    /// cursor in id order it did, with a heap fetch per row (4.8 µs of PostgreSQL's time per exported row
-    /// over a million clients, against 1.5 µs for a scan and one sort; bitmap scans stay
-    /// allowed, so a selective filter still reads through its index: docs/performance.md,
-    /// design measurements). `deliver` runs on the connection's thread and may block there
-    /// (backpressure); when it throws, the transaction is rolled back, which ends the query.
+    /// cursor in id order it did, with a heap fetch per row (4.8 µs of PostgreSQL's time per
+    /// exported row over a million clients, against 1.5 µs for a scan and one sort; bitmap
+    /// scans stay allowed, so a selective filter still reads through its index:
+    /// docs/performance.md, design measurements). `deliver` runs on the connection's thread
+    /// and may block there (backpressure); when it throws, the transaction is rolled back,
+    /// which ends the query.
     public func exportPages(_ query: ClientListQuery, rowsPerPage: Int,
-                            deliver: @escaping @Sendable (CareExportPage) throws -> Void) async throws {
+                            deliver: @escaping @Sendable (_ frame: [UInt8]) throws -> Void) async throws {
         precondition(rowsPerPage > 0 && rowsPerPage <= CareExportPage.maxRows, "an export page holds 1...maxRows rows")
         var query = query
         query.care.keyset = false
@@ -134,18 +138,29 @@ extension ClientSearch {
             try connection.executeScript("SET LOCAL cursor_tuple_fraction = 1; SET LOCAL enable_indexscan = off")
             _ = try connection.execute("DECLARE care_export NO SCROLL CURSOR FOR " + select, parameters, prepared: false)
             while true {
-                let rows = try connection.query("FETCH FORWARD \(rowsPerPage) FROM care_export", prepared: false)
-                try deliver(CareExportPage(rows: try rows.map(Self.exportRow(_:))))
-                if rows.count < rowsPerPage { break }
+                var page = CareExportPage.FrameWriter(capacity: 12 + rowsPerPage * 180)
+                let count = try connection.forEachRow("FETCH FORWARD \(rowsPerPage) FROM care_export", prepared: false) { row in
+                    try Self.appendExportRow(row, to: &page)
+                }
+                try deliver(page.frame())
+                if count < rowsPerPage { break }
             }
         }
     }
 
-    /// An export row from `exportColumns`.
-    static func exportRow(_ row: PostgresRow) throws -> CareExportPage.Row {
-        CareExportPage.Row(id: try row.decode(0), tenantId: try row.decode(1), number: try row.decodeIfPresent(2),
-                           name: try row.text(3), displayName: try row.text(4), firstName: try row.text(5),
-                           lastName: try row.text(6), email: try row.text(7), ndisNumber: try row.text(8),
-                           status: try row.decode(9), planManager: try row.text(10), supportCoordinator: try row.text(11))
+    /// Writes an export row (`exportColumns`) into `page` from its cells as they are.
+    static func appendExportRow(_ row: PostgresRawRow, to page: inout CareExportPage.FrameWriter) throws {
+        guard let id = row.bytes(0).flatMap(UUID.init(canonical:)), let tenantId = row.bytes(1).flatMap(UUID.init(canonical:)),
+              row.bytes(9) != nil else {
+            throw PostgresError(.decoding, "an export row without its ids or status", context: ["column": "id"])
+        }
+        var number: Int64?
+        if let digits = row.bytes(2) {
+            guard let parsed = Int64(String(decoding: digits, as: UTF8.self)) else {
+                throw PostgresError(.decoding, "an export row's number is not an integer", context: ["column": "number"])
+            }
+            number = parsed
+        }
+        page.appendRow(id: id, tenantId: tenantId, number: number) { row.bytes(3 + $0) }
     }
 }
