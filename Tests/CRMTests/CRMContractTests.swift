@@ -80,4 +80,19 @@ final class CRMContractTests: XCTestCase {
         XCTAssertEqual(CRMCallOutcome.classify(status: 401, retryAfter: nil, answer: String(repeating: "x", count: 5000)),
                        .rejected(status: 401, answer: String(repeating: "x", count: 2000)))
     }
+
+    /// A gdpr-delete of a contact the CRM does not hold is done (nothing is left to delete);
+    /// any other 404, and the same 404 to another call, is not.
+    func testAGDPRDeleteOfAnAbsentContactIsDone() {
+        let absent = #"{"status":"error","message":"resource not found","category":"OBJECT_NOT_FOUND","correlationId":"c1"}"#
+        XCTAssertEqual(CRMCallOutcome.classify(status: 404, retryAfter: nil, answer: absent, absentIsDone: true), .accepted(objectIds: [:]))
+        XCTAssertEqual(CRMCallOutcome.classify(status: 404, retryAfter: nil, answer: absent), .rejected(status: 404, answer: absent))
+        XCTAssertEqual(CRMCallOutcome.classify(status: 404, retryAfter: nil, answer: "<html>Not Found</html>", absentIsDone: true),
+                       .rejected(status: 404, answer: "<html>Not Found</html>"), "a 404 that is not HubSpot's answer")
+        let other = #"{"status":"error","category":"VALIDATION_ERROR"}"#
+        XCTAssertEqual(CRMCallOutcome.classify(status: 404, retryAfter: nil, answer: other, absentIsDone: true),
+                       .rejected(status: 404, answer: other))
+        XCTAssertEqual(CRMCallOutcome.classify(status: 400, retryAfter: nil, answer: absent, absentIsDone: true),
+                       .rejected(status: 400, answer: absent))
+    }
 }

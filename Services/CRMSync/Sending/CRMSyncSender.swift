@@ -279,7 +279,8 @@ final class CRMSyncSender: Service {
         let objectIds = batch.kind == .upsert && (200..<300).contains(status)
             ? HubSpotContacts.objectIds(fromUpsertAnswer: response.body) : [:]
         return CRMCallOutcome.classify(status: status, retryAfter: response.headers["Retry-After"],
-                                       answer: String(decoding: response.body, as: UTF8.self), objectIds: objectIds)
+                                       answer: String(decoding: response.body, as: UTF8.self), objectIds: objectIds,
+                                       absentIsDone: batch.kind == .gdprDelete)
     }
 
     /// Writes the effects of one call to `crm_contacts` in one statement.

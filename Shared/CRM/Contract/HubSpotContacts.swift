@@ -56,6 +56,13 @@ public enum HubSpotContacts {
         }
     }
 
+    /// Whether `answer` is HubSpot's error for an object that does not exist
+    /// (`{"status": "error", "category": "OBJECT_NOT_FOUND", …}`).
+    public static func isObjectNotFound(_ answer: String) -> Bool {
+        guard let parsed = try? JSONParser.parse(Array(answer.utf8)), case .string(let category)? = parsed["category"] else { return false }
+        return category == "OBJECT_NOT_FOUND"
+    }
+
     /// From an upsert answer: client id (lowercase text) to record id, for each result that
     /// carries both. Anything unreadable gives an empty map (the ids are learnt again from
     /// the next upsert).

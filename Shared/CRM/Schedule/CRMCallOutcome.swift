@@ -21,9 +21,15 @@ public enum CRMCallOutcome: Sendable, Equatable {
 
     /// The outcome of an answer with `status`, `Retry-After` header value `retryAfter` and
     /// body `answer` (kept, cut to `maxAnswerCharacters`, for the dead letter).
+    ///
+    /// With `absentIsDone` (a gdpr-delete), a 404 whose answer is HubSpot's
+    /// `"category": "OBJECT_NOT_FOUND"` is `accepted`: the CRM holds no such contact (it never
+    /// had the client, or deleted it already), which is what the delete was for. Any other 404
+    /// (a wrong address, say) stays a rejection.
     public static func classify(status: Int, retryAfter: String?, answer: String, objectIds: [String: String] = [:],
-                                maxAnswerCharacters: Int = 2000) -> CRMCallOutcome {
-        switch status {
+                                absentIsDone: Bool = false, maxAnswerCharacters: Int = 2000) -> CRMCallOutcome {
+        if absentIsDone, status == 404, HubSpotContacts.isObjectNotFound(answer) { return .accepted(objectIds: [:]) }
+        return switch status {
         case 207: .partial(objectIds: objectIds, answer: String(answer.prefix(maxAnswerCharacters)))
         case 200..<300: .accepted(objectIds: objectIds)
         case 429: .rateLimited(retryAfter: retryAfter.flatMap(parseRetryAfter))
