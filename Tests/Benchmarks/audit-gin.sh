@@ -3,15 +3,17 @@
 # export (200 access records of 5,000 client numbers each), written twice (the second time the
 # keys exist), in a scratch cluster, against the alternatives:
 #
-#   as built:   GIN on client_numbers with its pending list, emptied by gin_clean_pending_list
-#               every 40 records (the gateway's cleaner runs beside the writes)
+#   pending:    GIN on client_numbers with its pending list, emptied by gin_clean_pending_list
+#               every 40 records (the gateway's cleaner runs beside the writes; what an
+#               export's records were written into until identity migration 16, and what
+#               records of scattered numbers still are)
 #   fastupdate: the same GIN index without a pending list (every entry inserted by the record's
 #               own statement, which the export's page waits for)
 #   side table: (client_number, record_id) rows with a B-tree key, filled by the record's statement
-#   ranges:     (contiguous pages only, as the export writes them in number order) the numbers
-#               also as an int8multirange under a GiST index, left out of the GIN index (its
-#               predicate), as identity migration 16 builds it; the ranges are made beforehand,
-#               as the gateway makes them
+#   ranges:     as built for an export's pages (contiguous numbers only, as the export writes
+#               them in number order): the numbers also as an int8multirange under a GiST
+#               index, left out of the GIN index (its predicate), as identity migration 16
+#               builds it; the ranges are made beforehand, as the gateway makes them
 #
 # each with records of random numbers (export pages in id order) and of contiguous numbers
 # (pages in number order). Times are the statements' own (`clock_timestamp()` in a DO block).
@@ -53,7 +55,7 @@ write() {
 
 table="CREATE TABLE a (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, client_numbers bigint[] NOT NULL)"
 for variant in random contiguous; do
-    write "as built" "$variant" "$table; CREATE INDEX a_gin ON a USING gin (client_numbers) WITH (gin_pending_list_limit = 16384)" \
+    write "pending" "$variant" "$table; CREATE INDEX a_gin ON a USING gin (client_numbers) WITH (gin_pending_list_limit = 16384)" \
         "INSERT INTO a (client_numbers) SELECT nums FROM pages_$variant WHERE p = i" "PERFORM gin_clean_pending_list('a_gin')"
     write "fastupdate" "$variant" "$table; CREATE INDEX a_gin ON a USING gin (client_numbers) WITH (fastupdate = off)" \
         "INSERT INTO a (client_numbers) SELECT nums FROM pages_$variant WHERE p = i" "NULL"
