@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ClientDomain", "Crypto", "JSON"], path: "Tests/EventLogTests",
                     swiftSettings: strictSettings),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "EventLog", "ClientDomain", "TestSupport", "Postgres", "Kafka",
-                                                            "Coordination", "Errors", "ServiceRuntime"],
+                                                            "Coordination", "Errors", "ServiceRuntime", "Crypto"],
                     path: "Tests/EventStoreTests", swiftSettings: strictSettings),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "SearchReadModel", "StatsReadModel", "EventStore", "EventLog",
                                                             "ClientDomain", "TestSupport", "Postgres", "Kafka", "InternalAPI", "HTTP",

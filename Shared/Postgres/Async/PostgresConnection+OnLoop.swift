@@ -6,8 +6,8 @@ extension PostgresConnection {
     /// non-blocking mode and the task waits for the socket through `readiness`.
     ///
     /// Statements are prepared and cached as by `query(_:_:prepared:)` (`prepared` false: run
-    /// unnamed, planned every time), and a cached statement
-    /// invalidated by a schema change is prepared again and run once more. When a wait reaches
+    /// unnamed, planned every time), and a cached statement invalidated by a schema change is
+    /// prepared again and run once more. When a wait reaches
     /// `deadline`, the server is asked to cancel the statement (from a Dispatch thread), the
     /// connection is closed and this throws `.connection` (unavailable).
     func query(_ sql: String, _ parameters: [any PostgresEncodable], prepared: Bool = true, readiness: any PostgresReadiness,
@@ -22,7 +22,7 @@ extension PostgresConnection {
             return rows(from: result)
         }
         let key = StatementKey(sql: sql, types: types)
-        if let name = statements[key] {
+        if prepared, let name = statements[key] {
             let wasIdle = PQtransactionStatus(handle) == PQTRANS_IDLE
             do {
                 return try await run(texts) { count, pointers in PQsendQueryPrepared(handle, name, count, pointers, nil, nil, 0) }
