@@ -181,7 +181,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     /// from the first event on every round, its time growing with the log (measured with
     /// pg_stat_statements: docs/performance.md, design measurements). Planned on every round
     /// (not prepared): a generic plan made while `events` was small scanned all of it on every
-    /// round (auto_explain: `Seq Scan on events`, 2 ms at 15,000 events and growing).
+    /// round (auto_explain: `Seq Scan on events`, over 2 ms a round at about 12,000 events and
+    /// growing with the log).
     static let pendingEventsSQL = """
         SELECT e.position, \(PostgresEventStore.columns) FROM events e
         WHERE e.position = ANY(ARRAY(SELECT position FROM outbox ORDER BY position LIMIT $1))
