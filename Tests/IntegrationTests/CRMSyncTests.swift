@@ -158,13 +158,19 @@ final class CRMSyncTests: XCTestCase {
         try await eventually("the CRM got the gdpr-delete") { crm.gdprDeleted.contains(clientId.lowercased()) }
         XCTAssertNil(crm.contact(clientId: clientId), "the CRM holds nothing of the client")
         XCTAssertEqual(crm.calls(to: "/gdpr-delete").last?.json, ["objectId": .string(clientId.lowercased()), "idProperty": "clientele_id"])
+        try await crmStepIsDone(erasureOf: adminId, token: token)
+        sync.process.process.stop()
+        try await crm.stop()
+    }
+
+    /// Waits until the erasure receipt of client `adminId` shows its `crm` step done (crm-sync
+    /// reports it once the CRM acknowledged the gdpr-delete).
+    private func crmStepIsDone(erasureOf adminId: String, token: String) async throws {
         try await eventually("crm-sync marked the receipt's crm step") {
             let receipt = try await self.admin(.GET, "/api/admin/clients/\(adminId)/erase", token: token)
             let steps = (receipt.json["data"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []
             return steps.contains { $0["step"] as? String == "crm" && $0["state"] as? String == "done" }
         }
-        sync.process.process.stop()
-        try await crm.stop()
     }
 
     /// A client erased before crm-sync read it (crm-sync was behind: frozen here) is still
@@ -197,11 +203,7 @@ final class CRMSyncTests: XCTestCase {
         frozen = false
         try await eventually("the CRM got the gdpr-delete") { !crm.calls(to: "/gdpr-delete").isEmpty }
         XCTAssertNil(crm.contact(where: "lastname", is: "Behind\(suffix)"), "the CRM never got the client's data")
-        try await eventually("crm-sync marked the receipt's crm step") {
-            let receipt = try await self.admin(.GET, "/api/admin/clients/\(adminId)/erase", token: token)
-            let steps = (receipt.json["data"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []
-            return steps.contains { $0["step"] as? String == "crm" && $0["state"] as? String == "done" }
-        }
+        try await crmStepIsDone(erasureOf: adminId, token: token)
         sync.process.process.stop()
         try await crm.stop()
     }
