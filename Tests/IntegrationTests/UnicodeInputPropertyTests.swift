@@ -114,7 +114,11 @@ struct RandomText {
             case 93..<97:
                 let noncharacters: [UInt32] = [0xFFFE, 0xFFFF, 0xFDD0, 0xFDEF, 0x1FFFE, 0x10FFFF]
                 pieces.append(.scalar(Unicode.Scalar(noncharacters[Int.random(in: 0..<noncharacters.count, using: &rng)])!))
-            default: pieces.append(.loneSurrogate(UInt32.random(in: 0xD800...0xDFFF, using: &rng)))
+            default:
+                // A low surrogate straight after a high one would make a valid pair, not a
+                // lone surrogate: after a high one, only another high one.
+                let afterHigh = if case .loneSurrogate(let unit)? = pieces.last { unit < 0xDC00 } else { false }
+                pieces.append(.loneSurrogate(UInt32.random(in: afterHigh ? 0xD800...0xDBFF : 0xD800...0xDFFF, using: &rng)))
             }
         }
         return RandomText(pieces: pieces)
