@@ -18,7 +18,9 @@
 #   BENCH_EXPORT_ROUNDS=N (default 1) runs the export N times after one COPY, each with the
 #   CPU time each part spent per exported row (gateway, search projection, PostgreSQL);
 #   with BENCH_PG_STATEMENTS=1 also the statements' time per exported row. BENCH_PERF=PREFIX
-#   BENCH_PERF_RUN="export-1" BENCH_PERF_SERVICE=search-projection profiles round 1 (lib/stack.sh).
+#   BENCH_PERF_RUN="export-1" BENCH_PERF_SERVICE=search-projection profiles round 1 (lib/stack.sh);
+#   BENCH_PERF_RUN="v1 care" profiles the two GETs. Each GET prints its parts' CPU per answer
+#   (and with BENCH_PG_STATEMENTS=1 its statements' time per answer).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -65,8 +67,15 @@ psql_search "SELECT number FROM clients WHERE tenant_id = '$company' ORDER BY ra
 # get NAME IDS PATH_PREFIX TOKEN: prints "<requests/s> <p99 ms> <lua line>".
 get() {
     TOKEN="$4" IDS="$2" PATH_PREFIX="$3" wrk -t2 -c"$connections" -d2s -s "$lua/get-care-clients.lua" "$gateway/" >/dev/null
+    local before
+    perf_start "$1"
+    pg_statements_reset
+    before="$(cpu_sample)"
     TOKEN="$4" IDS="$2" PATH_PREFIX="$3" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$lua/get-care-clients.lua" "$gateway/" \
         >"$work/$1.txt"
+    perf_stop
+    cpu_report "$before" "$(cpu_sample)" "$seconds" "$(awk '/requests in/ {print $1}' "$work/$1.txt")" >"$work/$1-cpu.txt"
+    pg_statements_report "$(awk '/requests in/ {print $1}' "$work/$1.txt")" >>"$work/$1-cpu.txt"
     python3 - "$work/$1.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
@@ -81,9 +90,11 @@ if [[ " $phases " == *" details "* ]]; then
     echo "== GET /api/v1/clients/:id (wrk -t2 -c$connections -d${seconds}s)"
     read -r v1_rps v1_p99 v1_lua < <(get v1 "$work/uuids.txt" /api/v1/clients/ "$API_KEY")
     echo "   $v1_rps requests/s, p99 $v1_p99 ms ($v1_lua)"
+    cat "$work/v1-cpu.txt"
     echo "== GET /api/user/clientDetails/:id (wrk -t2 -c$connections -d${seconds}s)"
     read -r care_rps care_p99 care_lua < <(get care "$work/numbers.txt" /api/user/clientDetails/ "$token")
     echo "   $care_rps requests/s, p99 $care_p99 ms ($care_lua)"
+    cat "$work/care-cpu.txt"
     audit_after="$(psql_gateway "SELECT count(*) FROM care_access_log")"
     echo "   access records written: $((audit_after - audit_before))"
 fi
