@@ -87,7 +87,8 @@ await ServiceMain.run(name: "gateway", defaultPort: 8080) { setup in
     let accessLogLists = GINPendingListCleaner(pool: pool, table: CareAccessLog.table, logger: setup.logger)
     setup.services.append(accessLogLists)
     GatewayRoutes.register(on: setup, GatewayComponents(
-        identity: identity, careAccessLog: CareAccessLog(pool: pool, appended: { accessLogLists.noteApplied($0) }),
+        identity: identity, careAccessLog: CareAccessLog(pool: pool, readiness: EventLoopPostgresReadiness(),
+                                                         appended: { accessLogLists.noteApplied($0) }),
         sessions: sessions,
         commands: CommandClient(baseURL: upstreams.commandService, token: token, http: client, documents: documents,
                                 logger: setup.logger),

@@ -23,11 +23,20 @@ public final class CareAccessLog: Sendable {
     /// Told how many records each committed statement wrote (the gateway's GIN pending-list
     /// cleaner of this table counts them).
     private let appended: @Sendable (Int) -> Void
+    /// Where a group's writer running on an HTTP event loop waits for PostgreSQL (see `init`).
+    private let readiness: (any PostgresReadiness)?
 
-    public init(pool: PostgresPool, maxGroup: Int = 256, appended: @escaping @Sendable (Int) -> Void = { _ in }) {
+    /// - Parameter readiness: lets a group's writer whose task runs on an HTTP event loop (a
+    ///   details read's) write its group without leaving the loop (`PostgresPool.query(_:_:waitingOn:)`,
+    ///   as the event store's appends): the hand-off to a pool thread and back was most of a
+    ///   group's turn under load, and every reader in the queue waited for it. Writers elsewhere,
+    ///   or all with nil, write on a pool thread.
+    public init(pool: PostgresPool, maxGroup: Int = 256, readiness: (any PostgresReadiness)? = nil,
+                appended: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.pool = pool
         self.maxGroup = max(1, maxGroup)
         self.group = GroupCommit(maxGroup: max(1, maxGroup))
+        self.readiness = readiness
         self.appended = appended
     }
 
@@ -75,7 +84,7 @@ public final class CareAccessLog: Sendable {
                 }
             }
         }
-        _ = try await pool.execute("""
+        _ = try await pool.query("""
             INSERT INTO care_access_log (at, user_id, roles, company_id, client_ids, client_numbers, client_number_ranges,
                                          sections, route, request_id, correlation_id, outcome)
             SELECT at, user_id, roles, company_id, client_ids, client_numbers, client_number_ranges, sections, route, request_id,
@@ -83,7 +92,7 @@ public final class CareAccessLog: Sendable {
             FROM jsonb_to_recordset($1::jsonb) AS r(at timestamptz, user_id uuid, roles text[], company_id uuid,
                  client_ids uuid[], client_numbers bigint[], client_number_ranges int8multirange, sections text[], route text,
                  request_id text, correlation_id text, outcome text)
-            """, [String(decoding: rows.bytes, as: UTF8.self)])
+            """, [String(decoding: rows.bytes, as: UTF8.self)], waitingOn: readiness)
         appended(records.count)
     }
 
