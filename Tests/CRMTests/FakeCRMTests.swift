@@ -44,7 +44,11 @@ final class FakeCRMTests: XCTestCase {
         XCTAssertEqual(erased.status.code, 204)
         XCTAssertNil(crm.contact(clientId: "c-2"))
         XCTAssertEqual(crm.gdprDeleted, ["c-2"])
-        XCTAssertEqual(crm.calls.map(\.status), [200, 200, 204, 204])
+        let again = try await post(crm, "/crm/v3/objects/contacts/gdpr-delete", ["objectId": "c-2", "idProperty": "clientele_id"])
+        XCTAssertEqual(again.status.code, 404, "a contact it does not hold is HubSpot's OBJECT_NOT_FOUND")
+        XCTAssertEqual(try JSONParser.parse(again.body)["category"], "OBJECT_NOT_FOUND")
+        XCTAssertEqual(crm.gdprDeleted, ["c-2"])
+        XCTAssertEqual(crm.calls.map(\.status), [200, 200, 204, 204, 404])
         try await crm.stop()
     }
 

@@ -174,7 +174,8 @@ final class CRMSyncTests: XCTestCase {
     }
 
     /// A client erased before crm-sync read it (crm-sync was behind: frozen here) is still
-    /// gdpr-deleted by its id once crm-sync catches up, and the receipt's `crm` step is done.
+    /// gdpr-deleted by its id once crm-sync catches up; the CRM never held it and answers
+    /// 404 OBJECT_NOT_FOUND, which is done: the receipt's `crm` step completes.
     func testAClientErasedBeforeCRMSyncReadItIsStillGDPRDeleted() async throws {
         let stack = try await Self.shared.stack()
         let crm = try await FakeCRM.start()
@@ -202,6 +203,7 @@ final class CRMSyncTests: XCTestCase {
         sync.process.process.signal(SIGCONT)
         frozen = false
         try await eventually("the CRM got the gdpr-delete") { !crm.calls(to: "/gdpr-delete").isEmpty }
+        XCTAssertEqual(crm.calls(to: "/gdpr-delete").map(\.status), [404], "the CRM never held the client")
         XCTAssertNil(crm.contact(where: "lastname", is: "Behind\(suffix)"), "the CRM never got the client's data")
         try await crmStepIsDone(erasureOf: adminId, token: token)
         sync.process.process.stop()

@@ -145,7 +145,7 @@ public final class FakeCRM: Sendable {
     public func upserts(clientId: String) -> [[String: String]] {
         record.state.withLock { $0.upsertHistory[clientId.lowercased()] ?? [] }
     }
-    /// The idProperty values gdpr-deleted, in order.
+    /// The idProperty values of the contacts gdpr-deleted, in order.
     public var gdprDeleted: [String] { record.state.withLock { $0.gdprDeleted } }
     public var liveContactCount: Int { record.state.withLock { $0.contacts.values.count { !$0.archived } } }
 
@@ -279,16 +279,16 @@ public final class FakeCRM: Sendable {
 
     static func gdprDelete(_ body: JSONValue, _ state: inout State) -> (Int, JSONValue?) {
         guard case .string(let objectId)? = body["objectId"] else { return validation("objectId: must not be empty") }
-        let key: String
-        if case .string(idProperty)? = body["idProperty"] {
-            key = state.byClientId[objectId.lowercased()] ?? ""
-            state.gdprDeleted.append(objectId.lowercased())
-        } else {
-            key = objectId
+        let byIdProperty = body["idProperty"] == .string(idProperty)
+        let key = byIdProperty ? state.byClientId[objectId.lowercased()] ?? "" : objectId
+        // HubSpot's answer for an object it does not hold (a client erased before it was ever
+        // synced): 404 with its error shape, category OBJECT_NOT_FOUND.
+        guard let contact = state.contacts.removeValue(forKey: key) else {
+            return (404, ["status": "error", "message": "Object not found.", "category": "OBJECT_NOT_FOUND",
+                          "correlationId": .string(UUID().uuidString.lowercased())])
         }
-        if let contact = state.contacts.removeValue(forKey: key) {
-            state.byClientId = state.byClientId.filter { $0.value != contact.recordId }
-        }
+        state.byClientId = state.byClientId.filter { $0.value != contact.recordId }
+        if byIdProperty { state.gdprDeleted.append(objectId.lowercased()) }
         return (204, nil)
     }
 }
