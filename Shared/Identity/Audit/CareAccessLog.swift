@@ -28,9 +28,9 @@ public final class CareAccessLog: Sendable {
 
     /// - Parameter readiness: lets a group's writer whose task runs on an HTTP event loop (a
     ///   details read's) write its group without leaving the loop (`PostgresPool.query(_:_:waitingOn:)`,
-    ///   as the event store's appends): the hand-off to a pool thread and back was most of a
-    ///   group's turn under load, and every reader in the queue waited for it. Writers elsewhere,
-    ///   or all with nil, write on a pool thread.
+    ///   as the event store's appends), sparing each group a hand-off to a pool thread and back
+    ///   while the readers queued behind it wait. Writers elsewhere, or all with nil, write on a
+    ///   pool thread.
     public init(pool: PostgresPool, maxGroup: Int = 256, readiness: (any PostgresReadiness)? = nil,
                 appended: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.pool = pool
