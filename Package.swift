@@ -53,7 +53,7 @@ let package = Package(
         // domain codes events with them (for the command service and every projection)
         // without depending on HTTP.
         .target(name: "JSON", path: "Shared/JSON", swiftSettings: strictSettings),
-        .target(name: "HTTP", dependencies: ["CLinuxIO", "Errors", "JSON", "TLS"], path: "Shared/HTTP",
+        .target(name: "HTTP", dependencies: ["CLinuxIO", "Coordination", "Errors", "JSON", "TLS"], path: "Shared/HTTP",
                 swiftSettings: strictSettings),
         // Concurrency primitives every layer may use: signals, locks, waiters, retry with backoff.
         .target(name: "Coordination", path: "Shared/Coordination", swiftSettings: strictSettings),
@@ -110,7 +110,7 @@ let package = Package(
                                          "InternalAPI", "ClientDomain", "Errors"],
                           path: "Services/StatsProjection", swiftSettings: strictSettings),
         .executableTarget(name: "DocumentStore", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Crypto",
-                                                               "ClientDomain", "InternalAPI", "Errors"],
+                                                               "ClientDomain", "InternalAPI", "Errors", "Coordination"],
                           path: "Services/DocumentStore", swiftSettings: strictSettings),
         .executableTarget(name: "CRMSync", dependencies: ["ServiceRuntime", "Infrastructure", "CRM", "Crypto", "Projection", "EventLog",
                                                          "ClientDomain", "Postgres", "HTTP", "JSON", "Errors", "Coordination", "TLS",

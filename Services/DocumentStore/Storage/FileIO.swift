@@ -1,4 +1,4 @@
-import Dispatch
+import Coordination
 import Errors
 import Foundation
 import Glibc
@@ -90,11 +90,14 @@ enum FileIO {
         (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
     }
 
-    /// Runs blocking file work (fsync, hashing a whole file) on a Dispatch thread, off Swift's
-    /// cooperative pool.
+    /// The store's threads for blocking file work: at most 16 calls at once (uploads'
+    /// fsyncs, downloads' reads, the sweep's and `verify`'s walks), the rest queued.
+    static let workers = BlockingWorkers(name: "document-files", maxThreads: 16)
+
+    /// Runs blocking file work (fsync, reads, hashing a whole file) on the store's own threads,
+    /// off Swift's cooperative pool, whose few threads every upload's and download's task shares
+    /// (`DispatchQueue.global()` is that pool on Linux).
     static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
+        try await workers.run(work)
     }
 }

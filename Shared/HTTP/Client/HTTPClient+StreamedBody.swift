@@ -1,3 +1,4 @@
+import Coordination
 import Errors
 import Foundation
 #if canImport(Glibc)
@@ -59,9 +60,7 @@ extension HTTPClient {
 
     /// Runs blocking socket work on the client's worker threads.
     func onWorker<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            workers.submit { continuation.resume(with: Result { try work() }) }
-        }
+        try await workers.run(work)
     }
 }
 

@@ -1,3 +1,4 @@
+import Coordination
 import Errors
 import Foundation
 import TLS
@@ -20,14 +21,14 @@ import TLS
 public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     let pool: HTTPConnectionPool
-    let workers: ClientWorkers
+    let workers: BlockingWorkers
     let resolver = HostResolver()
 
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
         self.configuration = configuration
         pool = HTTPConnectionPool(maxPerHost: configuration.maxConnectionsPerHost,
                                   maxIdlePerHost: configuration.maxIdlePerHost)
-        workers = ClientWorkers(maxThreads: max(4, configuration.maxConnectionsPerHost * 2))
+        workers = BlockingWorkers(name: "http-client", maxThreads: max(4, configuration.maxConnectionsPerHost * 2))
     }
 
     deinit {

@@ -1,10 +1,13 @@
 import Foundation
 
-/// A pool of dedicated threads for the client's blocking socket work.
+/// A pool of dedicated threads for blocking calls (sockets, fsync, file reads).
 ///
-/// Keeps blocking calls off Swift's cooperative pool. Threads are started on demand up to
-/// `maxThreads` and stay for reuse; jobs queue when all are busy.
-final class ClientWorkers: @unchecked Sendable {
+/// Keeps blocking calls off Swift's cooperative pool. On Linux that pool is Dispatch's global
+/// concurrent queue, one thread per core, so `DispatchQueue.global()` is no escape: a blocked
+/// job there holds a thread every task is waiting for (checked: with both threads of a 2-core
+/// machine blocked by global jobs, a detached task started only when they ended). Threads are
+/// started on demand up to `maxThreads` and stay for reuse; jobs queue when all are busy.
+public final class BlockingWorkers: @unchecked Sendable {
     // @unchecked Sendable: `jobs`, `idle`, `threads`, `stopped` and `submitted` are only accessed with
     // `condition` locked. A condition variable rather than a Mutex: idle workers sleep on it
     // until a job arrives.
@@ -16,11 +19,16 @@ final class ClientWorkers: @unchecked Sendable {
     private var stopped = false
     private var submitted = 0
     private let maxThreads: Int
+    private let name: String
 
-    init(maxThreads: Int) { self.maxThreads = max(1, maxThreads) }
+    /// - Parameter name: the threads' name (seen in `top -H` and profiles).
+    public init(name: String, maxThreads: Int) {
+        self.name = name
+        self.maxThreads = max(1, maxThreads)
+    }
 
     /// Runs `job` on a worker thread.
-    func submit(_ job: @escaping @Sendable () -> Void) {
+    public func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         jobs.append(job)
         submitted += 1
@@ -30,20 +38,27 @@ final class ClientWorkers: @unchecked Sendable {
         condition.unlock()
         if spawn {
             let thread = Thread { [self] in work() }
-            thread.name = "http-client"
+            thread.name = name
             thread.start()
         }
     }
 
+    /// Runs `work` on a worker thread and returns its result.
+    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            submit { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     /// Jobs submitted so far (tests check which calls needed a worker thread).
-    var submittedCount: Int {
+    public var submittedCount: Int {
         condition.lock()
         defer { condition.unlock() }
         return submitted
     }
 
     /// Lets worker threads exit once the queue is empty.
-    func stop() {
+    public func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
