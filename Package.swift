@@ -55,7 +55,8 @@ let package = Package(
         .target(name: "JSON", path: "Shared/JSON", swiftSettings: strictSettings),
         .target(name: "HTTP", dependencies: ["CLinuxIO", "Coordination", "Errors", "JSON", "TLS"], path: "Shared/HTTP",
                 swiftSettings: strictSettings),
-        // Concurrency primitives every layer may use: signals, locks, waiters, retry with backoff.
+        // Concurrency primitives every layer may use: signals, locks, waiters, retry with backoff,
+        // threads for blocking calls.
         .target(name: "Coordination", path: "Shared/Coordination", swiftSettings: strictSettings),
         .target(name: "ServiceRuntime", dependencies: ["HTTP", "Errors", "Crypto", "Coordination"], path: "Shared/ServiceRuntime",
                 swiftSettings: strictSettings),
