@@ -47,15 +47,7 @@ public final class HTTPClient: Sendable {
             }
         }
         let attemptsMade = retrying ? 1 : 0
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPClientResponse, any Error>) in
-            workers.submit { [self] in
-                do {
-                    continuation.resume(returning: try perform(request, attemptsMade: attemptsMade))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        return try await workers.run { [self] in try perform(request, attemptsMade: attemptsMade) }
     }
 
     /// Closes pooled connections; later calls fail with `.unavailable`.
