@@ -38,7 +38,7 @@ let package = Package(
         .systemLibrary(name: "CLinuxIO", path: "Shared/CLinuxIO"),
 
         // MARK: Swift wrappers of the C libraries (the only importers of the C modules)
-        .target(name: "Postgres", dependencies: ["CLibPQ", "Errors", "JSON"], path: "Shared/Postgres",
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Coordination", "Errors", "JSON"], path: "Shared/Postgres",
                 swiftSettings: strictSettings),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Errors"], path: "Shared/Kafka",
                 swiftSettings: strictSettings),

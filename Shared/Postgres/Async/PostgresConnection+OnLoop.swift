@@ -1,14 +1,20 @@
 import CLibPQ
-import Dispatch
+import Coordination
 
 extension PostgresConnection {
+    /// Threads that send abandoned statements' cancel requests: not `DispatchQueue.global()`,
+    /// which on Linux is the pool every task runs on (`BlockingWorkers`), so a database that
+    /// stopped answering would hold those threads in `PQcancel`'s connect while every task
+    /// waits. At most four at once; more wait their turn (the connections close regardless).
+    static let cancelSenders = BlockingWorkers(name: "postgres-cancel", maxThreads: 4)
+
     /// Runs one statement without blocking the thread and returns its rows: libpq runs in
     /// non-blocking mode and the task waits for the socket through `readiness`.
     ///
     /// Statements are prepared and cached as by `query(_:_:prepared:)` (`prepared` false: run
     /// unnamed, planned every time), and a cached statement invalidated by a schema change is
     /// prepared again and run once more. When a wait reaches
-    /// `deadline`, the server is asked to cancel the statement (from a Dispatch thread), the
+    /// `deadline`, the server is asked to cancel the statement (from `cancelSenders`), the
     /// connection is closed and this throws `.connection` (unavailable).
     func query(_ sql: String, _ parameters: [any PostgresEncodable], prepared: Bool = true, readiness: any PostgresReadiness,
                deadline: ContinuousClock.Instant) async throws -> PostgresRows {
@@ -72,11 +78,12 @@ extension PostgresConnection {
         }
     }
 
-    /// Gives up on the running statement: a cancel request goes out from a Dispatch thread
-    /// (`PQcancel` blocks while it connects) and the connection closes at once.
+    /// Gives up on the running statement: a cancel request goes out from one of
+    /// `cancelSenders`' threads (`PQcancel` blocks while it connects to the server, which may be
+    /// the server that stopped answering) and the connection closes at once.
     private func abandon(_ handle: OpaquePointer) -> PostgresError {
         let canceller = Canceller(PQgetCancel(handle))
-        DispatchQueue.global().async {
+        Self.cancelSenders.submit {
             canceller.cancelRunningStatement()
             canceller.invalidate()
         }
