@@ -38,20 +38,14 @@ final class CareRecordsAPITests: XCTestCase {
 
     func call(_ method: HTTPMethod, _ path: String, as token: String?, body: Any? = nil,
               headers extra: [(String, String)] = []) async throws -> Reply {
-        let stack = try await Self.shared.stack()
+        let gateway = GatewayCaller(http: http, stack: try await Self.shared.stack())
         var headers = HTTPHeaders()
         for (name, value) in extra { headers.add(name: name, value: value) }
-        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
-        var bytes: [UInt8] = []
-        if let body {
-            headers.add(name: "Content-Type", value: "application/json")
-            // Sorted keys: the same body is the same bytes each time (an `Idempotency-Key`'s
-            // request hash covers the bytes).
-            bytes = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
-        }
-        let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path,
-                                                                headers: headers, body: bytes))
-        return Reply(status: response.status.code, body: response.body, headers: response.headers)
+        // Sorted keys: the same body is the same bytes each time (an `Idempotency-Key`'s
+        // request hash covers the bytes).
+        let bytes = try body.map { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) }
+        let reply = try await gateway.call(method, path, as: token.map(Credential.session), body: bytes, headers: headers)
+        return Reply(status: reply.status, body: reply.body, headers: reply.headers)
     }
 
     private func token(_ email: String, _ password: String) async throws -> String {
