@@ -44,18 +44,18 @@ final class IdentityAPITests: XCTestCase {
 
     private static func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: String? = nil,
                              headers extra: [(String, String)] = [], through http: HTTPClient) async throws -> Reply {
-        let stack = try await Self.holder.stack()
+        let gateway = try await GatewayCaller(http: http, shared: Self.holder)
         var headers = HTTPHeaders()
         for (name, value) in extra { headers.add(name: name, value: value) }
+        var bearer: TestSupport.Credential?
         switch credential {
-        case .bearer(let token): headers.add(name: "Authorization", value: "Bearer \(token)")
+        case .bearer(let token): bearer = .session(token)
+        // Among other cookies: the gateway must pick `token` out of the header.
         case .cookie(let token): headers.add(name: "Cookie", value: "theme=dark; token=\(token)")
         case nil: break
         }
-        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-        let response = try await http.execute(HTTPClientRequest(method: method, url: stack.gateway.baseURL + path, headers: headers,
-                                                                body: Array((body ?? "").utf8)))
-        return Reply(status: response.status.code, headers: response.headers, body: response.body)
+        let reply = try await gateway.call(method, path, as: bearer, body: body.map { Array($0.utf8) }, headers: headers)
+        return Reply(status: reply.status, headers: reply.headers, body: reply.body)
     }
 
     private func json(_ object: [String: Any]) -> String { Self.json(object) }
