@@ -91,8 +91,14 @@ final class CRMSyncTests: XCTestCase {
     }
 
     private func api(_ method: HTTPMethod, _ path: String, key: String, body: String? = nil) async throws -> Reply {
-        let stack = try await Self.shared.stack()
-        return try await call(method, stack.gateway.baseURL + path, headers: ["Authorization": "Bearer \(key)"], body: body)
+        try await gateway(method, path, as: .apiKey(key), body: body)
+    }
+
+    /// `path` on the shared stack's gateway, through `GatewayCaller`.
+    private func gateway(_ method: HTTPMethod, _ path: String, as credential: Credential, body: String?) async throws -> Reply {
+        let reply = try await GatewayCaller(http: http, shared: Self.shared).call(method, path, as: credential,
+                                                                                 body: body.map { Array($0.utf8) })
+        return Reply(status: reply.status, body: reply.body, headers: reply.headers)
     }
 
     private func createClient(_ key: String, _ body: String) async throws -> String {
@@ -539,15 +545,11 @@ final class CRMSyncTests: XCTestCase {
     // MARK: The admin route
 
     private func login(_ email: String, _ password: String) async throws -> String {
-        let stack = try await Self.shared.stack()
-        let reply = try await call(.POST, stack.gateway.baseURL + "/api/auth/login", body: #"{"email":"\#(email)","password":"\#(password)"}"#)
-        XCTAssertEqual(reply.status, 200, reply.text)
-        return try XCTUnwrap(reply.json["token"] as? String)
+        try await GatewayCaller(http: http, shared: Self.shared).login(email: email, password: password)
     }
 
     private func admin(_ method: HTTPMethod, _ path: String, token: String, body: String? = nil) async throws -> Reply {
-        let stack = try await Self.shared.stack()
-        return try await call(method, stack.gateway.baseURL + path, headers: ["Authorization": "Bearer \(token)"], body: body)
+        try await gateway(method, path, as: .session(token), body: body)
     }
 
     func testCompanyAdminsConfigureCRMSyncThroughTheGatewayAndTheTokenIsNeverAnswered() async throws {
