@@ -17,7 +17,7 @@
 # renamed). So the uploads print one more figure for context, not as the target: the disk's
 # own durable write rate, the same files copied by `dd conv=fsync` (written in 64 KB pieces and
 # fsynced, each) at the same concurrency into the same file system, with no network and no
-# hashing: no upload path that fsyncs its files can go faster than that here.
+# hashing: roughly what an upload path that fsyncs each file could reach here.
 #
 # BENCH_PERF=PREFIX BENCH_PERF_RUN=uploads BENCH_PERF_SERVICE=document-store: a perf profile of
 # that service during the gateway uploads (lib/stack.sh, perf_start).
