@@ -1,10 +1,16 @@
 import Coordination
 import Dispatch
 import Foundation
+import Synchronization
 import XCTest
 
 final class BlockingWorkersTests: XCTestCase {
     struct Refused: Error {}
+
+    /// Calls running now, and the most at once.
+    final class Overlap: Sendable {
+        let state = Mutex((now: 0, most: 0))
+    }
 
     func testRunAnswersTheWorksResultOrItsError() async throws {
         let workers = BlockingWorkers(name: "test-workers", maxThreads: 2)
@@ -57,11 +63,24 @@ final class BlockingWorkersTests: XCTestCase {
     func testCallsBeyondTheThreadLimitQueueAndAllRun() async throws {
         let workers = BlockingWorkers(name: "test-workers", maxThreads: 2)
         defer { workers.stop() }
+        // How many calls run at once, and the most seen: each call blocks a little, so calls
+        // the pool let through together would overlap.
+        let running = Overlap()
         let answers = try await withThrowingTaskGroup(of: Int.self) { group in
-            for value in 0..<20 { group.addTask { try await workers.run { value } } }
+            for value in 0..<20 {
+                group.addTask {
+                    try await workers.run {
+                        running.state.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                        usleep(2_000)
+                        running.state.withLock { $0.now -= 1 }
+                        return value
+                    }
+                }
+            }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         XCTAssertEqual(answers.sorted(), Array(0..<20))
         XCTAssertEqual(workers.submittedCount, 20)
+        XCTAssertLessThanOrEqual(running.state.withLock { $0.most }, 2, "never more calls at once than threads")
     }
 }
