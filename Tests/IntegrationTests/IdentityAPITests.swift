@@ -32,22 +32,31 @@ final class IdentityAPITests: XCTestCase {
         var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
     }
 
-    enum Credential {
+    /// How a test presents a token: `Authorization: Bearer` (sessions and API keys alike), or
+    /// the session cookie among other cookies.
+    enum TokenHeader: CustomStringConvertible {
         case bearer(String)
         case cookie(String)
+
+        var description: String {
+            switch self {
+            case .bearer: "bearer"
+            case .cookie: "cookie"
+            }
+        }
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: String? = nil,
+    private func call(_ method: HTTPMethod, _ path: String, as credential: TokenHeader? = nil, body: String? = nil,
                       headers extra: [(String, String)] = []) async throws -> Reply {
         try await Self.call(method, path, as: credential, body: body, headers: extra, through: http)
     }
 
-    private static func call(_ method: HTTPMethod, _ path: String, as credential: Credential? = nil, body: String? = nil,
+    private static func call(_ method: HTTPMethod, _ path: String, as credential: TokenHeader? = nil, body: String? = nil,
                              headers extra: [(String, String)] = [], through http: HTTPClient) async throws -> Reply {
         let gateway = try await GatewayCaller(http: http, shared: Self.holder)
         var headers = HTTPHeaders()
         for (name, value) in extra { headers.add(name: name, value: value) }
-        var bearer: TestSupport.Credential?
+        var bearer: Credential?
         switch credential {
         case .bearer(let token): bearer = .session(token)
         // Among other cookies: the gateway must pick `token` out of the header.
@@ -151,7 +160,7 @@ final class IdentityAPITests: XCTestCase {
         XCTAssertFalse(cookie.contains("Secure"), "the test stack runs plain http with SESSION_COOKIE_SECURE=false")
         XCTAssertEqual(reply.headers["Cache-Control"], "no-store")
 
-        for credential in [Credential.cookie(token), .bearer(token)] {
+        for credential in [TokenHeader.cookie(token), .bearer(token)] {
             let me = try await call(.GET, "/api/auth/me", as: credential)
             XCTAssertEqual(me.status, 200, "\(credential): \(me.json)")
             let caller = try XCTUnwrap(me.json["user"] as? [String: Any])
@@ -179,7 +188,7 @@ final class IdentityAPITests: XCTestCase {
         XCTAssertEqual(logout.status, 200, "\(logout.json)")
         let cleared = try XCTUnwrap(logout.headers["Set-Cookie"])
         XCTAssertTrue(cleared.hasPrefix("token=;") && cleared.contains("Max-Age=0"), cleared)
-        for credential in [Credential.cookie(token), .bearer(token)] {
+        for credential in [TokenHeader.cookie(token), .bearer(token)] {
             let me = try await call(.GET, "/api/auth/me", as: credential)
             XCTAssertEqual(me.status, 401, "a logged-out token is refused (\(credential))")
         }
@@ -497,7 +506,7 @@ final class IdentityAPITests: XCTestCase {
             json(["email": "new-\(UUID().uuidString.prefix(8))@clientele.test", "name": "New", "password": password,
                   "roles": [role], "companies": companies])
         }
-        let cases: [(String, Credential?, HTTPMethod, String, String?, Int)] = [
+        let cases: [(String, TokenHeader?, HTTPMethod, String, String?, Int)] = [
             ("anonymous lists companies", nil, .GET, "/api/companies", nil, 401),
             ("anonymous creates a company", nil, .POST, "/api/companies", json(["name": "X \(suffix)"]), 401),
             ("anonymous lists users", nil, .GET, "/api/users", nil, 401),
