@@ -82,6 +82,11 @@ get() {
     perf_stop
     cpu_report "$before" "$(cpu_sample)" "$seconds" "$(awk '/requests in/ {print $1}' "$work/$1.txt")" >"$work/$1-cpu.txt"
     pg_statements_report "$(awk '/requests in/ {print $1}' "$work/$1.txt")" >>"$work/$1-cpu.txt"
+    if ! grep -q '^lua: ok [0-9]* other 0$' "$work/$1.txt"; then
+        { echo "   not every answer was 200; the last warnings and errors of the gateway and the search projection:"
+          grep -h '"level":"\(warning\|error\)"' "$work/gateway.log" "$work/search-projection.log" | tail -n 8 | cut -c1-300 | sed 's/^/     /'
+        } >>"$work/$1-cpu.txt"
+    fi
     python3 - "$work/$1.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
