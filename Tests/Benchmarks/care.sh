@@ -17,7 +17,7 @@
 #   BENCH_CARE_PHASES="details export" (the default) runs both; "export" the export alone.
 #   BENCH_DETAILS_ROUNDS=N (default 3): the two GETs measured N times, alternating (v1, care,
 #   v1, care...), so a change in the machine's load during the run falls on both; the ratio
-#   reported is the median of the rounds' ratios (one round's ratio varied from 0.41 to 0.59
+#   reported is the median of the rounds' ratios (one round's ratio varied from 0.41 to 0.61
 #   between runs of the same code on this 2-core machine).
 #   BENCH_EXPORT_ROUNDS=N (default 1) runs the export N times after one COPY, each with the
 #   CPU time each part spent per exported row (gateway, search projection, PostgreSQL);
@@ -84,7 +84,8 @@ get() {
     pg_statements_report "$(awk '/requests in/ {print $1}' "$work/$1.txt")" >>"$work/$1-cpu.txt"
     if ! grep -q '^lua: ok [0-9]* other 0$' "$work/$1.txt"; then
         { echo "   not every answer was 200; the last warnings and errors of the gateway and the search projection:"
-          grep -h '"level":"\(warning\|error\)"' "$work/gateway.log" "$work/search-projection.log" | tail -n 8 | cut -c1-300 | sed 's/^/     /'
+          { grep -h '"level":"\(warning\|error\)"' "$work/gateway.log" "$work/search-projection.log" || true; } \
+              | tail -n 8 | cut -c1-300 | sed 's/^/     /'
         } >>"$work/$1-cpu.txt"
     fi
     python3 - "$work/$1.txt" <<'PY'
