@@ -33,8 +33,11 @@ final class ErrorLogThrottleTests: XCTestCase {
         var throttle = ErrorLogThrottle(linesPerSecond: 1, maxKeys: 2, origin: origin)
         let keys = (0..<3).map { ErrorLogThrottle.Key(method: "GET", route: "/r\($0)", status: "500") }
         for key in keys { XCTAssertEqual(throttle.decide(key, at: origin), .write(suppressed: 0)) }
-        // The third key made the windows start over: the first key writes again within the second.
-        XCTAssertEqual(throttle.decide(keys[0], at: origin), .write(suppressed: 0))
+        // The third key is past the bound: written every time, and the remembered keys keep
+        // their windows (the first key's limit still holds, its count kept for its next line).
+        XCTAssertEqual(throttle.decide(keys[2], at: origin), .write(suppressed: 0))
+        XCTAssertEqual(throttle.decide(keys[0], at: origin), .skip)
+        XCTAssertEqual(throttle.decide(keys[0], at: origin + .seconds(1)), .write(suppressed: 1))
     }
 
     func testTheObserverWritesBoundedLinesAndCountsEveryRequest() throws {

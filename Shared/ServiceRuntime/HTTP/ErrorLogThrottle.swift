@@ -29,7 +29,9 @@ struct ErrorLogThrottle {
 
     let linesPerSecond: Int
     /// The most keys remembered: labels are bounded (route templates, standard methods, status
-    /// codes), but a bound holds whatever they become; past it the windows start over.
+    /// codes), but a bound holds whatever they become. A key beyond it is written every time,
+    /// uncounted (as the gateway's rate limiter admits a principal it has no room for), so no
+    /// remembered key's suppressed count is ever dropped.
     let maxKeys: Int
     let origin: ContinuousClock.Instant
     private var windows: [Key: Window] = [:]
@@ -43,7 +45,7 @@ struct ErrorLogThrottle {
     /// Whether the failure `key` at `instant` gets its line.
     mutating func decide(_ key: Key, at instant: ContinuousClock.Instant) -> Decision {
         let second = (instant - origin).components.seconds
-        if windows[key] == nil, windows.count >= maxKeys { windows.removeAll(keepingCapacity: true) }
+        guard windows[key] != nil || windows.count < maxKeys else { return .write(suppressed: 0) }
         var window = windows[key] ?? Window(second: second, written: 0, suppressed: 0)
         if window.second != second {
             window.second = second
