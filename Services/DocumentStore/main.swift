@@ -48,7 +48,9 @@ await ServiceMain.run(name: "document-store", defaultPort: 8184) { setup in
                               attachments: AttachmentCheck(baseURL: commandService, token: token, http: commandClient),
                               grace: .seconds(grace), interval: .seconds(interval), logger: setup.logger)
     setup.services.append(sweep)
-    DocumentRoutes(upload: DocumentUpload(store: store, metadata: metadata, limits: limits, pauseAfterRename: pauseAfterRename), metadata: metadata, store: store,
+    DocumentRoutes(upload: DocumentUpload(store: store, metadata: metadata, limits: limits,
+                                          phaseSeconds: DocumentUpload.phaseHistogram(on: setup.metrics),
+                                          pauseAfterRename: pauseAfterRename), metadata: metadata, store: store,
                    sweep: sweep, verification: DocumentVerification(store: store, metadata: metadata), token: token)
         .register(on: setup)
 }

@@ -19,6 +19,9 @@
 # fsynced, each) at the same concurrency into the same file system, with no network and no
 # hashing: roughly what an upload path that fsyncs each file could reach here.
 #
+# The gateway uploads also print the store's mean time per upload in each phase (receive,
+# commit: fsync and rename, metadata) from its clientele_document_upload_phase_seconds.
+#
 # BENCH_PERF=PREFIX BENCH_PERF_RUN=uploads BENCH_PERF_SERVICE=document-store: a perf profile of
 # that service during the gateway uploads (lib/stack.sh, perf_start).
 #
@@ -112,11 +115,35 @@ done
 start="$(now)"; run_parallel "$work/fsynced-writes.txt"; end="$(now)"
 fsynced_up="$(rate "$total_mb" "$start" "$end")"
 rm -rf "$work/fsynced"
+# The store's own timing of each accepted upload by phase (clientele_document_upload_phase_seconds):
+# "<phase> <sum> <count>" lines.
+upload_phases() {
+    curl -fsS -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[document-store]}/metrics" \
+        | sed -n 's/^clientele_document_upload_phase_seconds_\(sum\|count\){phase="\([a-z]*\)"} \(.*\)$/\2 \1 \3/p'
+}
+phases_before="$(upload_phases)"
 before="$(cpu_sample)"; perf_start uploads
 start="$(now)"; run_parallel "$work/gateway-uploads.txt"; end="$(now)"
 perf_stop
 gateway_up="$(rate "$total_mb" "$start" "$end")"
 upload_cpu="$(cpu_report "$before" "$(cpu_sample)" "$(python3 -c "print($end - $start)")")"
+upload_phase_means="$(python3 - "$phases_before" "$(upload_phases)" <<'PY'
+import sys
+def load(text):
+    values = {}
+    for line in text.strip().splitlines():
+        phase, kind, value = line.split()
+        values[(phase, kind)] = float(value)
+    return values
+before, after = load(sys.argv[1]), load(sys.argv[2])
+parts = []
+for phase in ["receive", "commit", "metadata"]:
+    count = after.get((phase, "count"), 0) - before.get((phase, "count"), 0)
+    total = after.get((phase, "sum"), 0) - before.get((phase, "sum"), 0)
+    parts.append(f"{phase} {total / count * 1000:.1f} ms" if count else f"{phase} -")
+print("  the store's time per upload (mean): " + ", ".join(parts))
+PY
+)"
 
 # Downloads: nginx serves the same files statically; the gateway by the url each upload answered.
 cp "$work"/files/doc-*.pdf "$work/nginx/static/"
@@ -140,6 +167,7 @@ printf '%-44s %10s\n' "nginx uploads (client_body_in_file_only)" "$nginx_up"
 printf '%-44s %10s\n' "gateway uploads (streamed, fsynced)" "$gateway_up"
 printf '%-44s %10s\n' "context: dd conv=fsync of the same files" "$fsynced_up"
 echo "$upload_cpu"
+echo "$upload_phase_means"
 printf '%-44s %10s\n' "nginx downloads (static)" "$nginx_down"
 printf '%-44s %10s\n' "gateway downloads (authorized)" "$gateway_down"
 echo "$download_cpu"

@@ -222,4 +222,35 @@ final class DocumentsAPITests: XCTestCase {
         let verify = try w.verify()
         XCTAssertEqual(verify.status, 0, "\(verify.report)")
     }
+
+    /// An operator tells a slow volume (the commit: fsync and rename) from slow clients (the
+    /// receive): each accepted upload is timed by phase on the store's /metrics; a refused one
+    /// is not.
+    func testEachAcceptedUploadIsTimedByPhaseOnTheStoresMetrics() async throws {
+        let w = try await world()
+        let stack = w.stack
+        let lead = try await w.lead()
+        func counts() async throws -> [String: Int] {
+            let response = try await http.execute(HTTPClientRequest(method: .GET, url: stack.documentStore.baseURL + "/metrics",
+                                                                    headers: ["X-Internal-Token": stack.internalToken]))
+            XCTAssertEqual(response.status.code, 200)
+            var counts: [String: Int] = [:]
+            for line in String(decoding: response.body, as: UTF8.self).split(separator: "\n") {
+                for phase in ["receive", "commit", "metadata"]
+                where line.hasPrefix("clientele_document_upload_phase_seconds_count{phase=\"\(phase)\"} ") {
+                    counts[phase] = Int(line.split(separator: " ").last ?? "")
+                }
+            }
+            return counts
+        }
+        let before = try await counts()
+        let accepted = try await w.careDocument(lead, DocumentsWorld.pdf(300_000, seed: UInt64.random(in: 1...UInt64.max)))
+        XCTAssertEqual(accepted.status, 201, accepted.excerpt)
+        let refused = try await w.careDocument(lead, DocumentsWorld.elf, name: "plan.pdf")
+        XCTAssertEqual(refused.status, 415, refused.excerpt)
+        let after = try await counts()
+        for phase in ["receive", "commit", "metadata"] {
+            XCTAssertEqual(after[phase, default: 0] - before[phase, default: 0], 1, "\(phase): one accepted upload, one refused")
+        }
+    }
 }
