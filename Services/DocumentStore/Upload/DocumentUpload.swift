@@ -182,13 +182,14 @@ struct DocumentUpload: Sendable {
         committed = true
         defer { store.release(sha256) }
         if pauseAfterRename > .zero { try await Task.sleep(for: pauseAfterRename) }
+        let inserting = ContinuousClock.now
         let document = DocumentReference(id: UUID(), use: parameters.use, name: name, contentType: format.contentType,
                                          size: Int64(size), sha256: sha256, uploadedAt: Self.now())
         try await metadata.insert(document)
         if let phaseSeconds {
             phaseSeconds.observe((received - started).inSeconds, "receive")
             phaseSeconds.observe((renamed - received).inSeconds, "commit")
-            phaseSeconds.observe((ContinuousClock.now - renamed).inSeconds, "metadata")
+            phaseSeconds.observe((ContinuousClock.now - inserting).inSeconds, "metadata")
         }
         return DocumentUploadResult(document: document, fields: fields)
     }
