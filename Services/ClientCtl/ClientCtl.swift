@@ -13,6 +13,9 @@ enum ClientCtl {
     commands:
       health              show each service's readiness (/readyz); exit 1 if any is not ready
       company create NAME create a company (tenant); needs DATABASE_URL (the gateway's database)
+      company time-zone <id|name> ZONE
+                          set the IANA time zone (default Australia/Sydney) the company's care
+                          appointments are given and shown in; needs DATABASE_URL
       api-key issue --company <id|name> [--permissions a,b]
                           issue an API key and print it once; needs DATABASE_URL
       api-key revoke <id> revoke an API key at once; needs DATABASE_URL
