@@ -26,8 +26,8 @@ struct DocumentUpload: Sendable {
     let store: ContentStore
     let metadata: DocumentMetadata
     let limits: UploadLimits
-    /// `clientele_document_upload_phase_seconds` (see `phaseHistogram`); nil: not timed.
-    var phaseSeconds: Histogram?
+    /// `clientele_document_upload_phase_seconds` (see `phaseHistogram`).
+    let phaseSeconds: Histogram
     /// Fault tests only (`DOCUMENT_FAULT_PAUSE_AFTER_RENAME_MS`): a pause between the rename and
     /// the metadata commit, so a test can kill the process there.
     var pauseAfterRename: Duration = .zero
@@ -186,11 +186,9 @@ struct DocumentUpload: Sendable {
         let document = DocumentReference(id: UUID(), use: parameters.use, name: name, contentType: format.contentType,
                                          size: Int64(size), sha256: sha256, uploadedAt: Self.now())
         try await metadata.insert(document)
-        if let phaseSeconds {
-            phaseSeconds.observe((received - started).inSeconds, "receive")
-            phaseSeconds.observe((renamed - received).inSeconds, "commit")
-            phaseSeconds.observe((ContinuousClock.now - inserting).inSeconds, "metadata")
-        }
+        phaseSeconds.observe((received - started).inSeconds, "receive")
+        phaseSeconds.observe((renamed - received).inSeconds, "commit")
+        phaseSeconds.observe((ContinuousClock.now - inserting).inSeconds, "metadata")
         return DocumentUploadResult(document: document, fields: fields)
     }
 
