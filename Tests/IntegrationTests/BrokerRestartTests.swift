@@ -80,12 +80,7 @@ final class BrokerRestartTests: XCTestCase {
 
     /// A sample of the search projection's metrics, by its exact name and labels.
     private func metric(_ stack: ClienteleStack, _ series: String) async throws -> Double {
-        let response = try await http.execute(HTTPClientRequest(method: .GET, url: stack.searchProjection.baseURL + "/metrics",
-                                                                    headers: ["X-Internal-Token": stack.internalToken]))
-        for line in String(decoding: response.body, as: UTF8.self).split(separator: "\n") where line.hasPrefix(series + " ") {
-            return Double(line.dropFirst(series.count + 1)) ?? -1
-        }
-        return 0
+        try await MetricsScrape.read(stack.searchProjection, of: stack, http: http).value(series) ?? 0
     }
 
     /// Waits until the read model holds every client at its stored version (and `extra`

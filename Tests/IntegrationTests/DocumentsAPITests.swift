@@ -228,20 +228,11 @@ final class DocumentsAPITests: XCTestCase {
     /// is not.
     func testEachAcceptedUploadIsTimedByPhaseOnTheStoresMetrics() async throws {
         let w = try await world()
-        let stack = w.stack
         let lead = try await w.lead()
-        func counts() async throws -> [String: Int] {
-            let response = try await http.execute(HTTPClientRequest(method: .GET, url: stack.documentStore.baseURL + "/metrics",
-                                                                    headers: ["X-Internal-Token": stack.internalToken]))
-            XCTAssertEqual(response.status.code, 200)
-            var counts: [String: Int] = [:]
-            for line in String(decoding: response.body, as: UTF8.self).split(separator: "\n") {
-                for phase in ["receive", "commit", "metadata"]
-                where line.hasPrefix("clientele_document_upload_phase_seconds_count{phase=\"\(phase)\"} ") {
-                    counts[phase] = Int(line.split(separator: " ").last ?? "")
-                }
-            }
-            return counts
+        let phases = ["receive", "commit", "metadata"]
+        func counts() async throws -> [Double] {
+            let scrape = try await MetricsScrape.read(w.stack.documentStore, of: w.stack, http: http)
+            return phases.map { scrape.value("clientele_document_upload_phase_seconds_count{phase=\"\($0)\"}") ?? 0 }
         }
         let before = try await counts()
         let accepted = try await w.careDocument(lead, DocumentsWorld.pdf(300_000, seed: UInt64.random(in: 1...UInt64.max)))
@@ -249,8 +240,8 @@ final class DocumentsAPITests: XCTestCase {
         let refused = try await w.careDocument(lead, DocumentsWorld.elf, name: "plan.pdf")
         XCTAssertEqual(refused.status, 415, refused.excerpt)
         let after = try await counts()
-        for phase in ["receive", "commit", "metadata"] {
-            XCTAssertEqual(after[phase, default: 0] - before[phase, default: 0], 1, "\(phase): one accepted upload, one refused")
+        for (index, phase) in phases.enumerated() {
+            XCTAssertEqual(after[index] - before[index], 1, "\(phase): one accepted upload, one refused")
         }
     }
 }

@@ -102,10 +102,7 @@ final class IdentityAPITests: XCTestCase {
     /// The value of one series on the gateway's /metrics (`name{labels}`); nil when absent.
     private func metric(_ series: String) async throws -> Double? {
         let stack = try await Self.holder.stack()
-        let response = try await http.execute(HTTPClientRequest(method: .GET, url: stack.gateway.baseURL + "/metrics",
-                                                                headers: ["X-Internal-Token": stack.internalToken]))
-        let line = String(decoding: response.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(series + " ") }
-        return line.flatMap { Double($0.dropFirst(series.count + 1)) }
+        return try await MetricsScrape.read(stack.gateway, of: stack, http: http).value(series)
     }
 
     /// Password hashes the gateway has started (`clientele_password_hashes_total`); nil when

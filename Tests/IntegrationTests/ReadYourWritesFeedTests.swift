@@ -14,18 +14,13 @@ final class ReadYourWritesFeedTests: XCTestCase {
         super.tearDown()
     }
 
-    private func metrics(_ service: ServiceProcess, of stack: ClienteleStack) async throws -> String {
-        let response = try await http.execute(HTTPClientRequest(method: .GET, url: service.baseURL + "/metrics",
-                                                                headers: ["X-Internal-Token": stack.internalToken]))
-        return String(decoding: response.body, as: UTF8.self)
+    private func metrics(_ service: ServiceProcess, of stack: ClienteleStack) async throws -> MetricsScrape {
+        try await MetricsScrape.read(service, of: stack, http: http)
     }
 
     /// The value of the sample named exactly `sample` (name and labels), 0 when absent.
-    private func value(_ sample: String, in text: String) -> Double {
-        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
-            return Double(line.dropFirst(sample.count + 1)) ?? 0
-        }
-        return 0
+    private func value(_ sample: String, in scrape: MetricsScrape) -> Double {
+        scrape.value(sample) ?? 0
     }
 
     private func waitUntilFollowing(_ stack: ClienteleStack) async throws {
