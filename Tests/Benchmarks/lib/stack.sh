@@ -177,10 +177,13 @@ cpu_sample() {
     for child in $(ps --ppid "$pm" -o pid=); do total=$((total + $(ticks "$child"))); done
     echo "postgres $total"
     echo "machine $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"
+    # Time the hypervisor ran something else while this machine's CPUs wanted to run (steal):
+    # a round with much of it measured a slower machine, whatever the code did.
+    echo "steal $(awk '/^cpu / {print $9}' /proc/stat)"
 }
 
-# cpu_report BEFORE AFTER SECONDS [ANSWERS]: cores used by each part over the interval; with
-# ANSWERS, also each part's CPU milliseconds per answer.
+# cpu_report BEFORE AFTER SECONDS [ANSWERS]: cores used by each part over the interval, and the
+# cores the hypervisor took (steal); with ANSWERS, also each part's CPU milliseconds per answer.
 cpu_report() {
     python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" "${4:-0}" <<'PY'
 import sys
@@ -188,9 +191,11 @@ def load(text): return {l.split()[0]: int(l.split()[1]) for l in text.strip().sp
 before, after, seconds, hz, answers = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 used = {k: (after[k] - before.get(k, 0)) / hz / seconds for k in after}
 machine = used.pop("machine")
+steal = used.pop("steal", 0.0)
 parts = sorted(used.items(), key=lambda kv: -kv[1])
 print("  cpu (cores of 2): " + ", ".join(f"{k} {v:.2f}" for k, v in parts)
-      + f"; machine total {machine:.2f} (rest = wrk and other users {machine - sum(used.values()):.2f})")
+      + f"; machine total {machine:.2f} (rest = wrk and other users {machine - sum(used.values()):.2f});"
+      + f" taken by the host (steal) {steal:.2f}")
 if answers:
     per = [(k, v * seconds * 1000 / answers) for k, v in parts if v * seconds * 1000 / answers >= 0.005]
     print(f"  cpu ms per answer ({answers} answers): " + ", ".join(f"{k} {v:.2f}" for k, v in per))
