@@ -20,7 +20,10 @@
 # hashing: roughly what an upload path that fsyncs each file could reach here.
 #
 # The gateway uploads also print the store's mean time per upload in each phase (receive,
-# commit: fsync and rename, metadata) from its clientele_document_upload_phase_seconds.
+# commit: fsync and rename, metadata) from its clientele_document_upload_phase_seconds, and
+# both sides' mean time per upload as curl sees it (its time_total: without the process's own
+# start and exit, which the rates include for both alike) beside the gateway's own handler time
+# (http_request_duration_seconds of the upload route).
 #
 # BENCH_PERF=PREFIX BENCH_PERF_RUN=uploads BENCH_PERF_SERVICE=document-store: a perf profile of
 # that service during the gateway uploads (lib/stack.sh, perf_start).
@@ -98,12 +101,13 @@ rate() { python3 -c "print(round($1 / ($3 - $2), 1))"; }
 # run_parallel FILE_OF_COMMANDS: runs each line with bash, $concurrency at a time; fails on any failure.
 run_parallel() { xargs -d '\n' -P "$concurrency" -I{} bash -c '{}' <"$1"; }
 
-# Uploads: the same curl invocation shape for both.
+# Uploads: the same curl invocation shape for both; each appends its transfer's time (curl's
+# time_total: connect to last answer byte, without the process's own start and exit) to its side's file.
 : >"$work/nginx-uploads.txt"
 : >"$work/gateway-uploads.txt"
 for i in $(seq 1 "$count"); do
-    echo "curl -fsS -o /dev/null -F file=@$work/files/doc-$i.pdf http://127.0.0.1:$nginx_port/upload" >>"$work/nginx-uploads.txt"
-    echo "curl -fsS -o $work/files/doc-$i.json -H 'Authorization: Bearer $token' -F file=@$work/files/doc-$i.pdf -F clientId=$client -F documentType=report $gateway/api/document/upload" >>"$work/gateway-uploads.txt"
+    echo "curl -fsS -o /dev/null -w '%{time_total}\\n' -F file=@$work/files/doc-$i.pdf http://127.0.0.1:$nginx_port/upload >>$work/nginx-upload-times.txt" >>"$work/nginx-uploads.txt"
+    echo "curl -fsS -o $work/files/doc-$i.json -w '%{time_total}\\n' -H 'Authorization: Bearer $token' -F file=@$work/files/doc-$i.pdf -F clientId=$client -F documentType=report $gateway/api/document/upload >>$work/gateway-upload-times.txt" >>"$work/gateway-uploads.txt"
 done
 start="$(now)"; run_parallel "$work/nginx-uploads.txt"; end="$(now)"
 nginx_up="$(rate "$total_mb" "$start" "$end")"
@@ -121,11 +125,23 @@ upload_phases() {
     curl -fsS -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[document-store]}/metrics" \
         | sed -n 's/^clientele_document_upload_phase_seconds_\(sum\|count\){phase="\([a-z]*\)"} \(.*\)$/\2 \1 \3/p'
 }
+# The gateway's own time per upload route request (request head to answer written): "<sum> <count>".
+upload_handler() {
+    curl -fsS -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[gateway]}/metrics" \
+        | awk '/^http_request_duration_seconds_(sum|count)\{.*route="\/api\/document\/upload",status="201"/ {print $2}' | paste -sd' '
+}
+# mean_ms FILE: the mean of the seconds in FILE (one a line), in milliseconds.
+mean_ms() { python3 -c 'import sys; v = [float(l) for l in open(sys.argv[1]) if l.strip()]; print(f"{sum(v) / len(v) * 1000:.1f}")' "$1"; }
+handler_before="$(upload_handler)"
 phases_before="$(upload_phases)"
 before="$(cpu_sample)"; perf_start uploads
 start="$(now)"; run_parallel "$work/gateway-uploads.txt"; end="$(now)"
 perf_stop
 gateway_up="$(rate "$total_mb" "$start" "$end")"
+upload_handler_ms="$(python3 -c 'import sys
+b = [float(x) for x in sys.argv[1].split()] or [0, 0]
+a = [float(x) for x in sys.argv[2].split()]
+print(f"{(a[0] - b[0]) / (a[1] - b[1]) * 1000:.1f}")' "$handler_before" "$(upload_handler)")"
 upload_cpu="$(cpu_report "$before" "$(cpu_sample)" "$(python3 -c "print($end - $start)")")"
 upload_phase_means="$(python3 - "$phases_before" "$(upload_phases)" <<'PY'
 import sys
@@ -168,6 +184,7 @@ printf '%-44s %10s\n' "gateway uploads (streamed, fsynced)" "$gateway_up"
 printf '%-44s %10s\n' "context: dd conv=fsync of the same files" "$fsynced_up"
 echo "$upload_cpu"
 echo "$upload_phase_means"
+echo "  time per upload (mean): as curl sees it, nginx $(mean_ms "$work/nginx-upload-times.txt") ms, gateway $(mean_ms "$work/gateway-upload-times.txt") ms; the gateway's handler $upload_handler_ms ms"
 printf '%-44s %10s\n' "nginx downloads (static)" "$nginx_down"
 printf '%-44s %10s\n' "gateway downloads (authorized)" "$gateway_down"
 echo "$download_cpu"
