@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CLibSSL", path: "Shared/CLibSSL", pkgConfig: "libssl",
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLinuxIO", path: "Shared/CLinuxIO"),
+        .systemLibrary(name: "CFileSync", path: "Shared/CFileSync"),
 
         // MARK: Swift wrappers of the C libraries (the only importers of the C modules)
         .target(name: "Postgres", dependencies: ["CLibPQ", "Coordination", "Errors", "JSON"], path: "Shared/Postgres",
@@ -111,7 +112,7 @@ let package = Package(
                                          "InternalAPI", "ClientDomain", "Errors"],
                           path: "Services/StatsProjection", swiftSettings: strictSettings),
         .executableTarget(name: "DocumentStore", dependencies: ["ServiceRuntime", "Infrastructure", "HTTP", "Postgres", "Crypto",
-                                                               "ClientDomain", "InternalAPI", "Errors", "Coordination"],
+                                                               "ClientDomain", "InternalAPI", "Errors", "Coordination", "CFileSync"],
                           path: "Services/DocumentStore", swiftSettings: strictSettings),
         .executableTarget(name: "CRMSync", dependencies: ["ServiceRuntime", "Infrastructure", "CRM", "Crypto", "Projection", "EventLog",
                                                          "ClientDomain", "Postgres", "HTTP", "JSON", "Errors", "Coordination", "TLS",

@@ -112,11 +112,22 @@ struct ContentStore: Sendable {
 }
 
 /// An upload being written to a temporary file.
+///
+/// Each `writebackWindow` written is handed to the device at once (`FileIO.startWriteback`),
+/// while the rest of the body still arrives, so the commit's fsync finds most of the file on its
+/// way to the disk already, and an upload never has more than a window in the page cache that
+/// the device has not been given (measured: docs/performance.md, design measurements).
 final class StagedFile: @unchecked Sendable {
     // @unchecked Sendable: used by one upload task at a time (the task that created it);
-    // `fd` is set to -1 once closed, only by that task.
+    // `fd`, `written` and `handedOver` change only on that task.
     private(set) var fd: Int32
     let path: String
+    /// Bytes written so far.
+    private var written = 0
+    /// Bytes already handed to the device (`FileIO.startWriteback`).
+    private var handedOver = 0
+
+    static let writebackWindow = 1 << 20
 
     init(fd: Int32, path: String) {
         self.fd = fd
@@ -125,6 +136,11 @@ final class StagedFile: @unchecked Sendable {
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         try FileIO.writeAll(fd, bytes)
+        written += bytes.count
+        if written - handedOver >= Self.writebackWindow {
+            FileIO.startWriteback(fd, offset: handedOver, length: written - handedOver)
+            handedOver = written
+        }
     }
 
     /// fsyncs and closes the file (the content is durable before any rename names it).

@@ -1,3 +1,4 @@
+import CFileSync
 import Coordination
 import Errors
 import Foundation
@@ -51,6 +52,14 @@ enum FileIO {
         }
         if done < count { buffer.removeSubrange(done...) }
         return buffer
+    }
+
+    /// Starts writing `length` bytes from `offset` of the file to the device, without waiting
+    /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`). A hint, not durability: the file's `fsync`
+    /// still decides, and reports any failure of the device, so this one's result is not
+    /// checked.
+    static func startWriteback(_ fd: Int32, offset: Int, length: Int) {
+        _ = clientele_start_writeback(fd, Int64(offset), Int64(length))
     }
 
     static func fsync(_ fd: Int32) throws {
