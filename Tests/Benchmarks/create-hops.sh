@@ -49,7 +49,7 @@ pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M))
 print(f"   {rps:.0f} creates/s; latency p50 {pct.get('50')}, p90 {pct.get('90')}, p99 {pct.get('99')}")
 load = lambda t: {l.split()[0]: int(l.split()[1]) for l in t.strip().splitlines()}
 c0, c1 = load(cpu0), load(cpu1)
-parts = sorted(((k, (c1[k] - c0.get(k, 0)) / hz / created * 1e6) for k in c1 if k != "machine"), key=lambda kv: -kv[1])
+parts = sorted(((k, (c1[k] - c0.get(k, 0)) / hz / created * 1e6) for k in c1 if k not in ("machine", "steal")), key=lambda kv: -kv[1])
 print("   CPU per create (µs): " + ", ".join(f"{k} {v:.0f}" for k, v in parts) + f"; all {sum(v for _, v in parts):.0f}")
 def hist(t):
     values = {}
