@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CLibSSL", path: "Shared/CLibSSL", pkgConfig: "libssl",
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLinuxIO", path: "Shared/CLinuxIO"),
+        // sync_file_range for the document store, whose FileIO is its only importer.
         .systemLibrary(name: "CFileSync", path: "Shared/CFileSync"),
 
         // MARK: Swift wrappers of the C libraries (the only importers of the C modules)
