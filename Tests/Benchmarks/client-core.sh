@@ -82,7 +82,7 @@ xact() { psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT xa
 metrics_snapshot() {
     local name
     for name in command-service search-projection gateway; do
-        curl -s -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[$name]}/metrics" | sed "s|^|$name |"
+        service_metrics "$name" | sed "s|^|$name |"
     done >"$1"
 }
 sleep 2; xact0="$(xact)"; pg_statements_reset; metrics_snapshot "$work/post-metrics-before.txt"

@@ -25,7 +25,7 @@ start_stack
 histograms() {
     local name
     for name in gateway command-service search-projection; do
-        curl -s -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[$name]}/metrics" \
+        service_metrics "$name" \
             | grep -E '^(clientele_outbox_(publish_age|send)_seconds|clientele_projection_(batch|event_age)_seconds|http_request_duration_seconds)_(sum|count)' \
             | grep -v -E 'route="/(metrics|readyz|healthz)"' | sed "s/^/$name /"
     done

@@ -122,12 +122,12 @@ rm -rf "$work/fsynced"
 # The store's own timing of each accepted upload by phase (clientele_document_upload_phase_seconds):
 # "<phase> <sum> <count>" lines.
 upload_phases() {
-    curl -fsS -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[document-store]}/metrics" \
+    service_metrics document-store \
         | sed -n 's/^clientele_document_upload_phase_seconds_\(sum\|count\){phase="\([a-z]*\)"} \(.*\)$/\2 \1 \3/p'
 }
 # The gateway's own time per upload route request (request head to answer written): "<sum> <count>".
 upload_handler() {
-    curl -fsS -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[gateway]}/metrics" \
+    service_metrics gateway \
         | awk '/^http_request_duration_seconds_(sum|count)\{.*route="\/api\/document\/upload",status="201"/ {print $2}' | paste -sd' '
 }
 # mean_ms FILE: the mean of the seconds in FILE (one a line), in milliseconds.

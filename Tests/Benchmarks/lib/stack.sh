@@ -182,6 +182,11 @@ cpu_sample() {
     echo "steal $(awk '/^cpu / {print $9}' /proc/stat)"
 }
 
+# service_metrics SERVICE: the service's /metrics text (Prometheus exposition).
+service_metrics() {
+    curl -sS -H "X-Internal-Token: $INTERNAL_TOKEN" "http://127.0.0.1:${port[$1]}/metrics"
+}
+
 # cpu_report BEFORE AFTER SECONDS [ANSWERS]: cores used by each part over the interval, and the
 # cores the hypervisor took (steal); with ANSWERS, also each part's CPU milliseconds per answer.
 cpu_report() {
